@@ -1,0 +1,1 @@
+"""The `govcloud` command: parse, call one layer, print."""

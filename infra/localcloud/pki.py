@@ -1,0 +1,145 @@
+"""Certificates and keys for the local control plane: a CA, the API server's serving
+certificate, client certificates for the admin and the controller manager, and the
+service-account signing key. Generated once per state directory, private keys mode 0600."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+__all__ = ["Pki", "ensure_pki"]
+
+_VALIDITY = dt.timedelta(days=365)
+_SERVICE_IP = "10.0.0.1"
+
+
+@dataclass(frozen=True)
+class Pki:
+    directory: Path
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+    @property
+    def ca(self) -> Path:
+        return self.path("ca.crt")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _name(common: str, org: str | None = None) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common)]
+    if org:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+    return x509.Name(attrs)
+
+
+def _issue(
+    *,
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    ca: bool = False,
+    server_names: tuple[str, ...] = (),
+    client: bool = False,
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True, key_cert_sign=True, crl_sign=True,
+                content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+    else:
+        usages = [ExtendedKeyUsageOID.CLIENT_AUTH] if client else []
+        if server_names:
+            usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
+        builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+    if server_names:
+        alt: list[x509.GeneralName] = []
+        for name in server_names:
+            try:
+                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                alt.append(x509.DNSName(name))
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _write_cert(pki: Pki, name: str, cert: x509.Certificate,
+                key: ec.EllipticCurvePrivateKey) -> None:
+    pki.path(f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(pki.path(f"{name}.key"), _key_pem(key))
+
+
+def ensure_pki(directory: Path) -> Pki:
+    """Create the local cloud's certificates unless they already exist."""
+    pki = Pki(directory)
+    if pki.ca.exists() and pki.path("sa.key").exists():
+        return pki
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("govcloud-local-ca")
+    ca_cert = _issue(subject=ca_name, key=ca_key, issuer=ca_name, issuer_key=ca_key, ca=True)
+    _write_cert(pki, "ca", ca_cert, ca_key)
+
+    leaves: dict[str, tuple[x509.Name, tuple[str, ...], bool]] = {
+        "apiserver": (
+            _name("kube-apiserver"),
+            ("127.0.0.1", "localhost", _SERVICE_IP, "kubernetes", "kubernetes.default",
+             "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"),
+            False,
+        ),
+        "controller-manager-serving": (_name("kube-controller-manager"), ("127.0.0.1",), False),
+        "admin": (_name("govcloud-admin", "system:masters"), (), True),
+        "controller-manager": (_name("system:kube-controller-manager"), (), True),
+    }
+    for name, (subject, sans, client) in leaves.items():
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = _issue(subject=subject, key=key, issuer=ca_name, issuer_key=ca_key,
+                      server_names=sans, client=client)
+        _write_cert(pki, name, cert, key)
+
+    sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    _write_private(pki.path("sa.key"), _key_pem(sa_key))
+    pki.path("sa.pub").write_bytes(
+        sa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return pki

@@ -1,0 +1,187 @@
+"""Build the local provincial cloud's tools from Go modules, cached outside the repo by version.
+
+The cache lives in ``$GOVCLOUD_CACHE`` (default ``~/.cache/govcloud``) as
+``tools/<name>-<version>/bin``. A build goes into a temporary directory first and is renamed
+into place only when it succeeded, so an interrupted build never leaves a half-filled cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.errors import LocalCloudError
+
+from .versions import ACTIONLINT, ETCD, KUBERNETES, PULUMI, ToolVersion
+
+__all__ = ["Tool", "cache_root", "ensure_tools", "project_root", "tool_dirs"]
+
+Progress = Callable[[str], None]
+
+
+def project_root() -> Path:
+    """The checkout holding Pulumi.yaml (walks up from this file)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "Pulumi.yaml").exists() and (parent / "tools").is_dir():
+            return parent
+    raise LocalCloudError("cannot find the govcloud checkout (no Pulumi.yaml above infra/)")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("GOVCLOUD_CACHE", Path.home() / ".cache" / "govcloud"))
+
+
+@dataclass(frozen=True)
+class Tool:
+    version: ToolVersion
+    binaries: tuple[str, ...]
+
+    @property
+    def directory(self) -> Path:
+        return cache_root() / "tools" / f"{self.version.name}-{self.version.version}" / "bin"
+
+    def present(self) -> bool:
+        return all(os.access(self.directory / b, os.X_OK) for b in self.binaries)
+
+
+KUBE_TOOL = Tool(KUBERNETES, ("kube-apiserver", "kube-controller-manager", "kubectl"))
+ETCD_TOOL = Tool(ETCD, ("etcd",))
+PULUMI_TOOL = Tool(
+    PULUMI,
+    ("pulumi", "pulumi-language-python", "pulumi-language-python-exec",
+     "pulumi-resource-pulumi-python"),
+)
+ACTIONLINT_TOOL = Tool(ACTIONLINT, ("actionlint",))
+ALL_TOOLS = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL)
+
+
+def _say(message: str) -> None:
+    print(f"[localcloud] {message}", file=sys.stderr, flush=True)
+
+
+def _k8s_ldflags(version: str) -> str:
+    major, minor = version.lstrip("v").split(".")[:2]
+    flags = ["-s", "-w"]
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"-X {pkg}.gitVersion={version}",
+            f"-X {pkg}.gitMajor={major}",
+            f"-X {pkg}.gitMinor={minor}",
+            f"-X {pkg}.gitTreeState=clean",
+        ]
+    return " ".join(flags)
+
+
+def _go_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"})
+    return env
+
+
+def _run_go(step: str, args: Sequence[str], cwd: Path, say: Progress) -> None:
+    """Run a go command, turning its `-v` package lines into a progress count."""
+    if shutil.which("go") is None:
+        raise LocalCloudError(f"{step}: the go command is not installed (Go 1.26 is needed)")
+    say(f"{step}: go {' '.join(args[:2])} … (cold builds take minutes on 2 cores)")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        ["go", *args], cwd=cwd, env=_go_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    tail: list[str] = []
+    count = 0
+    last = started
+    for line in proc.stdout:
+        tail = [*tail[-30:], line.rstrip()]
+        if re.match(r"^[\w.\-]+(/[\w.\-~]+)+$", line.strip()):
+            count += 1
+        if time.monotonic() - last > 15:
+            last = time.monotonic()
+            say(f"{step}: {count} packages compiled, {last - started:.0f}s")
+    if proc.wait() != 0:
+        detail = "\n".join(tail[-15:])
+        raise LocalCloudError(f"{step} failed (exit {proc.returncode}):\n{detail}")
+    say(f"{step}: done in {time.monotonic() - started:.0f}s")
+
+
+def _build_into(tool: Tool, build: Callable[[Path], None], say: Progress) -> None:
+    final = tool.directory
+    staging = final.parent.with_name(final.parent.name + ".partial") / "bin"
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    staging.mkdir(parents=True)
+    build(staging)
+    missing = [b for b in tool.binaries if not (staging / b).exists()]
+    if missing:
+        raise LocalCloudError(f"build of {tool.version.name} produced no {', '.join(missing)}")
+    shutil.rmtree(final.parent, ignore_errors=True)
+    staging.parent.rename(final.parent)
+
+
+def _build_kubernetes(dest: Path, say: Progress) -> None:
+    version = KUBERNETES.version
+    pkgs = [f"k8s.io/kubernetes/cmd/{b}" for b in KUBE_TOOL.binaries]
+    _run_go(
+        f"build kubernetes {version}",
+        ["build", "-v", "-trimpath", "-ldflags", _k8s_ldflags(version), "-o", f"{dest}/", *pkgs],
+        project_root() / "tools" / "kubernetes", say,
+    )
+
+
+def _build_etcd(dest: Path, say: Progress) -> None:
+    _run_go(
+        f"build etcd {ETCD.version}",
+        ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "etcd"), ETCD.module],
+        project_root() / "tools" / "etcd", say,
+    )
+
+
+def _build_actionlint(dest: Path, say: Progress) -> None:
+    env_dir = project_root() / "tools" / "actionlint"
+    _run_go(
+        f"build actionlint {ACTIONLINT.version}",
+        ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "actionlint"),
+         ACTIONLINT.module],
+        env_dir, say,
+    )
+
+
+def _build_pulumi(dest: Path, say: Progress) -> None:
+    script = project_root() / "tools" / "pulumi" / "build.sh"
+    say(f"build pulumi {PULUMI.version}: {script.name} …")
+    started = time.monotonic()
+    result = subprocess.run(["bash", str(script), str(dest)], env=_go_env(), check=False)
+    if result.returncode != 0:
+        raise LocalCloudError(f"build pulumi {PULUMI.version} failed (exit {result.returncode})")
+    say(f"build pulumi {PULUMI.version}: done in {time.monotonic() - started:.0f}s")
+
+
+_BUILDERS: dict[str, Callable[[Path, Progress], None]] = {
+    "kubernetes": _build_kubernetes,
+    "etcd": _build_etcd,
+    "pulumi": _build_pulumi,
+    "actionlint": _build_actionlint,
+}
+
+
+def ensure_tools(tools: Sequence[Tool] = ALL_TOOLS, *, say: Progress = _say) -> list[Path]:
+    """Build whatever is missing; return the bin directories of all requested tools."""
+    for tool in tools:
+        if tool.present():
+            continue
+        builder = _BUILDERS[tool.version.name]
+        _build_into(tool, lambda d, b=builder: b(d, say), say)
+    return [t.directory for t in tools]
+
+
+def tool_dirs() -> list[Path]:
+    """Bin directories of every tool (built or not), for PATH."""
+    return [t.directory for t in ALL_TOOLS]

@@ -1,0 +1,22 @@
+"""Every component of the local provincial cloud, pinned in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["COMPONENT_VERSIONS", "ETCD", "KUBERNETES", "PULUMI", "ToolVersion"]
+
+
+@dataclass(frozen=True)
+class ToolVersion:
+    name: str
+    version: str
+    module: str
+
+
+KUBERNETES = ToolVersion("kubernetes", "v1.37.2", "k8s.io/kubernetes")
+ETCD = ToolVersion("etcd", "v3.6.16", "go.etcd.io/etcd/server/v3")
+PULUMI = ToolVersion("pulumi", "v3.274.1", "github.com/pulumi/pulumi/pkg/v3")
+ACTIONLINT = ToolVersion("actionlint", "v1.7.12", "github.com/rhysd/actionlint/cmd/actionlint")
+
+COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT)

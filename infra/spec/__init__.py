@@ -1,0 +1,1 @@
+"""Spec models: what a department asks for and what an environment offers."""

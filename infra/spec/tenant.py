@@ -1,0 +1,195 @@
+"""The tenant spec: one department's request, `tenants/<id>.yaml`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from .types import STRICT, Date, DnsLabel, Email, Network, Quantity
+
+__all__ = [
+    "AccessGrant",
+    "Budget",
+    "Classification",
+    "CommitteeReview",
+    "Contact",
+    "ContainerDefaults",
+    "ContainerResources",
+    "DataPolicy",
+    "Egress",
+    "Level",
+    "Lifecycle",
+    "LifecycleState",
+    "NetworkSpec",
+    "Owners",
+    "Peer",
+    "PersonalInformation",
+    "Quotas",
+    "ReviewParticipant",
+    "Scope",
+    "TenantSpec",
+]
+
+
+class Level(StrEnum):
+    province = "province"
+    city = "city"
+    county = "county"
+
+
+class Classification(StrEnum):
+    """GB/T 43697-2024 data classification, lowest first."""
+
+    general = "general"
+    important = "important"
+    core = "core"
+
+    @property
+    def rank(self) -> int:
+        return list(Classification).index(self)
+
+
+class PersonalInformation(StrEnum):
+    """PIPL: does the tenant process personal information, and is any of it sensitive."""
+
+    none = "none"
+    personal = "personal"
+    sensitive = "sensitive"
+
+
+class Egress(StrEnum):
+    none = "none"
+    proxy = "proxy"
+
+
+class Scope(StrEnum):
+    ops = "ops"
+    data = "data"
+
+
+class LifecycleState(StrEnum):
+    active = "active"
+    decommissioning = "decommissioning"
+
+
+class Contact(BaseModel):
+    model_config = STRICT
+    name: str = Field(min_length=1, max_length=64)
+    email: Email
+    title: str = Field(default="", max_length=64)
+
+
+class Owners(BaseModel):
+    """Government owners: who approves changes and who signs in as namespace admins."""
+
+    model_config = STRICT
+    group: DnsLabel = Field(description="Identity-provider group the owners sign in with")
+    contacts: list[Contact] = Field(min_length=1, max_length=20)
+
+
+class DataPolicy(BaseModel):
+    model_config = STRICT
+    classification: Classification = Field(strict=False)
+    personal_information: PersonalInformation = Field(strict=False)
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+    dedicated_key: bool = Field(
+        default=False, description="A KMS key used by this tenant only (always true for core)"
+    )
+
+
+class ContainerResources(BaseModel):
+    model_config = STRICT
+    cpu: Quantity
+    memory: Quantity
+
+
+class ContainerDefaults(BaseModel):
+    model_config = STRICT
+    requests: ContainerResources
+    limits: ContainerResources
+
+
+class Quotas(BaseModel):
+    model_config = STRICT
+    cpu: Quantity
+    memory: Quantity
+    storage: Quantity
+    pods: int = Field(ge=0, le=100000)
+    services: int = Field(ge=0, le=10000)
+    config_maps: int = Field(ge=0, le=100000)
+    secrets: int = Field(ge=0, le=100000)
+    persistent_volume_claims: int = Field(ge=0, le=10000)
+    defaults: ContainerDefaults
+
+
+class Peer(BaseModel):
+    """A peering with another tenant, allowed by a data-sharing agreement."""
+
+    model_config = STRICT
+    tenant: DnsLabel
+    agreement: str = Field(min_length=1, max_length=128)
+
+
+class NetworkSpec(BaseModel):
+    model_config = STRICT
+    cidr: Network
+    shared_services: list[DnsLabel] = Field(default_factory=list, max_length=50)
+    peers: list[Peer] = Field(default_factory=list, max_length=200)
+    egress: Egress = Field(default=Egress.none, strict=False)
+
+
+class AccessGrant(BaseModel):
+    """A written, time-bound authorization for the operator to touch this tenant."""
+
+    model_config = STRICT
+    group: DnsLabel
+    scope: Scope = Field(strict=False)
+    document: str = Field(min_length=1, max_length=64)
+    granted_by: Email
+    countersigned_by: Email | None = None
+    granted: Date
+    expires: Date
+
+
+class ReviewParticipant(BaseModel):
+    model_config = STRICT
+    name: str = Field(min_length=1, max_length=64)
+    role: str = Field(min_length=1, max_length=32, description="chair, vice-chair or member")
+
+
+class CommitteeReview(BaseModel):
+    model_config = STRICT
+    reference: str = Field(min_length=1, max_length=64)
+    date: Date
+    participants: list[ReviewParticipant] = Field(min_length=1, max_length=50)
+
+
+class Budget(BaseModel):
+    model_config = STRICT
+    annual_cny: int = Field(ge=0, le=10**12)
+    review: CommitteeReview | None = None
+
+
+class Lifecycle(BaseModel):
+    model_config = STRICT
+    state: LifecycleState = Field(default=LifecycleState.active, strict=False)
+    since: Date | None = Field(default=None, description="When the current state began")
+
+
+class TenantSpec(BaseModel):
+    """One department of the province, as requested in `tenants/<id>.yaml`."""
+
+    model_config = STRICT
+    id: DnsLabel
+    name: str = Field(min_length=2, max_length=64, description="Official name (Chinese)")
+    credit_code: str = Field(description="Unified social credit code, GB 32100-2015")
+    level: Level = Field(strict=False)
+    division_code: str = Field(description="Administrative division code, GB/T 2260")
+    owners: Owners
+    data: DataPolicy
+    quotas: Quotas
+    network: NetworkSpec
+    access: list[AccessGrant] = Field(default_factory=list, max_length=50)
+    budget: Budget
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
