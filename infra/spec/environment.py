@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import ipaddress
+import re
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .types import STRICT, DnsLabel, Network, Quantity
 
@@ -24,6 +27,10 @@ class CloudEndpoint(BaseModel):
     )
     region: str = "cn-northwest-1"
     partition: str = "aws-cn"
+    account_id: str = Field(
+        default="123456789012", pattern=r"^[0-9]{12}$",
+        description="Account that owns the tenant resources (ARNs in key and bucket policies)",
+    )
 
 
 class Capacity(BaseModel):
@@ -39,6 +46,16 @@ class NetworkPool(BaseModel):
     pool: Network
     tenant_prefix: int = Field(ge=16, le=28, description="Prefix length of every tenant CIDR")
     reserved: list[Network] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fits(self) -> NetworkPool:
+        pool = ipaddress.IPv4Network(self.pool)
+        if self.tenant_prefix < pool.prefixlen:
+            raise ValueError(f"tenant_prefix /{self.tenant_prefix} is larger than the pool")
+        for cidr in self.reserved:
+            if not ipaddress.IPv4Network(cidr).subnet_of(pool):
+                raise ValueError(f"reserved range {cidr} is outside the pool {self.pool}")
+        return self
 
 
 class SharedService(BaseModel):
@@ -80,3 +97,35 @@ class EnvironmentSpec(BaseModel):
     proxy_cidr: Network | None = Field(
         default=None, description="Where the platform egress proxy lives"
     )
+
+    @field_validator("ceilings")
+    @classmethod
+    def _every_level(cls, value: dict[str, LevelCeilings]) -> dict[str, LevelCeilings]:
+        levels = {"province", "city", "county"}
+        if set(value) != levels:
+            raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
+        return value
+
+    @field_validator("authorization_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+    @field_validator("owner_domains", "operator_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        for domain in value:
+            if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+                raise ValueError(f"{domain!r} is not a lower-case DNS domain")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_services(self) -> EnvironmentSpec:
+        ids = [s.id for s in self.shared_services]
+        if len(ids) != len(set(ids)):
+            raise ValueError("shared service ids must be unique")
+        return self

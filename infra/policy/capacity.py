@@ -1,0 +1,52 @@
+"""Cluster capacity: the sum of all quotas against capacity × overcommit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from infra.spec import EnvironmentSpec, TenantSpec
+from infra.spec.quantity import format_quantity
+
+from .context import q
+
+__all__ = ["RESOURCES", "Usage", "capacity_usage"]
+
+RESOURCES = ("cpu", "memory", "storage")
+
+
+@dataclass(frozen=True)
+class Usage:
+    resource: str
+    used: Decimal
+    available: Decimal
+
+    @property
+    def fraction(self) -> float:
+        return float(self.used / self.available) if self.available else float("inf")
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.available
+
+    def render(self) -> str:
+        binary = self.resource != "cpu"
+        return (f"{self.resource} {format_quantity(self.used, binary=binary)} of "
+                f"{format_quantity(self.available, binary=binary)} ({self.fraction:.0%})")
+
+
+def capacity_usage(specs: Iterable[TenantSpec], env: EnvironmentSpec) -> list[Usage]:
+    """Quota sums per resource; CPU and memory may be overcommitted, storage may not."""
+    totals = dict.fromkeys(RESOURCES, Decimal(0))
+    for spec in specs:
+        for name in RESOURCES:
+            totals[name] += q(getattr(spec.quotas, name))
+    ratio = Decimal(str(env.capacity.overcommit))
+    usage = []
+    for name in RESOURCES:
+        available = q(getattr(env.capacity, name))
+        if name != "storage":
+            available *= ratio
+        usage.append(Usage(name, totals[name], available))
+    return usage

@@ -1,0 +1,128 @@
+"""What a rule reports, and the catalogue of rules with stable IDs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["RULES", "Finding", "Rule", "Severity", "exit_code"]
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+    note = "note"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one tenant spec, located by file, line and field path."""
+
+    rule: str
+    severity: Severity
+    message: str
+    field: str
+    hint: str
+    tenant: str | None = None
+    path: str | None = None
+    line: int | None = None
+
+    @property
+    def name(self) -> str:
+        return RULES[self.rule].name if self.rule in RULES else self.rule
+
+    def location(self) -> str:
+        where = self.path or "<fleet>"
+        return f"{where}:{self.line}" if self.line is not None else where
+
+
+_E, _W, _N = Severity.error, Severity.warning, Severity.note
+_CATALOGUE = [
+    Rule("GC001", "schema", _E, "The file is valid YAML and matches the tenant schema.",
+         "Fix the field as described; `govcloud schema` prints the JSON Schema."),
+    Rule("GC002", "identity-file-name", _E, "The tenant id equals the file name.",
+         "Rename the file to <id>.yaml or change `id`."),
+    Rule("GC003", "identity-unique", _E, "Tenant ids and credit codes are unique.",
+         "Each department has one tenant; reuse the existing spec instead."),
+    Rule("GC004", "identity-credit-code", _E,
+         "The unified social credit code is well formed with a valid GB 32100-2015 check.",
+         "Copy the code from the department's registration certificate."),
+    Rule("GC005", "identity-division", _E,
+         "The GB/T 2260 division code matches the administrative level.",
+         "Province codes end in 0000, city codes in 00, county codes in neither."),
+    Rule("GC006", "ownership-owners", _E,
+         "At least two government owners with e-mail in an allowed domain.",
+         "Add a second owner from the department (e.g. name@gd.gov.cn)."),
+    Rule("GC007", "ownership-separation", _E,
+         "No operator identity among the owners (management and operation separated).",
+         "Owners come from the department; operators get time-bound access grants instead."),
+    Rule("GC008", "quota-ceiling", _E, "Quotas stay within the ceiling for the level.",
+         "Lower the quota or ask the bureau for an exception at a higher level."),
+    Rule("GC009", "quota-defaults", _E,
+         "Default container requests ≤ limits ≤ the tenant quota.",
+         "Lower the defaults or raise the quota."),
+    Rule("GC010", "quota-capacity", _E,
+         "The sum of all quotas fits the cluster capacity × overcommit.",
+         "Lower quotas or ask the operator to add capacity first."),
+    Rule("GC011", "network-cidr", _E,
+         "The tenant CIDR lies in the pool and has the environment's prefix length.",
+         "Use `govcloud tenant new` to allocate the next free CIDR."),
+    Rule("GC012", "network-overlap", _E,
+         "The tenant CIDR overlaps no other tenant and no reserved range.",
+         "Use `govcloud tenant new` to allocate the next free CIDR."),
+    Rule("GC013", "network-peers", _E,
+         "Peers exist and declare the same peering back, citing the same agreement.",
+         "Add the matching peer entry to the other tenant's spec in the same pull request."),
+    Rule("GC014", "network-shared-services", _E,
+         "Shared services are in the environment's catalogue.",
+         "Pick an id from the shared_services list in stacks/<env>.yaml."),
+    Rule("GC015", "classification-egress", _E,
+         "Important and core data: no internet egress; core data: a dedicated key.",
+         "Set network.egress to none (and data.dedicated_key to true for core)."),
+    Rule("GC016", "classification-peers", _E,
+         "No peering to a tenant of lower classification.",
+         "Peer only with tenants at the same or a higher classification."),
+    Rule("GC017", "pi-retention", _E, "Personal information requires a retention period.",
+         "Set data.retention_days (PIPL: no longer than needed for the purpose)."),
+    Rule("GC018", "pi-sensitive", _E,
+         "Sensitive personal information: no internet egress and a dedicated key.",
+         "Set network.egress: none and data.dedicated_key: true."),
+    Rule("GC019", "access-document", _E,
+         "Authorization document numbers match the environment's pattern.",
+         "Cite the written authorization, e.g. 粤政数授〔2026〕15号."),
+    Rule("GC020", "access-parties", _E,
+         "Grants go to a known operator group and are granted by an owner.",
+         "granted_by must be one of owners.contacts; group one of the operator groups."),
+    Rule("GC021", "access-validity", _E,
+         "Grants expire after they are granted, at most 365 days later, and not in the past.",
+         "Renew the authorization with a new document, or remove the expired grant."),
+    Rule("GC022", "access-countersign", _E,
+         "Data-scope grants on important/core data are countersigned by a second owner.",
+         "Add countersigned_by: another owner's e-mail."),
+    Rule("GC023", "budget-review", _E,
+         "Budgets above the threshold carry an expert-committee review with a vice-chair.",
+         "Add budget.review with reference, date and participants including a vice-chair."),
+    Rule("GC024", "lifecycle-retention", _E,
+         "Decommissioning tenants keep their data until retention ends; data access revoked.",
+         "Keep storage quota until the retention period ends; remove data-scope grants."),
+    Rule("GC025", "access-expiring", _N, "An operator grant expires within 30 days.",
+         "Renew the authorization in time if the operator still needs access."),
+]
+RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
+
+
+def exit_code(findings: list[Finding], *, strict: bool = False) -> int:
+    """0 clean, 1 violations (warnings only with --strict), 2 input errors (GC001)."""
+    if any(f.rule == "GC001" for f in findings):
+        return 2
+    failing = {Severity.error, Severity.warning} if strict else {Severity.error}
+    return 1 if any(f.severity in failing for f in findings) else 0

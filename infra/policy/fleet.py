@@ -1,0 +1,112 @@
+"""Rules over the whole fleet, each O(n log n) or better: never pairwise.
+
+- uniqueness: dictionaries keyed by id and credit code;
+- overlaps: CIDRs (and reserved ranges) sorted by start address, compared with the widest
+  range seen so far — any overlap shows up between neighbours in that order;
+- peers: a dict of declared (from, to) -> agreement, looked up in reverse;
+- capacity: sums.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from infra.spec import EnvironmentSpec, LoadedTenant
+
+from .capacity import capacity_usage
+from .context import Context, Issue
+
+__all__ = ["FleetIssue", "check_fleet"]
+
+
+class FleetIssue(NamedTuple):
+    tenant: LoadedTenant | None
+    issue: Issue
+
+
+def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[FleetIssue]:
+    yield from _unique(tenants)
+    yield from _overlaps(tenants, ctx.env)
+    yield from _peers(tenants)
+    for usage in capacity_usage((t.spec for t in tenants), ctx.env):
+        if usage.over:
+            yield FleetIssue(None, Issue("GC010", ("quotas", usage.resource),
+                                         f"all tenants together ask for {usage.render()}"))
+
+
+def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
+    for field in ("id", "credit_code"):
+        first: dict[str, LoadedTenant] = {}
+        for tenant in tenants:
+            value = getattr(tenant.spec, field)
+            if value in first:
+                yield FleetIssue(tenant, Issue(
+                    "GC003", (field,), f"{value!r} is already used by {first[value].path}"))
+            else:
+                first[value] = tenant
+
+
+class _Range(NamedTuple):
+    start: int
+    end: int
+    label: str
+    tenant: LoadedTenant | None
+
+
+def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator[FleetIssue]:
+    ranges = []
+    for cidr in env.network.reserved:
+        net = ipaddress.IPv4Network(cidr)
+        ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
+                             f"reserved range {cidr}", None))
+    for tenant in tenants:
+        net = ipaddress.IPv4Network(tenant.spec.network.cidr)
+        ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
+                             f"{net} of tenant {tenant.spec.id}", tenant))
+    ranges.sort(key=lambda r: (r.start, -r.end))
+    widest: _Range | None = None
+    for current in ranges:
+        if widest is not None and current.start <= widest.end:
+            for here, there in ((current, widest), (widest, current)):
+                if here.tenant is not None:
+                    yield FleetIssue(here.tenant, Issue(
+                        "GC012", ("network", "cidr"), f"overlaps {there.label}"))
+        if widest is None or current.end > widest.end:
+            widest = current
+
+
+def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
+    by_id = {t.spec.id: t for t in tenants}
+    declared: dict[tuple[str, str], str] = {}
+    for tenant in tenants:
+        for peer in tenant.spec.network.peers:
+            declared.setdefault((tenant.spec.id, peer.tenant), peer.agreement)
+    for tenant in tenants:
+        me = tenant.spec
+        seen: set[str] = set()
+        for i, peer in enumerate(me.network.peers):
+            at = ("network", "peers", i, "tenant")
+            other = by_id.get(peer.tenant)
+            if peer.tenant in seen or peer.tenant == me.id:
+                yield FleetIssue(tenant, Issue("GC013", at, f"{peer.tenant!r} is listed twice"
+                                 if peer.tenant in seen else "a tenant cannot peer with itself"))
+                continue
+            seen.add(peer.tenant)
+            if other is None:
+                yield FleetIssue(tenant, Issue("GC013", at, f"no tenant {peer.tenant!r}"))
+                continue
+            back = declared.get((peer.tenant, me.id))
+            if back is None:
+                yield FleetIssue(tenant, Issue(
+                    "GC013", at, f"{peer.tenant!r} does not declare a peering back to {me.id!r}"))
+            elif back != peer.agreement:
+                yield FleetIssue(tenant, Issue(
+                    "GC013", ("network", "peers", i, "agreement"),
+                    f"{peer.agreement!r} differs from {back!r} cited by {peer.tenant!r}"))
+            theirs = other.spec.data.classification
+            if theirs.rank < me.data.classification.rank:
+                yield FleetIssue(tenant, Issue(
+                    "GC016", at, f"{me.data.classification.value} data may not flow to "
+                    f"{peer.tenant!r}, which holds only {theirs.value} data"))

@@ -1,0 +1,36 @@
+"""Quotas: within the level's ceiling, defaults within quotas. Capacity is in ``fleet``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infra.spec import TenantSpec
+
+from .context import Context, Issue, q
+
+__all__ = ["check_quotas"]
+
+
+def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
+    ceiling = ctx.env.ceilings[spec.level.value]
+    quotas = spec.quotas
+    for name in ("cpu", "memory", "storage"):
+        asked, limit = getattr(quotas, name), getattr(ceiling, name)
+        if q(asked) > q(limit):
+            yield Issue("GC008", ("quotas", name),
+                        f"{asked} is above the {spec.level.value}-level ceiling of {limit}")
+    if quotas.pods > ceiling.pods:
+        yield Issue("GC008", ("quotas", "pods"),
+                    f"{quotas.pods} is above the {spec.level.value}-level ceiling of "
+                    f"{ceiling.pods}")
+    defaults = quotas.defaults
+    for name in ("cpu", "memory"):
+        request = getattr(defaults.requests, name)
+        limit = getattr(defaults.limits, name)
+        if q(request) > q(limit):
+            yield Issue("GC009", ("quotas", "defaults", "requests", name),
+                        f"default request {request} is above the default limit {limit}")
+        if q(limit) > q(getattr(quotas, name)):
+            yield Issue("GC009", ("quotas", "defaults", "limits", name),
+                        f"default limit {limit} is above the tenant quota "
+                        f"{getattr(quotas, name)}")

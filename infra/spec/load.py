@@ -1,0 +1,119 @@
+"""Loading specs from disk: the public entry points other layers use."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from infra.errors import InputError, SpecError, SpecProblem
+
+from .environment import EnvironmentSpec
+from .tenant import TenantSpec
+from .validate import Loc, validate
+from .validate import line_of as _line_of
+from .yamlsafe import parse_yaml, read_text
+
+__all__ = [
+    "LoadedTenant",
+    "find_repo_root",
+    "load_environment",
+    "load_tenant",
+    "load_tenants",
+    "tenant_files",
+]
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedTenant:
+    """A validated tenant spec with where it came from."""
+
+    path: Path
+    spec: TenantSpec
+    text: str = field(repr=False, compare=False)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """Line of a field path in the source file (computed on demand)."""
+        return _cached_line(self.text, tuple(loc))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_line(text: str, loc: tuple[int | str, ...]) -> int | None:
+    try:
+        return _line_of(text, loc)
+    except yaml.YAMLError:  # the text was accepted before; never fail a report over a line
+        return None
+
+
+def tenant_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories to the YAML files directly inside them, sorted by name."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir() and path.suffix not in SUFFIXES:
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+def load_tenant(path: Path) -> LoadedTenant:
+    where = str(path)
+    text = read_text(path)
+    spec = validate(TenantSpec, parse_yaml(text, where), text=text, where=where)
+    return LoadedTenant(path=path, spec=spec, text=text)
+
+
+def _problems(error: InputError) -> list[SpecProblem]:
+    if isinstance(error, SpecError):
+        return list(error.problems)
+    return [SpecProblem(error.path or "<input>", error.line, error.field or "", error.message)]
+
+
+def load_tenants(paths: Sequence[Path]) -> list[LoadedTenant]:
+    """Load every tenant spec under ``paths``; SpecError lists the problems of all files."""
+    loaded: list[LoadedTenant] = []
+    problems: list[SpecProblem] = []
+    files = tenant_files(paths)
+    if not files:
+        raise InputError("no tenant specs (*.yaml) found", path=", ".join(map(str, paths)))
+    for path in files:
+        try:
+            loaded.append(load_tenant(path))
+        except InputError as exc:
+            problems.extend(_problems(exc))
+    if problems:
+        raise SpecError(problems)
+    return loaded
+
+
+def find_repo_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` (default: cwd) holding Pulumi.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    raise InputError(
+        "not inside a govcloud checkout (no Pulumi.yaml above the current directory); "
+        "pass --stacks-dir", path=str(here),
+    )
+
+
+def load_environment(name: str, stacks_dir: Path | None = None) -> EnvironmentSpec:
+    """Load ``stacks/<name>.yaml`` (stacks_dir defaults to <repo root>/stacks)."""
+    directory = stacks_dir if stacks_dir is not None else find_repo_root() / "stacks"
+    path = directory / f"{name}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in directory.glob("*.yaml") if not p.stem.startswith("Pulumi"))
+        raise InputError(f"no environment {name!r} (known: {', '.join(known) or 'none'})",
+                         path=str(path))
+    text = read_text(path)
+    env = validate(EnvironmentSpec, parse_yaml(text, str(path)), text=text, where=str(path))
+    if env.name != name:
+        raise InputError(f"name is {env.name!r} but the file is {name}.yaml",
+                         path=str(path), line=_line_of(text, ("name",)), field="name")
+    return env
