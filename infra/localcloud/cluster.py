@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,8 +22,16 @@ from infra.errors import LocalCloudError
 from .components import PORT_NAMES, REGION, Component, Layout, components
 from .pki import ensure_pki
 from .toolchain import (
-    ACTIONLINT_TOOL, ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, Progress, Tool, _say, ensure_tools,
-    project_root, tool_dirs,
+    ACTIONLINT_TOOL,
+    ETCD_TOOL,
+    KUBE_TOOL,
+    PULUMI_TOOL,
+    Progress,
+    Tool,
+    _say,
+    ensure_tools,
+    project_root,
+    tool_dirs,
 )
 
 __all__ = ["ComponentStatus", "LocalCloud", "default_state_dir"]
@@ -208,10 +217,9 @@ class LocalCloud:
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 if not _alive(pid):
-                    try:  # reap our own child if we started it in this process
+                    # Reap our own child if this process started it; others are not ours.
+                    with contextlib.suppress(ChildProcessError):
                         os.waitpid(pid, os.WNOHANG)
-                    except ChildProcessError:
-                        pass
                     return
                 time.sleep(0.1)
 

@@ -172,13 +172,20 @@ _BUILDERS: dict[str, Callable[[Path, Progress], None]] = {
 }
 
 
+def _with_progress(builder: Callable[[Path, Progress], None],
+                   say: Progress) -> Callable[[Path], None]:
+    def build(dest: Path) -> None:
+        builder(dest, say)
+    return build
+
+
 def ensure_tools(tools: Sequence[Tool] = ALL_TOOLS, *, say: Progress = _say) -> list[Path]:
     """Build whatever is missing; return the bin directories of all requested tools."""
     for tool in tools:
         if tool.present():
             continue
         builder = _BUILDERS[tool.version.name]
-        _build_into(tool, lambda d, b=builder: b(d, say), say)
+        _build_into(tool, _with_progress(builder, say), say)
     return [t.directory for t in tools]
 
 

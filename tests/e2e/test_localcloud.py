@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -30,10 +31,8 @@ def namespace(api: client.ApiClient) -> Iterator[str]:
     core = client.CoreV1Api(api)
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
     yield name
-    try:
+    with contextlib.suppress(ApiException):
         core.delete_namespace(name)
-    except ApiException:
-        pass
 
 
 def _eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:

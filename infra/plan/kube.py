@@ -1,0 +1,206 @@
+"""A tenant's Kubernetes objects: namespace, quota, limits, network policies, RBAC, Tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.tenant import Egress, TenantSpec
+
+from .names import (
+    CRD_GROUP,
+    CRD_VERSION,
+    DOMAIN,
+    LABEL_CLASSIFICATION,
+    LABEL_MANAGED_BY,
+    LABEL_SERVICE,
+    LABEL_TENANT,
+    MANAGED_BY,
+)
+from .objects import KubeObject
+
+__all__ = ["OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "tenant_kube_objects"]
+
+TENANT_ADMIN_ROLE = "govcloud-tenant-admin"
+OPERATOR_ROLES = {"ops": "govcloud-operator-ops", "data": "govcloud-operator-data"}
+_NS_NAME = "kubernetes.io/metadata.name"
+
+
+def _meta(name: str, spec: TenantSpec, namespace: str | None = None,
+          annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "name": name,
+        "labels": {
+            LABEL_MANAGED_BY: MANAGED_BY,
+            LABEL_TENANT: spec.id,
+            LABEL_CLASSIFICATION: spec.data.classification.value,
+        },
+    }
+    if namespace:
+        meta["namespace"] = namespace
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    return meta
+
+
+def _obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> KubeObject:
+    return KubeObject({"apiVersion": api_version, "kind": kind, "metadata": metadata, **body})
+
+
+def _namespace(spec: TenantSpec) -> KubeObject:
+    meta = _meta(spec.id, spec, annotations={f"{DOMAIN}/official-name": spec.name})
+    meta["labels"].update({
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    })
+    return _obj("v1", "Namespace", meta)
+
+
+def _quota(spec: TenantSpec) -> KubeObject:
+    q = spec.quotas
+    hard = {
+        "requests.cpu": q.cpu, "limits.cpu": q.cpu,
+        "requests.memory": q.memory, "limits.memory": q.memory,
+        "requests.storage": q.storage,
+        "pods": str(q.pods), "services": str(q.services), "configmaps": str(q.config_maps),
+        "secrets": str(q.secrets), "persistentvolumeclaims": str(q.persistent_volume_claims),
+        "services.nodeports": "0", "services.loadbalancers": "0",
+    }
+    return _obj("v1", "ResourceQuota", _meta("govcloud-quota", spec, spec.id),
+                spec={"hard": hard})
+
+
+def _limits(spec: TenantSpec) -> KubeObject:
+    d = spec.quotas.defaults
+    item = {
+        "type": "Container",
+        "default": {"cpu": d.limits.cpu, "memory": d.limits.memory},
+        "defaultRequest": {"cpu": d.requests.cpu, "memory": d.requests.memory},
+    }
+    return _obj("v1", "LimitRange", _meta("govcloud-limits", spec, spec.id),
+                spec={"limits": [item]})
+
+
+def _netpol(spec: TenantSpec, name: str, body: dict[str, Any]) -> KubeObject:
+    return _obj("networking.k8s.io/v1", "NetworkPolicy", _meta(name, spec, spec.id), spec=body)
+
+
+def _ns_peer(namespace: str, pod_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {_NS_NAME: namespace}}}
+    if pod_labels:
+        peer["podSelector"] = {"matchLabels": dict(pod_labels)}
+    return peer
+
+
+def _network_policies(spec: TenantSpec, env: EnvironmentSpec,
+                      peers: list[str]) -> list[KubeObject]:
+    both = ["Ingress", "Egress"]
+    out = [
+        _netpol(spec, "govcloud-default-deny", {"podSelector": {}, "policyTypes": both}),
+        _netpol(spec, "govcloud-allow-same-namespace", {
+            "podSelector": {}, "policyTypes": both,
+            "ingress": [{"from": [{"podSelector": {}}]}],
+            "egress": [{"to": [{"podSelector": {}}]}],
+        }),
+        _netpol(spec, "govcloud-allow-dns", {
+            "podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{
+                "to": [_ns_peer("kube-system", {"k8s-app": "kube-dns"})],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            }],
+        }),
+    ]
+    catalog = {s.id: s for s in env.shared_services}
+    rules = [
+        {"to": [_ns_peer(catalog[sid].namespace, {LABEL_SERVICE: sid})],
+         "ports": [{"protocol": "TCP", "port": catalog[sid].port}]}
+        for sid in sorted(set(spec.network.shared_services)) if sid in catalog
+    ]
+    if rules:
+        out.append(_netpol(spec, "govcloud-allow-shared-services",
+                           {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}))
+    for peer in peers:
+        out.append(_netpol(spec, f"govcloud-peer-{peer}"[:63], {
+            "podSelector": {}, "policyTypes": both,
+            "ingress": [{"from": [_ns_peer(peer)]}],
+            "egress": [{"to": [_ns_peer(peer)]}],
+        }))
+    if spec.network.egress is Egress.proxy and env.proxy_cidr:
+        out.append(_netpol(spec, "govcloud-allow-egress-proxy", {
+            "podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": env.proxy_cidr}}],
+                        "ports": [{"protocol": "TCP", "port": 3128}]}],
+        }))
+    return out
+
+
+_ADMIN_RULES: list[dict[str, Any]] = [
+    {"apiGroups": [""], "resources": [
+        "pods", "pods/log", "pods/exec", "pods/portforward", "services", "endpoints",
+        "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts", "events"],
+     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+    {"apiGroups": ["apps", "batch", "autoscaling", "policy"], "resources": ["*"],
+     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies", "ingresses"],
+     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+    {"apiGroups": [""], "resources": ["resourcequotas", "limitranges"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
+     "verbs": ["get", "list", "watch"]},
+]
+
+
+def _binding(spec: TenantSpec, name: str, role_kind: str, role: str,
+             subjects: list[dict[str, str]],
+             annotations: Mapping[str, str] | None = None) -> KubeObject:
+    return _obj("rbac.authorization.k8s.io/v1", "RoleBinding",
+                _meta(name, spec, spec.id, annotations),
+                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind,
+                         "name": role},
+                subjects=subjects)
+
+
+def _rbac(spec: TenantSpec, today: dt.date) -> list[KubeObject]:
+    group = {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io"}
+    out = [
+        _obj("rbac.authorization.k8s.io/v1", "Role", _meta(TENANT_ADMIN_ROLE, spec, spec.id),
+             rules=_ADMIN_RULES),
+        _binding(spec, "govcloud-owners", "Role", TENANT_ADMIN_ROLE,
+                 [{**group, "name": spec.owners.group}]),
+        _obj("v1", "ServiceAccount", _meta("govcloud-deployer", spec, spec.id)),
+        _binding(spec, "govcloud-deployer", "Role", TENANT_ADMIN_ROLE,
+                 [{"kind": "ServiceAccount", "name": "govcloud-deployer",
+                   "namespace": spec.id}]),
+    ]
+    for grant in sorted(spec.access, key=lambda g: (g.group, g.scope.value, g.expires)):
+        if grant.expires < today or grant.granted > today:
+            continue  # outside its window: no access (the reconciler revokes it on expiry)
+        out.append(_binding(
+            spec, f"govcloud-operator-{grant.group}-{grant.scope.value}"[:63], "ClusterRole",
+            OPERATOR_ROLES[grant.scope.value], [{**group, "name": grant.group}],
+            annotations={f"{DOMAIN}/document": grant.document,
+                         f"{DOMAIN}/granted-by": grant.granted_by,
+                         f"{DOMAIN}/expires": grant.expires.isoformat()},
+        ))
+    return out
+
+
+def _tenant_resource(spec: TenantSpec) -> KubeObject:
+    meta = _meta(spec.id, spec)
+    return _obj(f"{CRD_GROUP}/{CRD_VERSION}", "Tenant", meta,
+                spec=spec.model_dump(mode="json", exclude_none=True))
+
+
+def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[str],
+                        today: dt.date, access: bool = True) -> list[KubeObject]:
+    """In apply order. ``access=False`` (decommissioning) drops every binding."""
+    objects = [_namespace(spec), _quota(spec), _limits(spec),
+               *_network_policies(spec, env, peers)]
+    rbac = _rbac(spec, today)
+    if not access:
+        rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
+    return [*objects, *rbac, _tenant_resource(spec)]

@@ -1,0 +1,78 @@
+"""Deterministic names, labels and tags: the same tenant always gets the same handles."""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = [
+    "CRD_GROUP",
+    "CRD_VERSION",
+    "DOMAIN",
+    "FIELD_MANAGER",
+    "LABEL_CLASSIFICATION",
+    "LABEL_MANAGED_BY",
+    "LABEL_SERVICE",
+    "LABEL_TENANT",
+    "MANAGED_BY",
+    "RESERVED_NAMESPACES",
+    "SHARED_NAMESPACE",
+    "bucket_name",
+    "cloud_name",
+    "key_alias",
+    "platform_key_alias",
+    "tags",
+    "vpc_name",
+]
+
+DOMAIN = "govcloud.gd.gov.cn"
+CRD_GROUP = DOMAIN
+CRD_VERSION = "v1alpha1"
+FIELD_MANAGER = "govcloud"
+MANAGED_BY = "govcloud"
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+LABEL_TENANT = f"{DOMAIN}/tenant"
+LABEL_CLASSIFICATION = f"{DOMAIN}/classification"
+LABEL_SERVICE = f"{DOMAIN}/service"
+SHARED_NAMESPACE = "shared-services"
+RESERVED_NAMESPACES = frozenset(
+    {"default", "kube-system", "kube-public", "kube-node-lease", SHARED_NAMESPACE, "govcloud"}
+)
+
+
+def _fit(name: str, limit: int) -> str:
+    """Keep a name within a length limit, stably: cut and add a short digest."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: limit - 9].rstrip('-')}-{digest}"
+
+
+def cloud_name(env: str, tenant: str, suffix: str = "") -> str:
+    """Role, subnet and security-group names: `govcloud-<env>-<tenant>[-suffix]`."""
+    base = f"govcloud-{env}-{tenant}" + (f"-{suffix}" if suffix else "")
+    return _fit(base, 64)
+
+
+def bucket_name(env: str, tenant: str) -> str:
+    return _fit(f"govcloud-{env}-{tenant}", 63)
+
+
+def key_alias(env: str, tenant: str) -> str:
+    return f"alias/govcloud/{env}/{tenant}"
+
+
+def platform_key_alias(env: str) -> str:
+    return f"alias/govcloud/{env}/platform"
+
+
+def vpc_name(env: str) -> str:
+    return f"govcloud-{env}"
+
+
+def tags(env: str, tenant: str, classification: str) -> dict[str, str]:
+    return {
+        "managed-by": MANAGED_BY,
+        "govcloud-env": env,
+        "tenant": tenant,
+        "classification": classification,
+    }

@@ -1,0 +1,108 @@
+"""Render a tenant (or the platform) into its ordered, deterministic desired state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from infra.errors import InputError
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.tenant import LifecycleState, TenantSpec
+
+from .cloud import tenant_cloud_objects
+from .kube import tenant_kube_objects
+from .names import RESERVED_NAMESPACES
+from .objects import CloudObject, KubeObject
+from .platform import platform_cloud_objects, platform_kube_objects
+
+__all__ = ["Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant",
+           "retention_ends"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one stack should contain: Kubernetes objects, then cloud resources."""
+
+    name: str
+    kube: tuple[KubeObject, ...]
+    cloud: tuple[CloudObject, ...]
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "stack": self.name,
+            "kubernetes": [o.manifest for o in self.kube],
+            "cloud": [{"kind": c.kind, "name": c.name, "properties": c.props}
+                      for c in self.cloud],
+        }
+
+
+def _active(spec: TenantSpec) -> bool:
+    return spec.lifecycle.state is LifecycleState.active
+
+
+def mutual_peers(spec: TenantSpec, fleet: Mapping[str, TenantSpec]) -> dict[str, str]:
+    """Peers declared on both sides and both active, mapped to the peer's CIDR."""
+    out: dict[str, str] = {}
+    if not _active(spec):
+        return out
+    for peer in spec.network.peers:
+        other = fleet.get(peer.tenant)
+        if other is None or not _active(other):
+            continue
+        if any(p.tenant == spec.id for p in other.network.peers):
+            out[other.id] = other.network.cidr
+    return dict(sorted(out.items()))
+
+
+def render_tenant(spec: TenantSpec, env: EnvironmentSpec, *,
+                  fleet: Mapping[str, TenantSpec], today: dt.date) -> Plan:
+    """The desired state of one department; same input, byte-identical output."""
+    if spec.id in RESERVED_NAMESPACES or spec.id.startswith("kube-"):
+        raise InputError(f"tenant id {spec.id!r} is reserved for the platform", field="id")
+    peers = mutual_peers(spec, fleet)
+    kube = tenant_kube_objects(spec, env, peers=list(peers), today=today,
+                               access=_active(spec))
+    cloud = tenant_cloud_objects(spec, env, peer_cidrs=peers)
+    return Plan(f"{env.name}.{spec.id}", tuple(kube), tuple(cloud))
+
+
+def render_platform(env: EnvironmentSpec) -> Plan:
+    return Plan(env.name, tuple(platform_kube_objects(env)), tuple(platform_cloud_objects(env)))
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_plan(plan: Plan, fmt: str = "yaml") -> str:
+    data = plan.as_data()
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def retention_ends(spec: TenantSpec) -> dt.date | None:
+    """When a decommissioning tenant's data may be destroyed (None while it is active).
+
+    Retention runs from the day decommissioning began; without a retention period the
+    data may go as soon as access is gone.
+    """
+    if _active(spec):
+        return None
+    since = spec.lifecycle.since
+    if since is None:
+        return None  # unknown start: keep the data until someone records it
+    return since + dt.timedelta(days=spec.data.retention_days or 0)

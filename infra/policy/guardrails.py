@@ -1,0 +1,55 @@
+"""Resource guardrails shared by `govcloud check` (on rendered plans) and the Pulumi policy
+pack (on the resources of every preview and update). Plain dicts in, readable messages out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "bucket_violations",
+    "namespace_violations",
+    "role_violations",
+    "security_group_violations",
+]
+
+_WORLD = {"0.0.0.0/0", "::/0"}
+
+
+def bucket_violations(props: Mapping[str, Any]) -> list[str]:
+    name = props.get("name", "?")
+    out = []
+    if not props.get("kms_key_alias"):
+        out.append(f"bucket {name} is not encrypted with a KMS key (kms_key_alias is empty)")
+    if not props.get("public_access_block"):
+        out.append(f"bucket {name} does not block public access (public_access_block)")
+    if not props.get("versioning"):
+        out.append(f"bucket {name} has versioning off")
+    return out
+
+
+def security_group_violations(props: Mapping[str, Any]) -> list[str]:
+    name = props.get("name", "?")
+    return [
+        f"security group {name} allows ingress from {rule.get('cidr')} (the whole internet)"
+        for rule in props.get("ingress") or [] if rule.get("cidr") in _WORLD
+    ]
+
+
+def role_violations(props: Mapping[str, Any]) -> list[str]:
+    if props.get("boundary_name") and props.get("boundary_policy"):
+        return []
+    return [f"role {props.get('name', '?')} has no permissions boundary"]
+
+
+def namespace_violations(namespace: str, objects: Iterable[Mapping[str, Any]]) -> list[str]:
+    """A tenant namespace needs a ResourceQuota and a default-deny NetworkPolicy."""
+    inside = [o for o in objects if (o.get("metadata") or {}).get("namespace") == namespace]
+    out = []
+    if not any(o.get("kind") == "ResourceQuota" for o in inside):
+        out.append(f"namespace {namespace} has no ResourceQuota")
+    deny_all = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    if not any(o.get("kind") == "NetworkPolicy" and o.get("spec") == deny_all for o in inside):
+        out.append(f"namespace {namespace} has no default-deny NetworkPolicy")
+    return out

@@ -1,0 +1,222 @@
+"""`govcloud deploy`: drive per-tenant stacks with the Automation API.
+
+Platform first, then tenants in parallel. One tenant's failure does not stop the others.
+Decommissioning happens in order: access goes first (the stack is updated with a plan that
+has no bindings or peerings); the data stays until its retention period ends; then the
+stack is destroyed and removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from infra.errors import InputError
+from infra.plan import retention_ends
+from infra.spec.load import load_environment, load_tenants
+from infra.spec.tenant import LifecycleState, TenantSpec
+
+__all__ = ["DeployOptions", "StackResult", "deploy", "select_tenants"]
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    root: Path
+    env: str
+    parallel: int = 4
+    preview: bool = False
+    today: dt.date | None = None
+    destroy_data_before_retention_ends: bool = False
+    policy_pack: Path | None = None
+    resource_parallel: int = 8
+
+
+@dataclass
+class StackResult:
+    stack: str
+    result: str  # ok, changed, failed, retained, destroyed, previewed
+    changes: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.result == "failed"
+
+
+def _changed_since(root: Path, ref: str) -> list[str]:
+    proc = subprocess.run(
+        ["git", "diff", "--name-only", ref, "--", "tenants/"], cwd=root, text=True,
+        capture_output=True, check=False,
+    )
+    if proc.returncode != 0:
+        raise InputError(f"cannot diff against {ref!r}: {proc.stderr.strip()}",
+                         field="--changed-since")
+    return sorted({Path(line).stem for line in proc.stdout.split()
+                   if line.endswith((".yaml", ".yml"))})
+
+
+def _existing_tenant_stacks(root: Path, env: str) -> list[str]:
+    workspace = auto.LocalWorkspace(work_dir=str(root))
+    prefix = f"{env}."
+    return sorted(s.name[len(prefix):] for s in workspace.list_stacks()
+                  if s.name.startswith(prefix))
+
+
+def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
+                   changed_since: str | None = None, everything: bool = False) -> list[str]:
+    """Tenant ids to deploy: named, changed since a git ref, or all (incl. removed ones)."""
+    known = {p.stem for p in (root / "tenants").glob("*.yaml")}
+    if tenants:
+        unknown = sorted(set(tenants) - known - set(_existing_tenant_stacks(root, env)))
+        if unknown:
+            raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+                             field="--tenant")
+        return sorted(set(tenants))
+    if changed_since:
+        return _changed_since(root, changed_since)
+    if everything:
+        return sorted(known | set(_existing_tenant_stacks(root, env)))
+    raise InputError("say which tenants: --tenant ID, --changed-since REF or --all",
+                     field="--tenant")
+
+
+class _Deployer:
+    def __init__(self, opts: DeployOptions, say: Say) -> None:
+        self.opts = opts
+        self.say = say
+        self.today = opts.today or dt.date.today()
+        self.env = load_environment(opts.env, opts.root / "stacks")
+        self.fleet = {t.spec.id: t.spec for t in load_tenants([opts.root / "tenants"])}
+        self.logs = opts.root / ".govcloud" / "deploy-logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    # -- one stack ----------------------------------------------------------------------
+    def _stack(self, name: str) -> auto.Stack:
+        stack = auto.create_or_select_stack(stack_name=name, work_dir=str(self.opts.root))
+        stack.set_config("govcloud:today", auto.ConfigValue(self.today.isoformat()))
+        if self.opts.destroy_data_before_retention_ends:
+            stack.set_config("govcloud:destroyDataBeforeRetentionEnds",
+                             auto.ConfigValue("true"))
+        return stack
+
+    def _packs(self) -> list[str]:
+        return [str(self.opts.policy_pack)] if self.opts.policy_pack else []
+
+    def _log(self, name: str) -> Callable[[str], None]:
+        path = self.logs / f"{name}.log"
+        path.write_text("")
+
+        def write(line: str) -> None:
+            with path.open("a") as handle:
+                handle.write(line.rstrip("\n") + "\n")
+        return write
+
+    def _up(self, stack: auto.Stack, name: str) -> StackResult:
+        log = self._log(name)
+        if self.opts.preview:
+            prev = stack.preview(policy_packs=self._packs(), on_output=log,
+                                 parallel=self.opts.resource_parallel)
+            changes = {str(k): v for k, v in prev.change_summary.items() if k != "same"}
+            return StackResult(name, "previewed", changes)
+        result = stack.up(policy_packs=self._packs(), on_output=log,
+                          parallel=self.opts.resource_parallel)
+        changes = {str(k): v for k, v in (result.summary.resource_changes or {}).items()
+                   if k != "same"}
+        return StackResult(name, "changed" if changes else "ok", changes)
+
+    def platform(self) -> StackResult:
+        return self._timed(self.opts.env, lambda: self._up(self._stack(self.opts.env),
+                                                            self.opts.env))
+
+    def tenant(self, tenant_id: str) -> StackResult:
+        name = f"{self.opts.env}.{tenant_id}"
+        return self._timed(name, lambda: self._tenant(tenant_id, name))
+
+    def _tenant(self, tenant_id: str, name: str) -> StackResult:
+        stack = self._stack(name)
+        spec = self.fleet.get(tenant_id)
+        if spec is None:
+            spec = self._removed_spec(stack, tenant_id)
+            stack.set_config("govcloud:decommissionSpec",
+                             auto.ConfigValue(spec.model_dump_json()))
+        result = self._up(stack, name)
+        ends = retention_ends(spec)
+        if spec.lifecycle.state is LifecycleState.active or self.opts.preview:
+            return result
+        if ends is None or (ends > self.today and
+                            not self.opts.destroy_data_before_retention_ends):
+            until = ends.isoformat() if ends else "a decommissioning date is recorded"
+            result.result, result.message = "retained", f"access revoked; data kept until {until}"
+            return result
+        stack.destroy(on_output=self._log(f"{name}.destroy"))
+        stack.workspace.remove_stack(name)
+        return StackResult(name, "destroyed", result.changes,
+                           message="access revoked, retention ended, stack destroyed")
+
+    def _removed_spec(self, stack: auto.Stack, tenant_id: str) -> TenantSpec:
+        outputs = stack.outputs()
+        if "spec" not in outputs:
+            raise InputError(f"tenant {tenant_id} has no spec file and its stack has no "
+                             "recorded spec", field="--tenant")
+        data: dict[str, Any] = dict(outputs["spec"].value)
+        lifecycle = dict(data.get("lifecycle") or {})
+        if lifecycle.get("state") != LifecycleState.decommissioning.value:
+            lifecycle = {"state": "decommissioning", "since": self.today.isoformat()}
+        data["lifecycle"] = lifecycle
+        return TenantSpec.model_validate_json(json.dumps(data), strict=False)
+
+    def _timed(self, name: str, work: Callable[[], StackResult]) -> StackResult:
+        self.say(f"… {name}: {'previewing' if self.opts.preview else 'deploying'}")
+        started = time.monotonic()
+        try:
+            result = work()
+        except auto.errors.CommandError as exc:
+            result = StackResult(name, "failed", message=_first_error(str(exc)))
+        except InputError as exc:
+            result = StackResult(name, "failed", message=str(exc))
+        result.seconds = time.monotonic() - started
+        mark = "✗" if result.failed else "✓"
+        detail = result.message or _changes(result.changes)
+        self.say(f"{mark} {name}: {result.result} in {result.seconds:.1f}s {detail}")
+        return result
+
+
+def _changes(changes: dict[str, int]) -> str:
+    return ", ".join(f"{v} {k}" for k, v in sorted(changes.items())) or "no changes"
+
+
+def _first_error(text: str) -> str:
+    """The readable part of a failed pulumi command (policy violations, provider errors)."""
+    keep = [line.strip() for line in text.splitlines()
+            if any(w in line for w in ("error:", "mandatory", "Policy", "violation", "[", "stderr"))
+            and "stdout:" not in line]
+    return " | ".join(keep[:6])[:600] or text[-600:]
+
+
+def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *,
+           say: Say = print) -> list[StackResult]:
+    os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+    runner = _Deployer(opts, say)
+    platform = runner.platform()
+    results = [platform]
+    if platform.failed:
+        say("platform stack failed; tenants not deployed")
+        return results
+    with ThreadPoolExecutor(max_workers=max(1, opts.parallel)) as pool:
+        results += list(pool.map(runner.tenant, tenant_ids))
+    return results

@@ -1,0 +1,195 @@
+"""Pulumi dynamic providers on top of ``infra.drivers``.
+
+The providers hold no state: no client, credential or configuration is captured in the
+pickled provider. Clients are built from the environment (KUBECONFIG, AWS_ENDPOINT_URL,
+AWS_REGION) inside each call. The provider classes live in an importable module, so dill
+pickles them by reference and ``destroy``/``refresh`` run the code of the installed package.
+
+Every operation is idempotent by deterministic handle (object name, key alias, bucket name),
+so an update interrupted half-way converges on the next run without duplicates.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from infra.drivers import KubeClient
+from infra.drivers import cloud as cloud_driver
+
+__all__ = ["CLOUD_REPLACE_KEYS", "CloudProvider", "KubeProvider", "kube_diff"]
+
+# Identity of a Kubernetes object: changing any of these means a different object.
+_KUBE_IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
+
+
+def _dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _kube_id(manifest: dict[str, Any]) -> str:
+    meta = manifest["metadata"]
+    scope = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{manifest['apiVersion']}/{manifest['kind']}/{scope}{meta['name']}"
+
+
+def kube_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """Changed manifest → update in place; changed identity → replace."""
+    old, new = olds.get("manifest") or {}, news.get("manifest") or {}
+    replaces = [
+        "manifest." + ".".join(path) for path in _KUBE_IDENTITY
+        if _dig(old, path) != _dig(new, path)
+    ]
+    return DiffResult(changes=old != new, replaces=replaces, delete_before_replace=True)
+
+
+class KubeProvider(ResourceProvider):
+    """One Kubernetes object, applied server-side with field manager ``govcloud``."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        manifest = news.get("manifest")
+        failures = []
+        if not isinstance(manifest, dict) or not _dig(manifest, ("metadata", "name")):
+            failures.append(CheckFailure("manifest", "a manifest with metadata.name is required"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return kube_diff(olds, news)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        live = KubeClient().apply(props["manifest"])
+        return CreateResult(_kube_id(props["manifest"]), self._outs(props, live))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        live = KubeClient().apply(news["manifest"])
+        return UpdateResult(self._outs(news, live))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        manifest = props.get("manifest") or {}
+        meta = manifest.get("metadata", {})
+        live = KubeClient().get(manifest.get("apiVersion", ""), manifest.get("kind", ""),
+                                meta.get("name", ""), meta.get("namespace"))
+        if live is None:
+            return ReadResult(None, {})
+        # Report drift in the fields we manage: what we applied, as the cluster has it now.
+        return ReadResult(id_, {"manifest": _project(manifest, live), "uid": _uid(live)})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        manifest = props["manifest"]
+        meta = manifest["metadata"]
+        KubeClient().delete(manifest["apiVersion"], manifest["kind"], meta["name"],
+                            meta.get("namespace"))
+
+    @staticmethod
+    def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+        return {"manifest": props["manifest"], "uid": _uid(live)}
+
+
+def _uid(live: dict[str, Any]) -> str:
+    return str(_dig(live, ("metadata", "uid")) or "")
+
+
+def _project(desired: Any, live: Any) -> Any:
+    """The part of ``live`` that ``desired`` speaks about (same shape as desired)."""
+    if isinstance(desired, dict):
+        if not isinstance(live, dict):
+            return live
+        return {k: _project(v, live[k]) for k, v in desired.items() if k in live}
+    if isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
+        return [_project(d, item) for d, item in zip(desired, live, strict=True)]
+    return live
+
+
+# -- cloud ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _CloudOps:
+    handle: str  # property naming the resource: its stable handle
+    ensure: Callable[[Any], Any]
+    read: Callable[[dict[str, Any]], Mapping[str, object] | None]
+    delete: Callable[[dict[str, Any]], Any]
+    replace_keys: tuple[str, ...]
+
+
+def _ops(kind: str) -> _CloudOps:
+    c = cloud_driver
+    table = {
+        "kms-key": _CloudOps("alias", c.ensure_key, lambda p: c.read_key(p["alias"]),
+                             lambda p: c.delete_key(p["alias"]), ("alias",)),
+        "bucket": _CloudOps("name", c.ensure_bucket, lambda p: c.read_bucket(p["name"]),
+                            lambda p: c.delete_bucket(p["name"],
+                                                      force=bool(p.get("force_destroy"))),
+                            ("name",)),
+        "role": _CloudOps("name", c.ensure_role, lambda p: c.read_role(p["name"]),
+                          lambda p: c.delete_role(p["name"]), ("name",)),
+        "vpc": _CloudOps("name", c.ensure_vpc, lambda p: c.read_vpc(p["name"]),
+                         lambda p: c.delete_vpc(p["name"]), ("name", "cidr")),
+        "subnet": _CloudOps("name", c.ensure_subnet,
+                            lambda p: c.read_subnet(p["name"], p["vpc_name"]),
+                            lambda p: c.delete_subnet(p["name"], p["vpc_name"]),
+                            ("name", "vpc_name", "cidr")),
+        "security-group": _CloudOps(
+            "name", c.ensure_security_group,
+            lambda p: c.read_security_group(p["name"], p["vpc_name"]),
+            lambda p: c.delete_security_group(p["name"], p["vpc_name"]),
+            ("name", "vpc_name")),
+    }
+    return table[kind]
+
+
+CLOUD_REPLACE_KEYS = {kind: _ops(kind).replace_keys for kind in
+                      ("kms-key", "bucket", "role", "vpc", "subnet", "security-group")}
+
+_CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource
+
+
+def _desired(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k not in _CONTROL and not k.startswith("__")}
+
+
+class CloudProvider(ResourceProvider):
+    """A cloud resource of one kind (key, bucket, role, VPC, subnet, security group)."""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        ops = _ops(news["kind"])
+        old, new = _desired(olds), _desired(news)
+        replaces = [k for k in ops.replace_keys if old.get(k) != new.get(k)]
+        changed = old != new or olds.get("force_destroy") != news.get("force_destroy")
+        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        ops = _ops(props["kind"])
+        outs = ops.ensure(_desired(props)) or {}
+        return CreateResult(str(props[ops.handle]), {**props, **dict(outs)})
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        ops = _ops(news["kind"])
+        outs = ops.ensure(_desired(news)) or {}
+        return UpdateResult({**news, **dict(outs)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ops = _ops(props["kind"])
+        actual = ops.read(props)
+        if actual is None:
+            return ReadResult(None, {})
+        merged = copy.deepcopy(props)
+        merged.update(actual)
+        return ReadResult(id_, merged)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        _ops(props["kind"]).delete(props)
