@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from .types import STRICT, Date, DnsLabel, Email, Network, Quantity
+from .types import STRICT, Code, Date, DnsLabel, Email, Network, Quantity
 
 __all__ = [
     "AccessGrant",
@@ -183,9 +183,9 @@ class TenantSpec(BaseModel):
     model_config = STRICT
     id: DnsLabel
     name: str = Field(min_length=2, max_length=64, description="Official name (Chinese)")
-    credit_code: str = Field(description="Unified social credit code, GB 32100-2015")
+    credit_code: Code = Field(description="Unified social credit code, GB 32100-2015")
     level: Level = Field(strict=False)
-    division_code: str = Field(description="Administrative division code, GB/T 2260")
+    division_code: Code = Field(description="Administrative division code, GB/T 2260")
     owners: Owners
     data: DataPolicy
     quotas: Quotas

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from .quantity import parse_quantity
 
-__all__ = ["STRICT", "Date", "DnsLabel", "Email", "Network", "Quantity"]
+__all__ = ["STRICT", "Code", "Date", "DnsLabel", "Email", "Network", "Quantity"]
 
 STRICT = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
@@ -45,6 +45,13 @@ def _date(value: Any) -> Any:
     return value
 
 
+def _code(value: Any) -> Any:
+    # An all-digit code such as 440100 is a number to YAML; say how to write it.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"write the code as a quoted string, e.g. \"{value}\"")
+    return value
+
+
 def _dns_label(value: str) -> str:
     if not _DNS_LABEL.match(value):
         raise ValueError(
@@ -68,6 +75,7 @@ def _network(value: str) -> str:
     return str(net)
 
 
+Code = Annotated[str, BeforeValidator(_code)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Quantity = Annotated[str, BeforeValidator(_quantity)]
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]

@@ -73,34 +73,66 @@ def decode(raw: bytes, where: str) -> str:
     return text
 
 
-class _Checks:
-    """Construction hooks shared by both loaders: no aliases, no duplicate keys."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        seen: dict[Any, Any] = self.constructed_objects  # type: ignore[attr-defined]
-        if node in seen or node in self.recursive_objects:  # type: ignore[attr-defined]
-            raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases (&name, *name) are not allowed in spec files", node.start_mark
-            )
-        return super().construct_object(node, deep)  # type: ignore[misc]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys: set[Any] = set()
-        for key_node, _ in node.value:
-            key = key_node.value
-            if key in keys:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            keys.add(key)
-        return super().construct_mapping(node, deep)  # type: ignore[misc,no-any-return]
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
-class _FastLoader(_Checks, _FastBase):  # type: ignore[misc,valid-type]
-    pass
+def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-class _DepthLoader(_Checks, yaml.SafeLoader):
+def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int]) -> Any:
+    """Plain data from a node tree; refuses aliases, merge keys and duplicate keys.
+
+    PyYAML's generic constructor costs most of the parse time; strings (nearly every
+    scalar) are taken as they are and only other scalars go through it.
+    """
+    if id(node) in seen:
+        raise _refuse("anchors and aliases (&name, *name) are not allowed in spec files", node)
+    seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else loader.construct_object(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, loader, seen) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                raise _refuse("merge keys (<<) are not allowed in spec files", key_node)
+            key = _build(key_node, loader, seen)
+            if not isinstance(key, str | int | bool | float) or key is None:
+                raise _refuse("mapping keys must be plain scalars", key_node)
+            if key in result:
+                raise _refuse(f"duplicate key {key!r}", key_node)
+            result[key] = _build(value_node, loader, seen)
+        return result
+    raise _refuse(f"unsupported YAML node {node.tag}", node)
+
+
+class _FastLoader(_FastBase):  # type: ignore[misc,valid-type]
+    """libyaml parsing with a leaner resolver (spec files use no path resolvers)."""
+
+    _implicit: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
+        yaml.SafeLoader.yaml_implicit_resolvers
+    )
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._implicit.get(value[:1] if value else "", ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
+
+
+class _DepthLoader(yaml.SafeLoader):
     _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
@@ -135,7 +167,8 @@ def parse_yaml(text: str, where: str) -> Any:
     """One YAML document to plain Python data, or an InputError with the line."""
     loader = _loader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        data = None if node is None else _build(node, loader, set())
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, where) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
@@ -158,6 +191,9 @@ def compose(text: str) -> yaml.Node | None:
         loader.dispose()
 
 
+_OURS = ("duplicate", "anchors", "nested", "several", "merge", "mapping keys", "unsupported")
+
+
 def _input_error(exc: yaml.MarkedYAMLError, where: str) -> InputError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or str(exc)
@@ -165,6 +201,6 @@ def _input_error(exc: yaml.MarkedYAMLError, where: str) -> InputError:
         problem = "several YAML documents in one file; a spec file holds exactly one"
     elif exc.context and exc.problem:
         problem = f"{exc.context}: {exc.problem}"
-    if not problem.startswith(("duplicate", "anchors", "nested", "several")):
+    if not problem.startswith(_OURS):
         problem = f"not valid YAML: {problem}"
     return InputError(problem, path=where, line=mark.line + 1 if mark is not None else None)
