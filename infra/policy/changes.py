@@ -1,0 +1,91 @@
+"""What a change to the fleet does: tenants added, changed, removed; quotas; capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from infra.spec import EnvironmentSpec, TenantSpec
+from infra.spec.quantity import format_quantity
+
+from .capacity import Usage, capacity_usage
+from .context import q
+
+__all__ = ["FleetChange", "TenantChange", "compare"]
+
+_QUOTAS = ("cpu", "memory", "storage", "pods", "services", "config_maps", "secrets",
+           "persistent_volume_claims")
+
+
+@dataclass(frozen=True)
+class TenantChange:
+    id: str
+    kind: str  # added, changed, removed
+    fields: list[str] = field(default_factory=list)
+    quota_deltas: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FleetChange:
+    tenants: list[TenantChange]
+    capacity: list[tuple[Usage, Usage]]
+    new_peerings: list[str]
+    new_grants: list[str]
+
+
+def _amount(name: str, value: Decimal) -> str:
+    if name in ("cpu", "memory", "storage"):
+        sign = "-" if value < 0 else "+"
+        return sign + format_quantity(abs(value), binary=name != "cpu")
+    return f"{value:+}"
+
+
+def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
+    out = []
+    for name in _QUOTAS:
+        old = getattr(before.quotas, name) if before else 0
+        new = getattr(after.quotas, name) if after else 0
+        delta = (q(str(new)) - q(str(old))) if name in ("cpu", "memory", "storage") \
+            else Decimal(int(new) - int(old))
+        if delta:
+            out.append(f"{name} {old} → {new} ({_amount(name, delta)})")
+    return out
+
+
+def _changed_fields(before: TenantSpec, after: TenantSpec) -> list[str]:
+    return [name for name in type(after).model_fields
+            if getattr(before, name) != getattr(after, name)]
+
+
+def _peerings(specs: Sequence[TenantSpec]) -> set[str]:
+    return {" ↔ ".join(sorted((s.id, p.tenant))) + f" ({p.agreement})"
+            for s in specs for p in s.network.peers}
+
+
+def _grants(specs: Sequence[TenantSpec]) -> set[str]:
+    return {f"{s.id}: {g.group} {g.scope.value} until {g.expires} ({g.document})"
+            for s in specs for g in s.access}
+
+
+def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
+            env: EnvironmentSpec) -> FleetChange:
+    """Dictionaries by id on both sides: O(n)."""
+    old = {s.id: s for s in base}
+    new = {s.id: s for s in head}
+    changes = []
+    for tid in sorted(old.keys() | new.keys()):
+        before, after = old.get(tid), new.get(tid)
+        if before is None:
+            changes.append(TenantChange(tid, "added", [], _deltas(None, after)))
+        elif after is None:
+            changes.append(TenantChange(tid, "removed", [], _deltas(before, None)))
+        elif before != after:
+            changes.append(TenantChange(tid, "changed", _changed_fields(before, after),
+                                        _deltas(before, after)))
+    capacity = list(zip(capacity_usage(base, env), capacity_usage(head, env), strict=True))
+    return FleetChange(
+        tenants=changes, capacity=capacity,
+        new_peerings=sorted(_peerings(head) - _peerings(base)),
+        new_grants=sorted(_grants(head) - _grants(base)),
+    )

@@ -1,0 +1,65 @@
+"""`govcloud diff` against a base ref in a temporary git repository."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .helpers import ROOT, govcloud
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.cn", "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.cn",
+         "commit", "-qm", "base")
+    tenants = tmp_path / "tenants"
+    (tenants / "nh-wsjkj.yaml").unlink()
+    zsj = tenants / "gd-zsj.yaml"
+    zsj.write_text(zsj.read_text().replace('cpu: "64"', 'cpu: "96"'))
+    th = (tenants / "th-zwsjj.yaml").read_text()
+    th = th.replace("    - electronic-seal\n", "    - electronic-seal\n  peers:\n"
+                    "    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕30号\n")
+    (tenants / "th-zwsjj.yaml").write_text(th)
+    new = (tenants / "st-wglj.yaml").read_text().replace("st-wglj", "st-new")
+    (tenants / "st-new.yaml").write_text(new.replace("10.64.12.0/24", "10.64.30.0/24"))
+    return tmp_path
+
+
+def _diff(repo: Path, *extra: str) -> str:
+    result = govcloud("diff", "--base", "main", "--stacks-dir", str(ROOT / "stacks"), *extra,
+                      cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_text_diff_lists_changes_capacity_and_new_peerings(repo: Path) -> None:
+    out = _diff(repo)
+    assert "+ st-new added" in out
+    assert "- nh-wsjkj removed" in out
+    assert "~ gd-zsj changed (quotas)" in out
+    assert "cpu 64 → 96 (+32)" in out
+    assert "cpu 472 of 768 (61%) → cpu 504 of 768 (66%)" in out
+    assert "gz-zwsjj ↔ th-zwsjj (粤数共享协议〔2026〕30号)" in out
+    assert "st-new: cloud-ops ops until 2027-08-31" in out
+
+
+def test_markdown_diff_for_a_pull_request_comment(repo: Path) -> None:
+    out = _diff(repo, "--format", "markdown")
+    assert out.startswith("### govcloud diff against `main`")
+    assert "**Capacity used** (before → after)" in out and "- + **st-new** added" in out
+
+
+def test_unknown_ref_is_an_input_error(repo: Path) -> None:
+    result = govcloud("diff", "--base", "nope", "--stacks-dir", str(ROOT / "stacks"), cwd=repo)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("govcloud: ")
