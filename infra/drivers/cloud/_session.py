@@ -1,0 +1,69 @@
+"""Build boto3 clients from the environment, per call, and call them safely.
+
+Clients are never kept in module globals or on objects: Pulumi pickles dynamic providers,
+and a client (with its credentials) must not end up in state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from infra.drivers.errors import translate_cloud
+from infra.drivers.retry import call_with_retry
+from infra.errors import PermanentError
+
+__all__ = ["call", "canonical_json", "client", "partition", "region", "tag_dict", "tag_list"]
+
+# botocore retries off: tenacity in ``call`` owns backoff and the deadline.
+_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+                 read_timeout=30, s3={"addressing_style": "path"})
+
+
+def region() -> str:
+    value = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not value:
+        raise PermanentError("AWS_REGION is not set", operation="cloud client")
+    return value
+
+
+def partition() -> str:
+    return "aws-cn" if region().startswith("cn-") else "aws"
+
+
+def client(service: str) -> Any:
+    """A new client for ``service``; endpoint and credentials come from the environment."""
+    with translate_cloud(f"{service} client"):
+        return boto3.session.Session().client(service, region_name=region(), config=_CONFIG)
+
+
+def call(operation: str, method: Any, /, **kwargs: Any) -> Any:
+    """``method(**kwargs)`` translated into ``infra.errors`` and retried while transient."""
+
+    def once() -> Any:
+        with translate_cloud(operation):
+            return method(**kwargs)
+
+    return call_with_retry(once)
+
+
+def canonical_json(document: str | dict[str, Any] | None) -> str:
+    """One spelling for a JSON policy so desired and actual compare equal (the same as
+    ``infra.plan.cloud.policy_json``: sorted keys, no spaces, UTF-8 kept)."""
+    if document is None or document == "":
+        return ""
+    value = json.loads(document) if isinstance(document, str) else document
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tag_list(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    return [{key: k, value: v} for k, v in sorted(tags.items())]
+
+
+def tag_dict(tags: list[dict[str, str]] | None, key: str = "Key",
+             value: str = "Value") -> dict[str, str]:
+    return {t[key]: t[value] for t in tags or []}

@@ -1,0 +1,168 @@
+"""IAM roles, found by name, each with a permissions boundary and one inline policy."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from infra.drivers.cloud._session import call, canonical_json, client, tag_dict, tag_list
+from infra.errors import NotFoundError, PermanentError
+from infra.plan.objects import RoleProps
+
+__all__ = ["INLINE_POLICY", "RoleOutputs", "delete_role", "ensure_role", "read_role"]
+
+INLINE_POLICY = "govcloud-access"
+_MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
+
+
+class RoleOutputs(TypedDict):
+    name: str
+    arn: str
+    boundary_arn: str
+
+
+def _policy_arn(name: str) -> str:
+    sts = client("sts")
+    caller = call("sts:GetCallerIdentity", sts.get_caller_identity)
+    part, account = caller["Arn"].split(":")[1], caller["Account"]
+    return f"arn:{part}:iam::{account}:policy/{name}"
+
+
+def _ensure_boundary(iam: Any, name: str, document: str, tags: dict[str, str]) -> str:
+    arn = _policy_arn(name)
+    try:
+        policy = call(f"iam:GetPolicy {name}", iam.get_policy, PolicyArn=arn)["Policy"]
+    except NotFoundError:
+        call(f"iam:CreatePolicy {name}", iam.create_policy, PolicyName=name,
+             PolicyDocument=document, Tags=tag_list(tags))
+        return arn
+    if _policy_document(iam, arn, policy["DefaultVersionId"]) == canonical_json(document):
+        return arn
+    versions = call(f"iam:ListPolicyVersions {name}", iam.list_policy_versions,
+                    PolicyArn=arn)["Versions"]
+    old = sorted((v for v in versions if not v["IsDefaultVersion"]),
+                 key=lambda v: v["CreateDate"])
+    for version in old[: max(0, len(versions) - _MAX_POLICY_VERSIONS + 1)]:
+        call(f"iam:DeletePolicyVersion {name}", iam.delete_policy_version, PolicyArn=arn,
+             VersionId=version["VersionId"])
+    call(f"iam:CreatePolicyVersion {name}", iam.create_policy_version, PolicyArn=arn,
+         PolicyDocument=document, SetAsDefault=True)
+    return arn
+
+
+def _policy_document(iam: Any, arn: str, version: str) -> str:
+    got = call(f"iam:GetPolicyVersion {arn}", iam.get_policy_version, PolicyArn=arn,
+               VersionId=version)
+    return canonical_json(got["PolicyVersion"]["Document"])
+
+
+def _get_role(iam: Any, name: str) -> dict[str, Any] | None:
+    try:
+        role: dict[str, Any] = call(f"iam:GetRole {name}", iam.get_role, RoleName=name)["Role"]
+    except NotFoundError:
+        return None
+    return role
+
+
+def ensure_role(props: RoleProps) -> RoleOutputs:
+    iam, name = client("iam"), props["name"]
+    boundary = _ensure_boundary(iam, props["boundary_name"], props["boundary_policy"],
+                                props["tags"])
+    role = _get_role(iam, name)
+    if role is None:
+        role = call(f"iam:CreateRole {name}", iam.create_role, RoleName=name,
+                    AssumeRolePolicyDocument=props["trust_policy"],
+                    PermissionsBoundary=boundary, Tags=tag_list(props["tags"]))["Role"]
+    else:
+        if canonical_json(role["AssumeRolePolicyDocument"]) != canonical_json(
+                props["trust_policy"]):
+            call(f"iam:UpdateAssumeRolePolicy {name}", iam.update_assume_role_policy,
+                 RoleName=name, PolicyDocument=props["trust_policy"])
+        if role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") != boundary:
+            call(f"iam:PutRolePermissionsBoundary {name}", iam.put_role_permissions_boundary,
+                 RoleName=name, PermissionsBoundary=boundary)
+        _sync_tags(iam, name, props["tags"])
+    call(f"iam:PutRolePolicy {name}", iam.put_role_policy, RoleName=name,
+         PolicyName=INLINE_POLICY, PolicyDocument=props["inline_policy"])
+    return {"name": name, "arn": str(role["Arn"]), "boundary_arn": boundary}
+
+
+def _sync_tags(iam: Any, name: str, tags: dict[str, str]) -> None:
+    actual = tag_dict(call(f"iam:ListRoleTags {name}", iam.list_role_tags,
+                           RoleName=name).get("Tags"))
+    extra = sorted(set(actual) - set(tags))
+    if extra:
+        call(f"iam:UntagRole {name}", iam.untag_role, RoleName=name, TagKeys=extra)
+    if actual != tags:
+        call(f"iam:TagRole {name}", iam.tag_role, RoleName=name, Tags=tag_list(tags))
+
+
+def read_role(name: str) -> RoleProps | None:
+    """The role's actual properties, or ``None`` if it does not exist."""
+    iam = client("iam")
+    role = _get_role(iam, name)
+    if role is None:
+        return None
+    boundary_arn = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+    boundary_name = boundary_arn.rsplit("/", 1)[-1] if boundary_arn else ""
+    boundary_doc = ""
+    if boundary_arn:
+        try:
+            policy = call(f"iam:GetPolicy {boundary_name}", iam.get_policy,
+                          PolicyArn=boundary_arn)["Policy"]
+            boundary_doc = _policy_document(iam, boundary_arn, policy["DefaultVersionId"])
+        except NotFoundError:
+            pass
+    try:
+        inline = canonical_json(call(f"iam:GetRolePolicy {name}", iam.get_role_policy,
+                                     RoleName=name, PolicyName=INLINE_POLICY)["PolicyDocument"])
+    except NotFoundError:
+        inline = ""
+    tags = call(f"iam:ListRoleTags {name}", iam.list_role_tags, RoleName=name).get("Tags")
+    return {"name": name, "trust_policy": canonical_json(role["AssumeRolePolicyDocument"]),
+            "boundary_name": boundary_name, "boundary_policy": boundary_doc,
+            "inline_policy": inline, "tags": tag_dict(tags)}
+
+
+def delete_role(name: str) -> bool:
+    """Delete the role, its inline and attached policies, and its boundary policy when no
+    other role uses it. ``True`` if the role existed."""
+    iam = client("iam")
+    role = _get_role(iam, name)
+    if role is None:
+        return False
+    for policy in call(f"iam:ListRolePolicies {name}", iam.list_role_policies,
+                       RoleName=name)["PolicyNames"]:
+        call(f"iam:DeleteRolePolicy {name}", iam.delete_role_policy, RoleName=name,
+             PolicyName=policy)
+    for attached in call(f"iam:ListAttachedRolePolicies {name}",
+                         iam.list_attached_role_policies, RoleName=name)["AttachedPolicies"]:
+        call(f"iam:DetachRolePolicy {name}", iam.detach_role_policy, RoleName=name,
+             PolicyArn=attached["PolicyArn"])
+    boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+    if boundary:
+        call(f"iam:DeleteRolePermissionsBoundary {name}", iam.delete_role_permissions_boundary,
+             RoleName=name)
+    try:
+        call(f"iam:DeleteRole {name}", iam.delete_role, RoleName=name)
+    except NotFoundError:
+        return False
+    if boundary:
+        _delete_policy(iam, boundary)
+    return True
+
+
+def _delete_policy(iam: Any, arn: str) -> None:
+    try:
+        versions = call(f"iam:ListPolicyVersions {arn}", iam.list_policy_versions,
+                        PolicyArn=arn)["Versions"]
+        for version in versions:
+            if not version["IsDefaultVersion"]:
+                call(f"iam:DeletePolicyVersion {arn}", iam.delete_policy_version,
+                     PolicyArn=arn, VersionId=version["VersionId"])
+        call(f"iam:DeletePolicy {arn}", iam.delete_policy, PolicyArn=arn)
+    except NotFoundError:
+        pass
+    # Why: DeleteConflict means another role still uses this boundary; it stays.
+    except PermanentError as exc:
+        if "DeleteConflict" not in str(exc):
+            raise

@@ -1,0 +1,117 @@
+"""KMS keys, found by alias (``alias/govcloud/<env>/<tenant>``)."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any, TypedDict
+
+from infra.drivers.cloud._session import call, canonical_json, client, tag_dict, tag_list
+from infra.errors import NotFoundError, PermanentError
+from infra.plan.objects import KeyProps
+
+__all__ = ["KeyOutputs", "delete_key", "ensure_key", "key_arn", "read_key"]
+
+PENDING_WINDOW_DAYS = 7
+
+
+class KeyOutputs(TypedDict):
+    key_id: str
+    arn: str
+    alias: str
+
+
+def _describe(kms: Any, alias: str) -> dict[str, Any] | None:
+    try:
+        meta: dict[str, Any] = call(f"kms:DescribeKey {alias}", kms.describe_key,
+                                    KeyId=alias)["KeyMetadata"]
+    except NotFoundError:
+        return None
+    return meta
+
+
+def key_arn(alias: str) -> str:
+    """The ARN of the key behind ``alias`` (``NotFoundError`` if there is none)."""
+    meta = _describe(client("kms"), alias)
+    if meta is None:
+        raise NotFoundError(f"no KMS key has alias {alias}", operation="kms:DescribeKey")
+    return str(meta["Arn"])
+
+
+def ensure_key(props: KeyProps) -> KeyOutputs:
+    kms, alias = client("kms"), props["alias"]
+    meta = _describe(kms, alias)
+    if meta is None:
+        meta = call(f"kms:CreateKey {alias}", kms.create_key, Description=props["description"],
+                    Policy=props["policy"], Tags=tag_list(props["tags"], "TagKey", "TagValue"),
+                    )["KeyMetadata"]
+        call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
+             TargetKeyId=meta["KeyId"])
+    key_id = str(meta["KeyId"])
+    if meta.get("KeyState") == "PendingDeletion":  # re-created within the pending window
+        call(f"kms:CancelKeyDeletion {alias}", kms.cancel_key_deletion, KeyId=key_id)
+        call(f"kms:EnableKey {alias}", kms.enable_key, KeyId=key_id)
+    if meta.get("Description", "") != props["description"]:
+        call(f"kms:UpdateKeyDescription {alias}", kms.update_key_description, KeyId=key_id,
+             Description=props["description"])
+    call(f"kms:PutKeyPolicy {alias}", kms.put_key_policy, KeyId=key_id, PolicyName="default",
+         Policy=props["policy"])
+    _set_rotation(kms, key_id, alias, props["rotation"])
+    _sync_tags(kms, key_id, alias, props["tags"])
+    return {"key_id": key_id, "arn": str(meta["Arn"]), "alias": alias}
+
+
+def _set_rotation(kms: Any, key_id: str, alias: str, enabled: bool) -> None:
+    method = kms.enable_key_rotation if enabled else kms.disable_key_rotation
+    try:
+        call(f"kms:{'Enable' if enabled else 'Disable'}KeyRotation {alias}", method, KeyId=key_id)
+    # Why: an AWS-compatible endpoint may not implement rotation; the key is still usable and
+    # read_key reports the real rotation status, so the difference stays visible.
+    except PermanentError as exc:
+        if "NotImplemented" not in str(exc) and "UnsupportedOperation" not in str(exc):
+            raise
+
+
+def _sync_tags(kms: Any, key_id: str, alias: str, tags: dict[str, str]) -> None:
+    actual = tag_dict(call(f"kms:ListResourceTags {alias}", kms.list_resource_tags,
+                           KeyId=key_id).get("Tags"), "TagKey", "TagValue")
+    extra = sorted(set(actual) - set(tags))
+    if extra:
+        call(f"kms:UntagResource {alias}", kms.untag_resource, KeyId=key_id, TagKeys=extra)
+    if actual != tags:
+        call(f"kms:TagResource {alias}", kms.tag_resource, KeyId=key_id,
+             Tags=tag_list(tags, "TagKey", "TagValue"))
+
+
+def read_key(alias: str) -> KeyProps | None:
+    """The key's actual properties, or ``None`` if absent or scheduled for deletion."""
+    kms = client("kms")
+    meta = _describe(kms, alias)
+    if meta is None or meta.get("KeyState") == "PendingDeletion":
+        return None
+    key_id = meta["KeyId"]
+    policy = call(f"kms:GetKeyPolicy {alias}", kms.get_key_policy, KeyId=key_id,
+                  PolicyName="default")["Policy"]
+    try:
+        rotation = bool(call(f"kms:GetKeyRotationStatus {alias}", kms.get_key_rotation_status,
+                             KeyId=key_id)["KeyRotationEnabled"])
+    # Why: see _set_rotation; no rotation support means rotation is off.
+    except PermanentError:
+        rotation = False
+    tags = call(f"kms:ListResourceTags {alias}", kms.list_resource_tags, KeyId=key_id)
+    return {"alias": alias, "description": str(meta.get("Description", "")),
+            "policy": canonical_json(policy), "rotation": rotation,
+            "tags": tag_dict(tags.get("Tags"), "TagKey", "TagValue")}
+
+
+def delete_key(alias: str) -> bool:
+    """Remove the alias and schedule the key's deletion (7 days). ``True`` if it existed."""
+    kms = client("kms")
+    meta = _describe(kms, alias)
+    if meta is None:
+        return False
+    with suppress(NotFoundError):
+        call(f"kms:DeleteAlias {alias}", kms.delete_alias, AliasName=alias)
+    if meta.get("KeyState") != "PendingDeletion":
+        call(f"kms:ScheduleKeyDeletion {alias}", kms.schedule_key_deletion,
+             KeyId=meta["KeyId"], PendingWindowInDays=PENDING_WINDOW_DAYS)
+    return True

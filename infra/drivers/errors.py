@@ -1,0 +1,112 @@
+"""Translate third-party exceptions into ``infra.errors`` at the driver boundary.
+
+One context manager per library: :func:`translate_kube` for the Kubernetes client and
+:func:`translate_cloud` for botocore. Each raises ``X(...) from exc`` so the original stays
+on ``__cause__`` for debugging, while callers only ever see the govcloud hierarchy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import urllib3.exceptions
+from botocore import exceptions as boto_exc
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from infra.errors import DriverError, NotFoundError, PermanentError, TransientError, short
+
+__all__ = ["cloud_error", "kube_error", "translate_cloud", "translate_kube"]
+
+_KUBE_TRANSIENT = {409, 410, 429}  # conflict, watch expired, throttled
+_KUBE_PERMANENT_HINT = {400: "invalid", 401: "unauthorized", 403: "forbidden", 422: "rejected"}
+
+_CLOUD_TRANSIENT_CODES = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+    "RequestThrottled", "RequestThrottledException", "TooManyRequestsException", "SlowDown",
+    "ServiceUnavailable", "ServiceUnavailableException", "InternalError", "InternalFailure",
+    "InternalServerError", "KMSInternalException", "DependencyTimeoutException",
+    "OperationAborted", "ConcurrentModification", "ConcurrentModificationException",
+    "PriorRequestNotComplete", "RequestTimeout", "RequestTimeoutException",
+}
+_CLOUD_NOT_FOUND_CODES = {"404"}  # HeadBucket answers with a bare status code
+
+
+def _kube_message(exc: ApiException) -> str:
+    body = exc.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if body:
+        try:
+            message = json.loads(body).get("message")
+        except (ValueError, AttributeError):
+            message = None
+        return str(message or body)
+    return str(exc.reason or "")
+
+
+def kube_error(exc: Exception, operation: str) -> DriverError:
+    """The govcloud error for one exception raised by the Kubernetes client."""
+    if isinstance(exc, ApiException):
+        status = exc.status or 0
+        message = short(_kube_message(exc))
+        if status == 404:
+            return NotFoundError(message, operation=operation, status=status)
+        if status in _KUBE_TRANSIENT or status >= 500:
+            return TransientError(message, operation=operation, status=status)
+        hint = _KUBE_PERMANENT_HINT.get(status, f"HTTP {status}")
+        return PermanentError(f"{hint}: {message}", operation=operation, status=status)
+    if isinstance(exc, ResourceNotFoundError):
+        return NotFoundError(f"the API server does not serve this kind ({exc})",
+                             operation=operation)
+    if isinstance(exc, ConfigException):
+        return PermanentError(f"kubeconfig: {exc}", operation=operation)
+    return TransientError(f"cannot reach the API server: {type(exc).__name__}: {exc}",
+                          operation=operation)
+
+
+@contextmanager
+def translate_kube(operation: str) -> Iterator[None]:
+    """Map Kubernetes client and connection exceptions raised inside the block."""
+    try:
+        yield
+    except (ApiException, ResourceNotFoundError, ConfigException,
+            urllib3.exceptions.HTTPError, ConnectionError) as exc:
+        raise kube_error(exc, operation) from exc
+
+
+def _client_error(exc: boto_exc.ClientError, operation: str) -> DriverError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = short(f"{code}: {error.get('Message', '') or exc}")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    # NoSuchBucket, NoSuchEntity, InvalidVpcID.NotFound, NotFoundException,
+    # ServerSideEncryptionConfigurationNotFoundError, ...
+    if code in _CLOUD_NOT_FOUND_CODES or code.startswith("NoSuch") or "NotFound" in code:
+        return NotFoundError(message, operation=operation, status=status)
+    if code in _CLOUD_TRANSIENT_CODES or (status is not None and status >= 500):
+        return TransientError(message, operation=operation, status=status)
+    return PermanentError(message, operation=operation, status=status)
+
+
+def cloud_error(exc: Exception, operation: str) -> DriverError:
+    """The govcloud error for one exception raised by botocore."""
+    if isinstance(exc, boto_exc.ClientError):
+        return _client_error(exc, operation)
+    if isinstance(exc, boto_exc.ConnectionError | boto_exc.HTTPClientError | ConnectionError):
+        return TransientError(f"cannot reach the cloud endpoint: {exc}", operation=operation)
+    # NoCredentialsError, NoRegionError, ParamValidationError, ...: configuration or a bug
+    # in our request; retrying cannot fix either.
+    return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation)
+
+
+@contextmanager
+def translate_cloud(operation: str) -> Iterator[None]:
+    """Map botocore exceptions raised inside the block."""
+    try:
+        yield
+    except (boto_exc.BotoCoreError, boto_exc.ClientError, ConnectionError) as exc:
+        raise cloud_error(exc, operation) from exc

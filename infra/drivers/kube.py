@@ -1,0 +1,217 @@
+"""The Kubernetes driver: server-side apply, get, list, watch, delete, status.
+
+Clients are built lazily on first use from ``KUBECONFIG`` (or the path given), so a
+``KubeClient`` is cheap to construct and safe to pickle (the cached clients are dropped).
+Every call is translated into ``infra.errors`` and transient failures are retried.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from kubernetes import config as _config
+from kubernetes import dynamic as _dynamic
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+from urllib3 import HTTPHeaderDict
+
+from infra.drivers.errors import translate_kube
+from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry
+from infra.errors import NotFoundError, TransientError
+
+__all__ = ["FIELD_MANAGER", "KubeClient"]
+
+FIELD_MANAGER = "govcloud"
+_REQUEST_TIMEOUT = 30.0  # seconds per HTTP request; a hung server becomes a transient error
+_PAGE = 500
+
+# The Kubernetes client is untyped; keep its Any at this one seam.
+config: Any = _config
+DynamicClient: Any = _dynamic.DynamicClient
+
+T = TypeVar("T")
+Obj = dict[str, Any]
+
+
+class _Impersonating:
+    """Wraps urllib3's pool manager to add Impersonate-* headers to every request.
+
+    The Kubernetes client keeps headers in a plain dict, which cannot repeat a header;
+    the API server wants one ``Impersonate-Group`` header per group.
+    """
+
+    def __init__(self, pool: Any, user: str, groups: Sequence[str]) -> None:
+        self._pool = pool
+        self._user = user
+        self._groups = tuple(groups)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = HTTPHeaderDict(kwargs.pop("headers", None) or {})
+        headers["Impersonate-User"] = self._user
+        for group in self._groups:
+            headers.add("Impersonate-Group", group)
+        return self._pool.request(method, url, headers=headers, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
+class KubeClient:
+    """Talks to one cluster, optionally as an impersonated user."""
+
+    def __init__(self, kubeconfig: str | os.PathLike[str] | None = None, *,
+                 deadline: float = DEFAULT_DEADLINE, user: str | None = None,
+                 groups: Sequence[str] = ()) -> None:
+        self._kubeconfig = os.fspath(kubeconfig) if kubeconfig is not None else None
+        self._deadline = deadline
+        self._user = user
+        self._groups = tuple(groups)
+        self._api: Any = None
+        self._dyn: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_api"] = state["_dyn"] = None  # live connections are rebuilt after unpickling
+        return state
+
+    def impersonate(self, user: str, groups: Sequence[str] = ()) -> KubeClient:
+        """A client for the same cluster that acts as ``user`` in ``groups``."""
+        return KubeClient(self._kubeconfig, deadline=self._deadline, user=user, groups=groups)
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _dynamic(self) -> Any:
+        if self._dyn is None:
+            with translate_kube("load kubeconfig"):
+                path = self._kubeconfig or os.environ.get("KUBECONFIG") or None
+                api = config.new_client_from_config(config_file=path)
+                if self._user is not None:
+                    api.rest_client.pool_manager = _Impersonating(
+                        api.rest_client.pool_manager, self._user, self._groups)
+            self._api = api
+            self._dyn = self._call("discover API resources", lambda: DynamicClient(api))
+        return self._dyn
+
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        def once() -> T:
+            with translate_kube(operation):
+                return fn()
+
+        return call_with_retry(once, deadline=self._deadline)
+
+    def _resource(self, api_version: str, kind: str) -> Any:
+        dyn = self._dynamic()
+        operation = f"discover {kind}.{api_version}"
+        try:
+            return self._call(operation,
+                              lambda: dyn.resources.get(api_version=api_version, kind=kind))
+        except NotFoundError as exc:
+            # The discovery cache may predate a CRD created moments ago: refresh it once.
+            if not isinstance(exc.__cause__, ResourceNotFoundError):
+                raise
+        self._call(operation, dyn.resources.invalidate_cache)
+        return self._call(operation,
+                          lambda: dyn.resources.get(api_version=api_version, kind=kind))
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, api_version: str, kind: str, name: str,
+            namespace: str | None = None) -> Obj | None:
+        """The object as a plain dict, or ``None`` if it does not exist."""
+        res, dyn = self._resource(api_version, kind), self._dynamic()
+        try:
+            obj = self._call(f"get {kind} {_where(name, namespace)}", lambda: dyn.get(
+                res, name=name, namespace=namespace, _request_timeout=_REQUEST_TIMEOUT))
+        except NotFoundError:
+            return None
+        return _plain(obj)
+
+    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
+             label_selector: str = "") -> list[Obj]:
+        """Every object of a kind (in one namespace, or all), filtered by label."""
+        res, dyn = self._resource(api_version, kind), self._dynamic()
+        items: list[Obj] = []
+        token: str | None = None
+        while True:
+            page = self._call(f"list {kind}", functools.partial(
+                dyn.get, res, namespace=namespace, label_selector=label_selector or None,
+                limit=_PAGE, _continue=token, _request_timeout=_REQUEST_TIMEOUT))
+            raw = _plain(page)
+            for item in raw.get("items") or []:
+                item.setdefault("apiVersion", api_version)
+                item.setdefault("kind", kind)
+                items.append(item)
+            token = (raw.get("metadata") or {}).get("continue") or None
+            if not token:
+                return items
+
+    def watch(self, api_version: str, kind: str, *, namespace: str | None = None,
+              label_selector: str = "", timeout_seconds: int = 60,
+              resource_version: str | None = None) -> Iterator[tuple[str, Obj]]:
+        """Yield ``(event_type, object)`` until the server ends the watch. Not retried:
+        a broken watch raises ``TransientError`` and the caller re-lists and re-watches."""
+        res, dyn = self._resource(api_version, kind), self._dynamic()
+        with translate_kube(f"watch {kind}"):
+            for event in dyn.watch(res, namespace=namespace,
+                                   label_selector=label_selector or None,
+                                   resource_version=resource_version, timeout=timeout_seconds):
+                yield str(event["type"]), dict(event["raw_object"])
+
+    # -- writes --------------------------------------------------------------------------
+    def apply(self, manifest: Obj) -> Obj:
+        """Server-side apply with field manager ``govcloud``, taking over conflicting fields."""
+        meta = manifest.get("metadata") or {}
+        name, namespace = str(meta["name"]), meta.get("namespace")
+        res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
+        obj = self._call(f"apply {manifest['kind']} {_where(name, namespace)}",
+                         lambda: dyn.server_side_apply(
+                             res, body=manifest, name=name, namespace=namespace,
+                             field_manager=FIELD_MANAGER, force_conflicts=True,
+                             _request_timeout=_REQUEST_TIMEOUT))
+        return _plain(obj)
+
+    def patch_status(self, api_version: str, kind: str, name: str, status: Obj,
+                     namespace: str | None = None) -> Obj:
+        """Apply ``status`` to the status subresource (fields we no longer set are removed)."""
+        res, dyn = self._resource(api_version, kind), self._dynamic()
+        body: Obj = {"apiVersion": api_version, "kind": kind,
+                     "metadata": {"name": name, **({"namespace": namespace} if namespace else {})},
+                     "status": status}
+        path = res.path(name=name, namespace=namespace) + "/status"
+        obj = self._call(f"status {kind} {_where(name, namespace)}", lambda: dyn.request(
+            "patch", path, body=body, content_type="application/apply-patch+yaml",
+            field_manager=FIELD_MANAGER, force_conflicts=True, _request_timeout=_REQUEST_TIMEOUT))
+        return _plain(obj)
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *,
+               propagation: str | None = "Background") -> bool:
+        """Delete one object; ``True`` if it existed. Returns before finalizers finish."""
+        res, dyn = self._resource(api_version, kind), self._dynamic()
+        try:
+            self._call(f"delete {kind} {_where(name, namespace)}", lambda: dyn.delete(
+                res, name=name, namespace=namespace, propagation_policy=propagation,
+                _request_timeout=_REQUEST_TIMEOUT))
+        except NotFoundError:
+            return False
+        return True
+
+    def wait_deleted(self, api_version: str, kind: str, name: str,
+                     namespace: str | None = None, *, timeout: float = 60.0,
+                     interval: float = 0.25) -> None:
+        """Block until the object is gone; ``TransientError`` if it is still there."""
+        deadline = time.monotonic() + timeout
+        while self.get(api_version, kind, name, namespace) is not None:
+            if time.monotonic() > deadline:
+                raise TransientError(f"still present after {timeout:.0f}s",
+                                     operation=f"wait for {kind} {_where(name, namespace)}")
+            time.sleep(interval)
+
+
+def _where(name: str, namespace: str | None) -> str:
+    return f"{namespace}/{name}" if namespace else name
+
+
+def _plain(obj: Any) -> Obj:
+    result = obj.to_dict() if hasattr(obj, "to_dict") else obj
+    return dict(result)

@@ -1,0 +1,66 @@
+"""Retry what is transient, with exponential backoff, jitter and an overall deadline.
+
+Only :class:`~infra.errors.TransientError` is retried. Input, permanent and not-found errors
+(and anything that is not a govcloud error, such as ``KeyboardInterrupt``) pass straight
+through. When the deadline runs out, the last typed error is raised, never tenacity's
+``RetryError``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from infra.errors import TransientError
+
+__all__ = ["DEFAULT_DEADLINE", "call_with_retry", "retrying"]
+
+DEFAULT_DEADLINE = 60.0  # seconds, over all attempts
+_FIRST_WAIT = 0.2
+_MAX_WAIT = 5.0
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _retrying(deadline: float, first_wait: float, max_wait: float,
+              sleep: Callable[[float], None]) -> Retrying:
+    return Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_delay(deadline),
+        wait=wait_random_exponential(multiplier=first_wait, max=max_wait),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def call_with_retry(fn: Callable[[], T], *, deadline: float = DEFAULT_DEADLINE,
+                    first_wait: float = _FIRST_WAIT, max_wait: float = _MAX_WAIT,
+                    sleep: Callable[[float], None] = time.sleep) -> T:
+    """Call ``fn()`` until it succeeds, raises a non-transient error, or the deadline passes."""
+    return _retrying(deadline, first_wait, max_wait, sleep)(fn)
+
+
+def retrying(*, deadline: float = DEFAULT_DEADLINE, first_wait: float = _FIRST_WAIT,
+             max_wait: float = _MAX_WAIT, sleep: Callable[[float], None] = time.sleep
+             ) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Decorator form of :func:`call_with_retry`."""
+
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            return call_with_retry(lambda: fn(*args, **kwargs), deadline=deadline,
+                                   first_wait=first_wait, max_wait=max_wait, sleep=sleep)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,97 @@
+"""Third-party exceptions become govcloud errors at the driver boundary."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import urllib3.exceptions
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+from infra.drivers.errors import translate_cloud, translate_kube
+from infra.errors import DriverError, NotFoundError, PermanentError, TransientError
+
+
+def _api_exception(status: int, message: str = "boom") -> ApiException:
+    exc = ApiException(status=status, reason="Reason")
+    exc.body = json.dumps({"kind": "Status", "message": message}).encode()  # type: ignore[assignment]
+    return exc
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (404, NotFoundError), (409, TransientError), (429, TransientError),
+    (500, TransientError), (503, TransientError), (400, PermanentError),
+    (403, PermanentError), (422, PermanentError),
+])
+def test_kube_api_exception_maps_by_status(status: int, expected: type[DriverError]) -> None:
+    with pytest.raises(expected) as info, translate_kube("apply Namespace x"):
+        raise _api_exception(status)
+    assert info.value.status == status
+    assert isinstance(info.value.__cause__, ApiException)
+    assert str(info.value).startswith("apply Namespace x: ")
+
+
+def test_kube_message_is_the_api_message_cut_short() -> None:
+    with pytest.raises(PermanentError) as info, translate_kube("apply Pod p"):
+        raise _api_exception(403, 'pods "p" is forbidden: ' + "x" * 1000)
+    text = str(info.value)
+    assert 'forbidden: pods "p" is forbidden' in text
+    assert len(text) < 400 and text.endswith("…")
+
+
+def test_kube_connection_errors_are_transient() -> None:
+    with pytest.raises(TransientError, match="cannot reach the API server"), \
+            translate_kube("get Namespace x"):
+        raise urllib3.exceptions.MaxRetryError(None, "https://127.0.0.1:1/api")  # type: ignore[arg-type]
+
+
+def test_kube_unserved_kind_is_not_found() -> None:
+    with pytest.raises(NotFoundError, match="does not serve"), translate_kube("discover"):
+        raise ResourceNotFoundError("No matches found for Tenant")
+
+
+def _client_error(code: str, status: int) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"{code} happened"},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "AnOperation")
+
+
+@pytest.mark.parametrize(("code", "status", "expected"), [
+    ("NoSuchEntity", 404, NotFoundError),
+    ("NoSuchBucket", 404, NotFoundError),
+    ("NotFoundException", 400, NotFoundError),
+    ("InvalidVpcID.NotFound", 400, NotFoundError),
+    ("ServerSideEncryptionConfigurationNotFoundError", 404, NotFoundError),
+    ("404", 404, NotFoundError),
+    ("Throttling", 400, TransientError),
+    ("RequestLimitExceeded", 503, TransientError),
+    ("InternalError", 500, TransientError),
+    ("SomethingOdd", 502, TransientError),
+    ("AccessDenied", 403, PermanentError),
+    ("BucketNotEmpty", 409, PermanentError),
+    ("MalformedPolicyDocument", 400, PermanentError),
+])
+def test_client_error_maps_by_code(code: str, status: int, expected: type[DriverError]) -> None:
+    with pytest.raises(expected) as info, translate_cloud("s3:PutBucketPolicy b"):
+        raise _client_error(code, status)
+    assert f"{code}: {code} happened" in str(info.value)
+    assert isinstance(info.value.__cause__, ClientError)
+
+
+def test_cloud_connection_errors_are_transient() -> None:
+    with pytest.raises(TransientError, match="cannot reach the cloud endpoint"), \
+            translate_cloud("kms:CreateKey"):
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+
+def test_missing_credentials_are_permanent() -> None:
+    with pytest.raises(PermanentError, match="NoCredentialsError"), translate_cloud("iam:GetRole"):
+        raise NoCredentialsError()
+
+
+def test_our_own_errors_pass_through_untouched() -> None:
+    original = PermanentError("already typed")
+    with pytest.raises(PermanentError) as info, translate_cloud("x"), translate_kube("y"):
+        raise original
+    assert info.value is original
