@@ -28,7 +28,7 @@ def _new(tmp_path: Path, *extra: str) -> tuple[int, str, str]:
 
 def test_new_spec_gets_next_free_cidr_and_passes_check(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
-    code, out, err = _new(tmp_path, "--personal-information", "personal",
+    code, _, err = _new(tmp_path, "--personal-information", "personal",
                           "--retention-days", "730")
     assert code == 0, err
     spec = tmp_path / "tenants" / "yx-zwsjj.yaml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,5 @@ def test_mutations_give_findings_or_input_errors(tmp_path_factory: Any, path: tu
 def test_arbitrary_bytes_are_input_errors(tmp_path_factory: Any, raw: bytes) -> None:
     path = tmp_path_factory.mktemp("b") / "x.yaml"
     path.write_bytes(raw)
-    try:
+    with contextlib.suppress(InputError):  # an input error is a fine answer; nothing else is
         load_tenants([path])
-    except InputError:
-        pass
