@@ -9,6 +9,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -39,6 +40,11 @@ __all__ = ["ComponentStatus", "LocalCloud", "default_state_dir"]
 _READY_SECONDS = {"etcd": 30.0, "kube-apiserver": 90.0, "kube-controller-manager": 60.0,
                   "cloud": 60.0}
 _LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
+
+
+def python_command() -> str:
+    venv = project_root() / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
 
 
 def default_state_dir() -> Path:
@@ -272,6 +278,9 @@ class LocalCloud:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
             "GOVCLOUD_ENV": "local",
+            # The dynamic-provider host and policy packs run this python (the project's
+            # venv); Pulumi resolves a relative `virtualenv` option from the program dir.
+            "PULUMI_PYTHON_CMD": python_command(),
             "PATH": os.pathsep.join([*bins, os.environ.get("PATH", "")]),
         }
 

@@ -179,10 +179,37 @@ def _with_progress(builder: Callable[[Path, Progress], None],
     return build
 
 
+def _adopt_installed_pulumi(tool: Tool, say: Progress) -> bool:
+    """Use a recent enough Pulumi already on PATH (with its Python host) instead of building."""
+    found = shutil.which("pulumi")
+    if not found:
+        return False
+    home = Path(found).resolve().parent
+    try:
+        out = subprocess.run([found, "version"], capture_output=True, text=True, timeout=30,
+                             check=False).stdout.strip()
+        have = tuple(int(x) for x in out.lstrip("v").split("-")[0].split("."))
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return False
+    want = tuple(int(x) for x in tool.version.version.lstrip("v").split("."))
+    scripts = [home / b for b in tool.binaries]
+    if have < want or not all(os.access(p, os.X_OK) for p in scripts):
+        return False
+    tool.directory.mkdir(parents=True, exist_ok=True)
+    for script in scripts:
+        link = tool.directory / script.name
+        link.unlink(missing_ok=True)
+        link.symlink_to(script)
+    say(f"using the pulumi {out} found on PATH ({home})")
+    return True
+
+
 def ensure_tools(tools: Sequence[Tool] = ALL_TOOLS, *, say: Progress = _say) -> list[Path]:
     """Build whatever is missing; return the bin directories of all requested tools."""
     for tool in tools:
         if tool.present():
+            continue
+        if tool is PULUMI_TOOL and _adopt_installed_pulumi(tool, say):
             continue
         builder = _BUILDERS[tool.version.name]
         _build_into(tool, _with_progress(builder, say), say)

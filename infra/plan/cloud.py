@@ -8,7 +8,15 @@ from typing import Any
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import Classification, PersonalInformation, TenantSpec
 
-from .names import bucket_name, cloud_name, key_alias, platform_key_alias, tags, vpc_name
+from .names import (
+    bucket_name,
+    cloud_name,
+    key_alias,
+    platform_key_alias,
+    tags,
+    vpc_for,
+    vpc_name,
+)
 from .objects import (
     BucketProps,
     CloudObject,
@@ -212,7 +220,7 @@ def _network(
     tagset = tags(env.name, spec.id, spec.data.classification.value)
     subnet: SubnetProps = {
         "name": name,
-        "vpc_name": vpc_name(env.name),
+        "vpc_name": vpc_name(env.name, vpc_for(env.network.pool, spec.network.cidr)),
         "cidr": spec.network.cidr,
         "tags": tagset,
     }
@@ -237,7 +245,7 @@ def _network(
     ]
     group: SecurityGroupProps = {
         "name": name,
-        "vpc_name": vpc_name(env.name),
+        "vpc_name": vpc_name(env.name, vpc_for(env.network.pool, spec.network.cidr)),
         "description": f"govcloud {env.name} tenant {spec.id}",
         "ingress": ingress,
         "tags": tagset,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 __all__ = [
     "CRD_GROUP",
@@ -21,6 +22,8 @@ __all__ = [
     "key_alias",
     "platform_key_alias",
     "tags",
+    "vpc_blocks",
+    "vpc_for",
     "vpc_name",
 ]
 
@@ -65,8 +68,25 @@ def platform_key_alias(env: str) -> str:
     return f"alias/govcloud/{env}/platform"
 
 
-def vpc_name(env: str) -> str:
-    return f"govcloud-{env}"
+def vpc_blocks(pool: str) -> list[str]:
+    """The cloud API caps a VPC at /16, so a larger pool is served by one VPC per /16."""
+    net = ipaddress.IPv4Network(pool)
+    if net.prefixlen >= 16:
+        return [str(net)]
+    return [str(block) for block in net.subnets(new_prefix=16)]
+
+
+def vpc_for(pool: str, cidr: str) -> str:
+    """The VPC block of ``pool`` that holds ``cidr``."""
+    inner = ipaddress.IPv4Network(cidr)
+    for block in vpc_blocks(pool):
+        if inner.subnet_of(ipaddress.IPv4Network(block)):
+            return block
+    return vpc_blocks(pool)[0]
+
+
+def vpc_name(env: str, block: str) -> str:
+    return f"govcloud-{env}-" + block.split("/")[0].replace(".", "-")
 
 
 def tags(env: str, tenant: str, classification: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from .names import (
     SHARED_NAMESPACE,
     bucket_name,
     platform_key_alias,
+    vpc_blocks,
     vpc_name,
 )
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
@@ -384,9 +385,12 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         ),
         "tags": tagset,
     }
-    vpc: VpcProps = {"name": vpc_name(env.name), "cidr": env.network.pool, "tags": tagset}
+    vpcs: list[VpcProps] = [
+        {"name": vpc_name(env.name, block), "cidr": block, "tags": tagset}
+        for block in vpc_blocks(env.network.pool)
+    ]
     return [
-        CloudObject("vpc", "platform-vpc", dict(vpc)),
+        *(CloudObject("vpc", f"vpc-{v['name']}", dict(v)) for v in vpcs),
         CloudObject("kms-key", "platform-key", dict(key)),
         CloudObject("bucket", "audit-bucket", dict(audit_props)),
         CloudObject("role", "platform-admin-role", dict(role)),

@@ -49,7 +49,14 @@ def namespace_violations(namespace: str, objects: Iterable[Mapping[str, Any]]) -
     out = []
     if not any(o.get("kind") == "ResourceQuota" for o in inside):
         out.append(f"namespace {namespace} has no ResourceQuota")
-    deny_all = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    if not any(o.get("kind") == "NetworkPolicy" and o.get("spec") == deny_all for o in inside):
+    if not any(o.get("kind") == "NetworkPolicy" and _denies_all(o.get("spec") or {})
+               for o in inside):
         out.append(f"namespace {namespace} has no default-deny NetworkPolicy")
     return out
+
+
+def _denies_all(spec: Mapping[str, Any]) -> bool:
+    """Selects every pod, covers both directions and allows nothing."""
+    return (not (spec.get("podSelector") or {})
+            and set(spec.get("policyTypes") or []) >= {"Ingress", "Egress"}
+            and not spec.get("ingress") and not spec.get("egress"))

@@ -27,6 +27,8 @@ from infra.plan import retention_ends
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
+from .status import record_deploy
+
 __all__ = ["DeployOptions", "StackResult", "deploy", "select_tenants"]
 
 Say = Callable[[str], None]
@@ -145,7 +147,11 @@ class _Deployer:
 
     def tenant(self, tenant_id: str) -> StackResult:
         name = f"{self.opts.env}.{tenant_id}"
-        return self._timed(name, lambda: self._tenant(tenant_id, name))
+        result = self._timed(name, lambda: self._tenant(tenant_id, name))
+        if not self.opts.preview and result.result != "destroyed":
+            message = result.message or f"stack {name} deployed"
+            record_deploy(tenant_id, result.result, message)
+        return result
 
     def _tenant(self, tenant_id: str, name: str) -> StackResult:
         stack = self._stack(name)
@@ -201,11 +207,15 @@ def _changes(changes: dict[str, int]) -> str:
 
 
 def _first_error(text: str) -> str:
-    """The readable part of a failed pulumi command (policy violations, provider errors)."""
-    keep = [line.strip() for line in text.splitlines()
-            if any(w in line for w in ("error:", "mandatory", "Policy", "violation", "[", "stderr"))
-            and "stdout:" not in line]
-    return " | ".join(keep[:6])[:600] or text[-600:]
+    """The readable part of a failed pulumi command: our typed errors, policy violations."""
+    lines = [line.strip() for line in text.splitlines()]
+    ours = [line.split("infra.errors.", 1)[1] for line in lines if "infra.errors." in line
+            and "Error:" in line]
+    policy = [line for line in lines if "mandatory" in line.lower() and "[" in line]
+    plain = [line for line in lines if line.startswith("error:") and "update failed" not in line
+             and "Traceback" not in line and "Resource monitor" not in line]
+    keep = list(dict.fromkeys(ours + policy + plain))
+    return " | ".join(keep[:4])[:600] or (lines[-1] if lines else "pulumi failed")
 
 
 def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *,

@@ -12,6 +12,7 @@ so an update interrupted half-way converges on the next run without duplicates.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from pulumi.dynamic import (
 
 from infra.drivers import KubeClient
 from infra.drivers import cloud as cloud_driver
+from infra.errors import TransientError
 
 __all__ = ["CLOUD_REPLACE_KEYS", "CloudProvider", "KubeProvider", "kube_diff"]
 
@@ -72,7 +74,10 @@ class KubeProvider(ResourceProvider):
         return kube_diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        live = KubeClient().apply(props["manifest"])
+        client = KubeClient()
+        live = client.apply(props["manifest"])
+        if props["manifest"]["kind"] == "CustomResourceDefinition":
+            _wait_established(client, props["manifest"]["metadata"]["name"])
         return CreateResult(_kube_id(props["manifest"]), self._outs(props, live))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -98,6 +103,19 @@ class KubeProvider(ResourceProvider):
     @staticmethod
     def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
         return {"manifest": props["manifest"], "uid": _uid(live)}
+
+
+def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:
+    """Objects of a new kind can be created only once its CRD is Established."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        crd = client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name) or {}
+        conditions = (crd.get("status") or {}).get("conditions") or []
+        if any(c.get("type") == "Established" and c.get("status") == "True"
+               for c in conditions):
+            return
+        time.sleep(0.2)
+    raise TransientError(f"CustomResourceDefinition {name} not established after {timeout}s")
 
 
 def _uid(live: dict[str, Any]) -> str:
@@ -158,8 +176,27 @@ CLOUD_REPLACE_KEYS = {kind: _ops(kind).replace_keys for kind in
 _CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource
 
 
+def _whole(value: Any) -> Any:
+    """Pulumi carries every number as a float; the cloud API wants whole numbers as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
+
+
+# Pulumi drops properties whose value is None; these are the ones that may legitimately be.
+_NULLABLE = {"bucket": ("expiration_days",)}
+
+
 def _desired(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k not in _CONTROL and not k.startswith("__")}
+    desired = {k: _whole(v) for k, v in props.items()
+               if k not in _CONTROL and not k.startswith("__")}
+    for key in _NULLABLE.get(str(props.get("kind")), ()):
+        desired.setdefault(key, None)
+    return desired
 
 
 class CloudProvider(ResourceProvider):
@@ -167,7 +204,9 @@ class CloudProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         ops = _ops(news["kind"])
-        old, new = _desired(olds), _desired(news)
+        new = _desired(news)
+        # Outputs also carry what the cloud assigned (ids, ARNs); compare what we asked for.
+        old = {k: v for k, v in _desired(olds).items() if k in new}
         replaces = [k for k in ops.replace_keys if old.get(k) != new.get(k)]
         changed = old != new or olds.get("force_destroy") != news.get("force_destroy")
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)

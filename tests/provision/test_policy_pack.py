@@ -1,0 +1,72 @@
+"""The policy pack's validation functions, called directly (the pack itself blocks in
+``PolicyPack(...)``, so the end-to-end tests run it through a real preview)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.provision.policy import validate_resource, validate_stack
+
+
+@dataclass
+class _Args:
+    resource_type: str
+    props: dict[str, Any]
+
+
+@dataclass
+class _StackArgs:
+    resources: list[_Args] = field(default_factory=list)
+
+
+def _violations(args: Any, fn: Any) -> list[str]:
+    found: list[str] = []
+    fn(args, lambda message, *_: found.append(message))
+    return found
+
+
+GOOD_BUCKET = {"name": "b", "kms_key_alias": "alias/k", "public_access_block": True,
+               "versioning": True}
+
+
+def test_encrypted_private_bucket_passes() -> None:
+    args = _Args("pulumi-python:dynamic/cloud:Bucket", GOOD_BUCKET)
+    assert _violations(args, validate_resource) == []
+
+
+def test_unencrypted_or_public_bucket_is_named() -> None:
+    args = _Args("pulumi-python:dynamic/cloud:Bucket",
+                 {**GOOD_BUCKET, "kms_key_alias": "", "public_access_block": False})
+    found = _violations(args, validate_resource)
+    assert any("not encrypted" in m and "bucket b" in m for m in found)
+    assert any("public access" in m for m in found)
+
+
+def test_world_open_security_group_and_boundaryless_role_are_refused() -> None:
+    group = _Args("pulumi-python:dynamic/cloud:SecurityGroup",
+                  {"name": "sg", "ingress": [{"cidr": "0.0.0.0/0"}]})
+    assert _violations(group, validate_resource) == [
+        "security group sg allows ingress from 0.0.0.0/0 (the whole internet)"]
+    role = _Args("pulumi-python:dynamic/cloud:Role", {"name": "r", "boundary_name": ""})
+    assert _violations(role, validate_resource) == ["role r has no permissions boundary"]
+
+
+def _k8s(kind: str, name: str, namespace: str | None = None, **body: Any) -> _Args:
+    meta: dict[str, Any] = {"name": name, "labels": {"govcloud.gd.gov.cn/tenant": "t"}}
+    if namespace:
+        meta["namespace"] = namespace
+    return _Args(f"pulumi-python:dynamic/k8s:{kind}",
+                 {"manifest": {"kind": kind, "metadata": meta, **body}})
+
+
+def test_namespace_without_quota_or_default_deny_is_refused() -> None:
+    stack = _StackArgs([_k8s("Namespace", "t")])
+    assert _violations(stack, validate_stack) == [
+        "namespace t has no ResourceQuota", "namespace t has no default-deny NetworkPolicy"]
+    stack.resources += [
+        _k8s("ResourceQuota", "q", "t", spec={"hard": {}}),
+        _k8s("NetworkPolicy", "d", "t",
+             spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+    ]
+    assert _violations(stack, validate_stack) == []
