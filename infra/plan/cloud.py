@@ -243,6 +243,8 @@ def _network(
         }
         for peer, cidr in sorted(peer_cidrs.items())
     ]
+    # Ordered as the cloud API reports rules, so desired and actual compare equal.
+    ingress.sort(key=lambda r: (r["cidr"], r["protocol"], r["from_port"], r["to_port"]))
     group: SecurityGroupProps = {
         "name": name,
         "vpc_name": vpc_name(env.name, vpc_for(env.network.pool, spec.network.cidr)),

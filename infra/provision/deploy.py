@@ -9,8 +9,11 @@ stack is destroyed and removed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
+import re
+import socket
 import subprocess
 import threading
 import time
@@ -27,6 +30,7 @@ from infra.plan import retention_ends
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
+from .recovery import repair_checkpoint
 from .status import record_deploy
 
 __all__ = ["DeployOptions", "StackResult", "deploy", "select_tenants"]
@@ -129,6 +133,30 @@ class _Deployer:
         return write
 
     def _up(self, stack: auto.Stack, name: str) -> StackResult:
+        for _ in range(3):  # a lock and a torn checkpoint can both be in the way
+            try:
+                return self._up_once(stack, name)
+            except auto.errors.CommandError as exc:
+                if not self._recover(stack, name, str(exc)):
+                    raise
+        return self._up_once(stack, name)
+
+    def _recover(self, stack: auto.Stack, name: str, error: str) -> bool:
+        """After a deploy that was killed mid-update: clear its lock, mend its checkpoint."""
+        if "failed to load checkpoint" in error:
+            repairs = repair_checkpoint("govcloud", name)
+            for repair in repairs:
+                self.say(f"! {name}: {repair} (left by an interrupted deploy)")
+            return bool(repairs)
+        if _stale_lock(error):
+            # Its lock outlived it; Pulumi's own `cancel` clears it. The ensure-by-name
+            # providers adopt whatever it had created.
+            self.say(f"! {name}: clearing the lock of an interrupted deploy (process gone)")
+            stack.cancel()
+            return True
+        return False
+
+    def _up_once(self, stack: auto.Stack, name: str) -> StackResult:
         log = self._log(name)
         if self.opts.preview:
             prev = stack.preview(policy_packs=self._packs(), on_output=log,
@@ -202,6 +230,23 @@ class _Deployer:
         return result
 
 
+_LOCK = re.compile(r"\.pulumi/locks/.*created by [^@\s]+@(\S+) \(pid (\d+)\)")
+
+
+def _stale_lock(text: str) -> bool:
+    """A lock taken on this host by a process that no longer exists."""
+    match = _LOCK.search(text)
+    if match is None or match.group(1) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(match.group(2)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _changes(changes: dict[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(changes.items())) or "no changes"
 
@@ -211,7 +256,11 @@ def _first_error(text: str) -> str:
     lines = [line.strip() for line in text.splitlines()]
     ours = [line.split("infra.errors.", 1)[1] for line in lines if "infra.errors." in line
             and "Error:" in line]
-    policy = [line for line in lines if "mandatory" in line.lower() and "[" in line]
+    policy = []
+    for i, line in enumerate(lines):
+        if "[mandatory]" in line:
+            block = list(itertools.takewhile(bool, lines[i + 1:]))
+            policy.append(f"{line.lstrip('- ')}: {'; '.join(block[1:]) or ''.join(block)}")
     plain = [line for line in lines if line.startswith("error:") and "update failed" not in line
              and "Traceback" not in line and "Resource monitor" not in line]
     keep = list(dict.fromkeys(ours + policy + plain))

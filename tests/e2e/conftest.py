@@ -6,13 +6,23 @@ end-to-end test errors, and CI fails.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from infra.localcloud import LocalCloud
+from infra.provision import DeployOptions, StackResult, deploy
+from infra.spec.codes import credit_check_char
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.load import load_environment, load_tenants
+from infra.spec.tenant import TenantSpec
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +50,76 @@ def cloud_env(local_cloud: LocalCloud) -> Iterator[dict[str, str]]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+# -- a deploy workspace: a copy of the checkout's specs, deployed once per session ----------
+
+TODAY = dt.date(2026, 11, 28)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    def options(self, **changes: Any) -> DeployOptions:
+        base: dict[str, Any] = {"root": self.root, "env": "local", "parallel": 4,
+                                "today": TODAY, "policy_pack": self.root / "policypack"}
+        base.update(changes)
+        return DeployOptions(**base)
+
+    def deploy(self, tenants: list[str], **changes: Any) -> dict[str, StackResult]:
+        results = deploy(self.options(**changes), tenants, say=lambda _: None)
+        return {r.stack: r for r in results}
+
+    def tenant_ids(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "tenants").glob("*.yaml"))
+
+    def fleet(self) -> dict[str, TenantSpec]:
+        return {t.spec.id: t.spec for t in load_tenants([self.root / "tenants"])}
+
+    def env(self) -> EnvironmentSpec:
+        return load_environment("local", self.root / "stacks")
+
+    def edit(self, tenant: str, change: Callable[[dict[str, Any]], None]) -> None:
+        path = self.root / "tenants" / f"{tenant}.yaml"
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+    def add_tenant(self, new_id: str, *, like: str, cidr: str, serial: int) -> None:
+        """A new department, copied from an example (unique id, credit code and CIDR)."""
+        data = yaml.safe_load((self.root / "tenants" / f"{like}.yaml").read_text())
+        data["id"] = new_id
+        data["name"] = f"测试单位{serial}"
+        first17 = f"114400000000{serial:05d}"
+        data["credit_code"] = first17 + credit_check_char(first17)
+        data["network"]["cidr"] = cidr
+        data["network"]["peers"] = []
+        data["owners"]["group"] = f"{new_id}-owners"
+        (self.root / "tenants" / f"{new_id}.yaml").write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory, cloud_env: dict[str, str]) -> Workspace:
+    """A scratch checkout: the real specs, program and policy pack, its own Pulumi state."""
+    root = tmp_path_factory.mktemp("checkout")
+    for name in ("Pulumi.yaml",):
+        shutil.copy(ROOT / name, root / name)
+    for folder in ("tenants", "policypack"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "stacks").mkdir()
+    for path in (ROOT / "stacks").glob("*"):
+        if path.is_file() and not path.name.startswith("Pulumi."):
+            shutil.copy(path, root / "stacks" / path.name)
+    return Workspace(root)
+
+
+@pytest.fixture(scope="session")
+def deployed(workspace: Workspace) -> dict[str, StackResult]:
+    """Every example tenant deployed once (platform first)."""
+    results = workspace.deploy(workspace.tenant_ids())
+    failed = {k: v.message for k, v in results.items() if v.failed}
+    assert not failed, f"deploy failed: {failed}"
+    return results

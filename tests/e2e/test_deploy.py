@@ -1,0 +1,258 @@
+"""Provisioning end to end: real `pulumi up` per stack on the local provincial cloud."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from infra.drivers import KubeClient
+from infra.drivers import cloud as cloud_driver
+from infra.plan import mutual_peers, render_tenant
+from infra.provision import StackResult
+from infra.spec.quantity import parse_quantity
+
+from .conftest import TODAY, Workspace
+
+pytestmark = pytest.mark.e2e
+
+_READERS = {
+    "kms-key": lambda p: cloud_driver.read_key(p["alias"]),
+    "bucket": lambda p: cloud_driver.read_bucket(p["name"]),
+    "role": lambda p: cloud_driver.read_role(p["name"]),
+    "subnet": lambda p: cloud_driver.read_subnet(p["name"], p["vpc_name"]),
+    "security-group": lambda p: cloud_driver.read_security_group(p["name"], p["vpc_name"]),
+}
+
+
+def _same(desired: Any, live: Any, path: str = "") -> list[str]:
+    """Where ``live`` differs from ``desired`` (fields desired does not name are ignored)."""
+    if isinstance(desired, dict):
+        if not isinstance(live, dict):
+            return [f"{path}: expected an object, got {live!r}"]
+        out: list[str] = []
+        for key, value in desired.items():
+            out += _same(value, live.get(key), f"{path}.{key}")
+        return out
+    if isinstance(desired, list):
+        if not isinstance(live, list) or len(live) != len(desired):
+            return [f"{path}: expected {desired!r}, got {live!r}"]
+        return [d for i, (a, b) in enumerate(zip(desired, live, strict=True))
+                for d in _same(a, b, f"{path}[{i}]")]
+    if desired != live and isinstance(desired, str) and isinstance(live, str):
+        try:  # the API server normalises quantities ("1024Mi" is "1Gi")
+            if parse_quantity(desired) == parse_quantity(live):
+                return []
+        except ValueError:
+            pass
+    return [] if desired == live else [f"{path}: expected {desired!r}, got {live!r}"]
+
+
+def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult],
+                                                workspace: Workspace) -> None:
+    env, fleet, kube = workspace.env(), workspace.fleet(), KubeClient()
+    problems: list[str] = []
+    for tenant in fleet.values():
+        plan = render_tenant(tenant, env, fleet=fleet, today=TODAY)
+        for obj in plan.kube:
+            live = kube.get(obj.api_version, obj.kind, obj.name, obj.namespace)
+            if live is None:
+                problems.append(f"{obj.key}: missing")
+                continue
+            problems += [f"{obj.key}{d}" for d in _same(obj.manifest, live)]
+        for res in plan.cloud:
+            actual = _READERS[res.kind](res.props)
+            if actual is None:
+                problems.append(f"{res.key}: missing")
+                continue
+            problems += [f"{res.key}{d}" for d in _same(res.props, dict(actual))]
+    assert problems == [], "\n".join(problems)
+
+
+def test_second_deploy_changes_nothing(deployed: dict[str, StackResult],
+                                       workspace: Workspace) -> None:
+    again = workspace.deploy(workspace.tenant_ids())
+    assert {k: v.changes for k, v in again.items() if v.changes} == {}
+    for stack in again:
+        proc = subprocess.run(
+            ["pulumi", "preview", "--expect-no-changes", "--non-interactive", "-s", stack],
+            cwd=workspace.root, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, f"{stack} would change:\n{proc.stdout[-2000:]}"
+
+
+def test_tenant_status_is_visible_with_kubectl(deployed: dict[str, StackResult],
+                                               workspace: Workspace) -> None:
+    out = subprocess.run(["kubectl", "get", "tenants", "--no-headers"], capture_output=True,
+                         text=True, check=True).stdout
+    rows = {line.split()[0]: line.split() for line in out.splitlines()}
+    assert set(rows) == set(workspace.tenant_ids())
+    active = [t for t, spec in workspace.fleet().items()
+              if spec.lifecycle.state.value == "active"]
+    for tenant in active:
+        assert "True" in rows[tenant] and "Deployed" in rows[tenant]
+
+
+def test_quota_change_updates_only_that_stack(deployed: dict[str, StackResult],
+                                              workspace: Workspace) -> None:
+    tenant = "gz-wjw"
+    workspace.edit(tenant, lambda d: d["quotas"].update(pods=d["quotas"]["pods"] + 7))
+    results = workspace.deploy(workspace.tenant_ids())
+    changed = {k: v.changes for k, v in results.items() if v.changes}
+    assert set(changed) == {f"local.{tenant}"}
+    assert changed[f"local.{tenant}"] == {"update": 2}  # the quota and the Tenant record
+    quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", tenant)
+    assert quota is not None
+    expected = workspace.fleet()[tenant].quotas.pods
+    assert quota["spec"]["hard"]["pods"] == str(expected)
+
+
+def test_policy_pack_blocks_a_world_open_security_group(deployed: dict[str, StackResult],
+                                                        workspace: Workspace) -> None:
+    program = workspace.root / "stacks" / "__main__.py"
+    original = program.read_text()
+    program.write_text(original + (
+        "\nimport pulumi\n"
+        "from infra.plan import CloudObject\n"
+        "from infra.provision.resources import cloud_resource\n"
+        "if pulumi.get_stack() == 'local.gd-jyt':\n"
+        "    cloud_resource('rogue-sg', CloudObject('security-group', 'rogue', {\n"
+        "        'name': 'rogue', 'vpc_name': 'govcloud-local-10-64-0-0',\n"
+        "        'description': 'open', 'tags': {'managed-by': 'govcloud'},\n"
+        "        'ingress': [{'cidr': '0.0.0.0/0', 'protocol': 'tcp', 'from_port': 22,\n"
+        "                     'to_port': 22, 'description': 'ssh from anywhere'}]}),\n"
+        "        pulumi.ResourceOptions())\n"))
+    try:
+        results = workspace.deploy(["gd-jyt"])
+    finally:
+        program.write_text(original)
+    blocked = results["local.gd-jyt"]
+    assert blocked.failed
+    assert "security group rogue allows ingress from 0.0.0.0/0" in blocked.message
+    assert cloud_driver.read_security_group("rogue", "govcloud-local-10-64-0-0") is None
+
+
+def _managed_cloud(tenant: str) -> Counter[tuple[str, str]]:
+    return Counter((r.kind, r.handle) for r in cloud_driver.list_managed()
+                   if r.tags.get("tenant") == tenant)
+
+
+def _managed_kube(tenant: str) -> set[str]:
+    kube, found = KubeClient(), set()
+    selector = f"govcloud.gd.gov.cn/tenant={tenant}"
+    for api, kind in (("v1", "ResourceQuota"), ("v1", "LimitRange"), ("v1", "ServiceAccount"),
+                      ("networking.k8s.io/v1", "NetworkPolicy"),
+                      ("rbac.authorization.k8s.io/v1", "Role"),
+                      ("rbac.authorization.k8s.io/v1", "RoleBinding")):
+        for obj in kube.list(api, kind, namespace=tenant, label_selector=selector):
+            found.add(f"{kind}/{tenant}/{obj['metadata']['name']}")
+    return found
+
+
+def test_killed_deploy_converges_without_duplicates_or_orphans(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    tenant = "e2e-interrupted"
+    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.250.0/24", serial=901)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "deploy", "--env", "local",
+         "--tenant", tenant, "--today", TODAY.isoformat()],
+        cwd=workspace.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    kube = KubeClient()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if kube.get("v1", "Namespace", tenant) is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the deploy finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    results = workspace.deploy([tenant])
+    assert not results[f"local.{tenant}"].failed, results[f"local.{tenant}"].message
+    env, fleet = workspace.env(), workspace.fleet()
+    plan = render_tenant(fleet[tenant], env, fleet=fleet, today=TODAY)
+    cloud = _managed_cloud(tenant)
+    assert all(count == 1 for count in cloud.values()), f"duplicates: {cloud}"
+    assert {kind for kind, _ in cloud} == {c.kind for c in plan.cloud}
+    assert len(cloud) == len(plan.cloud)
+    planned = {o.key for o in plan.kube if o.namespace == tenant}
+    assert _managed_kube(tenant) == planned
+    again = workspace.deploy([tenant])
+    assert again[f"local.{tenant}"].changes == {}
+    assert mutual_peers(fleet[tenant], fleet) == {}
+
+
+def _put_data(bucket_props: dict[str, Any]) -> None:
+    """Write an object as the platform would (the bucket policy denies plain HTTP, which is
+    all the local endpoint speaks, so lift it for the write and restore it after)."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.delete_bucket_policy(Bucket=bucket_props["name"])
+    s3.put_object(Bucket=bucket_props["name"], Key="records/2026.csv", Body=b"id,name\n1,x\n")
+    cloud_driver.ensure_bucket(bucket_props)  # type: ignore[arg-type]
+
+
+def _bucket_props(workspace: Workspace, tenant: str) -> dict[str, Any]:
+    env, fleet = workspace.env(), workspace.fleet()
+    plan = render_tenant(fleet[tenant], env, fleet=fleet, today=TODAY)
+    return next(c.props for c in plan.cloud if c.kind == "bucket")
+
+
+def _bindings(tenant: str) -> list[str]:
+    return [b["metadata"]["name"] for b in
+            KubeClient().list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=tenant)]
+
+
+def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    tenant = "e2e-leaving"
+    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.251.0/24", serial=902)
+    assert not workspace.deploy([tenant])[f"local.{tenant}"].failed
+    assert _bindings(tenant), "an active tenant has its owners' binding"
+    props = _bucket_props(workspace, tenant)
+    _put_data(props)
+
+    since = TODAY.isoformat()
+    workspace.edit(tenant, lambda d: d.update(lifecycle={"state": "decommissioning",
+                                                         "since": since}))
+    retention = workspace.fleet()[tenant].data.retention_days or 0
+    leaving = workspace.deploy([tenant])[f"local.{tenant}"]
+    assert leaving.result == "retained", leaving.message
+    assert _bindings(tenant) == []
+    assert cloud_driver.read_bucket(props["name"]) is not None
+
+    import datetime as dt
+
+    after = TODAY + dt.timedelta(days=retention + 1)
+    gone = workspace.deploy([tenant], today=after)[f"local.{tenant}"]
+    assert gone.result == "destroyed", gone.message
+    assert cloud_driver.read_bucket(props["name"]) is None
+    assert _managed_cloud(tenant) == Counter()
+    ns = KubeClient().get("v1", "Namespace", tenant)
+    assert ns is None or ns["status"]["phase"] == "Terminating"
+
+
+def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    tenant = "e2e-removed"
+    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.252.0/24", serial=903)
+    assert not workspace.deploy([tenant])[f"local.{tenant}"].failed
+    props = _bucket_props(workspace, tenant)
+    _put_data(props)
+    (workspace.root / "tenants" / f"{tenant}.yaml").unlink()
+
+    kept = workspace.deploy([tenant])[f"local.{tenant}"]
+    assert kept.result == "retained", kept.message
+    assert _bindings(tenant) == []
+    assert cloud_driver.read_bucket(props["name"]) is not None
+
+    forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
+    assert forced[f"local.{tenant}"].result == "destroyed", forced[f"local.{tenant}"].message
+    assert cloud_driver.read_bucket(props["name"]) is None
