@@ -87,7 +87,9 @@ def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
     """Tenant ids to deploy: named, changed since a git ref, or all (incl. removed ones)."""
     known = {p.stem for p in (root / "tenants").glob("*.yaml")}
     if tenants:
-        unknown = sorted(set(tenants) - known - set(_existing_tenant_stacks(root, env)))
+        unknown = sorted(set(tenants) - known)
+        if unknown:  # a removed tenant is still deployable (decommissioning) if it has a stack
+            unknown = sorted(set(unknown) - set(_existing_tenant_stacks(root, env)))
         if unknown:
             raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(known))})",
                              field="--tenant")
