@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infra.localcloud import LocalCloud
-from infra.provision.deploy import DeployOptions, StackResult, deploy, select_tenants
 from infra.spec.load import find_repo_root
+
+if TYPE_CHECKING:
+    from infra.provision.deploy import StackResult
 
 __all__ = ["register", "use_local_cloud"]
 
@@ -45,6 +46,8 @@ def use_local_cloud(env: str) -> None:
     """For env `local`, point this process at the running local cloud (unless told otherwise)."""
     if env != "local" or os.environ.get("GOVCLOUD_ENV") == "local":
         return
+    from infra.localcloud import LocalCloud
+
     cloud = LocalCloud()
     if not cloud.running():
         cloud.up()
@@ -62,6 +65,9 @@ def print_table(results: list[StackResult]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: Pulumi's SDK takes a while to import, and `govcloud check` should not pay.
+    from infra.provision.deploy import DeployOptions, deploy, select_tenants
+
     root = find_repo_root()
     use_local_cloud(args.env)
     tenants = select_tenants(root, args.env, tenants=args.tenant,

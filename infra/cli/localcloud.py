@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infra.localcloud import LocalCloud
+if TYPE_CHECKING:
+    from infra.localcloud import LocalCloud
 
 __all__ = ["register"]
 
@@ -31,6 +32,8 @@ def register(sub: Any) -> None:
 
 def _cloud(args: argparse.Namespace) -> LocalCloud:
     from pathlib import Path
+
+    from infra.localcloud import LocalCloud
 
     return LocalCloud(Path(args.state_dir) if args.state_dir else None)
 

@@ -81,32 +81,43 @@ def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
     return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int]) -> Any:
+def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int] | None) -> Any:
     """Plain data from a node tree; refuses aliases, merge keys and duplicate keys.
 
     PyYAML's generic constructor costs most of the parse time; strings (nearly every
-    scalar) are taken as they are and only other scalars go through it.
+    scalar) are taken as they are and only other scalars go through it. ``seen`` tracks
+    nodes to refuse aliases; it is None when the text has no '&' or '*' at all (no anchor
+    or alias can exist then), which saves a set operation per node.
     """
-    if id(node) in seen:
-        raise _refuse("anchors and aliases (&name, *name) are not allowed in spec files", node)
-    seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
+    if seen is not None:
+        if id(node) in seen:
+            raise _refuse("anchors and aliases (&name, *name) are not allowed in spec files",
+                          node)
+        seen.add(id(node))
+    kind = type(node)
+    if kind is _Scalar:
         return node.value if node.tag == _STR else loader.construct_object(node)
-    if isinstance(node, yaml.SequenceNode):
+    if kind is _Sequence:
         return [_build(item, loader, seen) for item in node.value]
-    if isinstance(node, yaml.MappingNode):
+    if kind is _Mapping:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise _refuse("merge keys (<<) are not allowed in spec files", key_node)
-            key = _build(key_node, loader, seen)
-            if not isinstance(key, str | int | bool | float) or key is None:
-                raise _refuse("mapping keys must be plain scalars", key_node)
+            if seen is None and type(key_node) is _Scalar and key_node.tag == _STR:
+                key: Any = key_node.value
+            else:
+                if key_node.tag == _MERGE:
+                    raise _refuse("merge keys (<<) are not allowed in spec files", key_node)
+                key = _build(key_node, loader, seen)
+                if not isinstance(key, str | int | bool | float) or key is None:
+                    raise _refuse("mapping keys must be plain scalars", key_node)
             if key in result:
                 raise _refuse(f"duplicate key {key!r}", key_node)
             result[key] = _build(value_node, loader, seen)
         return result
     raise _refuse(f"unsupported YAML node {node.tag}", node)
+
+
+_Scalar, _Sequence, _Mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 
 
 class _FastLoader(_FastBase):  # type: ignore[misc,valid-type]
@@ -168,7 +179,8 @@ def parse_yaml(text: str, where: str) -> Any:
     loader = _loader(text)
     try:
         node = loader.get_single_node()
-        data = None if node is None else _build(node, loader, set())
+        seen: set[int] | None = set() if ("&" in text or "*" in text) else None
+        data = None if node is None else _build(node, loader, seen)
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, where) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
