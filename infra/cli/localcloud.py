@@ -20,6 +20,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--state-dir", default=None,
                         help="where the cloud keeps its state (default .govcloud/localcloud)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("build", help="build (or find in the cache) every tool, then stop")
     actions.add_parser("up", help="build what is missing, start everything, wait until ready")
     actions.add_parser("down", help="stop every component")
     actions.add_parser("status", help="pid, port, version and health of each component")
@@ -40,6 +41,16 @@ def _cloud(args: argparse.Namespace) -> LocalCloud:
 
 def run(args: argparse.Namespace) -> int:
     cloud = _cloud(args)
+    if args.action == "build":
+        import time
+
+        from infra.localcloud import ensure_tools
+
+        started = time.monotonic()
+        for directory in ensure_tools():
+            print(directory)
+        print(f"tools ready in {time.monotonic() - started:.1f}s")
+        return 0
     if args.action == "up":
         lay = cloud.up()
         print(f"kube-apiserver  {lay.apiserver_url}")

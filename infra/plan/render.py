@@ -76,7 +76,8 @@ def render_platform(env: EnvironmentSpec) -> Plan:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # shared dicts (tags) are written out in full: a plan is read by people
 
 
 def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
