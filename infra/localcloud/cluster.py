@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from infra.errors import LocalCloudError
+from infra.errors import InputError, LocalCloudError
 
 from .components import PORT_NAMES, REGION, Component, Layout, components
 from .pki import ensure_pki
@@ -287,7 +287,7 @@ class LocalCloud:
     def logs(self, component: str, lines: int = 50) -> str:
         names = {c.name for c in components()}
         if component not in names:
-            raise LocalCloudError(
+            raise InputError(
                 f"unknown component {component!r}; choose one of {', '.join(sorted(names))}"
             )
         path = self.state / "logs" / f"{component}.log"

@@ -129,8 +129,15 @@ def test_policy_pack_blocks_a_world_open_security_group(deployed: dict[str, Stac
         "        pulumi.ResourceOptions())\n"))
     try:
         results = workspace.deploy(["gd-jyt"])
+        preview = subprocess.run(
+            ["pulumi", "preview", "--non-interactive", "-s", "local.gd-jyt",
+             "--policy-pack", str(workspace.root / "policypack")],
+            cwd=workspace.root, capture_output=True, text=True, check=False)
     finally:
         program.write_text(original)
+    assert preview.returncode != 0
+    assert "[mandatory]  govcloud-cloud-resources" in preview.stdout
+    assert "security group rogue allows ingress from 0.0.0.0/0" in preview.stdout
     blocked = results["local.gd-jyt"]
     assert blocked.failed
     assert "security group rogue allows ingress from 0.0.0.0/0" in blocked.message

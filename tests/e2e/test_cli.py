@@ -1,0 +1,63 @@
+"""The `govcloud` commands a newcomer types, against the session's local cloud."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.localcloud import LocalCloud
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _govcloud(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_localcloud_status_env_and_logs(local_cloud: LocalCloud) -> None:
+    state = str(local_cloud.state)
+    status = _govcloud("localcloud", "--state-dir", state, "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    rows = status.stdout.splitlines()[1:]
+    assert [r.split()[0] for r in rows] == ["etcd", "kube-apiserver",
+                                            "kube-controller-manager", "cloud"]
+    assert all(r.endswith("ok") for r in rows)
+    assert "v1.37.2" in status.stdout and "v3.6.16" in status.stdout
+
+    env = _govcloud("localcloud", "--state-dir", state, "env").stdout
+    for name in ("KUBECONFIG", "AWS_ENDPOINT_URL", "AWS_REGION", "PULUMI_BACKEND_URL",
+                 "PULUMI_CONFIG_PASSPHRASE_FILE", "PATH"):
+        assert f"export {name}=" in env
+    assert "file://" in env and "127.0.0.1" in env
+
+    logs = _govcloud("localcloud", "--state-dir", state, "logs", "kube-apiserver", "-n", "5")
+    assert logs.returncode == 0 and len(logs.stdout.splitlines()) == 5
+    wrong = _govcloud("localcloud", "--state-dir", state, "logs", "kubelet")
+    assert wrong.returncode == 2
+    assert "unknown component 'kubelet'" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_localcloud_up_is_idempotent(local_cloud: LocalCloud) -> None:
+    before = [s.pid for s in local_cloud.status()]
+    again = _govcloud("localcloud", "--state-dir", str(local_cloud.state), "up")
+    assert again.returncode == 0
+    assert "already running" in again.stderr
+    assert [s.pid for s in local_cloud.status()] == before
+
+
+def test_render_prints_the_plan_and_refuses_unknown_tenants() -> None:
+    out = _govcloud("render", "gz-wjw", "--env", "local", "--format", "json",
+                    "--today", "2026-11-28")
+    assert out.returncode == 0, out.stderr
+    plan = json.loads(out.stdout)
+    assert plan["stack"] == "local.gz-wjw"
+    assert plan["kubernetes"][0]["kind"] == "Namespace"
+    assert {c["kind"] for c in plan["cloud"]} >= {"bucket", "role", "subnet"}
+    missing = _govcloud("render", "no-such-dept", "--env", "local")
+    assert missing.returncode == 2 and "no tenant 'no-such-dept'" in missing.stderr
