@@ -21,8 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from infra.spec.codes import credit_check_char, org_check_char  # noqa: E402
+from synthetic import tenant_yaml  # noqa: E402
 
 ENVIRONMENT = """\
 name: bench
@@ -41,53 +42,6 @@ operator_domains: [gdcloud-ops.com.cn]
 authorization_pattern: '^粤政数授〔20[0-9]{2}〕[1-9][0-9]{0,3}号$'
 """
 
-TENANT = """\
-id: {id}
-name: 广东省第{n}号测试单位
-credit_code: "{code}"
-level: county
-division_code: "440106"
-owners:
-  group: {id}-owners
-  contacts:
-    - {{name: 张三, email: zhangsan{n}@gd.gov.cn}}
-    - {{name: 李四, email: lisi{n}@gd.gov.cn}}
-data: {{classification: general, personal_information: personal, retention_days: 365}}
-quotas:
-  cpu: "2"
-  memory: 4Gi
-  storage: 100Gi
-  pods: 50
-  services: 10
-  config_maps: 20
-  secrets: 20
-  persistent_volume_claims: 5
-  defaults:
-    requests: {{cpu: 100m, memory: 128Mi}}
-    limits: {{cpu: 500m, memory: 512Mi}}
-network:
-  cidr: {cidr}
-  shared_services: [unified-identity, data-exchange]
-  peers:
-    - {{tenant: {peer}, agreement: 粤数共享协议〔2026〕{pair}号}}
-  egress: proxy
-access:
-  - group: cloud-ops
-    scope: ops
-    document: 粤政数授〔2026〕15号
-    granted_by: zhangsan{n}@gd.gov.cn
-    granted: 2026-06-01
-    expires: 2027-05-31
-budget: {{annual_cny: 1000000}}
-"""
-
-
-def credit_code(n: int) -> str:
-    org = f"{n:08d}"
-    first = "11440106" + org + org_check_char(org)
-    return first + credit_check_char(first)
-
-
 def generate(directory: Path, count: int) -> None:
     (directory / "stacks").mkdir(parents=True)
     (directory / "stacks" / "bench.yaml").write_text(ENVIRONMENT, encoding="utf-8")
@@ -95,14 +49,9 @@ def generate(directory: Path, count: int) -> None:
     tenants.mkdir()
     base = int(ipaddress.IPv4Address("10.1.0.0"))
     for n in range(count):
-        peer = n + 1 if n % 2 == 0 else n - 1
-        if peer >= count:  # an odd count leaves the last tenant without a partner
-            peer = n - 1
-        text = TENANT.format(
-            id=f"t{n:05d}", n=n, code=credit_code(n), peer=f"t{peer:05d}", pair=min(n, peer) + 1,
-            cidr=f"{ipaddress.IPv4Address(base + 16 * n)}/28",
-        )
-        (tenants / f"t{n:05d}.yaml").write_text(text, encoding="utf-8")
+        cidr = f"{ipaddress.IPv4Address(base + 16 * n)}/28"
+        (tenants / f"t{n:05d}.yaml").write_text(
+            tenant_yaml(n, count, cidr, lambda i: f"t{i:05d}"), encoding="utf-8")
 
 
 def time_check(directory: Path, repeat: int) -> float:
