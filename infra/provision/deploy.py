@@ -143,13 +143,16 @@ class _Deployer:
                     raise
         return self._up_once(stack, name)
 
+    def _recover_checkpoint(self, name: str) -> bool:
+        repairs = repair_checkpoint("govcloud", name)
+        for repair in repairs:
+            self.say(f"! {name}: {repair} (left by an interrupted deploy)")
+        return bool(repairs)
+
     def _recover(self, stack: auto.Stack, name: str, error: str) -> bool:
         """After a deploy that was killed mid-update: clear its lock, mend its checkpoint."""
         if "failed to load checkpoint" in error:
-            repairs = repair_checkpoint("govcloud", name)
-            for repair in repairs:
-                self.say(f"! {name}: {repair} (left by an interrupted deploy)")
-            return bool(repairs)
+            return self._recover_checkpoint(name)
         if _stale_lock(error):
             # Its lock outlived it; Pulumi's own `cancel` clears it. The ensure-by-name
             # providers adopt whatever it had created.
@@ -184,7 +187,13 @@ class _Deployer:
         return result
 
     def _tenant(self, tenant_id: str, name: str) -> StackResult:
-        stack = self._stack(name)
+        try:
+            stack = self._stack(name)
+        except auto.errors.CommandError as exc:
+            # Selecting the stack already reads its checkpoint, which a kill may have torn.
+            if "failed to load checkpoint" not in str(exc) or not self._recover_checkpoint(name):
+                raise
+            stack = self._stack(name)
         spec = self.fleet.get(tenant_id)
         if spec is None:
             spec = self._removed_spec(stack, tenant_id)
