@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,6 +163,20 @@ def _managed_kube(tenant: str) -> set[str]:
     return found
 
 
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def test_killed_deploy_converges_without_duplicates_or_orphans(
         deployed: dict[str, StackResult], workspace: Workspace) -> None:
     tenant = "e2e-interrupted"
@@ -177,7 +193,12 @@ def test_killed_deploy_converges_without_duplicates_or_orphans(
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the deploy finished before it could be interrupted"
+    # Pulumi starts its plugins in process groups of their own: kill the whole tree.
+    tree = _descendants(proc.pid)
     os.killpg(proc.pid, signal.SIGKILL)
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait()
 
     results = workspace.deploy([tenant])
