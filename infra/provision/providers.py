@@ -144,34 +144,34 @@ class _CloudOps:
     replace_keys: tuple[str, ...]
 
 
+_c = cloud_driver  # short name for the table below
+_OPS: dict[str, _CloudOps] = {
+    "kms-key": _CloudOps("alias", _c.ensure_key, lambda p: _c.read_key(p["alias"]),
+                         lambda p: _c.delete_key(p["alias"]), ("alias",)),
+    "bucket": _CloudOps("name", _c.ensure_bucket, lambda p: _c.read_bucket(p["name"]),
+                        lambda p: _c.delete_bucket(p["name"],
+                                                  force=bool(p.get("force_destroy"))),
+                        ("name",)),
+    "role": _CloudOps("name", _c.ensure_role, lambda p: _c.read_role(p["name"]),
+                      lambda p: _c.delete_role(p["name"]), ("name",)),
+    "vpc": _CloudOps("name", _c.ensure_vpc, lambda p: _c.read_vpc(p["name"]),
+                     lambda p: _c.delete_vpc(p["name"]), ("name", "cidr")),
+    "subnet": _CloudOps("name", _c.ensure_subnet,
+                        lambda p: _c.read_subnet(p["name"], p["vpc_name"]),
+                        lambda p: _c.delete_subnet(p["name"], p["vpc_name"]),
+                        ("name", "vpc_name", "cidr")),
+    "security-group": _CloudOps(
+        "name", _c.ensure_security_group,
+        lambda p: _c.read_security_group(p["name"], p["vpc_name"]),
+        lambda p: _c.delete_security_group(p["name"], p["vpc_name"]),
+        ("name", "vpc_name")),
+}
+CLOUD_REPLACE_KEYS = {kind: ops.replace_keys for kind, ops in _OPS.items()}
+
+
 def _ops(kind: str) -> _CloudOps:
-    c = cloud_driver
-    table = {
-        "kms-key": _CloudOps("alias", c.ensure_key, lambda p: c.read_key(p["alias"]),
-                             lambda p: c.delete_key(p["alias"]), ("alias",)),
-        "bucket": _CloudOps("name", c.ensure_bucket, lambda p: c.read_bucket(p["name"]),
-                            lambda p: c.delete_bucket(p["name"],
-                                                      force=bool(p.get("force_destroy"))),
-                            ("name",)),
-        "role": _CloudOps("name", c.ensure_role, lambda p: c.read_role(p["name"]),
-                          lambda p: c.delete_role(p["name"]), ("name",)),
-        "vpc": _CloudOps("name", c.ensure_vpc, lambda p: c.read_vpc(p["name"]),
-                         lambda p: c.delete_vpc(p["name"]), ("name", "cidr")),
-        "subnet": _CloudOps("name", c.ensure_subnet,
-                            lambda p: c.read_subnet(p["name"], p["vpc_name"]),
-                            lambda p: c.delete_subnet(p["name"], p["vpc_name"]),
-                            ("name", "vpc_name", "cidr")),
-        "security-group": _CloudOps(
-            "name", c.ensure_security_group,
-            lambda p: c.read_security_group(p["name"], p["vpc_name"]),
-            lambda p: c.delete_security_group(p["name"], p["vpc_name"]),
-            ("name", "vpc_name")),
-    }
-    return table[kind]
+    return _OPS[kind]
 
-
-CLOUD_REPLACE_KEYS = {kind: _ops(kind).replace_keys for kind in
-                      ("kms-key", "bucket", "role", "vpc", "subnet", "security-group")}
 
 _CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource
 
