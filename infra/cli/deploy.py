@@ -58,7 +58,7 @@ def print_table(results: list[StackResult]) -> None:
     print()
     print(f"{'STACK':<32}{'RESULT':<12}{'CHANGES':<34}{'TIME':>8}")
     for r in results:
-        changes = ", ".join(f"{v} {k}" for k, v in sorted(r.changes.items())) or "-"
+        changes = r.change_summary or "-"
         print(f"{r.stack:<32}{r.result:<12}{changes:<34}{r.seconds:>7.1f}s")
         if r.message:
             print(f"    {r.message}")

@@ -59,6 +59,11 @@ class StackResult:
     message: str = ""
 
     @property
+    def change_summary(self) -> str:
+        """"2 update, 1 create", or "" when nothing changed."""
+        return ", ".join(f"{v} {k}" for k, v in sorted(self.changes.items()))
+
+    @property
     def failed(self) -> bool:
         return self.result == "failed"
 
@@ -236,7 +241,7 @@ class _Deployer:
             result = StackResult(name, "failed", message=str(exc))
         result.seconds = time.monotonic() - started
         mark = "✗" if result.failed else "✓"
-        detail = result.message or _changes(result.changes)
+        detail = result.message or result.change_summary or "no changes"
         self.say(f"{mark} {name}: {result.result} in {result.seconds:.1f}s {detail}")
         return result
 
@@ -256,10 +261,6 @@ def _stale_lock(text: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-def _changes(changes: dict[str, int]) -> str:
-    return ", ".join(f"{v} {k}" for k, v in sorted(changes.items())) or "no changes"
 
 
 def _first_error(text: str) -> str:
