@@ -6,8 +6,14 @@
     ├── PolicyViolation       compliance rules failed; exit 1
     ├── DriverError           something went wrong talking to the cloud or cluster
     │   ├── TransientError    retried with backoff and a deadline (throttling, 5xx, conflicts)
+    │   │   └── ExpiredError  a watch's resourceVersion is too old (HTTP 410): relist
     │   ├── NotFoundError     the object does not exist (drivers return None where natural)
     │   └── PermanentError    will not get better by retrying; reported in status
+
+Every ``DriverError`` carries a ``code``: the cloud API's error code (``NoSuchBucket``,
+``BucketAlreadyOwnedByYou``, ``DeleteConflict``, ...) or, for Kubernetes, the status
+reason (``NotFound``, ``Conflict``, ``Expired``, ``Forbidden``, ``Invalid``, ...). Callers
+branch on ``code``, never on message text.
     └── LocalCloudError       the embedded provincial cloud could not build or start
 
 Drivers map ``ApiException`` / ``ClientError`` / connection errors into this tree with
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DriverError",
+    "ExpiredError",
     "GovcloudError",
     "InputError",
     "LocalCloudError",
@@ -104,15 +111,21 @@ class PolicyViolation(GovcloudError):
 class DriverError(GovcloudError):
     """A call to the cluster or the cloud API failed."""
 
-    def __init__(self, message: str, *, operation: str = "", status: int | None = None) -> None:
+    def __init__(self, message: str, *, operation: str = "", status: int | None = None,
+                 code: str = "") -> None:
         self.operation = operation
         self.status = status
+        self.code = code
         prefix = f"{operation}: " if operation else ""
         super().__init__(prefix + short(message))
 
 
 class TransientError(DriverError):
     """Worth retrying: throttling, server errors, conflicts, connection problems."""
+
+
+class ExpiredError(TransientError):
+    """A watch or list continuation is too old (HTTP 410 Gone): list again, then watch."""
 
 
 class NotFoundError(DriverError):

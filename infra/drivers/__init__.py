@@ -6,15 +6,33 @@ with backoff, jitter and a deadline (:mod:`infra.drivers.retry`).
 
 from infra.drivers import cloud
 from infra.drivers.errors import translate_cloud, translate_kube
-from infra.drivers.kube import FIELD_MANAGER, KubeClient
+from infra.drivers.kube import FIELD_MANAGER, KubeClient, ObjectList
+from infra.drivers.observe import observe_cloud, observe_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry, retrying
+from infra.drivers.table import (
+    CLOUD_KINDS,
+    CloudDriver,
+    CloudKindOps,
+    CloudTable,
+    KubeDriver,
+    cloud_ops,
+)
 
 __all__ = [
+    "CLOUD_KINDS",
     "DEFAULT_DEADLINE",
     "FIELD_MANAGER",
+    "CloudDriver",
+    "CloudKindOps",
+    "CloudTable",
     "KubeClient",
+    "KubeDriver",
+    "ObjectList",
     "call_with_retry",
     "cloud",
+    "cloud_ops",
+    "observe_cloud",
+    "observe_kube",
     "retrying",
     "translate_cloud",
     "translate_kube",

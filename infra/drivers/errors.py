@@ -17,12 +17,22 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from infra.errors import DriverError, NotFoundError, PermanentError, TransientError, short
+from infra.errors import (
+    DriverError,
+    ExpiredError,
+    NotFoundError,
+    PermanentError,
+    TransientError,
+    short,
+)
 
 __all__ = ["cloud_error", "kube_error", "translate_cloud", "translate_kube"]
 
-_KUBE_TRANSIENT = {409, 410, 429}  # conflict, watch expired, throttled
+_KUBE_TRANSIENT = {409, 429}  # conflict, throttled
 _KUBE_PERMANENT_HINT = {400: "invalid", 401: "unauthorized", 403: "forbidden", 422: "rejected"}
+# The Status reason the API server sends with each code, when the body has none.
+_KUBE_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+                 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests"}
 
 _CLOUD_TRANSIENT_CODES = {
     "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
@@ -35,37 +45,45 @@ _CLOUD_TRANSIENT_CODES = {
 _CLOUD_NOT_FOUND_CODES = {"404"}  # HeadBucket answers with a bare status code
 
 
-def _kube_message(exc: ApiException) -> str:
+def _kube_status(exc: ApiException) -> tuple[str, str]:
+    """The Status object's (message, reason), falling back to the raw body and HTTP code."""
     body = exc.body
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
+    status = exc.status or 0
+    fallback = _KUBE_REASONS.get(status, "InternalError" if status >= 500 else "")
     if body:
         try:
-            message = json.loads(body).get("message")
+            data = json.loads(body)
+            message, reason = data.get("message"), data.get("reason")
         except (ValueError, AttributeError):
-            message = None
-        return str(message or body)
-    return str(exc.reason or "")
+            message = reason = None
+        return str(message or body), str(reason or fallback)
+    return str(exc.reason or ""), fallback
 
 
 def kube_error(exc: Exception, operation: str) -> DriverError:
     """The govcloud error for one exception raised by the Kubernetes client."""
     if isinstance(exc, ApiException):
         status = exc.status or 0
-        message = short(_kube_message(exc))
+        text, code = _kube_status(exc)
+        message = short(text)
         if status == 404:
-            return NotFoundError(message, operation=operation, status=status)
+            return NotFoundError(message, operation=operation, status=status, code=code)
+        if status == 410:
+            return ExpiredError(message, operation=operation, status=status, code="Expired")
         if status in _KUBE_TRANSIENT or status >= 500:
-            return TransientError(message, operation=operation, status=status)
+            return TransientError(message, operation=operation, status=status, code=code)
         hint = _KUBE_PERMANENT_HINT.get(status, f"HTTP {status}")
-        return PermanentError(f"{hint}: {message}", operation=operation, status=status)
+        return PermanentError(f"{hint}: {message}", operation=operation, status=status,
+                              code=code)
     if isinstance(exc, ResourceNotFoundError):
         return NotFoundError(f"the API server does not serve this kind ({exc})",
-                             operation=operation)
+                             operation=operation, code="KindNotServed")
     if isinstance(exc, ConfigException):
-        return PermanentError(f"kubeconfig: {exc}", operation=operation)
+        return PermanentError(f"kubeconfig: {exc}", operation=operation, code="Kubeconfig")
     return TransientError(f"cannot reach the API server: {type(exc).__name__}: {exc}",
-                          operation=operation)
+                          operation=operation, code="Unreachable")
 
 
 @contextmanager
@@ -86,10 +104,10 @@ def _client_error(exc: boto_exc.ClientError, operation: str) -> DriverError:
     # NoSuchBucket, NoSuchEntity, InvalidVpcID.NotFound, NotFoundException,
     # ServerSideEncryptionConfigurationNotFoundError, ...
     if code in _CLOUD_NOT_FOUND_CODES or code.startswith("NoSuch") or "NotFound" in code:
-        return NotFoundError(message, operation=operation, status=status)
+        return NotFoundError(message, operation=operation, status=status, code=code)
     if code in _CLOUD_TRANSIENT_CODES or (status is not None and status >= 500):
-        return TransientError(message, operation=operation, status=status)
-    return PermanentError(message, operation=operation, status=status)
+        return TransientError(message, operation=operation, status=status, code=code)
+    return PermanentError(message, operation=operation, status=status, code=code)
 
 
 def cloud_error(exc: Exception, operation: str) -> DriverError:
@@ -97,10 +115,12 @@ def cloud_error(exc: Exception, operation: str) -> DriverError:
     if isinstance(exc, boto_exc.ClientError):
         return _client_error(exc, operation)
     if isinstance(exc, boto_exc.ConnectionError | boto_exc.HTTPClientError | ConnectionError):
-        return TransientError(f"cannot reach the cloud endpoint: {exc}", operation=operation)
+        return TransientError(f"cannot reach the cloud endpoint: {exc}", operation=operation,
+                              code="Unreachable")
     # NoCredentialsError, NoRegionError, ParamValidationError, ...: configuration or a bug
     # in our request; retrying cannot fix either.
-    return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation)
+    return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation,
+                          code=type(exc).__name__)
 
 
 @contextmanager

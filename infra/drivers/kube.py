@@ -20,9 +20,9 @@ from urllib3 import HTTPHeaderDict
 
 from infra.drivers.errors import translate_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry
-from infra.errors import NotFoundError, TransientError
+from infra.errors import DriverError, ExpiredError, NotFoundError, TransientError
 
-__all__ = ["FIELD_MANAGER", "KubeClient"]
+__all__ = ["FIELD_MANAGER", "KubeClient", "ObjectList"]
 
 FIELD_MANAGER = "govcloud"
 _REQUEST_TIMEOUT = 30.0  # seconds per HTTP request; a hung server becomes a transient error
@@ -34,6 +34,14 @@ DynamicClient: Any = _dynamic.DynamicClient
 
 T = TypeVar("T")
 Obj = dict[str, Any]
+
+
+class ObjectList(list[Obj]):
+    """A list result with the collection's resourceVersion: where a watch starts from."""
+
+    def __init__(self, items: list[Obj], resource_version: str) -> None:
+        super().__init__(items)
+        self.resource_version = resource_version
 
 
 class _Impersonating:
@@ -128,8 +136,9 @@ class KubeClient:
         return _plain(obj)
 
     def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str = "") -> list[Obj]:
-        """Every object of a kind (in one namespace, or all), filtered by label."""
+             label_selector: str = "") -> ObjectList:
+        """Every object of a kind (in one namespace, or all), filtered by label, with the
+        list's resourceVersion (of the last page: a consistent snapshot across pages)."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
         items: list[Obj] = []
         token: str | None = None
@@ -142,23 +151,64 @@ class KubeClient:
                 item.setdefault("apiVersion", api_version)
                 item.setdefault("kind", kind)
                 items.append(item)
-            token = (raw.get("metadata") or {}).get("continue") or None
+            meta = raw.get("metadata") or {}
+            token = meta.get("continue") or None
             if not token:
-                return items
+                return ObjectList(items, str(meta.get("resourceVersion") or ""))
 
     def watch(self, api_version: str, kind: str, *, namespace: str | None = None,
               label_selector: str = "", timeout_seconds: int = 60,
               resource_version: str | None = None) -> Iterator[tuple[str, Obj]]:
-        """Yield ``(event_type, object)`` until the server ends the watch. Not retried:
-        a broken watch raises ``TransientError`` and the caller re-lists and re-watches."""
+        """Yield ``(event_type, object)`` until the server ends the watch, including
+        ``BOOKMARK`` events (their object carries only the resourceVersion). Not retried:
+        a resourceVersion too old raises ``ExpiredError`` (list again, then watch); a broken
+        connection raises ``TransientError``."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
-        with translate_kube(f"watch {kind}"):
+        operation = f"watch {kind}"
+        with translate_kube(operation):
             for event in dyn.watch(res, namespace=namespace,
                                    label_selector=label_selector or None,
-                                   resource_version=resource_version, timeout=timeout_seconds):
-                yield str(event["type"]), dict(event["raw_object"])
+                                   resource_version=resource_version, timeout=timeout_seconds,
+                                   allow_watch_bookmarks=True):
+                kind_of_event, raw = str(event["type"]), dict(event["raw_object"])
+                if kind_of_event == "ERROR":
+                    raise _status_error(raw, operation)
+                yield kind_of_event, raw
 
     # -- writes --------------------------------------------------------------------------
+    def create(self, manifest: Obj) -> Obj:
+        """Create one object (``PermanentError`` with code ``AlreadyExists`` if it exists)."""
+        meta = manifest.get("metadata") or {}
+        namespace = meta.get("namespace")
+        res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
+        obj = self._call(f"create {manifest['kind']} {_where(str(meta.get('name')), namespace)}",
+                         lambda: dyn.create(res, body=manifest, namespace=namespace,
+                                            _request_timeout=_REQUEST_TIMEOUT))
+        return _plain(obj)
+
+    def replace(self, manifest: Obj) -> Obj:
+        """Replace one object; with ``metadata.resourceVersion`` set this is a compare-and-
+        swap: a concurrent change makes it fail with code ``Conflict`` (not retried)."""
+        meta = manifest.get("metadata") or {}
+        name, namespace = str(meta["name"]), meta.get("namespace")
+        res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
+        operation = f"replace {manifest['kind']} {_where(name, namespace)}"
+        with translate_kube(operation):
+            obj = dyn.replace(res, body=manifest, name=name, namespace=namespace,
+                              _request_timeout=_REQUEST_TIMEOUT)
+        return _plain(obj)
+
+    def create_token(self, service_account: str, namespace: str, *,
+                     seconds: int = 3600) -> str:
+        """A short-lived token for a service account (TokenRequest; never a Secret)."""
+        res, dyn = self._resource("v1", "ServiceAccount"), self._dynamic()
+        path = res.path(name=service_account, namespace=namespace) + "/token"
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                "spec": {"expirationSeconds": seconds}}
+        obj = self._call(f"token for {namespace}/{service_account}", lambda: dyn.request(
+            "post", path, body=body, _request_timeout=_REQUEST_TIMEOUT))
+        return str(_plain(obj)["status"]["token"])
+
     def apply(self, manifest: Obj) -> Obj:
         """Server-side apply with field manager ``govcloud``, taking over conflicting fields."""
         meta = manifest.get("metadata") or {}
@@ -206,6 +256,15 @@ class KubeClient:
                 raise TransientError(f"still present after {timeout:.0f}s",
                                      operation=f"wait for {kind} {_where(name, namespace)}")
             time.sleep(interval)
+
+
+def _status_error(status: Obj, operation: str) -> DriverError:
+    """The typed error for a watch ``ERROR`` event (a Status object)."""
+    code, reason = int(status.get("code") or 0), str(status.get("reason") or "")
+    message = str(status.get("message") or reason or "watch failed")
+    if code == 410 or reason in ("Expired", "Gone"):
+        return ExpiredError(message, operation=operation, status=410, code="Expired")
+    return TransientError(message, operation=operation, status=code or None, code=reason)
 
 
 def _where(name: str, namespace: str | None) -> str:

@@ -1,9 +1,9 @@
 """Retry what is transient, with exponential backoff, jitter and an overall deadline.
 
-Only :class:`~infra.errors.TransientError` is retried. Input, permanent and not-found errors
-(and anything that is not a govcloud error, such as ``KeyboardInterrupt``) pass straight
-through. When the deadline runs out, the last typed error is raised, never tenacity's
-``RetryError``.
+Only :class:`~infra.errors.TransientError` is retried (not its ``ExpiredError``). Input,
+permanent and not-found errors (and anything that is not a govcloud error, such as
+``KeyboardInterrupt``) pass straight through. When the deadline runs out, the last typed
+error is raised, never tenacity's ``RetryError``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import ParamSpec, TypeVar
 from tenacity import (
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_delay,
     wait_random_exponential,
 )
 
-from infra.errors import TransientError
+from infra.errors import ExpiredError, TransientError
 
 __all__ = ["DEFAULT_DEADLINE", "call_with_retry", "retrying"]
 
@@ -35,7 +36,8 @@ T = TypeVar("T")
 def _retrying(deadline: float, first_wait: float, max_wait: float,
               sleep: Callable[[float], None]) -> Retrying:
     return Retrying(
-        retry=retry_if_exception_type(TransientError),
+        # An expired watch or continuation stays expired: the caller must list afresh.
+        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(ExpiredError),
         stop=stop_after_delay(deadline),
         wait=wait_random_exponential(multiplier=first_wait, max=max_wait),
         sleep=sleep,

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
-from infra.spec.tenant import Egress, TenantSpec
+from infra.spec.tenant import AccessGrant, Egress, TenantSpec
 
+from .lifecycle import grant_active
 from .names import (
     CRD_GROUP,
     CRD_VERSION,
@@ -18,10 +19,12 @@ from .names import (
     LABEL_SERVICE,
     LABEL_TENANT,
     MANAGED_BY,
+    digest,
+    k8s_name,
 )
 from .objects import KubeObject
 
-__all__ = ["OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "tenant_kube_objects"]
+__all__ = ["OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "grant_binding_name", "tenant_kube_objects"]
 
 TENANT_ADMIN_ROLE = "govcloud-tenant-admin"
 OPERATOR_ROLES = {"ops": "govcloud-operator-ops", "data": "govcloud-operator-data"}
@@ -124,7 +127,7 @@ def _network_policies(spec: TenantSpec, env: EnvironmentSpec,
         out.append(_netpol(spec, "govcloud-allow-shared-services",
                            {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}))
     for peer in peers:
-        out.append(_netpol(spec, f"govcloud-peer-{peer}"[:63], {
+        out.append(_netpol(spec, k8s_name("govcloud-peer", peer), {
             "podSelector": {}, "policyTypes": both,
             "ingress": [{"from": [_ns_peer(peer)]}],
             "egress": [{"to": [_ns_peer(peer)]}],
@@ -164,7 +167,7 @@ def _binding(spec: TenantSpec, name: str, role_kind: str, role: str,
                 subjects=subjects)
 
 
-def _rbac(spec: TenantSpec, today: dt.date) -> list[KubeObject]:
+def _rbac(spec: TenantSpec, now: dt.datetime) -> list[KubeObject]:
     group = {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io"}
     out = [
         _obj("rbac.authorization.k8s.io/v1", "Role", _meta(TENANT_ADMIN_ROLE, spec, spec.id),
@@ -177,16 +180,22 @@ def _rbac(spec: TenantSpec, today: dt.date) -> list[KubeObject]:
                    "namespace": spec.id}]),
     ]
     for grant in sorted(spec.access, key=lambda g: (g.group, g.scope.value, g.expires)):
-        if grant.expires < today or grant.granted > today:
+        if not grant_active(grant, now):
             continue  # outside its window: no access (the reconciler revokes it on expiry)
         out.append(_binding(
-            spec, f"govcloud-operator-{grant.group}-{grant.scope.value}"[:63], "ClusterRole",
+            spec, grant_binding_name(grant), "ClusterRole",
             OPERATOR_ROLES[grant.scope.value], [{**group, "name": grant.group}],
             annotations={f"{DOMAIN}/document": grant.document,
                          f"{DOMAIN}/granted-by": grant.granted_by,
                          f"{DOMAIN}/expires": grant.expires.isoformat()},
         ))
     return out
+
+
+def grant_binding_name(grant: AccessGrant) -> str:
+    """One binding per written authorization: a renewal (a new document for the same group and
+    scope) gets its own name, so the old one can be revoked on expiry while the new one stays."""
+    return k8s_name("govcloud-operator", grant.group, grant.scope.value, digest(grant.document))
 
 
 def _tenant_resource(spec: TenantSpec) -> KubeObject:
@@ -196,11 +205,11 @@ def _tenant_resource(spec: TenantSpec) -> KubeObject:
 
 
 def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[str],
-                        today: dt.date, access: bool = True) -> list[KubeObject]:
+                        now: dt.datetime, access: bool = True) -> list[KubeObject]:
     """In apply order. ``access=False`` (decommissioning) drops every binding."""
     objects = [_namespace(spec), _quota(spec), _limits(spec),
                *_network_policies(spec, env, peers)]
-    rbac = _rbac(spec, today)
+    rbac = _rbac(spec, now)
     if not access:
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
     return [*objects, *rbac, _tenant_resource(spec)]

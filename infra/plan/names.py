@@ -19,6 +19,8 @@ __all__ = [
     "SHARED_NAMESPACE",
     "bucket_name",
     "cloud_name",
+    "digest",
+    "k8s_name",
     "key_alias",
     "platform_key_alias",
     "tags",
@@ -46,8 +48,21 @@ def _fit(name: str, limit: int) -> str:
     """Keep a name within a length limit, stably: cut and add a short digest."""
     if len(name) <= limit:
         return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[: limit - 9].rstrip('-')}-{digest}"
+    return f"{name[: limit - 9].rstrip('-')}-{digest(name)}"
+
+
+def digest(text: str, length: int = 8) -> str:
+    """A short, stable hex digest: tells apart names that would otherwise collide."""
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def k8s_name(*parts: str) -> str:
+    """A Kubernetes object name from parts joined by '-': at most 63 characters (DNS label).
+
+    A longer name is cut and ends in an 8-hex digest of the whole, so two long names that
+    share a prefix never collide, and the same parts always give the same name.
+    """
+    return _fit("-".join(p for p in parts if p), 63)
 
 
 def cloud_name(env: str, tenant: str, suffix: str = "") -> str:

@@ -7,9 +7,8 @@ from typing import Any
 from infra.spec.environment import EnvironmentSpec
 
 from .cloud import arn, policy_json
+from .crd import tenant_crd
 from .names import (
-    CRD_GROUP,
-    CRD_VERSION,
     LABEL_MANAGED_BY,
     LABEL_TENANT,
     MANAGED_BY,
@@ -20,6 +19,7 @@ from .names import (
     vpc_name,
 )
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
+from .reconciler import RECONCILER_USER, reconciler_objects
 
 __all__ = [
     "AUDIT_RETENTION_DAYS",
@@ -40,62 +40,11 @@ def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
     return meta
 
 
-def _crd() -> KubeObject:
-    open_object = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    columns = [
-        {"name": "Level", "type": "string", "jsonPath": ".spec.level"},
-        {"name": "Classification", "type": "string", "jsonPath": ".spec.data.classification"},
-        {"name": "State", "type": "string", "jsonPath": ".spec.lifecycle.state"},
-        {
-            "name": "Ready",
-            "type": "string",
-            "jsonPath": '.status.conditions[?(@.type=="Ready")].status',
-        },
-        {
-            "name": "Reason",
-            "type": "string",
-            "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
-        },
-        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-    ]
-    return KubeObject(
-        {
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": _meta(f"tenants.{CRD_GROUP}"),
-            "spec": {
-                "group": CRD_GROUP,
-                "scope": "Cluster",
-                "names": {
-                    "plural": "tenants",
-                    "singular": "tenant",
-                    "kind": "Tenant",
-                    "shortNames": ["tn"],
-                },
-                "versions": [
-                    {
-                        "name": CRD_VERSION,
-                        "served": True,
-                        "storage": True,
-                        "subresources": {"status": {}},
-                        "additionalPrinterColumns": columns,
-                        "schema": {
-                            "openAPIV3Schema": {
-                                "type": "object",
-                                "properties": {"spec": open_object, "status": open_object},
-                            }
-                        },
-                    }
-                ],
-            },
-        }
-    )
-
-
 _NOT_PLATFORM = (
     "!('system:masters' in request.userInfo.groups) && "
     f"!('{PLATFORM_GROUP}' in request.userInfo.groups) && "
-    "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')"
+    "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:') && "
+    f"request.userInfo.username != '{RECONCILER_USER}'"
 )
 
 
@@ -300,10 +249,11 @@ def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
     shared = _meta(SHARED_NAMESPACE)
     shared["labels"]["pod-security.kubernetes.io/enforce"] = "restricted"
     return [
-        _crd(),
+        tenant_crd(),
         KubeObject({"apiVersion": "v1", "kind": "Namespace", "metadata": shared}),
         *_cluster_roles(),
         *_admission_policies(),
+        *reconciler_objects(),
     ]
 
 

@@ -16,12 +16,12 @@ from infra.spec.tenant import LifecycleState, TenantSpec
 
 from .cloud import tenant_cloud_objects
 from .kube import tenant_kube_objects
+from .lifecycle import moment_of
 from .names import RESERVED_NAMESPACES
 from .objects import CloudObject, KubeObject
 from .platform import platform_cloud_objects, platform_kube_objects
 
-__all__ = ["Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant",
-           "retention_ends"]
+__all__ = ["Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,15 @@ def mutual_peers(spec: TenantSpec, fleet: Mapping[str, TenantSpec]) -> dict[str,
 
 
 def render_tenant(spec: TenantSpec, env: EnvironmentSpec, *,
-                  fleet: Mapping[str, TenantSpec], today: dt.date) -> Plan:
-    """The desired state of one department; same input, byte-identical output."""
+                  fleet: Mapping[str, TenantSpec], today: dt.date,
+                  now: dt.datetime | None = None) -> Plan:
+    """The desired state of one department; same input, byte-identical output.
+
+    Grants are bound while valid at ``now`` (default: noon of ``today``, Beijing time)."""
     if spec.id in RESERVED_NAMESPACES or spec.id.startswith("kube-"):
         raise InputError(f"tenant id {spec.id!r} is reserved for the platform", field="id")
     peers = mutual_peers(spec, fleet)
-    kube = tenant_kube_objects(spec, env, peers=list(peers), today=today,
+    kube = tenant_kube_objects(spec, env, peers=list(peers), now=now or moment_of(today),
                                access=_active(spec))
     cloud = tenant_cloud_objects(spec, env, peer_cidrs=peers)
     return Plan(f"{env.name}.{spec.id}", tuple(kube), tuple(cloud))
@@ -93,17 +96,3 @@ def dump_plan(plan: Plan, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-def retention_ends(spec: TenantSpec) -> dt.date | None:
-    """When a decommissioning tenant's data may be destroyed (None while it is active).
-
-    Retention runs from the day decommissioning began; without a retention period the
-    data may go as soon as access is gone.
-    """
-    if _active(spec):
-        return None
-    since = spec.lifecycle.since
-    if since is None:
-        return None  # unknown start: keep the data until someone records it
-    return since + dt.timedelta(days=spec.data.retention_days or 0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi.dynamic import Resource
 
-from infra.plan import Plan
+from infra.plan import ANCHOR_KINDS, CLOUD_DEPENDS_ON, Plan
 
 from .resources import cloud_resource, kube_resource
 
@@ -48,23 +48,20 @@ class _PlanComponent(pulumi.ComponentResource):
             res = kube_resource(f"{name}-{_slug(obj.kind)}-{_slug(obj.key.split('/', 1)[1])}",
                                 obj, opts)
             created[obj.key] = res
-            if obj.kind in ("Namespace", "CustomResourceDefinition"):
+            if obj.kind in ANCHOR_KINDS:
                 anchors.append(res)
         return created
 
     def _create_cloud(self, name: str, args: StackArgs) -> dict[str, Resource]:
         created: dict[str, Resource] = {}
-        keys: list[Resource] = []
+        by_kind: dict[str, list[Resource]] = {}
         for obj in args.plan.cloud:
-            depends = list(keys) if obj.kind == "bucket" else []
-            if obj.kind in ("subnet", "security-group"):
-                depends = [r for k, r in created.items() if k.startswith("vpc/")]
+            depends = [r for kind in CLOUD_DEPENDS_ON[obj.kind] for r in by_kind.get(kind, [])]
             opts = pulumi.ResourceOptions(parent=self, depends_on=depends)
             res = cloud_resource(f"{name}-{obj.name}", obj, opts,
                                  force_destroy=args.force_destroy_data)
             created[obj.key] = res
-            if obj.kind == "kms-key":
-                keys.append(res)
+            by_kind.setdefault(obj.kind, []).append(res)
         return created
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from infra.errors import InputError
-from infra.plan import retention_ends
+from infra.plan import destroy_data_allowed, render_tenant, retention_ends
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
@@ -188,7 +188,10 @@ class _Deployer:
         result = self._timed(name, lambda: self._tenant(tenant_id, name))
         if not self.opts.preview and result.result != "destroyed":
             message = result.message or f"stack {name} deployed"
-            record_deploy(tenant_id, result.result, message)
+            spec = self.fleet.get(tenant_id)
+            plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today)
+                    if spec is not None else None)
+            record_deploy(tenant_id, result.result, message, plan=plan)
         return result
 
     def _tenant(self, tenant_id: str, name: str) -> StackResult:
@@ -205,11 +208,11 @@ class _Deployer:
             stack.set_config("govcloud:decommissionSpec",
                              auto.ConfigValue(spec.model_dump_json()))
         result = self._up(stack, name)
-        ends = retention_ends(spec)
         if spec.lifecycle.state is LifecycleState.active or self.opts.preview:
             return result
-        if ends is None or (ends > self.today and
-                            not self.opts.destroy_data_before_retention_ends):
+        if not destroy_data_allowed(spec, self.today,
+                                    override=self.opts.destroy_data_before_retention_ends):
+            ends = retention_ends(spec)
             until = ends.isoformat() if ends else "a decommissioning date is recorded"
             result.result, result.message = "retained", f"access revoked; data kept until {until}"
             return result

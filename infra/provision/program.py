@@ -17,7 +17,7 @@ import json
 import pulumi
 
 from infra.errors import InputError
-from infra.plan import render_platform, render_tenant, retention_ends
+from infra.plan import destroy_data_allowed, render_platform, render_tenant, retention_ends
 from infra.spec.load import find_repo_root, load_environment, load_tenants
 from infra.spec.tenant import TenantSpec
 
@@ -53,8 +53,8 @@ def run() -> None:
         spec = TenantSpec.model_validate_json(last, strict=False)
         fleet[tenant_id] = spec
     ends = retention_ends(spec)
-    force = config.get_bool("destroyDataBeforeRetentionEnds") or (
-        ends is not None and ends <= today)
+    force = destroy_data_allowed(
+        spec, today, override=bool(config.get_bool("destroyDataBeforeRetentionEnds")))
     plan = render_tenant(spec, env, fleet=fleet, today=today)
     component = TenantEnvironment(tenant_id, StackArgs(plan, force_destroy_data=force))
     pulumi.export("tenant", tenant_id)

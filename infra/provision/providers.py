@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from pulumi.dynamic import (
@@ -27,9 +25,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.drivers import KubeClient
-from infra.drivers import cloud as cloud_driver
+from infra.drivers import CLOUD_KINDS, KubeClient, cloud_ops
 from infra.errors import TransientError
+from infra.plan.drift import owned_view
+from infra.plan.objects import KubeObject
 
 __all__ = ["CLOUD_REPLACE_KEYS", "CloudProvider", "KubeProvider", "kube_diff"]
 
@@ -91,8 +90,10 @@ class KubeProvider(ResourceProvider):
                                 meta.get("name", ""), meta.get("namespace"))
         if live is None:
             return ReadResult(None, {})
-        # Report drift in the fields we manage: what we applied, as the cluster has it now.
-        return ReadResult(id_, {"manifest": _project(manifest, live), "uid": _uid(live)})
+        # Everything the plan owns, as the cluster has it now: fields or rules someone else
+        # added to a managed object show up as a difference and are removed by the update.
+        view = owned_view(KubeObject(manifest), live)
+        return ReadResult(id_, {"manifest": view, "uid": _uid(live)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         manifest = props["manifest"]
@@ -122,55 +123,10 @@ def _uid(live: dict[str, Any]) -> str:
     return str(_dig(live, ("metadata", "uid")) or "")
 
 
-def _project(desired: Any, live: Any) -> Any:
-    """The part of ``live`` that ``desired`` speaks about (same shape as desired)."""
-    if isinstance(desired, dict):
-        if not isinstance(live, dict):
-            return live
-        return {k: _project(v, live[k]) for k, v in desired.items() if k in live}
-    if isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
-        return [_project(d, item) for d, item in zip(desired, live, strict=True)]
-    return live
-
-
 # -- cloud ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _CloudOps:
-    handle: str  # property naming the resource: its stable handle
-    ensure: Callable[[Any], Any]
-    read: Callable[[dict[str, Any]], Mapping[str, object] | None]
-    delete: Callable[[dict[str, Any]], Any]
-    replace_keys: tuple[str, ...]
-
-
-_c = cloud_driver  # short name for the table below
-_OPS: dict[str, _CloudOps] = {
-    "kms-key": _CloudOps("alias", _c.ensure_key, lambda p: _c.read_key(p["alias"]),
-                         lambda p: _c.delete_key(p["alias"]), ("alias",)),
-    "bucket": _CloudOps("name", _c.ensure_bucket, lambda p: _c.read_bucket(p["name"]),
-                        lambda p: _c.delete_bucket(p["name"],
-                                                  force=bool(p.get("force_destroy"))),
-                        ("name",)),
-    "role": _CloudOps("name", _c.ensure_role, lambda p: _c.read_role(p["name"]),
-                      lambda p: _c.delete_role(p["name"]), ("name",)),
-    "vpc": _CloudOps("name", _c.ensure_vpc, lambda p: _c.read_vpc(p["name"]),
-                     lambda p: _c.delete_vpc(p["name"]), ("name", "cidr")),
-    "subnet": _CloudOps("name", _c.ensure_subnet,
-                        lambda p: _c.read_subnet(p["name"], p["vpc_name"]),
-                        lambda p: _c.delete_subnet(p["name"], p["vpc_name"]),
-                        ("name", "vpc_name", "cidr")),
-    "security-group": _CloudOps(
-        "name", _c.ensure_security_group,
-        lambda p: _c.read_security_group(p["name"], p["vpc_name"]),
-        lambda p: _c.delete_security_group(p["name"], p["vpc_name"]),
-        ("name", "vpc_name")),
-}
-CLOUD_REPLACE_KEYS = {kind: ops.replace_keys for kind, ops in _OPS.items()}
-
-
-def _ops(kind: str) -> _CloudOps:
-    return _OPS[kind]
+CLOUD_REPLACE_KEYS = {kind: cloud_ops(kind).replace_keys for kind in CLOUD_KINDS}
+_ops = cloud_ops
 
 
 _CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource

@@ -1,55 +1,60 @@
-"""Write what a deploy achieved onto the Tenant object, so `kubectl get tenants` shows it."""
+"""Write what a deploy achieved onto the Tenant object, so `kubectl get tenants` shows it.
+
+Ready is decided from what was read back after the update (every planned object and cloud
+resource compared with the plan by ``infra.plan.drift``), not from Pulumi's exit code.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from infra.drivers import KubeClient
+from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.errors import DriverError
+from infra.plan import Plan, cloud_drift, conditions_for, kube_drift, merge_conditions
+from infra.plan.conditions import condition, same_status, timestamp
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
 __all__ = ["record_deploy"]
 
 _API = f"{CRD_GROUP}/{CRD_VERSION}"
-_REASONS = {
-    "ok": ("True", "Deployed"), "changed": ("True", "Deployed"),
-    "retained": ("False", "Decommissioning"), "failed": ("False", "DeployFailed"),
-}
+_NOT_READY = {"retained": "Decommissioning", "failed": "DeployFailed"}
 
 
-def record_deploy(tenant_id: str, result: str, message: str, *,
+def _conditions(result: str, message: str, plan: Plan | None, kube: KubeClient,
+                generation: int) -> list[dict[str, Any]]:
+    if result in _NOT_READY or plan is None:
+        return [condition("Ready", False, _NOT_READY.get(result, "Unknown"), message,
+                          generation)]
+    observed = observe_kube(kube, [o for o in plan.kube if o.kind != "Tenant"])
+    drift = kube_drift([o for o in plan.kube if o.kind != "Tenant"], observed)
+    drift += cloud_drift(plan.cloud, observe_cloud(CloudTable(), plan.cloud))
+    return conditions_for(drift, generation=generation, ready_reason="Deployed")
+
+
+def record_deploy(tenant_id: str, result: str, message: str, *, plan: Plan | None = None,
                   client: KubeClient | None = None) -> bool:
-    """Set the Ready condition; skip the write when nothing changed. True if written."""
-    if result not in _REASONS:
+    """Set the Tenant's conditions from the state read back; skip the write when nothing
+    changed. True if written."""
+    if result not in ("ok", "changed", *_NOT_READY):
         return False
     kube = client or KubeClient()
     try:
         live = kube.get(_API, "Tenant", tenant_id)
+        if live is None:
+            return False
+        generation = int(live.get("metadata", {}).get("generation") or 0)
+        now = dt.datetime.now(dt.UTC)
+        old: dict[str, Any] = dict(live.get("status") or {})
+        new = {**old, "observedGeneration": generation,
+               "conditions": merge_conditions(
+                   old.get("conditions") or [],
+                   _conditions(result, message, plan, kube, generation), now)}
+        if result != "failed":
+            new["lastDeploy"] = old.get("lastDeploy") if same_status(old, new) else timestamp(now)
+        if same_status(old, new):
+            return False
+        kube.patch_status(_API, "Tenant", tenant_id, new)
     except DriverError:
-        return False  # cluster unreachable: the deploy result is still in the table
-    if live is None:
-        return False
-    status, reason = _REASONS[result]
-    generation = int(live.get("metadata", {}).get("generation") or 0)
-    current = _ready(live)
-    if (current.get("status"), current.get("reason"), current.get("message"),
-            current.get("observedGeneration")) == (status, reason, message, generation):
-        return False
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    changed = current.get("status") != status
-    condition = {
-        "type": "Ready", "status": status, "reason": reason, "message": message,
-        "observedGeneration": generation,
-        "lastTransitionTime": now if changed else current.get("lastTransitionTime", now),
-    }
-    kube.patch_status(_API, "Tenant", tenant_id,
-                      {"observedGeneration": generation, "conditions": [condition]})
+        return False  # cluster or cloud unreachable: the deploy result is still in the table
     return True
-
-
-def _ready(live: dict[str, Any]) -> dict[str, Any]:
-    for cond in (live.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return dict(cond)
-    return {}

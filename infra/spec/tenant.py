@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from .types import STRICT, Code, Date, DnsLabel, Email, Network, Quantity
 
@@ -17,6 +18,7 @@ __all__ = [
     "ContainerDefaults",
     "ContainerResources",
     "DataPolicy",
+    "DataRequest",
     "Egress",
     "Level",
     "Lifecycle",
@@ -150,6 +152,20 @@ class AccessGrant(BaseModel):
     countersigned_by: Email | None = None
     granted: Date
     expires: Date
+    expires_at: AwareDatetime | None = Field(
+        default=None, strict=False,
+        description="The exact moment of expiry when the document names a time of day "
+                    "(ISO 8601 with a UTC offset, on the `expires` date in Beijing time); "
+                    "without it the grant ends at the end of `expires`")
+
+    @model_validator(mode="after")
+    def _expiry_on_its_date(self) -> AccessGrant:
+        if self.expires_at is not None:
+            beijing = dt.timezone(dt.timedelta(hours=8))
+            if self.expires_at.astimezone(beijing).date() != self.expires:
+                raise ValueError(f"expires_at {self.expires_at.isoformat()} is not on the "
+                                 f"expires date {self.expires.isoformat()} (Beijing time)")
+        return self
 
 
 class ReviewParticipant(BaseModel):
@@ -163,6 +179,24 @@ class CommitteeReview(BaseModel):
     reference: str = Field(min_length=1, max_length=64)
     date: Date
     participants: list[ReviewParticipant] = Field(min_length=1, max_length=50)
+
+
+class DataRequest(BaseModel):
+    """Data this department needs from another one (a 数据需求). It is satisfied when the
+    providing department declares the mutual peering with an agreement; until then it is
+    pending and never becomes a network path."""
+
+    # `from` is a Python keyword: the field is `provider`, written and dumped as `from`.
+    model_config = ConfigDict(**STRICT, serialize_by_alias=True)
+    provider: DnsLabel = Field(alias="from", description="Tenant id of the providing department")
+    data: str = Field(min_length=1, max_length=128, description="What data is needed")
+    purpose: str = Field(min_length=1, max_length=256, description="What it is needed for")
+    legal_basis: str = Field(min_length=1, max_length=128,
+                             description="The law, regulation or document that allows it")
+    requested: Date
+    justification: str | None = Field(
+        default=None, min_length=1, max_length=512,
+        description="Why the need outweighs the risk; required for core data")
 
 
 class Budget(BaseModel):
@@ -191,5 +225,6 @@ class TenantSpec(BaseModel):
     quotas: Quotas
     network: NetworkSpec
     access: list[AccessGrant] = Field(default_factory=list, max_length=50)
+    data_requests: list[DataRequest] = Field(default_factory=list, max_length=200)
     budget: Budget
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)

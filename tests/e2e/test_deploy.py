@@ -14,47 +14,14 @@ from typing import Any
 
 import pytest
 
-from infra.drivers import KubeClient
+from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
-from infra.plan import mutual_peers, render_tenant
+from infra.plan import cloud_drift, kube_drift, mutual_peers, render_tenant
 from infra.provision import StackResult
-from infra.spec.quantity import parse_quantity
 
 from .conftest import TODAY, Workspace
 
 pytestmark = pytest.mark.e2e
-
-_READERS = {
-    "kms-key": lambda p: cloud_driver.read_key(p["alias"]),
-    "bucket": lambda p: cloud_driver.read_bucket(p["name"]),
-    "role": lambda p: cloud_driver.read_role(p["name"]),
-    "subnet": lambda p: cloud_driver.read_subnet(p["name"], p["vpc_name"]),
-    "security-group": lambda p: cloud_driver.read_security_group(p["name"], p["vpc_name"]),
-}
-
-
-def _same(desired: Any, live: Any, path: str = "") -> list[str]:
-    """Where ``live`` differs from ``desired`` (fields desired does not name are ignored)."""
-    if isinstance(desired, dict):
-        if not isinstance(live, dict):
-            return [f"{path}: expected an object, got {live!r}"]
-        out: list[str] = []
-        for key, value in desired.items():
-            out += _same(value, live.get(key), f"{path}.{key}")
-        return out
-    if isinstance(desired, list):
-        if not isinstance(live, list) or len(live) != len(desired):
-            return [f"{path}: expected {desired!r}, got {live!r}"]
-        return [d for i, (a, b) in enumerate(zip(desired, live, strict=True))
-                for d in _same(a, b, f"{path}[{i}]")]
-    if desired != live and isinstance(desired, str) and isinstance(live, str):
-        try:  # the API server normalises quantities ("1024Mi" is "1Gi")
-            if parse_quantity(desired) == parse_quantity(live):
-                return []
-        except ValueError:
-            pass
-    return [] if desired == live else [f"{path}: expected {desired!r}, got {live!r}"]
-
 
 def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult],
                                                 workspace: Workspace) -> None:
@@ -62,18 +29,9 @@ def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult]
     problems: list[str] = []
     for tenant in fleet.values():
         plan = render_tenant(tenant, env, fleet=fleet, today=TODAY)
-        for obj in plan.kube:
-            live = kube.get(obj.api_version, obj.kind, obj.name, obj.namespace)
-            if live is None:
-                problems.append(f"{obj.key}: missing")
-                continue
-            problems += [f"{obj.key}{d}" for d in _same(obj.manifest, live)]
-        for res in plan.cloud:
-            actual = _READERS[res.kind](res.props)
-            if actual is None:
-                problems.append(f"{res.key}: missing")
-                continue
-            problems += [f"{res.key}{d}" for d in _same(res.props, dict(actual))]
+        drift = kube_drift(plan.kube, observe_kube(kube, plan.kube))
+        drift += cloud_drift(plan.cloud, observe_cloud(CloudTable(), plan.cloud))
+        problems += [d.describe() for d in drift]
     assert problems == [], "\n".join(problems)
 
 

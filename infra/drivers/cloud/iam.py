@@ -164,5 +164,5 @@ def _delete_policy(iam: Any, arn: str) -> None:
         pass
     # Why: DeleteConflict means another role still uses this boundary; it stays.
     except PermanentError as exc:
-        if "DeleteConflict" not in str(exc):
+        if exc.code != "DeleteConflict":
             raise

@@ -67,7 +67,8 @@ def _set_rotation(kms: Any, key_id: str, alias: str, enabled: bool) -> None:
     # Why: an AWS-compatible endpoint may not implement rotation; the key is still usable and
     # read_key reports the real rotation status, so the difference stays visible.
     except PermanentError as exc:
-        if "NotImplemented" not in str(exc) and "UnsupportedOperation" not in str(exc):
+        if exc.code not in ("NotImplemented", "UnsupportedOperationException",
+                            "UnsupportedOperation"):
             raise
 
 

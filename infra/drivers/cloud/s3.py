@@ -46,7 +46,7 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
                  CreateBucketConfiguration={"LocationConstraint": region()})
         # Why: a retried create whose first attempt succeeded answers "already owned by you".
         except PermanentError as exc:
-            if "BucketAlreadyOwnedByYou" not in str(exc):
+            if exc.code != "BucketAlreadyOwnedByYou":
                 raise
     arn = key_arn(props["kms_key_alias"])
     call(f"s3:PutBucketEncryption {name}", s3.put_bucket_encryption, Bucket=name,

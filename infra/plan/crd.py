@@ -1,0 +1,135 @@
+"""The Tenant CustomResourceDefinition, with a structural schema generated from the spec.
+
+The API server then refuses a Tenant whose spec is not a tenant spec (wrong types, unknown
+enum values, missing required fields), and prunes unknown fields. The conversion from
+pydantic's JSON Schema to OpenAPI v3 (structural): ``$ref`` inlined, ``anyOf [X, null]``
+becomes ``X`` with ``nullable``, titles and defaults dropped (a Tenant carries the spec as
+govcloud validated it), ``additionalProperties: false`` dropped (pruning does that job).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from infra.spec.tenant import TenantSpec
+
+from .names import CRD_GROUP, CRD_VERSION, DOMAIN, LABEL_MANAGED_BY, MANAGED_BY
+from .objects import KubeObject
+
+__all__ = ["STATUS_SCHEMA", "tenant_crd", "tenant_spec_schema"]
+
+_KEEP = frozenset({"type", "properties", "items", "required", "enum", "description", "format",
+                   "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
+                   "pattern", "nullable"})
+_FORMATS = frozenset({"date", "date-time", "email", "ipv4", "ipv6", "cidr", "uri"})
+
+_CONDITION = {
+    "type": "object",
+    "required": ["type", "status"],
+    "properties": {
+        "type": {"type": "string"}, "status": {"type": "string", "enum": ["True", "False",
+                                                                          "Unknown"]},
+        "reason": {"type": "string"}, "message": {"type": "string"},
+        "observedGeneration": {"type": "integer"},
+        "lastTransitionTime": {"type": "string", "format": "date-time"},
+    },
+}
+STATUS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "observedGeneration": {"type": "integer"},
+        "conditions": {"type": "array", "items": _CONDITION},
+        "repairs": {"type": "object", "additionalProperties": {"type": "integer"},
+                    "description": "repairs made by the reconciler, by aspect"},
+        "lastDeploy": {"type": "string", "format": "date-time"},
+        "lastReconcile": {"type": "string", "format": "date-time"},
+        "nextChange": {"type": "string", "format": "date-time",
+                       "description": "when the desired state next changes by itself"},
+    },
+}
+
+
+def _convert(node: Any, defs: dict[str, Any]) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _convert(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    if "anyOf" in node:
+        options = [o for o in node["anyOf"] if o.get("type") != "null"]
+        nullable = len(options) < len(node["anyOf"])
+        base = _convert(options[0], defs) if len(options) == 1 else {
+            "x-kubernetes-int-or-string": True}
+        extra = {k: v for k, v in node.items() if k in ("description",)}
+        return {**base, **extra, **({"nullable": True} if nullable else {})}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key not in _KEEP:
+            continue
+        if key == "properties":
+            out[key] = {name: _convert(sub, defs) for name, sub in value.items()}
+        elif key == "items":
+            out[key] = _convert(value, defs)
+        elif key == "format":
+            if value in _FORMATS:
+                out[key] = value
+        else:
+            out[key] = value
+    if "enum" in out and "type" not in out:
+        out["type"] = "string"
+    return out
+
+
+@functools.cache
+def tenant_spec_schema() -> dict[str, Any]:
+    """OpenAPI v3 structural schema of a tenant spec (the Tenant's ``spec``)."""
+    raw = TenantSpec.model_json_schema()
+    return dict(_convert(raw, raw.get("$defs", {})))
+
+
+def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
+    ready = '.status.conditions[?(@.type=="{}")].{}'
+    columns = [
+        {"name": "Level", "type": "string", "jsonPath": ".spec.level"},
+        {"name": "Classification", "type": "string", "jsonPath": ".spec.data.classification"},
+        {"name": "State", "type": "string", "jsonPath": ".spec.lifecycle.state"},
+        {"name": "Ready", "type": "string", "jsonPath": ready.format("Ready", "status")},
+        {"name": "Reason", "type": "string", "jsonPath": ready.format("Ready", "reason")},
+        {"name": "Quota", "type": "string", "jsonPath": ready.format("QuotaEnforced", "status")},
+        {"name": "Isolated", "type": "string",
+         "jsonPath": ready.format("NetworkIsolated", "status")},
+        {"name": "Access", "type": "string",
+         "jsonPath": ready.format("AccessCompliant", "status")},
+        {"name": "Cloud", "type": "string",
+         "jsonPath": ready.format("CloudGuardrails", "status")},
+        {"name": "Repairs", "type": "integer", "jsonPath": ".status.repairs.total"},
+        {"name": "Official-Name", "type": "string", "jsonPath": ".spec.name", "priority": 1},
+        {"name": "CIDR", "type": "string", "jsonPath": ".spec.network.cidr", "priority": 1},
+        {"name": "Last-Deploy", "type": "date", "jsonPath": ".status.lastDeploy", "priority": 1},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    return KubeObject({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"tenants.{CRD_GROUP}",
+                     "labels": labels or {LABEL_MANAGED_BY: MANAGED_BY},
+                     "annotations": {f"{DOMAIN}/schema": "generated from infra.spec.TenantSpec"}},
+        "spec": {
+            "group": CRD_GROUP,
+            "scope": "Cluster",
+            "names": {"plural": "tenants", "singular": "tenant", "kind": "Tenant",
+                      "shortNames": ["tn"]},
+            "versions": [{
+                "name": CRD_VERSION,
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "additionalPrinterColumns": columns,
+                "schema": {"openAPIV3Schema": {
+                    "type": "object",
+                    "required": ["spec"],
+                    "properties": {"spec": tenant_spec_schema(), "status": STATUS_SCHEMA},
+                }},
+            }],
+        },
+    })

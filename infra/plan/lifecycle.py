@@ -1,0 +1,83 @@
+"""Lifecycle decisions every consumer shares: when access starts and ends, when data may go,
+and the next moment the desired state of a tenant changes by itself.
+
+Times are in the province's time zone (Beijing time, UTC+8): a grant ``expires: 2026-12-31``
+ends at 2027-01-01 00:00 +08:00 unless ``expires_at`` names the exact moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from infra.spec.tenant import AccessGrant, LifecycleState, TenantSpec
+
+__all__ = [
+    "PROVINCE_TZ",
+    "destroy_data_allowed",
+    "grant_active",
+    "grant_ends",
+    "grant_starts",
+    "moment_of",
+    "next_change",
+    "retention_ends",
+]
+
+PROVINCE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def moment_of(today: dt.date) -> dt.datetime:
+    """The instant a date-only run (``--today``) stands for: noon, Beijing time."""
+    return dt.datetime.combine(today, dt.time(12), PROVINCE_TZ)
+
+
+def grant_starts(grant: AccessGrant) -> dt.datetime:
+    return dt.datetime.combine(grant.granted, dt.time(0), PROVINCE_TZ)
+
+
+def grant_ends(grant: AccessGrant) -> dt.datetime:
+    if grant.expires_at is not None:
+        return grant.expires_at
+    return dt.datetime.combine(grant.expires + dt.timedelta(days=1), dt.time(0), PROVINCE_TZ)
+
+
+def grant_active(grant: AccessGrant, now: dt.datetime) -> bool:
+    return grant_starts(grant) <= now < grant_ends(grant)
+
+
+def retention_ends(spec: TenantSpec) -> dt.date | None:
+    """When a decommissioning tenant's data may be destroyed (None while it is active).
+
+    Retention runs from the day decommissioning began; without a retention period the
+    data may go as soon as access is gone.
+    """
+    if spec.lifecycle.state is LifecycleState.active:
+        return None
+    since = spec.lifecycle.since
+    if since is None:
+        return None  # unknown start: keep the data until someone records it
+    return since + dt.timedelta(days=spec.data.retention_days or 0)
+
+
+def destroy_data_allowed(spec: TenantSpec, today: dt.date, *, override: bool = False) -> bool:
+    """May this tenant's bucket be deleted with its data? Only a decommissioning tenant,
+    once retention ended, or with the loudly named override."""
+    if spec.lifecycle.state is LifecycleState.active:
+        return False
+    if override:
+        return True
+    ends = retention_ends(spec)
+    return ends is not None and ends <= today
+
+
+def next_change(spec: TenantSpec, now: dt.datetime) -> dt.datetime | None:
+    """The next instant after ``now`` at which this tenant's desired state changes on its
+    own (a grant starts or expires, retention ends): when to look at it again."""
+    moments: list[dt.datetime] = []
+    if spec.lifecycle.state is LifecycleState.active:
+        for grant in spec.access:
+            moments += [grant_starts(grant), grant_ends(grant)]
+    ends = retention_ends(spec)
+    if ends is not None:
+        moments.append(dt.datetime.combine(ends, dt.time(0), PROVINCE_TZ))
+    future = [m for m in moments if m > now]
+    return min(future) if future else None

@@ -1,0 +1,69 @@
+"""Objects outside the plan that weaken a tenant are found by what they allow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.plan.weakening import stale_managed, weakening_bindings, weakening_policies
+
+
+def _policy(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": "t1"},
+            "spec": spec}
+
+
+def _ns(name: str) -> dict[str, Any]:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+
+
+@pytest.mark.parametrize("spec", [
+    {"ingress": [{}]},                                   # no peers: everyone
+    {"ingress": [{"from": []}]},                         # empty list: everyone
+    {"ingress": [{"ports": [{"port": 80}]}]},            # ports only: everyone
+    {"egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]},
+    {"egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]},  # IPv6
+    {"ingress": [{"from": [{"namespaceSelector": {}}]}]},
+    {"ingress": [{"from": [_ns("t2")]}]},                # another tenant, not a peer
+    {"ingress": [{"from": [{"namespaceSelector": {"matchExpressions": [
+        {"key": "x", "operator": "Exists"}]}}]}]},
+])
+def test_policies_opening_the_tenant_are_found(spec: dict[str, Any]) -> None:
+    found = weakening_policies([_policy("rogue", spec)], namespace="t1", cidr="10.64.1.0/24",
+                               peers=[], shared=False, planned=[])
+    assert [key for key, _ in found] == ["NetworkPolicy/t1/rogue"]
+
+
+@pytest.mark.parametrize("spec", [
+    {"ingress": [{"from": [{"podSelector": {}}]}]},
+    {"ingress": [{"from": [_ns("t1")]}]},
+    {"egress": [{"to": [_ns("peer")]}]},
+    {"egress": [{"to": [{"ipBlock": {"cidr": "10.64.1.128/25"}}]}]},
+    {"podSelector": {}, "policyTypes": ["Ingress"]},     # deny-all
+])
+def test_policies_staying_inside_are_left_alone(spec: dict[str, Any]) -> None:
+    assert weakening_policies([_policy("own", spec)], namespace="t1", cidr="10.64.1.0/24",
+                              peers=["peer"], shared=False, planned=[]) == []
+
+
+def test_binding_to_a_stranger_is_found_and_owners_are_not() -> None:
+    owners = {"kind": "Group", "name": "t1-owners", "apiGroup": "rbac.authorization.k8s.io"}
+    stranger = {"kind": "User", "name": "mallory", "apiGroup": "rbac.authorization.k8s.io"}
+    bindings = [
+        {"kind": "RoleBinding", "metadata": {"name": "ok", "namespace": "t1"},
+         "roleRef": {"name": "view"}, "subjects": [owners]},
+        {"kind": "RoleBinding", "metadata": {"name": "bad", "namespace": "t1"},
+         "roleRef": {"name": "admin"}, "subjects": [owners, stranger]},
+    ]
+    found = weakening_bindings(bindings, allowed_subjects=[owners], planned=[])
+    assert found == [("RoleBinding/t1/bad", "grants admin to User:mallory")]
+
+
+def test_stale_managed_object_is_pruned() -> None:
+    old = {"kind": "RoleBinding", "metadata": {
+        "name": "govcloud-operator-x-data", "namespace": "t1",
+        "labels": {"app.kubernetes.io/managed-by": "govcloud"}}}
+    mine = {"kind": "RoleBinding", "metadata": {"name": "hand-made", "namespace": "t1"}}
+    assert [k for k, _ in stale_managed([old, mine], planned=[])] == [
+        "RoleBinding/t1/govcloud-operator-x-data"]
