@@ -27,6 +27,11 @@ class Usage:
         return float(self.used / self.available) if self.available else float("inf")
 
     @property
+    def unit(self) -> str:
+        """What ``used`` and ``available`` count: CPU cores, or bytes of memory and storage."""
+        return "cores" if self.resource == "cpu" else "bytes"
+
+    @property
     def over(self) -> bool:
         return self.used > self.available
 

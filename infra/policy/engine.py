@@ -1,11 +1,22 @@
-"""Run every rule over a fleet of loaded tenants and locate each finding in its file."""
+"""Run every rule over a fleet of loaded tenants and locate each finding in its file.
+
+Every finding gets a file: the tenant's spec, or ``stacks/<env>.yaml`` for fleet totals
+(capacity). Findings between tenants also name the other files involved (``related``), so
+a check of one file in the context of its fleet can keep exactly the findings about it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import ipaddress
+import os
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from infra.spec import EnvironmentSpec, LoadedTenant, dotted
+from infra.spec.validate import line_of
 
 from .access import check_access
 from .budget import check_budget
@@ -18,7 +29,7 @@ from .network import check_network
 from .ownership import check_ownership
 from .quotas import check_quotas
 
-__all__ = ["TENANT_CHECKS", "evaluate", "to_finding"]
+__all__ = ["TENANT_CHECKS", "EnvironmentFile", "evaluate", "involving", "to_finding"]
 
 TENANT_CHECKS: tuple[Check, ...] = (
     check_identity,
@@ -33,9 +44,29 @@ TENANT_CHECKS: tuple[Check, ...] = (
 )
 
 
-def to_finding(tenant: LoadedTenant | None, issue: Issue) -> Finding:
+@dataclass(frozen=True)
+class EnvironmentFile:
+    """Where fleet-wide findings point: the environment spec and (if known) its text."""
+
+    path: str
+    text: str | None = None
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        # A fleet total such as quotas.cpu is checked against capacity.cpu.
+        field = ("capacity", *loc[1:]) if loc[:1] == ("quotas",) else loc
+        return line_of(self.text, field) if self.text else None
+
+
+def to_finding(tenant: LoadedTenant | None, issue: Issue, *,
+               env_file: EnvironmentFile | None = None, related: Sequence[str] = ()) -> Finding:
     rule = RULES[issue.rule]
     field = dotted(issue.loc)
+    if tenant is not None:
+        path: str | None = str(tenant.path)
+        line = tenant.line_of(issue.loc)
+    else:
+        path = env_file.path if env_file else None
+        line = env_file.line_of(issue.loc) if env_file else None
     return Finding(
         rule=rule.id,
         severity=issue.severity or rule.severity,
@@ -43,14 +74,59 @@ def to_finding(tenant: LoadedTenant | None, issue: Issue) -> Finding:
         field=field,
         hint=rule.hint,
         tenant=tenant.spec.id if tenant else None,
-        path=str(tenant.path) if tenant else None,
-        line=tenant.line_of(issue.loc) if tenant else None,
+        path=path,
+        line=line,
+        related=tuple(related),
     )
 
 
-def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec,
-             today: dt.date) -> list[Finding]:
+class _Fleet:
+    """Indexes to name the other files behind a fleet finding, each lookup O(log n)."""
+
+    def __init__(self, tenants: Sequence[LoadedTenant]) -> None:
+        self.tenants = tenants
+        self.by_value: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.by_net: dict[ipaddress.IPv4Network, list[str]] = defaultdict(list)
+        for t in tenants:
+            for name in ("id", "credit_code"):
+                self.by_value[name, str(getattr(t.spec, name))].append(str(t.path))
+            self.by_net[ipaddress.IPv4Network(t.spec.network.cidr)].append(str(t.path))
+        self.nets = sorted(self.by_net, key=lambda n: int(n.network_address))
+        self.starts = [int(n.network_address) for n in self.nets]
+
+    def related(self, tenant: LoadedTenant | None, issue: Issue) -> list[str]:
+        if tenant is None:
+            return []
+        loc, me = issue.loc, str(tenant.path)
+        if issue.rule == "GC003" and loc and isinstance(loc[0], str):
+            others = self.by_value.get((loc[0], str(getattr(tenant.spec, loc[0], ""))), [])
+        elif issue.rule == "GC012":
+            others = self._overlapping(ipaddress.IPv4Network(tenant.spec.network.cidr))
+        elif loc[:2] == ("network", "peers") and len(loc) > 2 and isinstance(loc[2], int):
+            peer = tenant.spec.network.peers[loc[2]].tenant
+            # A missing peer still names the file that would declare it (it may just
+            # have been deleted), so a check of that file sees the dangling reference.
+            others = self.by_value.get(("id", peer)) or [str(tenant.path.parent / f"{peer}.yaml")]
+        else:
+            others = []
+        return sorted(set(others) - {me})
+
+    def _overlapping(self, net: ipaddress.IPv4Network) -> list[str]:
+        # Aligned blocks overlap only by containment: look up the supernets, then the
+        # blocks that start inside this one.
+        out = [p for prefix in range(net.prefixlen + 1)
+               for p in self.by_net.get(net.supernet(new_prefix=prefix), [])]
+        lo = bisect_left(self.starts, int(net.network_address))
+        hi = bisect_right(self.starts, int(net.broadcast_address))
+        out += [p for inner in self.nets[lo:hi] if inner.prefixlen > net.prefixlen
+                for p in self.by_net[inner]]
+        return out
+
+
+def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.date, *,
+             env_file: EnvironmentFile | None = None) -> list[Finding]:
     """Every finding for the fleet, ordered by file, line and rule."""
+    env_file = env_file or EnvironmentFile(f"stacks/{env.name}.yaml")
     ctx = Context(env=env, today=today, tenants={t.spec.id: t.spec for t in tenants})
     findings: list[Finding] = []
     for tenant in tenants:
@@ -60,6 +136,16 @@ def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec,
                 f"{tenant.path.name!r}")))
         for check in TENANT_CHECKS:
             findings.extend(to_finding(tenant, issue) for issue in check(tenant.spec, ctx))
-    findings.extend(to_finding(t, issue) for t, issue in check_fleet(tenants, ctx))
+    fleet = _Fleet(tenants)
+    findings.extend(to_finding(t, issue, env_file=env_file, related=fleet.related(t, issue))
+                    for t, issue in check_fleet(tenants, ctx))
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.rule, f.message))
     return findings
+
+
+def involving(findings: Iterable[Finding], files: Iterable[str]) -> list[Finding]:
+    """The findings about ``files``: in them, naming them as related, or fleet-wide."""
+    wanted = {os.path.abspath(f) for f in files}
+    return [f for f in findings
+            if f.tenant is None or f.path is None
+            or any(os.path.abspath(p) in wanted for p in (f.path, *f.related))]

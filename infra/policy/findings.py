@@ -25,7 +25,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one tenant spec, located by file, line and field path."""
+    """One problem, located by file, line and field path.
+
+    ``path`` is the tenant's spec, or the environment spec for fleet totals (``tenant`` is
+    then None); ``related`` names the other tenant files the problem involves (the peer
+    that does not declare the peering back, the tenant whose CIDR overlaps, ...).
+    """
 
     rule: str
     severity: Severity
@@ -35,6 +40,7 @@ class Finding:
     tenant: str | None = None
     path: str | None = None
     line: int | None = None
+    related: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

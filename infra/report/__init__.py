@@ -19,7 +19,7 @@ FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
 
 def render(fmt: str, findings: Sequence[Finding], summary: Summary, *,
-           colour: bool = False, files: Sequence[str] = ()) -> str:
+           colour: bool = False, link_base: str | None = None) -> str:
     """One renderer per format; every format gets the same findings and summary."""
     if fmt == "text":
         return render_text(findings, summary, colour=colour)
@@ -28,7 +28,7 @@ def render(fmt: str, findings: Sequence[Finding], summary: Summary, *,
     if fmt == "sarif":
         return render_sarif(findings, summary)
     if fmt == "junit":
-        return render_junit(findings, summary, files=files)
+        return render_junit(findings, summary)
     if fmt == "markdown":
-        return render_markdown(findings, summary)
+        return render_markdown(findings, summary, link_base=link_base)
     raise ValueError(f"unknown format {fmt!r}")

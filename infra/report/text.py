@@ -22,9 +22,11 @@ def render_text(findings: Sequence[Finding], summary: Summary, *, colour: bool =
     for f in findings:
         label = _paint(f"{f.severity.value} {f.rule}", _COLOURS[f.severity], colour)
         lines.append(f"{f.location()}: {label} {f.message}")
+        if f.related:
+            lines.append(f"    involves: {', '.join(f.related)}")
         lines.append(f"    hint: {f.hint}")
     if lines:
         lines.append("")
     lines.append(_paint(summary.headline(), "1", colour))
-    lines.extend(f"  capacity: {usage}" for usage in summary.capacity)
+    lines.extend(f"  capacity: {usage.render()}" for usage in summary.capacity)
     return "\n".join(lines) + "\n"
