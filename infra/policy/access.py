@@ -20,8 +20,16 @@ EXPIRING = dt.timedelta(days=30)
 def check_access(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     owners = {c.email for c in spec.owners.contacts}
     sensitive = spec.data.classification is not Classification.general
+    recorded: dict[tuple[str, str, str], int] = {}
     for i, grant in enumerate(spec.access):
         at = ("access", i)
+        key = (grant.group, grant.scope.value, grant.document)
+        if key in recorded:
+            yield Issue("GC029", (*at, "document"),
+                        f"{grant.document} for {grant.group} ({grant.scope.value}) is already "
+                        f"recorded as access[{recorded[key]}]")
+            continue
+        recorded[key] = i
         if not ctx.authorization.fullmatch(grant.document):
             yield Issue("GC019", (*at, "document"),
                         f"{grant.document!r} does not match {ctx.env.authorization_pattern}")

@@ -122,6 +122,21 @@ _CATALOGUE = [
          "Keep storage quota until the retention period ends; remove data-scope grants."),
     Rule("GC025", "access-expiring", _N, "An operator grant expires within 30 days.",
          "Renew the authorization in time if the operator still needs access."),
+    Rule("GC026", "identity-division-current", _E,
+         "The GB/T 2260 division code is in the current national table of division codes.",
+         "Use the current code (a retired code's message names its successor); the table is "
+         "infra/spec/data/divisions.json."),
+    Rule("GC027", "identity-credit-division", _W,
+         "A government organ's credit code (GB 32100 positions 3–8) was registered in the "
+         "tenant's division or one of its parents.",
+         "Check division_code and credit_code against the registration certificate."),
+    Rule("GC028", "network-peer-inactive", _E,
+         "Peerings and their data-sharing agreements are with active tenants: deploy drops a "
+         "peering with a decommissioning tenant.",
+         "Remove the peering from both specs in the same pull request as the decommissioning."),
+    Rule("GC029", "access-duplicate", _E,
+         "Each written authorization is recorded once for its operator group and scope.",
+         "Remove the duplicate; a renewal cites its own new document number."),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

@@ -3,7 +3,8 @@
 - uniqueness: dictionaries keyed by id and credit code;
 - overlaps: CIDRs (and reserved ranges) sorted by start address, compared with the widest
   range seen so far — any overlap shows up between neighbours in that order;
-- peers: a dict of declared (from, to) -> agreement, looked up in reverse;
+- peers: a dict of declared (from, to) -> agreement, looked up in reverse; a peering with a
+  decommissioning tenant is reported on both ends, since deploy drops it;
 - capacity: sums.
 """
 
@@ -13,7 +14,8 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from infra.spec import EnvironmentSpec, LoadedTenant
+from infra.spec import EnvironmentSpec, LoadedTenant, TenantSpec
+from infra.spec.tenant import LifecycleState
 
 from .capacity import capacity_usage
 from .context import Context, Issue
@@ -97,6 +99,10 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
             if other is None:
                 yield FleetIssue(tenant, Issue("GC013", at, f"no tenant {peer.tenant!r}"))
                 continue
+            inactive = _inactive_peering(me, other.spec)
+            if inactive:
+                yield FleetIssue(tenant, Issue("GC028", at, inactive))
+                continue
             back = declared.get((peer.tenant, me.id))
             if back is None:
                 yield FleetIssue(tenant, Issue(
@@ -110,3 +116,13 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
                 yield FleetIssue(tenant, Issue(
                     "GC016", at, f"{me.data.classification.value} data may not flow to "
                     f"{peer.tenant!r}, which holds only {theirs.value} data"))
+
+
+def _inactive_peering(me: TenantSpec, other: TenantSpec) -> str | None:
+    """Why a declared peering can never be deployed (either end decommissioning), or None."""
+    for leaving, who in ((me, "this tenant is"), (other, f"{other.id!r} is")):
+        if leaving.lifecycle.state is LifecycleState.decommissioning:
+            since = f" since {leaving.lifecycle.since}" if leaving.lifecycle.since else ""
+            return (f"{who} decommissioning{since}: deploy drops this peering and its "
+                    "data-sharing agreement")
+    return None

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infra.spec import TenantSpec
-from infra.spec.codes import credit_code_problem, division_problem
+from infra.spec.codes import (
+    credit_code_problem,
+    credit_division_problem,
+    division_level_problem,
+    division_unknown_problem,
+)
 
 from .context import Context, Issue
 
@@ -13,9 +18,17 @@ __all__ = ["check_identity"]
 
 
 def check_identity(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
-    problem = credit_code_problem(spec.credit_code)
-    if problem:
-        yield Issue("GC004", ("credit_code",), problem)
-    problem = division_problem(spec.division_code, spec.level.value)
-    if problem:
-        yield Issue("GC005", ("division_code",), problem)
+    credit = credit_code_problem(spec.credit_code)
+    if credit:
+        yield Issue("GC004", ("credit_code",), credit)
+    division = division_level_problem(spec.division_code, spec.level.value)
+    if division:
+        yield Issue("GC005", ("division_code",), division)
+        return
+    unknown = division_unknown_problem(spec.division_code)
+    if unknown:
+        yield Issue("GC026", ("division_code",), unknown)
+    elif not credit:
+        registered = credit_division_problem(spec.credit_code, spec.division_code)
+        if registered:
+            yield Issue("GC027", ("credit_code",), registered)

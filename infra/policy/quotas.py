@@ -1,10 +1,14 @@
-"""Quotas: within the level's ceiling, defaults within quotas. Capacity is in ``fleet``."""
+"""Quotas: never negative, within the level's ceiling, defaults within quotas.
+
+Capacity is in ``fleet``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from infra.spec import TenantSpec
+from infra.spec.tenant import Quotas
 
 from .context import Context, Issue, q
 
@@ -14,6 +18,10 @@ __all__ = ["check_quotas"]
 def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     ceiling = ctx.env.ceilings[spec.level.value]
     quotas = spec.quotas
+    negative = list(_negative(quotas))
+    if negative:
+        yield from negative
+        return  # comparisons with a negative amount would only add noise
     for name in ("cpu", "memory", "storage"):
         asked, limit = getattr(quotas, name), getattr(ceiling, name)
         if q(asked) > q(limit):
@@ -34,3 +42,16 @@ def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
             yield Issue("GC009", ("quotas", "defaults", "limits", name),
                         f"default limit {limit} is above the tenant quota "
                         f"{getattr(quotas, name)}")
+
+
+def _negative(quotas: Quotas) -> Iterator[Issue]:
+    """The quantity grammar allows a sign; the API server refuses a negative quota."""
+    fields: list[tuple[tuple[str, ...], str]] = [
+        ((name,), getattr(quotas, name)) for name in ("cpu", "memory", "storage")]
+    for kind in ("requests", "limits"):
+        resources = getattr(quotas.defaults, kind)
+        fields += [(("defaults", kind, name), getattr(resources, name))
+                   for name in ("cpu", "memory")]
+    for loc, text in fields:
+        if q(text) < 0:
+            yield Issue("GC001", ("quotas", *loc), f"{text!r} is negative; a quota is at least 0")

@@ -10,6 +10,7 @@ import pytest
 
 from infra.errors import InputError
 from infra.plan import dump_plan, mutual_peers, render_platform, render_tenant
+from infra.plan.kube import grant_binding_name
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
@@ -85,13 +86,43 @@ def test_operator_grant_bound_only_inside_its_window(env: EnvironmentSpec,
                                                      fleet: dict[str, TenantSpec]) -> None:
     tenant = next(t for t in fleet.values() if t.access)
     grant = tenant.access[0]
-    name = f"RoleBinding/{tenant.id}/govcloud-operator-{grant.group}-{grant.scope.value}"
+    name = f"RoleBinding/{tenant.id}/{grant_binding_name(grant)}"
     assert name in _kinds(tenant, env, fleet, today=grant.granted)
     binding = _kinds(tenant, env, fleet, today=grant.expires)[name]
     assert binding["metadata"]["annotations"][  # type: ignore[index]
         "govcloud.gd.gov.cn/document"] == grant.document
     after = grant.expires + dt.timedelta(days=1)
     assert name not in _kinds(tenant, env, fleet, today=after)
+
+
+def test_a_renewal_renders_beside_the_grant_it_renews(env: EnvironmentSpec,
+                                                      fleet: dict[str, TenantSpec]) -> None:
+    tenant = next(t for t in fleet.values() if t.access)
+    old = tenant.access[0]
+    renewal = old.model_copy(update={"document": old.document.replace("〕", "〕9"),
+                                     "granted": TODAY, "expires": old.expires.replace(
+                                         year=old.expires.year + 1)})
+    renewed = tenant.model_copy(update={"access": [old, renewal]})
+    bindings = {k: v for k, v in _kinds(renewed, env, fleet).items()
+                if k.startswith("RoleBinding/") and "operator" in k}
+    assert len(bindings) == 2
+    documents = {b["metadata"]["annotations"]["govcloud.gd.gov.cn/document"]  # type: ignore[index]
+                 for b in bindings.values()}
+    assert documents == {old.document, renewal.document}
+    # Stable: the old grant keeps its name whether or not the renewal is there.
+    assert f"RoleBinding/{tenant.id}/{grant_binding_name(old)}" in bindings
+    assert f"RoleBinding/{tenant.id}/{grant_binding_name(old)}" in _kinds(tenant, env, fleet)
+
+
+def test_long_names_are_cut_with_a_digest_never_collide(env: EnvironmentSpec,
+                                                        fleet: dict[str, TenantSpec]) -> None:
+    tenant = next(t for t in fleet.values() if t.access)
+    group_a, group_b = "g" * 60 + "-a", "g" * 60 + "-b"
+    grants = [tenant.access[0].model_copy(update={"group": g}) for g in (group_a, group_b)]
+    names = [grant_binding_name(g) for g in grants]
+    assert all(len(n) <= 63 for n in names) and names[0] != names[1]
+    objects = _kinds(tenant.model_copy(update={"access": grants}), env, fleet)
+    assert all(f"RoleBinding/{tenant.id}/{n}" in objects for n in names)
 
 
 def test_decommissioning_tenant_loses_all_access_but_keeps_its_bucket(
