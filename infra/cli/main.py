@@ -25,6 +25,9 @@ _COMMANDS = (
     "infra.cli.render",
     "infra.cli.deploy",
     "infra.cli.localcloud",
+    "infra.cli.reconcile",
+    "infra.cli.report",
+    "infra.cli.rightsize",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,260 @@
+"""`govcloud reconcile` and `govcloud drift`: the control loop and its read-only report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from infra.errors import InputError
+
+__all__ = ["background_status", "register", "start_background", "stop_background"]
+
+_SHARD = re.compile(r"^(\d+)/(\d+)$")
+_ADDR = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]|::1):(\d{1,5})$")
+
+
+def _shard(text: str) -> tuple[int, int]:
+    match = _SHARD.match(text)
+    if not match or not 0 <= int(match.group(1)) < int(match.group(2)):
+        raise argparse.ArgumentTypeError(f"{text!r}: say I/N with 0 <= I < N, e.g. 0/2")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _addr(text: str) -> str:
+    match = _ADDR.match(text)
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: say HOST:PORT on loopback, e.g. 127.0.0.1:9464")
+    return text
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return value
+
+
+def register(sub: Any) -> None:
+    rec = sub.add_parser(
+        "reconcile", help="keep every tenant as planned: repair drift, revoke expired access",
+        description="Watch the Tenant objects and everything they own; repair drift, remove "
+                    "objects that weaken a tenant, revoke operator access when it expires, "
+                    "write status and events. Only the leader (Lease) of its shard acts.")
+    rec.add_argument("--env", default="local", help="environment: stacks/<ENV>.yaml "
+                                                   "(default: local)")
+    mode = rec.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one pass over every tenant, then "
+                                                          "exit (default)")
+    mode.add_argument("--watch", action="store_true", help="run until stopped")
+    mode.add_argument("--background", action="store_true",
+                      help="start `--watch` as a background process with the reconciler's "
+                           "own service account (local cloud); logs in .govcloud/")
+    mode.add_argument("--stop", action="store_true", help="stop the background reconciler")
+    rec.add_argument("--dry-run", action="store_true", help="change nothing; report what "
+                                                            "would be repaired")
+    rec.add_argument("--metrics-addr", type=_addr, default=None, metavar="HOST:PORT",
+                     help="serve /metrics, /healthz, /readyz here (default: off)")
+    rec.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/N",
+                     help="reconcile only tenants whose stable hash mod N is I (default 0/1)")
+    rec.add_argument("--no-cloud", action="store_true",
+                     help="leave cloud guardrails alone (Kubernetes only)")
+    rec.add_argument("--cloud-interval", type=_positive, default=30.0, metavar="SECONDS",
+                     help="how often the cloud endpoint is read per tenant (default 30)")
+    rec.add_argument("--resync", type=_positive, default=300.0, metavar="SECONDS",
+                     help="re-check every tenant this often even without events (default 300)")
+    rec.add_argument("--workers", type=int, default=4, choices=range(1, 33), metavar="N",
+                     help="tenants reconciled at once (1-32, default 4)")
+    rec.add_argument("--lease-duration", type=_positive, default=10.0, metavar="SECONDS",
+                     help="leader lease duration; a standby takes over after it (default 10)")
+    rec.add_argument("--identity", default=None,
+                     help="this replica's name in the Lease (default host-pid)")
+    rec.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                     help="report format for --once (default text)")
+    rec.set_defaults(handler=run_reconcile)
+
+    drift = sub.add_parser(
+        "drift", help="report drift between every tenant's plan and the live state (read-only)",
+        description="Compare every Tenant's plan with the live cluster and cloud endpoint. "
+                    "Changes nothing. Exit 1 when anything drifts.")
+    drift.add_argument("--env", default="local", help="environment (default: local)")
+    drift.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                       help="report format (default text)")
+    drift.add_argument("--no-cloud", action="store_true", help="Kubernetes only")
+    drift.set_defaults(handler=run_drift)
+
+
+def _log_json() -> None:
+    class _Json(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            message = record.getMessage()
+            try:
+                payload: dict[str, Any] = json.loads(message)
+            except ValueError:
+                payload = {"msg": message}
+            if not isinstance(payload, dict):
+                payload = {"msg": message}
+            return json.dumps({"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+                               "level": record.levelname.lower(), **payload},
+                              ensure_ascii=False)
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Json())
+    root = logging.getLogger("govcloud")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None = None,
+             cloud_interval: float = 30.0) -> Any:
+    from infra.cli.deploy import use_local_cloud
+    from infra.drivers import CloudTable, KubeClient
+    from infra.reconcile import make_context
+    from infra.spec.load import find_repo_root, load_environment
+
+    use_local_cloud(env_name)
+    env = load_environment(env_name, find_repo_root() / "stacks")
+    return make_context(KubeClient(deadline=15.0), CloudTable() if cloud else None, env,
+                        dry_run=dry_run,
+                        identity=identity or f"{socket.gethostname()}-{os.getpid()}",
+                        cloud_interval=cloud_interval)
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    from infra.reconcile import render_drift, run_once
+
+    ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud)
+    outcomes = run_once(ctx)
+    sys.stdout.write(render_drift(outcomes, args.format))
+    return 1 if any(o.found or o.errors for o in outcomes) else 0
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    if args.stop:
+        return 0 if stop_background(verbose=True) else 1
+    if args.background:
+        start_background(args.env, extra=_passthrough(args))
+        return 0
+    from infra.reconcile import Shard, make_controller, render_drift, run_once
+
+    _log_json()
+    ctx = _context(args.env, dry_run=args.dry_run, cloud=not args.no_cloud,
+                   identity=args.identity, cloud_interval=args.cloud_interval)
+    shard = Shard(*args.shard)
+    if not args.watch:
+        outcomes = run_once(ctx, shard)
+        sys.stdout.write(render_drift(outcomes, args.format))
+        repairs = [r for o in outcomes for r in o.repairs]
+        for repair in repairs:
+            print(repair.describe())
+        return 1 if any(o.errors for o in outcomes) else 0
+    controller = make_controller(ctx, shard=shard, workers=args.workers, resync=args.resync,
+                                 metrics_addr=args.metrics_addr,
+                                 lease_duration=args.lease_duration)
+    signal.signal(signal.SIGTERM, lambda *_: controller.stop())
+    signal.signal(signal.SIGINT, lambda *_: controller.stop())
+    controller.start()
+    logging.getLogger("govcloud.reconcile").info(json.dumps(
+        {"msg": "reconciler running", "identity": ctx.identity, "lease": shard.lease}))
+    controller.wait()
+    return 0
+
+
+def _passthrough(args: argparse.Namespace) -> list[str]:
+    extra = ["--cloud-interval", str(args.cloud_interval), "--resync", str(args.resync)]
+    if args.metrics_addr:
+        extra += ["--metrics-addr", args.metrics_addr]
+    if args.no_cloud:
+        extra.append("--no-cloud")
+    return extra
+
+
+# -- the background reconciler of the local cloud -------------------------------------------
+
+def _state_dir() -> Path:
+    from infra.spec.load import find_repo_root
+
+    path = find_repo_root() / ".govcloud" / "reconciler"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def background_status() -> tuple[int | None, Path]:
+    """The background reconciler's pid (None when not running) and its log file."""
+    state = _state_dir()
+    log = state / "reconciler.log"
+    try:
+        pid = int((state / "pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None, log
+    return pid, log
+
+
+def start_background(env: str, *, extra: list[str] | None = None) -> int:
+    """Start `reconcile --watch` as the reconciler's service account; returns its pid."""
+    from infra.cli.deploy import use_local_cloud
+    from infra.drivers import KubeClient
+    from infra.drivers.identity import write_service_account_kubeconfig
+    from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
+
+    running, log = background_status()
+    if running:
+        print(f"reconciler already running (pid {running}); log: {log}")
+        return running
+    use_local_cloud(env)
+    state = _state_dir()
+    if KubeClient().get("v1", "ServiceAccount", RECONCILER_SA, RECONCILER_NAMESPACE) is None:
+        raise InputError("the reconciler's service account does not exist yet: deploy the "
+                         f"platform first (govcloud deploy --env {env} --all)",
+                         field="--background")
+    kubeconfig = write_service_account_kubeconfig(
+        KubeClient(), service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
+        target=state / "kubeconfig")
+    child_env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": env}
+    handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", env, "--watch",
+         "--identity", f"{socket.gethostname()}-local", *(extra or [])],
+        stdout=handle, stderr=handle, stdin=subprocess.DEVNULL, env=child_env,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(handle)
+    (state / "pid").write_text(str(proc.pid))
+    print(f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
+          f"log: {log}")
+    return proc.pid
+
+
+def stop_background(*, verbose: bool = False, timeout: float = 10.0) -> bool:
+    pid, _ = background_status()
+    if pid is None:
+        if verbose:
+            print("reconciler not running")
+        return True
+    os.kill(pid, signal.SIGTERM)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    (_state_dir() / "pid").unlink(missing_ok=True)
+    if verbose:
+        print(f"reconciler stopped (pid {pid})")
+    return True

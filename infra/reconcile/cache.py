@@ -1,0 +1,147 @@
+"""List-and-watch caches of the kinds the reconciler manages.
+
+Each :class:`Informer` lists its kind once (recording the list's resourceVersion), then
+watches from there. A watch that ends is re-opened from the last resourceVersion seen
+(bookmarks keep it fresh); a 410 (``ExpiredError``) or any transient error — the API server
+restarting — leads to a fresh list, diffed against the cache so deletions made while the
+watch was down are reported too. Nothing is lost, and a pass never GETs object by object.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from infra.drivers.table import KubeDriver
+from infra.errors import DriverError, ExpiredError
+
+__all__ = ["Informer", "object_key", "wait_synced"]
+
+Obj = dict[str, Any]
+OnChange = Callable[[str, Obj], None]  # (event type, object)
+_log = logging.getLogger("govcloud.reconcile")
+
+
+def object_key(namespace: str | None, name: str) -> str:
+    return f"{namespace}/{name}" if namespace else name
+
+
+def _slim(obj: Obj) -> Obj:
+    """Drop what no decision needs (managed fields are most of an object's size)."""
+    meta = dict(obj.get("metadata") or {})
+    meta.pop("managedFields", None)
+    return {**obj, "metadata": meta}
+
+
+class Informer:
+    """One kind, all namespaces: a dict of objects kept current by a background thread."""
+
+    def __init__(self, client: KubeDriver, api_version: str, kind: str, *,
+                 on_change: OnChange, watch_timeout: int = 60,
+                 relist_every: float = 600.0) -> None:
+        self.api_version, self.kind = api_version, kind
+        self._client = client
+        self._on_change = on_change
+        self._watch_timeout = watch_timeout
+        self._relist_every = relist_every
+        self._items: dict[str, Obj] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.synced = threading.Event()
+        self.resource_version = ""
+        self.lists = 0
+        self.watches = 0
+        self._thread: threading.Thread | None = None
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, namespace: str | None, name: str) -> Obj | None:
+        with self._lock:
+            return self._items.get(object_key(namespace, name))
+
+    def in_namespace(self, namespace: str) -> list[Obj]:
+        prefix = f"{namespace}/"
+        with self._lock:
+            return [o for k, o in self._items.items() if k.startswith(prefix)]
+
+    def all(self) -> list[Obj]:
+        with self._lock:
+            return list(self._items.values())
+
+    # -- the loop ------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"informer-{self.kind}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def list_once(self) -> None:
+        """List and replace the cache, reporting what appeared, changed or vanished."""
+        result = self._client.list(self.api_version, self.kind)
+        self.lists += 1
+        fresh = {object_key((o.get("metadata") or {}).get("namespace"),
+                            str((o.get("metadata") or {}).get("name"))): _slim(o)
+                 for o in result}
+        with self._lock:
+            old, self._items = self._items, fresh
+        self.resource_version = result.resource_version
+        for key, obj in fresh.items():
+            if _version(old.get(key)) != _version(obj):
+                self._on_change("ADDED" if key not in old else "MODIFIED", obj)
+        for key, obj in old.items():
+            if key not in fresh:
+                self._on_change("DELETED", obj)
+        self.synced.set()
+
+    def _apply(self, event: str, obj: Obj) -> None:
+        meta = obj.get("metadata") or {}
+        self.resource_version = str(meta.get("resourceVersion") or self.resource_version)
+        if event == "BOOKMARK":
+            return
+        key = object_key(meta.get("namespace"), str(meta.get("name")))
+        with self._lock:
+            if event == "DELETED":
+                self._items.pop(key, None)
+            else:
+                self._items[key] = _slim(obj)
+        self._on_change(event, obj)
+
+    def _run(self) -> None:
+        failures = 0
+        need_list = True
+        listed_at = 0.0
+        while not self._stop.is_set():
+            try:
+                if need_list or time.monotonic() - listed_at > self._relist_every:
+                    self.list_once()
+                    listed_at, need_list = time.monotonic(), False
+                self.watches += 1
+                for event, obj in self._client.watch(
+                        self.api_version, self.kind, timeout_seconds=self._watch_timeout,
+                        resource_version=self.resource_version or None):
+                    self._apply(event, obj)
+                    if self._stop.is_set():
+                        return
+                failures = 0
+            except ExpiredError:
+                need_list = True  # our resourceVersion is gone from the server's history
+            # Why: the API server is down or restarting; the cache keeps serving what it last
+            # saw, and a fresh list afterwards reports whatever changed meanwhile.
+            except DriverError as exc:
+                failures += 1
+                need_list = True
+                _log.warning("watch %s failed (%s); relisting", self.kind, exc)
+                self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
+
+
+def _version(obj: Obj | None) -> str | None:
+    return None if obj is None else str((obj.get("metadata") or {}).get("resourceVersion"))
+
+
+def wait_synced(informers: Iterable[Informer], timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    return all(i.synced.wait(max(0.0, end - time.monotonic())) for i in informers)

@@ -1,0 +1,82 @@
+"""What one reconcile pass needs: drivers, caches, the environment, settings, a clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from infra.drivers.table import CloudDriver, KubeDriver
+from infra.plan.names import CRD_GROUP, CRD_VERSION
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.tenant import TenantSpec
+
+from .cache import Informer
+
+__all__ = ["TENANT_API", "WATCHED", "Context", "parse_tenant"]
+
+TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
+# (apiVersion, kind) of everything the reconciler watches, cluster-wide.
+WATCHED = (
+    (TENANT_API, "Tenant"),
+    ("v1", "Namespace"),
+    ("v1", "ResourceQuota"),
+    ("v1", "LimitRange"),
+    ("v1", "ServiceAccount"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+)
+
+
+def parse_tenant(obj: Mapping[str, Any]) -> TenantSpec:
+    return TenantSpec.model_validate(obj.get("spec") or {}, strict=False)
+
+
+@dataclass
+class CloudSeen:
+    at: float
+    observed: dict[str, Mapping[str, Any] | None]
+
+
+@dataclass
+class Context:
+    kube: KubeDriver
+    cloud: CloudDriver | None  # None: cloud guardrails not managed by this process
+    env: EnvironmentSpec
+    caches: dict[str, Informer]
+    dry_run: bool = False
+    identity: str = "govcloud-reconciler"
+    cloud_interval: float = 30.0
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    monotonic: Callable[[], float] = time.monotonic
+    cloud_seen: dict[str, CloudSeen] = field(default_factory=dict)
+    _specs: dict[tuple[str, str], TenantSpec] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        return self.caches[kind].get(namespace, name)
+
+    def fleet(self) -> dict[str, TenantSpec]:
+        """Every valid Tenant in the cluster, parsed once per resourceVersion."""
+        out: dict[str, TenantSpec] = {}
+        with self._lock:
+            for obj in self.caches["Tenant"].all():
+                meta = obj.get("metadata") or {}
+                key = (str(meta.get("name")), str(meta.get("resourceVersion")))
+                spec = self._specs.get(key)
+                if spec is None:
+                    try:
+                        spec = parse_tenant(obj)
+                    # Why: an invalid Tenant is reported on its own status; it must not stop
+                    # the others from being reconciled.
+                    except ValidationError:
+                        continue
+                    self._specs[key] = spec
+                out[key[0]] = spec
+        return out

@@ -1,0 +1,195 @@
+"""The control loop: caches, a work queue, workers, leader election, resync and metrics.
+
+``run_once`` lists every kind once and reconciles each tenant (``--once``, ``drift``);
+``Controller.run`` watches until stopped (``--watch``). Only the leader of its shard acts;
+standby replicas keep warm caches and take over when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.drivers.table import KubeDriver
+from infra.errors import DriverError, PermanentError
+
+from .cache import Informer, wait_synced
+from .context import WATCHED, Context, parse_tenant
+from .leader import LeaderElector
+from .metrics import Metrics, serve
+from .repairs import Outcome
+from .tenant import reconcile_tenant
+
+__all__ = ["Controller", "Shard", "build_caches", "run_once"]
+
+_log = logging.getLogger("govcloud.reconcile")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int = 0
+    count: int = 1
+
+    def owns(self, tenant: str) -> bool:
+        digest = int(hashlib.sha256(tenant.encode()).hexdigest()[:8], 16)
+        return digest % self.count == self.index
+
+    @property
+    def lease(self) -> str:
+        base = "govcloud-reconciler"
+        return base if self.count == 1 else f"{base}-shard-{self.index}-of-{self.count}"
+
+
+def _tenant_of(kind: str, obj: dict[str, Any]) -> list[str]:
+    meta = obj.get("metadata") or {}
+    if kind == "Tenant":
+        try:
+            peers = [p.tenant for p in parse_tenant(obj).network.peers]
+        # Why: peers of an invalid spec are unknown; the tenant itself is still queued.
+        except ValueError:
+            peers = []
+        return [str(meta.get("name")), *peers]
+    if kind == "Namespace":
+        return [str(meta.get("name"))]
+    return [str(meta.get("namespace"))] if meta.get("namespace") else []
+
+
+def build_caches(kube: KubeDriver, on_change: Callable[[str, str, dict[str, Any]], None],
+                 *, watch_timeout: int = 60) -> dict[str, Informer]:
+    def feed(kind: str) -> Callable[[str, dict[str, Any]], None]:
+        return lambda event, obj: on_change(kind, event, obj)
+
+    return {kind: Informer(kube, api, kind, watch_timeout=watch_timeout, on_change=feed(kind))
+            for api, kind in WATCHED}
+
+
+def run_once(ctx: Context, shard: Shard = Shard()) -> list[Outcome]:
+    """List once, reconcile (or, with ``dry_run``, only inspect) every tenant of the shard."""
+    for informer in ctx.caches.values():
+        informer.list_once()
+    names = sorted(str((o.get("metadata") or {}).get("name"))
+                   for o in ctx.caches["Tenant"].all())
+    return [reconcile_tenant(ctx, name) for name in names if shard.owns(name)]
+
+
+class Controller:
+    def __init__(self, ctx: Context, *, shard: Shard = Shard(), workers: int = 4,
+                 resync: float = 300.0, metrics_addr: str | None = None,
+                 lease_namespace: str = "govcloud", lease_duration: float = 10.0) -> None:
+        from .queue import WorkQueue
+
+        self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
+        self.queue = WorkQueue()
+        self.metrics = Metrics()
+        self.metrics_addr = metrics_addr
+        self._stop = threading.Event()
+        self.elector = LeaderElector(ctx.kube, name=shard.lease, namespace=lease_namespace,
+                                     identity=ctx.identity, duration=lease_duration,
+                                     retry=min(2.0, lease_duration / 4),
+                                     on_change=self._leadership)
+        self.passes = 0
+
+    # -- events from the caches --------------------------------------------------------
+    def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:
+        for tenant in _tenant_of(kind, obj):
+            if self.shard.owns(tenant) and (
+                    kind == "Tenant" or self.ctx.cached("Tenant", None, tenant) is not None):
+                self.queue.add(tenant)
+
+    def _leadership(self, leading: bool) -> None:
+        self.metrics.leader.set(1 if leading else 0)
+        if leading:
+            self._enqueue_all()
+
+    def _enqueue_all(self) -> None:
+        for obj in self.ctx.caches["Tenant"].all():
+            name = str((obj.get("metadata") or {}).get("name"))
+            if self.shard.owns(name):
+                self.queue.add(name)
+
+    # -- the loop ------------------------------------------------------------------------
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            key = self.queue.get(timeout=0.5)
+            self.metrics.queue_depth.set(self.queue.depth())
+            if key is None:
+                continue
+            try:
+                if not self.elector.leading:
+                    continue  # a standby keeps its caches warm and waits
+                self._reconcile(key)
+            finally:
+                self.queue.done(key)
+
+    def _reconcile(self, key: str) -> None:
+        started = time.monotonic()
+        try:
+            out = reconcile_tenant(self.ctx, key)
+        except PermanentError as exc:
+            self.metrics.errors.labels("permanent").inc()
+            _log.error(json.dumps({"tenant": key, "error": str(exc), "retry": False}))
+            return
+        # Why: transient errors (conflicts, an API server restarting) are retried with
+        # capped exponential backoff for this key alone; the other tenants go on.
+        except DriverError as exc:
+            self.metrics.errors.labels("transient").inc()
+            delay = self.queue.retry(key)
+            _log.warning(json.dumps({"tenant": key, "error": str(exc),
+                                     "retry_in": round(delay, 2)}))
+            return
+        self.queue.forget(key)
+        self.passes += 1
+        self.metrics.duration.observe(time.monotonic() - started)
+        for repair in out.repairs:
+            self.metrics.repairs.labels(repair.aspect, repair.action).inc()
+            _log.info(json.dumps({"tenant": key, "repair": repair.as_data()},
+                                 ensure_ascii=False, default=str))
+        if out.requeue_after is not None:
+            self.queue.add_after(key, out.requeue_after)
+        if out.errors:
+            self.queue.add_after(key, self.ctx.cloud_interval)
+
+    def _resync(self) -> None:
+        last_cloud = time.monotonic()
+        last_all = time.monotonic()
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            if self.ctx.cloud is not None and now - last_cloud >= self.ctx.cloud_interval:
+                last_cloud = now
+                if self.elector.leading:
+                    self._enqueue_all()  # cloud state has no watch: look on a schedule
+            if now - last_all >= self.resync:
+                last_all = now
+                if self.elector.leading:
+                    self._enqueue_all()
+
+    def ready(self) -> bool:
+        return all(i.synced.is_set() for i in self.ctx.caches.values())
+
+    def start(self) -> None:
+        if self.metrics_addr:
+            serve(self.metrics_addr, self.metrics, healthy=lambda: not self._stop.is_set(),
+                  ready=self.ready)
+        for informer in self.ctx.caches.values():
+            informer.start()
+        wait_synced(self.ctx.caches.values(), timeout=60)
+        threading.Thread(target=self.elector.run, name="leader", daemon=True).start()
+        for i in range(self.workers):
+            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True).start()
+        threading.Thread(target=self._resync, name="resync", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.elector.stop()
+        for informer in self.ctx.caches.values():
+            informer.stop()
+        self.queue.close()
+
+    def wait(self) -> None:
+        self._stop.wait()

@@ -1,0 +1,40 @@
+"""Kubernetes Events on a Tenant for each repair: what, before, after."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from infra.plan.conditions import timestamp
+
+from .context import TENANT_API, Context
+from .repairs import Repair
+
+__all__ = ["EVENT_NAMESPACE", "record_repair"]
+
+# Events about cluster-scoped objects live in the default namespace (as kubectl expects).
+EVENT_NAMESPACE = "default"
+
+
+def record_repair(ctx: Context, tenant: Mapping[str, Any], repair: Repair) -> None:
+    meta = tenant.get("metadata") or {}
+    now = ctx.clock()
+    stamp = timestamp(now)
+    digest = hashlib.sha256(f"{repair.describe()}{now.isoformat()}".encode()).hexdigest()[:10]
+    reason = {"revoked": "AccessRevoked", "removed": "Removed"}.get(repair.action, "Repaired")
+    if repair.warning:
+        reason = "PossibleDataLoss"
+    ctx.kube.create({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": f"{meta.get('name')}.{digest}", "namespace": EVENT_NAMESPACE},
+        "involvedObject": {"apiVersion": TENANT_API, "kind": "Tenant",
+                           "name": meta.get("name"), "uid": meta.get("uid")},
+        "type": "Warning" if repair.warning else "Normal",
+        "reason": reason,
+        "message": repair.describe()[:1000],
+        "source": {"component": "govcloud-reconciler"},
+        "reportingComponent": "govcloud-reconciler",
+        "reportingInstance": ctx.identity[:128],
+        "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
+    })

@@ -1,0 +1,41 @@
+"""What a pass changed, for status counters, Events and the drift report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from infra.plan.drift import Aspect, Difference
+
+__all__ = ["Action", "Outcome", "Repair"]
+
+Action = Literal["restored", "recreated", "removed", "revoked", "would-repair"]
+
+
+@dataclass(frozen=True)
+class Repair:
+    key: str
+    aspect: Aspect
+    action: Action
+    before: str
+    after: str
+    warning: bool = False  # possible data loss and the like: a Warning event
+
+    def describe(self) -> str:
+        return f"{self.action} {self.key}: {self.before} → {self.after}"
+
+    def as_data(self) -> dict[str, Any]:
+        return {"key": self.key, "aspect": self.aspect, "action": self.action,
+                "before": self.before, "after": self.after, "warning": self.warning}
+
+
+@dataclass
+class Outcome:
+    tenant: str
+    found: list[Difference] = field(default_factory=list)  # drift seen before repairs
+    repairs: list[Repair] = field(default_factory=list)
+    remaining: list[Difference] = field(default_factory=list)  # after repairs, read back
+    errors: dict[Aspect, str] = field(default_factory=dict)
+    requeue_after: float | None = None
+    status_written: bool = False
+    skipped: str = ""  # why nothing was done (gone, not ours)

@@ -1,0 +1,83 @@
+"""Restore the tenant's managed Kubernetes objects and remove what weakens it.
+
+A missing object is applied server-side. An object that drifted is replaced whole (PUT with
+its resourceVersion): server-side apply would leave fields other managers added, such as
+an allow-all rule someone put into the default-deny policy. A conflict means someone wrote
+in between: the pass fails, is retried with backoff and re-reads. A Namespace is only ever
+patched (its labels), never replaced or deleted.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from infra.plan.drift import Difference, aspect_of, kube_drift
+from infra.plan.objects import KubeObject
+
+from .context import Context
+from .repairs import Action, Repair
+
+__all__ = ["remove_unexpected", "restore_objects", "verify"]
+
+
+def _merged(obj: KubeObject, live: dict[str, Any]) -> dict[str, Any]:
+    """The planned object, carrying the live identity and the metadata others added."""
+    body = copy.deepcopy(obj.manifest)
+    meta = {k: v for k, v in (live.get("metadata") or {}).items() if k != "managedFields"}
+    for section in ("labels", "annotations"):
+        merged = {**(meta.get(section) or {}), **(body["metadata"].get(section) or {})}
+        if merged:
+            meta[section] = merged
+    body["metadata"] = meta
+    return body
+
+
+def restore_objects(ctx: Context, desired: Sequence[KubeObject],
+                    drift: Sequence[Difference]) -> list[Repair]:
+    by_key = {o.key: o for o in desired}
+    repairs: list[Repair] = []
+    for key in dict.fromkeys(d.key for d in drift):
+        obj = by_key[key]
+        mine = [d for d in drift if d.key == key]
+        before = "missing" if mine[0].change == "missing" else "; ".join(
+            f"{d.path}={d.observed!r}"[:160] for d in mine[:3])
+        if ctx.dry_run:
+            repairs.append(Repair(key, aspect_of(obj.kind), "would-repair", before, "as planned"))
+            continue
+        live = ctx.cached(obj.kind, obj.namespace, obj.name)
+        action: Action = "restored"
+        if mine[0].change == "missing" or live is None or obj.kind == "Namespace":
+            ctx.kube.apply(obj.manifest)
+            action = "recreated" if mine[0].change == "missing" else "restored"
+        else:
+            ctx.kube.replace(_merged(obj, live))
+        repairs.append(Repair(key, aspect_of(obj.kind), action, before, "as planned"))
+    return repairs
+
+
+def verify(ctx: Context, desired: Sequence[KubeObject], keys: Sequence[str]
+           ) -> list[Difference]:
+    """Read repaired objects back from the API server (not the cache) and compare again."""
+    objs = [o for o in desired if o.key in set(keys)]
+    live = {o.key: ctx.kube.get(o.api_version, o.kind, o.name, o.namespace) for o in objs}
+    return kube_drift(objs, live)
+
+
+def remove_unexpected(ctx: Context, found: Sequence[tuple[str, str]],
+                      stale: frozenset[str]) -> list[Repair]:
+    """Delete objects outside the plan that weaken the tenant (``Kind/ns/name`` keys)."""
+    api = {"NetworkPolicy": "networking.k8s.io/v1",
+           "RoleBinding": "rbac.authorization.k8s.io/v1"}
+    repairs: list[Repair] = []
+    for key, reason in found:
+        kind, namespace, name = key.split("/", 2)
+        aspect = aspect_of(kind)
+        action: Action = "revoked" if key in stale and kind == "RoleBinding" else "removed"
+        if ctx.dry_run:
+            repairs.append(Repair(key, aspect, "would-repair", reason, "removed"))
+            continue
+        ctx.kube.delete(api[kind], kind, name, namespace)
+        repairs.append(Repair(key, aspect, action, reason, "deleted"))
+    return repairs

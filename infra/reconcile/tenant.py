@@ -1,0 +1,176 @@
+"""Reconcile one tenant, top to bottom (level-triggered: every pass re-reads the state).
+
+1. fetch the Tenant (gone: nothing to do; a namespace or its data is never deleted here);
+2. render the plan with ``infra.plan`` — the renderer Pulumi uses — as of now;
+3. compare with the watch caches; find objects outside the plan that weaken the tenant;
+4. repair the Kubernetes side, then the cloud side; read back what was repaired;
+5. write status (conditions, repair counters, the next scheduled change) when it changed,
+   and one Event per repair;
+6. requeue at the next moment the desired state changes (a grant expiring).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+
+from infra.errors import DriverError, PermanentError
+from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
+from infra.plan.conditions import condition, same_status, timestamp
+from infra.plan.drift import Aspect, cloud_drift, kube_drift, unexpected
+from infra.plan.lifecycle import PROVINCE_TZ, next_change
+from infra.plan.objects import KubeObject
+from infra.plan.weakening import (
+    planned_subjects,
+    stale_managed,
+    weakening_bindings,
+    weakening_policies,
+)
+from infra.spec.tenant import TenantSpec
+
+from .context import TENANT_API, Context, parse_tenant
+from .events import record_repair
+from .repairs import Outcome, Repair
+from .sync_cloud import observe, repair_cloud
+from .sync_kube import remove_unexpected, restore_objects, verify
+
+__all__ = ["reconcile_tenant"]
+
+_log = logging.getLogger("govcloud.reconcile")
+
+
+def _observed(ctx: Context, desired: list[KubeObject]) -> dict[str, dict[str, Any] | None]:
+    return {o.key: ctx.cached(o.kind, o.namespace, o.name) for o in desired}
+
+
+def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject],
+               peers: list[str]) -> tuple[list[tuple[str, str]], frozenset[str]]:
+    policies = ctx.caches["NetworkPolicy"].in_namespace(spec.id)
+    bindings = ctx.caches["RoleBinding"].in_namespace(spec.id)
+    stale = stale_managed([*policies, *bindings], desired)
+    found = dict(stale)
+    found.update(weakening_policies(policies, namespace=spec.id, cidr=spec.network.cidr,
+                                    peers=peers, shared=bool(spec.network.shared_services),
+                                    planned=desired))
+    found.update(weakening_bindings(bindings, allowed_subjects=planned_subjects(desired),
+                                    planned=desired))
+    return sorted(found.items()), frozenset(k for k, _ in stale)
+
+
+def reconcile_tenant(ctx: Context, tenant_id: str) -> Outcome:
+    out = Outcome(tenant_id)
+    cr = ctx.cached("Tenant", None, tenant_id)
+    if cr is None:
+        out.skipped = "no Tenant object"
+        return out
+    try:
+        spec = parse_tenant(cr)
+    except ValidationError as exc:
+        _write_invalid(ctx, cr, f"the Tenant's spec is not a valid tenant spec: "
+                                f"{exc.errors()[0].get('msg', exc)}", out)
+        return out
+    now = ctx.clock()
+    fleet = ctx.fleet()
+    fleet[spec.id] = spec
+    plan = render_tenant(spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(),
+                         now=now)
+    desired = [o for o in plan.kube if o.kind != "Tenant"]
+
+    # -- Kubernetes ----------------------------------------------------------------------
+    drift = kube_drift(desired, _observed(ctx, desired))
+    outsiders, stale = _outsiders(ctx, spec, desired, list(mutual_peers(spec, fleet)))
+    for key, _ in outsiders:
+        kind = key.split("/", 1)[0]
+        drift += unexpected([(key, dict(outsiders)[key])],
+                            "access" if kind == "RoleBinding" else "network")
+    out.found = list(drift)
+    try:
+        out.repairs += restore_objects(ctx, desired, [d for d in drift
+                                                      if d.change != "unexpected"])
+        out.repairs += remove_unexpected(ctx, outsiders, stale)
+        repaired = [r.key for r in out.repairs if r.action in ("restored", "recreated")]
+        out.remaining = verify(ctx, desired, repaired) if repaired else (
+            [d for d in drift if d.change != "unexpected"] if ctx.dry_run else [])
+        if ctx.dry_run:
+            out.remaining += [d for d in drift if d.change == "unexpected"]
+    except PermanentError as exc:
+        _log.error("tenant %s: cannot repair Kubernetes objects: %s", tenant_id, exc)
+        out.remaining = list(drift)
+        for aspect in {d.aspect for d in drift}:
+            out.errors[aspect] = f"cannot repair: {exc}"
+
+    # -- cloud ---------------------------------------------------------------------------
+    if ctx.cloud is not None:
+        try:
+            seen = observe(ctx, tenant_id, plan.cloud) or {}
+            cdrift = cloud_drift(plan.cloud, seen)  # type: ignore[arg-type]
+            out.found += cdrift
+            fixes, left = repair_cloud(ctx, tenant_id, plan.cloud, cdrift)
+            out.repairs += fixes
+            out.remaining += left
+        # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown,
+        # which is not True. Other aspects are still reconciled and reported.
+        except DriverError as exc:
+            ctx.cloud_seen.pop(tenant_id, None)
+            out.errors["cloud"] = f"cloud endpoint: {exc}"
+
+    _finish(ctx, cr, spec, out, now)
+    return out
+
+
+def _counters(old: dict[str, Any], repairs: list[Repair]) -> dict[str, int]:
+    counts = {str(k): int(v) for k, v in (old.get("repairs") or {}).items()}
+    for repair in repairs:
+        if repair.action != "would-repair":
+            counts[repair.aspect] = counts.get(repair.aspect, 0) + 1
+            counts["total"] = counts.get("total", 0) + 1
+    return counts
+
+
+def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, now: Any) -> None:
+    upcoming = next_change(spec, now)
+    if upcoming is not None:
+        out.requeue_after = max(0.0, (upcoming - now).total_seconds())
+    if ctx.dry_run:
+        return
+    for repair in out.repairs:
+        try:
+            record_repair(ctx, cr, repair)
+        # Why: an Event is a report, not the repair; a failed Event must not fail the pass.
+        except DriverError as exc:
+            _log.warning("tenant %s: cannot record event: %s", spec.id, exc)
+    meta = cr.get("metadata") or {}
+    generation = int(meta.get("generation") or 0)
+    old: dict[str, Any] = dict(cr.get("status") or {})
+    errors: dict[Aspect, str] = dict(out.errors)
+    new: dict[str, Any] = {**old, "observedGeneration": generation,
+                           "conditions": merge_conditions(
+                               old.get("conditions") or [],
+                               conditions_for(out.remaining, generation=generation,
+                                              errors=errors), now),
+                           "repairs": _counters(old, out.repairs)}
+    if upcoming is not None:
+        new["nextChange"] = timestamp(upcoming)
+    else:
+        new.pop("nextChange", None)
+    if not same_status(old, new):
+        ctx.kube.patch_status(TENANT_API, "Tenant", spec.id, new)
+        out.status_written = True
+
+
+def _write_invalid(ctx: Context, cr: dict[str, Any], message: str, out: Outcome) -> None:
+    out.errors["access"] = message
+    out.skipped = "invalid spec"
+    if ctx.dry_run:
+        return
+    meta = cr.get("metadata") or {}
+    generation = int(meta.get("generation") or 0)
+    old: dict[str, Any] = dict(cr.get("status") or {})
+    new = {**old, "observedGeneration": generation, "conditions": merge_conditions(
+        old.get("conditions") or [],
+        [condition("Ready", False, "InvalidSpec", message, generation)], ctx.clock())}
+    if not same_status(old, new):
+        ctx.kube.patch_status(TENANT_API, "Tenant", str(meta.get("name")), new)
+        out.status_written = True

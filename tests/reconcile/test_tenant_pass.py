@@ -1,0 +1,139 @@
+"""One reconcile pass against fakes of our driver Protocols: repairs, revocation, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from infra.plan import PROVINCE_TZ, render_platform, render_tenant
+from infra.reconcile import make_context, run_once
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.load import load_environment, load_tenants
+from infra.spec.tenant import TenantSpec
+
+from ..plan.conftest import ROOT
+from .fakes import FakeCloud, FakeKube
+
+NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=PROVINCE_TZ)
+TENANT = "gz-wjw"
+
+
+@pytest.fixture()
+def world() -> tuple[FakeKube, FakeCloud, EnvironmentSpec, dict[str, TenantSpec]]:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
+    kube, cloud = FakeKube(), FakeCloud()
+    for obj in render_platform(env).kube:
+        kube.apply(obj.manifest)
+    for spec in fleet.values():
+        plan = render_tenant(spec, env, fleet=fleet, today=NOW.date(), now=NOW)
+        for obj in plan.kube:
+            kube.apply(obj.manifest)
+        for res in plan.cloud:
+            cloud.ensure(res.kind, res.props)
+    kube.writes.clear()
+    cloud.writes.clear()
+    return kube, cloud, env, fleet
+
+
+def _ctx(world: Any, *, dry_run: bool = False, now: dt.datetime = NOW) -> Any:
+    kube, cloud, env, _ = world
+    ctx = make_context(kube, cloud, env, dry_run=dry_run)
+    ctx.clock = lambda: now
+    return ctx
+
+
+def _conditions(kube: FakeKube, tenant: str) -> dict[str, dict[str, Any]]:
+    obj = kube.objects[("Tenant", None, tenant)]
+    return {c["type"]: c for c in obj["status"]["conditions"]}
+
+
+def test_first_pass_writes_status_only_then_a_steady_pass_writes_nothing(world: Any) -> None:
+    kube, cloud, _, fleet = world
+    outcomes = run_once(_ctx(world))
+    assert {o.tenant for o in outcomes} == set(fleet)
+    assert all(not o.repairs for o in outcomes), [o.repairs for o in outcomes if o.repairs]
+    assert {w for w in kube.writes} == {("status", "Tenant")}
+    assert _conditions(kube, TENANT)["Ready"]["status"] == "True"
+    kube.writes.clear()
+    run_once(_ctx(world))
+    assert kube.writes == [] and cloud.writes == []
+
+
+def test_deleted_quota_is_recreated_reported_and_counted(world: Any) -> None:
+    kube, _, _, _ = world
+    run_once(_ctx(world))
+    del kube.objects[("ResourceQuota", TENANT, "govcloud-quota")]
+    (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
+    assert [(r.key, r.action) for r in out.repairs] == [
+        (f"ResourceQuota/{TENANT}/govcloud-quota", "recreated")]
+    assert ("ResourceQuota", TENANT, "govcloud-quota") in kube.objects
+    events = [o for (k, _, _), o in kube.objects.items() if k == "Event"]
+    assert any("govcloud-quota" in e["message"] for e in events)
+    status = kube.objects[("Tenant", None, TENANT)]["status"]
+    assert status["repairs"] == {"quota": 1, "total": 1}
+    assert _conditions(kube, TENANT)["Ready"]["status"] == "True"  # read back after repair
+
+
+def test_rule_added_to_default_deny_is_removed_by_replacing_the_object(world: Any) -> None:
+    kube, _, _, _ = world
+    policy = kube.objects[("NetworkPolicy", TENANT, "govcloud-default-deny")]
+    policy["spec"]["ingress"] = [{}]
+    run_once(_ctx(world))
+    assert "ingress" not in kube.objects[("NetworkPolicy", TENANT, "govcloud-default-deny")][
+        "spec"]
+    assert ("replace", "NetworkPolicy") in kube.writes
+
+
+def test_rogue_policy_and_binding_are_removed_owners_binding_kept(world: Any) -> None:
+    kube, _, _, _ = world
+    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": "allow-all", "namespace": TENANT},
+                "spec": {"podSelector": {}, "ingress": [{}]}})
+    kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": "helpdesk", "namespace": TENANT},
+                "roleRef": {"kind": "ClusterRole", "name": "admin"},
+                "subjects": [{"kind": "User", "name": "mallory"}]})
+    (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
+    assert {(r.key, r.action) for r in out.repairs} == {
+        (f"NetworkPolicy/{TENANT}/allow-all", "removed"),
+        (f"RoleBinding/{TENANT}/helpdesk", "removed")}
+    assert ("RoleBinding", TENANT, "govcloud-owners") in kube.objects
+
+
+def test_expired_grant_binding_is_revoked_and_next_change_scheduled(world: Any) -> None:
+    kube, _, _, fleet = world
+    spec = next(s for s in fleet.values() if s.access and s.lifecycle.state == "active")
+    grant = spec.access[0]
+    after = dt.datetime.combine(grant.expires + dt.timedelta(days=1), dt.time(0, 0, 1),
+                                PROVINCE_TZ)
+    bindings = [k for k in kube.objects if k[0] == "RoleBinding" and k[1] == spec.id
+                and "operator" in k[2]]
+    assert bindings, "the examples bind at least one operator grant"
+    outs = {o.tenant: o for o in run_once(_ctx(world, now=after))}
+    revoked = [r for r in outs[spec.id].repairs if r.action == "revoked"]
+    assert revoked, outs[spec.id].repairs
+    before = {o.tenant: o for o in run_once(_ctx(world, dry_run=True))}
+    assert before[spec.id].requeue_after is not None
+
+
+def test_missing_bucket_is_recreated_and_reported_as_possible_data_loss(world: Any) -> None:
+    kube, cloud, _, _ = world
+    key = next(k for k in cloud.resources if k[0] == "bucket" and TENANT in k[1])
+    del cloud.resources[key]
+    (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
+    (repair,) = out.repairs
+    assert repair.warning and repair.action == "recreated"
+    events = [o for (k, _, _), o in kube.objects.items() if k == "Event"]
+    assert any(e["type"] == "Warning" and e["reason"] == "PossibleDataLoss" for e in events)
+
+
+def test_dry_run_reports_and_changes_nothing(world: Any) -> None:
+    kube, cloud, _, _ = world
+    del kube.objects[("LimitRange", TENANT, "govcloud-limits")]
+    kube.writes.clear()
+    (out,) = [o for o in run_once(_ctx(world, dry_run=True)) if o.tenant == TENANT]
+    assert [r.action for r in out.repairs] == ["would-repair"]
+    assert kube.writes == [] and cloud.writes == []
