@@ -20,6 +20,7 @@ module follows the Go code. ``infra.spec`` stays pure: nothing here imports the 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,6 +55,11 @@ def parse(text: str) -> Quantity:
     """Parse like ``resource.ParseQuantity``; raise ValueError saying why (and a likely fix)."""
     if not isinstance(text, str) or not text:
         raise ValueError(f"{text!r} is not a Kubernetes quantity ({_EXAMPLES})")
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a fleet repeats a few dozen spellings thousands of times
+def _parse(text: str) -> Quantity:
     if text == "0":
         return Quantity(Decimal(0), DECIMAL_SI, "0")
     scanned = _SCAN.fullmatch(text)
