@@ -8,6 +8,7 @@ a check of one file in the context of its fleet can keep exactly the findings ab
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import os
 from bisect import bisect_left, bisect_right
@@ -81,18 +82,36 @@ def to_finding(tenant: LoadedTenant | None, issue: Issue, *,
 
 
 class _Fleet:
-    """Indexes to name the other files behind a fleet finding, each lookup O(log n)."""
+    """Indexes to name the other files behind a fleet finding, each lookup O(log n).
+
+    Built on first use: a clean fleet never pays for them.
+    """
 
     def __init__(self, tenants: Sequence[LoadedTenant]) -> None:
         self.tenants = tenants
-        self.by_value: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.by_net: dict[ipaddress.IPv4Network, list[str]] = defaultdict(list)
-        for t in tenants:
+
+    @functools.cached_property
+    def by_value(self) -> dict[tuple[str, str], list[str]]:
+        index: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for t in self.tenants:
             for name in ("id", "credit_code"):
-                self.by_value[name, str(getattr(t.spec, name))].append(str(t.path))
-            self.by_net[ipaddress.IPv4Network(t.spec.network.cidr)].append(str(t.path))
-        self.nets = sorted(self.by_net, key=lambda n: int(n.network_address))
-        self.starts = [int(n.network_address) for n in self.nets]
+                index[name, str(getattr(t.spec, name))].append(str(t.path))
+        return index
+
+    @functools.cached_property
+    def by_net(self) -> dict[ipaddress.IPv4Network, list[str]]:
+        index: dict[ipaddress.IPv4Network, list[str]] = defaultdict(list)
+        for t in self.tenants:
+            index[ipaddress.IPv4Network(t.spec.network.cidr)].append(str(t.path))
+        return index
+
+    @functools.cached_property
+    def nets(self) -> list[ipaddress.IPv4Network]:
+        return sorted(self.by_net, key=lambda n: int(n.network_address))
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [int(n.network_address) for n in self.nets]
 
     def related(self, tenant: LoadedTenant | None, issue: Issue) -> list[str]:
         if tenant is None:
@@ -102,11 +121,10 @@ class _Fleet:
             others = self.by_value.get((loc[0], str(getattr(tenant.spec, loc[0], ""))), [])
         elif issue.rule == "GC012":
             others = self._overlapping(ipaddress.IPv4Network(tenant.spec.network.cidr))
-        elif loc[:2] == ("network", "peers") and len(loc) > 2 and isinstance(loc[2], int):
-            peer = tenant.spec.network.peers[loc[2]].tenant
-            # A missing peer still names the file that would declare it (it may just
+        elif (other := _named_tenant(tenant.spec, loc)) is not None:
+            # A missing tenant still names the file that would declare it (it may just
             # have been deleted), so a check of that file sees the dangling reference.
-            others = self.by_value.get(("id", peer)) or [str(tenant.path.parent / f"{peer}.yaml")]
+            others = self.by_value.get(("id", other)) or [str(tenant.path.parent / f"{other}.yaml")]
         else:
             others = []
         return sorted(set(others) - {me})
@@ -123,20 +141,38 @@ class _Fleet:
         return out
 
 
+def _named_tenant(spec: object, loc: Sequence[str | int]) -> str | None:
+    """The other tenant named by the list entry a finding is about: a peer's ``tenant``, a
+    data request's provider."""
+    node: object = spec
+    for part in loc:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+            node = node[part]
+            for name in ("tenant", "provider"):
+                if isinstance(other := getattr(node, name, None), str):
+                    return other
+        elif (node := getattr(node, part, None)) is None:
+            return None
+    return None
+
+
 def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.date, *,
              env_file: EnvironmentFile | None = None) -> list[Finding]:
     """Every finding for the fleet, ordered by file, line and rule."""
     env_file = env_file or EnvironmentFile(f"stacks/{env.name}.yaml")
     ctx = Context(env=env, today=today, tenants={t.spec.id: t.spec for t in tenants})
     findings: list[Finding] = []
+    fleet = _Fleet(tenants)
     for tenant in tenants:
         if tenant.spec.id != tenant.path.stem:
             findings.append(to_finding(tenant, Issue(
                 "GC002", ("id",), f"{tenant.spec.id!r} differs from the file name "
                 f"{tenant.path.name!r}")))
         for check in TENANT_CHECKS:
-            findings.extend(to_finding(tenant, issue) for issue in check(tenant.spec, ctx))
-    fleet = _Fleet(tenants)
+            findings.extend(to_finding(tenant, issue, related=fleet.related(tenant, issue))
+                            for issue in check(tenant.spec, ctx))
     findings.extend(to_finding(t, issue, env_file=env_file, related=fleet.related(t, issue))
                     for t, issue in check_fleet(tenants, ctx))
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.rule, f.message))

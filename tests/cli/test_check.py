@@ -209,3 +209,13 @@ def test_json_report_of_a_run_carries_capacity_numbers(capsys: pytest.CaptureFix
     assert doc["format_version"] == 1
     cpu = next(c for c in doc["summary"]["capacity"] if c["resource"] == "cpu")
     assert (cpu["used"], cpu["total"], cpu["unit"]) == (472, 768, "cores")
+
+
+def test_a_file_sees_the_duplicate_reported_on_its_neighbour() -> None:
+    # The uniqueness rule reports the second of two files in name order; checking the first
+    # still shows it, because the finding involves the first.
+    case = INVALID / "GC003-duplicate-credit-code"
+    result = govcloud("check", str(case / "th-copy.yaml"), "--today", TODAY)
+    assert result.returncode == 1
+    assert f"{case / 'th-zwsjj.yaml'}:4: error GC003 credit_code:" in result.stdout
+    assert f"involves: {case / 'th-copy.yaml'}" in result.stdout
