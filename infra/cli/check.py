@@ -135,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
             findings = _schema_findings(exc)
             summary = Summary.of(findings, tenants=len({f.path for f in findings}),
                                  environment=env.name, strict=args.strict)
-            write_output(render(args.format, findings, summary), args.output)
+            write_output(render(args.format, findings, summary, link_base=args.link_base),
+                         args.output)
         raise
     tenants = _fleet(directories, loaded) if focus is not None else loaded
     everything = evaluate(tenants, env, args.today, env_file=_environment_file(args, env.name))
