@@ -1,7 +1,9 @@
-"""What a change to the fleet does: tenants added, changed, removed; quotas; capacity."""
+"""What a change to the fleet does: tenants added, changed, removed; quotas; capacity;
+the data requests it satisfies and those still pending for the departments it touches."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,6 +13,7 @@ from infra.spec.quantity import format_quantity
 
 from .capacity import Usage, capacity_usage
 from .context import q
+from .requests import RequestState, pending_groups, request_state
 
 __all__ = ["FleetChange", "TenantChange", "compare"]
 
@@ -32,6 +35,8 @@ class FleetChange:
     capacity: list[tuple[Usage, Usage]]
     new_peerings: list[str]
     new_grants: list[str]
+    satisfied_requests: list[str] = field(default_factory=list)
+    pending_requests: list[str] = field(default_factory=list)
 
 
 def _amount(name: str, value: Decimal) -> str:
@@ -68,8 +73,20 @@ def _grants(specs: Sequence[TenantSpec]) -> set[str]:
             for s in specs for g in s.access}
 
 
+def _satisfied(specs: Sequence[TenantSpec]) -> set[str]:
+    fleet = {s.id: s for s in specs}
+    return {f"{r.provider} → {s.id}: {r.data}" for s in specs for r in s.data_requests
+            if request_state(s, r, fleet) is RequestState.satisfied}
+
+
+def _pending(head: Sequence[TenantSpec], touched: set[str], today: dt.date) -> list[str]:
+    """Pending requests to or from a department this change touches (both sides' PRs)."""
+    return [g.render(today) for g in pending_groups(head)
+            if g.provider in touched or g.requester in touched]
+
+
 def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
-            env: EnvironmentSpec) -> FleetChange:
+            env: EnvironmentSpec, *, today: dt.date | None = None) -> FleetChange:
     """Dictionaries by id on both sides: O(n)."""
     old = {s.id: s for s in base}
     new = {s.id: s for s in head}
@@ -88,4 +105,6 @@ def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
         tenants=changes, capacity=capacity,
         new_peerings=sorted(_peerings(head) - _peerings(base)),
         new_grants=sorted(_grants(head) - _grants(base)),
+        satisfied_requests=sorted(_satisfied(head) - _satisfied(base)),
+        pending_requests=_pending(head, {c.id for c in changes}, today or dt.date.today()),
     )

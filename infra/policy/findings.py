@@ -137,6 +137,18 @@ _CATALOGUE = [
     Rule("GC029", "access-duplicate", _E,
          "Each written authorization is recorded once for its operator group and scope.",
          "Remove the duplicate; a renewal cites its own new document number."),
+    Rule("GC030", "request-provider", _E,
+         "Data requests name another existing, active department, once per data item.",
+         "Fix `from` to the providing tenant's id; merge duplicate requests."),
+    Rule("GC031", "request-justification", _E,
+         "Requests for a core-data department's data carry a justification.",
+         "Add data_requests[].justification: why the need outweighs the risk."),
+    Rule("GC032", "request-classification", _E,
+         "No request for data of a higher classification than the requester's.",
+         "Raise the requester's classification (and its controls) or request less."),
+    Rule("GC033", "budget-cost", _W,
+         "The annual cost of the quotas at list prices stays within the approved budget.",
+         "Lower the quotas (`govcloud rightsize`) or have the budget raised."),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

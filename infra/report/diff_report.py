@@ -26,7 +26,9 @@ def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
     for before, after in change.capacity:
         lines.append(f"{bullet}{before.render()} → {after.render()}")
     for title, items in (("New peerings", change.new_peerings),
-                         ("New operator grants", change.new_grants)):
+                         ("New operator grants", change.new_grants),
+                         ("Data requests satisfied", change.satisfied_requests),
+                         ("Pending data requests", change.pending_requests)):
         if items:
             lines += ["", f"**{title}**" if markdown else f"{title}:", ""]
             lines.extend(f"{bullet}{escape(item)}" for item in items)

@@ -15,6 +15,7 @@ __all__ = [
     "EnvironmentSpec",
     "LevelCeilings",
     "NetworkPool",
+    "Prices",
     "SharedService",
 ]
 
@@ -78,6 +79,17 @@ class LevelCeilings(BaseModel):
     pods: int = Field(ge=0)
 
 
+class Prices(BaseModel):
+    """The priced service catalogue: monthly list prices in CNY."""
+
+    model_config = STRICT
+    vcpu_month: float = Field(ge=0, description="CNY per vCPU of quota per month")
+    memory_gib_month: float = Field(ge=0, description="CNY per GiB of memory quota per month")
+    storage_tib_month: float = Field(ge=0, description="CNY per TiB of storage quota per month")
+    key_month: float = Field(ge=0, description="CNY per dedicated KMS key per month")
+    bucket_month: float = Field(ge=0, description="CNY per object-storage bucket per month")
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -97,6 +109,8 @@ class EnvironmentSpec(BaseModel):
     proxy_cidr: Network | None = Field(
         default=None, description="Where the platform egress proxy lives"
     )
+    prices: Prices | None = Field(
+        default=None, description="Priced service catalogue; without it no cost is reported")
 
     @field_validator("ceilings")
     @classmethod

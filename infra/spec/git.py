@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.errors import InputError
@@ -12,7 +14,7 @@ from .tenant import TenantSpec
 from .validate import validate
 from .yamlsafe import MAX_BYTES, decode, parse_yaml
 
-__all__ = ["git_root", "load_tenants_at"]
+__all__ = ["SharingHistory", "git_root", "load_tenants_at", "sharing_history"]
 
 
 def _git(*args: str, cwd: Path) -> bytes:
@@ -53,3 +55,135 @@ def load_tenants_at(ref: str, directory: str, *, repo: Path) -> tuple[list[Loade
             continue
         loaded.append(LoadedTenant(path=Path(directory) / name, spec=spec, text=text))
     return loaded, skipped
+
+
+# -- sharing history: when data requests and peerings first appeared in the repository -----
+
+RequestKey = tuple[str, str, str]  # (requesting tenant, providing tenant, data)
+PeerKey = tuple[str, str]  # (declaring tenant, peer tenant)
+
+
+@dataclass
+class SharingHistory:
+    """First (and, once gone, last) dates of requests and peerings on the main line.
+
+    Dates are commit dates of the first-parent history of ``directory``: the day a change
+    landed on the branch, which is when the bureau's clock starts and stops.
+    """
+
+    commits: int = 0
+    requested: dict[RequestKey, dt.date] = field(default_factory=dict)
+    withdrawn: dict[RequestKey, dt.date] = field(default_factory=dict)
+    peered: dict[PeerKey, dt.date] = field(default_factory=dict)
+
+
+_COMMIT = "\x1e"
+_BLOCK_KEYS = ("data_requests:", "network:")
+
+
+def _blocks(text: str) -> str | None:
+    """The top-level ``data_requests`` and ``network`` blocks only (cheap to parse), or
+    None when the document is not written in block style at the top."""
+    out: list[str] = []
+    keep = False
+    for line in text.splitlines():
+        if line[:1] not in ("", " ", "-", "#"):
+            keep = line.startswith(_BLOCK_KEYS)
+        if keep:
+            out.append(line)
+    if not out and ("data_requests" in text or "peers" in text):
+        return None
+    return "\n".join(out)
+
+
+_Facts = tuple[frozenset[tuple[str, str]], frozenset[str]]
+_NO_FACTS: _Facts = (frozenset(), frozenset())
+
+
+def _facts(text: str, where: str, cache: dict[str, _Facts | None]) -> _Facts | None:
+    """(provider, data) of each request and the peers of one file version; None if the
+    version does not parse (it is then treated as unchanged)."""
+    part = _blocks(text)
+    key = text if part is None else part
+    if key in cache:
+        return cache[key]
+    facts: _Facts | None = None
+    try:
+        doc = parse_yaml(key, where) if key.strip() else {}
+        requests = doc.get("data_requests") or []
+        peers = (doc.get("network") or {}).get("peers") or []
+        facts = (frozenset((str(r["from"]), str(r["data"])) for r in requests),
+                 frozenset(str(p["tenant"]) for p in peers))
+    except (InputError, AttributeError, KeyError, TypeError):
+        facts = None
+    cache[key] = facts
+    return facts
+
+
+def _commits(repo: Path, directory: str) -> list[tuple[dt.date, list[tuple[str, str]]]]:
+    """(date, [(path, new blob or '' when deleted)]) per first-parent commit, oldest first."""
+    out = _git("log", "--first-parent", "--diff-merges=first-parent", "--reverse",
+               "--no-renames", "--raw", "--no-abbrev", f"--format={_COMMIT}%cI", "--",
+               directory, cwd=repo).decode("utf-8", "replace")
+    commits = []
+    for chunk in out.split(_COMMIT)[1:]:
+        head, _, body = chunk.partition("\n")
+        changes = []
+        for line in body.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            parts = meta.split()
+            if not path.endswith((".yaml", ".yml")) or "/" in path[len(directory) + 1:]:
+                continue
+            changes.append((path, "" if parts[4] == "D" else parts[3]))
+        commits.append((dt.date.fromisoformat(head.strip()[:10]), changes))
+    return commits
+
+
+def _blobs(repo: Path, shas: list[str]) -> dict[str, str]:
+    """Contents of many blobs through one ``git cat-file --batch``."""
+    if not shas:
+        return {}
+    result = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, check=False,
+                            input="\n".join(shas).encode() + b"\n", capture_output=True,
+                            timeout=300)
+    data, pos, out = result.stdout, 0, {}
+    for sha in shas:
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].split()
+        if len(header) < 3:  # "<sha> missing"
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        body = data[header_end + 1:header_end + 1 + size]
+        out[sha] = body.decode("utf-8", "replace") if size <= MAX_BYTES else ""
+        pos = header_end + 1 + size + 1
+    return out
+
+
+def sharing_history(repo: Path, directory: str = "tenants") -> SharingHistory:
+    """Replay the history of ``directory``: one ``git log`` and one ``git cat-file``."""
+    commits = _commits(repo, directory.strip("/"))
+    wanted = sorted({blob for _, changes in commits for _, blob in changes if blob})
+    texts = _blobs(repo, wanted)
+    history = SharingHistory(commits=len(commits))
+    current: dict[str, _Facts] = {}
+    cache: dict[str, _Facts | None] = {}
+    for day, changes in commits:
+        for path, blob in changes:
+            tenant = Path(path).stem
+            before = current.get(path, _NO_FACTS)
+            after = _NO_FACTS if not blob else _facts(texts.get(blob, ""), path, cache)
+            if after is None:
+                continue
+            current[path] = after
+            for provider, data in after[0] - before[0]:
+                key = (tenant, provider, data)
+                history.requested.setdefault(key, day)
+                history.withdrawn.pop(key, None)
+            for provider, data in before[0] - after[0]:
+                history.withdrawn[(tenant, provider, data)] = day
+            for peer in after[1] - before[1]:
+                history.peered.setdefault((tenant, peer), day)
+    return history

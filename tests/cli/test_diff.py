@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -63,3 +64,28 @@ def test_unknown_ref_is_an_input_error(repo: Path) -> None:
     result = govcloud("diff", "--base", "nope", "--stacks-dir", str(ROOT / "stacks"), cwd=repo)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("govcloud: ")
+
+
+def test_diff_shows_pending_requests_of_the_departments_a_change_touches(repo: Path) -> None:
+    # gd-zsj changed its quotas; its own request to gd-rst is still pending.
+    days = (dt.date.today() - dt.date(2026, 9, 1)).days
+    out = _diff(repo)
+    assert "Pending data requests:" in out
+    assert f"gd-rst has 1 pending request from gd-zsj, oldest {days} days" in out
+    assert "from gz-zwsjj" not in out  # neither gd-rst nor gz-zwsjj is touched
+
+
+def test_diff_shows_requests_a_change_satisfies(repo: Path) -> None:
+    tenants = repo / "tenants"
+    rst = (tenants / "gd-rst.yaml").read_text()
+    assert "  peers:" not in rst
+    (tenants / "gd-rst.yaml").write_text(rst.replace(
+        "  egress:", "  peers:\n    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕41号\n"
+        "  egress:", 1))
+    zwsjj = (tenants / "gz-zwsjj.yaml").read_text()
+    peer = "    - tenant: gd-rst\n      agreement: 粤数共享协议〔2026〕41号\n"
+    (tenants / "gz-zwsjj.yaml").write_text(zwsjj.replace("  peers:\n", "  peers:\n" + peer, 1))
+    out = _diff(repo, "--format", "markdown")
+    assert ("**Data requests satisfied**\n\n- gd-rst → gz-zwsjj: 社会保险参保缴费信息"
+            in out)
+    assert "gd-jyt has 1 pending request from gz-zwsjj" in out

@@ -1,0 +1,21 @@
+"""infra.bureau: the bureau's view of the cloud — capacity, cost against budget, use against
+allocation, access and lifecycle, and the data-sharing KPI (数据需求满足率) — and
+right-sizing. Pure computations over specs, git history and quota objects read through
+``infra.drivers``; rendered as Markdown, self-contained HTML or JSON.
+"""
+
+from .report import BureauReport, UsageView, build_report
+from .rightsize import Resize, apply_resizes, plan_resizes
+from .usage import TenantUsage, read_usage, usage_from
+
+__all__ = [
+    "BureauReport",
+    "Resize",
+    "TenantUsage",
+    "UsageView",
+    "apply_resizes",
+    "build_report",
+    "plan_resizes",
+    "read_usage",
+    "usage_from",
+]

@@ -1,0 +1,134 @@
+"""数据需求满足率: data requests satisfied / received per providing department, from git.
+
+A request is received on the day it first appeared on the main line (its ``requested`` date
+when the history does not have it, e.g. outside a git checkout) and satisfied on the day the
+later of the two peering declarations appeared (never before it was received). A request
+removed before it was satisfied counts as withdrawn, in neither the numerator nor the
+denominator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from infra.policy.requests import RequestState, request_state
+from infra.spec import TenantSpec
+from infra.spec.git import SharingHistory
+
+__all__ = ["Rate", "RequestLine", "SharingView", "Status", "sharing_view"]
+
+
+class Status(StrEnum):
+    pending = "pending"
+    satisfied = "satisfied"
+    withdrawn = "withdrawn"
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    requester: str
+    provider: str
+    data: str
+    received: dt.date
+    status: Status
+    satisfied: dt.date | None  # None when satisfied outside the recorded history
+    from_history: bool
+
+    def age(self, today: dt.date) -> int:
+        return (today - self.received).days
+
+    @property
+    def days_to_satisfy(self) -> int | None:
+        return None if self.satisfied is None else (self.satisfied - self.received).days
+
+
+@dataclass(frozen=True)
+class Rate:
+    provider: str  # "" for the whole province
+    received: int
+    satisfied: int
+    median_days: float | None
+    pending: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.satisfied / self.received if self.received else None
+
+
+@dataclass(frozen=True)
+class SharingView:
+    since: dt.date
+    until: dt.date
+    commits: int
+    requests: list[RequestLine]
+    providers: list[Rate]
+    province: Rate
+
+
+def _satisfied_on(history: SharingHistory, requester: str, provider: str,
+                  received: dt.date) -> dt.date | None:
+    one = history.peered.get((provider, requester))
+    two = history.peered.get((requester, provider))
+    if one is None or two is None:
+        return None
+    return max(one, two, received)
+
+
+def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[RequestLine]:
+    fleet = {s.id: s for s in specs}
+    lines: list[RequestLine] = []
+    current: set[tuple[str, str, str]] = set()
+    for spec in specs:
+        for request in spec.data_requests:
+            key = (spec.id, request.provider, request.data)
+            current.add(key)
+            seen = history.requested.get(key)
+            received = seen or request.requested
+            state = request_state(spec, request, fleet)
+            done = None
+            if state is RequestState.satisfied:
+                done = _satisfied_on(history, spec.id, request.provider, received)
+            lines.append(RequestLine(spec.id, request.provider, request.data, received,
+                                     Status(state.value), done, seen is not None))
+    for key, received in history.requested.items():
+        if key in current:
+            continue
+        requester, provider, data = key
+        gone = history.withdrawn.get(key)
+        done = _satisfied_on(history, requester, provider, received)
+        if done is not None and (gone is None or done <= gone):
+            lines.append(RequestLine(requester, provider, data, received, Status.satisfied,
+                                     done, True))
+        else:
+            lines.append(RequestLine(requester, provider, data, received, Status.withdrawn,
+                                     None, True))
+    lines.sort(key=lambda r: (r.provider, r.received, r.requester, r.data))
+    return lines
+
+
+def _rate(provider: str, lines: list[RequestLine], until: dt.date) -> Rate:
+    received = [r for r in lines if r.status is not Status.withdrawn]
+    done = [r for r in received if r.status is Status.satisfied
+            and (r.satisfied is None or r.satisfied <= until)]
+    days = [d for r in done if (d := r.days_to_satisfy) is not None]
+    return Rate(provider, len(received), len(done),
+                statistics.median(days) if days else None,
+                sum(1 for r in received if r.status is Status.pending))
+
+
+def sharing_view(specs: Sequence[TenantSpec], history: SharingHistory, *,
+                 since: dt.date, until: dt.date) -> SharingView:
+    """Rates over the requests received in [since, until]; every request is listed."""
+    lines = _lines(specs, history)
+    window = [r for r in lines if since <= r.received <= until]
+    by_provider: dict[str, list[RequestLine]] = {}
+    for line in window:
+        by_provider.setdefault(line.provider, []).append(line)
+    providers = [_rate(p, ls, until) for p, ls in sorted(by_provider.items())]
+    providers.sort(key=lambda r: (r.rate if r.rate is not None else 2.0, r.provider))
+    return SharingView(since, until, history.commits, lines, providers,
+                       _rate("", window, until))

@@ -1,0 +1,81 @@
+"""Use vs allocation (``--live``): each tenant's ResourceQuota ``used`` against ``hard``.
+
+The quota objects are read through ``infra.drivers`` (any object with the KubeClient ``list``
+signature will do, so unit tests pass a fake); everything after the read is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from infra.plan.names import LABEL_MANAGED_BY, MANAGED_BY
+from infra.spec import TenantSpec
+from infra.spec.quantity import parse_quantity
+
+__all__ = ["QUOTA_NAME", "QuotaLister", "TenantUsage", "read_usage", "usage_from"]
+
+QUOTA_NAME = "govcloud-quota"
+# ResourceQuota keys per resource: what a right-sizing decision looks at.
+KEYS = {"cpu": "requests.cpu", "memory": "requests.memory", "storage": "requests.storage",
+        "pods": "pods"}
+
+
+class QuotaLister(Protocol):
+    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
+             label_selector: str = "") -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class TenantUsage:
+    tenant: str
+    used: dict[str, Decimal]
+    hard: dict[str, Decimal]
+
+    def fraction(self, resource: str) -> float | None:
+        hard = self.hard.get(resource)
+        if not hard:
+            return None
+        return float(self.used.get(resource, Decimal(0)) / hard)
+
+    def peak(self, resources: Sequence[str] = ("cpu", "memory")) -> float:
+        """The highest use fraction among ``resources`` (0 when nothing is allocated)."""
+        return max((f for r in resources if (f := self.fraction(r)) is not None), default=0.0)
+
+
+def _amounts(values: Mapping[str, Any] | None) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for resource, key in KEYS.items():
+        raw = (values or {}).get(key)
+        if raw is None:
+            continue
+        try:
+            out[resource] = parse_quantity(str(raw))
+        except ValueError:
+            continue  # a form we cannot read is left out rather than guessed
+    return out
+
+
+def usage_from(quotas: Sequence[Mapping[str, Any]],
+               specs: Sequence[TenantSpec]) -> dict[str, TenantUsage]:
+    """Usage of each tenant whose namespace holds govcloud's quota object."""
+    wanted = {s.id for s in specs}
+    out: dict[str, TenantUsage] = {}
+    for obj in quotas:
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace")
+        if meta.get("name") != QUOTA_NAME or namespace not in wanted:
+            continue
+        status = obj.get("status") or {}
+        hard = _amounts(status.get("hard") or (obj.get("spec") or {}).get("hard"))
+        out[namespace] = TenantUsage(namespace, _amounts(status.get("used")), hard)
+    return out
+
+
+def read_usage(client: QuotaLister, specs: Sequence[TenantSpec]) -> dict[str, TenantUsage]:
+    """One list call for the whole cluster (paged by the client)."""
+    quotas = client.list("v1", "ResourceQuota",
+                         label_selector=f"{LABEL_MANAGED_BY}={MANAGED_BY}")
+    return usage_from(quotas, specs)

@@ -1,0 +1,121 @@
+"""`govcloud report --env ENV`: the bureau's view — capacity, cost against budget, use
+against allocation (--live), access and lifecycle, and the data-sharing KPI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from infra.errors import InputError
+from infra.spec import TenantSpec, load_tenants
+from infra.spec.git import SharingHistory, git_root, sharing_history
+
+from ._common import add_env_options, environment, tenants_dir, write_output
+
+if TYPE_CHECKING:
+    from infra.bureau import TenantUsage
+
+__all__ = ["add_usage_options", "bounded", "register", "tenant_usage"]
+
+
+def bounded(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number strictly between ``low`` and ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low < value < high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+        return value
+
+    return parse
+
+
+def add_usage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threshold", type=bounded(0, 1), default=0.3,
+                        help="right-sizing candidates use less than this fraction of their "
+                             "CPU and memory quota (default: 0.3)")
+    parser.add_argument("--kubeconfig", type=Path, default=None,
+                        help="cluster to read quota use from (default: $KUBECONFIG)")
+    parser.add_argument("--quotas-file", type=Path, default=None, metavar="FILE",
+                        help="read ResourceQuota objects from FILE (`kubectl get resourcequota "
+                             "-A -o json`) instead of the cluster")
+
+
+def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str, TenantUsage]:
+    """Quota use per tenant from --quotas-file, or read from the cluster."""
+    from infra.bureau import read_usage, usage_from
+
+    if args.quotas_file is None:
+        from infra.drivers import KubeClient
+
+        return read_usage(KubeClient(args.kubeconfig), specs)
+    where = str(args.quotas_file)
+    try:
+        data = json.loads(args.quotas_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=where) from None
+    except ValueError as exc:
+        raise InputError(f"not JSON: {exc}", path=where) from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise InputError("expected a list object with `items` (kubectl get -o json)", path=where)
+    return usage_from([i for i in items if isinstance(i, dict)], specs)
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "report", help="capacity, cost vs budget, use vs allocation, access and the "
+                       "data-sharing KPI (数据需求满足率) for the bureau")
+    add_env_options(parser)
+    parser.add_argument("--live", action="store_true",
+                        help="read ResourceQuota use from the cluster (right-sizing candidates)")
+    parser.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="write the report here (default: standard output)")
+    parser.add_argument("--since", type=dt.date.fromisoformat, default=None, metavar="DATE",
+                        help="the KPI counts requests received from this day (default: a year "
+                             "before --today)")
+    add_usage_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _history(directory: Path) -> SharingHistory:
+    try:
+        root = git_root(directory)
+    except InputError:  # not a git checkout: the specs' own dates are all there is
+        return SharingHistory()
+    return sharing_history(root, str(directory.resolve().relative_to(root)))
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra.bureau import build_report
+
+    env = environment(args)
+    directory = tenants_dir(args)
+    specs: list[TenantSpec] = [t.spec for t in load_tenants([directory])]
+    usage = tenant_usage(args, specs) if args.live or args.quotas_file else None
+    report = build_report(specs, env, today=args.today, history=_history(directory),
+                          since=args.since, usage=usage, threshold=args.threshold)
+    if args.format == "json":
+        from infra.bureau.render_json import render_json
+        text = render_json(report)
+    elif args.format == "html":
+        from infra.bureau.charts import cjk_font
+        from infra.bureau.render_html import render_html
+        if cjk_font() is None:
+            print("govcloud: warning: no CJK font found (Debian: fonts-noto-cjk); Chinese "
+                  "labels in the charts will not render", file=sys.stderr)
+        text = render_html(report)
+    else:
+        from infra.bureau.render_md import render_markdown
+        text = render_markdown(report)
+    write_output(text, args.output)
+    return 0

@@ -1,0 +1,65 @@
+"""What a department's quotas cost a year at the environment's list prices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from infra.spec import TenantSpec
+from infra.spec.environment import Prices
+from infra.spec.tenant import Classification, PersonalInformation
+
+from .context import Context, Issue, q
+
+__all__ = ["AnnualCost", "annual_cost", "check_cost", "has_dedicated_key"]
+
+_GIB = Decimal(2) ** 30
+_TIB = Decimal(2) ** 40
+
+
+def has_dedicated_key(spec: TenantSpec) -> bool:
+    """Important and core data, sensitive personal information, or asked for: own key."""
+    return (spec.data.dedicated_key
+            or spec.data.classification is not Classification.general
+            or spec.data.personal_information is PersonalInformation.sensitive)
+
+
+@dataclass(frozen=True)
+class AnnualCost:
+    """CNY per year, by priced item."""
+
+    cpu: Decimal
+    memory: Decimal
+    storage: Decimal
+    keys: Decimal
+    buckets: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.cpu + self.memory + self.storage + self.keys + self.buckets
+
+
+def annual_cost(spec: TenantSpec, prices: Prices) -> AnnualCost:
+    def per_year(monthly: float) -> Decimal:
+        return Decimal(str(monthly)) * 12
+
+    quotas = spec.quotas
+    return AnnualCost(
+        cpu=q(quotas.cpu) * per_year(prices.vcpu_month),
+        memory=q(quotas.memory) / _GIB * per_year(prices.memory_gib_month),
+        storage=q(quotas.storage) / _TIB * per_year(prices.storage_tib_month),
+        keys=per_year(prices.key_month) if has_dedicated_key(spec) else Decimal(0),
+        buckets=per_year(prices.bucket_month),
+    )
+
+
+def check_cost(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
+    prices = ctx.env.prices
+    if prices is None or spec.budget.annual_cny == 0:  # 0: no budget approved yet
+        return
+    cost = annual_cost(spec, prices).total
+    if cost > spec.budget.annual_cny:
+        yield Issue("GC033", ("budget", "annual_cny"),
+                    f"the quotas cost {cost:,.0f} CNY a year at {ctx.env.name} list prices, "
+                    f"above the approved budget of {spec.budget.annual_cny:,} CNY")
