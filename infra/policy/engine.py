@@ -22,6 +22,7 @@ from infra.spec.validate import line_of
 from .access import check_access
 from .budget import check_budget
 from .context import Check, Context, Issue
+from .cost import check_cost
 from .data import check_classification, check_lifecycle, check_personal_information
 from .findings import RULES, Finding
 from .fleet import check_fleet
@@ -29,6 +30,7 @@ from .identity import check_identity
 from .network import check_network
 from .ownership import check_ownership
 from .quotas import check_quotas
+from .requests import check_requests
 
 __all__ = ["TENANT_CHECKS", "EnvironmentFile", "evaluate", "involving", "to_finding"]
 
@@ -42,6 +44,8 @@ TENANT_CHECKS: tuple[Check, ...] = (
     check_access,
     check_budget,
     check_lifecycle,
+    check_requests,
+    check_cost,
 )
 
 
