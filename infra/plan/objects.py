@@ -19,8 +19,11 @@ __all__ = [
     "KubeObject",
     "RoleProps",
     "SecurityGroupProps",
+    "SecurityRule",
     "SubnetProps",
     "VpcProps",
+    "rule_key",
+    "sort_rules",
 ]
 
 CloudKind = Literal["kms-key", "bucket", "role", "vpc", "subnet", "security-group"]
@@ -31,6 +34,7 @@ class KeyProps(TypedDict):
     description: str
     policy: str  # JSON key policy
     rotation: bool
+    enabled: bool  # a disabled key makes the tenant's data unreadable
     tags: dict[str, str]
 
 
@@ -39,6 +43,8 @@ class BucketProps(TypedDict):
     kms_key_alias: str  # encrypted with SSE-KMS under this key
     versioning: bool
     public_access_block: bool  # all four S3 public-access blocks on
+    ownership: str  # object ownership; "BucketOwnerEnforced" disables ACLs
+    access_log_bucket: str  # server access logs go to this bucket ("" = none)
     policy: str  # JSON bucket policy
     expiration_days: int | None  # lifecycle expiry from the retention period
     tags: dict[str, str]
@@ -66,19 +72,36 @@ class SubnetProps(TypedDict):
     tags: dict[str, str]
 
 
-class IngressRule(TypedDict):
-    cidr: str
-    protocol: str  # "tcp", "udp" or "-1"
+class SecurityRule(TypedDict):
+    cidr: str  # an IPv4 or IPv6 CIDR, or a referenced group ("sg-...") or prefix list ("pl-...")
+    protocol: str  # "tcp", "udp", "icmp", ... or "-1" (all; ports are then -1)
     from_port: int
     to_port: int
     description: str
+
+
+IngressRule = SecurityRule  # the name rules had when only ingress was managed
+
+
+def rule_key(rule: SecurityRule) -> tuple[str, str, int, int, str]:
+    """Ports mean nothing for "all protocols"; the cloud reports them as -1 (or omits them)."""
+    if rule["protocol"] == "-1":
+        return (rule["cidr"], "-1", -1, -1, rule["description"])
+    return (rule["cidr"], rule["protocol"], rule["from_port"], rule["to_port"],
+            rule["description"])
+
+
+def sort_rules(rules: list[SecurityRule]) -> list[SecurityRule]:
+    """In the order the driver reports them, so desired and actual compare equal."""
+    return sorted(rules, key=rule_key)
 
 
 class SecurityGroupProps(TypedDict):
     name: str  # group name; the handle within the VPC
     vpc_name: str
     description: str
-    ingress: list[IngressRule]
+    ingress: list[SecurityRule]
+    egress: list[SecurityRule]  # exactly these: the default allow-all egress is revoked
     tags: dict[str, str]
 
 

@@ -21,6 +21,7 @@ from infra.errors import DriverError, PermanentError
 
 from .cache import Informer, wait_synced
 from .context import WATCHED, Context, parse_tenant
+from .counting import CountingKube
 from .leader import LeaderElector
 from .metrics import Metrics, serve
 from .repairs import Outcome
@@ -87,6 +88,7 @@ class Controller:
         self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
         self.queue = WorkQueue()
         self.metrics = Metrics()
+        ctx.kube = CountingKube(ctx.kube, lambda verb: self.metrics.requests.labels(verb).inc())
         self.metrics_addr = metrics_addr
         self._stop = threading.Event()
         self.elector = LeaderElector(ctx.kube, name=shard.lease, namespace=lease_namespace,
@@ -94,6 +96,8 @@ class Controller:
                                      retry=min(2.0, lease_duration / 4),
                                      on_change=self._leadership)
         self.passes = 0
+        self._drifting: set[str] = set()
+        self._drifting_lock = threading.Lock()
 
     # -- events from the caches --------------------------------------------------------
     def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:
@@ -145,6 +149,12 @@ class Controller:
             return
         self.queue.forget(key)
         self.passes += 1
+        with self._drifting_lock:
+            if out.remaining or out.errors:
+                self._drifting.add(key)
+            else:
+                self._drifting.discard(key)
+            self.metrics.drift.set(len(self._drifting))
         self.metrics.duration.observe(time.monotonic() - started)
         for repair in out.repairs:
             self.metrics.repairs.labels(repair.aspect, repair.action).inc()

@@ -28,6 +28,9 @@ class Metrics:
                                  registry=self.registry)
         self.leader = Gauge("govcloud_leader", "1 while this replica is the leader",
                             registry=self.registry)
+        self.requests = Counter("govcloud_api_requests_total",
+                                "Requests made to the API server, by verb", ["verb"],
+                                registry=self.registry)
         self.drift = Gauge("govcloud_tenants_drifting",
                            "Tenants whose observed state did not match the plan at last pass",
                            registry=self.registry)

@@ -17,7 +17,7 @@ from tenacity import RetryCallState, wait_exponential_jitter
 
 __all__ = ["WorkQueue"]
 
-_BACKOFF = wait_exponential_jitter(initial=0.2, max=30.0, jitter=0.1)
+_BACKOFF = wait_exponential_jitter(multiplier=0.2, max=30.0, jitter=0.1)
 
 
 def _backoff(attempt: int) -> float:

@@ -150,7 +150,7 @@ def key_props(cloud_env: dict[str, str]) -> KeyProps:
             "policy": _policy({"Sid": "Root", "Effect": "Allow",
                                "Principal": {"AWS": "arn:aws-cn:iam::123456789012:root"},
                                "Action": "kms:*", "Resource": "*"}),
-            "rotation": True, "tags": TAGS}
+            "rotation": True, "enabled": True, "tags": TAGS}
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +165,14 @@ def test_key_ensure_twice_gives_one_key_and_reads_back(key_props: KeyProps,
     assert key["arn"].startswith("arn:aws-cn:kms:cn-northwest-1:")
     actual = cloud.read_key(key_props["alias"])
     assert actual == {**key_props, "policy": cloud.canonical_json(key_props["policy"])}
+
+
+def test_a_disabled_key_is_enabled_again_by_ensure(key_props: KeyProps,
+                                                   key: cloud.KeyOutputs) -> None:
+    cloud._session.client("kms").disable_key(KeyId=key["key_id"])
+    assert (cloud.read_key(key_props["alias"]) or {})["enabled"] is False
+    cloud.ensure_key(key_props)
+    assert (cloud.read_key(key_props["alias"]) or {})["enabled"] is True
 
 
 def _bucket_props(name: str, alias: str) -> BucketProps:

@@ -9,7 +9,7 @@ from infra.drivers.cloud._session import call, canonical_json, client, tag_dict,
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import KeyProps
 
-__all__ = ["KeyOutputs", "delete_key", "ensure_key", "key_arn", "read_key"]
+__all__ = ["KeyOutputs", "delete_key", "ensure_key", "key_arn", "list_key_grants", "read_key"]
 
 PENDING_WINDOW_DAYS = 7
 
@@ -49,6 +49,8 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     key_id = str(meta["KeyId"])
     if meta.get("KeyState") == "PendingDeletion":  # re-created within the pending window
         call(f"kms:CancelKeyDeletion {alias}", kms.cancel_key_deletion, KeyId=key_id)
+        call(f"kms:EnableKey {alias}", kms.enable_key, KeyId=key_id)
+    elif meta.get("KeyState") == "Disabled" and props.get("enabled", True):
         call(f"kms:EnableKey {alias}", kms.enable_key, KeyId=key_id)
     if meta.get("Description", "") != props["description"]:
         call(f"kms:UpdateKeyDescription {alias}", kms.update_key_description, KeyId=key_id,
@@ -101,6 +103,7 @@ def read_key(alias: str) -> KeyProps | None:
     tags = call(f"kms:ListResourceTags {alias}", kms.list_resource_tags, KeyId=key_id)
     return {"alias": alias, "description": str(meta.get("Description", "")),
             "policy": canonical_json(policy), "rotation": rotation,
+            "enabled": meta.get("KeyState") == "Enabled",
             "tags": tag_dict(tags.get("Tags"), "TagKey", "TagValue")}
 
 
@@ -116,3 +119,21 @@ def delete_key(alias: str) -> bool:
         call(f"kms:ScheduleKeyDeletion {alias}", kms.schedule_key_deletion,
              KeyId=meta["KeyId"], PendingWindowInDays=PENDING_WINDOW_DAYS)
     return True
+
+
+def list_key_grants(alias: str) -> list[dict[str, Any]]:
+    """Every grant on the key behind ``alias``: ``{"id", "grantee", "operations"}``."""
+    kms = client("kms")
+    meta = _describe(kms, alias)
+    if meta is None:
+        return []
+    out: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"KeyId": meta["KeyId"]}
+    while True:
+        page = call(f"kms:ListGrants {alias}", kms.list_grants, **kwargs)
+        out += [{"id": str(g.get("GrantId", "")), "grantee": str(g.get("GranteePrincipal", "")),
+                 "operations": sorted(g.get("Operations") or [])}
+                for g in page.get("Grants", [])]
+        if not page.get("Truncated"):
+            return out
+        kwargs["Marker"] = page["NextMarker"]
