@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = ["Quantity", "canonical_quantity", "format_quantity", "parse", "parse_quantity",
-           "quantity_hint"]
+           "parse_resource", "quantity_hint"]
 
 DECIMAL_SI, BINARY_SI, DECIMAL_EXPONENT = "DecimalSI", "BinarySI", "DecimalExponent"
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -49,6 +49,8 @@ class Quantity:
     value: Decimal
     format: str
     canonical: str
+    # The int64 fast path's scale (None after the exact path): decides what survives rounding.
+    quick_scale: int | None = field(default=None, repr=False, compare=False)
 
 
 def parse(text: str) -> Quantity:
@@ -80,6 +82,23 @@ def _parse(text: str) -> Quantity:
 def parse_quantity(text: str) -> Decimal:
     """The value of a Kubernetes quantity; ValueError with a readable reason otherwise."""
     return parse(text).value
+
+
+def parse_resource(text: str) -> Quantity:
+    """A quantity as stored in a resource list (quota ``hard``, limit-range defaults, container
+    resources): the server rounds every such value up to a milli-unit before storing it
+    (``SetDefaults_ResourceList``), so ``.0001`` is kept as ``1m``."""
+    quantity = parse(text)
+    if quantity.quick_scale is not None and quantity.quick_scale >= -3:
+        return quantity  # already whole milli-units: the server keeps it, text and all
+    sign, digits, exponent = quantity.value.as_tuple()
+    mantissa, scale = int("".join(map(str, digits)) or "0"), int(exponent)
+    if mantissa and scale < -3:
+        mantissa, scale = _round_up(mantissa, -3 - scale), -3
+    if sign:
+        mantissa = -mantissa
+    return Quantity(_decimal(mantissa, scale), quantity.format,
+                    _canonical(mantissa, scale, quantity.format))
 
 
 def canonical_quantity(text: str) -> str:
@@ -146,7 +165,7 @@ def _quick(text: str, negative: bool, num: str, denom: str, base: int, exponent:
     else:
         keep = scale % 3 == 0 and not shifted.endswith("000") and shifted[0] != "0"
     canonical = text if keep else _canonical(result, scale, fmt)
-    return Quantity(_decimal(result, scale), fmt, canonical)
+    return Quantity(_decimal(result, scale), fmt, canonical, scale)
 
 
 def _exact(negative: bool, num: str, denom: str, base: int, exponent: int,

@@ -17,28 +17,36 @@ from kubernetes.utils import parse_quantity as client_parse
 
 from infra.errors import SpecError
 from infra.spec import load_tenants
-from infra.spec.quantity import canonical_quantity, parse, parse_quantity, quantity_hint
+from infra.spec.quantity import (
+    canonical_quantity,
+    parse,
+    parse_quantity,
+    parse_resource,
+    quantity_hint,
+)
 
 from .quantities import quantity_strings
 
 MAX_INT64 = Decimal(2**63 - 1)
 NANO = Decimal("1e-9")
+PRECISE = 400  # digits: enough for every generated quantity (exponents up to 99, Ei, 1n)
 
 quantities = quantity_strings()
 
 
 def _client(text: str) -> Decimal:
     with decimal.localcontext() as ctx:
-        ctx.prec = 200  # the client multiplies in the ambient context: give it room to be exact
+        ctx.prec = PRECISE  # the client multiplies in the ambient context: room to be exact
         return Decimal(client_parse(text))
 
 
 def _as_server_keeps_it(text: str, exact: Decimal) -> Decimal:
     """What the server does after the arithmetic: round up to 1n, cap binary values."""
     magnitude = abs(exact)
-    with decimal.localcontext() as ctx:
-        ctx.prec = 200
-        magnitude = magnitude.quantize(NANO, rounding=decimal.ROUND_UP) if magnitude else magnitude
+    if magnitude and int(magnitude.as_tuple().exponent) < -9:
+        with decimal.localcontext() as ctx:
+            ctx.prec = PRECISE
+            magnitude = magnitude.quantize(NANO, rounding=decimal.ROUND_UP)
     if text.endswith("i") and magnitude > MAX_INT64:
         magnitude = MAX_INT64
     return -magnitude if exact < 0 else magnitude
@@ -121,3 +129,22 @@ def test_a_spec_with_32GB_says_which_line_and_what_was_meant() -> None:
     [problem] = caught.value.problems
     assert problem.field == "quotas.memory" and problem.line
     assert "did you mean 32Gi?" in problem.message
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    (".000000000001Ki", "1m"), ("1n", "1m"), ("0.0001", "1m"), ("1.5e-3", "2e-3"),
+    ("1e-3", "1e-3"), ("1.500", "1.500"), ("+1Ki", "+1Ki"), ("1536Mi", "1536Mi"),
+])
+def test_resource_lists_are_rounded_up_to_milli_units(text: str, stored: str) -> None:
+    assert parse_resource(text).canonical == stored
+    assert parse_resource(text).value >= parse(text).value
+
+
+@given(quantities)
+def test_milli_rounding_changes_nothing_already_in_milli_units(text: str) -> None:
+    value = parse(text).value
+    with decimal.localcontext() as ctx:
+        ctx.prec = PRECISE
+        whole_milli = value == value.quantize(Decimal("0.001"), rounding=decimal.ROUND_UP)
+    if whole_milli:
+        assert parse_resource(text).value == value
