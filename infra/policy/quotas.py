@@ -1,4 +1,5 @@
-"""Quotas: never negative, within the level's ceiling, defaults within quotas.
+"""Quotas: amounts the API server keeps as written, within the level's ceiling, defaults
+within quotas.
 
 Capacity is in ``fleet``.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infra.spec import TenantSpec
+from infra.spec.quantity import parse_quantity, parse_resource
 from infra.spec.tenant import Quotas
 
 from .context import Context, Issue, q
@@ -18,10 +20,10 @@ __all__ = ["check_quotas"]
 def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     ceiling = ctx.env.ceilings[spec.level.value]
     quotas = spec.quotas
-    negative = list(_negative(quotas))
-    if negative:
-        yield from negative
-        return  # comparisons with a negative amount would only add noise
+    unstorable = list(_unstorable(quotas))
+    if unstorable:
+        yield from unstorable
+        return  # comparing amounts the server would not keep would only add noise
     for name in ("cpu", "memory", "storage"):
         asked, limit = getattr(quotas, name), getattr(ceiling, name)
         if q(asked) > q(limit):
@@ -44,8 +46,9 @@ def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
                         f"{getattr(quotas, name)}")
 
 
-def _negative(quotas: Quotas) -> Iterator[Issue]:
-    """The quantity grammar allows a sign; the API server refuses a negative quota."""
+def _unstorable(quotas: Quotas) -> Iterator[Issue]:
+    """The grammar allows what the API server will not keep: a sign (a quota is at least 0),
+    sub-milli precision (rounded up) and decimal amounts beyond exa (printed without suffix)."""
     fields: list[tuple[tuple[str, ...], str]] = [
         ((name,), getattr(quotas, name)) for name in ("cpu", "memory", "storage")]
     for kind in ("requests", "limits"):
@@ -55,3 +58,9 @@ def _negative(quotas: Quotas) -> Iterator[Issue]:
     for loc, text in fields:
         if q(text) < 0:
             yield Issue("GC001", ("quotas", *loc), f"{text!r} is negative; a quota is at least 0")
+            continue
+        stored = parse_resource(text).canonical
+        if parse_quantity(stored) != q(text):
+            yield Issue("GC001", ("quotas", *loc),
+                        f"{text!r} would be stored by the API server as {stored!r}, a different "
+                        "amount; use units from 1m up to 999E")

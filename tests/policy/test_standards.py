@@ -111,3 +111,12 @@ def test_a_negative_quota_is_an_input_error() -> None:
     findings = evaluate([negative], ENV, TODAY)
     assert [(f.rule, f.field) for f in findings if f.rule == "GC001"] == [("GC001", "quotas.cpu")]
     assert exit_code(findings) == 2
+
+
+def test_amounts_the_server_would_change_are_input_errors() -> None:
+    tenant = load_tenants([ROOT / "tenants" / "th-zwsjj.yaml"])[0]
+    for field, text, stored in (("storage", "1000E", "'1'"), ("cpu", "0.0001", "'1m'")):
+        odd = _with(tenant, quotas=tenant.spec.quotas.model_copy(update={field: text}))
+        findings = [f for f in evaluate([odd], ENV, TODAY) if f.rule == "GC001"]
+        assert [f.field for f in findings] == [f"quotas.{field}"]
+        assert f"stored by the API server as {stored}" in findings[0].message
