@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from enum import Enum
@@ -14,14 +15,19 @@ from .report import BureauReport
 __all__ = ["render_json"]
 
 
+_DERIVED = ("fraction", "headroom", "share", "over", "rate", "total")
+
+
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    """Fields, then the derived values a reader wants without recomputing them."""
+    fields = tuple(f.name for f in dataclasses.fields(cls))
+    return fields + tuple(n for n in _DERIVED if isinstance(getattr(cls, n, None), property))
+
+
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for name in ("fraction", "headroom", "share", "over", "rate", "total"):
-            attr = getattr(type(value), name, None)
-            if isinstance(attr, property):
-                out[name] = _plain(getattr(value, name))
-        return out
+        return {name: _plain(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from infra.errors import InputError
 
 from .load import LoadedTenant
 from .tenant import TenantSpec
 from .validate import validate
-from .yamlsafe import MAX_BYTES, decode, parse_yaml
+from .yamlsafe import MAX_BYTES, _FastBase, _shallow, decode, parse_yaml
 
 __all__ = ["SharingHistory", "git_root", "load_tenants_at", "sharing_history"]
 
@@ -78,46 +82,88 @@ class SharingHistory:
 
 
 _COMMIT = "\x1e"
-_BLOCK_KEYS = ("data_requests:", "network:")
 
 
-def _blocks(text: str) -> str | None:
-    """The top-level ``data_requests`` and ``network`` blocks only (cheap to parse), or
-    None when the document is not written in block style at the top."""
-    out: list[str] = []
-    keep = False
+def _blocks(text: str) -> tuple[str, str] | None:
+    """The top-level ``data_requests`` block and the ``peers`` block inside ``network``
+    (dedented), each cheap to parse; None when the file is not written in block style."""
+    requests: list[str] = []
+    peers: list[str] = []
+    section, indent, done = "", -1, False
     for line in text.splitlines():
         if line[:1] not in ("", " ", "-", "#"):
-            keep = line.startswith(_BLOCK_KEYS)
-        if keep:
-            out.append(line)
-    if not out and ("data_requests" in text or "peers" in text):
+            section, _, rest = line.partition(":")
+            if section in ("data_requests", "network") and rest.strip()[:1] not in ("", "#"):
+                return None  # written inline (flow style): parse the whole file
+            if section == "data_requests":
+                requests.append(line)
+            continue
+        if section == "data_requests":
+            requests.append(line)
+        elif section == "network" and not done:
+            stripped = line.lstrip()
+            depth = len(line) - len(stripped)
+            if indent < 0:
+                if stripped.startswith("peers:"):
+                    indent = depth
+                    peers.append(stripped)
+            elif (not stripped or stripped.startswith("#") or depth > indent
+                  or (depth == indent and stripped.startswith("- "))):
+                peers.append(line[indent:])
+            else:
+                done = True
+    if ("data_requests" in text and not requests) or ("peers" in text and not peers):
         return None
-    return "\n".join(out)
+    return "\n".join(requests), "\n".join(peers)
 
 
 _Facts = tuple[frozenset[tuple[str, str]], frozenset[str]]
 _NO_FACTS: _Facts = (frozenset(), frozenset())
+_Cache = dict[str, frozenset[Any] | None]
 
 
-def _facts(text: str, where: str, cache: dict[str, _Facts | None]) -> _Facts | None:
+def _load(text: str, where: str) -> Any:
+    """libyaml straight to Python for the common, provably shallow, alias-free snippet (a
+    two-year history has thousands); anything else takes the careful path."""
+    if "&" in text or "*" in text or not _shallow(text):
+        return parse_yaml(text, where)
+    try:
+        return yaml.load(text, Loader=_FastBase)  # a safe loader (CSafeLoader)
+    except yaml.YAMLError:
+        raise InputError("not valid YAML", path=where) from None
+
+
+def _part(text: str, where: str, cache: _Cache, pick: Callable[[Any], frozenset[Any]],
+          ) -> frozenset[Any] | None:
+    if text not in cache:
+        try:
+            cache[text] = pick(_load(text, where) if text.strip() else {})
+        except (InputError, AttributeError, KeyError, TypeError):
+            cache[text] = None
+    return cache[text]
+
+
+def _requests_of(doc: Any) -> frozenset[tuple[str, str]]:
+    return frozenset((str(r["from"]), str(r["data"])) for r in doc.get("data_requests") or [])
+
+
+def _peers_of(doc: Any) -> frozenset[str]:
+    return frozenset(str(p["tenant"]) for p in doc.get("peers") or [])
+
+
+def _facts(text: str, where: str, cache: _Cache) -> _Facts | None:
     """(provider, data) of each request and the peers of one file version; None if the
     version does not parse (it is then treated as unchanged)."""
-    part = _blocks(text)
-    key = text if part is None else part
-    if key in cache:
-        return cache[key]
-    facts: _Facts | None = None
-    try:
-        doc = parse_yaml(key, where) if key.strip() else {}
-        requests = doc.get("data_requests") or []
-        peers = (doc.get("network") or {}).get("peers") or []
-        facts = (frozenset((str(r["from"]), str(r["data"])) for r in requests),
-                 frozenset(str(p["tenant"]) for p in peers))
-    except (InputError, AttributeError, KeyError, TypeError):
-        facts = None
-    cache[key] = facts
-    return facts
+    blocks = _blocks(text)
+    if blocks is None:  # flow style at the top: parse the whole file
+        whole = _part(text, where, cache, lambda d: frozenset(
+            [(_requests_of(d), _peers_of(d.get("network") or {}))]))
+        return next(iter(whole)) if whole else None
+    requests = _part(blocks[0], where, cache, _requests_of)
+    peers = _part(blocks[1], where, cache, _peers_of)
+    if requests is None or peers is None:
+        return None
+    return requests, peers
 
 
 def _commits(repo: Path, directory: str) -> list[tuple[dt.date, list[tuple[str, str]]]]:
@@ -169,7 +215,7 @@ def sharing_history(repo: Path, directory: str = "tenants") -> SharingHistory:
     texts = _blobs(repo, wanted)
     history = SharingHistory(commits=len(commits))
     current: dict[str, _Facts] = {}
-    cache: dict[str, _Facts | None] = {}
+    cache: _Cache = {}
     for day, changes in commits:
         for path, blob in changes:
             tenant = Path(path).stem

@@ -118,3 +118,17 @@ def test_outside_git_the_requested_dates_are_used(repo: Path) -> None:
 
 def test_the_same_history_gives_the_same_numbers(repo: Path, history: SharingHistory) -> None:
     assert sharing_history(repo) == history
+
+
+def test_block_and_flow_style_files_give_the_same_facts() -> None:
+    from infra.spec.git import _facts
+
+    block = ("id: a\nnetwork:\n  cidr: 10.0.0.0/24\n  peers:\n  - tenant: b\n"
+             "    agreement: x\n  egress: none\ndata_requests:\n  - {from: c, data: d}\n"
+             "budget: {annual_cny: 1}\n")
+    flow = ("{id: a, network: {cidr: 10.0.0.0/24, peers: [{tenant: b, agreement: x}]},\n"
+            " data_requests: [{from: c, data: d}], budget: {annual_cny: 1}}\n")
+    expected = (frozenset({("c", "d")}), frozenset({"b"}))
+    assert _facts(block, "a.yaml", {}) == expected
+    assert _facts(flow, "a.yaml", {}) == expected
+    assert _facts("network: [unclosed", "a.yaml", {}) is None
