@@ -1,4 +1,5 @@
-"""Options and helpers shared by the spec commands (check, diff, tenant new)."""
+"""Options and helpers shared by the commands: environment options, output, --format,
+and the confirmation question that guards risky operations (``confirm``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,22 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from infra.errors import GovcloudError
 from infra.spec import EnvironmentSpec, find_repo_root, load_environment
 
-__all__ = ["add_env_options", "colour_wanted", "environment", "tenants_dir", "write_output"]
+__all__ = [
+    "NotConfirmed",
+    "add_env_options",
+    "add_format_option",
+    "add_yes_option",
+    "colour_wanted",
+    "confirm",
+    "environment",
+    "tenants_dir",
+    "write_output",
+]
 
 
 def _date(text: str) -> dt.date:
@@ -53,3 +66,47 @@ def write_output(text: str, output: Path | None) -> None:
 
 def colour_wanted(output: Path | None) -> bool:
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def add_format_option(parser: argparse.ArgumentParser,
+                      choices: tuple[str, ...] = ("text", "json"), default: str = "text") -> None:
+    parser.add_argument("--format", choices=choices, default=default,
+                        help=f"output: {', '.join(choices)} (default: {default})")
+
+
+def add_yes_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true",
+                        help="answer yes to confirmation questions, for CI and scripts "
+                             "(default: ask on a terminal, refuse without one)")
+
+
+class NotConfirmed(GovcloudError):
+    """A risky operation was not confirmed: nothing was changed."""
+
+    def __init__(self, message: str, *, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def confirm(question: str, *, yes: bool, stdin: TextIO | None = None,
+            stderr: TextIO | None = None) -> None:
+    """Go on only if the user agrees to ``question`` (e.g. "deploy to prod?").
+
+    ``yes`` (the ``--yes`` flag) agrees without asking. Otherwise the question is asked on
+    the terminal; anything but y/yes raises ``NotConfirmed`` (exit 1). Without a terminal
+    it raises ``NotConfirmed`` with exit 2 at once, naming --yes: CI never hangs on a
+    prompt nobody can answer."""
+    if yes:
+        return
+    stdin = stdin or sys.stdin
+    stderr = stderr or sys.stderr
+    if not stdin.isatty():
+        raise NotConfirmed(f"{question.rstrip('?')}: needs confirmation, and there is no "
+                           "terminal to ask on; add --yes to confirm (as CI does)", exit_code=2)
+    stderr.write(f"{question.rstrip()} [y/N] ")
+    stderr.flush()
+    answer = stdin.readline()
+    if answer.strip().lower() not in ("y", "yes", "是"):
+        if not answer:
+            stderr.write("\n")
+        raise NotConfirmed("not confirmed; nothing was changed", exit_code=1)

@@ -16,6 +16,7 @@ from infra.spec.codes import credit_code_problem, division_problem
 from infra.spec.scaffold import render_tenant, scaffold_tenant
 
 from ._common import add_env_options, environment, tenants_dir
+from .tenant_view import register_views
 
 __all__ = ["register"]
 
@@ -29,27 +30,37 @@ _REQUIRED = {
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("tenant", help="tenant specs")
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "tenant", help="tenant specs: scaffold one, list them, show one")
     sub = parser.add_subparsers(dest="tenant_command", metavar="ACTION", required=True)
     new = sub.add_parser("new", help="scaffold tenants/<id>.yaml (prompts on a terminal)")
-    new.add_argument("--id")
-    new.add_argument("--name")
-    new.add_argument("--credit-code", dest="credit_code")
-    new.add_argument("--level", choices=["province", "city", "county"])
-    new.add_argument("--division-code", dest="division_code")
+    new.add_argument("--id", help="tenant id, a DNS label such as th-zwsjj (default: asked)")
+    new.add_argument("--name", help="official name in Chinese (default: asked)")
+    new.add_argument("--credit-code", dest="credit_code",
+                     help="unified social credit code, GB 32100-2015 (default: asked)")
+    new.add_argument("--level", choices=["province", "city", "county"],
+                     help="administrative level (default: asked)")
+    new.add_argument("--division-code", dest="division_code",
+                     help="division code, GB/T 2260, e.g. 440106 (default: asked)")
     new.add_argument("--owner", action="append", default=[], metavar="'NAME <EMAIL>'",
-                     help="government owner; give at least two")
+                     help="government owner; give at least two (default: asked)")
     new.add_argument("--classification", choices=["general", "important", "core"],
-                     default="general")
+                     default="general",
+                     help="data classification, GB/T 43697-2024 (default: general)")
     new.add_argument("--personal-information", dest="personal_information",
-                     choices=["none", "personal", "sensitive"], default="none")
-    new.add_argument("--retention-days", dest="retention_days", type=int, default=None)
-    new.add_argument("--shared-service", dest="shared_services", action="append", default=[])
-    new.add_argument("--egress", choices=["none", "proxy"], default="none")
-    new.add_argument("--budget", type=int, default=0, help="annual budget in CNY")
-    new.add_argument("--dir", type=Path, default=None, help="where to write (default tenants/)")
+                     choices=["none", "personal", "sensitive"], default="none",
+                     help="personal information processed, PIPL (default: none)")
+    new.add_argument("--retention-days", dest="retention_days", type=int, default=None,
+                     help="days data is kept after decommissioning (default: not set)")
+    new.add_argument("--shared-service", dest="shared_services", action="append", default=[],
+                     help="shared platform service to reach, repeatable (default: none)")
+    new.add_argument("--egress", choices=["none", "proxy"], default="none",
+                     help="internet egress (default: none)")
+    new.add_argument("--budget", type=int, default=0, help="annual budget in CNY (default: 0)")
+    new.add_argument("--dir", type=Path, default=None, help="where to write (default: tenants/)")
     add_env_options(new)
     new.set_defaults(handler=run_new)
+    register_views(sub)
 
 
 def _owner(text: str) -> tuple[str, str]:

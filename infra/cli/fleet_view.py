@@ -1,0 +1,225 @@
+"""What `tenant list`, `tenant show` and `status` say: tenant specs joined with the live
+Tenant objects, summarised. Pure: no I/O, so every rule here is unit-tested directly.
+
+Definitions (the words `govcloud status` prints):
+
+- *ready*: the Tenant's ``Ready`` condition is ``True``;
+- *failing*: a Tenant object exists, is not decommissioning, and ``Ready`` is not ``True``;
+- *drifting*: any aspect condition (QuotaEnforced, NetworkIsolated, AccessCompliant,
+  CloudGuardrails) is ``False``; a drifting tenant is failing too, unless decommissioning;
+- *decommissioning*: the lifecycle state (the file's, else the live object's);
+- *not deployed*: a file in ``tenants/`` without a Tenant object;
+- *removed*: a Tenant object without a file (its decommissioning is under way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from infra.plan.conditions import ASPECT_CONDITIONS
+from infra.spec import TenantSpec
+
+__all__ = [
+    "ASPECTS",
+    "FleetSummary",
+    "Row",
+    "conditions_of",
+    "days_left",
+    "join",
+    "recent_events",
+    "spec_summary",
+    "summarise",
+]
+
+ASPECTS = tuple(ASPECT_CONDITIONS.values())
+Obj = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tenant as the fleet commands show it."""
+
+    id: str
+    name: str
+    level: str
+    classification: str
+    cidr: str
+    lifecycle: str
+    in_files: bool
+    deployed: bool  # a Tenant object exists in the cluster
+    ready: str  # "True", "False", "Unknown"; "" when not deployed or not known
+    reason: str = ""
+    message: str = ""
+    aspects: dict[str, str] = field(default_factory=dict)  # condition type -> status
+    repairs: int = 0
+    last_deploy: str | None = None
+    next_change: str | None = None
+
+    @property
+    def decommissioning(self) -> bool:
+        return self.lifecycle == "decommissioning"
+
+    @property
+    def drifting(self) -> list[str]:
+        """The aspect conditions that are False."""
+        return [kind for kind in ASPECTS if self.aspects.get(kind) == "False"]
+
+    @property
+    def failing(self) -> bool:
+        return self.deployed and not self.decommissioning and self.ready != "True"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "drifting": self.drifting, "failing": self.failing}
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    total: int
+    ready: list[str]
+    failing: list[str]
+    drifting: list[str]
+    decommissioning: list[str]
+    not_deployed: list[str]
+    removed: list[str]
+    repairs: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def conditions_of(obj: Obj | None) -> dict[str, dict[str, Any]]:
+    """The Tenant's status conditions by type."""
+    status = (obj or {}).get("status") or {}
+    return {str(c.get("type")): dict(c) for c in status.get("conditions") or []
+            if isinstance(c, Mapping)}
+
+
+def _repairs(obj: Obj) -> int:
+    repairs = (obj.get("status") or {}).get("repairs") or {}
+    try:
+        return int(repairs.get("total", 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0
+
+
+def _dig(obj: Obj, *path: str) -> str:
+    node: Any = obj
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return "" if node is None else str(node)
+
+
+def _live_fields(obj: Obj | None) -> dict[str, Any]:
+    if obj is None:
+        return {"deployed": False, "ready": ""}
+    conds = conditions_of(obj)
+    ready = conds.get("Ready", {})
+    status = obj.get("status") or {}
+    return {
+        "deployed": True,
+        "ready": str(ready.get("status") or "Unknown"),
+        "reason": str(ready.get("reason") or ""),
+        "message": str(ready.get("message") or ""),
+        "aspects": {k: str(conds[k].get("status")) for k in ASPECTS if k in conds},
+        "repairs": _repairs(obj),
+        "last_deploy": status.get("lastDeploy"),
+        "next_change": status.get("nextChange"),
+    }
+
+
+def join(specs: Iterable[TenantSpec], live: Mapping[str, Obj] | None) -> list[Row]:
+    """One row per tenant in the files or in the cluster, sorted by id. ``live`` is None
+    when the cluster could not be read: rows then carry the spec only."""
+    rows: dict[str, Row] = {}
+    live = live or {}
+    for spec in specs:
+        rows[spec.id] = Row(
+            id=spec.id, name=spec.name, level=spec.level.value,
+            classification=spec.data.classification.value, cidr=str(spec.network.cidr),
+            lifecycle=spec.lifecycle.state.value, in_files=True,
+            **_live_fields(live.get(spec.id)))
+    for name, obj in live.items():
+        if name in rows:
+            continue
+        spec_obj = obj.get("spec") or {}
+        rows[name] = Row(
+            id=name, name=_dig(spec_obj, "name"), level=_dig(spec_obj, "level"),
+            classification=_dig(spec_obj, "data", "classification"),
+            cidr=_dig(spec_obj, "network", "cidr"),
+            lifecycle=_dig(spec_obj, "lifecycle", "state") or "active", in_files=False,
+            **_live_fields(obj))
+    return [rows[k] for k in sorted(rows)]
+
+
+def summarise(rows: Sequence[Row]) -> FleetSummary:
+    return FleetSummary(
+        total=len(rows),
+        ready=[r.id for r in rows if r.ready == "True"],
+        failing=[r.id for r in rows if r.failing],
+        drifting=[r.id for r in rows if r.drifting],
+        decommissioning=[r.id for r in rows if r.decommissioning or not r.in_files],
+        not_deployed=[r.id for r in rows if r.in_files and not r.deployed],
+        removed=[r.id for r in rows if not r.in_files],
+        repairs=sum(r.repairs for r in rows),
+    )
+
+
+def _event_time(event: Obj) -> str:
+    meta = event.get("metadata") or {}
+    for value in (event.get("lastTimestamp"), event.get("eventTime"),
+                  event.get("firstTimestamp"), meta.get("creationTimestamp")):
+        if value:
+            return str(value)
+    return ""
+
+
+def recent_events(events: Iterable[Obj], tenant: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest ``limit`` Events about Tenant ``tenant``, newest first, flattened."""
+    mine = [e for e in events
+            if _dig(e, "involvedObject", "kind") == "Tenant"
+            and _dig(e, "involvedObject", "name") == tenant]
+    mine.sort(key=_event_time, reverse=True)
+    return [{"time": _event_time(e), "type": str(e.get("type") or ""),
+             "reason": str(e.get("reason") or ""), "message": str(e.get("message") or ""),
+             "count": int(e.get("count") or 1)} for e in mine[:limit]]
+
+
+def days_left(expires: dt.date, today: dt.date) -> int:
+    return (expires - today).days
+
+
+def spec_summary(spec: TenantSpec, today: dt.date) -> dict[str, Any]:
+    """What `tenant show` tells about a tenant's spec, as plain JSON-able values."""
+    review = spec.budget.review
+    return {
+        "id": spec.id, "name": spec.name, "credit_code": spec.credit_code,
+        "level": spec.level.value, "division_code": spec.division_code,
+        "classification": spec.data.classification.value,
+        "personal_information": spec.data.personal_information.value,
+        "retention_days": spec.data.retention_days,
+        "dedicated_key": spec.data.dedicated_key,
+        "cidr": str(spec.network.cidr), "egress": spec.network.egress.value,
+        "peers": [{"tenant": p.tenant, "agreement": p.agreement, "ports": list(p.ports)}
+                  for p in spec.network.peers],
+        "shared_services": list(spec.network.shared_services),
+        "owners": {"group": spec.owners.group,
+                   "contacts": [f"{c.name} <{c.email}>" for c in spec.owners.contacts]},
+        "quotas": {"cpu": str(spec.quotas.cpu), "memory": str(spec.quotas.memory),
+                   "storage": str(spec.quotas.storage), "pods": spec.quotas.pods},
+        "grants": [{"group": g.group, "scope": g.scope.value, "document": g.document,
+                    "granted_by": str(g.granted_by), "granted": g.granted.isoformat(),
+                    "expires": g.expires.isoformat(),
+                    "expires_at": g.expires_at.isoformat() if g.expires_at else None,
+                    "days_left": days_left(g.expires, today),
+                    "expired": days_left(g.expires, today) < 0}
+                   for g in spec.access],
+        "budget": {"annual_cny": spec.budget.annual_cny,
+                   "review": None if review is None else
+                   {"reference": review.reference, "date": review.date.isoformat()}},
+        "lifecycle": {"state": spec.lifecycle.state.value,
+                      "since": spec.lifecycle.since.isoformat() if spec.lifecycle.since
+                      else None},
+    }

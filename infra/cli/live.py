@@ -1,0 +1,157 @@
+"""Read the live Tenant objects (and their Events) for the fleet commands, within a bound.
+
+A lost API server must be reported within 10 s in one short line naming the endpoint and
+what to do. The driver retries transient errors until its deadline; a server that accepts
+connections but never answers is cut off by running the read in a daemon thread and
+waiting at most ``WAIT`` seconds for it. Nothing here starts the local cloud: these are
+read-only commands.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.drivers import KubeClient
+from infra.errors import DriverError
+from infra.plan.names import CRD_GROUP, CRD_VERSION
+
+__all__ = ["DEADLINE", "WAIT", "Cluster", "Live", "locate", "read_live", "say_note"]
+
+DEADLINE = 1.5  # seconds of retries inside the driver
+WAIT = 5.0  # seconds before a read that has not finished is given up
+TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
+EVENT_NAMESPACE = "default"  # where Events about cluster-scoped Tenants live
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where the cluster of an environment is, and what to do when it does not answer."""
+
+    kubeconfig: Path | None
+    endpoint: str
+    remedy: str
+
+
+@dataclass
+class Live:
+    """What was read: ``tenants`` and ``events`` are None when the cluster was not read."""
+
+    endpoint: str
+    tenants: dict[str, Obj] | None = None
+    events: list[Obj] | None = None
+    note: str = ""  # one short line when something could not be read
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reachable(self) -> bool:
+        return self.tenants is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "reachable": self.reachable,
+                "note": self.note or None}
+
+
+def _server(kubeconfig: Path) -> str:
+    """The API server URL of the kubeconfig's current context ("" if it cannot be told)."""
+    try:
+        data = yaml.safe_load(kubeconfig.read_text(encoding="utf-8")) or {}
+        current = data.get("current-context")
+        contexts = {c["name"]: c.get("context", {}) for c in data.get("contexts") or []}
+        cluster = contexts.get(current, {}).get("cluster")
+        clusters = {c["name"]: c.get("cluster", {}) for c in data.get("clusters") or []}
+        return str(clusters.get(cluster, {}).get("server") or "")
+    # Why: any unreadable kubeconfig only costs us the endpoint's name in messages.
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return ""
+
+
+def locate(env: str) -> Cluster:
+    """The kubeconfig for ``env``: the running local cloud's for `local` (unless this shell
+    already points at one: GOVCLOUD_ENV=local), else KUBECONFIG or ~/.kube/config."""
+    if env == "local" and os.environ.get("GOVCLOUD_ENV") != "local":
+        from infra.localcloud import default_state_dir
+
+        path = default_state_dir() / "kubeconfig"
+        remedy = "start it: govcloud localcloud up"
+        if not path.is_file():
+            return Cluster(None, "the local cloud is not started", remedy)
+        return Cluster(path, _server(path) or str(path), remedy)
+    raw = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
+    path = Path(raw) if raw else Path.home() / ".kube" / "config"
+    remedy = ("start it: govcloud localcloud up" if env == "local" else
+              f"check the network path to the {env} cluster and KUBECONFIG")
+    if not path.is_file():
+        return Cluster(None, f"no kubeconfig at {path}", f"set KUBECONFIG for env {env}")
+    return Cluster(path, _server(path) or str(path), remedy)
+
+
+def _why(exc: DriverError) -> str:
+    text = {"Unreachable": "no answer", "Forbidden": "forbidden",
+            "Unauthorized": "credentials refused", "Kubeconfig": "kubeconfig unusable"}
+    return text.get(exc.code, exc.code or type(exc).__name__)
+
+
+def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
+    kube = KubeClient(cluster.kubeconfig, deadline=deadline)
+    try:
+        tenants = {str(o["metadata"]["name"]): o
+                   for o in kube.list(TENANT_API, "Tenant")}
+    except DriverError as exc:
+        if exc.code == "KindNotServed":
+            return Live(cluster.endpoint, {}, [] if events else None,
+                        note=f"no Tenant objects at {cluster.endpoint}: the platform is not "
+                             "deployed there yet (govcloud deploy --all)")
+        raise
+    found = Live(cluster.endpoint, tenants)
+    if events:
+        try:
+            found.events = list(kube.list("v1", "Event", namespace=EVENT_NAMESPACE))
+        # Why: events are a nicety; the tenant's conditions are still worth showing.
+        except DriverError as exc:
+            found.events = []
+            found.note = f"events not readable at {cluster.endpoint} ({_why(exc)})"
+    return found
+
+
+def read_live(env: str, *, events: bool = False, deadline: float = DEADLINE,
+              wait: float = WAIT, fetch: Callable[..., Live] = _fetch) -> Live:
+    """The live Tenant objects of ``env`` (and Events in namespace default), or a Live with
+    ``tenants=None`` and a one-line ``note`` saying which endpoint failed and what to do."""
+    cluster = locate(env)
+    if cluster.kubeconfig is None:
+        return Live(cluster.endpoint, note=f"cluster unreachable: {cluster.endpoint}; "
+                                           f"{cluster.remedy}")
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["live"] = fetch(cluster, events=events, deadline=deadline)
+        # Why: the caller turns any driver error into one line; nothing else is expected.
+        except DriverError as exc:
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="govcloud-live-read", daemon=True)
+    worker.start()
+    worker.join(wait)
+    if "live" in box:
+        live: Live = box["live"]
+        return live
+    why = _why(box["error"]) if "error" in box else f"no answer within {wait:.0f} s"
+    return Live(cluster.endpoint, note=f"cluster unreachable at {cluster.endpoint} ({why}); "
+                                       f"{cluster.remedy}")
+
+
+def say_note(found: Live) -> None:
+    """Print the read's note (if any) as one line on standard error, after the output."""
+    sys.stdout.flush()
+    if found.note:
+        print(f"govcloud: note: {found.note}", file=sys.stderr)

@@ -1,0 +1,152 @@
+"""Reading the live state: which cluster, and a lost API server reported within 10 s in one
+line naming the endpoint and what to do."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.cli import live
+from infra.errors import NotFoundError, PermanentError, TransientError
+
+from .helpers import ROOT
+
+
+def _kubeconfig(path: Path, server: str) -> Path:
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters:\n- name: k\n  cluster:\n    server: {server}\n"
+        "    insecure-skip-tls-verify: true\n"
+        "contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n"
+        "users:\n- name: u\n  user:\n    token: not-a-secret\n")
+    return path
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Accepts connections (the kernel's backlog) and never answers: a hung API server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield int(sock.getsockname()[1])
+
+
+def test_local_uses_the_local_clouds_kubeconfig(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOVCLOUD_ENV", raising=False)
+    monkeypatch.setenv("GOVCLOUD_STATE_DIR", str(tmp_path))
+    cluster = live.locate("local")
+    assert cluster.kubeconfig is None and cluster.endpoint == "the local cloud is not started"
+    _kubeconfig(tmp_path / "kubeconfig", "https://127.0.0.1:41234")
+    cluster = live.locate("local")
+    assert cluster.kubeconfig == tmp_path / "kubeconfig"
+    assert cluster.endpoint == "https://127.0.0.1:41234"
+    assert cluster.remedy == "start it: govcloud localcloud up"
+
+
+def test_other_environments_use_kubeconfig(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _kubeconfig(tmp_path / "prod.yaml", "https://k8s.prod.example:6443")
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    cluster = live.locate("prod")
+    assert cluster.endpoint == "https://k8s.prod.example:6443"
+    assert "prod cluster" in cluster.remedy
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    read = live.read_live("prod")
+    assert not read.reachable
+    assert read.note == (f"cluster unreachable: no kubeconfig at {tmp_path / 'missing'}; "
+                         "set KUBECONFIG for env prod")
+
+
+@pytest.mark.parametrize(("error", "why"), [
+    (TransientError("boom", code="Unreachable"), "no answer"),
+    (PermanentError("forbidden: x", code="Forbidden"), "forbidden"),
+])
+def test_driver_errors_become_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       error: Exception, why: str) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
+
+    def fetch(*_: Any, **__: Any) -> live.Live:
+        raise error
+
+    read = live.read_live("staging", fetch=fetch)
+    assert read.tenants is None
+    assert read.note == (f"cluster unreachable at https://h:1 ({why}); check the network "
+                         "path to the staging cluster and KUBECONFIG")
+
+
+def test_a_read_that_hangs_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
+
+    def fetch(*_: Any, **__: Any) -> live.Live:
+        time.sleep(5)
+        return live.Live("https://h:1", {})
+
+    start = time.monotonic()
+    read = live.read_live("staging", fetch=fetch, wait=0.5)
+    assert time.monotonic() - start < 1.5
+    assert read.note.startswith("cluster unreachable at https://h:1 (no answer within 0 s)")
+
+
+class _NoTenantKind:
+    def __init__(self, *_: Any, **__: Any) -> None:
+        pass
+
+    def list(self, api_version: str, kind: str, **_: Any) -> list[dict[str, Any]]:
+        raise NotFoundError("not served", code="KindNotServed")
+
+
+def test_a_cluster_without_the_platform_says_so(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
+    monkeypatch.setattr(live, "KubeClient", _NoTenantKind)
+    read = live.read_live("staging", events=True)
+    assert read.reachable and read.tenants == {} and read.events == []
+    assert read.note == ("no Tenant objects at https://h:1: the platform is not deployed "
+                         "there yet (govcloud deploy --all)")
+
+
+def _timed(args: list[str], kubeconfig: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+    env.pop("GOVCLOUD_ENV", None)
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=30, check=False)
+    return time.monotonic() - start, result
+
+
+@pytest.mark.parametrize("command", [["tenant", "list"], ["tenant", "show", "gd-jyt"],
+                                     ["status"]])
+def test_a_stopped_api_server_is_reported_within_10_s(tmp_path: Path, closed_port: int,
+                                                      command: list[str]) -> None:
+    server = f"https://127.0.0.1:{closed_port}"
+    seconds, result = _timed([*command, "--env", "staging"],
+                             _kubeconfig(tmp_path / "k", server))
+    assert seconds < 10
+    assert result.returncode == (1 if command == ["status"] else 0)
+    assert result.stderr == (f"govcloud: note: cluster unreachable at {server} (no answer); "
+                             "check the network path to the staging cluster and KUBECONFIG\n")
+
+
+def test_a_hung_api_server_is_reported_within_10_s(tmp_path: Path, silent_server: int) -> None:
+    server = f"https://127.0.0.1:{silent_server}"
+    seconds, result = _timed(["status", "--env", "staging"], _kubeconfig(tmp_path / "k", server))
+    assert seconds < 10
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"govcloud: note: cluster unreachable at {server} (")
+    assert len(result.stderr.splitlines()) == 1
