@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
-from infra.spec.tenant import Classification, PersonalInformation, TenantSpec
+from infra.spec.tenant import Classification, Egress, PersonalInformation, TenantSpec
 
 from .names import (
     bucket_name,
@@ -20,14 +20,27 @@ from .names import (
 from .objects import (
     BucketProps,
     CloudObject,
-    IngressRule,
     KeyProps,
     RoleProps,
     SecurityGroupProps,
+    SecurityRule,
     SubnetProps,
+    sort_rules,
 )
 
-__all__ = ["arn", "dedicated_key", "policy_json", "tenant_cloud_objects"]
+__all__ = [
+    "BUCKET_OWNERSHIP",
+    "KEY_ADMIN_ACTIONS",
+    "KEY_USE_ACTIONS",
+    "arn",
+    "dedicated_key",
+    "deny_insecure_transport",
+    "key_policy",
+    "peer_ports",
+    "policy_json",
+    "tenant_cloud_objects",
+    "uses_tls",
+]
 
 
 def policy_json(statements: list[dict[str, Any]]) -> str:
@@ -59,53 +72,67 @@ def _role_arn(env: EnvironmentSpec, name: str) -> str:
     return arn(env, "iam", f"role/{name}")
 
 
+PROXY_PORT = 3128
+BUCKET_OWNERSHIP = "BucketOwnerEnforced"  # ACLs disabled: the policy alone decides access
+# Key administration, spelled out: no `kms:*` and no wildcards anywhere on a key.
+KEY_ADMIN_ACTIONS = [
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey",
+    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags",
+    "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
+    "kms:UntagResource", "kms:UpdateKeyDescription",
+]
+KEY_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
+                   "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+
+
+def uses_tls(env: EnvironmentSpec) -> bool:
+    """Whether the environment's endpoint speaks TLS: an explicit ``cloud.tls`` wins; else an
+    endpoint spelled ``http://`` does not. A plain-HTTP endpoint cannot satisfy
+    ``aws:SecureTransport``, so its buckets get no deny-non-TLS statement."""
+    declared = getattr(env.cloud, "tls", None)
+    if declared is not None:
+        return bool(declared)
+    return not (env.cloud.endpoint or "").startswith("http://")
+
+
+def deny_insecure_transport(env: EnvironmentSpec, resources: list[str]) -> list[dict[str, Any]]:
+    if not uses_tls(env):
+        return []
+    return [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:*", "Resource": resources,
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+
+
+def key_policy(env: EnvironmentSpec, users: list[str], *, delegate_use: bool = True
+               ) -> str:
+    """The account administers the key (listed actions only); ``users`` may use it. With
+    ``delegate_use`` the account may also grant use through IAM policies, only through S3
+    (the platform key: each general tenant's role is granted it for its own bucket)."""
+    suffix = ".cn" if env.cloud.partition == "aws-cn" else ""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "AccountAdministersKey", "Effect": "Allow",
+         "Principal": {"AWS": arn(env, "iam", "root")}, "Action": KEY_ADMIN_ACTIONS,
+         "Resource": "*"},
+        {"Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": sorted(users)},
+         "Action": KEY_USE_ACTIONS, "Resource": "*"},
+    ]
+    if delegate_use:
+        statements.append(
+            {"Sid": "AccountGrantsUseThroughS3", "Effect": "Allow",
+             "Principal": {"AWS": arn(env, "iam", "root")}, "Action": KEY_USE_ACTIONS,
+             "Resource": "*", "Condition": {"StringEquals": {
+                 "kms:ViaService": f"s3.{env.cloud.region}.amazonaws.com{suffix}"}}})
+    return policy_json(statements)
+
+
 def _key(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
-    admin = _role_arn(env, env.platform_admin_role)
-    root = arn(env, "iam", "root")
-    policy = policy_json(
-        [
-            {
-                "Sid": "AccountAdministersKey",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": [
-                    "kms:Create*",
-                    "kms:Describe*",
-                    "kms:Enable*",
-                    "kms:List*",
-                    "kms:Put*",
-                    "kms:Update*",
-                    "kms:Revoke*",
-                    "kms:Disable*",
-                    "kms:Get*",
-                    "kms:Delete*",
-                    "kms:TagResource",
-                    "kms:UntagResource",
-                    "kms:ScheduleKeyDeletion",
-                    "kms:CancelKeyDeletion",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": "TenantAndPlatformUseKey",
-                "Effect": "Allow",
-                "Principal": {"AWS": sorted([_role_arn(env, role), admin])},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
-                "Resource": "*",
-            },
-        ]
-    )
     props: KeyProps = {
         "alias": key_alias(env.name, spec.id),
         "description": f"govcloud {env.name} data key of {spec.id} ({spec.name})",
-        "policy": policy,
+        "policy": key_policy(env, [_role_arn(env, role)], delegate_use=False),
         "rotation": True,
+        "enabled": True,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
     return CloudObject("kms-key", f"{spec.id}-key", dict(props))
@@ -117,14 +144,7 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
     allowed = sorted([_role_arn(env, role), _role_arn(env, env.platform_admin_role)])
     policy = policy_json(
         [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": resources,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            *deny_insecure_transport(env, resources),
             {
                 "Sid": "DenyOtherPrincipals",
                 "Effect": "Deny",
@@ -140,6 +160,8 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
         "kms_key_alias": alias,
         "versioning": True,
         "public_access_block": True,
+        "ownership": BUCKET_OWNERSHIP,
+        "access_log_bucket": bucket_name(env.name, "audit"),
         "policy": policy,
         "expiration_days": spec.data.retention_days,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
@@ -147,10 +169,20 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
     return CloudObject("bucket", f"{spec.id}-bucket", dict(props))
 
 
-def _role(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
+_BUCKET_USE = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket",
+               "s3:PutObject"]
+
+
+def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
     bucket = bucket_name(env.name, spec.id)
     own = [arn(env, "s3", bucket), arn(env, "s3", f"{bucket}/*")]
     tenant_tag = {"aws:ResourceTag/tenant": spec.id}
+    # The key that encrypts the bucket (its own or the platform key), named by alias, and only
+    # for this bucket's objects (S3's encryption context is the bucket's ARN).
+    bucket_key = {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": own},
+    }
     trust = policy_json(
         [
             {
@@ -161,47 +193,28 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
             }
         ]
     )
+
+    def use(sids: tuple[str, str]) -> list[dict[str, Any]]:
+        return [
+            {"Sid": sids[0], "Effect": "Allow", "Action": _BUCKET_USE, "Resource": own},
+            {"Sid": sids[1], "Effect": "Allow",
+             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+             "Resource": arn(env, "kms", "key/*", regional=True), "Condition": bucket_key},
+        ]
+
     boundary = policy_json(
         [
-            {"Sid": "OwnBucket", "Effect": "Allow", "Action": "s3:*", "Resource": own},
+            *use(("OwnBucket", "BucketKey")),
             {
-                "Sid": "OwnTaggedResources",
+                "Sid": "OwnTaggedNetwork",
                 "Effect": "Allow",
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                    "ec2:Describe*",
-                ],
+                "Action": ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"],
                 "Resource": "*",
                 "Condition": {"StringEquals": tenant_tag},
             },
         ]
     )
-    inline = policy_json(
-        [
-            {
-                "Sid": "UseOwnBucket",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:ListBucket",
-                    "s3:GetObjectVersion",
-                ],
-                "Resource": own,
-            },
-            {
-                "Sid": "UseOwnKey",
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                "Resource": arn(env, "kms", "key/*", regional=True),
-                "Condition": {"StringEquals": tenant_tag},
-            },
-        ]
-    )
+    inline = policy_json(use(("UseOwnBucket", "UseBucketKey")))
     props: RoleProps = {
         "name": role,
         "trust_policy": trust,
@@ -211,6 +224,16 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
     return CloudObject("role", f"{spec.id}-role", dict(props))
+
+
+def peer_ports(spec: TenantSpec) -> dict[str, list[int]]:
+    """The TCP ports of each declared peering (default 443), sorted."""
+    return {p.tenant: sorted(set(p.ports)) for p in spec.network.peers}
+
+
+def _rule(cidr: str, protocol: str, ports: tuple[int, int], description: str) -> SecurityRule:
+    return {"cidr": cidr, "protocol": protocol, "from_port": ports[0], "to_port": ports[1],
+            "description": description}
 
 
 def _network(
@@ -224,32 +247,22 @@ def _network(
         "cidr": spec.network.cidr,
         "tags": tagset,
     }
-    ingress: list[IngressRule] = [
-        {
-            "cidr": spec.network.cidr,
-            "protocol": "-1",
-            "from_port": -1,
-            "to_port": -1,
-            "description": f"within {spec.id}",
-        }
-    ]
-    ingress += [
-        {
-            "cidr": cidr,
-            "protocol": "tcp",
-            "from_port": 443,
-            "to_port": 443,
-            "description": f"peer {peer}",
-        }
-        for peer, cidr in sorted(peer_cidrs.items())
-    ]
-    # Ordered as the cloud API reports rules, so desired and actual compare equal.
-    ingress.sort(key=lambda r: (r["cidr"], r["protocol"], r["from_port"], r["to_port"]))
+    within = _rule(spec.network.cidr, "-1", (-1, -1), f"within {spec.id}")
+    ports = peer_ports(spec)
+    peering = [_rule(cidr, "tcp", (port, port), f"peer {peer}")
+               for peer, cidr in sorted(peer_cidrs.items()) for port in ports.get(peer, [443])]
+    ingress = [within, *peering]
+    # Egress exactly as the spec says: the tenant itself, its peers and, with `egress: proxy`,
+    # the platform proxy; never the default allow-all (IPv4 or IPv6).
+    egress = [within, *peering]
+    if spec.network.egress is Egress.proxy and env.proxy_cidr:
+        egress.append(_rule(env.proxy_cidr, "tcp", (PROXY_PORT, PROXY_PORT), "egress proxy"))
     group: SecurityGroupProps = {
         "name": name,
         "vpc_name": vpc_name(env.name, vpc_for(env.network.pool, spec.network.cidr)),
         "description": f"govcloud {env.name} tenant {spec.id}",
-        "ingress": ingress,
+        "ingress": sort_rules(ingress),
+        "egress": sort_rules(egress),
         "tags": tagset,
     }
     return [
@@ -271,7 +284,7 @@ def tenant_cloud_objects(
         alias = platform_key_alias(env.name)
     out += [
         _bucket(spec, env, role, alias),
-        _role(spec, env, role),
+        _role(spec, env, role, alias),
         *_network(spec, env, peer_cidrs),
     ]
     return out

@@ -9,6 +9,7 @@ from typing import Any
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import AccessGrant, Egress, TenantSpec
 
+from .cloud import PROXY_PORT, peer_ports
 from .lifecycle import grant_active
 from .names import (
     CRD_GROUP,
@@ -24,7 +25,8 @@ from .names import (
 )
 from .objects import KubeObject
 
-__all__ = ["OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "grant_binding_name", "tenant_kube_objects"]
+__all__ = ["ADMIN_RULES", "OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "grant_binding_name",
+           "tenant_kube_objects"]
 
 TENANT_ADMIN_ROLE = "govcloud-tenant-admin"
 OPERATOR_ROLES = {"ops": "govcloud-operator-ops", "data": "govcloud-operator-data"}
@@ -118,43 +120,76 @@ def _network_policies(spec: TenantSpec, env: EnvironmentSpec,
         }),
     ]
     catalog = {s.id: s for s in env.shared_services}
+    declared = [catalog[sid] for sid in sorted(set(spec.network.shared_services))
+                if sid in catalog]
     rules = [
-        {"to": [_ns_peer(catalog[sid].namespace, {LABEL_SERVICE: sid})],
-         "ports": [{"protocol": "TCP", "port": catalog[sid].port}]}
-        for sid in sorted(set(spec.network.shared_services)) if sid in catalog
+        {"to": [_ns_peer(svc.namespace, {LABEL_SERVICE: svc.id})],
+         "ports": [{"protocol": "TCP", "port": svc.port}]}
+        for svc in declared
     ]
     if rules:
         out.append(_netpol(spec, "govcloud-allow-shared-services",
                            {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}))
+    ports = peer_ports(spec)
     for peer in peers:
+        tcp = [{"protocol": "TCP", "port": port} for port in ports.get(peer, [443])]
         out.append(_netpol(spec, k8s_name("govcloud-peer", peer), {
             "podSelector": {}, "policyTypes": both,
-            "ingress": [{"from": [_ns_peer(peer)]}],
-            "egress": [{"to": [_ns_peer(peer)]}],
+            "ingress": [{"from": [_ns_peer(peer)], "ports": tcp}],
+            "egress": [{"to": [_ns_peer(peer)], "ports": tcp}],
         }))
     if spec.network.egress is Egress.proxy and env.proxy_cidr:
         out.append(_netpol(spec, "govcloud-allow-egress-proxy", {
             "podSelector": {}, "policyTypes": ["Egress"],
             "egress": [{"to": [{"ipBlock": {"cidr": env.proxy_cidr}}],
-                        "ports": [{"protocol": "TCP", "port": 3128}]}],
+                        "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}],
         }))
     return out
 
 
+def _shared_service_ingress(spec: TenantSpec, env: EnvironmentSpec) -> list[KubeObject]:
+    """In each shared-services namespace (default-deny): ingress from this tenant to the
+    services it declared, on their ports. Rendered by the tenant's stack, so it comes and
+    goes with the declaration."""
+    catalog = {s.id: s for s in env.shared_services}
+    out = []
+    for sid in sorted(set(spec.network.shared_services)):
+        svc = catalog.get(sid)
+        if svc is None:
+            continue
+        meta = _meta(k8s_name("govcloud-from", spec.id, sid), spec, svc.namespace)
+        out.append(_obj("networking.k8s.io/v1", "NetworkPolicy", meta, spec={
+            "podSelector": {"matchLabels": {LABEL_SERVICE: sid}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [_ns_peer(spec.id)],
+                         "ports": [{"protocol": "TCP", "port": svc.port}]}],
+        }))
+    return out
+
+
+_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
+_READ = ["get", "list", "watch"]
+# What the owners and the deployer may do in their own namespace (the README's table).
+# Not here, so refused: Endpoints/EndpointSlices writes (hand-written endpoints), service
+# account tokens (serviceaccounts/token), quotas, limits, roles and bindings (read only).
+# Admission refuses the rest: token Secrets, externalIPs, NodePort/LoadBalancer, Ingress
+# outside the platform class, NetworkPolicy rules without peers or reaching outside.
 _ADMIN_RULES: list[dict[str, Any]] = [
     {"apiGroups": [""], "resources": [
-        "pods", "pods/log", "pods/exec", "pods/portforward", "services", "endpoints",
-        "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts", "events"],
-     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+        "pods", "services", "configmaps", "secrets", "persistentvolumeclaims",
+        "serviceaccounts"], "verbs": _ALL},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["pods/exec", "pods/attach", "pods/portforward"],
+     "verbs": ["get", "create"]},
+    {"apiGroups": [""], "resources": ["events", "endpoints", "resourcequotas", "limitranges"],
+     "verbs": _READ},
     {"apiGroups": ["apps", "batch", "autoscaling", "policy"], "resources": ["*"],
-     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
+     "verbs": _ALL},
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies", "ingresses"],
-     "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]},
-    {"apiGroups": [""], "resources": ["resourcequotas", "limitranges"],
-     "verbs": ["get", "list", "watch"]},
+     "verbs": _ALL},
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
-     "verbs": ["get", "list", "watch"]},
+     "verbs": _READ},
 ]
+ADMIN_RULES = _ADMIN_RULES
 
 
 def _binding(spec: TenantSpec, name: str, role_kind: str, role: str,
@@ -208,7 +243,7 @@ def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[s
                         now: dt.datetime, access: bool = True) -> list[KubeObject]:
     """In apply order. ``access=False`` (decommissioning) drops every binding."""
     objects = [_namespace(spec), _quota(spec), _limits(spec),
-               *_network_policies(spec, env, peers)]
+               *_network_policies(spec, env, peers), *_shared_service_ingress(spec, env)]
     rbac = _rbac(spec, now)
     if not access:
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]

@@ -6,9 +6,17 @@ from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
 
-from .cloud import arn, policy_json
+from .cloud import (
+    BUCKET_OWNERSHIP,
+    KEY_ADMIN_ACTIONS,
+    arn,
+    deny_insecure_transport,
+    key_policy,
+    policy_json,
+)
 from .crd import tenant_crd
 from .names import (
+    DOMAIN,
     LABEL_MANAGED_BY,
     LABEL_TENANT,
     MANAGED_BY,
@@ -23,6 +31,9 @@ from .reconciler import RECONCILER_USER, reconciler_objects
 
 __all__ = [
     "AUDIT_RETENTION_DAYS",
+    "DATA_RULES",
+    "INGRESS_CLASS",
+    "OPS_RULES",
     "PLATFORM_GROUP",
     "platform_cloud_objects",
     "platform_kube_objects",
@@ -44,7 +55,8 @@ _NOT_PLATFORM = (
     "!('system:masters' in request.userInfo.groups) && "
     f"!('{PLATFORM_GROUP}' in request.userInfo.groups) && "
     "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:') && "
-    f"request.userInfo.username != '{RECONCILER_USER}'"
+    f"request.userInfo.username != '{RECONCILER_USER}' && "
+    "request.userInfo.username != 'system:kube-controller-manager'"
 )
 
 
@@ -56,15 +68,36 @@ def _managed(var: str) -> str:
     )
 
 
+_NS_NAME = "kubernetes.io/metadata.name"
+INGRESS_CLASS = "govcloud"
+# Names that look like credentials: their values belong in Secrets, not in a workload spec.
+CREDENTIAL_NAME = "(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|access_?key)"
+
+
 def _peer_ok(p: str) -> str:
-    own = "kubernetes.io/metadata.name"
+    """A peer that stays in the policy's own namespace: pods by selector, no ipBlock."""
+    sel = f"{p}.namespaceSelector"
     return (
-        f"!has({p}.ipBlock) && (!has({p}.namespaceSelector) || "
-        f"(has({p}.namespaceSelector.matchLabels) && "
-        f"!has({p}.namespaceSelector.matchExpressions) && "
-        f"'{own}' in {p}.namespaceSelector.matchLabels && "
-        f"{p}.namespaceSelector.matchLabels['{own}'] == request.namespace))"
+        f"(has({p}.podSelector) || has({sel})) && !has({p}.ipBlock) && (!has({sel}) || "
+        f"(has({sel}.matchLabels) && !has({sel}.matchExpressions) && "
+        f"'{_NS_NAME}' in {sel}.matchLabels && "
+        f"{sel}.matchLabels['{_NS_NAME}'] == request.namespace))"
     )
+
+
+def _rules_named(direction: str, side: str) -> str:
+    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
+            f"has(r.{side}) && size(r.{side}) > 0)")
+
+
+def _rules_inside(direction: str, side: str) -> str:
+    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
+            f"!has(r.{side}) || r.{side}.all(p, {_peer_ok('p')}))")
+
+
+def _resources(group: str, resources: list[str], operations: list[str]) -> dict[str, Any]:
+    return {"apiGroups": [group], "apiVersions": ["*"], "operations": operations,
+            "resources": resources}
 
 
 def _policy(
@@ -110,6 +143,94 @@ def _policy(
     return [policy, binding]
 
 
+def _netpol_policy() -> list[KubeObject]:
+    return _policy(
+        "govcloud-tenant-netpol-stays-inside",
+        [_resources("networking.k8s.io", ["networkpolicies"], ["CREATE", "UPDATE"])],
+        [
+            {"expression": _rules_named("ingress", "from"),
+             "message": "every ingress rule of a tenant's NetworkPolicy must list `from` peers: "
+                        "a rule without peers (missing or empty `from`) admits every source"},
+            {"expression": _rules_named("egress", "to"),
+             "message": "every egress rule of a tenant's NetworkPolicy must list `to` peers: "
+                        "a rule without peers (missing or empty `to`) reaches every destination"},
+            {"expression": f"({_rules_inside('ingress', 'from')}) && "
+                           f"({_rules_inside('egress', 'to')})",
+             "message": "a tenant's own NetworkPolicy may only select pods in its own "
+                        "namespace (no other or empty namespace selector, no ipBlock, IPv4 or "
+                        "IPv6); cross-tenant paths come from peerings in the tenant spec"},
+        ],
+        conditions=[
+            {"name": "not-platform", "expression": _NOT_PLATFORM},
+            {"name": "not-managed", "expression": f"!({_managed('object')})"},
+        ],
+    )
+
+
+def _service_policies() -> list[KubeObject]:
+    services = _policy(
+        "govcloud-deny-nodeport",
+        [_resources("", ["services"], ["CREATE", "UPDATE"])],
+        [
+            {"expression": "!has(object.spec.type) || "
+                           "!(object.spec.type in ['NodePort', 'LoadBalancer'])",
+             "message": "NodePort and LoadBalancer services are not allowed in tenant "
+                        "namespaces; use the platform ingress"},
+            {"expression": "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+             "message": "services with externalIPs are not allowed in tenant namespaces: they "
+                        "can intercept other traffic (CVE-2020-8554)"},
+        ],
+    )
+    ingress = _policy(
+        "govcloud-ingress-platform-class",
+        [_resources("networking.k8s.io", ["ingresses"], ["CREATE", "UPDATE"])],
+        [{"expression": f"has(object.spec.ingressClassName) && "
+                        f"object.spec.ingressClassName == '{INGRESS_CLASS}' && "
+                        "!(has(object.metadata.annotations) && "
+                        "'kubernetes.io/ingress.class' in object.metadata.annotations && "
+                        "object.metadata.annotations['kubernetes.io/ingress.class'] != "
+                        f"'{INGRESS_CLASS}')",
+          "message": f"an Ingress in a tenant namespace must use the platform's class "
+                     f"(spec.ingressClassName: {INGRESS_CLASS})"}],
+        conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
+    )
+    return [*services, *ingress]
+
+
+def _secret_policies() -> list[KubeObject]:
+    tokens = _policy(
+        "govcloud-deny-token-secrets",
+        [_resources("", ["secrets"], ["CREATE", "UPDATE"])],
+        [{"expression": "!has(object.type) || "
+                        "object.type != 'kubernetes.io/service-account-token'",
+          "message": "service-account token Secrets are not allowed in tenant namespaces: "
+                     "they never expire; use short-lived tokens (TokenRequest)"}],
+        conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
+    )
+    pod_spec = ("object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
+                "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)")
+    env = _policy(
+        "govcloud-credentials-in-secrets",
+        [_resources("", ["pods"], ["CREATE", "UPDATE"]),
+         _resources("apps", ["deployments", "statefulsets", "daemonsets", "replicasets"],
+                    ["CREATE", "UPDATE"]),
+         _resources("batch", ["jobs", "cronjobs"], ["CREATE", "UPDATE"])],
+        [{"expression": "variables.containers.all(c, !has(c.env) || c.env.all(e, "
+                        f"!has(e.value) || !e.name.matches('{CREDENTIAL_NAME}')))",
+          "message": "an environment variable whose name looks like a credential must come "
+                     "from a Secret (valueFrom.secretKeyRef), not a literal value: workload "
+                     "specs are readable by operators"}],
+        conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
+        variables=[
+            {"name": "podSpec", "expression": pod_spec},
+            {"name": "containers", "expression":
+                "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? "
+                "variables.podSpec.initContainers : [])"},
+        ],
+    )
+    return [*tokens, *env]
+
+
 def _admission_policies() -> list[KubeObject]:
     protect = _policy(
         "govcloud-protect-managed",
@@ -141,94 +262,41 @@ def _admission_policies() -> list[KubeObject]:
             {"name": "isManaged", "expression": _managed("object")},
         ],
     )
-    nodeport = _policy(
-        "govcloud-deny-nodeport",
-        [
-            {
-                "apiGroups": [""],
-                "apiVersions": ["v1"],
-                "operations": ["CREATE", "UPDATE"],
-                "resources": ["services"],
-            }
-        ],
-        [
-            {
-                "expression": "!has(object.spec.type) || "
-                "!(object.spec.type in ['NodePort', 'LoadBalancer'])",
-                "message": "NodePort and LoadBalancer services are not allowed in tenant "
-                "namespaces; use the platform ingress",
-            }
-        ],
-    )
-    ingress_ok = (
-        f"!has(object.spec.ingress) || object.spec.ingress.all(r, "
-        f"!has(r.from) || r.from.all(p, {_peer_ok('p')}))"
-    )
-    egress_ok = (
-        f"!has(object.spec.egress) || object.spec.egress.all(r, "
-        f"!has(r.to) || r.to.all(p, {_peer_ok('p')}))"
-    )
-    netpol = _policy(
-        "govcloud-tenant-netpol-stays-inside",
-        [
-            {
-                "apiGroups": ["networking.k8s.io"],
-                "apiVersions": ["v1"],
-                "operations": ["CREATE", "UPDATE"],
-                "resources": ["networkpolicies"],
-            }
-        ],
-        [
-            {
-                "expression": f"({ingress_ok}) && ({egress_ok})",
-                "message": "a tenant's own NetworkPolicy may only select pods in its own "
-                "namespace (no other namespaces, no ipBlock); cross-tenant paths "
-                "come from peerings in the tenant spec",
-            }
-        ],
-        conditions=[
-            {"name": "not-platform", "expression": _NOT_PLATFORM},
-            {"name": "not-managed", "expression": f"!({_managed('object')})"},
-        ],
-    )
-    return [*protect, *nodeport, *netpol]
+    return [*protect, *_service_policies(), *_netpol_policy(), *_secret_policies()]
 
 
 _READ = ["get", "list", "watch"]
+_ALL = ["get", "list", "watch", "create", "update", "patch", "delete"]
+_WORKLOADS = ["deployments", "statefulsets", "daemonsets", "replicasets"]
+
+# What an operator grant allows in a tenant namespace (the README table is made from these).
+# ops: run the workloads without seeing their data: status of pods and services, events,
+#   restart (delete) pods, scale, read quotas and network policies. No logs, exec, attach or
+#   port-forward; no workload specs (Deployments, Jobs, ... carry env), no Secrets/ConfigMaps.
+#   Pods themselves are readable (status), so credentials must not sit in env literals: the
+#   govcloud-credentials-in-secrets policy refuses them.
+OPS_RULES: list[dict[str, Any]] = [
+    {"apiGroups": [""], "resources": ["pods"], "verbs": [*_READ, "delete"]},
+    {"apiGroups": [""], "resources": ["events", "services", "endpoints",
+                                      "persistentvolumeclaims", "resourcequotas",
+                                      "limitranges"], "verbs": _READ},
+    {"apiGroups": ["apps"], "resources": ["deployments/scale", "statefulsets/scale",
+                                          "replicasets/scale"],
+     "verbs": ["get", "update", "patch"]},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": _READ},
+]
+# data: ops plus reading the tenant's data: Secrets, ConfigMaps, workload specs, pod logs.
+#   Still nothing writable beyond ops, and no exec/attach/port-forward.
+DATA_RULES: list[dict[str, Any]] = [
+    *OPS_RULES,
+    {"apiGroups": [""], "resources": ["secrets", "configmaps"], "verbs": _READ},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {"apiGroups": ["apps"], "resources": _WORKLOADS, "verbs": _READ},
+    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": _READ},
+]
 
 
 def _cluster_roles() -> list[KubeObject]:
-    ops_rules: list[dict[str, Any]] = [
-        {
-            "apiGroups": [""],
-            "resources": [
-                "pods",
-                "pods/log",
-                "events",
-                "services",
-                "endpoints",
-                "resourcequotas",
-                "limitranges",
-            ],
-            "verbs": _READ,
-        },
-        {"apiGroups": ["apps", "batch"], "resources": ["*"], "verbs": _READ},
-        {
-            "apiGroups": ["apps"],
-            "resources": ["deployments/scale", "statefulsets/scale"],
-            "verbs": ["update", "patch"],
-        },
-        {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": _READ},
-    ]
-    data_rules = [
-        *ops_rules,
-        {
-            "apiGroups": [""],
-            "resources": ["secrets", "configmaps", "persistentvolumeclaims"],
-            "verbs": _READ,
-        },
-        {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]},
-    ]
     return [
         KubeObject(
             {
@@ -239,18 +307,53 @@ def _cluster_roles() -> list[KubeObject]:
             }
         )
         for name, rules in (
-            ("govcloud-operator-ops", ops_rules),
-            ("govcloud-operator-data", data_rules),
+            ("govcloud-operator-ops", OPS_RULES),
+            ("govcloud-operator-data", DATA_RULES),
         )
     ]
 
 
+def _shared_services(env: EnvironmentSpec) -> list[KubeObject]:
+    """Each shared-services namespace: default-deny both ways, DNS and its own pods allowed.
+    Ingress from a tenant comes from that tenant's stack, for the services it declared."""
+    namespaces = sorted({SHARED_NAMESPACE, *(s.namespace for s in env.shared_services)})
+    out: list[KubeObject] = []
+    for ns in namespaces:
+        meta = _meta(ns)
+        meta["labels"]["pod-security.kubernetes.io/enforce"] = "restricted"
+        out.append(KubeObject({"apiVersion": "v1", "kind": "Namespace", "metadata": meta}))
+        both = ["Ingress", "Egress"]
+        for name, spec in (
+            ("govcloud-default-deny", {"podSelector": {}, "policyTypes": both}),
+            ("govcloud-allow-same-namespace", {
+                "podSelector": {}, "policyTypes": both,
+                "ingress": [{"from": [{"podSelector": {}}]}],
+                "egress": [{"to": [{"podSelector": {}}]}]}),
+            ("govcloud-allow-dns", {
+                "podSelector": {}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
+                    _NS_NAME: "kube-system"}}, "podSelector": {"matchLabels": {
+                        "k8s-app": "kube-dns"}}}],
+                    "ports": [{"protocol": "UDP", "port": 53},
+                              {"protocol": "TCP", "port": 53}]}]}),
+        ):
+            out.append(KubeObject({"apiVersion": "networking.k8s.io/v1",
+                                   "kind": "NetworkPolicy", "metadata": _meta(name, ns),
+                                   "spec": spec}))
+    return out
+
+
+def _ingress_class() -> KubeObject:
+    return KubeObject({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                       "metadata": _meta(INGRESS_CLASS),
+                       "spec": {"controller": f"{DOMAIN}/ingress-gateway"}})
+
+
 def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
-    shared = _meta(SHARED_NAMESPACE)
-    shared["labels"]["pod-security.kubernetes.io/enforce"] = "restricted"
     return [
         tenant_crd(),
-        KubeObject({"apiVersion": "v1", "kind": "Namespace", "metadata": shared}),
+        *_shared_services(env),
+        _ingress_class(),
         *_cluster_roles(),
         *_admission_policies(),
         *reconciler_objects(),
@@ -268,37 +371,32 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
     key: KeyProps = {
         "alias": platform_key_alias(env.name),
         "description": f"govcloud {env.name} platform key (shared general data, audit)",
-        "policy": policy_json(
-            [
-                {
-                    "Sid": "AccountAndPlatform",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": sorted([arn(env, "iam", "root"), admin])},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                }
-            ]
-        ),
+        "policy": key_policy(env, [admin]),
         "rotation": True,
+        "enabled": True,
         "tags": tagset,
     }
     audit = bucket_name(env.name, "audit")
+    logging_service = {
+        "Sid": "AccessLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": arn(env, "s3", f"{audit}/*"),
+        "Condition": {"StringEquals": {"aws:SourceAccount": env.cloud.account_id}},
+    }
     audit_props: BucketProps = {
         "name": audit,
         "kms_key_alias": platform_key_alias(env.name),
         "versioning": True,
         "public_access_block": True,
+        "ownership": BUCKET_OWNERSHIP,
+        "access_log_bucket": "",  # the audit bucket receives the logs; it does not send any
         "policy": policy_json(
-            [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [arn(env, "s3", audit), arn(env, "s3", f"{audit}/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ]
+            # Why first: the local endpoint stops at the first statement naming its log service
+            # and fails on a "*" principal before it.
+            [logging_service, *deny_insecure_transport(env, [arn(env, "s3", audit),
+                                                             arn(env, "s3", f"{audit}/*")])]
         ),
         "expiration_days": AUDIT_RETENTION_DAYS,
         "tags": tagset,
@@ -315,11 +413,15 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
             ]
         ),
         "boundary_name": f"{env.platform_admin_role}-boundary",
+        # Administers keys and buckets; never reads tenant data (no Decrypt, no GetObject).
         "boundary_policy": policy_json(
             [
                 {
                     "Effect": "Allow",
-                    "Action": ["kms:*", "s3:*", "ec2:Describe*", "iam:Get*", "iam:List*"],
+                    "Action": sorted([*KEY_ADMIN_ACTIONS, *_BUCKET_ADMIN_ACTIONS,
+                                      "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+                                      "ec2:DescribeVpcs", "iam:GetRole", "iam:GetRolePolicy",
+                                      "iam:ListRoles"]),
                     "Resource": "*",
                 }
             ]
@@ -345,3 +447,13 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         CloudObject("bucket", "audit-bucket", dict(audit_props)),
         CloudObject("role", "platform-admin-role", dict(role)),
     ]
+
+
+_BUCKET_ADMIN_ACTIONS = [
+    "s3:GetBucketLogging", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:ListAllMyBuckets",
+    "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -131,6 +132,10 @@ class Peer(BaseModel):
     model_config = STRICT
     tenant: DnsLabel
     agreement: str = Field(min_length=1, max_length=128)
+    ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=lambda: [443], min_length=1, max_length=20,
+        description="TCP ports this side opens to the peer and may reach on it (default 443); "
+                    "a path exists on the ports both sides declare")
 
 
 class NetworkSpec(BaseModel):

@@ -10,13 +10,20 @@ from typing import Any, TypedDict
 
 from infra.drivers.cloud._session import call, client, tag_dict, tag_list
 from infra.errors import NotFoundError, PermanentError
-from infra.plan.objects import IngressRule, SecurityGroupProps, SubnetProps, VpcProps
+from infra.plan.objects import (
+    SecurityGroupProps,
+    SecurityRule,
+    SubnetProps,
+    VpcProps,
+    rule_key,
+    sort_rules,
+)
 
 __all__ = [
     "SecurityGroupOutputs", "SubnetOutputs", "VpcOutputs",
     "delete_security_group", "delete_subnet", "delete_vpc",
     "ensure_security_group", "ensure_subnet", "ensure_vpc",
-    "read_security_group", "read_subnet", "read_vpc",
+    "list_security_groups", "read_security_group", "read_subnet", "read_vpc",
 ]
 
 
@@ -156,7 +163,9 @@ def delete_subnet(name: str, vpc_name: str) -> bool:
 
 
 # -- security group ----------------------------------------------------------------------
-_RuleKey = tuple[str, str, int, int, str]
+# Rules are read one by one (DescribeSecurityGroupRules): IPv4 and IPv6 CIDRs, referenced
+# groups and prefix lists, ingress and egress. Unwanted ones are revoked by rule id, so
+# every kind of rule, whoever added it, is found and removed.
 
 
 def _find_group(ec2: Any, name: str, vpc_id: str) -> dict[str, Any] | None:
@@ -170,38 +179,73 @@ def _group_in(ec2: Any, name: str, vpc_name: str) -> dict[str, Any] | None:
     return _find_group(ec2, name, vpc["VpcId"]) if vpc else None
 
 
-def _key(rule: IngressRule) -> _RuleKey:
-    # Ports mean nothing for "all protocols"; AWS reports them as -1 (or leaves them out).
-    if rule["protocol"] == "-1":
-        return (rule["cidr"], "-1", -1, -1, rule["description"])
-    return (rule["cidr"], rule["protocol"], rule["from_port"], rule["to_port"],
-            rule["description"])
+def _rule_target(raw: dict[str, Any]) -> str:
+    for key in ("CidrIpv4", "CidrIpv6", "PrefixListId"):
+        if raw.get(key):
+            return str(raw[key])
+    return str((raw.get("ReferencedGroupInfo") or {}).get("GroupId", "?"))
 
 
-def _actual_rules(group: dict[str, Any]) -> list[IngressRule]:
-    rules: list[IngressRule] = []
-    for perm in group.get("IpPermissions", []):
-        proto = str(perm.get("IpProtocol", "-1"))
-        for ip_range in perm.get("IpRanges", []):
-            rules.append({"cidr": ip_range["CidrIp"], "protocol": proto,
-                          "from_port": int(perm.get("FromPort", -1)),
-                          "to_port": int(perm.get("ToPort", -1)),
-                          "description": str(ip_range.get("Description", ""))})
-    return sorted(rules, key=_key)
+def _group_rules(ec2: Any, group_id: str) -> list[tuple[bool, str, SecurityRule]]:
+    """``(is_egress, rule_id, rule)`` for every rule of the group."""
+    out: list[tuple[bool, str, SecurityRule]] = []
+    kwargs: dict[str, Any] = {"Filters": [{"Name": "group-id", "Values": [group_id]}]}
+    while True:
+        page = call(f"ec2:DescribeSecurityGroupRules {group_id}",
+                    ec2.describe_security_group_rules, **kwargs)
+        for raw in page.get("SecurityGroupRules", []):
+            proto = str(raw.get("IpProtocol", "-1"))
+            all_ports = proto == "-1"
+            rule: SecurityRule = {
+                "cidr": _rule_target(raw), "protocol": proto,
+                "from_port": -1 if all_ports else int(raw.get("FromPort", -1)),
+                "to_port": -1 if all_ports else int(raw.get("ToPort", -1)),
+                "description": str(raw.get("Description") or "")}
+            out.append((bool(raw.get("IsEgress")), str(raw["SecurityGroupRuleId"]), rule))
+        token = page.get("NextToken")
+        if not token:
+            return out
+        kwargs["NextToken"] = token
 
 
-def _permission(rule: IngressRule) -> dict[str, Any]:
-    ip_range: dict[str, str] = {"CidrIp": rule["cidr"]}
-    if rule["description"]:
-        ip_range["Description"] = rule["description"]
-    perm: dict[str, Any] = {"IpProtocol": rule["protocol"], "IpRanges": [ip_range]}
+def _permission(rule: SecurityRule) -> dict[str, Any]:
+    perm: dict[str, Any] = {"IpProtocol": rule["protocol"]}
     if rule["protocol"] != "-1":
         perm.update(FromPort=rule["from_port"], ToPort=rule["to_port"])
+    target = rule["cidr"]
+    described = {"Description": rule["description"]} if rule["description"] else {}
+    if target.startswith("sg-"):
+        perm["UserIdGroupPairs"] = [{"GroupId": target, **described}]
+    elif target.startswith("pl-"):
+        perm["PrefixListIds"] = [{"PrefixListId": target, **described}]
+    elif ":" in target:
+        perm["Ipv6Ranges"] = [{"CidrIpv6": target, **described}]
+    else:
+        perm["IpRanges"] = [{"CidrIp": target, **described}]
     return perm
 
 
+def _sync_rules(ec2: Any, name: str, group_id: str, desired: list[SecurityRule],
+                actual: list[tuple[str, SecurityRule]], egress: bool) -> None:
+    side = "Egress" if egress else "Ingress"
+    want = {rule_key(r): r for r in desired}
+    have = {rule_key(r) for _, r in actual}
+    extra = sorted(rule_id for rule_id, r in actual if rule_key(r) not in want)
+    missing = [want[k] for k in sorted(set(want) - have)]
+    revoke = ec2.revoke_security_group_egress if egress else ec2.revoke_security_group_ingress
+    grant = (ec2.authorize_security_group_egress if egress
+             else ec2.authorize_security_group_ingress)
+    if extra:  # revoke first: a rule whose description changed is revoked, then re-added
+        call(f"ec2:RevokeSecurityGroup{side} {name}", revoke, GroupId=group_id,
+             SecurityGroupRuleIds=extra)
+    if missing:
+        call(f"ec2:AuthorizeSecurityGroup{side} {name}", grant, GroupId=group_id,
+             IpPermissions=[_permission(r) for r in missing])
+
+
 def ensure_security_group(props: SecurityGroupProps) -> SecurityGroupOutputs:
-    """Create or update the group so its ingress is exactly ``props["ingress"]``."""
+    """Create or update the group so its ingress and egress are exactly the props' rules
+    (the default allow-all egress of a new group included: it is revoked)."""
     ec2, name = client("ec2"), props["name"]
     vpc_id = _vpc_id(ec2, props["vpc_name"])
     group = _find_group(ec2, name, vpc_id)
@@ -214,16 +258,11 @@ def ensure_security_group(props: SecurityGroupProps) -> SecurityGroupOutputs:
     else:
         _sync_tags(ec2, group["GroupId"], name, _tags(group), props["tags"])
     group_id = str(group["GroupId"])
-    actual = {_key(r): r for r in _actual_rules(group)}
-    desired = {_key(r): r for r in props["ingress"]}
-    extra = [actual[k] for k in sorted(set(actual) - set(desired))]
-    missing = [desired[k] for k in sorted(set(desired) - set(actual))]
-    if extra:  # revoke first: a rule whose description changed is revoked, then re-added
-        call(f"ec2:RevokeSecurityGroupIngress {name}", ec2.revoke_security_group_ingress,
-             GroupId=group_id, IpPermissions=[_permission(r) for r in extra])
-    if missing:
-        call(f"ec2:AuthorizeSecurityGroupIngress {name}", ec2.authorize_security_group_ingress,
-             GroupId=group_id, IpPermissions=[_permission(r) for r in missing])
+    rules = _group_rules(ec2, group_id)
+    for egress in (False, True):
+        desired = props.get("egress", []) if egress else props["ingress"]
+        _sync_rules(ec2, name, group_id, list(desired),
+                    [(i, r) for e, i, r in rules if e is egress], egress)
     return {"group_id": group_id, "vpc_id": vpc_id}
 
 
@@ -232,8 +271,10 @@ def read_security_group(name: str, vpc_name: str) -> SecurityGroupProps | None:
     group = _group_in(ec2, name, vpc_name)
     if group is None:
         return None
+    rules = _group_rules(ec2, str(group["GroupId"]))
     return {"name": name, "vpc_name": vpc_name, "description": str(group["Description"]),
-            "ingress": _actual_rules(group), "tags": _tags(group)}
+            "ingress": sort_rules([r for e, _, r in rules if not e]),
+            "egress": sort_rules([r for e, _, r in rules if e]), "tags": _tags(group)}
 
 
 def delete_security_group(name: str, vpc_name: str) -> bool:
@@ -244,3 +285,20 @@ def delete_security_group(name: str, vpc_name: str) -> bool:
     call(f"ec2:DeleteSecurityGroup {name}", ec2.delete_security_group,
          GroupId=group["GroupId"])
     return True
+
+
+def list_security_groups(tag_key: str = "managed-by", tag_value: str = "govcloud"
+                         ) -> list[SecurityGroupProps]:
+    """Every security group tagged ``tag_key=tag_value``, with all its rules (``vpc_name``
+    carries the VPC id: the groups are found by tag, not through a named VPC)."""
+    ec2 = client("ec2")
+    groups = call("ec2:DescribeSecurityGroups", ec2.describe_security_groups, Filters=[
+        {"Name": f"tag:{tag_key}", "Values": [tag_value]}])["SecurityGroups"]
+    out: list[SecurityGroupProps] = []
+    for group in groups:
+        rules = _group_rules(ec2, str(group["GroupId"]))
+        out.append({"name": str(group["GroupName"]), "vpc_name": str(group.get("VpcId", "")),
+                    "description": str(group.get("Description", "")),
+                    "ingress": sort_rules([r for e, _, r in rules if not e]),
+                    "egress": sort_rules([r for e, _, r in rules if e]), "tags": _tags(group)})
+    return sorted(out, key=lambda g: g["name"])

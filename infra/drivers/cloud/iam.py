@@ -8,7 +8,8 @@ from infra.drivers.cloud._session import call, canonical_json, client, tag_dict,
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import RoleProps
 
-__all__ = ["INLINE_POLICY", "RoleOutputs", "delete_role", "ensure_role", "read_role"]
+__all__ = ["INLINE_POLICY", "RoleOutputs", "delete_role", "ensure_role", "read_role",
+           "read_role_documents"]
 
 INLINE_POLICY = "govcloud-access"
 _MAX_POLICY_VERSIONS = 5  # IAM keeps at most five versions of a managed policy
@@ -166,3 +167,21 @@ def _delete_policy(iam: Any, arn: str) -> None:
     except PermanentError as exc:
         if exc.code != "DeleteConflict":
             raise
+
+
+def read_role_documents(name: str) -> dict[str, str]:
+    """Every policy that grants the role something, by where it comes from: ``inline:<name>``
+    for each inline policy and ``attached:<arn>`` for each managed one (canonical JSON)."""
+    iam = client("iam")
+    out: dict[str, str] = {}
+    for policy in call(f"iam:ListRolePolicies {name}", iam.list_role_policies,
+                       RoleName=name)["PolicyNames"]:
+        doc = call(f"iam:GetRolePolicy {name}", iam.get_role_policy, RoleName=name,
+                   PolicyName=policy)["PolicyDocument"]
+        out[f"inline:{policy}"] = canonical_json(doc)
+    for attached in call(f"iam:ListAttachedRolePolicies {name}",
+                         iam.list_attached_role_policies, RoleName=name)["AttachedPolicies"]:
+        arn = attached["PolicyArn"]
+        meta = call(f"iam:GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
+        out[f"attached:{arn}"] = _policy_document(iam, arn, meta["DefaultVersionId"])
+    return out

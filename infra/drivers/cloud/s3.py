@@ -17,10 +17,11 @@ from infra.drivers.cloud.kms import key_arn
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import BucketProps
 
-__all__ = ["BucketOutputs", "delete_bucket", "ensure_bucket", "read_bucket",
-           "read_public_access_block"]
+__all__ = ["BucketOutputs", "delete_bucket", "ensure_bucket", "list_buckets", "read_bucket",
+           "read_bucket_grantees", "read_public_access_block"]
 
 RETENTION_RULE = "govcloud-retention"
+ACCESS_LOG_PREFIX = "access-logs/"
 _BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
               "RestrictPublicBuckets": True}
 
@@ -67,6 +68,8 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
     else:
         call(f"s3:DeleteBucketPolicy {name}", s3.delete_bucket_policy, Bucket=name)
     _set_lifecycle(s3, name, props["expiration_days"])
+    _set_ownership_and_logging(s3, name, props.get("ownership", ""),
+                               props.get("access_log_bucket", ""))
     call(f"s3:PutBucketTagging {name}", s3.put_bucket_tagging, Bucket=name,
          Tagging={"TagSet": tag_list(props["tags"])})
     return {"name": name, "arn": f"arn:{partition()}:s3:::{name}"}
@@ -82,6 +85,18 @@ def _set_lifecycle(s3: Any, name: str, days: int | None) -> None:
              "ID": RETENTION_RULE, "Status": "Enabled", "Filter": {"Prefix": ""},
              "Expiration": {"Days": days},
              "NoncurrentVersionExpiration": {"NoncurrentDays": days}}]})
+
+
+def _set_ownership_and_logging(s3: Any, name: str, ownership: str, log_bucket: str) -> None:
+    if ownership:
+        call(f"s3:PutBucketOwnershipControls {name}", s3.put_bucket_ownership_controls,
+             Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
+    status: dict[str, Any] = {}
+    if log_bucket:
+        status = {"LoggingEnabled": {"TargetBucket": log_bucket,
+                                     "TargetPrefix": f"{ACCESS_LOG_PREFIX}{name}/"}}
+    call(f"s3:PutBucketLogging {name}", s3.put_bucket_logging, Bucket=name,
+         BucketLoggingStatus=status)
 
 
 def _optional(operation: str, method: Any, **kwargs: Any) -> Any:
@@ -122,10 +137,17 @@ def read_bucket(name: str) -> BucketProps | None:
         if rule.get("ID") == RETENTION_RULE and rule.get("Status") == "Enabled":
             days = rule.get("Expiration", {}).get("Days")
     tags = _optional(f"s3:GetBucketTagging {name}", s3.get_bucket_tagging, Bucket=name)
+    owner = _optional(f"s3:GetBucketOwnershipControls {name}",
+                      s3.get_bucket_ownership_controls, Bucket=name)
+    ownership = "".join(r.get("ObjectOwnership", "") for r in
+                        (owner or {}).get("OwnershipControls", {}).get("Rules", [])[:1])
+    logging = call(f"s3:GetBucketLogging {name}", s3.get_bucket_logging, Bucket=name)
     actual: BucketProps = {
         "name": name, "kms_key_alias": alias,
         "versioning": versioning.get("Status") == "Enabled",
         "public_access_block": all(read_public_access_block(name).values()),
+        "ownership": ownership,
+        "access_log_bucket": str(logging.get("LoggingEnabled", {}).get("TargetBucket", "")),
         "policy": canonical_json((policy or {}).get("Policy")),
         "expiration_days": int(days) if days is not None else None,
         "tags": tag_dict((tags or {}).get("TagSet"))}
@@ -175,3 +197,20 @@ def delete_bucket(name: str, *, force: bool = False) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+def list_buckets() -> list[str]:
+    s3 = client("s3")
+    return sorted(b["Name"] for b in call("s3:ListBuckets", s3.list_buckets).get("Buckets", []))
+
+
+def read_bucket_grantees(name: str) -> list[str]:
+    """Who the bucket's ACL grants anything to: group URIs, canonical ids or e-mails."""
+    s3 = client("s3")
+    acl = call(f"s3:GetBucketAcl {name}", s3.get_bucket_acl, Bucket=name)
+    out = []
+    for grant in acl.get("Grants", []):
+        grantee = grant.get("Grantee") or {}
+        who = grantee.get("URI") or grantee.get("ID") or grantee.get("EmailAddress") or "?"
+        out.append(f"{who}:{grant.get('Permission', '?')}")
+    return sorted(out)

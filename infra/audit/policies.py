@@ -1,0 +1,89 @@
+"""Reading IAM, bucket and key policy documents: does a statement let a principal do an
+action on a resource? Conservative: conditions we cannot evaluate count as satisfied,
+except ``kms:ResourceAliases``, which names the keys a statement is limited to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+from typing import Any
+
+__all__ = ["allows", "principals", "public_statements", "statements"]
+
+_WORLD = {"*"}
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def statements(document: str | dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not document:
+        return []
+    doc = json.loads(document) if isinstance(document, str) else document
+    return [s for s in _list(doc.get("Statement")) if isinstance(s, dict)]
+
+
+def principals(statement: dict[str, Any]) -> list[str]:
+    """``"*"`` for everyone, else ARNs and service names."""
+    principal = statement.get("Principal")
+    if principal == "*":
+        return ["*"]
+    if isinstance(principal, dict):
+        return [str(p) for v in principal.values() for p in _list(v)]
+    return []
+
+
+def _match(patterns: Iterable[str], value: str, *, case: bool = True) -> bool:
+    if case:
+        return any(fnmatchcase(value, p) for p in patterns)
+    return any(fnmatchcase(value.lower(), p.lower()) for p in patterns)
+
+
+def _aliases_ok(statement: dict[str, Any], alias: str | None) -> bool:
+    for op, conditions in (statement.get("Condition") or {}).items():
+        for key, values in (conditions or {}).items():
+            if key.lower() == "kms:resourcealiases" and "Not" not in op and (
+                    alias is None or alias not in _list(values)):
+                return False
+    return True
+
+
+def allows(document: str | dict[str, Any] | None, action: str, resource: str, *,
+           alias: str | None = None, principal: str | None = None) -> list[str]:
+    """The Sids (or indexes) of Allow statements granting ``action`` on ``resource`` (to
+    ``principal``, for resource policies). An explicit Deny without conditions wins."""
+    found: list[str] = []
+    for i, stmt in enumerate(statements(document)):
+        acts = _list(stmt.get("Action"))
+        if "NotAction" in stmt:
+            if _match(_list(stmt["NotAction"]), action, case=False):
+                continue
+        elif not _match(acts, action, case=False):
+            continue
+        if "NotResource" in stmt:
+            if _match(_list(stmt["NotResource"]), resource):
+                continue
+        elif not _match(_list(stmt.get("Resource")), resource):
+            continue
+        if principal is not None:
+            who = principals(stmt)
+            if "*" not in who and principal not in who:
+                continue
+        if not _aliases_ok(stmt, alias):
+            continue
+        if stmt.get("Effect") == "Deny" and not stmt.get("Condition"):
+            return []
+        if stmt.get("Effect") == "Allow":
+            found.append(str(stmt.get("Sid") or f"statement {i}"))
+    return found
+
+
+def public_statements(document: str | None) -> list[str]:
+    """Allow statements open to everyone (``"*"`` principal) without a condition."""
+    return [str(s.get("Sid") or f"statement {i}") for i, s in enumerate(statements(document))
+            if s.get("Effect") == "Allow" and set(principals(s)) & _WORLD
+            and not s.get("Condition")]

@@ -1,0 +1,240 @@
+"""The RBAC matrix: every identity of every tenant, in every tenant namespace, asked of the
+API server itself (SelfSubjectRulesReview as the impersonated identity; SubjectAccessReview
+to confirm each leak and a sample; real impersonated requests for a sample).
+
+The expected side comes from the plans: an identity may do in a namespace exactly what the
+plan's RoleBindings there give it, nothing in any other namespace, nothing cluster-scoped.
+
+Equivalence: in a namespace where no live RoleBinding names an identity (its user, its
+groups or the groups every authenticated user has), the identity holds exactly its
+cluster-wide rules, which a review in a namespace that does not exist reports. Those cells
+are decided by that one review; with ``exhaustive`` every namespace is asked directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from infra.drivers import KubeClient
+from infra.drivers.authz import Access, RuleSet, access_review, rules_review
+from infra.errors import DriverError
+from infra.plan import Plan
+from infra.spec.tenant import TenantSpec
+
+from .model import Finding, Tally
+
+__all__ = ["CLUSTER_CELLS", "NAMESPACE_CELLS", "Identity", "identities", "rbac_matrix"]
+
+_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+_NS_RESOURCES = (
+    ("", "secrets"), ("", "configmaps"), ("", "pods"), ("", "pods/log"), ("", "pods/exec"),
+    ("", "pods/attach"), ("", "pods/portforward"), ("", "services"), ("", "endpoints"),
+    ("discovery.k8s.io", "endpointslices"), ("", "serviceaccounts"),
+    ("", "serviceaccounts/token"), ("", "resourcequotas"), ("", "limitranges"),
+    ("apps", "deployments"), ("apps", "deployments/scale"), ("batch", "jobs"),
+    ("networking.k8s.io", "networkpolicies"), ("networking.k8s.io", "ingresses"),
+    ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "rolebindings"),
+)
+_CLUSTER_RESOURCES = (
+    ("", "namespaces"), ("", "nodes"), ("", "persistentvolumes"),
+    ("rbac.authorization.k8s.io", "clusterroles"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"),
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
+    ("govcloud.gd.gov.cn", "tenants"),
+)
+NAMESPACE_CELLS = [(v, g, r) for g, r in _NS_RESOURCES for v in _VERBS]
+CLUSTER_CELLS = [(v, g, r) for g, r in _CLUSTER_RESOURCES
+                 for v in ("get", "list", "create", "update", "delete")]
+NOWHERE = "govcloud-audit-no-such-namespace"  # no binding can exist there
+_IMPLICIT = ("system:authenticated",)
+
+
+@dataclass(frozen=True)
+class Identity:
+    label: str  # "gz-wjw owners (group gzwjw-admins)"
+    tenant: str  # the tenant it belongs to ("" for an operator group)
+    user: str
+    groups: tuple[str, ...]
+
+    def holds(self, subject: Mapping[str, Any], namespace: str) -> bool:
+        kind, name = subject.get("kind"), subject.get("name")
+        if kind == "Group":
+            return name in self.groups or name in _IMPLICIT
+        if kind == "User":
+            return bool(name == self.user)
+        if kind == "ServiceAccount":
+            sa_ns = subject.get("namespace") or namespace
+            return self.user == f"system:serviceaccount:{sa_ns}:{name}"
+        return False
+
+
+def identities(specs: Iterable[TenantSpec]) -> list[Identity]:
+    """Each tenant's owner group and deployer, and every operator group any grant names
+    (valid or expired: an expired grant must allow nothing)."""
+    out: dict[str, Identity] = {}
+    for spec in specs:
+        t = spec.id
+        out[f"owners:{t}"] = Identity(f"{t} owners (group {spec.owners.group})", t,
+                                      f"govcloud-audit:{t}:owner", (spec.owners.group,))
+        sa = f"system:serviceaccount:{t}:govcloud-deployer"
+        out[f"deployer:{t}"] = Identity(f"{t} deployer (service account)", t, sa,
+                                        ("system:serviceaccounts", f"system:serviceaccounts:{t}"))
+        for grant in spec.access:
+            out.setdefault(f"operator:{grant.group}", Identity(
+                f"operator group {grant.group}", "", f"govcloud-audit:operator:{grant.group}",
+                (grant.group,)))
+    return list(out.values())
+
+
+def _expected(identity: Identity, namespace: str, plan: Plan | None,
+              cluster_roles: Mapping[str, list[dict[str, Any]]]) -> RuleSet:
+    if plan is None:
+        return RuleSet(())
+    roles = {o.name: o.manifest.get("rules") or [] for o in plan.kube if o.kind == "Role"}
+    rules: list[dict[str, Any]] = []
+    for obj in plan.kube:
+        if obj.kind != "RoleBinding" or obj.namespace != namespace:
+            continue
+        if any(identity.holds(s, namespace) for s in obj.manifest.get("subjects") or []):
+            ref = obj.manifest["roleRef"]
+            source = roles if ref["kind"] == "Role" else cluster_roles
+            rules += source.get(ref["name"], [])
+    return RuleSet.of(rules)
+
+
+@dataclass
+class _Context:
+    admin: KubeClient
+    plans: Mapping[str, Plan]  # namespace -> the tenant plan that owns it
+    cluster_roles: Mapping[str, list[dict[str, Any]]]
+    bindings: list[dict[str, Any]]  # every live RoleBinding
+    namespaces: list[str]  # the tenant namespaces audited
+    exhaustive: bool
+
+
+def _touched(identity: Identity, bindings: list[dict[str, Any]]) -> set[str]:
+    out = set()
+    for b in bindings:
+        ns = str((b.get("metadata") or {}).get("namespace"))
+        if any(identity.holds(s, ns) for s in b.get("subjects") or []):
+            out.add(ns)
+    return out
+
+
+def _one_identity(identity: Identity, ctx: _Context
+                  ) -> tuple[dict[str, str], list[Finding], Tally]:
+    tally = Tally()
+    client = ctx.admin.impersonate(identity.user, identity.groups)
+    findings: list[Finding] = []
+    row: dict[str, str] = {}
+    baseline = rules_review(client, NOWHERE)
+    tally.requests += 1
+    for verb, group, resource in CLUSTER_CELLS:
+        tally.checks += 1
+        if baseline.allows(Access(verb, resource, group)):
+            findings.append(_confirmed(ctx, identity, Access(verb, resource, group), tally))
+        else:
+            tally.denied += 1
+    direct = set(ctx.namespaces) if ctx.exhaustive else (
+        _touched(identity, ctx.bindings) | {identity.tenant}) & set(ctx.namespaces)
+    for ns in ctx.namespaces:
+        expected = _expected(identity, ns, ctx.plans.get(ns), ctx.cluster_roles)
+        if ns in direct:
+            observed = rules_review(client, ns)
+            tally.requests += 1
+        else:
+            observed = baseline
+        allowed = leaks = gaps = 0
+        for verb, group, resource in NAMESPACE_CELLS:
+            access = Access(verb, resource, group, ns)
+            tally.checks += 1
+            if ns not in direct:
+                tally.covered_by_equivalence += 1
+            got, want = observed.allows(access), expected.allows(access)
+            if got and want:
+                allowed += 1
+                tally.allowed_expected += 1
+            elif not got and not want:
+                tally.denied += 1
+            elif got:
+                leaks += 1
+                findings.append(_confirmed(ctx, identity, access, tally))
+            else:
+                gaps += 1
+                findings.append(Finding("rbac", identity.label, ns, access.spelled(),
+                                        "documented as allowed, but the server refuses it",
+                                        "deviation"))
+        row[ns] = _cell(allowed, leaks, gaps, ns in direct)
+    return row, findings, tally
+
+
+def _cell(allowed: int, leaks: int, gaps: int, direct: bool) -> str:
+    if leaks:
+        return f"LEAK ({leaks})"
+    if gaps:
+        return f"missing ({gaps})"
+    text = f"allowed {allowed}" if allowed else "denied"
+    return text if direct else f"{text} (≡)"
+
+
+def _confirmed(ctx: _Context, identity: Identity, access: Access, tally: Tally) -> Finding:
+    """A leak, confirmed by a SubjectAccessReview (its answer is part of the finding)."""
+    allowed, reason = access_review(ctx.admin, identity.user, identity.groups, access)
+    tally.requests += 1
+    verdict = "SubjectAccessReview: allowed" + (f" ({reason})" if reason else "")
+    if not allowed:
+        verdict = "rules review allows it; SubjectAccessReview refuses it"
+    return Finding("rbac", identity.label, access.namespace or "cluster", access.spelled(),
+                   verdict)
+
+
+def _sample(identity: Identity, ctx: _Context, tally: Tally) -> list[Finding]:
+    """Real impersonated requests: list Secrets in a namespace of another tenant."""
+    others = [ns for ns in ctx.namespaces if ns != identity.tenant
+              and not _expected(identity, ns, ctx.plans.get(ns), ctx.cluster_roles).allows(
+                  Access("list", "secrets", "", ns))]
+    if not others:
+        return []
+    ns = others[0]
+    client = ctx.admin.impersonate(identity.user, identity.groups)
+    tally.requests += 1
+    tally.checks += 1
+    try:
+        client.list("v1", "Secret", namespace=ns)
+    except DriverError:
+        tally.denied += 1
+        return []
+    return [Finding("rbac", identity.label, ns, f"GET /api/v1/namespaces/{ns}/secrets "
+                    f"as {identity.user} {list(identity.groups)}",
+                    "a real request succeeded")]
+
+
+def rbac_matrix(admin: KubeClient, ids: list[Identity], plans: Mapping[str, Plan],
+                cluster_roles: Mapping[str, list[dict[str, Any]]], *, exhaustive: bool,
+                workers: int = 8, progress: Callable[[str], None] | None = None
+                ) -> tuple[dict[str, dict[str, str]], list[Finding], Tally]:
+    tally = Tally()
+    bindings = list(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
+    tally.requests += 1
+    ctx = _Context(admin, plans, cluster_roles, bindings, sorted(plans), exhaustive)
+
+    def run(identity: Identity) -> tuple[dict[str, str], list[Finding], Tally]:
+        row, found, t = _one_identity(identity, ctx)
+        found += _sample(identity, ctx, t)
+        if progress:
+            progress(identity.label)
+        return row, found, t
+
+    matrix: dict[str, dict[str, str]] = {}
+    findings: list[Finding] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for identity, (row, found, t) in zip(ids, pool.map(run, ids), strict=True):
+            matrix[identity.label] = row
+            findings += found
+            tally.add(t)
+    return matrix, findings, tally

@@ -1,0 +1,153 @@
+"""The audit report as text, JSON, Markdown (a pull-request comment, an evidence file) or
+SARIF. Every leak carries the exact request or path that succeeded."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from infra import __version__
+
+from .model import AuditResult, Finding
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = ("text", "json", "markdown", "sarif")
+_MATRIX_COLUMNS = 20  # wider fleets: only rows and columns with something to show
+
+
+def _summary(r: AuditResult) -> list[tuple[str, str]]:
+    t = r.tally
+    return [("requests made", str(t.requests)), ("checks", str(t.checks)),
+            ("denied as they must be", str(t.denied)),
+            ("allowed as documented", str(t.allowed_expected)),
+            ("matrix cells by equivalence", str(t.covered_by_equivalence)),
+            ("leaks", str(len(r.leaks))), ("deviations", str(len(r.deviations))),
+            ("seconds", f"{r.seconds:.1f}")]
+
+
+def _text(r: AuditResult) -> str:
+    head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
+        f"{len(r.deviations)} deviation(s)"
+    lines = [f"govcloud audit of {r.env}: {head}"]
+    lines += [f"  {k}: {v}" for k, v in _summary(r)]
+    for f in r.findings:
+        lines.append(f"{f.kind.upper()} {f.line()}")
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _matrix_md(r: AuditResult) -> list[str]:
+    if not r.matrix:
+        return []
+    columns = sorted({ns for row in r.matrix.values() for ns in row})
+    rows = sorted(r.matrix)
+    if len(columns) > _MATRIX_COLUMNS:
+        bad = {ns for row in r.matrix.values() for ns, c in row.items()
+               if c.startswith(("LEAK", "missing"))}
+        rows = [i for i in rows if any(r.matrix[i].get(ns, "").startswith(("LEAK", "missing"))
+                                       for ns in columns)]
+        columns = sorted(bad)
+        if not rows:
+            return ["", f"RBAC matrix: {len(r.matrix)} identities x "
+                    f"{len({ns for row in r.matrix.values() for ns in row})} namespaces, "
+                    "every cell as documented."]
+    out = ["", "### RBAC matrix", "",
+           "Each cell: what the identity may do in the namespace (allowed N = N requests of "
+           "the documented subset; ≡ = decided by an equivalent review).", "",
+           "| identity | " + " | ".join(columns) + " |",
+           "|---|" + "---|" * len(columns)]
+    for identity in rows:
+        cells = [r.matrix[identity].get(ns, "") for ns in columns]
+        out.append(f"| {_cell(identity)} | " + " | ".join(
+            f"**{c}**" if c.startswith(("LEAK", "missing")) else c for c in cells) + " |")
+    return out
+
+
+def _probes_md(r: AuditResult) -> list[str]:
+    if not r.probes:
+        return []
+    refused: dict[str, int] = defaultdict(int)
+    admitted: dict[str, list[str]] = defaultdict(list)
+    for p in r.probes:
+        if p.refused:
+            refused[p.name] += 1
+        else:
+            admitted[p.name].append(p.namespace)
+    out = ["", "### Workload and quota probes (real create attempts as the owners)", "",
+           "| probe | refused in | admitted in |", "|---|---|---|"]
+    for name in sorted({p.name for p in r.probes}):
+        where = ", ".join(admitted[name]) or "none"
+        out.append(f"| {name} | {refused[name]} namespaces | {where} |")
+    return out
+
+
+def _markdown(r: AuditResult) -> str:
+    icon = "✅" if not r.findings else "❌"
+    head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
+        f"{len(r.deviations)} deviation(s)"
+    out = [f"## {icon} govcloud audit: `{r.env}`: {head}", "",
+           f"Tenants audited: {len(r.tenants)}. Every verdict comes from the live cluster and "
+           "cloud endpoint (reviews, real requests, live policies).", "",
+           "| " + " | ".join(k for k, _ in _summary(r)) + " |",
+           "|" + "---|" * len(_summary(r)),
+           "| " + " | ".join(v for _, v in _summary(r)) + " |"]
+    for title, items in (("Leaks", r.leaks), ("Deviations", r.deviations)):
+        if items:
+            out += ["", f"### {title}", "", "| # | category | who / what | where | "
+                    "request or path | why |", "|---|---|---|---|---|---|"]
+            out += [f"| {i} | {f.category} | {_cell(f.subject)} | {_cell(f.target)} | "
+                    f"`{_cell(f.request)}` | {_cell(f.reason)} |"
+                    for i, f in enumerate(items, 1)]
+    out += _matrix_md(r) + _probes_md(r)
+    if r.notes:
+        out += ["", "### Notes", ""] + [f"- {n}" for n in r.notes]
+    return "\n".join(out) + "\n"
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"kind": f.kind, "category": f.category, "subject": f.subject, "target": f.target,
+            "request": f.request, "reason": f.reason}
+
+
+def _json(r: AuditResult) -> str:
+    t = r.tally
+    data = {"env": r.env, "tenants": r.tenants, "clean": not r.findings,
+            "summary": {"requests": t.requests, "checks": t.checks, "denied": t.denied,
+                        "allowed_as_documented": t.allowed_expected,
+                        "by_equivalence": t.covered_by_equivalence,
+                        "leaks": len(r.leaks), "deviations": len(r.deviations),
+                        "seconds": round(r.seconds, 2)},
+            "findings": [_finding_json(f) for f in r.findings],
+            "matrix": r.matrix,
+            "probes": [{"probe": p.name, "namespace": p.namespace, "refused": p.refused,
+                        "message": p.message} for p in r.probes],
+            "notes": r.notes}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif(r: AuditResult) -> str:
+    categories = sorted({f.category for f in r.findings} | {"rbac"})
+    rules = [{"id": f"audit-{c}", "name": f"isolation-{c}",
+              "shortDescription": {"text": f"Tenant isolation ({c})"}} for c in categories]
+    results = []
+    for f in r.findings:
+        path = f"tenants/{f.target}.yaml" if f.target in r.tenants else f"stacks/{r.env}.yaml"
+        results.append({
+            "ruleId": f"audit-{f.category}", "level": "error" if f.kind == "leak" else "warning",
+            "message": {"text": f"{f.subject} -> {f.target}: {f.request} ({f.reason})"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path},
+                                                "region": {"startLine": 1}}}]})
+    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "govcloud-audit", "version": __version__,
+                                         "rules": rules}}, "results": results}]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(result: AuditResult, fmt: str) -> str:
+    return {"text": _text, "json": _json, "markdown": _markdown, "sarif": _sarif}[fmt](result)

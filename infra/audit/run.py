@@ -1,0 +1,177 @@
+"""One audit of an environment: RBAC matrix, workload probes, quotas, network, namespaces,
+cloud. Everything is asked of the live cluster and endpoint; the specs say what to expect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.drivers import KubeClient
+from infra.errors import InputError
+from infra.plan import Plan, mutual_peers, render_platform, render_tenant
+from infra.plan.names import SHARED_NAMESPACE
+from infra.plan.weakening import planned_subjects, weakening_bindings, weakening_policies
+from infra.spec.environment import EnvironmentSpec
+from infra.spec.load import load_environment, load_tenants
+from infra.spec.tenant import LifecycleState, TenantSpec
+
+from .cloud import audit_cloud, tenant_cloud
+from .model import AuditResult, Finding
+from .network import connectivity
+from .paths import unexpected_paths
+from .rbac import identities, rbac_matrix
+from .workloads import probe_namespace
+
+__all__ = ["AuditOptions", "audit_environment", "run_audit"]
+
+EXHAUSTIVE_LIMIT = 5000  # rules reviews; above it, untouched namespaces go by equivalence
+
+
+@dataclass
+class AuditOptions:
+    root: Path
+    env: str
+    tenants: list[str] = field(default_factory=list)  # empty: every tenant
+    exhaustive: bool | None = None  # None: when the fleet is small enough
+    cloud: bool = True
+    workers: int = 8
+    now: dt.datetime | None = None
+
+
+def run_audit(options: AuditOptions, *, admin: KubeClient | None = None,
+              say: Callable[[str], None] = lambda _: None) -> AuditResult:
+    env = load_environment(options.env, options.root / "stacks")
+    fleet = {t.spec.id: t.spec for t in load_tenants([options.root / "tenants"])}
+    unknown = sorted(set(options.tenants) - set(fleet))
+    if unknown:
+        raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(fleet))})",
+                         field="--tenant")
+    return audit_environment(env, fleet, options, admin=admin or KubeClient(), say=say)
+
+
+def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
+                      options: AuditOptions, *, admin: KubeClient,
+                      say: Callable[[str], None] = lambda _: None) -> AuditResult:
+    started = time.monotonic()
+    now = options.now or dt.datetime.now(dt.UTC)
+    audited = sorted(options.tenants or fleet)
+    result = AuditResult(env.name, audited)
+    plans = {t: render_tenant(spec, env, fleet=fleet, today=now.date(), now=now)
+             for t, spec in fleet.items()}
+    live_ns = {str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
+               for n in admin.list("v1", "Namespace")}
+    result.tally.requests += 1
+    present = {t: p for t, p in plans.items() if t in live_ns}
+    for t in sorted(set(audited) - set(present)):
+        result.notes.append(f"namespace {t} does not exist: not deployed yet")
+    say(f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants")
+    _namespaces(result, present, live_ns, audited)
+    _rbac(result, admin, env, fleet, present, audited, options, say)
+    _workloads(result, admin, fleet, [t for t in audited if t in present
+                                      and fleet[t].lifecycle.state is LifecycleState.active],
+               options.workers, say)
+    _network(result, admin, env, fleet, present, live_ns, audited)
+    if options.cloud:
+        say("cloud: buckets, keys, roles, security groups")
+        prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
+        everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
+        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone)
+        result.findings += found
+        result.tally.add(tally)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _namespaces(result: AuditResult, plans: dict[str, Plan],
+                live: dict[str, dict[str, str]], audited: list[str]) -> None:
+    """The namespace labels the plan sets (tenant, pod security) must all be there."""
+    for t in audited:
+        if t not in plans:
+            continue
+        ns = next(o for o in plans[t].kube if o.kind == "Namespace")
+        want = ns.manifest["metadata"]["labels"]
+        result.tally.checks += 1
+        wrong = {k: live[t].get(k) for k, v in want.items() if live[t].get(k) != v}
+        if wrong:
+            result.findings.append(Finding(
+                "namespace", f"namespace {t}", t,
+                ", ".join(f"{k}={v!r} (want {want[k]!r})" for k, v in sorted(wrong.items())),
+                "namespace labels weakened: admission policies and pod security "
+                "select tenant namespaces by these"))
+        else:
+            result.tally.denied += 1
+
+
+def _rbac(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
+          fleet: dict[str, TenantSpec], plans: dict[str, Plan], audited: list[str],
+          options: AuditOptions, say: Callable[[str], None]) -> None:
+    cluster_roles: dict[str, list[dict[str, Any]]] = {
+        o.name: o.manifest.get("rules") or [] for o in render_platform(env).kube
+        if o.kind == "ClusterRole"}
+    ids = identities(fleet[t] for t in audited)
+    exhaustive = options.exhaustive
+    if exhaustive is None:
+        exhaustive = len(ids) * len(plans) <= EXHAUSTIVE_LIMIT
+    say(f"rbac: {len(ids)} identities x {len(plans)} namespaces "
+        f"({'every namespace asked' if exhaustive else 'untouched namespaces by equivalence'})")
+    matrix, found, tally = rbac_matrix(admin, ids, plans, cluster_roles,
+                                       exhaustive=exhaustive, workers=options.workers)
+    result.matrix = matrix
+    result.findings += found
+    result.tally.add(tally)
+    bindings = list(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
+    result.tally.requests += 1
+    for t in audited:
+        if t not in plans:
+            continue
+        inside = [b for b in bindings if b["metadata"].get("namespace") == t]
+        for key, reason in weakening_bindings(inside, allowed_subjects=planned_subjects(
+                plans[t].kube), planned=plans[t].kube):
+            result.findings.append(Finding("rbac", key, t, f"RoleBinding {key}", reason))
+
+
+def _workloads(result: AuditResult, admin: KubeClient, fleet: dict[str, TenantSpec],
+               tenants: list[str], workers: int, say: Callable[[str], None]) -> None:
+    say(f"workloads: real create attempts in {len(tenants)} namespaces")
+
+    def probe(t: str) -> Any:
+        group = fleet[t].owners.group
+        owner = admin.impersonate(f"govcloud-audit:{t}:owner", [group])
+        return probe_namespace(owner, admin, t, f"{t} owners (group {group})")
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for probes, found, tally in pool.map(probe, tenants):
+            result.probes += probes
+            result.findings += found
+            result.tally.add(tally)
+
+
+def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
+             fleet: dict[str, TenantSpec], plans: dict[str, Plan],
+             live_ns: dict[str, dict[str, str]], audited: list[str]) -> None:
+    policies = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
+    result.tally.requests += 1
+    paths = connectivity(live_ns, policies, proxy=env.proxy_cidr)
+    found, judged = unexpected_paths(paths, fleet, env, set(audited) & set(plans))
+    result.findings += found
+    result.tally.checks += judged
+    result.tally.denied += judged - len(found)
+    shared = {s.id for s in env.shared_services}
+    for t in audited:
+        if t not in plans:
+            continue
+        spec = fleet[t]
+        inside = [p for p in policies if p["metadata"].get("namespace") == t]
+        weak = weakening_policies(
+            inside, namespace=t, cidr=spec.network.cidr,
+            peers=list(mutual_peers(spec, fleet)),
+            shared=bool(set(spec.network.shared_services) & shared), planned=plans[t].kube)
+        for key, reason in weak:
+            result.findings.append(Finding("network", key, t, f"NetworkPolicy {key}", reason))
+    if SHARED_NAMESPACE not in live_ns:
+        result.notes.append(f"namespace {SHARED_NAMESPACE} does not exist")
