@@ -21,12 +21,15 @@ def register(sub: Any) -> None:
                         help="where the cloud keeps its state (default .govcloud/localcloud)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("build", help="build (or find in the cache) every tool, then stop")
-    actions.add_parser("up", help="build what is missing, start everything, wait until ready")
-    actions.add_parser("down", help="stop every component")
+    actions.add_parser("up", help="build what is missing, start what is not running (same "
+                       "ports as before), wait until ready; resources survive down and up")
+    actions.add_parser("down", help="stop every component (state is kept for the next up)")
     actions.add_parser("status", help="pid, port, version and health of each component")
     actions.add_parser("env", help="shell exports for kubectl, boto3 and pulumi")
-    logs = actions.add_parser("logs", help="the last lines of one component's log")
-    logs.add_argument("component", help="etcd, kube-apiserver, kube-controller-manager, cloud")
+    logs = actions.add_parser("logs", help="the last lines of one component's log, or of the "
+                              "API server's audit log (one line per request)")
+    logs.add_argument("component", help="etcd, kube-apiserver, kube-controller-manager, cloud, "
+                      "or audit")
     logs.add_argument("-n", "--lines", type=int, default=50)
     parser.set_defaults(handler=run)
 
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kube-apiserver  {lay.apiserver_url}")
         print(f"cloud API       {lay.cloud_url}  (region cn-northwest-1, partition aws-cn)")
         print(f"kubeconfig      {lay.kubeconfig}")
+        print(f"audit log       {lay.audit_log}  (govcloud localcloud logs audit)")
         print("next: eval \"$(govcloud localcloud env)\" && kubectl get namespaces")
         return 0
     if args.action == "down":

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import socket
 import ssl
-import subprocess
 import sys
 import time
 import urllib.error
@@ -20,8 +16,11 @@ import yaml
 
 from infra.errors import InputError, LocalCloudError
 
-from .components import PORT_NAMES, REGION, Component, Layout, components
+from .auditlog import format_audit_tail
+from .components import REGION, Component, Layout, components, port_names
+from .hardening import private_dir
 from .pki import ensure_pki
+from .processes import free_port, port_free, runs, spawn, stop
 from .toolchain import (
     ACTIONLINT_TOOL,
     ETCD_TOOL,
@@ -37,8 +36,7 @@ from .toolchain import (
 
 __all__ = ["ComponentStatus", "LocalCloud", "default_state_dir"]
 
-_READY_SECONDS = {"etcd": 30.0, "kube-apiserver": 90.0, "kube-controller-manager": 60.0,
-                  "cloud": 60.0}
+_GRACE_SECONDS = 10.0  # a running but unhealthy component gets this long to recover
 _LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
 
 
@@ -61,27 +59,6 @@ class ComponentStatus:
     detail: str
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); treat it as gone.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 class LocalCloud:
     """One embedded provincial cloud: etcd, kube-apiserver, kube-controller-manager and the
     AWS-compatible endpoint, all on loopback, with their state under ``state``."""
@@ -102,7 +79,7 @@ class LocalCloud:
         return data
 
     def _save(self, data: dict[str, dict[str, int]]) -> None:
-        self.state.mkdir(parents=True, exist_ok=True)
+        private_dir(self.state)
         tmp = self._state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
         tmp.replace(self._state_file)
@@ -111,17 +88,23 @@ class LocalCloud:
         return Layout(self.state, dict(self._load()["ports"]))
 
     # -- health --------------------------------------------------------------------------
-    def _ssl(self, lay: Layout) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(cafile=str(lay.pki.ca))
-        ctx.load_cert_chain(str(lay.pki.path("admin.crt")), str(lay.pki.path("admin.key")))
+    @staticmethod
+    def _ssl(comp: Component, lay: Layout) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=str(lay.pki.path(f"{comp.probe_ca}.crt")))
+        ctx.load_cert_chain(str(lay.pki.path(f"{comp.probe_cert}.crt")),
+                            str(lay.pki.path(f"{comp.probe_cert}.key")))
         return ctx
 
     def _probe(self, comp: Component, lay: Layout) -> tuple[bool, str]:
         url = comp.health(lay)
-        ctx = self._ssl(lay) if url.startswith("https") else None
+        try:
+            ctx = self._ssl(comp, lay) if url.startswith("https") else None
+        except (OSError, ssl.SSLError) as exc:
+            # Certificates not there yet (never started): report, do not crash status.
+            return False, type(exc).__name__
         try:
             with urllib.request.urlopen(url, timeout=3, context=ctx) as resp:
-                return resp.status == 200, f"HTTP {resp.status}"
+                return 200 <= resp.status < 300, f"HTTP {resp.status}"
         except urllib.error.HTTPError as exc:
             return False, f"HTTP {exc.code}"
         except (OSError, ssl.SSLError) as exc:
@@ -132,66 +115,129 @@ class LocalCloud:
         out = []
         for comp in components():
             pid = data["pids"].get(comp.name)
-            running = pid is not None and _alive(pid)
+            running = pid is not None and self._runs(comp, pid)
             healthy, detail = self._probe(comp, lay) if running else (False, "not running")
-            out.append(ComponentStatus(comp.name, pid if running else None,
-                                       lay.ports.get(comp.name), comp.version, healthy, detail))
+            port = lay.ports.get(comp.ports[0]) if comp.ports else None
+            out.append(ComponentStatus(comp.name, pid if running else None, port,
+                                       comp.version, healthy, detail))
         return out
 
     def running(self) -> bool:
         return all(s.healthy for s in self.status())
 
+    def _runs(self, comp: Component, pid: int) -> bool:
+        return runs(pid, comp.program)
+
     # -- lifecycle -----------------------------------------------------------------------
     def up(self, *, say: Progress = _say) -> Layout:
-        """Idempotent: build what is missing, start what is not running, wait until ready."""
+        """Idempotent: build what is missing, start what is not running (on the ports it had
+        before, so endpoints stay the same), wait until ready. Healthy components are left
+        alone; one that runs but stays unhealthy is restarted."""
         started = time.monotonic()
-        if self.running():
+        current = {s.name: s for s in self.status()}
+        if all(s.healthy for s in current.values()):
             say(f"already running ({self.state})")
             return self.layout()
-        self.down(quiet=True)
         ensure_tools(self.tools, say=say)
+        private_dir(self.state)
         ensure_pki(self.state / "pki")
         data = self._load()
-        data["ports"] = {name: _free_port() for name in PORT_NAMES}
-        data["pids"] = {}
+        data["ports"] = self._ports(data["ports"], alive={n for n, s in current.items() if s.pid})
+        data["pids"] = {n: s.pid for n, s in current.items() if s.pid}
         self._save(data)
         lay = self.layout()
-        lay.logs.mkdir(parents=True, exist_ok=True)
+        private_dir(lay.logs)
         self._write_kubeconfigs(lay)
-        for comp in components():
-            pid = self._spawn(comp, lay)
-            data["pids"][comp.name] = pid
-            self._save(data)
-            self._wait_ready(comp, lay, pid, say)
+        self._start_all(lay, current, data, say)
         say(f"ready in {time.monotonic() - started:.1f}s")
         return lay
 
+    def _start_all(self, lay: Layout, current: dict[str, ComponentStatus],
+                   data: dict[str, dict[str, int]], say: Progress) -> None:
+        """Start each component that is not healthy as soon as the ones it runs ``after`` are
+        ready (the cloud endpoint alongside etcd), and wait until every one is ready."""
+        todo = [c for c in components() if not current[c.name].healthy]
+        ready = {name for name, s in current.items() if s.healthy}
+        waiting: dict[str, tuple[Component, int, float]] = {}
+        while todo or waiting:
+            for comp in [c for c in todo if set(c.after) <= ready]:
+                todo.remove(comp)
+                pid = self._start(comp, lay, current[comp.name], say)
+                data["pids"][comp.name] = pid
+                self._save(data)
+                waiting[comp.name] = (comp, pid, time.monotonic() + comp.ready_seconds)
+            if not waiting:
+                names = ", ".join(c.name for c in todo)
+                raise LocalCloudError(f"cannot start {names}: it waits for an unknown component")
+            progressed = False
+            for name, (comp, pid, deadline) in list(waiting.items()):
+                if self._ready(comp, lay, pid, deadline):
+                    where = f" on 127.0.0.1:{lay.ports[comp.ports[0]]}" if comp.ports else ""
+                    say(f"{comp.name} ready{where} (pid {pid})")
+                    ready.add(name)
+                    del waiting[name]
+                    progressed = True
+            if not progressed:
+                time.sleep(0.1)
+
+    def _start(self, comp: Component, lay: Layout, status: ComponentStatus,
+               say: Progress) -> int:
+        """Spawn ``comp``, or keep its running process if it recovers within a grace period."""
+        if status.pid is not None:
+            if self._ready_within(comp, lay, status.pid, _GRACE_SECONDS):
+                return status.pid
+            say(f"{comp.name} (pid {status.pid}) is not healthy; restarting it")
+            stop(status.pid)
+        self._check_ports(comp, lay)
+        if comp.prepare is not None:
+            comp.prepare(lay)
+        return self._spawn(comp, lay)
+
+    @staticmethod
+    def _ports(previous: dict[str, int], *, alive: set[str]) -> dict[str, int]:
+        """The ports of the last run when they can be had again, else fresh ones. With
+        something still running, its ports (and those its peers know) must stay."""
+        names = port_names()
+        if alive or all(name in previous and port_free(previous[name]) for name in names):
+            return {name: previous.get(name) or free_port() for name in names}
+        return {name: free_port() for name in names}
+
+    @staticmethod
+    def _check_ports(comp: Component, lay: Layout) -> None:
+        busy = [f"{name} {lay.ports[name]}" for name in comp.ports
+                if not port_free(lay.ports[name])]
+        if busy:
+            raise LocalCloudError(
+                f"cannot restart {comp.name}: port {', '.join(busy)} is taken by another "
+                "process; run `govcloud localcloud down` and `up` to start on new ports"
+            )
+
+    def _ready_within(self, comp: Component, lay: Layout, pid: int, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self._runs(comp, pid):
+            if self._probe(comp, lay)[0]:
+                return True
+            time.sleep(0.2)
+        return False
+
     def _spawn(self, comp: Component, lay: Layout) -> int:
-        log = (lay.logs / f"{comp.name}.log").open("ab")
         env = dict(os.environ)
         env.pop("KUBECONFIG", None)
-        proc = subprocess.Popen(
-            comp.command(lay), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=self.state, env=env, start_new_session=True,
-        )
-        log.close()
-        return proc.pid
+        return spawn(comp.command(lay), log=lay.logs / f"{comp.name}.log", cwd=self.state,
+                     env=env)
 
-    def _wait_ready(self, comp: Component, lay: Layout, pid: int, say: Progress) -> None:
-        deadline = time.monotonic() + _READY_SECONDS[comp.name]
-        detail = ""
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                raise LocalCloudError(
-                    f"{comp.name} exited during start; last log lines:\n{self.logs(comp.name, 15)}"
-                )
-            ok, detail = self._probe(comp, lay)
-            if ok:
-                say(f"{comp.name} ready on 127.0.0.1:{lay.ports[comp.name]} (pid {pid})")
-                return
-            time.sleep(0.2)
+    def _ready(self, comp: Component, lay: Layout, pid: int, deadline: float) -> bool:
+        """One look at a starting component: ready, not yet, or an error when it exited or
+        ran out of time."""
+        if not self._runs(comp, pid):
+            raise LocalCloudError(
+                f"{comp.name} exited during start; last log lines:\n{self.logs(comp.name, 15)}"
+            )
+        ok, detail = self._probe(comp, lay)
+        if ok or time.monotonic() < deadline:
+            return ok
         raise LocalCloudError(
-            f"{comp.name} not ready after {_READY_SECONDS[comp.name]:.0f}s ({detail}); "
+            f"{comp.name} not ready after {comp.ready_seconds:.0f}s ({detail}); "
             f"last log lines:\n{self.logs(comp.name, 15)}"
         )
 
@@ -202,9 +248,9 @@ class LocalCloud:
         stopped = []
         for comp in reversed(components()):
             pid = pids.get(comp.name)
-            if pid is None or not _alive(pid):
+            if pid is None or not self._runs(comp, pid):
                 continue
-            self._stop(pid)
+            stop(pid)
             stopped.append(pid)
             if not quiet:
                 say(f"stopped {comp.name} (pid {pid})")
@@ -212,22 +258,6 @@ class LocalCloud:
             data["pids"] = {}
             self._save(data)
         return stopped
-
-    @staticmethod
-    def _stop(pid: int) -> None:
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(pid, sig)
-            except ProcessLookupError:
-                return
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                if not _alive(pid):
-                    # Reap our own child if this process started it; others are not ours.
-                    with contextlib.suppress(ChildProcessError):
-                        os.waitpid(pid, os.WNOHANG)
-                    return
-                time.sleep(0.1)
 
     # -- outputs -------------------------------------------------------------------------
     def _write_kubeconfigs(self, lay: Layout) -> None:
@@ -253,7 +283,7 @@ class LocalCloud:
     def passphrase_file(self) -> Path:
         path = self.state / "pulumi-passphrase"
         if not path.exists():
-            self.state.mkdir(parents=True, exist_ok=True)
+            private_dir(self.state)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(os.urandom(24).hex())
@@ -262,8 +292,8 @@ class LocalCloud:
     def environment(self) -> dict[str, str]:
         """What a shell (or a test) needs to talk to this local cloud."""
         lay = self.layout()
-        backend = self.state / "pulumi-state"
-        backend.mkdir(parents=True, exist_ok=True)
+        backend = private_dir(self.state / "pulumi-state")
+        private_dir(self.state / "pulumi-home")
         bins = [str(d) for d in tool_dirs()]
         return {
             "KUBECONFIG": str(lay.kubeconfig),
@@ -284,13 +314,17 @@ class LocalCloud:
             "PATH": os.pathsep.join([*bins, os.environ.get("PATH", "")]),
         }
 
+    def log_names(self) -> list[str]:
+        return [*(c.name for c in components()), "audit"]
+
     def logs(self, component: str, lines: int = 50) -> str:
-        names = {c.name for c in components()}
+        names = self.log_names()
         if component not in names:
-            raise InputError(
-                f"unknown component {component!r}; choose one of {', '.join(sorted(names))}"
-            )
-        path = self.state / "logs" / f"{component}.log"
+            raise InputError(f"unknown component {component!r}; choose one of {', '.join(names)}")
+        lay = self.layout()
+        if component == "audit":
+            return format_audit_tail(lay.audit_log, lines)
+        path = lay.logs / f"{component}.log"
         try:
             text = path.read_text(errors="replace")
         except OSError:

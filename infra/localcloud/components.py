@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .hardening import audit_max_age_days, ensure_encryption_config, write_audit_policy
 from .pki import Pki
 from .toolchain import ETCD_TOOL, KUBE_TOOL
 
-__all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components"]
+__all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components",
+           "port_names"]
 
 ADMISSION_PLUGINS = (
     "NamespaceLifecycle",
@@ -32,6 +34,7 @@ CONTROLLERS = (
     "root-ca-certificate-publisher-controller",
 )
 REGION = "cn-northwest-1"
+ETCD_PREFIX = "/govcloud"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,26 @@ class Layout:
         return self.state / f"kubeconfig-{user}"
 
     @property
+    def encryption_config(self) -> Path:
+        return self.state / "encryption-config.yaml"
+
+    @property
+    def audit_policy(self) -> Path:
+        return self.state / "audit-policy.yaml"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.logs / "audit.log"
+
+    @property
+    def cloud_state(self) -> Path:
+        return self.state / "cloud-state.pickle"
+
+    @property
+    def etcd_url(self) -> str:
+        return f"https://127.0.0.1:{self.ports['etcd']}"
+
+    @property
     def apiserver_url(self) -> str:
         return f"https://127.0.0.1:{self.ports['kube-apiserver']}"
 
@@ -67,23 +90,50 @@ class Layout:
 
 @dataclass(frozen=True)
 class Component:
+    """One process of the local cloud: ``program`` run with ``arguments``, listening on
+    ``ports`` (names in the layout). ``health`` is a URL answering 2xx when ready; an https
+    probe trusts ``probe_ca`` and presents the client certificate ``probe_cert`` (pki names).
+    ``prepare`` writes the files the process needs before each start; the process is started
+    once the components named in ``after`` are ready."""
+
     name: str
-    command: Callable[[Layout], list[str]]
+    program: str
+    arguments: Callable[[Layout], list[str]]
     health: Callable[[Layout], str]
     version: str
+    ports: tuple[str, ...]
+    ready_seconds: float = 60.0
+    probe_ca: str = "ca"
+    probe_cert: str = "admin"
+    prepare: Callable[[Layout], None] | None = None
+    after: tuple[str, ...] = ()
+
+    def command(self, lay: Layout) -> list[str]:
+        return [self.program, *self.arguments(lay)]
 
 
 def _etcd(lay: Layout) -> list[str]:
-    port, peer = lay.ports["etcd"], lay.ports["etcd-peer"]
+    peer, pki = lay.ports["etcd-peer"], lay.pki
     return [
-        str(ETCD_TOOL.directory / "etcd"),
         "--name=govcloud-local",
         f"--data-dir={lay.state / 'etcd'}",
-        f"--listen-client-urls=http://127.0.0.1:{port}",
-        f"--advertise-client-urls=http://127.0.0.1:{port}",
-        f"--listen-peer-urls=http://127.0.0.1:{peer}",
-        f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
-        f"--initial-cluster=govcloud-local=http://127.0.0.1:{peer}",
+        # TLS both ways on loopback; only certificates from etcd's own CA (the API server's
+        # client certificate) are accepted, so a local user without it cannot read or write.
+        f"--listen-client-urls={lay.etcd_url}",
+        f"--advertise-client-urls={lay.etcd_url}",
+        "--client-cert-auth",
+        f"--trusted-ca-file={pki.path('etcd-ca.crt')}",
+        f"--cert-file={pki.path('etcd-server.crt')}",
+        f"--key-file={pki.path('etcd-server.key')}",
+        f"--listen-peer-urls=https://127.0.0.1:{peer}",
+        f"--initial-advertise-peer-urls=https://127.0.0.1:{peer}",
+        f"--initial-cluster=govcloud-local=https://127.0.0.1:{peer}",
+        "--peer-client-cert-auth",
+        f"--peer-trusted-ca-file={pki.path('etcd-ca.crt')}",
+        f"--peer-cert-file={pki.path('etcd-peer.crt')}",
+        f"--peer-key-file={pki.path('etcd-peer.key')}",
+        "--peer-cert-allowed-cn=etcd-peer",
+        "--tls-min-version=TLS1.3",
         "--listen-metrics-urls=",
         "--quota-backend-bytes=4294967296",
         "--log-level=warn",
@@ -93,9 +143,20 @@ def _etcd(lay: Layout) -> list[str]:
 def _apiserver(lay: Layout) -> list[str]:
     pki = lay.pki
     return [
-        str(KUBE_TOOL.directory / "kube-apiserver"),
-        f"--etcd-servers=http://127.0.0.1:{lay.ports['etcd']}",
-        "--etcd-prefix=/govcloud",
+        f"--etcd-servers={lay.etcd_url}",
+        f"--etcd-cafile={pki.path('etcd-ca.crt')}",
+        f"--etcd-certfile={pki.path('apiserver-etcd-client.crt')}",
+        f"--etcd-keyfile={pki.path('apiserver-etcd-client.key')}",
+        f"--etcd-prefix={ETCD_PREFIX}",
+        f"--encryption-provider-config={lay.encryption_config}",
+        # Reads at Metadata, writes at Request (see hardening.py); rotated at 100 MB, every
+        # backup kept (maxbackup 0) until it is older than the retention (maxage, days).
+        f"--audit-policy-file={lay.audit_policy}",
+        f"--audit-log-path={lay.audit_log}",
+        f"--audit-log-maxage={audit_max_age_days()}",
+        "--audit-log-maxbackup=0",
+        "--audit-log-maxsize=100",
+        "--audit-log-compress",
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
         # Loopback may not be a Service endpoint; no kubelet runs, so nothing needs one.
@@ -131,7 +192,6 @@ def _controller_manager(lay: Layout) -> list[str]:
     pki = lay.pki
     kubeconfig = lay.kubeconfig_for("controller-manager")
     return [
-        str(KUBE_TOOL.directory / "kube-controller-manager"),
         f"--kubeconfig={kubeconfig}",
         f"--authentication-kubeconfig={kubeconfig}",
         f"--authorization-kubeconfig={kubeconfig}",
@@ -152,25 +212,47 @@ def _controller_manager(lay: Layout) -> list[str]:
 
 def _cloud(lay: Layout) -> list[str]:
     return [
-        sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(lay.ports["cloud"]),
+        "-m", "infra.localcloud.cloudserver", "--host", "127.0.0.1",
+        "--port", str(lay.ports["cloud"]), "--state", str(lay.cloud_state),
     ]
 
 
+def _prepare_apiserver(lay: Layout) -> None:
+    ensure_encryption_config(lay.encryption_config)
+    write_audit_policy(lay.audit_policy)
+
+
 def components() -> tuple[Component, ...]:
-    """In start order; stopped in reverse."""
+    """In start order; stopped in reverse. A new process (say a reconciler) is one more
+    entry: its program, arguments, health URL and ports."""
     from .versions import ETCD, KUBERNETES
 
     kube = KUBERNETES.version
     return (
-        Component("etcd", _etcd, lambda lay: f"http://127.0.0.1:{lay.ports['etcd']}/health",
-                  ETCD.version),
-        Component("kube-apiserver", _apiserver, lambda lay: f"{lay.apiserver_url}/readyz", kube),
         Component(
-            "kube-controller-manager", _controller_manager,
-            lambda lay: f"https://127.0.0.1:{lay.ports['kube-controller-manager']}/healthz", kube,
+            "etcd", str(ETCD_TOOL.directory / "etcd"), _etcd,
+            health=lambda lay: f"{lay.etcd_url}/health", version=ETCD.version,
+            ports=("etcd", "etcd-peer"), ready_seconds=30.0,
+            probe_ca="etcd-ca", probe_cert="apiserver-etcd-client",
         ),
-        Component("cloud", _cloud, lambda lay: f"{lay.cloud_url}/moto-api/data.json",
-                  _moto_version()),
+        Component(
+            "kube-apiserver", str(KUBE_TOOL.directory / "kube-apiserver"), _apiserver,
+            health=lambda lay: f"{lay.apiserver_url}/readyz", version=kube,
+            ports=("kube-apiserver",), ready_seconds=90.0, prepare=_prepare_apiserver,
+            after=("etcd",),
+        ),
+        Component(
+            "kube-controller-manager", str(KUBE_TOOL.directory / "kube-controller-manager"),
+            _controller_manager,
+            health=lambda lay: f"https://127.0.0.1:{lay.ports['kube-controller-manager']}/healthz",
+            version=kube, ports=("kube-controller-manager",), after=("kube-apiserver",),
+        ),
+        Component(
+            "cloud", sys.executable, _cloud,
+            # Not /moto-api/data.json: that serializes every resource (megabytes, seconds).
+            health=lambda lay: f"{lay.cloud_url}/moto-api/config", version=_moto_version(),
+            ports=("cloud",),
+        ),
     )
 
 
@@ -183,4 +265,7 @@ def _moto_version() -> str:
         return "moto (not installed)"
 
 
-PORT_NAMES = ("etcd", "etcd-peer", "kube-apiserver", "kube-controller-manager", "cloud")
+def port_names() -> tuple[str, ...]:
+    """Every port the components need, each component's in its own order."""
+    return tuple(name for comp in components() for name in comp.ports)
+

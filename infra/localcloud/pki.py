@@ -1,12 +1,13 @@
 """Certificates and keys for the local control plane: a CA, the API server's serving
-certificate, client certificates for the admin and the controller manager, and the
-service-account signing key. Generated once per state directory, private keys mode 0600."""
+certificate, client certificates for the admin and the controller manager, the
+service-account signing key, and etcd's separate CA with etcd's serving and peer certificates
+and the API server's etcd client certificate. Generated once per state directory, private
+keys mode 0600."""
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +16,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["Pki", "ensure_pki"]
+from .hardening import private_dir, write_private
+
+__all__ = ["ETCD_CLIENT_CN", "Pki", "ensure_pki"]
 
 _VALIDITY = dt.timedelta(days=365)
 _SERVICE_IP = "10.0.0.1"
+ETCD_CLIENT_CN = "kube-apiserver-etcd-client"
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,6 @@ class Pki:
     @property
     def ca(self) -> Path:
         return self.path("ca.crt")
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
@@ -103,22 +101,29 @@ def _issue(
 def _write_cert(pki: Pki, name: str, cert: x509.Certificate,
                 key: ec.EllipticCurvePrivateKey) -> None:
     pki.path(f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_private(pki.path(f"{name}.key"), _key_pem(key))
+    write_private(pki.path(f"{name}.key"), _key_pem(key))
 
 
-def ensure_pki(directory: Path) -> Pki:
-    """Create the local cloud's certificates unless they already exist."""
-    pki = Pki(directory)
-    if pki.ca.exists() and pki.path("sa.key").exists():
-        return pki
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("govcloud-local-ca")
-    ca_cert = _issue(subject=ca_name, key=ca_key, issuer=ca_name, issuer_key=ca_key, ca=True)
-    _write_cert(pki, "ca", ca_cert, ca_key)
+def _new_ca(pki: Pki, name: str, common: str) -> tuple[x509.Name, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = _name(common)
+    _write_cert(pki, name, _issue(subject=subject, key=key, issuer=subject, issuer_key=key,
+                                  ca=True), key)
+    return subject, key
 
-    leaves: dict[str, tuple[x509.Name, tuple[str, ...], bool]] = {
+
+def _issue_leaves(pki: Pki, ca: tuple[x509.Name, ec.EllipticCurvePrivateKey],
+                  leaves: dict[str, tuple[x509.Name, tuple[str, ...], bool]]) -> None:
+    for name, (subject, sans, client) in leaves.items():
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = _issue(subject=subject, key=key, issuer=ca[0], issuer_key=ca[1],
+                      server_names=sans, client=client)
+        _write_cert(pki, name, cert, key)
+
+
+def _control_plane(pki: Pki) -> None:
+    ca = _new_ca(pki, "ca", "govcloud-local-ca")
+    _issue_leaves(pki, ca, {
         "apiserver": (
             _name("kube-apiserver"),
             ("127.0.0.1", "localhost", _SERVICE_IP, "kubernetes", "kubernetes.default",
@@ -128,18 +133,36 @@ def ensure_pki(directory: Path) -> Pki:
         "controller-manager-serving": (_name("kube-controller-manager"), ("127.0.0.1",), False),
         "admin": (_name("govcloud-admin", "system:masters"), (), True),
         "controller-manager": (_name("system:kube-controller-manager"), (), True),
-    }
-    for name, (subject, sans, client) in leaves.items():
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = _issue(subject=subject, key=key, issuer=ca_name, issuer_key=ca_key,
-                      server_names=sans, client=client)
-        _write_cert(pki, name, cert, key)
-
+    })
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    _write_private(pki.path("sa.key"), _key_pem(sa_key))
+    write_private(pki.path("sa.key"), _key_pem(sa_key))
     pki.path("sa.pub").write_bytes(
         sa_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+
+
+def _etcd(pki: Pki) -> None:
+    """etcd's own CA: it signs etcd's serving and peer certificates and one client
+    certificate, the API server's. No other certificate (not even the admin's) is accepted.
+    etcd's serving certificate is a client one too: its JSON gateway calls etcd's gRPC with it
+    (as kubeadm issues it); only etcd holds its key."""
+    ca = _new_ca(pki, "etcd-ca", "govcloud-local-etcd-ca")
+    _issue_leaves(pki, ca, {
+        "etcd-server": (_name("etcd"), ("127.0.0.1", "localhost"), True),
+        "etcd-peer": (_name("etcd-peer"), ("127.0.0.1", "localhost"), True),
+        "apiserver-etcd-client": (_name(ETCD_CLIENT_CN), (), True),
+    })
+
+
+def ensure_pki(directory: Path) -> Pki:
+    """Create whichever set of certificates is missing (older state dirs gain etcd's)."""
+    pki = Pki(directory)
+    private_dir(directory)
+    if not (pki.ca.exists() and pki.path("sa.key").exists()):
+        _control_plane(pki)
+    if not (pki.path("etcd-ca.crt").exists()
+            and pki.path("apiserver-etcd-client.key").exists()):
+        _etcd(pki)
     return pki
