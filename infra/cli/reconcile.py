@@ -166,6 +166,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
                                  lease_duration=args.lease_duration)
     signal.signal(signal.SIGTERM, lambda *_: controller.stop())
     signal.signal(signal.SIGINT, lambda *_: controller.stop())
+    signal.signal(signal.SIGUSR1, lambda *_: controller.resync_now())
     controller.start()
     logging.getLogger("govcloud.reconcile").info(json.dumps(
         {"msg": "reconciler running", "identity": ctx.identity, "lease": shard.lease}))

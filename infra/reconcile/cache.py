@@ -136,6 +136,13 @@ class Informer:
                 need_list = True
                 _log.warning("watch %s failed (%s); relisting", self.kind, exc)
                 self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
+            # Why: this thread is the only thing keeping the cache current; a bug in an
+            # event handler must be logged loudly and survived, not end the watch silently.
+            except Exception:
+                failures += 1
+                need_list = True
+                _log.exception("watch %s: unexpected error; relisting", self.kind)
+                self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
 
 
 def _version(obj: Obj | None) -> str | None:

@@ -12,13 +12,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from infra.drivers.table import CloudDriver, KubeDriver
+from infra.plan.drift import Difference
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
 from .cache import Informer
 
-__all__ = ["TENANT_API", "WATCHED", "Context", "parse_tenant"]
+__all__ = ["TENANT_API", "WATCHED", "CloudSeen", "Context", "parse_tenant"]
 
 TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
 # (apiVersion, kind) of everything the reconciler watches, cluster-wide.
@@ -40,8 +41,11 @@ def parse_tenant(obj: Mapping[str, Any]) -> TenantSpec:
 
 @dataclass
 class CloudSeen:
+    """A tenant's cloud resources as last checked: what still differs, or why unknown."""
+
     at: float
-    observed: dict[str, Mapping[str, Any] | None]
+    remaining: list[Difference]
+    error: str = ""
 
 
 @dataclass

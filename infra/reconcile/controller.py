@@ -24,6 +24,7 @@ from .context import WATCHED, Context, parse_tenant
 from .counting import CountingKube
 from .leader import LeaderElector
 from .metrics import Metrics, serve
+from .queue import WorkQueue
 from .repairs import Outcome
 from .tenant import reconcile_tenant
 
@@ -83,10 +84,9 @@ class Controller:
     def __init__(self, ctx: Context, *, shard: Shard = Shard(), workers: int = 4,
                  resync: float = 300.0, metrics_addr: str | None = None,
                  lease_namespace: str = "govcloud", lease_duration: float = 10.0) -> None:
-        from .queue import WorkQueue
-
         self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
-        self.queue = WorkQueue()
+        self.queue = WorkQueue()  # Kubernetes: event-driven, repairs within a second
+        self.cloud_queue = WorkQueue()  # the cloud endpoint: checked on a schedule
         self.metrics = Metrics()
         ctx.kube = CountingKube(ctx.kube, lambda verb: self.metrics.requests.labels(verb).inc())
         self.metrics_addr = metrics_addr
@@ -110,31 +110,36 @@ class Controller:
         self.metrics.leader.set(1 if leading else 0)
         if leading:
             self._enqueue_all()
+            self._enqueue_all(self.cloud_queue)
 
-    def _enqueue_all(self) -> None:
+    def resync_now(self) -> None:
+        """Queue every tenant of the shard (SIGUSR1): a full level-triggered pass."""
+        self._enqueue_all()
+
+    def _enqueue_all(self, queue: WorkQueue | None = None) -> None:
         for obj in self.ctx.caches["Tenant"].all():
             name = str((obj.get("metadata") or {}).get("name"))
             if self.shard.owns(name):
-                self.queue.add(name)
+                (queue or self.queue).add(name)
 
     # -- the loop ------------------------------------------------------------------------
-    def _work(self) -> None:
+    def _work(self, queue: WorkQueue, cloud: bool) -> None:
         while not self._stop.is_set():
-            key = self.queue.get(timeout=0.5)
-            self.metrics.queue_depth.set(self.queue.depth())
+            key = queue.get(timeout=0.5)
+            self.metrics.queue_depth.set(self.queue.depth() + self.cloud_queue.depth())
             if key is None:
                 continue
             try:
                 if not self.elector.leading:
                     continue  # a standby keeps its caches warm and waits
-                self._reconcile(key)
+                self._reconcile(key, queue, cloud)
             finally:
-                self.queue.done(key)
+                queue.done(key)
 
-    def _reconcile(self, key: str) -> None:
+    def _reconcile(self, key: str, queue: WorkQueue, cloud: bool) -> None:
         started = time.monotonic()
         try:
-            out = reconcile_tenant(self.ctx, key)
+            out = reconcile_tenant(self.ctx, key, cloud_check=cloud)
         except PermanentError as exc:
             self.metrics.errors.labels("permanent").inc()
             _log.error(json.dumps({"tenant": key, "error": str(exc), "retry": False}))
@@ -142,12 +147,24 @@ class Controller:
         # Why: transient errors (conflicts, an API server restarting) are retried with
         # capped exponential backoff for this key alone; the other tenants go on.
         except DriverError as exc:
-            self.metrics.errors.labels("transient").inc()
-            delay = self.queue.retry(key)
-            _log.warning(json.dumps({"tenant": key, "error": str(exc),
-                                     "retry_in": round(delay, 2)}))
+            self._transient(key, queue, exc)
             return
-        self.queue.forget(key)
+        # Why: a bug while reconciling one tenant must not kill the worker thread serving all
+        # the others; it is logged with its traceback and retried with backoff.
+        except Exception as exc:
+            self.metrics.errors.labels("bug").inc()
+            _log.exception("tenant %s: unexpected error", key)
+            self._transient(key, queue, exc)
+            return
+        queue.forget(key)
+        self._done(key, out, started)
+
+    def _transient(self, key: str, queue: WorkQueue, exc: Exception) -> None:
+        self.metrics.errors.labels("transient").inc()
+        delay = queue.retry(key)
+        _log.warning(json.dumps({"tenant": key, "error": str(exc), "retry_in": round(delay, 2)}))
+
+    def _done(self, key: str, out: Outcome, started: float) -> None:
         self.passes += 1
         with self._drifting_lock:
             if out.remaining or out.errors:
@@ -162,8 +179,6 @@ class Controller:
                                  ensure_ascii=False, default=str))
         if out.requeue_after is not None:
             self.queue.add_after(key, out.requeue_after)
-        if out.errors:
-            self.queue.add_after(key, self.ctx.cloud_interval)
 
     def _resync(self) -> None:
         last_cloud = time.monotonic()
@@ -173,7 +188,7 @@ class Controller:
             if self.ctx.cloud is not None and now - last_cloud >= self.ctx.cloud_interval:
                 last_cloud = now
                 if self.elector.leading:
-                    self._enqueue_all()  # cloud state has no watch: look on a schedule
+                    self._enqueue_all(self.cloud_queue)  # no watch on the cloud: a schedule
             if now - last_all >= self.resync:
                 last_all = now
                 if self.elector.leading:
@@ -191,7 +206,12 @@ class Controller:
         wait_synced(self.ctx.caches.values(), timeout=60)
         threading.Thread(target=self.elector.run, name="leader", daemon=True).start()
         for i in range(self.workers):
-            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True).start()
+            threading.Thread(target=self._work, args=(self.queue, False), name=f"worker-{i}",
+                             daemon=True).start()
+        if self.ctx.cloud is not None:
+            for i in range(max(1, self.workers // 2)):
+                threading.Thread(target=self._work, args=(self.cloud_queue, True),
+                                 name=f"cloud-worker-{i}", daemon=True).start()
         threading.Thread(target=self._resync, name="resync", daemon=True).start()
 
     def stop(self) -> None:
@@ -200,6 +220,7 @@ class Controller:
         for informer in self.ctx.caches.values():
             informer.stop()
         self.queue.close()
+        self.cloud_queue.close()
 
     def wait(self) -> None:
         self._stop.wait()

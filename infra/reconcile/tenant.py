@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
 from infra.plan.conditions import condition, same_status, timestamp
-from infra.plan.drift import Aspect, cloud_drift, kube_drift, unexpected
+from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
 from infra.plan.objects import KubeObject
 from infra.plan.weakening import (
@@ -33,7 +33,7 @@ from infra.spec.tenant import TenantSpec
 from .context import TENANT_API, Context, parse_tenant
 from .events import record_repair
 from .repairs import Outcome, Repair
-from .sync_cloud import observe, repair_cloud
+from .sync_cloud import check_cloud
 from .sync_kube import remove_unexpected, restore_objects, verify
 
 __all__ = ["reconcile_tenant"]
@@ -59,7 +59,9 @@ def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject],
     return sorted(found.items()), frozenset(k for k, _ in stale)
 
 
-def reconcile_tenant(ctx: Context, tenant_id: str) -> Outcome:
+def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) -> Outcome:
+    """One pass for one tenant; ``cloud_check`` also reads (and repairs) its cloud side,
+    otherwise the last cloud check is reported."""
     out = Outcome(tenant_id)
     cr = ctx.cached("Tenant", None, tenant_id)
     if cr is None:
@@ -101,20 +103,19 @@ def reconcile_tenant(ctx: Context, tenant_id: str) -> Outcome:
         for aspect in {d.aspect for d in drift}:
             out.errors[aspect] = f"cannot repair: {exc}"
 
-    # -- cloud ---------------------------------------------------------------------------
+    # -- cloud: checked on its own schedule; every pass reports the last check ------------
     if ctx.cloud is not None:
-        try:
-            seen = observe(ctx, tenant_id, plan.cloud) or {}
-            cdrift = cloud_drift(plan.cloud, seen)  # type: ignore[arg-type]
-            out.found += cdrift
-            fixes, left = repair_cloud(ctx, tenant_id, plan.cloud, cdrift)
+        if cloud_check:
+            found, fixes = check_cloud(ctx, tenant_id, plan.cloud)
+            out.found += found
             out.repairs += fixes
-            out.remaining += left
-        # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown,
-        # which is not True. Other aspects are still reconciled and reported.
-        except DriverError as exc:
-            ctx.cloud_seen.pop(tenant_id, None)
-            out.errors["cloud"] = f"cloud endpoint: {exc}"
+        seen = ctx.cloud_seen.get(tenant_id)
+        if seen is None:
+            out.errors["cloud"] = "not checked yet"
+        elif seen.error:
+            out.errors["cloud"] = seen.error
+        else:
+            out.remaining += seen.remaining
 
     _finish(ctx, cr, spec, out, now)
     return out

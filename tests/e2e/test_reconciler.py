@@ -164,7 +164,7 @@ def _ready(tenant: str = TENANT) -> dict[str, str]:
 def test_deleted_quota_is_restored_with_an_event(leader: Replica) -> None:
     kube = KubeClient()
     kube.delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
-    quota = _until(_quota, 10, "quota recreated")
+    quota = _until(_quota, 20, "quota recreated")
     assert quota["spec"]["hard"]["services.nodeports"] == "0"
     _until(lambda: _events("recreated ResourceQuota"), 5, "an event for the repair")
     _until(lambda: _ready().get("Ready") == "True", 10, "Ready again")
@@ -191,7 +191,7 @@ def test_relabelled_namespace_and_edited_quota_are_restored(leader: Replica) -> 
         hard = (_quota() or {}).get("spec", {}).get("hard", {})
         return bool(labels["pod-security.kubernetes.io/enforce"] == "restricted"
                     and hard.get("pods") != "100000")
-    _until(restored, 10, "labels and quota restored")
+    _until(restored, 20, "labels and quota restored")
 
 
 def test_allow_all_policy_rule_in_managed_policy_and_rogue_binding_are_removed(
@@ -220,7 +220,7 @@ def test_allow_all_policy_rule_in_managed_policy_and_rogue_binding_are_removed(
         live = kube.get("networking.k8s.io/v1", "NetworkPolicy", "govcloud-default-deny",
                         TENANT) or {}
         return rogue is None and binding is None and "ingress" not in live.get("spec", {})
-    _until(clean, 10, "rogue objects removed and the deny policy restored")
+    _until(clean, 20, "rogue objects removed and the deny policy restored")
     _until(lambda: _events("removed RoleBinding"), 5, "an event for the removal")
 
 
@@ -254,6 +254,29 @@ def test_cloud_guardrails_are_restored(leader: Replica, workspace: Workspace) ->
                     and all(r["cidr"] != "0.0.0.0/0" for r in rules.get("ingress", [])))
     _until(restored, 20, "key, bucket, role and security group restored", step=0.5)
     _until(lambda: _ready().get("CloudGuardrails") == "True", 10, "CloudGuardrails True")
+
+
+def test_lost_cloud_resources_are_recreated_and_bucket_loss_is_reported(
+        leader: Replica, workspace: Workspace) -> None:
+    """What a cloud endpoint that lost its state looks like for one tenant."""
+    env, fleet = workspace.env(), workspace.fleet()
+    plan = render_tenant(fleet[TENANT], env, fleet=fleet, today=TODAY)
+    props = {c.kind: c.props for c in plan.cloud}
+    cloud_driver.delete_bucket(props["bucket"]["name"], force=True)
+    cloud_driver.delete_key(props["kms-key"]["alias"])
+    cloud_driver.delete_security_group(props["security-group"]["name"],
+                                       props["security-group"]["vpc_name"])
+
+    def back() -> bool:
+        return bool(cloud_driver.read_bucket(props["bucket"]["name"])
+                    and cloud_driver.read_key(props["kms-key"]["alias"])
+                    and cloud_driver.read_security_group(props["security-group"]["name"],
+                                                         props["security-group"]["vpc_name"]))
+    _until(back, 30, "key, bucket and security group re-created", step=0.5)
+    warning = _until(lambda: [e for e in _events("re-created EMPTY")
+                              if e.get("type") == "Warning"], 10, "a data-loss warning")
+    assert warning[0]["reason"] == "PossibleDataLoss"
+    _until(lambda: _ready().get("CloudGuardrails") == "True", 15, "CloudGuardrails True")
 
 
 def test_grant_expiring_now_is_revoked_within_two_seconds(leader: Replica) -> None:

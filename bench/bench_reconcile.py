@@ -1,0 +1,264 @@
+"""Benchmark the reconciler on the local control plane (issue 7).
+
+    .venv/bin/python bench/bench_reconcile.py [--sizes 100 1000] [--tamperings 200]
+
+1. Steady state: with N tenants reconciled, a full resync pass over every tenant; count
+   the reconciler's API requests (its own /metrics, by verb) and writes during the pass,
+   at each size. Goal: zero writes; requests do not grow with N.
+2. Drift-repair latency: delete one tenant's ResourceQuota, time until the reconciler's
+   re-created object arrives on a watch; over many tamperings: p50, p99. Goal p99 <= 1 s.
+3. Mass drift: delete every ResourceQuota at once; repair rate against a plain loop doing
+   the same server-side applies in the same run. Goal >= 50 % of the plain loop.
+4. Reconciler RSS at the largest size. Goal <= 300 MB.
+The reconciler runs as a real process (`govcloud reconcile --watch --no-cloud`) with its
+own service account; the control plane is a fresh local cloud in a temp directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_deploy import cidrs, machine, tenant_id  # noqa: E402
+from synthetic import QUOTAS, tenant_yaml  # noqa: E402
+
+from infra.drivers import KubeClient  # noqa: E402
+from infra.drivers.identity import write_service_account_kubeconfig  # noqa: E402
+from infra.localcloud import LocalCloud  # noqa: E402
+from infra.plan import render_platform, render_tenant  # noqa: E402
+from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA  # noqa: E402
+from infra.spec.load import load_environment  # noqa: E402
+from infra.spec.tenant import TenantSpec  # noqa: E402
+
+TODAY = time.strftime("%Y-%m-%d")
+_WRITES = ("apply", "update", "create", "delete", "patch-status")
+
+
+def specs(count: int) -> dict[str, TenantSpec]:
+    nets = cidrs(ROOT / "stacks" / "local.yaml")
+    out = {}
+    for n, cidr in zip(range(count), nets, strict=False):
+        data = yaml.safe_load(tenant_yaml(n, count, cidr, tenant_id, QUOTAS))
+        out[data["id"]] = TenantSpec.model_validate(data, strict=False)
+    return out
+
+
+def create(kube: KubeClient, fleet: dict[str, TenantSpec], ids: list[str]) -> float:
+    import datetime as dt
+
+    env = load_environment("local", ROOT / "stacks")
+    today = dt.date.fromisoformat(TODAY)
+
+    def one(tid: str) -> None:
+        for obj in render_tenant(fleet[tid], env, fleet=fleet, today=today).kube:
+            kube.apply(obj.manifest)
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, ids))
+    return time.monotonic() - started
+
+
+def quota(tid: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": "govcloud-quota", "namespace": tid,
+                         "labels": {"app.kubernetes.io/managed-by": "govcloud"}},
+            "spec": {"hard": {"pods": "50"}}}
+
+
+class Reconciler:
+    def __init__(self, kubeconfig: Path, port: int, log: Path) -> None:
+        self.port = port
+        env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": "local"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", "local", "--watch",
+             "--no-cloud", "--identity", "bench", "--resync", "3600",
+             "--metrics-addr", f"127.0.0.1:{port}"],
+            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                      signal.SIG_DFL))
+
+    def metrics(self) -> dict[str, float]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return {}
+        out: dict[str, float] = {}
+        for line in text.splitlines():
+            match = re.match(r"^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+)$", line)
+            if match:
+                out[match.group(1)] = float(match.group(2))
+        return out
+
+    def passes(self) -> float:
+        return self.metrics().get("govcloud_reconcile_duration_seconds_count", 0.0)
+
+    def requests(self) -> dict[str, float]:
+        return {k.split('"')[1]: v for k, v in self.metrics().items()
+                if k.startswith("govcloud_api_requests_total{")}
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(match.group(1)) / 1024 if match else 0.0
+
+    def wait_passes(self, at_least: float, timeout: float = 900) -> None:
+        end = time.monotonic() + timeout
+        while self.passes() < at_least:
+            if time.monotonic() > end or self.proc.poll() is not None:
+                raise SystemExit(f"reconciler did not reach {at_least} passes")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(20)
+
+
+def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float]:
+    """One full pass over every tenant (SIGUSR1 asks the reconciler for a resync now);
+    the requests and writes it made, and its duration."""
+    before, passes = rec.requests(), rec.passes()
+    os.kill(rec.proc.pid, signal.SIGUSR1)
+    started = time.monotonic()
+    rec.wait_passes(passes + count)
+    seconds = time.monotonic() - started
+    after = rec.requests()
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
+    writes = sum(v for k, v in delta.items() if k in _WRITES)
+    return sum(delta.values()), writes, seconds
+
+
+class QuotaWatch:
+    """Times at which a tenant's quota was (re)created, seen on a watch."""
+
+    def __init__(self, kube: KubeClient) -> None:
+        self.added: dict[str, list[float]] = {}
+        self.count = 0
+        self._kube = kube
+        self._stop = False
+        rv = kube.list("v1", "ResourceQuota").resource_version
+        self._thread = threading.Thread(target=self._run, args=(rv,), daemon=True)
+        self._thread.start()
+
+    def _run(self, rv: str) -> None:
+        while not self._stop:
+            for event, obj in self._kube.watch("v1", "ResourceQuota", resource_version=rv,
+                                               timeout_seconds=30):
+                rv = obj["metadata"]["resourceVersion"]
+                if event == "ADDED":
+                    self.added.setdefault(obj["metadata"]["namespace"], []).append(
+                        time.monotonic())
+                    self.count += 1
+
+
+def latency(kube: KubeClient, watch: QuotaWatch, ids: list[str], n: int) -> list[float]:
+    out = []
+    rng = random.Random(7)
+    for _ in range(n):
+        tid = rng.choice(ids)
+        seen = len(watch.added.get(tid, []))
+        kube.delete("v1", "ResourceQuota", "govcloud-quota", tid)
+        t0 = time.monotonic()
+        end = t0 + 10
+        while len(watch.added.get(tid, [])) <= seen and time.monotonic() < end:
+            time.sleep(0.002)
+        out.append(watch.added[tid][-1] - t0 if len(watch.added.get(tid, [])) > seen else 10)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--tamperings", type=int, default=200)
+    args = parser.parse_args()
+    print(machine())
+    work = Path(tempfile.mkdtemp(prefix="govcloud-bench-reconcile-"))
+    cloud = LocalCloud(work / "state")
+    cloud.up(say=lambda _: None)
+    os.environ.update(cloud.environment())
+    kube = KubeClient()
+    env = load_environment("local", ROOT / "stacks")
+    for obj in render_platform(env).kube:
+        kube.apply(obj.manifest)
+        if obj.kind == "CustomResourceDefinition":
+            time.sleep(2)
+    kubeconfig = write_service_account_kubeconfig(
+        kube, service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
+        target=work / "sa-kubeconfig")
+    fleet = specs(max(args.sizes))
+    ids = sorted(fleet)
+    made = 0
+    rec: Reconciler | None = None
+    try:
+        for size in sorted(args.sizes):
+            seconds = create(kube, fleet, ids[made:size])
+            print(f"created tenants {made}..{size - 1}: {seconds:.1f}s")
+            made = size
+            if size == max(args.sizes):
+                # The floor: a plain loop of server-side applies re-creating every quota.
+                with ThreadPoolExecutor(8) as pool:
+                    list(pool.map(lambda t: kube.delete("v1", "ResourceQuota",
+                                                        "govcloud-quota", t), ids[:size]))
+                started = time.monotonic()
+                for tid in ids[:size]:
+                    kube.apply(quota(tid))
+                raw_rate = size / (time.monotonic() - started)
+                print(f"plain loop: {raw_rate:.0f} server-side applies/s")
+            rec = Reconciler(kubeconfig, 9464 + size % 1000, work / f"reconciler-{size}.log")
+            rec.wait_passes(size)
+            total, writes, secs = steady_pass(rec, size)
+            print(f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests, "
+                  f"{writes:.0f} writes; reconciler RSS {rec.rss_mb():.0f} MB")
+            if size != max(args.sizes):
+                rec.stop()
+                rec = None
+        assert rec is not None
+        watch = QuotaWatch(kube)
+        lat = sorted(latency(kube, watch, ids, args.tamperings))
+        p50 = statistics.median(lat)
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        print(f"drift-repair latency over {len(lat)} tamperings: p50 {p50 * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms (goal p99 <= 1000 ms)")
+        before = watch.count
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda t: kube.delete("v1", "ResourceQuota", "govcloud-quota", t),
+                          ids))
+        end = time.monotonic() + 600
+        while watch.count - before < len(ids) and time.monotonic() < end:
+            time.sleep(0.05)
+        repaired = watch.count - before
+        rate = repaired / (time.monotonic() - started)
+        print(f"mass drift: {repaired}/{len(ids)} quotas re-created at {rate:.0f}/s = "
+              f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%)")
+        print(f"reconciler RSS at {len(ids)} tenants: {rec.rss_mb():.0f} MB (goal <= 300 MB)")
+    finally:
+        if rec is not None:
+            rec.stop()
+        cloud.down(quiet=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
