@@ -85,6 +85,12 @@ def locate(env: str) -> Cluster:
         if not path.is_file():
             return Cluster(None, "the local cloud is not started", remedy)
         return Cluster(path, _server(path) or str(path), remedy)
+    shell_env = os.environ.get("GOVCLOUD_ENV")
+    if shell_env and shell_env != env:
+        # Why: after `eval "$(govcloud localcloud env)"` KUBECONFIG is the local cloud's;
+        # reading it as another environment's cluster would report the wrong fleet.
+        return Cluster(None, f"this shell is set up for env {shell_env} (GOVCLOUD_ENV)",
+                       f"use a shell with the {env} cluster's KUBECONFIG")
     raw = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     path = Path(raw) if raw else Path.home() / ".kube" / "config"
     remedy = ("start it: govcloud localcloud up" if env == "local" else

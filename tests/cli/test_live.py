@@ -20,6 +20,12 @@ from infra.errors import NotFoundError, PermanentError, TransientError
 from .helpers import ROOT
 
 
+@pytest.fixture(autouse=True)
+def _plain_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a shell where `govcloud localcloud env` was not evaluated."""
+    monkeypatch.delenv("GOVCLOUD_ENV", raising=False)
+
+
 def _kubeconfig(path: Path, server: str) -> Path:
     path.write_text(
         "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
@@ -48,7 +54,6 @@ def silent_server() -> Iterator[int]:
 
 def test_local_uses_the_local_clouds_kubeconfig(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOVCLOUD_ENV", raising=False)
     monkeypatch.setenv("GOVCLOUD_STATE_DIR", str(tmp_path))
     cluster = live.locate("local")
     assert cluster.kubeconfig is None and cluster.endpoint == "the local cloud is not started"
@@ -71,6 +76,16 @@ def test_other_environments_use_kubeconfig(tmp_path: Path,
     assert not read.reachable
     assert read.note == (f"cluster unreachable: no kubeconfig at {tmp_path / 'missing'}; "
                          "set KUBECONFIG for env prod")
+
+
+def test_a_shell_set_up_for_the_local_cloud_is_not_read_as_prod(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://127.0.0.1:9")))
+    monkeypatch.setenv("GOVCLOUD_ENV", "local")
+    read = live.read_live("prod")
+    assert read.tenants is None
+    assert read.note == ("cluster unreachable: this shell is set up for env local "
+                         "(GOVCLOUD_ENV); use a shell with the prod cluster's KUBECONFIG")
 
 
 @pytest.mark.parametrize(("error", "why"), [
