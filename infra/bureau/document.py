@@ -109,7 +109,7 @@ def _usage(r: BureauReport) -> list[Block]:
         Table(["tenant", "cpu used", "memory used", "pods used", "peak"],
               [[u.tenant, pct(u.fraction("cpu")), pct(u.fraction("memory")),
                 pct(u.fraction("pods")), pct(u.peak())] for u in rows], more),
-        Chart("usage", "Peak use of CPU/memory quota 配额使用率",
+        Chart("usage", "Peak use of CPU/memory quota 配额使用率 (red: right-sizing candidate)",
               [Bar(r.names.get(u.tenant, u.tenant), u.peak(), u.peak() < use.threshold)
                for u in rows[:30]], limit=use.threshold, limit_label="right-size below"),
     ]

@@ -43,7 +43,8 @@ def add_usage_options(parser: argparse.ArgumentParser) -> None:
                         help="right-sizing candidates use less than this fraction of their "
                              "CPU and memory quota (default: 0.3)")
     parser.add_argument("--kubeconfig", type=Path, default=None,
-                        help="cluster to read quota use from (default: $KUBECONFIG)")
+                        help="cluster to read quota use from (default: the local cloud for "
+                             "--env local, else $KUBECONFIG)")
     parser.add_argument("--quotas-file", type=Path, default=None, metavar="FILE",
                         help="read ResourceQuota objects from FILE (`kubectl get resourcequota "
                              "-A -o json`) instead of the cluster")
@@ -56,6 +57,10 @@ def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str,
     if args.quotas_file is None:
         from infra.drivers import KubeClient
 
+        if args.kubeconfig is None:  # env local: the running local cloud, as deploy does
+            from .deploy import use_local_cloud
+
+            use_local_cloud(args.env)
         return read_usage(KubeClient(args.kubeconfig), specs)
     where = str(args.quotas_file)
     try:
