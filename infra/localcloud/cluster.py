@@ -9,18 +9,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-import yaml
 
 from infra.errors import InputError, LocalCloudError
 
 from .auditlog import format_audit_tail
 from .components import REGION, Component, Layout, components, port_names
-from .hardening import private_dir
+from .hardening import private_dir, write_private
 from .pki import ensure_pki
-from .processes import free_port, port_free, runs, spawn, stop
+from .processes import command_line, free_port, port_free, runs, spawn, stop
 from .toolchain import (
     ACTIONLINT_TOOL,
     ETCD_TOOL,
@@ -80,9 +78,7 @@ class LocalCloud:
 
     def _save(self, data: dict[str, dict[str, int]]) -> None:
         private_dir(self.state)
-        tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        tmp.replace(self._state_file)
+        write_private(self._state_file, json.dumps(data, indent=2, sort_keys=True).encode())
 
     def layout(self) -> Layout:
         return Layout(self.state, dict(self._load()["ports"]))
@@ -132,12 +128,19 @@ class LocalCloud:
     def up(self, *, say: Progress = _say) -> Layout:
         """Idempotent: build what is missing, start what is not running (on the ports it had
         before, so endpoints stay the same), wait until ready. Healthy components are left
-        alone; one that runs but stays unhealthy is restarted."""
+        alone; one that runs but stays unhealthy, or runs another command line than this
+        version of govcloud would start (after an upgrade), is restarted."""
         started = time.monotonic()
         current = {s.name: s for s in self.status()}
-        if all(s.healthy for s in current.values()):
+        stale = self._stale(current)
+        if all(s.healthy for s in current.values()) and not stale:
             say(f"already running ({self.state})")
             return self.layout()
+        for comp in reversed(stale):  # dependents first, as down does
+            say(f"restarting {comp.name} (pid {current[comp.name].pid}): its command line "
+                "changed, or one it starts after did")
+            stop(current[comp.name].pid or 0)
+            current[comp.name] = replace(current[comp.name], pid=None, healthy=False)
         ensure_tools(self.tools, say=say)
         private_dir(self.state)
         ensure_pki(self.state / "pki")
@@ -147,10 +150,22 @@ class LocalCloud:
         self._save(data)
         lay = self.layout()
         private_dir(lay.logs)
-        self._write_kubeconfigs(lay)
         self._start_all(lay, current, data, say)
         say(f"ready in {time.monotonic() - started:.1f}s")
         return lay
+
+    def _stale(self, current: dict[str, ComponentStatus]) -> list[Component]:
+        """Running components whose command line is not the one we would start now, and the
+        running ones that start after them (stopped with them: a server draining its
+        clients' watches would otherwise wait for the kill timeout)."""
+        lay = self.layout()
+        stale: set[str] = set()
+        for comp in components():
+            pid = current[comp.name].pid
+            if pid is not None and (command_line(pid) != comp.command(lay)
+                                    or stale.intersection(comp.after)):
+                stale.add(comp.name)
+        return [comp for comp in components() if comp.name in stale]
 
     def _start_all(self, lay: Layout, current: dict[str, ComponentStatus],
                    data: dict[str, dict[str, int]], say: Progress) -> None:
@@ -260,26 +275,6 @@ class LocalCloud:
         return stopped
 
     # -- outputs -------------------------------------------------------------------------
-    def _write_kubeconfigs(self, lay: Layout) -> None:
-        for user, cert, path in (
-            ("govcloud-admin", "admin", lay.kubeconfig),
-            ("controller-manager", "controller-manager", lay.kubeconfig_for("controller-manager")),
-        ):
-            config = {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "govcloud-local", "cluster": {
-                    "server": lay.apiserver_url, "certificate-authority": str(lay.pki.ca)}}],
-                "users": [{"name": user, "user": {
-                    "client-certificate": str(lay.pki.path(f"{cert}.crt")),
-                    "client-key": str(lay.pki.path(f"{cert}.key"))}}],
-                "contexts": [{"name": "govcloud-local",
-                              "context": {"cluster": "govcloud-local", "user": user}}],
-                "current-context": "govcloud-local",
-            }
-            path.write_text(yaml.safe_dump(config, sort_keys=False))
-            path.chmod(0o600)
-
     def passphrase_file(self) -> Path:
         path = self.state / "pulumi-passphrase"
         if not path.exists():

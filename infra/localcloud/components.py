@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .hardening import audit_max_age_days, ensure_encryption_config, write_audit_policy
+import yaml
+
+from .hardening import (
+    audit_max_age_days,
+    ensure_encryption_config,
+    write_audit_policy,
+    write_private,
+)
 from .pki import Pki
 from .toolchain import ETCD_TOOL, KUBE_TOOL
 
@@ -217,9 +224,31 @@ def _cloud(lay: Layout) -> list[str]:
     ]
 
 
+def _write_kubeconfig(lay: Layout, user: str, cert: str, path: Path) -> None:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "govcloud-local", "cluster": {
+            "server": lay.apiserver_url, "certificate-authority": str(lay.pki.ca)}}],
+        "users": [{"name": user, "user": {
+            "client-certificate": str(lay.pki.path(f"{cert}.crt")),
+            "client-key": str(lay.pki.path(f"{cert}.key"))}}],
+        "contexts": [{"name": "govcloud-local",
+                      "context": {"cluster": "govcloud-local", "user": user}}],
+        "current-context": "govcloud-local",
+    }
+    write_private(path, yaml.safe_dump(config, sort_keys=False).encode())
+
+
 def _prepare_apiserver(lay: Layout) -> None:
     ensure_encryption_config(lay.encryption_config)
     write_audit_policy(lay.audit_policy)
+    _write_kubeconfig(lay, "govcloud-admin", "admin", lay.kubeconfig)
+
+
+def _prepare_controller_manager(lay: Layout) -> None:
+    _write_kubeconfig(lay, "controller-manager", "controller-manager",
+                      lay.kubeconfig_for("controller-manager"))
 
 
 def components() -> tuple[Component, ...]:
@@ -246,6 +275,7 @@ def components() -> tuple[Component, ...]:
             _controller_manager,
             health=lambda lay: f"https://127.0.0.1:{lay.ports['kube-controller-manager']}/healthz",
             version=kube, ports=("kube-controller-manager",), after=("kube-apiserver",),
+            prepare=_prepare_controller_manager,
         ),
         Component(
             "cloud", sys.executable, _cloud,

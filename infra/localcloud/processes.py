@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["alive", "free_port", "port_free", "runs", "spawn", "stop"]
+__all__ = ["alive", "command_line", "free_port", "port_free", "runs", "spawn", "stop"]
 
 
 def free_port() -> int:
@@ -46,16 +46,20 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
+def command_line(pid: int) -> list[str]:
+    """The arguments ``pid`` was started with (empty when it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return raw.decode(errors="replace").split("\0")[:-1]
+
+
 def runs(pid: int, executable: str) -> bool:
     """Whether ``pid`` is alive and runs ``executable`` (a recorded pid may have been reused
     by an unrelated process since)."""
-    if not alive(pid):
-        return False
-    try:
-        argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
-    except (OSError, UnicodeDecodeError):
-        return False
-    return Path(argv0).name == Path(executable).name
+    argv = command_line(pid) if alive(pid) else []
+    return bool(argv) and Path(argv[0]).name == Path(executable).name
 
 
 def spawn(command: list[str], *, log: Path, cwd: Path, env: dict[str, str]) -> int:
