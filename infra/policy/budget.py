@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.i18n import _
 from infra.spec import TenantSpec
 
 from .context import Context, Issue
@@ -21,12 +22,13 @@ def check_budget(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     review = budget.review
     if review is None:
         yield Issue("GC023", ("budget", "review"),
-                    f"annual budget {budget.annual_cny:,} CNY is above {threshold:,} CNY; "
-                    "an expert-committee review record is required")
+                    _("annual budget {budget:,} CNY is above {threshold:,} CNY; an "
+                      "expert-committee review record is required").format(
+                          budget=budget.annual_cny, threshold=threshold))
         return
     if review.date > ctx.today:
         yield Issue("GC023", ("budget", "review", "date"),
-                    f"review date {review.date} is in the future")
+                    _("review date {date} is in the future").format(date=review.date))
     if not any(p.role.strip().lower() in VICE_CHAIR_ROLES for p in review.participants):
         yield Issue("GC023", ("budget", "review", "participants"),
-                    "no vice-chair among the participants (role: vice-chair)")
+                    _("no vice-chair among the participants (role: vice-chair)"))

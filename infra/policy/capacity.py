@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from infra.i18n import _
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.quantity import format_quantity
 
@@ -37,8 +38,9 @@ class Usage:
 
     def render(self) -> str:
         binary = self.resource != "cpu"
-        return (f"{self.resource} {format_quantity(self.used, binary=binary)} of "
-                f"{format_quantity(self.available, binary=binary)} ({self.fraction:.0%})")
+        return _("{resource} {used} of {available} ({fraction:.0%})").format(
+            resource=self.resource, used=format_quantity(self.used, binary=binary),
+            available=format_quantity(self.available, binary=binary), fraction=self.fraction)
 
 
 def capacity_usage(specs: Iterable[TenantSpec], env: EnvironmentSpec) -> list[Usage]:

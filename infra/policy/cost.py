@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from infra.i18n import _
 from infra.spec import TenantSpec
 from infra.spec.environment import Prices
 from infra.spec.tenant import Classification, PersonalInformation
@@ -61,5 +62,6 @@ def check_cost(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     cost = annual_cost(spec, prices).total
     if cost > spec.budget.annual_cny:
         yield Issue("GC033", ("budget", "annual_cny"),
-                    f"the quotas cost {cost:,.0f} CNY a year at {ctx.env.name} list prices, "
-                    f"above the approved budget of {spec.budget.annual_cny:,} CNY")
+                    _("the quotas cost {cost:,.0f} CNY a year at {env} list prices, above the "
+                      "approved budget of {budget:,} CNY").format(
+                          cost=cost, env=ctx.env.name, budget=spec.budget.annual_cny))

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from infra.i18n import _
 from infra.spec import EnvironmentSpec, LoadedTenant, dotted
 from infra.spec.validate import line_of
 
@@ -77,7 +78,7 @@ def to_finding(tenant: LoadedTenant | None, issue: Issue, *,
         severity=issue.severity or rule.severity,
         message=f"{field}: {issue.message}",
         field=field,
-        hint=rule.hint,
+        hint=_(rule.hint),
         tenant=tenant.spec.id if tenant else None,
         path=path,
         line=line,
@@ -172,8 +173,8 @@ def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.da
     for tenant in tenants:
         if tenant.spec.id != tenant.path.stem:
             findings.append(to_finding(tenant, Issue(
-                "GC002", ("id",), f"{tenant.spec.id!r} differs from the file name "
-                f"{tenant.path.name!r}")))
+                "GC002", ("id",), _("{id!r} differs from the file name {file!r}").format(
+                    id=tenant.spec.id, file=tenant.path.name))))
         for check in TENANT_CHECKS:
             findings.extend(to_finding(tenant, issue, related=fleet.related(tenant, issue))
                             for issue in check(tenant.spec, ctx))

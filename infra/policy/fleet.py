@@ -14,6 +14,7 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
+from infra.i18n import _
 from infra.spec import EnvironmentSpec, LoadedTenant, TenantSpec
 from infra.spec.tenant import LifecycleState
 
@@ -35,7 +36,8 @@ def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[Fleet
     for usage in capacity_usage((t.spec for t in tenants), ctx.env):
         if usage.over:
             yield FleetIssue(None, Issue("GC010", ("quotas", usage.resource),
-                                         f"all tenants together ask for {usage.render()}"))
+                                         _("all tenants together ask for {usage}").format(
+                                             usage=usage.render())))
 
 
 def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
@@ -45,7 +47,8 @@ def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
             value = getattr(tenant.spec, field)
             if value in first:
                 yield FleetIssue(tenant, Issue(
-                    "GC003", (field,), f"{value!r} is already used by {first[value].path}"))
+                    "GC003", (field,), _("{value!r} is already used by {path}").format(
+                        value=value, path=first[value].path)))
             else:
                 first[value] = tenant
 
@@ -62,11 +65,12 @@ def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator
     for cidr in env.network.reserved:
         net = ipaddress.IPv4Network(cidr)
         ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
-                             f"reserved range {cidr}", None))
+                             _("reserved range {cidr}").format(cidr=cidr), None))
     for tenant in tenants:
         net = ipaddress.IPv4Network(tenant.spec.network.cidr)
         ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
-                             f"{net} of tenant {tenant.spec.id}", tenant))
+                             _("{cidr} of tenant {tenant}").format(cidr=net, tenant=tenant.spec.id),
+                             tenant))
     ranges.sort(key=lambda r: (r.start, -r.end))
     widest: _Range | None = None
     for current in ranges:
@@ -74,7 +78,8 @@ def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator
             for here, there in ((current, widest), (widest, current)):
                 if here.tenant is not None:
                     yield FleetIssue(here.tenant, Issue(
-                        "GC012", ("network", "cidr"), f"overlaps {there.label}"))
+                        "GC012", ("network", "cidr"),
+                        _("overlaps {other}").format(other=there.label)))
         if widest is None or current.end > widest.end:
             widest = current
 
@@ -92,12 +97,14 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
             at = ("network", "peers", i, "tenant")
             other = by_id.get(peer.tenant)
             if peer.tenant in seen or peer.tenant == me.id:
-                yield FleetIssue(tenant, Issue("GC013", at, f"{peer.tenant!r} is listed twice"
-                                 if peer.tenant in seen else "a tenant cannot peer with itself"))
+                yield FleetIssue(tenant, Issue(
+                    "GC013", at, _("{peer!r} is listed twice").format(peer=peer.tenant)
+                    if peer.tenant in seen else _("a tenant cannot peer with itself")))
                 continue
             seen.add(peer.tenant)
             if other is None:
-                yield FleetIssue(tenant, Issue("GC013", at, f"no tenant {peer.tenant!r}"))
+                yield FleetIssue(tenant, Issue(
+                    "GC013", at, _("no tenant {peer!r}").format(peer=peer.tenant)))
                 continue
             inactive = _inactive_peering(me, other.spec)
             if inactive:
@@ -106,23 +113,36 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
             back = declared.get((peer.tenant, me.id))
             if back is None:
                 yield FleetIssue(tenant, Issue(
-                    "GC013", at, f"{peer.tenant!r} does not declare a peering back to {me.id!r}"))
+                    "GC013", at, _("{peer!r} does not declare a peering back to {me!r}").format(
+                        peer=peer.tenant, me=me.id)))
             elif back != peer.agreement:
                 yield FleetIssue(tenant, Issue(
                     "GC013", ("network", "peers", i, "agreement"),
-                    f"{peer.agreement!r} differs from {back!r} cited by {peer.tenant!r}"))
+                    _("{agreement!r} differs from {back!r} cited by {peer!r}").format(
+                        agreement=peer.agreement, back=back, peer=peer.tenant)))
             theirs = other.spec.data.classification
             if theirs.rank < me.data.classification.rank:
                 yield FleetIssue(tenant, Issue(
-                    "GC016", at, f"{me.data.classification.value} data may not flow to "
-                    f"{peer.tenant!r}, which holds only {theirs.value} data"))
+                    "GC016", at, _("{mine} data may not flow to {peer!r}, which holds only "
+                                   "{theirs} data").format(
+                        mine=me.data.classification.value, peer=peer.tenant,
+                        theirs=theirs.value)))
 
 
 def _inactive_peering(me: TenantSpec, other: TenantSpec) -> str | None:
     """Why a declared peering can never be deployed (either end decommissioning), or None."""
-    for leaving, who in ((me, "this tenant is"), (other, f"{other.id!r} is")):
+    for leaving in (me, other):
         if leaving.lifecycle.state is LifecycleState.decommissioning:
-            since = f" since {leaving.lifecycle.since}" if leaving.lifecycle.since else ""
-            return (f"{who} decommissioning{since}: deploy drops this peering and its "
-                    "data-sharing agreement")
+            since = leaving.lifecycle.since
+            if leaving is me:
+                message = _("this tenant is decommissioning: deploy drops this peering and "
+                            "its data-sharing agreement") if since is None else _(
+                    "this tenant is decommissioning since {since}: deploy drops this "
+                    "peering and its data-sharing agreement")
+            else:
+                message = _("{other!r} is decommissioning: deploy drops this peering and its "
+                            "data-sharing agreement") if since is None else _(
+                    "{other!r} is decommissioning since {since}: deploy drops this peering "
+                    "and its data-sharing agreement")
+            return message.format(other=other.id, since=since)
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from infra.i18n import _
 from infra.spec import TenantSpec
 
 from .context import Context, Issue
@@ -20,17 +21,18 @@ def check_network(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     prefix = ctx.env.network.tenant_prefix
     if not cidr.subnet_of(ctx.pool):
         yield Issue("GC011", ("network", "cidr"),
-                    f"{cidr} is outside the tenant pool {ctx.pool}")
+                    _("{cidr} is outside the tenant pool {pool}").format(cidr=cidr, pool=ctx.pool))
     elif cidr.prefixlen != prefix:
         yield Issue("GC011", ("network", "cidr"),
-                    f"{cidr} is a /{cidr.prefixlen}; tenants get a /{prefix}")
+                    _("{cidr} is a /{length}; tenants get a /{prefix}").format(
+                        cidr=cidr, length=cidr.prefixlen, prefix=prefix))
     seen: set[str] = set()
     for i, service in enumerate(spec.network.shared_services):
         if service not in ctx.services:
             yield Issue("GC014", ("network", "shared_services", i),
-                        f"{service!r} is not in the catalogue "
-                        f"({', '.join(sorted(ctx.services))})")
+                        _("{service!r} is not in the catalogue ({services})").format(
+                            service=service, services=", ".join(sorted(ctx.services))))
         elif service in seen:
             yield Issue("GC014", ("network", "shared_services", i),
-                        f"{service!r} is listed twice", )
+                        _("{service!r} is listed twice").format(service=service))
         seen.add(service)

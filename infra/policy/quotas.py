@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.i18n import _
 from infra.spec import TenantSpec
 from infra.spec.quantity import parse_quantity, parse_resource
 from infra.spec.tenant import Quotas
@@ -28,22 +29,24 @@ def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         asked, limit = getattr(quotas, name), getattr(ceiling, name)
         if q(asked) > q(limit):
             yield Issue("GC008", ("quotas", name),
-                        f"{asked} is above the {spec.level.value}-level ceiling of {limit}")
+                        _("{asked} is above the {level}-level ceiling of {limit}").format(
+                            asked=asked, level=spec.level.value, limit=limit))
     if quotas.pods > ceiling.pods:
         yield Issue("GC008", ("quotas", "pods"),
-                    f"{quotas.pods} is above the {spec.level.value}-level ceiling of "
-                    f"{ceiling.pods}")
+                    _("{asked} is above the {level}-level ceiling of {limit}").format(
+                        asked=quotas.pods, level=spec.level.value, limit=ceiling.pods))
     defaults = quotas.defaults
     for name in ("cpu", "memory"):
         request = getattr(defaults.requests, name)
         limit = getattr(defaults.limits, name)
         if q(request) > q(limit):
             yield Issue("GC009", ("quotas", "defaults", "requests", name),
-                        f"default request {request} is above the default limit {limit}")
+                        _("default request {request} is above the default limit "
+                          "{limit}").format(request=request, limit=limit))
         if q(limit) > q(getattr(quotas, name)):
             yield Issue("GC009", ("quotas", "defaults", "limits", name),
-                        f"default limit {limit} is above the tenant quota "
-                        f"{getattr(quotas, name)}")
+                        _("default limit {limit} is above the tenant quota {quota}").format(
+                            limit=limit, quota=getattr(quotas, name)))
 
 
 def _unstorable(quotas: Quotas) -> Iterator[Issue]:
@@ -57,10 +60,12 @@ def _unstorable(quotas: Quotas) -> Iterator[Issue]:
                    for name in ("cpu", "memory")]
     for loc, text in fields:
         if q(text) < 0:
-            yield Issue("GC001", ("quotas", *loc), f"{text!r} is negative; a quota is at least 0")
+            yield Issue("GC001", ("quotas", *loc),
+                        _("{text!r} is negative; a quota is at least 0").format(text=text))
             continue
         stored = parse_resource(text).canonical
         if parse_quantity(stored) != q(text):
             yield Issue("GC001", ("quotas", *loc),
-                        f"{text!r} would be stored by the API server as {stored!r}, a different "
-                        "amount; use units from 1m up to 999E")
+                        _("{text!r} would be stored by the API server as {stored!r}, a "
+                          "different amount; use units from 1m up to 999E").format(
+                              text=text, stored=stored))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from infra.i18n import _
 from infra.spec import TenantSpec
 from infra.spec.tenant import Classification, DataRequest, LifecycleState
 
@@ -51,29 +52,37 @@ def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         provider = ctx.tenants.get(request.provider)
         key = (request.provider, request.data)
         if request.provider == spec.id:
-            yield Issue("GC030", (*at, "from"), "a department cannot request data from itself")
+            yield Issue("GC030", (*at, "from"),
+                        _("a department cannot request data from itself"))
             continue
         if key in seen:
             yield Issue("GC030", (*at, "data"),
-                        f"{request.data!r} from {request.provider!r} is requested twice")
+                        _("{data!r} from {provider!r} is requested twice").format(
+                            data=request.data, provider=request.provider))
         seen.add(key)
         if request.requested > ctx.today:
-            yield Issue("GC030", (*at, "requested"), f"{request.requested} is in the future")
+            yield Issue("GC030", (*at, "requested"),
+                        _("{date} is in the future").format(date=request.requested))
         if provider is None:
-            yield Issue("GC030", (*at, "from"), f"no tenant {request.provider!r}")
+            yield Issue("GC030", (*at, "from"),
+                        _("no tenant {provider!r}").format(provider=request.provider))
             continue
         if provider.lifecycle.state is LifecycleState.decommissioning:
             yield Issue("GC030", (*at, "from"),
-                        f"{request.provider!r} is decommissioning and will not share data",
+                        _("{provider!r} is decommissioning and will not share data").format(
+                            provider=request.provider),
                         Severity.warning)
         theirs = provider.data.classification
         if theirs is Classification.core and request.justification is None:
             yield Issue("GC031", (*at, "justification"),
-                        f"{request.provider!r} holds core data; a request needs a justification")
+                        _("{provider!r} holds core data; a request needs a "
+                          "justification").format(provider=request.provider))
         if theirs.rank > spec.data.classification.rank:
             yield Issue("GC032", (*at, "from"),
-                        f"{theirs.value} data of {request.provider!r} may not flow to "
-                        f"{spec.id!r}, which is classified {spec.data.classification.value}")
+                        _("{theirs} data of {provider!r} may not flow to {me!r}, which is "
+                          "classified {mine}").format(
+                              theirs=theirs.value, provider=request.provider, me=spec.id,
+                              mine=spec.data.classification.value))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
+from infra.i18n import _
 from infra.policy import Finding, Severity
 from infra.spec.quantity import format_quantity
 
 from .summary import Summary
+from .text import headline
 
 __all__ = ["escape", "group_by_tenant", "render_markdown"]
 
@@ -66,22 +68,22 @@ def _row(f: Finding, base: str | None) -> str:
 def render_markdown(findings: Sequence[Finding], summary: Summary, *,
                     link_base: str | None = None) -> str:
     icon = "❌" if summary.failed else "✅"
-    lines = [f"### {icon} govcloud check", "", summary.headline(), ""]
+    lines = [f"### {icon} govcloud check", "", headline(summary), ""]
     for tenant, items in group_by_tenant(findings):
         path = items[0].path
         title = f"{_ICON[items[0].severity]} **{escape(tenant)}**"
         if path:
             title += f" — {_link(path, None, link_base)}"
         lines += [f"#### {title}", "",
-                  "| | Rule | Where | Problem | How to fix |", "|---|---|---|---|---|"]
+                  _("| | Rule | Where | Problem | How to fix |"), "|---|---|---|---|---|"]
         lines += [_row(f, link_base) for f in items]
         lines.append("")
     clean = [PurePath(p).stem for p in summary.clean_files(findings)]
     if clean:
-        lines += [f"✅ No findings: {', '.join(clean)}", ""]
+        lines += [_("✅ No findings: {tenants}").format(tenants=", ".join(clean)), ""]
     if summary.capacity:
-        lines += ["**Capacity used** (all tenants of the fleet)", "",
-                  "| Resource | Used | Total | |", "|---|---|---|---|"]
+        lines += [_("**Capacity used** (all tenants of the fleet)"), "",
+                  _("| Resource | Used | Total | |"), "|---|---|---|---|"]
         for u in summary.capacity:
             binary = u.unit == "bytes"
             lines.append(f"| {u.resource} | {format_quantity(u.used, binary=binary)} | "

@@ -6,6 +6,8 @@ something to report: a schema problem here, or a policy finding later.
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +15,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from infra.errors import InputError, SpecError, SpecProblem
+from infra.i18n import N_, _, current_language
+from infra.i18n.mistakes import chinese_term, closest, fullwidth_problem
 
 from .yamlsafe import compose
 
@@ -52,29 +56,158 @@ def line_of(text: str, loc: Loc) -> int | None:
     return line
 
 
+_PYDANTIC = {  # pydantic's English templates, translated when the language is not English
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "too_short": N_("{field_type} should have at least {min_length} item{expected_plural} "
+                    "after validation, not {actual_length}"),
+    "too_long": N_("{field_type} should have at most {max_length} item{expected_plural} "
+                   "after validation, not {actual_length}"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
+    "string_too_long": N_("String should have at most {max_length} character{expected_plural}"),
+    "enum": N_("Input should be {expected}"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "list_type": N_("Input should be a valid list"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "date_type": N_("Input should be a valid date"),
+    "timezone_aware": N_("Input should have timezone info"),
+}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown field (check the spelling; see schema/*.schema.json)"
+        return _("unknown field (check the spelling; see schema/*.schema.json)")
     if kind == "missing":
-        return "required field is missing"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+        return _("required field is missing")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in _PYDANTIC and current_language() != "en":
+        try:
+            return _(_PYDANTIC[kind]).format_map(_Blank(error.get("ctx") or {}))
+        except (ValueError, IndexError):  # a template the catalogue got wrong: keep pydantic's
+            return message
+    return message
+
+
+def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names (as written in YAML) of the mapping at ``loc`` inside ``model``."""
+    kind: Any = model
+    for part in loc:
+        kind = _unwrap(kind)
+        if isinstance(part, int):
+            continue
+        if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            return []
+        field = next((f for name, f in kind.model_fields.items()
+                      if (f.alias or name) == part), None)
+        if field is None:
+            return []
+        kind = field.annotation
+    kind = _unwrap(kind)
+    if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+        return []
+    return [f.alias or name for name, f in kind.model_fields.items()]
+
+
+def _unwrap(kind: Any) -> Any:
+    """list[X] -> X, X | None -> X, Annotated[X, ...] -> X."""
+    while True:
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        origin = typing.get_origin(kind)
+        if origin in (list, typing.Annotated) or (args and len(args) == 1):
+            kind = args[0]
+        else:
+            return kind
+
+
+def _line_text(text: str, line: int | None) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+
+
+def _value_part(line: str) -> str:
+    """What follows the key (or the list dash) on a YAML line."""
+    _key, colon, value = line.partition(": ")
+    return value if colon else line.strip().removeprefix("- ")
+
+
+def _diagnose(error: Any, loc: Loc, line_text: str) -> str | None:
+    """A named Chinese-input mistake behind ``error``, or None."""
+    wide = fullwidth_problem(_value_part(line_text)) if error["type"] != "missing" else None
+    if wide:
+        return wide
+    value = error.get("input")
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if error["type"] == "enum" and isinstance(value, str):
+        term = chinese_term(name, value)
+        allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        guess = term or closest(value.strip().lower(), allowed)
+        if guess:
+            return _("{value!r} is not one of {allowed}; did you mean {guess}?").format(
+                value=value, allowed=", ".join(allowed), guess=guess)
+    return None
+
+
+def _keys_at(data: Any, loc: Loc) -> set[str]:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):  # not there: no keys to rule out
+            return set()
+    return set(data) if isinstance(data, dict) else set()
+
+
+def _problems(model: type[BaseModel], errors: list[Any], *, data: Any, text: str,
+              where: str) -> list[SpecProblem]:
+    """One problem per error, a misspelled field named once (its "missing" twin dropped)."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    meant: dict[Loc, str] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] != "extra_forbidden" or not isinstance(loc[-1], str):
+            continue
+        parent = loc[:-1]
+        twins = [m[-1] for m in missing if m[:-1] == parent and isinstance(m[-1], str)]
+        # A field already written is not the one meant (`gpu` is not a misspelt `cpu`).
+        absent = set(_fields_at(model, parent)) - _keys_at(data, parent)
+        guess = closest(loc[-1], twins) or closest(loc[-1], sorted(absent))
+        if guess:
+            meant[loc] = guess
+    dropped = {(*loc[:-1], guess) for loc, guess in meant.items()}
+    problems = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc in dropped:
+            continue
+        line = line_of(text, loc)
+        if loc in meant:
+            message = _("unknown field {field!r}; did you mean {guess!r}?").format(
+                field=loc[-1], guess=meant[loc])
+        else:
+            message = _diagnose(error, loc, _line_text(text, line)) or _message(error)
+        problems.append(SpecProblem(where, line, dotted(loc), message))
+    return problems
 
 
 def validate(model: type[M], data: Any, *, text: str, where: str) -> M:
     """Validate ``data`` (parsed from ``text``) as ``model``; SpecError lists every problem."""
     if not isinstance(data, dict):
         raise InputError(
-            f"expected a mapping of fields at the top level, got {type(data).__name__}",
+            _("expected a mapping of fields at the top level, got {kind}").format(
+                kind=type(data).__name__),
             path=where, line=1,
         )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            field = dotted(loc)
-            problems.append(SpecProblem(where, line_of(text, loc), field, _message(error)))
-        raise SpecError(problems) from None
+        raise SpecError(_problems(model, exc.errors(), data=data, text=text, where=where)) from None

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from infra.errors import InputError
+from infra.i18n import _
+from infra.i18n.mistakes import fullwidth_problem
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "compose", "parse_yaml", "read_text"]
 
@@ -34,22 +36,25 @@ def read_text(path: Path) -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise InputError("no such file", path=where) from None
+        raise InputError(_("no such file"), path=where) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=where) from None
+        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror),
+                         path=where) from None
     if stat.S_ISDIR(info.st_mode):
-        raise InputError("is a directory, expected a YAML file", path=where)
+        raise InputError(_("is a directory, expected a YAML file"), path=where)
     if not stat.S_ISREG(info.st_mode):
-        raise InputError("is not a regular file", path=where)
+        raise InputError(_("is not a regular file"), path=where)
     if info.st_size > MAX_BYTES:
         raise InputError(
-            f"file is {info.st_size:,} bytes; spec files may be at most {MAX_BYTES:,} bytes",
+            _("file is {size:,} bytes; spec files may be at most {limit:,} bytes").format(
+                size=info.st_size, limit=MAX_BYTES),
             path=where,
         )
     with path.open("rb") as fh:
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:  # grew since stat()
-        raise InputError(f"file is larger than {MAX_BYTES:,} bytes", path=where)
+        raise InputError(_("file is larger than {limit:,} bytes").format(limit=MAX_BYTES),
+                         path=where)
     return decode(raw, where)
 
 
@@ -59,15 +64,16 @@ def decode(raw: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            _("not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8").format(
+                byte=raw[exc.start]),
             path=where, line=line,
         ) from None
     if not text.strip():
-        raise InputError("file is empty", path=where)
+        raise InputError(_("file is empty"), path=where)
     tab = text.find("\t")
     if tab >= 0:
         raise InputError(
-            "tab character; YAML must be indented with spaces",
+            _("tab character; YAML must be indented with spaces"),
             path=where, line=text.count("\n", 0, tab) + 1,
         )
     return text
@@ -77,8 +83,12 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-def _refuse(message: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
-    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+class _Refusal(yaml.MarkedYAMLError):
+    """A document we refuse on purpose; its message is ours, already in the user's language."""
+
+
+def _refuse(message: str, node: yaml.Node) -> _Refusal:
+    return _Refusal(None, None, message, node.start_mark)
 
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int] | None) -> Any:
@@ -91,7 +101,7 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int] | None) -> A
     """
     if seen is not None:
         if id(node) in seen:
-            raise _refuse("anchors and aliases (&name, *name) are not allowed in spec files",
+            raise _refuse(_("anchors and aliases (&name, *name) are not allowed in spec files"),
                           node)
         seen.add(id(node))
     kind = type(node)
@@ -106,15 +116,15 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int] | None) -> A
                 key: Any = key_node.value
             else:
                 if key_node.tag == _MERGE:
-                    raise _refuse("merge keys (<<) are not allowed in spec files", key_node)
+                    raise _refuse(_("merge keys (<<) are not allowed in spec files"), key_node)
                 key = _build(key_node, loader, seen)
                 if not isinstance(key, str | int | bool | float) or key is None:
-                    raise _refuse("mapping keys must be plain scalars", key_node)
+                    raise _refuse(_("mapping keys must be plain scalars"), key_node)
             if key in result:
-                raise _refuse(f"duplicate key {key!r}", key_node)
+                raise _refuse(_("duplicate key {key!r}").format(key=key), key_node)
             result[key] = _build(value_node, loader, seen)
         return result
-    raise _refuse(f"unsupported YAML node {node.tag}", node)
+    raise _refuse(_("unsupported YAML node {tag}").format(tag=node.tag), node)
 
 
 _Scalar, _Sequence, _Mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
@@ -150,8 +160,8 @@ class _DepthLoader(yaml.SafeLoader):
         self._depth += 1
         if self._depth > MAX_DEPTH:
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, f"nested deeper than {MAX_DEPTH} levels", mark
+            raise _Refusal(
+                None, None, _("nested deeper than {depth} levels").format(depth=MAX_DEPTH), mark
             )
         try:
             return super().compose_node(parent, index)
@@ -182,15 +192,17 @@ def parse_yaml(text: str, where: str) -> Any:
         seen: set[int] | None = set() if ("&" in text or "*" in text) else None
         data = None if node is None else _build(node, loader, seen)
     except yaml.MarkedYAMLError as exc:
-        raise _input_error(exc, where) from None
+        raise _input_error(exc, where, text) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
-        raise InputError(f"not valid YAML: {exc}", path=where) from None
+        raise InputError(_("not valid YAML: {problem}").format(problem=exc), path=where) from None
     except RecursionError:  # belt and braces: depth is bounded above
-        raise InputError(f"nested deeper than {MAX_DEPTH} levels", path=where) from None
+        raise InputError(_("nested deeper than {depth} levels").format(depth=MAX_DEPTH),
+                         path=where) from None
     finally:
         loader.dispose()
     if data is None:
-        raise InputError("file has no content (only comments or an empty document)", path=where)
+        raise InputError(_("file has no content (only comments or an empty document)"),
+                         path=where)
     return data
 
 
@@ -203,16 +215,23 @@ def compose(text: str) -> yaml.Node | None:
         loader.dispose()
 
 
-_OURS = ("duplicate", "anchors", "nested", "several", "merge", "mapping keys", "unsupported")
-
-
-def _input_error(exc: yaml.MarkedYAMLError, where: str) -> InputError:
+def _input_error(exc: yaml.MarkedYAMLError, where: str, text: str) -> InputError:
     mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    if line is not None:
+        # A Chinese input method's '：' or '，' breaks the structure; the parser notices on
+        # that line or the next one. Name the character instead of the parser's complaint.
+        lines = text.splitlines()
+        for number in (line - 1, line):
+            if 0 < number <= len(lines) and (wide := fullwidth_problem(lines[number - 1])):
+                return InputError(wide, path=where, line=number)
     problem = exc.problem or str(exc)
     if "expected a single document" in (exc.context or ""):
-        problem = "several YAML documents in one file; a spec file holds exactly one"
-    elif exc.context and exc.problem:
+        return InputError(_("several YAML documents in one file; a spec file holds exactly one"),
+                          path=where, line=line)
+    if exc.context and exc.problem:
         problem = f"{exc.context}: {exc.problem}"
-    if not problem.startswith(_OURS):
-        problem = f"not valid YAML: {problem}"
-    return InputError(problem, path=where, line=mark.line + 1 if mark is not None else None)
+    if isinstance(exc, _Refusal):
+        return InputError(problem, path=where, line=line)
+    return InputError(_("not valid YAML: {problem}").format(problem=problem), path=where,
+                      line=line)

@@ -1,0 +1,76 @@
+"""The message catalogue's sources: extract the msgids, merge them into the Chinese .po and
+compile the .mo that ships.
+
+    .venv/bin/python -m tests.i18n.catalogue      # after adding or changing a message
+
+Msgids are the strings marked ``_()``, ``N_()`` or ``ngettext()`` under ``infra/`` plus each
+rule's summary and hint (``infra.policy.findings.RULES``). New msgids land in the .po with an
+empty translation, which ``test_catalogue`` reports until someone translates them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from infra.i18n import DOMAIN, LOCALE_DIR
+from infra.policy.findings import RULES
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = LOCALE_DIR / "zh" / "LC_MESSAGES" / f"{DOMAIN}.po"
+MO = PO.with_suffix(".mo")
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def msgids() -> dict[str | tuple[str, str], list[tuple[str, int]]]:
+    """Every msgid with where it is used (file relative to the repo, line)."""
+    found: dict[str | tuple[str, str], list[tuple[str, int]]] = {}
+    for name, line, message, _comments, _context in extract_from_dir(
+            str(ROOT / "infra"), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        found.setdefault(message, []).append((f"infra/{name}", line))
+    for rule in RULES.values():
+        for text in (rule.summary, rule.hint):
+            found.setdefault(text, []).append(("infra/policy/findings.py", 0))
+    return found
+
+
+def read_catalogue(path: Path = PO) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale="zh_CN", domain=DOMAIN)
+
+
+def compiled(catalogue: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_mo(out, catalogue, use_fuzzy=False)
+    return out.getvalue()
+
+
+def update() -> Catalog:
+    old = read_catalogue() if PO.exists() else Catalog(locale="zh_CN", domain=DOMAIN)
+    new = Catalog(locale="zh_CN", domain=DOMAIN, project="govcloud", version="0.1.0",
+                  copyright_holder="Guangdong provincial government cloud",
+                  charset="utf-8", fuzzy=False)
+    for message, where in msgids().items():
+        key = message if isinstance(message, str) else message[0]
+        previous = old.get(key)
+        text = previous.string if previous is not None else ""
+        if isinstance(message, tuple) and not isinstance(text, tuple | list):
+            text = ("", "")
+        new.add(message, text, locations=sorted(set(where)))
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    with PO.open("wb") as fh:
+        write_po(fh, new, width=100, omit_header=False, sort_output=False,
+                 no_location=False, include_lineno=False)
+    MO.write_bytes(compiled(read_catalogue()))
+    return new
+
+
+if __name__ == "__main__":
+    catalogue = update()
+    untranslated = [m.id for m in catalogue if m.id and not m.string]
+    print(f"{len(catalogue)} messages, {len(untranslated)} untranslated: {PO}")
