@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from infra import __version__
 from infra.errors import GovcloudError
+from infra.i18n import LANGUAGES, set_language
 
 __all__ = ["main"]
 
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tenant environments for the departments of the provincial government cloud.",
     )
     parser.add_argument("--version", action="version", version=f"govcloud {__version__}")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of messages and hints, also accepted after any command "
+                             "(default: from LC_ALL, LC_MESSAGES or LANG; zh_CN.UTF-8 is zh)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _COMMANDS:
         try:
@@ -52,7 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def take_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
+    """``--lang zh|en`` anywhere on the command line (global or after a command), and the
+    arguments without it."""
+    language, rest, tokens = None, [], list(argv)
+    while tokens:
+        token = tokens.pop(0)
+        if token == "--":
+            rest += [token, *tokens]
+            break
+        if token == "--lang" and tokens and tokens[0] in LANGUAGES:
+            language = tokens.pop(0)
+        elif token.startswith("--lang=") and token[7:] in LANGUAGES:
+            language = token[7:]
+        else:
+            rest.append(token)
+    return language, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    language, argv = take_language(sys.argv[1:] if argv is None else argv)
+    set_language(language)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
