@@ -162,8 +162,9 @@ class LocalCloud:
         stale: set[str] = set()
         for comp in components():
             pid = current[comp.name].pid
-            if pid is not None and (command_line(pid) != comp.command(lay)
-                                    or stale.intersection(comp.after)):
+            argv = command_line(pid) if pid is not None else []
+            # No command line: it exited meanwhile; that is down, not stale.
+            if argv and (argv != comp.command(lay) or stale.intersection(comp.after)):
                 stale.add(comp.name)
         return [comp for comp in components() if comp.name in stale]
 

@@ -19,6 +19,7 @@ from kubernetes import client, config
 
 from infra.drivers import cloud
 from infra.localcloud import LocalCloud
+from infra.localcloud.processes import alive
 from infra.localcloud.toolchain import ETCD_TOOL, KUBE_TOOL
 from infra.plan.objects import BucketProps, KeyProps, RoleProps, SecurityGroupProps, VpcProps
 
@@ -139,6 +140,13 @@ def test_down_and_up_keep_keys_buckets_roles_and_networks(endpoint: LocalCloud) 
     assert cloud.ensure_key(KEY)["key_id"] == key["key_id"]
 
 
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, f"pid {pid} still alive"
+        time.sleep(0.05)
+
+
 def _wait_saved(lc: LocalCloud, since: float, timeout: float = 15.0) -> None:
     path = lc.layout().cloud_state
     deadline = time.monotonic() + timeout
@@ -160,6 +168,7 @@ def test_up_after_the_endpoint_died_restarts_only_it_and_it_kept_recent_writes(
     cloud_pid = pids["cloud"]
     assert cloud_pid is not None
     os.kill(cloud_pid, signal.SIGKILL)  # no chance to save on the way out
+    _wait_gone(cloud_pid)
     assert not next(s for s in endpoint.status() if s.name == "cloud").healthy
 
     endpoint.up(say=lambda _: None)
@@ -176,6 +185,7 @@ def test_up_after_etcd_died_restarts_etcd_on_its_port(endpoint: LocalCloud) -> N
     etcd_pid = pids["etcd"]
     assert etcd_pid is not None
     os.kill(etcd_pid, signal.SIGKILL)
+    _wait_gone(etcd_pid)
 
     endpoint.up(say=lambda _: None)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from infra.errors import LocalCloudError
 from infra.localcloud import LocalCloud, cluster
 from infra.localcloud import components as components_module
 from infra.localcloud.components import Component, Layout
+from infra.localcloud.processes import alive
 
 EXTRA: dict[str, list[str]] = {"db": [], "api": []}
 
@@ -49,6 +51,13 @@ def _pids(lc: LocalCloud) -> dict[str, int | None]:
     return {s.name: s.pid for s in lc.status()}
 
 
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, f"pid {pid} still alive"
+        time.sleep(0.05)
+
+
 def test_up_twice_starts_once(fake: LocalCloud) -> None:
     said: list[str] = []
     fake.up(say=said.append)
@@ -63,6 +72,7 @@ def test_a_dead_component_is_restarted_alone_on_its_port(fake: LocalCloud) -> No
     fake.up(say=lambda _: None)
     before, ports = _pids(fake), fake.layout().ports
     os.kill(before["db"] or 0, signal.SIGKILL)
+    _wait_gone(before["db"] or 0)
     fake.up(say=lambda _: None)
     after = _pids(fake)
     assert after["api"] == before["api"]
