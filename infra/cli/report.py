@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,12 +94,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _history(directory: Path) -> SharingHistory:
+def _history(directory: Path) -> SharingHistory | str:
+    """The history, or the message of the error (exceptions do not cross processes intact)."""
     try:
         root = git_root(directory)
     except InputError:  # not a git checkout: the specs' own dates are all there is
         return SharingHistory()
-    return sharing_history(root, str(directory.resolve().relative_to(root)))
+    try:
+        return sharing_history(root, str(directory.resolve().relative_to(root)))
+    except InputError as exc:
+        return str(exc)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,9 +111,17 @@ def run(args: argparse.Namespace) -> int:
 
     env = environment(args)
     directory = tenants_dir(args)
-    specs: list[TenantSpec] = [t.spec for t in load_tenants([directory])]
+    # Two years of history and thousands of specs are both CPU-bound: replay the history in a
+    # forked process while this one loads the specs (the result it sends back is small).
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) \
+            as pool:
+        replay = pool.submit(_history, directory)
+        specs: list[TenantSpec] = [t.spec for t in load_tenants([directory])]
+        history = replay.result()
+    if isinstance(history, str):
+        raise InputError(history)
     usage = tenant_usage(args, specs) if args.live or args.quotas_file else None
-    report = build_report(specs, env, today=args.today, history=_history(directory),
+    report = build_report(specs, env, today=args.today, history=history,
                           since=args.since, usage=usage, threshold=args.threshold)
     if args.format == "json":
         from infra.bureau.render_json import render_json
