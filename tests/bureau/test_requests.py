@@ -4,6 +4,7 @@ request rules; pending requests in `govcloud diff`."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from infra.policy.changes import compare
 from infra.policy.context import Context
@@ -106,3 +107,28 @@ def test_diff_shows_satisfied_and_pending_requests_of_touched_departments(
     ]
     untouched = compare(specs, specs, env, today=TODAY + dt.timedelta(days=1))
     assert untouched.pending_requests == [] and untouched.satisfied_requests == []
+
+
+def _paths(spec: TenantSpec, fleet: dict[str, TenantSpec], env: EnvironmentSpec) -> str:
+    """Everything the plan opens on the network: policies, the subnet, the security group
+    (the Tenant object itself carries the spec, requests included, and is left out)."""
+    from infra.plan import render_tenant
+
+    plan = render_tenant(spec, env, fleet=fleet, today=TODAY)
+    objects = [o.manifest for o in plan.kube if o.manifest["kind"] == "NetworkPolicy"]
+    objects += [o.props for o in plan.cloud if o.kind in ("subnet", "security-group")]
+    assert objects
+    return json.dumps(objects, ensure_ascii=False)
+
+
+def test_a_pending_request_never_becomes_a_network_path(specs: list[TenantSpec],
+                                                        env: EnvironmentSpec) -> None:
+    fleet = _fleet(specs)
+    for requester, provider in (("gz-zwsjj", "gd-rst"), ("gd-zsj", "gd-rst"),
+                                ("gz-zwsjj", "gd-jyt")):
+        mine, theirs = _paths(fleet[requester], fleet, env), _paths(fleet[provider], fleet, env)
+        assert provider not in mine and fleet[provider].network.cidr not in mine
+        assert requester not in theirs and fleet[requester].network.cidr not in theirs
+    # while the satisfied one (gz-wjw ← gd-wjw, agreement 17号) is a path both ways
+    assert fleet["gd-wjw"].network.cidr in _paths(fleet["gz-wjw"], fleet, env)
+    assert fleet["gz-wjw"].network.cidr in _paths(fleet["gd-wjw"], fleet, env)
