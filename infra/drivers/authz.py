@@ -43,7 +43,6 @@ def access_review(client: KubeClient, user: str, groups: Sequence[str], access: 
         attributes["namespace"] = access.namespace
     review = client.create({
         "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
-        "metadata": {"name": "govcloud-audit"},
         "spec": {"user": user, "groups": list(groups), "resourceAttributes": attributes}})
     status = review.get("status") or {}
     return bool(status.get("allowed")), str(status.get("reason") or "")
@@ -81,7 +80,6 @@ def rules_review(client: KubeClient, namespace: str) -> RuleSet:
     """Every resource rule ``client`` (impersonating someone) holds in ``namespace``."""
     review = client.create({"apiVersion": "authorization.k8s.io/v1",
                             "kind": "SelfSubjectRulesReview",
-                            "metadata": {"name": "govcloud-audit"},
                             "spec": {"namespace": namespace}})
     status = review.get("status") or {}
     found = RuleSet.of(status.get("resourceRules") or [])
