@@ -27,8 +27,11 @@ _COMMANDS = (
     "infra.cli.deploy",
     "infra.cli.localcloud",
     "infra.cli.reconcile",
+    "infra.cli.status",
+    "infra.cli.completion",
     "infra.cli.report",
     "infra.cli.rightsize",
+    "infra.cli.audit",
 )
 
 Handler = Callable[[argparse.Namespace], int]
