@@ -18,9 +18,10 @@ from infra.errors import InputError, SpecError, SpecProblem
 from infra.i18n import N_, _, current_language
 from infra.i18n.mistakes import chinese_term, closest, fullwidth_problem
 
+from .codes import credit_check_char, credit_code_problem
 from .yamlsafe import compose
 
-__all__ = ["dotted", "line_of", "validate"]
+__all__ = ["credit_code_message", "dotted", "line_of", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 Loc = Sequence[int | str]
@@ -211,3 +212,22 @@ def validate(model: type[M], data: Any, *, text: str, where: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_problems(model, exc.errors(), data=data, text=text, where=where)) from None
+
+
+def credit_code_message(code: str) -> str | None:
+    """Why ``code`` is not a credit code, in the user's language; None if it is one.
+
+    A wrong check character means some character was mistyped: the message says to copy the
+    code from the certificate, never which check character would make it pass.
+    """
+    problem = credit_code_problem(code)
+    if problem is None:
+        return None
+    if len(code) != 18 or problem.startswith(repr(code)):
+        return _("{code!r} is not 18 characters of digits and upper-case letters (I, O, Z, S "
+                 "and V are not used)").format(code=code)
+    if code[17] != credit_check_char(code[:17]):
+        return _("{code!r} fails the GB 32100-2015 check: a character is mistyped; copy the "
+                 "code from the department's registration certificate").format(code=code)
+    return _("{code!r} has a wrong organization-code check digit (GB 11714): a character is "
+             "mistyped; copy the code from the registration certificate").format(code=code)
