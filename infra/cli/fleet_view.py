@@ -7,7 +7,7 @@ Definitions (the words `govcloud status` prints):
 - *failing*: a Tenant object exists, is not decommissioning, and ``Ready`` is not ``True``;
 - *drifting*: any aspect condition (QuotaEnforced, NetworkIsolated, AccessCompliant,
   CloudGuardrails) is ``False``; a drifting tenant is failing too, unless decommissioning;
-- *decommissioning*: the lifecycle state (the file's, else the live object's);
+- *decommissioning*: the lifecycle state (the file's, else the live object's), or removed;
 - *not deployed*: a file in ``tenants/`` without a Tenant object;
 - *removed*: a Tenant object without a file (its decommissioning is under way).
 """
@@ -60,7 +60,8 @@ class Row:
 
     @property
     def decommissioning(self) -> bool:
-        return self.lifecycle == "decommissioning"
+        """Marked so in its spec, or its file removed (deploy then decommissions it)."""
+        return self.lifecycle == "decommissioning" or not self.in_files
 
     @property
     def drifting(self) -> list[str]:
@@ -160,7 +161,7 @@ def summarise(rows: Sequence[Row]) -> FleetSummary:
         ready=[r.id for r in rows if r.ready == "True"],
         failing=[r.id for r in rows if r.failing],
         drifting=[r.id for r in rows if r.drifting],
-        decommissioning=[r.id for r in rows if r.decommissioning or not r.in_files],
+        decommissioning=[r.id for r in rows if r.decommissioning],
         not_deployed=[r.id for r in rows if r.in_files and not r.deployed],
         removed=[r.id for r in rows if not r.in_files],
         repairs=sum(r.repairs for r in rows),

@@ -43,6 +43,7 @@ def test_a_tenant_object_without_a_file_is_listed_as_removed() -> None:
     assert not old.in_files and old.name == "测试old-dept" and old.cidr == "10.64.99.0/24"
     summary = fleet_view.summarise(list(rows.values()))
     assert summary.removed == ["old-dept"] and "old-dept" in summary.decommissioning
+    assert "old-dept" not in summary.failing  # its Ready=False is the decommissioning
 
 
 def test_summary_counts_ready_failing_drifting_decommissioning_and_repairs() -> None:
