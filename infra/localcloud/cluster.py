@@ -14,7 +14,7 @@ from pathlib import Path
 
 from infra.errors import InputError, LocalCloudError
 
-from .auditlog import format_audit_tail
+from .auditlog import format_audit_tail, tail_lines
 from .components import REGION, Component, Layout, components, port_names
 from .hardening import private_dir, write_private
 from .pki import ensure_pki
@@ -322,7 +322,6 @@ class LocalCloud:
             return format_audit_tail(lay.audit_log, lines)
         path = lay.logs / f"{component}.log"
         try:
-            text = path.read_text(errors="replace")
+            return "\n".join(tail_lines(path, lines))
         except OSError:
             return f"(no log yet at {path})"
-        return "\n".join(text.splitlines()[-lines:])
