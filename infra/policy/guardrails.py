@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from infra.i18n import _
+
 __all__ = [
     "bucket_violations",
     "namespace_violations",
@@ -21,18 +23,21 @@ def bucket_violations(props: Mapping[str, Any]) -> list[str]:
     name = props.get("name", "?")
     out = []
     if not props.get("kms_key_alias"):
-        out.append(f"bucket {name} is not encrypted with a KMS key (kms_key_alias is empty)")
+        out.append(_("bucket {name} is not encrypted with a KMS key (kms_key_alias is "
+                     "empty)").format(name=name))
     if not props.get("public_access_block"):
-        out.append(f"bucket {name} does not block public access (public_access_block)")
+        out.append(_("bucket {name} does not block public access (public_access_block)").format(
+            name=name))
     if not props.get("versioning"):
-        out.append(f"bucket {name} has versioning off")
+        out.append(_("bucket {name} has versioning off").format(name=name))
     return out
 
 
 def security_group_violations(props: Mapping[str, Any]) -> list[str]:
     name = props.get("name", "?")
     return [
-        f"security group {name} allows ingress from {rule.get('cidr')} (the whole internet)"
+        _("security group {name} allows ingress from {cidr} (the whole internet)").format(
+            name=name, cidr=rule.get("cidr"))
         for rule in props.get("ingress") or [] if rule.get("cidr") in _WORLD
     ]
 
@@ -40,7 +45,7 @@ def security_group_violations(props: Mapping[str, Any]) -> list[str]:
 def role_violations(props: Mapping[str, Any]) -> list[str]:
     if props.get("boundary_name") and props.get("boundary_policy"):
         return []
-    return [f"role {props.get('name', '?')} has no permissions boundary"]
+    return [_("role {name} has no permissions boundary").format(name=props.get("name", "?"))]
 
 
 def namespace_violations(namespace: str, objects: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -48,10 +53,11 @@ def namespace_violations(namespace: str, objects: Iterable[Mapping[str, Any]]) -
     inside = [o for o in objects if (o.get("metadata") or {}).get("namespace") == namespace]
     out = []
     if not any(o.get("kind") == "ResourceQuota" for o in inside):
-        out.append(f"namespace {namespace} has no ResourceQuota")
+        out.append(_("namespace {namespace} has no ResourceQuota").format(namespace=namespace))
     if not any(o.get("kind") == "NetworkPolicy" and _denies_all(o.get("spec") or {})
                for o in inside):
-        out.append(f"namespace {namespace} has no default-deny NetworkPolicy")
+        out.append(_("namespace {namespace} has no default-deny NetworkPolicy").format(
+            namespace=namespace))
     return out
 
 
