@@ -88,10 +88,14 @@ class Controller:
         self.queue = WorkQueue()  # Kubernetes: event-driven, repairs within a second
         self.cloud_queue = WorkQueue()  # the cloud endpoint: checked on a schedule
         self.metrics = Metrics()
-        ctx.kube = CountingKube(ctx.kube, lambda verb: self.metrics.requests.labels(verb).inc())
+        raw = ctx.kube
+        ctx.kube = CountingKube(raw, lambda verb: self.metrics.requests.labels(verb).inc())
         self.metrics_addr = metrics_addr
         self._stop = threading.Event()
-        self.elector = LeaderElector(ctx.kube, name=shard.lease, namespace=lease_namespace,
+        # Lease traffic is counted apart: a steady-state pass itself should make no writes.
+        lease_kube = CountingKube(raw, lambda verb: self.metrics.requests.labels(
+            f"lease-{verb}").inc())
+        self.elector = LeaderElector(lease_kube, name=shard.lease, namespace=lease_namespace,
                                      identity=ctx.identity, duration=lease_duration,
                                      retry=min(2.0, lease_duration / 4),
                                      on_change=self._leadership)

@@ -145,6 +145,8 @@ def leader(sa_kubeconfig: Path, workspace: Workspace) -> Iterator[Replica]:
     replica = Replica(workspace.root, sa_kubeconfig, "replica-a")
     try:
         _until(replica.leading, 30, "the reconciler leads")
+        # Until its first cloud check a tenant is (truthfully) not Ready; wait for it.
+        _until(lambda: _ready().get("Ready") == "True", 90, "first full pass", step=0.5)
         yield replica
     finally:
         replica.stop()
