@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,13 @@ from infra.drivers import KubeClient
 from infra.errors import DriverError
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
-__all__ = ["DEADLINE", "WAIT", "Cluster", "Live", "locate", "read_live", "say_note"]
+__all__ = ["BUDGET", "DEADLINE", "WAIT", "Cluster", "Live", "locate", "process_age", "read_live",
+           "say_note"]
 
 DEADLINE = 1.5  # seconds of retries inside the driver
 WAIT = 5.0  # seconds before a read that has not finished is given up
+BUDGET = 7.5  # seconds from the command's start to giving up
+_IMPORTED = time.monotonic()
 TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
 EVENT_NAMESPACE = "default"  # where Events about cluster-scoped Tenants live
 Obj = dict[str, Any]
@@ -100,6 +104,18 @@ def locate(env: str) -> Cluster:
     return Cluster(path, _server(path) or str(path), remedy)
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux: /proc; elsewhere: since this import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    # Why: no /proc (or an unexpected layout): the import time is the next best start.
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - _IMPORTED
+
+
 def _why(exc: DriverError) -> str:
     text = {"Unreachable": "no answer", "Forbidden": "forbidden",
             "Unauthorized": "credentials refused", "Kubeconfig": "kubeconfig unusable"}
@@ -129,9 +145,14 @@ def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
 
 
 def read_live(env: str, *, events: bool = False, deadline: float = DEADLINE,
-              wait: float = WAIT, fetch: Callable[..., Live] = _fetch) -> Live:
+              wait: float | None = None, fetch: Callable[..., Live] = _fetch) -> Live:
     """The live Tenant objects of ``env`` (and Events in namespace default), or a Live with
-    ``tenants=None`` and a one-line ``note`` saying which endpoint failed and what to do."""
+    ``tenants=None`` and a one-line ``note`` saying which endpoint failed and what to do.
+
+    ``wait`` defaults to ``WAIT``, shortened so that no more than ``BUDGET`` seconds pass
+    since the command started (a loaded machine can take seconds just to import)."""
+    if wait is None:
+        wait = max(1.0, min(WAIT, BUDGET - process_age()))
     cluster = locate(env)
     if cluster.kubeconfig is None:
         return Live(cluster.endpoint, note=f"cluster unreachable: {cluster.endpoint}; "

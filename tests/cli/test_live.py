@@ -118,6 +118,27 @@ def test_a_read_that_hangs_is_given_up(tmp_path: Path, monkeypatch: pytest.Monke
     assert read.note.startswith("cluster unreachable at https://h:1 (no answer within 0 s)")
 
 
+def test_the_wait_shrinks_to_keep_the_whole_command_within_its_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
+    monkeypatch.setattr(live, "process_age", lambda: live.BUDGET - 0.2)  # a slow start
+
+    def fetch(*_: Any, **__: Any) -> live.Live:
+        time.sleep(5)
+        return live.Live("https://h:1", {})
+
+    start = time.monotonic()
+    read = live.read_live("staging", fetch=fetch)
+    assert 0.9 < time.monotonic() - start < 2.0  # the floor of one second
+    assert "(no answer within 1 s)" in read.note
+
+
+def test_process_age_counts_from_the_process_start() -> None:
+    first = live.process_age()
+    time.sleep(0.2)
+    assert first > 0 and 0.15 < live.process_age() - first < 1.0
+
+
 class _NoTenantKind:
     def __init__(self, *_: Any, **__: Any) -> None:
         pass
