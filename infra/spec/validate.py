@@ -80,6 +80,36 @@ _PYDANTIC = {  # pydantic's English templates, translated when the language is n
 }
 
 
+# The field types' own messages (infra/spec/types.py, quantity.py) are English; in another
+# language they are recognised here, at the boundary, and said again from the catalogue.
+_VALUE_ERRORS = [(re.compile(pattern), template) for pattern, template in (
+    (r"(?P<value>.+) is not a Kubernetes quantity \(did you mean (?P<hint>.+)\?\)",
+     N_("{value} is not a Kubernetes quantity (did you mean {hint}?)")),
+    (r"(?P<value>.+) is not a Kubernetes quantity \((?P<examples>.+)\)",
+     N_("{value} is not a Kubernetes quantity ({examples})")),
+    (r"write the code as a quoted string, e\.g\. (?P<example>.+)",
+     N_("write the code as a quoted string, e.g. {example}")),
+    (r"(?P<value>.+) is not a DNS-1123 label .*",
+     N_("{value} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 "
+        "characters, starting and ending with a letter or digit)")),
+    (r"(?P<value>.+) is not an e-mail address", N_("{value} is not an e-mail address")),
+    (r"(?P<value>.+) is not a date \(YYYY-MM-DD\)", N_("{value} is not a date (YYYY-MM-DD)")),
+    (r"(?P<value>.+) is not a valid date \((?P<reason>.+)\)",
+     N_("{value} is not a valid date ({reason})")),
+    (r"expected a date \(YYYY-MM-DD\), not a date and time",
+     N_("expected a date (YYYY-MM-DD), not a date and time")),
+    (r"(?P<value>.+) is not an IPv4 network in CIDR form \((?P<reason>.+)\)",
+     N_("{value} is not an IPv4 network in CIDR form ({reason})")),
+)]
+
+
+def _value_error(message: str) -> str:
+    for pattern, template in _VALUE_ERRORS:
+        if match := pattern.fullmatch(message):
+            return _(template).format(**match.groupdict())
+    return message
+
+
 class _Blank(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -92,6 +122,8 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return _("required field is missing")
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "value_error" and current_language() != "en":
+        return _value_error(message)
     if kind in _PYDANTIC and current_language() != "en":
         try:
             return _(_PYDANTIC[kind]).format_map(_Blank(error.get("ctx") or {}))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from infra.errors import InputError, SpecError
+from infra.i18n import set_language
 from infra.spec import load_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +94,30 @@ def test_an_unknown_field_with_no_near_name_is_plainly_unknown(tmp_path: Path) -
     [(_line_no, field, message)] = _problems(tmp_path, "  pods: 1500", "  pods: 1500\n  gpus: 4")
     assert field == "quotas.gpus"
     assert message.startswith("unknown field (check the spelling")
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    set_language("zh")
+    yield
+    set_language(None)
+
+
+@pytest.mark.parametrize(("old", "new", "english", "chinese_words"), [
+    ("  memory: 256Gi", "  memory: 256GB", "'256GB' is not a Kubernetes quantity "
+     "(did you mean 256Gi?)", "'256GB' 不是 Kubernetes 数量写法（是否应为 256Gi？）"),
+    ('division_code: "440000"', "division_code: 440000",
+     'write the code as a quoted string, e.g. "440000"', '代码须加引号写成字符串，例如 "440000"'),
+    ("  cidr: 10.64.1.0/24", "  cidr: 10.64.1.0/33", "'10.64.1.0/33' is not an IPv4 network",
+     "'10.64.1.0/33' 不是 CIDR 形式的 IPv4 网段"),
+    ("  pods: 1500", "  pods: many", "Input should be a valid integer", "应为整数"),
+    ("quotas:", "quota:", "unknown field 'quota'; did you mean 'quotas'?",
+     "未知字段 'quota'；是否应为 'quotas'？"),
+])
+def test_the_same_mistakes_in_chinese(tmp_path: Path, old: str, new: str, english: str,
+                                      chinese_words: str, request: pytest.FixtureRequest) -> None:
+    [(_line_no, _field, message)] = _problems(tmp_path, old, new)
+    assert english in message
+    request.getfixturevalue("chinese")
+    [(_line_no, _field, message)] = _problems(tmp_path, old, new)
+    assert chinese_words in message
