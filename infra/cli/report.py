@@ -84,7 +84,9 @@ def register(subparsers: Any) -> None:
     add_env_options(parser)
     parser.add_argument("--live", action="store_true",
                         help="read ResourceQuota use from the cluster (right-sizing candidates)")
-    parser.add_argument("--format", choices=("markdown", "html", "json"), default="markdown")
+    parser.add_argument("--format", choices=("markdown", "html", "json"), default="markdown",
+                        help="Markdown with Mermaid charts, one self-contained HTML page, or "
+                             "JSON (default: markdown)")
     parser.add_argument("--output", type=Path, default=None,
                         help="write the report here (default: standard output)")
     parser.add_argument("--since", type=dt.date.fromisoformat, default=None, metavar="DATE",
