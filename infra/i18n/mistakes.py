@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 from . import _
 
-__all__ = ["CHINESE_TERMS", "chinese_term", "closest", "fullwidth_problem", "without_comment"]
+__all__ = ["CHINESE_FIELDS", "CHINESE_TERMS", "chinese_term", "closest", "fullwidth_problem",
+           "without_comment"]
 
 # Characters a Chinese input method types in place of ASCII ones that YAML or a value needs.
 # Full-width brackets （） are left out: official names use them.
@@ -78,6 +79,20 @@ CHINESE_TERMS: dict[str, dict[str, str]] = {
     "state": {"在用": "active", "运行": "active", "运行中": "active", "正常": "active",
               "下线": "decommissioning", "下线中": "decommissioning",
               "退役": "decommissioning", "注销": "decommissioning"},
+}
+
+
+# Chinese names people give the fields -> the field's name in the spec
+CHINESE_FIELDS: dict[str, str] = {
+    "名称": "name", "单位名称": "name", "统一社会信用代码": "credit_code",
+    "信用代码": "credit_code", "级别": "level", "行政级别": "level",
+    "行政区划代码": "division_code", "区划代码": "division_code",
+    "负责人": "owners", "数据": "data", "数据分级": "classification", "分级": "classification",
+    "个人信息": "personal_information", "保存期限": "retention_days", "配额": "quotas",
+    "网络": "network", "网段": "cidr", "共享服务": "shared_services", "互联": "peers",
+    "出口": "egress", "互联网出口": "egress", "授权": "access", "数据需求": "data_requests",
+    "预算": "budget", "年度预算": "annual_cny", "生命周期": "lifecycle", "邮箱": "email",
+    "姓名": "name", "职务": "title", "文号": "document",
 }
 
 

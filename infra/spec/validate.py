@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from infra.errors import InputError, SpecError, SpecProblem
 from infra.i18n import N_, _, current_language
-from infra.i18n.mistakes import chinese_term, closest, fullwidth_problem
+from infra.i18n.mistakes import CHINESE_FIELDS, chinese_term, closest, fullwidth_problem
 
 from .codes import credit_check_char, credit_code_problem
 from .yamlsafe import compose
@@ -213,7 +213,9 @@ def _problems(model: type[BaseModel], errors: list[Any], *, data: Any, text: str
         twins = [m[-1] for m in missing if m[:-1] == parent and isinstance(m[-1], str)]
         # A field already written is not the one meant (`gpu` is not a misspelt `cpu`).
         absent = set(_fields_at(model, parent)) - _keys_at(data, parent)
-        guess = closest(loc[-1], twins) or closest(loc[-1], sorted(absent))
+        named = CHINESE_FIELDS.get(loc[-1].strip())
+        guess = (named if named in absent else None) or closest(loc[-1], twins) \
+            or closest(loc[-1], sorted(absent))
         if guess:
             meant[loc] = guess
     dropped = {(*loc[:-1], guess) for loc, guess in meant.items()}

@@ -82,6 +82,8 @@ def test_a_chinese_term_gets_the_standard_english_value(
     ("  retention_days: 1825", "  retension_days: 1825", "data.retension_days",
      "retention_days"),
     ("  pods: 1500", "  pod: 1500", "quotas.pod", "pods"),
+    ("quotas:", "配额:", "配额", "quotas"),
+    ("level: province", "级别: province", "级别", "level"),
 ])
 def test_a_misspelled_field_is_named_once_without_a_missing_twin(
         tmp_path: Path, old: str, new: str, field: str, meant: str) -> None:
