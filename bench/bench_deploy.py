@@ -1,12 +1,15 @@
 """Benchmark `govcloud deploy` on the local provincial cloud (issue 4).
 
+0. Single tenant: no change, one quota changed, new tenant, each side by side with the
+   direct-apply floor (the same rendered plan applied with govcloud's drivers in one
+   process), and once started with SIGINT ignored.
 1. Incremental deploy vs fleet size: with 10 and with 1,000 tenant stacks in the file
    backend, change one tenant's quota and time `govcloud deploy --tenant X` end to end (a
    subprocess in a scratch checkout). Goal: t(1,000) / t(10) <= 1.2.
    A few tenants are deployed for real; the other stacks are clones of a real checkpoint
    (tenant id rewritten) written into the backend the way Pulumi's file backend writes them.
 2. From-scratch rollout: N tenants, fresh cloud and backend, `govcloud deploy --all
-   --parallel 4`: tenants per minute.
+   --parallel P` for P in 4 and 8: tenants per minute, CPU-seconds per stack, peak memory.
 
     .venv/bin/python bench/bench_deploy.py [--quick] [--sizes 10 1000] [--repeat 3]
 """
@@ -15,18 +18,24 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime
 import hashlib
 import ipaddress
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import yaml
@@ -108,16 +117,107 @@ def make_workspace(root: Path) -> Path:
     return root
 
 
-def govcloud(args: list[str], workspace: Path, env: dict[str, str]) -> tuple[float, str]:
-    """Run the CLI; (seconds, stdout). Fails loudly."""
+def _tree_rss(root_pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(rss.get(p, 0) for p in tree)
+
+
+@dataclass
+class Run:
+    seconds: float
+    cpu: float  # user + system CPU-seconds of the process tree
+    peak: int  # bytes, sampled every 0.25 s
+    stdout: str
+
+    def stacks(self) -> dict[str, dict[str, Any]]:
+        """Per-stack results from `--format json`."""
+        return {s["stack"]: s for s in json.loads(self.stdout)["stacks"]}
+
+
+def run_measured(command: list[str], workspace: Path, env: dict[str, str], *,
+                 ignore_sigint: bool = False) -> Run:
+    """Run a command; wall time, CPU of its whole tree, peak memory of its tree."""
+    def preexec() -> None:
+        if ignore_sigint:  # as a background job in a script or some CI runners start it
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     started = time.perf_counter()
-    proc = subprocess.run([str(GOVCLOUD), *args, "--today", TODAY], cwd=workspace, env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(command, cwd=workspace, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec)
+    peak, done = 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.25):
+            peak = max(peak, _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - _CHILD_CPU[0]
+    _CHILD_CPU[0] = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
-        raise SystemExit(f"govcloud {' '.join(args)} failed ({proc.returncode}):\n"
-                         f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return seconds, proc.stdout
+        raise SystemExit(f"{' '.join(command[:4])} failed ({proc.returncode}):\n"
+                         f"{out[-3000:]}\n{err[-3000:]}")
+    return Run(seconds, cpu, peak, out)
+
+
+_CHILD_CPU = [0.0]
+
+
+def govcloud(args: list[str], workspace: Path, env: dict[str, str], *,
+             ignore_sigint: bool = False) -> Run:
+    """`govcloud deploy ...` with JSON results. Fails loudly."""
+    command = [str(GOVCLOUD), *args, "--today", TODAY, "--format", "json"]
+    return run_measured(command, workspace, env, ignore_sigint=ignore_sigint)
+
+
+def direct_apply(tenants: list[str], workspace: Path, env: dict[str, str]) -> Run:
+    """The floor: the same rendered plans applied with govcloud's drivers, one process."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--direct-apply",
+               str(workspace), *tenants]
+    return run_measured(command, workspace, env)
+
+
+def _direct_apply_main(workspace: Path, tenants: list[str]) -> None:
+    """Render each tenant and apply its plan in order: objects, then cloud resources."""
+    from infra.drivers import CloudTable, KubeClient
+    from infra.plan import kube_sorted, render_tenant
+    from infra.spec.load import load_environment, load_tenants
+
+    env = load_environment("local", workspace / "stacks")
+    fleet = {t.spec.id: t.spec for t in load_tenants([workspace / "tenants"])}
+    kube, cloud = KubeClient(), CloudTable()
+    today = datetime.date.fromisoformat(TODAY)
+    for tenant in tenants:
+        plan = render_tenant(fleet[tenant], env, fleet=fleet, today=today)
+        for obj in kube_sorted(plan.kube):
+            kube.apply(obj.manifest)
+        for res in plan.cloud:
+            cloud.ensure(res.kind, res.props)
+    print(json.dumps({"stacks": []}))
 
 
 def backend_dir(env: dict[str, str]) -> Path:
@@ -138,7 +238,8 @@ def clone_stacks(workspace: Path, env: dict[str, str], template: str, ids: list[
     stacks = backend / "stacks" / PROJECT
     source = stacks / f"local.{template}.json"
     history = sorted((backend / "history" / PROJECT / f"local.{template}").glob("*.json"))
-    config = (workspace / "stacks" / f"Pulumi.local.{template}.yaml").read_text()
+    config_file = workspace / "stacks" / f"Pulumi.local.{template}.yaml"
+    config = config_file.read_text() if config_file.exists() else None
     pattern = re.compile(rf"\b{re.escape(template)}\b")
     checkpoint = source.read_text()
     for new in ids:
@@ -151,7 +252,8 @@ def clone_stacks(workspace: Path, env: dict[str, str], template: str, ids: list[
         for old in history:
             put_blob(folder / pattern.sub(new, old.name),
                      pattern.sub(new, old.read_text()).encode(), Path(f"{old}.attrs"))
-        (workspace / "stacks" / f"Pulumi.local.{new}.yaml").write_text(config)
+        if config is not None:
+            (workspace / "stacks" / f"Pulumi.local.{new}.yaml").write_text(config)
 
 
 def pulumi(args: list[str], workspace: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -181,11 +283,63 @@ def set_pods(workspace: Path, tid: str, pods: int) -> None:
     path.write_text(re.sub(r"(?m)^  pods: \d+$", f"  pods: {pods}", text), encoding="utf-8")
 
 
-def table_row(stdout: str, stack: str) -> tuple[str, str]:
-    """(changes, seconds) of one stack in the deploy's final table."""
-    line = next((ln for ln in stdout.splitlines() if ln.startswith(stack + " ")), "")
-    fields = line.split()
-    return (" ".join(fields[2:-1]) or "?", fields[-1]) if fields else ("?", "?")
+def _stack_times(run: Run, target: str) -> str:
+    stacks = run.stacks()
+    platform = stacks.get("local", {})
+    tenant = stacks.get(f"local.{target}", {})
+    changes = ", ".join(f"{v} {k}" for k, v in sorted(tenant.get("changes", {}).items()))
+    return (f"platform {platform.get('result', '?')} {platform.get('seconds', 0):.2f} s, "
+            f"local.{target} {tenant.get('seconds', 0):.2f} s: {changes or 'no changes'}")
+
+
+def _median(runs: list[Run]) -> float:
+    return statistics.median(r.seconds for r in runs)
+
+
+def single_tenant(repeat: int, state: Path) -> dict[str, tuple[float, float]]:
+    """No change, one quota changed, new tenant: govcloud deploy and the direct floor."""
+    cloud = LocalCloud(state / "cloud")
+    cloud.up(say=lambda _: None)
+    try:
+        env = {**os.environ, **cloud.environment()}
+        workspace = make_workspace(state / "checkout")
+        write_tenants(workspace, 2)
+        govcloud(["deploy", "--tenant", tenant_id(0), "--tenant", tenant_id(1)], workspace, env)
+        target, pods = tenant_id(0), 20
+        results: dict[str, tuple[float, float]] = {}
+
+        def scenario(label: str, prepare: Any, tenant_for: Any) -> None:
+            deploys, floors = [], []
+            for i in range(repeat):
+                tenant = tenant_for(2 * i)
+                prepare(2 * i)
+                deploys.append(govcloud(["deploy", "--tenant", tenant], workspace, env))
+                print(f"    {label}: deploy {deploys[-1].seconds:5.2f} s "
+                      f"({_stack_times(deploys[-1], tenant)})", flush=True)
+                prepare(2 * i + 1)
+                floors.append(direct_apply([tenant_for(2 * i + 1)], workspace, env))
+                print(f"    {label}: floor  {floors[-1].seconds:5.2f} s", flush=True)
+            results[label] = (_median(deploys), _median(floors))
+
+        def bump(_: int) -> None:
+            nonlocal pods
+            pods += 1
+            set_pods(workspace, target, pods)
+
+        def add_pair(i: int) -> None:
+            if i % 2 == 0:
+                write_tenants(workspace, 2 + 2 * (i // 2 + 1))
+
+        scenario("no change", lambda _: None, lambda _: target)
+        scenario("one quota changed", bump, lambda _: target)
+        scenario("new tenant", add_pair, lambda i: tenant_id(2 + i))
+        ignored = [govcloud(["deploy", "--tenant", target], workspace, env, ignore_sigint=True)
+                   for _ in range(repeat)]
+        print(f"    no change, started with SIGINT ignored: {_median(ignored):.2f} s", flush=True)
+        results["no change, SIGINT ignored"] = (_median(ignored), results["no change"][1])
+        return results
+    finally:
+        cloud.down(quiet=True)
 
 
 def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[int, float]:
@@ -197,8 +351,8 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[i
         write_tenants(workspace, sizes[0])
         real_ids = [tenant_id(n) for n in range(min(real, sizes[0]))]
         named = [arg for t in real_ids for arg in ("--tenant", t)]
-        seconds, _ = govcloud(["deploy", "--parallel", "4", *named], workspace, env)
-        print(f"deployed platform + {len(real_ids)} tenant(s) for real in {seconds:.0f} s")
+        run = govcloud(["deploy", "--parallel", "4", *named], workspace, env)
+        print(f"deployed platform + {len(real_ids)} tenant(s) for real in {run.seconds:.0f} s")
         target, template = real_ids[0], real_ids[-1]
         times: dict[int, float] = {}
         pods = 20
@@ -214,48 +368,63 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[i
             for _ in range(repeat):
                 pods += 1
                 set_pods(workspace, target, pods)
-                seconds, out = govcloud(["deploy", "--tenant", target], workspace, env)
-                runs.append(seconds)
-                changes, tenant_s = table_row(out, f"local.{target}")
-                platform_s = table_row(out, "local")[1]
-                print(f"        pods={pods}: {seconds:6.2f} s  (platform stack {platform_s}, "
-                      f"local.{target} {tenant_s}: {changes})", flush=True)
-            times[size] = statistics.median(runs)
+                runs.append(govcloud(["deploy", "--tenant", target], workspace, env))
+                print(f"        pods={pods}: {runs[-1].seconds:6.2f} s  "
+                      f"({_stack_times(runs[-1], target)})", flush=True)
+            times[size] = _median(runs)
         return times
     finally:
         cloud.down(quiet=True)
 
 
-def rollout(count: int, parallel: int, state: Path) -> float:
+def rollout(count: int, parallel: int, state: Path) -> Run:
     cloud = LocalCloud(state / "cloud")
     cloud.up(say=lambda _: None)
     try:
         env = {**os.environ, **cloud.environment()}
         workspace = make_workspace(state / "checkout")
         write_tenants(workspace, count)
-        seconds, _ = govcloud(["deploy", "--all", "--parallel", str(parallel)], workspace, env)
-        return seconds
+        return govcloud(["deploy", "--all", "--parallel", str(parallel)], workspace, env)
     finally:
         cloud.down(quiet=True)
 
 
+GOALS = {"no change": 3.0, "one quota changed": 4.0, "new tenant": 5.0}
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--direct-apply"]:
+        _direct_apply_main(Path(sys.argv[2]), sys.argv[3:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"))
     parser.add_argument("--repeat", type=int, help="timings per size (median reported)")
     parser.add_argument("--real", type=int, help="tenants deployed for real before cloning")
     parser.add_argument("--rollout", type=int, help="tenants in the from-scratch rollout")
-    parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--parallel", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--state", type=Path, default=Path("/tmp/bench-deploy"))
-    parser.add_argument("--skip", choices=["incremental", "rollout"], action="append",
-                        default=[])
+    parser.add_argument("--skip", choices=["single", "incremental", "rollout"],
+                        action="append", default=[])
     args = parser.parse_args()
-    sizes = args.sizes or ([5, 50] if args.quick else [10, 1000])
+    sizes = args.sizes or ([4, 20] if args.quick else [10, 1000])
     repeat = args.repeat or (1 if args.quick else 3)
     real = args.real or (2 if args.quick else 4)
     count = args.rollout or (6 if args.quick else 50)
     print(machine(), flush=True)
+
+    if "single" not in args.skip:
+        print(f"\n== single tenant: `govcloud deploy --tenant X` against the direct-apply "
+              f"floor (median of {repeat})", flush=True)
+        single = single_tenant(repeat, args.state / "single")
+        print(f"\n{'SCENARIO':<28}{'DEPLOY':>9}{'FLOOR':>9}{'RATIO':>7}  GOAL")
+        for label, (deploy_s, floor_s) in single.items():
+            goal = GOALS.get(label)
+            verdict = ("" if goal is None else
+                       f"<= {goal:.0f} s and <= 2.5x: "
+                       f"{'met' if deploy_s <= goal and deploy_s <= 2.5 * floor_s else 'MISSED'}")
+            print(f"{label:<28}{deploy_s:8.2f}s{floor_s:8.2f}s{deploy_s / floor_s:6.1f}x  "
+                  f"{verdict}", flush=True)
 
     if "incremental" not in args.skip:
         print(f"\n== incremental deploy: change one tenant, `govcloud deploy --tenant X` "
@@ -270,11 +439,15 @@ def main() -> int:
               f"{'met' if ratio <= 1.2 else 'MISSED'})", flush=True)
 
     if "rollout" not in args.skip:
-        print(f"\n== from-scratch rollout: {count} tenants, `govcloud deploy --all "
-              f"--parallel {args.parallel}`", flush=True)
-        seconds = rollout(count, args.parallel, args.state / "rollout")
-        print(f"{count} tenants (+ platform) in {seconds:.1f} s: "
-              f"{count / seconds * 60:.1f} tenants/minute")
+        for parallel in args.parallel:
+            print(f"\n== from-scratch rollout: {count} tenants, `govcloud deploy --all "
+                  f"--parallel {parallel}`", flush=True)
+            run = rollout(count, parallel, args.state / f"rollout-{parallel}")
+            rate = count / run.seconds * 60
+            print(f"{count} tenants (+ platform) in {run.seconds:.1f} s: {rate:.1f} tenants/min "
+                  f"(goal >= 30: {'met' if rate >= 30 else 'MISSED'}); "
+                  f"{run.cpu / (count + 1):.2f} CPU-s per stack; "
+                  f"peak memory {run.peak / 2**30:.2f} GiB", flush=True)
     return 0
 
 

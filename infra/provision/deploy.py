@@ -1,39 +1,48 @@
-"""`govcloud deploy`: drive per-tenant stacks with the Automation API.
+"""`govcloud deploy`: the compliance gate, then the platform, then tenant stacks in parallel.
 
-Platform first, then tenants in parallel. One tenant's failure does not stop the others.
-Decommissioning happens in order: access goes first (the stack is updated with a plan that
-has no bindings or peerings); the data stays until its retention period ends; then the
-stack is destroyed and removed.
+Every stack is refreshed against the live cluster and cloud before it is updated, so a
+deploy repairs what drifted and a preview shows it. One tenant's failure (of any kind) does
+not stop the others. Per-run settings (``today``, the data-destroy permission, the last spec
+of a removed tenant) reach the program as environment variables and are never stored in
+the stack config. Decommissioning happens in order: access goes first (the stack is updated
+with a plan that has no bindings or peerings); the data stays until its retention period
+ends; then the stack is destroyed and removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
-import re
-import socket
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pulumi import automation as auto
+from typing import TYPE_CHECKING, Any
 
 from infra.errors import InputError
 from infra.plan import destroy_data_allowed, render_tenant, retention_ends
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
-from .recovery import repair_checkpoint
+from .backend import SharedState
+from .engine import Outcome, Pulumi, StackError
+from .fingerprint import platform_fingerprint
+from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
+from .program import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
+from .stacks import StackOps
 from .status import record_deploy
 
-__all__ = ["DeployOptions", "StackResult", "deploy", "select_tenants"]
+if TYPE_CHECKING:
+    from infra.drivers import KubeClient
+
+__all__ = ["DeployOptions", "DeployRefused", "Override", "Progress", "StackResult", "deploy",
+           "select_tenants"]
 
 Say = Callable[[str], None]
 
@@ -48,15 +57,34 @@ class DeployOptions:
     destroy_data_before_retention_ends: bool = False
     policy_pack: Path | None = None
     resource_parallel: int = 8
+    refresh: bool = True  # compare with the live state first (False only for benchmarks)
+    platform: bool = False  # run the platform stack even when its plan is unchanged
+    override: Override | None = None
+    state: SharedState | None = None  # None: the file backend PULUMI_BACKEND_URL names
+
+    def validate(self) -> None:
+        if self.parallel < 1:
+            raise InputError(f"--parallel must be at least 1, not {self.parallel}",
+                             field="--parallel")
+        if self.resource_parallel < 1:
+            raise InputError(f"resource parallelism must be at least 1, not "
+                             f"{self.resource_parallel}", field="resource_parallel")
+        if self.override is not None and not (self.override.reason.strip()
+                                              and self.override.document.strip()):
+            raise InputError("an override needs both --override-reason and "
+                             "--override-document", field="--override-reason")
+        if self.policy_pack is not None and not self.policy_pack.is_dir():
+            raise InputError(f"no policy pack at {self.policy_pack}", field="policy_pack")
 
 
 @dataclass
 class StackResult:
     stack: str
-    result: str  # ok, changed, failed, retained, destroyed, previewed
+    result: str  # ok, changed, failed, retained, destroyed, previewed, skipped
     changes: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     message: str = ""
+    steps: list[str] = field(default_factory=list)  # what changed (or would), one per line
 
     @property
     def change_summary(self) -> str:
@@ -66,6 +94,29 @@ class StackResult:
     @property
     def failed(self) -> bool:
         return self.result == "failed"
+
+    def as_data(self) -> dict[str, Any]:
+        return {"stack": self.stack, "result": self.result, "changes": self.changes,
+                "seconds": round(self.seconds, 2), "message": self.message,
+                "steps": self.steps}
+
+
+class Progress:
+    """Where deploy reports as it goes; the default writes plain lines."""
+
+    def __init__(self, say: Say = print) -> None:
+        self.say = say
+
+    def started(self, stack: str, action: str) -> None:
+        self.say(f"… {stack}: {action}")
+
+    def finished(self, result: StackResult) -> None:
+        mark = "✗" if result.failed else "✓"
+        detail = result.message or result.change_summary or "no changes"
+        self.say(f"{mark} {result.stack}: {result.result} in {result.seconds:.1f}s {detail}")
+
+    def note(self, line: str) -> None:
+        self.say(line)
 
 
 def _changed_since(root: Path, ref: str) -> list[str]:
@@ -80,21 +131,21 @@ def _changed_since(root: Path, ref: str) -> list[str]:
                    if line.endswith((".yaml", ".yml"))})
 
 
-def _existing_tenant_stacks(root: Path, env: str) -> list[str]:
-    workspace = auto.LocalWorkspace(work_dir=str(root))
+def _existing_tenant_stacks(root: Path, env: str, state: SharedState | None) -> list[str]:
     prefix = f"{env}."
-    return sorted(s.name[len(prefix):] for s in workspace.list_stacks()
-                  if s.name.startswith(prefix))
+    pulumi = Pulumi(root, state.environment() if state else {})
+    return sorted(s[len(prefix):] for s in pulumi.stacks() if s.startswith(prefix))
 
 
 def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
-                   changed_since: str | None = None, everything: bool = False) -> list[str]:
+                   changed_since: str | None = None, everything: bool = False,
+                   state: SharedState | None = None) -> list[str]:
     """Tenant ids to deploy: named, changed since a git ref, or all (incl. removed ones)."""
     known = {p.stem for p in (root / "tenants").glob("*.yaml")}
     if tenants:
         unknown = sorted(set(tenants) - known)
         if unknown:  # a removed tenant is still deployable (decommissioning) if it has a stack
-            unknown = sorted(set(unknown) - set(_existing_tenant_stacks(root, env)))
+            unknown = sorted(set(unknown) - set(_existing_tenant_stacks(root, env, state)))
         if unknown:
             raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(known))})",
                              field="--tenant")
@@ -102,112 +153,116 @@ def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
     if changed_since:
         return _changed_since(root, changed_since)
     if everything:
-        return sorted(known | set(_existing_tenant_stacks(root, env)))
+        return sorted(known | set(_existing_tenant_stacks(root, env, state)))
     raise InputError("say which tenants: --tenant ID, --changed-since REF or --all",
                      field="--tenant")
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
 class _Deployer:
-    def __init__(self, opts: DeployOptions, say: Say) -> None:
+    def __init__(self, opts: DeployOptions, progress: Progress, verdict: Verdict,
+                 env: Any, fleet: dict[str, TenantSpec]) -> None:
         self.opts = opts
-        self.say = say
+        self.progress = progress
+        self.verdict = verdict
         self.today = opts.today or dt.date.today()
-        self.env = load_environment(opts.env, opts.root / "stacks")
-        self.fleet = {t.spec.id: t.spec for t in load_tenants([opts.root / "tenants"])}
-        self.logs = opts.root / ".govcloud" / "deploy-logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
+        self.env = env
+        self.fleet = fleet
+        run_env = {ENV_TODAY: self.today.isoformat(),
+                   **(opts.state.environment() if opts.state else {})}
+        if opts.destroy_data_before_retention_ends:
+            run_env[ENV_DESTROY_DATA] = "true"
         self._lock = threading.Lock()
+        self._client: KubeClient | None = None  # one for the run's status writes
+        self.stacks = StackOps(Pulumi(opts.root, run_env), opts.root,
+                               logs=opts.root / ".govcloud" / "deploy-logs",
+                               note=progress.note, preview=opts.preview,
+                               secrets_provider=opts.state.secrets_provider
+                               if opts.state else None)
 
-    # -- one stack ----------------------------------------------------------------------
-    def _stack(self, name: str) -> auto.Stack:
-        stack = auto.create_or_select_stack(stack_name=name, work_dir=str(self.opts.root))
-        stack.set_config("govcloud:today", auto.ConfigValue(self.today.isoformat()))
-        if self.opts.destroy_data_before_retention_ends:
-            stack.set_config("govcloud:destroyDataBeforeRetentionEnds",
-                             auto.ConfigValue("true"))
-        return stack
+    @property
+    def _action(self) -> str:
+        return "previewing" if self.opts.preview else "deploying"
 
-    def _packs(self) -> list[str]:
-        return [str(self.opts.policy_pack)] if self.opts.policy_pack else []
+    def _flags(self) -> list[str]:
+        flags = [f"--parallel={self.opts.resource_parallel}"]
+        if self.opts.refresh:
+            flags.append("--refresh")
+        if self.opts.policy_pack:
+            flags += ["--policy-pack", str(self.opts.policy_pack)]
+        return flags
 
-    def _log(self, name: str) -> Callable[[str], None]:
-        path = self.logs / f"{name}.log"
-        path.write_text("")
-
-        def write(line: str) -> None:
-            with path.open("a") as handle:
-                handle.write(line.rstrip("\n") + "\n")
-        return write
-
-    def _up(self, stack: auto.Stack, name: str) -> StackResult:
-        for _ in range(3):  # a lock and a torn checkpoint can both be in the way
-            try:
-                return self._up_once(stack, name)
-            except auto.errors.CommandError as exc:
-                if not self._recover(stack, name, str(exc)):
-                    raise
-        return self._up_once(stack, name)
-
-    def _recover_checkpoint(self, name: str) -> bool:
-        repairs = repair_checkpoint("govcloud", name)
-        for repair in repairs:
-            self.say(f"! {name}: {repair} (left by an interrupted deploy)")
-        return bool(repairs)
-
-    def _recover(self, stack: auto.Stack, name: str, error: str) -> bool:
-        """After a deploy that was killed mid-update: clear its lock, mend its checkpoint."""
-        if "failed to load checkpoint" in error:
-            return self._recover_checkpoint(name)
-        if _stale_lock(error):
-            # Its lock outlived it; Pulumi's own `cancel` clears it. The ensure-by-name
-            # providers adopt whatever it had created.
-            self.say(f"! {name}: clearing the lock of an interrupted deploy (process gone)")
-            stack.cancel()
-            return True
-        return False
-
-    def _up_once(self, stack: auto.Stack, name: str) -> StackResult:
-        log = self._log(name)
+    def _result(self, name: str, outcome: Outcome) -> StackResult:
         if self.opts.preview:
-            prev = stack.preview(policy_packs=self._packs(), on_output=log,
-                                 parallel=self.opts.resource_parallel)
-            changes = {str(k): v for k, v in prev.change_summary.items() if k != "same"}
-            return StackResult(name, "previewed", changes)
-        result = stack.up(policy_packs=self._packs(), on_output=log,
-                          parallel=self.opts.resource_parallel)
-        changes = {str(k): v for k, v in (result.summary.resource_changes or {}).items()
-                   if k != "same"}
-        return StackResult(name, "changed" if changes else "ok", changes)
+            return StackResult(name, "previewed", outcome.changes, steps=outcome.steps)
+        return StackResult(name, "changed" if outcome.changes else "ok", outcome.changes,
+                           steps=outcome.steps)
 
+    # -- platform -------------------------------------------------------------------------
     def platform(self) -> StackResult:
-        return self._timed(self.opts.env, lambda: self._up(self._stack(self.opts.env),
-                                                            self.opts.env))
+        name = self.opts.env
+        fingerprint = platform_fingerprint(self.env)
+        if not self.opts.platform and self.stacks.fingerprint(name) == fingerprint:
+            return StackResult(name, "skipped", message="plan and govcloud version unchanged "
+                               "since its last deploy (--platform runs it anyway)")
 
+        def work() -> StackResult:
+            result = self._result(name, self.stacks.operate(
+                "preview" if self.opts.preview else "up", name, flags=self._flags()))
+            if not self.opts.preview:
+                self.stacks.record_fingerprint(name, fingerprint)
+            return result
+        return self._timed(name, work)
+
+    # -- tenants --------------------------------------------------------------------------
     def tenant(self, tenant_id: str) -> StackResult:
         name = f"{self.opts.env}.{tenant_id}"
         result = self._timed(name, lambda: self._tenant(tenant_id, name))
-        if not self.opts.preview and result.result != "destroyed":
-            message = result.message or f"stack {name} deployed"
+        if self.opts.preview or result.result == "destroyed":
+            return result
+        try:
             spec = self.fleet.get(tenant_id)
             plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today)
                     if spec is not None else None)
-            record_deploy(tenant_id, result.result, message, plan=plan)
+            record = record_deploy(tenant_id, result.result,
+                                   result.message or f"stack {name} deployed", plan=plan,
+                                   client=self._kube())
+        except Exception as exc:  # one tenant's failure must not stop others
+            result.result, result.message = "failed", f"status not written: {_one_line(exc)}"
+            return result
+        ready = record.ready or {}
+        if result.result in ("ok", "changed") and ready.get("status") == "False":
+            # The update went through, but what was read back is not the plan.
+            result.result = "failed"
+            result.message = f"read back after the update: {ready.get('message', '')}"[:300]
         return result
 
+    def _kube(self) -> KubeClient:
+        with self._lock:
+            if self._client is None:
+                from infra.drivers import KubeClient
+
+                self._client = KubeClient()
+            return self._client
+
     def _tenant(self, tenant_id: str, name: str) -> StackResult:
-        try:
-            stack = self._stack(name)
-        except auto.errors.CommandError as exc:
-            # Selecting the stack already reads its checkpoint, which a kill may have torn.
-            if "failed to load checkpoint" not in str(exc) or not self._recover_checkpoint(name):
-                raise
-            stack = self._stack(name)
+        errors = self.verdict.errors_of(tenant_id)
+        if errors and self.opts.override is not None and not self.opts.preview:
+            record_override(self._kube(), tenant_id, self.opts.override, errors)
+            self.progress.note(f"! {name}: deploying despite {len(errors)} compliance "
+                               f"error(s), override recorded on Tenant {tenant_id}")
         spec = self.fleet.get(tenant_id)
+        extra: dict[str, str] = {}
         if spec is None:
-            spec = self._removed_spec(stack, tenant_id)
-            stack.set_config("govcloud:decommissionSpec",
-                             auto.ConfigValue(spec.model_dump_json()))
-        result = self._up(stack, name)
+            spec = self._removed_spec(name, tenant_id)
+            extra[ENV_DECOMMISSION_SPEC] = spec.model_dump_json()
+        outcome = self.stacks.operate("preview" if self.opts.preview else "up", name,
+                                      flags=self._flags(), env=extra)
+        result = self._result(name, outcome)
         if spec.lifecycle.state is LifecycleState.active or self.opts.preview:
             return result
         if not destroy_data_allowed(spec, self.today,
@@ -216,17 +271,16 @@ class _Deployer:
             until = ends.isoformat() if ends else "a decommissioning date is recorded"
             result.result, result.message = "retained", f"access revoked; data kept until {until}"
             return result
-        stack.destroy(on_output=self._log(f"{name}.destroy"))
-        stack.workspace.remove_stack(name)
+        self.stacks.destroy(name, env=extra)
         return StackResult(name, "destroyed", result.changes,
                            message="access revoked, retention ended, stack destroyed")
 
-    def _removed_spec(self, stack: auto.Stack, tenant_id: str) -> TenantSpec:
-        outputs = stack.outputs()
+    def _removed_spec(self, name: str, tenant_id: str) -> TenantSpec:
+        outputs = self.stacks.pulumi.outputs(name) if self.stacks.exists(name) else {}
         if "spec" not in outputs:
             raise InputError(f"tenant {tenant_id} has no spec file and its stack has no "
                              "recorded spec", field="--tenant")
-        data: dict[str, Any] = dict(outputs["spec"].value)
+        data: dict[str, Any] = dict(outputs["spec"])
         lifecycle = dict(data.get("lifecycle") or {})
         if lifecycle.get("state") != LifecycleState.decommissioning.value:
             lifecycle = {"state": "decommissioning", "since": self.today.isoformat()}
@@ -234,63 +288,76 @@ class _Deployer:
         return TenantSpec.model_validate_json(json.dumps(data), strict=False)
 
     def _timed(self, name: str, work: Callable[[], StackResult]) -> StackResult:
-        self.say(f"… {name}: {'previewing' if self.opts.preview else 'deploying'}")
+        self.progress.started(name, self._action)
         started = time.monotonic()
         try:
             result = work()
-        except auto.errors.CommandError as exc:
-            result = StackResult(name, "failed", message=_first_error(str(exc)))
-        except InputError as exc:
+        except StackError as exc:
             result = StackResult(name, "failed", message=str(exc))
+        except InputError as exc:
+            result = StackResult(name, "failed", message=str(exc).splitlines()[0])
+        except Exception as exc:  # one tenant's failure must not stop others
+            result = StackResult(name, "failed", message=_one_line(exc))
         result.seconds = time.monotonic() - started
-        mark = "✗" if result.failed else "✓"
-        detail = result.message or result.change_summary or "no changes"
-        self.say(f"{mark} {name}: {result.result} in {result.seconds:.1f}s {detail}")
+        self.progress.finished(result)
         return result
 
 
-_LOCK = re.compile(r"\.pulumi/locks/.*created by [^@\s]+@(\S+) \(pid (\d+)\)")
+@contextmanager
+def _interruptible_children() -> Iterator[None]:
+    """Processes deploy starts get the default SIGINT handling even if ours is ignored.
 
-
-def _stale_lock(text: str) -> bool:
-    """A lock taken on this host by a process that no longer exists."""
-    match = _LOCK.search(text)
-    if match is None or match.group(1) != socket.gethostname():
-        return False
+    An ignored signal stays ignored across exec; a handled one is reset to the default.
+    The CLI stops its plugins with SIGINT at the end of every update, and a provider host
+    that ignores it costs the CLI's 5 s kill timeout per stack. So while deploy runs, a
+    no-op handler replaces SIG_IGN: this process still ignores SIGINT, its children do not.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+        yield
+        return
+    signal.signal(signal.SIGINT, lambda _signum, _frame: None)
     try:
-        os.kill(int(match.group(2)), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _first_error(text: str) -> str:
-    """The readable part of a failed pulumi command: our typed errors, policy violations."""
-    lines = [line.strip() for line in text.splitlines()]
-    ours = [line.split("infra.errors.", 1)[1] for line in lines if "infra.errors." in line
-            and "Error:" in line]
-    policy = []
-    for i, line in enumerate(lines):
-        if "[mandatory]" in line:
-            block = list(itertools.takewhile(bool, lines[i + 1:]))
-            policy.append(f"{line.lstrip('- ')}: {'; '.join(block[1:]) or ''.join(block)}")
-    plain = [line for line in lines if line.startswith("error:") and "update failed" not in line
-             and "Traceback" not in line and "Resource monitor" not in line]
-    keep = list(dict.fromkeys(ours + policy + plain))
-    return " | ".join(keep[:4])[:600] or (lines[-1] if lines else "pulumi failed")
+def gate(opts: DeployOptions, tenant_ids: Sequence[str]) -> Verdict:
+    """The compliance checks `govcloud check` runs, on what is about to be deployed."""
+    stacks_dir = opts.root / "stacks"
+    env = load_environment(opts.env, stacks_dir)
+    tenants = opts.root / "tenants"
+    if tenants.resolve().is_relative_to(Path.cwd()):  # paths in the report as check shows them
+        tenants = Path(os.path.relpath(tenants))
+    fleet = load_tenants([tenants])
+    return check_compliance(fleet, env, stacks_dir / f"{opts.env}.yaml", tenant_ids,
+                            opts.today or dt.date.today())
 
 
-def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *,
-           say: Say = print) -> list[StackResult]:
+def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *, say: Say = print,
+           progress: Progress | None = None, verdict: Verdict | None = None
+           ) -> list[StackResult]:
+    """Deploy (or preview) the platform and the tenants; raises :class:`DeployRefused`
+    before any stack runs when the compliance checks find errors and there is no override."""
+    opts.validate()
+    progress = progress or Progress(say)
+    verdict = verdict or gate(opts, tenant_ids)
+    if verdict.errors and opts.override is None:
+        raise DeployRefused(verdict)
+    for finding in verdict.warnings:
+        progress.note(f"warning: {finding.location()} {finding.rule} {finding.message}")
+    env = load_environment(opts.env, opts.root / "stacks")
+    fleet = {t.spec.id: t.spec for t in verdict.fleet}
     os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
-    runner = _Deployer(opts, say)
-    platform = runner.platform()
-    results = [platform]
-    if platform.failed:
-        say("platform stack failed; tenants not deployed")
-        return results
-    with ThreadPoolExecutor(max_workers=max(1, opts.parallel)) as pool:
-        results += list(pool.map(runner.tenant, tenant_ids))
+    with _interruptible_children():
+        runner = _Deployer(opts, progress, verdict, env, fleet)
+        runner.stacks.forget_settings(STORED_SETTINGS)
+        platform = runner.platform()
+        results = [platform]
+        if platform.failed:
+            progress.note("platform stack failed; tenants not deployed")
+            return results
+        with ThreadPoolExecutor(max_workers=opts.parallel) as pool:
+            results += list(pool.map(runner.tenant, tenant_ids))
     return results

@@ -2,17 +2,20 @@
 
 Stack ``<env>`` holds the platform; stack ``<env>.<tenant>`` holds one department. The
 program reads the environment and the tenant specs from the checkout, renders the plan and
-creates it. Config (namespace ``govcloud``):
+creates it. Settings that belong to one run come as environment variables and are never
+stored in the stack config (`govcloud deploy` sets them; a plain `pulumi up` runs without):
 
-- ``today``: evaluate authorizations as of this ISO date (tests and rehearsals);
-- ``decommissionSpec``: the last spec (JSON) of a tenant whose file was removed;
-- ``destroyDataBeforeRetentionEnds``: allow deleting a bucket holding data early.
+- ``GOVCLOUD_TODAY``: evaluate authorizations as of this ISO date (tests and rehearsals);
+- ``GOVCLOUD_DECOMMISSION_SPEC``: the last spec (JSON) of a tenant whose file was removed;
+- ``GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS=true``: allow deleting a bucket holding
+  data early.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pulumi
 
@@ -23,21 +26,31 @@ from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
 
-__all__ = ["run"]
+__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_TODAY", "STORED_SETTINGS", "run"]
+
+ENV_TODAY = "GOVCLOUD_TODAY"
+ENV_DECOMMISSION_SPEC = "GOVCLOUD_DECOMMISSION_SPEC"
+ENV_DESTROY_DATA = "GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS"
+# Per-run settings that earlier versions stored in stack config; deploy removes them.
+STORED_SETTINGS = ("govcloud:today", "govcloud:destroyDataBeforeRetentionEnds",
+                   "govcloud:decommissionSpec")
 
 
-def _today(config: pulumi.Config) -> dt.date:
-    text = config.get("today")
-    return dt.date.fromisoformat(text) if text else dt.date.today()
+def _today() -> dt.date:
+    text = os.environ.get(ENV_TODAY)
+    try:
+        return dt.date.fromisoformat(text) if text else dt.date.today()
+    except ValueError:
+        raise InputError(f"{ENV_TODAY}={text!r} is not an ISO date",
+                         field=ENV_TODAY) from None
 
 
 def run() -> None:
     stack = pulumi.get_stack()
     env_name, _, tenant_id = stack.partition(".")
-    config = pulumi.Config("govcloud")
     root = find_repo_root()
     env = load_environment(env_name, root / "stacks")
-    today = _today(config)
+    today = _today()
     if not tenant_id:
         PlatformStack(f"platform-{env.name}", StackArgs(render_platform(env)))
         pulumi.export("environment", env.name)
@@ -46,15 +59,16 @@ def run() -> None:
     fleet = {t.spec.id: t.spec for t in load_tenants([root / "tenants"])}
     spec = fleet.get(tenant_id)
     if spec is None:
-        last = config.get("decommissionSpec")
+        last = os.environ.get(ENV_DECOMMISSION_SPEC)
         if not last:
-            raise InputError(f"no tenants/{tenant_id}.yaml and no decommissionSpec config",
+            raise InputError(f"no tenants/{tenant_id}.yaml and no {ENV_DECOMMISSION_SPEC} "
+                             "(`govcloud deploy` sets it from the stack's recorded spec)",
                              field="stack")
         spec = TenantSpec.model_validate_json(last, strict=False)
         fleet[tenant_id] = spec
     ends = retention_ends(spec)
     force = destroy_data_allowed(
-        spec, today, override=bool(config.get_bool("destroyDataBeforeRetentionEnds")))
+        spec, today, override=os.environ.get(ENV_DESTROY_DATA) == "true")
     plan = render_tenant(spec, env, fleet=fleet, today=today)
     component = TenantEnvironment(tenant_id, StackArgs(plan, force_destroy_data=force))
     pulumi.export("tenant", tenant_id)

@@ -1,9 +1,12 @@
 """Pulumi dynamic providers on top of ``infra.drivers``.
 
 The providers hold no state: no client, credential or configuration is captured in the
-pickled provider. Clients are built from the environment (KUBECONFIG, AWS_ENDPOINT_URL,
-AWS_REGION) inside each call. The provider classes live in an importable module, so dill
-pickles them by reference and ``destroy``/``refresh`` run the code of the installed package.
+pickled provider. The provider classes live in an importable module, so dill pickles them by
+reference (module globals are not pickled) and ``destroy``/``refresh`` run the code of the
+installed package. Each provider process builds one Kubernetes client, lazily on first use,
+from the environment (KUBECONFIG), and keeps it in this module. The drivers (and with them
+boto3 and the Kubernetes client library) are imported on first use too: the program process
+imports this module to pickle the providers, and never calls them.
 
 Every operation is idempotent by deterministic handle (object name, key alias, bucket name),
 so an update interrupted half-way converges on the next run without duplicates.
@@ -12,8 +15,9 @@ so an update interrupted half-way converges on the next run without duplicates.
 from __future__ import annotations
 
 import copy
+import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -25,12 +29,32 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.drivers import CLOUD_KINDS, KubeClient, cloud_ops
-from infra.errors import TransientError
+from infra.errors import DriverError, TransientError
 from infra.plan.drift import owned_view
 from infra.plan.objects import KubeObject
 
-__all__ = ["CLOUD_REPLACE_KEYS", "CloudProvider", "KubeProvider", "kube_diff"]
+if TYPE_CHECKING:
+    from infra.drivers import CloudKindOps, KubeClient
+
+__all__ = ["CloudProvider", "KubeProvider", "kube_diff"]
+
+_clients: dict[str, KubeClient] = {}  # one per provider process; never pickled
+_clients_lock = threading.Lock()  # the engine calls a provider from several threads
+
+
+def _kube() -> KubeClient:
+    with _clients_lock:
+        if "kube" not in _clients:
+            from infra.drivers import KubeClient
+
+            _clients["kube"] = KubeClient()
+        return _clients["kube"]
+
+
+def _ops(kind: str) -> CloudKindOps:
+    from infra.drivers import cloud_ops
+
+    return cloud_ops(kind)
 
 # Identity of a Kubernetes object: changing any of these means a different object.
 _KUBE_IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
@@ -73,20 +97,20 @@ class KubeProvider(ResourceProvider):
         return kube_diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = KubeClient()
-        live = client.apply(props["manifest"])
+        client = _kube()
+        live = _apply_exact(client, props["manifest"])
         if props["manifest"]["kind"] == "CustomResourceDefinition":
             _wait_established(client, props["manifest"]["metadata"]["name"])
         return CreateResult(_kube_id(props["manifest"]), self._outs(props, live))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        live = KubeClient().apply(news["manifest"])
+        live = _apply_exact(_kube(), news["manifest"])
         return UpdateResult(self._outs(news, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         manifest = props.get("manifest") or {}
         meta = manifest.get("metadata", {})
-        live = KubeClient().get(manifest.get("apiVersion", ""), manifest.get("kind", ""),
+        live = _kube().get(manifest.get("apiVersion", ""), manifest.get("kind", ""),
                                 meta.get("name", ""), meta.get("namespace"))
         if live is None:
             return ReadResult(None, {})
@@ -98,12 +122,53 @@ class KubeProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         manifest = props["manifest"]
         meta = manifest["metadata"]
-        KubeClient().delete(manifest["apiVersion"], manifest["kind"], meta["name"],
+        _kube().delete(manifest["apiVersion"], manifest["kind"], meta["name"],
                             meta.get("namespace"))
 
     @staticmethod
     def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
         return {"manifest": props["manifest"], "uid": _uid(live)}
+
+
+# Kinds whose sections the plan owns whole and the API server does not default: what another
+# client added to them is drift to remove (a rule, a subject, a quota line).
+_EXACT_KINDS = frozenset({"NetworkPolicy", "Role", "RoleBinding", "ClusterRole",
+                          "ClusterRoleBinding", "ResourceQuota", "LimitRange"})
+
+
+def _apply_exact(client: KubeClient, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Apply the manifest; then, if the object still is not exactly the plan, replace it.
+
+    Server-side apply removes only fields this manager applied before. A field or a rule
+    another client added to a managed section (an ingress rule on the default-deny policy,
+    a subject on a binding) belongs to that client, and apply leaves it. The plan owns those
+    sections whole, so the object is then replaced (compare-and-swap on resourceVersion)
+    with the planned sections, keeping the metadata and the server-owned fields.
+    """
+    obj = KubeObject(manifest)
+    live = client.apply(manifest)
+    if obj.kind not in _EXACT_KINDS:
+        return live
+    for _ in range(3):
+        view = owned_view(obj, live)
+        if view == obj.manifest:
+            return live
+        body = copy.deepcopy(live)
+        for section in view:
+            if section in ("apiVersion", "kind", "metadata"):
+                continue
+            if section in manifest:
+                body[section] = _whole(manifest[section])
+            else:
+                body.pop(section, None)
+        body.pop("status", None)
+        try:
+            live = client.replace(body)
+        except DriverError as exc:
+            if exc.code != "Conflict":  # changed meanwhile: look again
+                raise
+            live = client.apply(manifest)
+    return live
 
 
 def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:
@@ -124,10 +189,6 @@ def _uid(live: dict[str, Any]) -> str:
 
 
 # -- cloud ---------------------------------------------------------------------------------
-
-CLOUD_REPLACE_KEYS = {kind: cloud_ops(kind).replace_keys for kind in CLOUD_KINDS}
-_ops = cloud_ops
-
 
 _CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource
 

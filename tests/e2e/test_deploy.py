@@ -42,7 +42,8 @@ def test_second_deploy_changes_nothing(deployed: dict[str, StackResult],
     for stack in again:
         proc = subprocess.run(
             ["pulumi", "preview", "--expect-no-changes", "--non-interactive", "-s", stack],
-            cwd=workspace.root, capture_output=True, text=True, check=False)
+            cwd=workspace.root, capture_output=True, text=True, check=False,
+            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
         assert proc.returncode == 0, f"{stack} would change:\n{proc.stdout[-2000:]}"
 
 
@@ -92,7 +93,8 @@ def test_policy_pack_blocks_a_world_open_security_group(deployed: dict[str, Stac
         preview = subprocess.run(
             ["pulumi", "preview", "--non-interactive", "-s", "local.gd-jyt",
              "--policy-pack", str(workspace.root / "policypack")],
-            cwd=workspace.root, capture_output=True, text=True, check=False)
+            cwd=workspace.root, capture_output=True, text=True, check=False,
+            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
     finally:
         program.write_text(original)
     assert preview.returncode != 0

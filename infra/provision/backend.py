@@ -1,0 +1,111 @@
+"""Where Pulumi keeps its state: the environment's own object storage, or a local directory.
+
+Shared (the default outside ``local``): Pulumi's S3-compatible backend on the
+environment's cloud endpoint, in a versioned bucket encrypted with a KMS key of its own; the
+stack secrets are encrypted with that key too (``awskms://``). Several ops engineers and CI
+runners then deploy the same environment, and Pulumi's lock on each stack keeps two
+updates of one stack apart. The bootstrap step creates the key and the bucket (idempotent:
+it is run before every shared deploy and changes nothing when they are as planned).
+
+File (the default for ``local``, and for offline use): whatever ``PULUMI_BACKEND_URL``
+names, e.g. the local cloud's ``file://`` directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlparse
+
+from infra.errors import InputError
+from infra.plan.cloud import arn, policy_json
+from infra.plan.objects import BucketProps, KeyProps
+from infra.spec.environment import EnvironmentSpec
+
+__all__ = ["SharedState", "bootstrap_state", "shared_state", "state_kind"]
+
+STATE_KINDS = ("file", "shared")
+
+
+@dataclass(frozen=True)
+class SharedState:
+    bucket: str
+    key_alias: str
+    url: str  # PULUMI_BACKEND_URL
+    secrets_provider: str  # for `pulumi stack init --secrets-provider`
+
+    def environment(self) -> dict[str, str]:
+        return {"PULUMI_BACKEND_URL": self.url,
+                # The Go SDK warns on every response of an endpoint without checksums.
+                "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
+
+
+def state_kind(env_name: str, requested: str | None) -> str:
+    """``file`` or ``shared``: as requested, else ``file`` for local and ``shared`` for the
+    real environments."""
+    if requested is None:
+        return "file" if env_name == "local" else "shared"
+    if requested not in STATE_KINDS:
+        raise InputError(f"state backend {requested!r}: choose file or shared",
+                         field="--state")
+    return requested
+
+
+def _endpoint(env: EnvironmentSpec) -> str:
+    endpoint = env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL") or ""
+    if not endpoint:
+        raise InputError(f"environment {env.name} has no cloud endpoint for shared state "
+                         "(cloud.endpoint in its spec, or AWS_ENDPOINT_URL)",
+                         field="cloud.endpoint")
+    return endpoint
+
+
+def shared_state(env: EnvironmentSpec) -> SharedState:
+    endpoint = urlparse(_endpoint(env))
+    bucket = f"govcloud-{env.name}-pulumi-state"
+    alias = f"alias/govcloud/{env.name}/pulumi-state"
+    query = {"endpoint": endpoint.netloc, "s3ForcePathStyle": "true",
+             "region": env.cloud.region}
+    if endpoint.scheme == "http":
+        query["disableSSL"] = "true"
+    return SharedState(bucket, alias, f"s3://{bucket}?{urlencode(query)}",
+                       f"awskms://{alias}?{urlencode({'region': env.cloud.region})}")
+
+
+def _props(env: EnvironmentSpec, state: SharedState) -> tuple[KeyProps, BucketProps]:
+    tags = {"managed-by": "govcloud", "govcloud-env": env.name, "tenant": "platform",
+            "purpose": "pulumi-state"}
+    key: KeyProps = {
+        "alias": state.key_alias,
+        "description": f"govcloud {env.name}: Pulumi state and stack secrets",
+        "policy": policy_json([{"Sid": "Account", "Effect": "Allow",
+                                "Principal": {"AWS": arn(env, "iam", "root")},
+                                "Action": "kms:*", "Resource": "*"}]),
+        "rotation": True, "enabled": True, "tags": tags,
+    }
+    secure = urlparse(_endpoint(env)).scheme == "https"
+    deny_plain_http = policy_json([{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [arn(env, "s3", state.bucket), arn(env, "s3", f"{state.bucket}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}])
+    bucket: BucketProps = {
+        "name": state.bucket, "kms_key_alias": state.key_alias, "versioning": True,
+        "public_access_block": True, "ownership": "BucketOwnerEnforced",
+        "access_log_bucket": "",
+        # The local endpoint speaks plain HTTP only; real environments refuse it.
+        "policy": deny_plain_http if secure else "",
+        "expiration_days": None, "tags": tags,
+    }
+    return key, bucket
+
+
+def bootstrap_state(env: EnvironmentSpec) -> SharedState:
+    """Create (or confirm) the state key and bucket; return where the state lives."""
+    from infra.drivers import CloudTable
+
+    state = shared_state(env)
+    key, bucket = _props(env, state)
+    cloud = CloudTable()
+    cloud.ensure("kms-key", key)
+    cloud.ensure("bucket", bucket)
+    return state

@@ -1,0 +1,137 @@
+"""One Pulumi CLI per run, and what its engine event log says.
+
+Each stack operation is one CLI process (``pulumi up|preview|destroy --stack NAME``): no
+``stack select`` (which also races between parallel stacks on the workspace's current
+stack), no ``set_config``, no follow-up ``stack output``/``history`` calls. What happened is
+read from the structured event log (``--event-log``), not from the CLI's text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+__all__ = ["Outcome", "Pulumi", "StackError", "read_events"]
+
+Log = Callable[[str], None]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m|<\{%[^%]*%\}>")
+# Steps that change nothing in the cloud or the cluster.
+_QUIET_OPS = frozenset({"same", "read", "refresh", "discard", "remove-pending-replace"})
+
+
+@dataclass
+class Outcome:
+    """The parts of an engine event log a deploy reports."""
+
+    changes: dict[str, int] = field(default_factory=dict)  # {"update": 2}, no "same"
+    steps: list[str] = field(default_factory=list)  # "update ResourceQuota gz-wjw-…"
+    errors: list[str] = field(default_factory=list)  # readable, one line each
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class StackError(Exception):
+    """A stack operation failed; ``str()`` is one readable line, ``raw`` the CLI's text."""
+
+    def __init__(self, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text).strip()
+
+
+def _error_line(message: str) -> str:
+    """The readable line of a diagnostic: our typed error if there is one."""
+    lines = [line.strip() for line in _plain(message).splitlines() if line.strip()]
+    ours = [line.split("infra.errors.", 1)[1] for line in lines
+            if "infra.errors." in line and "Error:" in line]
+    if ours:
+        return ours[-1]
+    useful = [line for line in lines if not line.startswith(("Traceback", "File ", "^"))]
+    return useful[-1] if useful else ""
+
+
+def read_events(path: Path) -> Outcome:
+    """Summarise an event log (one JSON engine event per line)."""
+    outcome = Outcome()
+    if not path.exists():
+        return outcome
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event: dict[str, Any] = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a kill
+        if summary := event.get("summaryEvent"):
+            outcome.changes = {k: int(v) for k, v in
+                               (summary.get("resourceChanges") or {}).items()
+                               if k != "same" and v}
+        elif pre := event.get("resourcePreEvent"):
+            meta = pre.get("metadata") or {}
+            if meta.get("op") not in _QUIET_OPS and meta.get("type") not in (
+                    None, "pulumi:pulumi:Stack") and "$" not in str(meta.get("type")):
+                kind = str(meta["type"]).rsplit(":", 1)[-1]
+                name = str(meta.get("urn", "")).rsplit("::", 1)[-1]
+                outcome.steps.append(f"{meta['op']} {kind} {name}")
+        elif policy := event.get("policyEvent"):
+            if policy.get("enforcementLevel") == "mandatory":
+                outcome.errors.append(f"{policy.get('policyName')}: "
+                                      f"{_plain(str(policy.get('message', '')))}")
+        elif (diag := event.get("diagnosticEvent")) and diag.get("severity") == "error":
+            text = _error_line(str(diag.get("message", "")))
+            if text and "update failed" not in text and "preview failed" not in text:
+                outcome.errors.append(text)
+    outcome.errors = list(dict.fromkeys(outcome.errors))
+    return outcome
+
+
+def _cli_error(text: str) -> str:
+    lines = [_plain(line) for line in text.splitlines()]
+    errors = [line for line in lines if line.startswith("error:")]
+    return (errors or [line for line in lines if line] or ["pulumi failed"])[-1]
+
+
+class Pulumi:
+    """The Pulumi CLI for one project directory, checked once per run."""
+
+    def __init__(self, root: Path, env: Mapping[str, str]) -> None:
+        self.root = root
+        # PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API itself does.
+        self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DEBUG_COMMANDS": "true", **env}
+        self.cli = auto.PulumiCommand()  # the one version check of the run
+
+    def run(self, args: Sequence[str], *, stack: str | None = None,
+            env: Mapping[str, str] | None = None, log: Log | None = None) -> str:
+        full = [*args, *(["--stack", stack] if stack else [])]
+        result = self.cli.run(full, str(self.root), {**self.env, **(env or {})}, log, log)
+        return result.stdout
+
+    def stacks(self) -> set[str]:
+        return {str(s["name"]) for s in json.loads(self.run(["stack", "ls", "--json"]) or "[]")}
+
+    def outputs(self, stack: str) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(
+            self.run(["stack", "output", "--json", "--show-secrets"], stack=stack) or "{}")
+        return data
+
+    def operate(self, op: str, stack: str, *, events: Path, log: Log,
+                flags: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Outcome:
+        """``pulumi <op>`` of one stack; raises :class:`StackError` when it fails."""
+        events.unlink(missing_ok=True)
+        args = [op, "--color", "never", "--suppress-progress", "--event-log", str(events),
+                *flags]
+        if op != "preview":
+            args += ["--yes", "--skip-preview"]
+        try:
+            self.run(args, stack=stack, env=env, log=log)
+        except auto.errors.CommandError as exc:
+            outcome = read_events(events)
+            raise StackError(" | ".join(outcome.errors[:3])[:600] or _cli_error(str(exc)),
+                             raw=str(exc)) from None
+        return read_events(events)

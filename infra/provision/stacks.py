@@ -1,0 +1,174 @@
+"""Stack operations for one deploy run: create when missing, run with recovery, record.
+
+Stacks are listed once per run. A stack operation that finds the lock of a killed deploy
+(its process gone) or a checkpoint torn by a kill repairs that and runs again; the CLI
+reports both only as text, so that is the one place its text is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from pulumi import automation as auto
+
+from .engine import Outcome, Pulumi, StackError
+from .fingerprint import PLATFORM_TAG
+from .recovery import repair_checkpoint
+
+__all__ = ["StackOps"]
+
+LOCK_WAIT = 600.0  # seconds a deploy waits for another deploy of the same stack
+_LOCK = re.compile(r"\.pulumi/locks/.*created by [^@\s]+@(\S+) \(pid (\d+)\)")
+
+
+def _held_lock(text: str) -> bool:
+    """The stack is locked by a live deploy (or one on another host: it may be alive)."""
+    return "currently locked" in text and not _stale_lock(text)
+
+
+def _lock_holder(text: str) -> str:
+    match = re.search(r"created by (\S+ \(pid \d+\)(?: at \S+)?)", text)
+    return match.group(1) if match else "unknown holder"
+
+
+def _stale_lock(text: str) -> bool:
+    """A lock taken on this host by a process that no longer exists."""
+    match = _LOCK.search(text)
+    if match is None or match.group(1) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(match.group(2)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class StackOps:
+    def __init__(self, pulumi: Pulumi, root: Path, *, logs: Path,
+                 note: Callable[[str], None], preview: bool,
+                 secrets_provider: str | None = None,
+                 lock_wait: float = LOCK_WAIT) -> None:
+        self.pulumi = pulumi
+        self.secrets_provider = secrets_provider
+        self.lock_wait = lock_wait
+        self.root = root
+        self.logs = logs
+        self.note = note
+        self.preview = preview
+        self._known: set[str] | None = None
+        self._lock = threading.Lock()
+        logs.mkdir(parents=True, exist_ok=True)
+
+    # -- which stacks exist ---------------------------------------------------------------
+    def _stacks(self) -> set[str]:
+        with self._lock:
+            if self._known is None:
+                self._known = self.pulumi.stacks()
+            return self._known
+
+    def exists(self, name: str) -> bool:
+        return name in self._stacks()
+
+    def _ensure(self, name: str) -> None:
+        if self.exists(name):
+            return
+        secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
+        try:
+            self.pulumi.run(["stack", "init", name, *secrets])
+        except auto.errors.CommandError as exc:
+            if "already exists" not in str(exc):  # created meanwhile by another deploy
+                raise
+        with self._lock:
+            assert self._known is not None
+            self._known.add(name)
+
+    # -- running --------------------------------------------------------------------------
+    def _log(self, name: str) -> Callable[[str], None]:
+        path = self.logs / f"{name}.log"
+        path.write_text("")
+        lock = threading.Lock()
+
+        def write(line: str) -> None:
+            with lock, path.open("a") as handle:
+                handle.write(line.rstrip("\n") + "\n")
+        return write
+
+    def operate(self, op: str, name: str, *, flags: Sequence[str] = (),
+                env: Mapping[str, str] | None = None) -> Outcome:
+        """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
+        what a killed deploy left behind."""
+        self._ensure(name)
+        repairs, waiting_since = 0, 0.0
+        while True:
+            try:
+                return self.pulumi.operate(op, name, events=self.logs / f"{name}.events.jsonl",
+                                           log=self._log(name), flags=flags, env=env)
+            except StackError as exc:
+                if _held_lock(exc.raw):
+                    # Another deploy of this stack is running: wait for it, within reason.
+                    now = time.monotonic()
+                    waiting_since = waiting_since or now
+                    if now - waiting_since > self.lock_wait:
+                        raise StackError(f"stack {name} is locked by another deploy "
+                                         f"(waited {self.lock_wait:.0f}s): "
+                                         f"{_lock_holder(exc.raw)}", exc.raw) from None
+                    if now == waiting_since:
+                        self.note(f"… {name}: waiting for another deploy of this stack "
+                                  f"({_lock_holder(exc.raw)})")
+                    time.sleep(2.0)
+                    continue
+                # A stale lock and a torn checkpoint can both be in the way.
+                repairs += 1
+                if repairs > 2 or not self._recover(name, exc.raw):
+                    raise
+
+    def _recover(self, name: str, error: str) -> bool:
+        if "failed to load checkpoint" in error:
+            repairs = repair_checkpoint("govcloud", name)
+            for repair in repairs:
+                self.note(f"! {name}: {repair} (left by an interrupted deploy)")
+            return bool(repairs)
+        if _stale_lock(error):
+            # Its lock outlived it; Pulumi's own `cancel` clears it. The ensure-by-name
+            # providers adopt whatever it had created.
+            self.note(f"! {name}: clearing the lock of an interrupted deploy (process gone)")
+            self.pulumi.run(["cancel", "--yes"], stack=name)
+            return True
+        return False
+
+    def destroy(self, name: str, *, env: Mapping[str, str] | None = None) -> None:
+        self.operate("destroy", name, env=env)
+        self.pulumi.run(["stack", "rm", "--yes"], stack=name)
+
+    # -- what is recorded -----------------------------------------------------------------
+    def fingerprint(self, name: str) -> str | None:
+        """The platform fingerprint recorded by the last successful deploy of ``name``."""
+        if not self.exists(name):
+            return None
+        try:
+            return self.pulumi.run(["stack", "tag", "get", PLATFORM_TAG], stack=name).strip()
+        except Exception:  # no tag (or no readable one) means: run the stack
+            return None
+
+    def record_fingerprint(self, name: str, fingerprint: str) -> None:
+        self.pulumi.run(["stack", "tag", "set", PLATFORM_TAG, fingerprint], stack=name)
+
+    def forget_settings(self, keys: Iterable[str]) -> None:
+        """Remove per-run settings older versions stored in stack config (never in a
+        preview: a preview writes nothing)."""
+        if self.preview:
+            return
+        for path in sorted((self.root / "stacks").glob("Pulumi.*.yaml")):
+            stack = path.name[len("Pulumi."):-len(".yaml")]
+            text = path.read_text(encoding="utf-8")
+            for key in keys:
+                if f"{key}:" in text:
+                    self.pulumi.run(["config", "rm", key], stack=stack)
