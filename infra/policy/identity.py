@@ -10,7 +10,7 @@ from infra.spec.codes import (
     division_level_problem,
     division_unknown_problem,
 )
-from infra.spec.validate import credit_code_message
+from infra.spec.validate import credit_code_message, said_again
 
 from .context import Context, Issue
 
@@ -23,13 +23,13 @@ def check_identity(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         yield Issue("GC004", ("credit_code",), credit)
     division = division_level_problem(spec.division_code, spec.level.value)
     if division:
-        yield Issue("GC005", ("division_code",), division)
+        yield Issue("GC005", ("division_code",), said_again(division))
         return
     unknown = division_unknown_problem(spec.division_code)
     if unknown:
-        yield Issue("GC026", ("division_code",), unknown)
+        yield Issue("GC026", ("division_code",), said_again(unknown))
     elif not credit:
         registered = credit_division_problem(spec.credit_code, spec.division_code)
         if registered:
-            yield Issue("GC027", ("credit_code",), registered)
+            yield Issue("GC027", ("credit_code",), said_again(registered))
 

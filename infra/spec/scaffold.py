@@ -27,7 +27,7 @@ from .codes import division_problem
 from .environment import EnvironmentSpec
 from .tenant import TenantSpec
 from .types import DnsLabel, Email
-from .validate import credit_code_message
+from .validate import credit_code_message, said_again
 
 __all__ = ["DEFAULT_QUOTAS", "MODELINE", "QUESTIONS", "AnswerError", "MissingAnswers",
            "Question", "Refused", "interview", "render_tenant", "scaffold_tenant"]
@@ -110,7 +110,7 @@ def _division(text: str, answers: Answers, env: EnvironmentSpec) -> str:
     code = _plain(text)
     problem = division_problem(code, answers["level"])
     if problem:
-        raise Refused(problem)
+        raise Refused(said_again(problem))
     return code
 
 

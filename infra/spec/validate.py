@@ -21,7 +21,7 @@ from infra.i18n.mistakes import CHINESE_FIELDS, chinese_term, closest, fullwidth
 from .codes import credit_check_char, credit_code_problem
 from .yamlsafe import compose
 
-__all__ = ["credit_code_message", "dotted", "line_of", "validate"]
+__all__ = ["credit_code_message", "dotted", "line_of", "said_again", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 Loc = Sequence[int | str]
@@ -100,10 +100,32 @@ _VALUE_ERRORS = [(re.compile(pattern), template) for pattern, template in (
      N_("expected a date (YYYY-MM-DD), not a date and time")),
     (r"(?P<value>.+) is not an IPv4 network in CIDR form \((?P<reason>.+)\)",
      N_("{value} is not an IPv4 network in CIDR form ({reason})")),
+    # infra/spec/codes.py
+    (r"(?P<code>.+) is not a GB/T 2260 administrative division code \(six digits, PPCCDD\)",
+     N_("{code} is not a GB/T 2260 administrative division code (six digits, PPCCDD)")),
+    (r"(?P<code>.+) is a (?P<actual>\w+)-level division code, but level is (?P<level>.+)",
+     N_("{code} is a {actual}-level division code, but level is {level}")),
+    (r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
+     r"\((?P<change>.+)\); look up the division that took over its area",
+     N_("{code} ({name}) was retired from GB/T 2260 in {year} ({change}); look up the "
+        "division that took over its area")),
+    (r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
+     r"\((?P<change>.+)\); the current code is (?P<successor>.+)",
+     N_("{code} ({name}) was retired from GB/T 2260 in {year} ({change}); the current code "
+        "is {successor}")),
+    (r"(?P<code>.+) is not in the current GB/T 2260 table \((?P<source>.+)\)",
+     N_("{code} is not in the current GB/T 2260 table ({source})")),
+    (r"positions 3–8 of the credit code give the registering division (?P<registered>.+), "
+     r"which is neither (?P<division>.+) nor a parent of it",
+     N_("positions 3–8 of the credit code give the registering division {registered}, which "
+        "is neither {division} nor a parent of it")),
 )]
 
 
-def _value_error(message: str) -> str:
+def said_again(message: str) -> str:
+    """A message of the field types or code checks in the user's language."""
+    if current_language() == "en":
+        return message
     for pattern, template in _VALUE_ERRORS:
         if match := pattern.fullmatch(message):
             return _(template).format(**match.groupdict())
@@ -122,8 +144,8 @@ def _message(error: Any) -> str:
     if kind == "missing":
         return _("required field is missing")
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "value_error" and current_language() != "en":
-        return _value_error(message)
+    if kind == "value_error":
+        return said_again(message)
     if kind in _PYDANTIC and current_language() != "en":
         try:
             return _(_PYDANTIC[kind]).format_map(_Blank(error.get("ctx") or {}))
