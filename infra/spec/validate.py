@@ -2,6 +2,11 @@
 
 Line numbers cost a second pass over the text, so they are only looked up when there is
 something to report: a schema problem here, or a policy finding later.
+
+Errors are said the way a department's staff can act on them, in their language: a
+full-width character names its ASCII form, a Chinese term its standard value (did you mean
+general?), a misspelled field the field meant (without a second "required field is missing"
+for it). English text of lower modules is said again in the user's language here.
 """
 
 from __future__ import annotations
