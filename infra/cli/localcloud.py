@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,20 +24,25 @@ def register(sub: Any) -> None:
     actions.add_parser("build", help="build (or find in the cache) every tool, then stop")
     actions.add_parser("up", help="build what is missing, start what is not running (same "
                        "ports as before), wait until ready; resources survive down and up")
-    actions.add_parser("down", help="stop every component (state is kept for the next up)")
-    actions.add_parser("status", help="pid, port, version and health of each component")
+    actions.add_parser("down", help="stop the background reconciler and every component "
+                       "(state is kept for the next up)")
+    status = actions.add_parser("status", help="pid, port, version and health of each "
+                                "component and of the background reconciler")
+    status.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
     actions.add_parser("env", help="shell exports for kubectl, boto3 and pulumi")
     logs = actions.add_parser("logs", help="the last lines of one component's log, or of the "
                               "API server's audit log (one line per request)")
     logs.add_argument("component", help="etcd, kube-apiserver, kube-controller-manager, cloud, "
-                      "or audit")
-    logs.add_argument("-n", "--lines", type=int, default=50)
+                      "reconciler, or audit")
+    logs.add_argument("-n", "--lines", type=int, default=50,
+                      help="lines from the end (default: 50)")
+    logs.add_argument("-f", "--follow", action="store_true",
+                      help="keep printing new lines until interrupted (default: off)")
     parser.set_defaults(handler=run)
 
 
 def _cloud(args: argparse.Namespace) -> LocalCloud:
-    from pathlib import Path
-
     from infra.localcloud import LocalCloud
 
     return LocalCloud(Path(args.state_dir) if args.state_dir else None)
@@ -63,20 +69,73 @@ def run(args: argparse.Namespace) -> int:
         print("next: eval \"$(govcloud localcloud env)\" && kubectl get namespaces")
         return 0
     if args.action == "down":
+        from infra.cli.reconcile import stop_background
+
+        stop_background(verbose=True)
         cloud.down()
         return 0
     if args.action == "status":
-        rows = cloud.status()
-        print(f"{'COMPONENT':<25}{'PID':>8}{'PORT':>7}  {'VERSION':<14}HEALTH")
-        for row in rows:
-            pid = str(row.pid) if row.pid else "-"
-            port = str(row.port) if row.port else "-"
-            health = "ok" if row.healthy else f"down ({row.detail})"
-            print(f"{row.name:<25}{pid:>8}{port:>7}  {row.version:<14}{health}")
-        return 0 if all(r.healthy for r in rows) else 1
+        return _status(cloud, args)
     if args.action == "env":
         for key, value in cloud.environment().items():
             print(f"export {key}={shlex.quote(value)}")
         return 0
+    if args.component == "reconciler":
+        from infra.cli.reconcile import background_status
+
+        _, path = background_status()
+        return _follow(path, args.lines, args.follow)
+    if args.follow:
+        cloud.logs(args.component, 0)  # refuses an unknown component with the list
+        lay = cloud.layout()
+        path = lay.audit_log if args.component == "audit" else lay.logs / f"{args.component}.log"
+        return _follow(path, args.lines, True)
     print(cloud.logs(args.component, args.lines))
+    return 0
+
+
+def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    import json
+
+    from infra import __version__
+    from infra.cli.reconcile import background_status
+
+    rows = [{"component": r.name, "pid": r.pid, "port": r.port, "version": r.version,
+             "healthy": r.healthy, "detail": "ok" if r.healthy else f"down ({r.detail})"}
+            for r in cloud.status()]
+    pid, log = background_status()
+    rows.append({"component": "reconciler", "pid": pid, "port": None,
+                 "version": f"govcloud {__version__}", "healthy": pid is not None,
+                 "detail": f"ok (log {log})" if pid else
+                 "not running (start: govcloud reconcile --env local --background)"})
+    if args.format == "json":
+        print(json.dumps({"format_version": 1, "components": rows}, indent=2))
+    else:
+        print(f"{'COMPONENT':<25}{'PID':>8}{'PORT':>7}  {'VERSION':<16}HEALTH")
+        for row in rows:
+            pid_text = str(row["pid"]) if row["pid"] else "-"
+            port = str(row["port"]) if row["port"] else "-"
+            print(f"{row['component']:<25}{pid_text:>8}{port:>7}  {row['version']!s:<16}"
+                  f"{row['detail']}")
+    return 0 if all(r["healthy"] for r in rows if r["component"] != "reconciler") else 1
+
+
+def _follow(path: Path, lines: int, follow: bool) -> int:
+    import time
+
+    if not path.exists():
+        print(f"no log yet at {path}")
+        return 0
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle.readlines()[-lines:]:
+            print(line, end="")
+        while follow:
+            line = handle.readline()
+            if line:
+                print(line, end="", flush=True)
+            else:
+                try:
+                    time.sleep(0.25)
+                except KeyboardInterrupt:
+                    return 0
     return 0

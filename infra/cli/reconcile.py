@@ -225,17 +225,23 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
     kubeconfig = write_service_account_kubeconfig(
         KubeClient(), service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
         target=state / "kubeconfig")
+    extra = list(extra or [])
+    if "--metrics-addr" not in extra:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            extra += ["--metrics-addr", f"127.0.0.1:{sock.getsockname()[1]}"]
+    metrics = extra[extra.index("--metrics-addr") + 1]
     child_env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": env}
     handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", env, "--watch",
-         "--identity", f"{socket.gethostname()}-local", *(extra or [])],
+         "--identity", f"{socket.gethostname()}-local", *extra],
         stdout=handle, stderr=handle, stdin=subprocess.DEVNULL, env=child_env,
         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(handle)
     (state / "pid").write_text(str(proc.pid))
     print(f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
-          f"log: {log}")
+          f"metrics http://{metrics}/metrics; log: {log}")
     return proc.pid
 
 

@@ -233,7 +233,8 @@ def test_cloud_guardrails_are_restored(leader: Replica, workspace: Workspace) ->
     role = next(c for c in plan.cloud if c.kind == "role").props
     group = next(c for c in plan.cloud if c.kind == "security-group").props
     key = next(c for c in plan.cloud if c.kind == "kms-key").props
-    cloud_driver._session.client("kms").disable_key(KeyId=cloud_driver.key_arn(key["alias"]))
+    kms = cloud_driver._session.client("kms")
+    kms.disable_key(KeyId=kms.describe_key(KeyId=key["alias"])["KeyMetadata"]["KeyId"])
     s3 = cloud_driver._session.client("s3")
     s3.delete_public_access_block(Bucket=bucket["name"])
     s3.put_bucket_versioning(Bucket=bucket["name"],
@@ -337,3 +338,28 @@ def test_second_replica_takes_over_when_the_leader_dies(leader: Replica, sa_kube
         _until(_quota, 10, "the new leader repairs")
     finally:
         standby.stop()
+
+
+def test_background_reconciler_runs_as_its_service_account_and_stops(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    """What ./quickstart leaves running, what `localcloud status` shows, what `--stop` ends."""
+    started = _govcloud(workspace, "reconcile", "--env", "local", "--background")
+    assert started.returncode == 0, started.stderr
+    assert "as govcloud:govcloud-reconciler" in started.stdout
+    try:
+        status = _govcloud(workspace, "localcloud", "status", "--format", "json")
+        rows = {r["component"]: r for r in json.loads(status.stdout)["components"]}
+        assert rows["reconciler"]["healthy"] and rows["reconciler"]["pid"]
+        pid = int(rows["reconciler"]["pid"])
+        kube = KubeClient()
+        kube.delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
+        _until(_quota, 60, "the background reconciler repairs")
+        log = (workspace.root / ".govcloud" / "reconciler" / "reconciler.log").read_text()
+        assert '"action": "recreated"' in log
+        assert (workspace.root / ".govcloud" / "reconciler" / "kubeconfig").stat().st_mode \
+            & 0o777 == 0o600
+    finally:
+        stopped = _govcloud(workspace, "reconcile", "--stop")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
