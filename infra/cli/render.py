@@ -23,9 +23,12 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("tenant", metavar="TENANT",
                         help="tenant id (tenants/<id>.yaml), or 'platform' for the platform stack")
-    parser.add_argument("--env", default="local", help="environment (stacks/<env>.yaml)")
-    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
-    parser.add_argument("--tenants-dir", type=Path, default=None)
+    parser.add_argument("--env", default="local",
+                        help="environment: stacks/<ENV>.yaml (default: local)")
+    parser.add_argument("--format", choices=("yaml", "json"), default="yaml",
+                        help="output format (default: yaml)")
+    parser.add_argument("--tenants-dir", type=Path, default=None,
+                        help="directory of tenant specs (default: <repo>/tenants)")
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None,
                         help="evaluate operator grants as of this date (default: today)")
     parser.set_defaults(handler=run)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from infra.spec.quantity import parse_quantity
+from infra.spec.quantity import parse_resource
 
 from .objects import CloudObject, KubeObject
 
@@ -90,7 +90,8 @@ def _same_scalar(desired: Any, observed: Any) -> bool:
         return True
     if isinstance(desired, str) and isinstance(observed, str):
         try:
-            return parse_quantity(desired) == parse_quantity(observed)
+            # as stored in a resource list: the server rounds up to milli-units
+            return parse_resource(desired).value == parse_resource(observed).value
         except ValueError:
             return False
     return False
