@@ -13,8 +13,10 @@ Goal on this 2-core machine: 100 tenants in <= 60 s, zero leaks.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -42,6 +44,7 @@ def main() -> int:
     parser.add_argument("--exhaustive", action="store_true",
                         help="ask every namespace directly (no equivalence)")
     parser.add_argument("--no-cloud", dest="cloud", action="store_false")
+    parser.add_argument("--profile", action="store_true", help="print the audit's hot spots")
     args = parser.parse_args()
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-audit-"))
@@ -87,7 +90,13 @@ def _run(args: argparse.Namespace) -> int:
 
     options = AuditOptions(root=ROOT, env="local", exhaustive=args.exhaustive or None,
                            cloud=args.cloud, now=now)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
     result = audit_environment(env, fleet, options, admin=kube, say=say)
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     pairs = len(fleet) * (len(fleet) - 1)
     print(render(result, "text").splitlines()[0])
     print(f"tenants: {len(fleet)}, ordered tenant pairs: {pairs}")

@@ -5,10 +5,14 @@ tagged with its tenant and managed-by."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from infra.drivers.cloud import ec2, iam, kms, s3
+from infra.drivers.cloud._session import client
 from infra.errors import DriverError
 from infra.plan import Plan
 from infra.plan.cloud import BUCKET_OWNERSHIP
@@ -19,6 +23,7 @@ from .policies import allows, principals, public_statements, statements
 __all__ = ["TenantCloud", "audit_cloud", "tenant_cloud"]
 
 _WORLD = ("0.0.0.0/0", "::/0")
+Clients = dict[str, Any]  # one client per service, reused for every tenant
 _PUBLIC_GROUPS = ("AllUsers", "AuthenticatedUsers")
 _USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
         "kms:CreateGrant")
@@ -57,13 +62,13 @@ def _tags(kind: str, name: str, tags: Mapping[str, str], tenant: str) -> list[Fi
                     f"not tagged {' and '.join(missing)} as it must be")] if missing else []
 
 
-def _bucket(t: TenantCloud, tally: Tally) -> list[Finding]:
-    props = s3.read_bucket(t.bucket)
+def _bucket(t: TenantCloud, c: Clients, tally: Tally) -> list[Finding]:
+    props = s3.read_bucket(t.bucket, s3=c["s3"], kms=c["kms"])
     tally.requests += 8
     if props is None:
         return [Finding("cloud", f"bucket {t.bucket}", t.tenant, "read bucket",
                         "missing", "deviation")]
-    grantees = s3.read_bucket_grantees(t.bucket)
+    grantees = s3.read_bucket_grantees(t.bucket, s3=c["s3"])
     tally.requests += 1
     out = _tags("bucket", t.bucket, props["tags"], t.tenant)
     where = f"bucket {t.bucket}"
@@ -89,8 +94,9 @@ def _bucket(t: TenantCloud, tally: Tally) -> list[Finding]:
     return out
 
 
-def _key(t: TenantCloud, others: list[TenantCloud], tally: Tally) -> list[Finding]:
-    props = kms.read_key(t.key_alias)
+def _key(t: TenantCloud, others: list[TenantCloud], c: Clients, tally: Tally
+         ) -> list[Finding]:
+    props = kms.read_key(t.key_alias, kms=c["kms"])
     tally.requests += 4
     where = f"key {t.key_alias}"
     if props is None:
@@ -111,7 +117,7 @@ def _key(t: TenantCloud, others: list[TenantCloud], tally: Tally) -> list[Findin
             out.append(Finding("cloud", where, t.tenant, f"key policy statement "
                                f"{stmt.get('Sid', '?')} to {', '.join(strangers)}",
                                "another tenant's role (or everyone) may use the key"))
-    for grant in kms.list_key_grants(t.key_alias):
+    for grant in kms.list_key_grants(t.key_alias, kms=c["kms"]):
         tally.requests += 2
         if grant["grantee"] != t.role_arn:
             out.append(Finding("cloud", where, t.tenant, f"KMS grant {grant['id']} to "
@@ -121,15 +127,17 @@ def _key(t: TenantCloud, others: list[TenantCloud], tally: Tally) -> list[Findin
 
 
 def _role(t: TenantCloud, others: list[TenantCloud], key_arns: Mapping[str, str],
-          tally: Tally) -> list[Finding]:
-    docs = iam.read_role_documents(t.role)
-    props = iam.read_role(t.role)
+          c: Clients, tally: Tally) -> list[Finding]:
+    docs = iam.read_role_documents(t.role, iam=c["iam"])
+    props = iam.read_role(t.role, iam=c["iam"])
     tally.requests += 8
     if props is None:
         return [Finding("cloud", f"role {t.role}", t.tenant, "GetRole", "missing",
                         "deviation")]
     out = _tags("role", t.role, props["tags"], t.tenant)
-    boundary = props["boundary_policy"]
+    # Parsed once: each is asked about every other tenant's bucket and key.
+    boundary = json.loads(props["boundary_policy"] or "{}")
+    parsed = {source: json.loads(doc or "{}") for source, doc in docs.items()}
     for other in others:
         checks: list[tuple[str, str, str | None]] = [
             ("s3:GetObject", f"{other.bucket_arn}/any-object", None),
@@ -137,7 +145,7 @@ def _role(t: TenantCloud, others: list[TenantCloud], key_arns: Mapping[str, str]
         if other.dedicated and other.key_alias in key_arns:
             checks.append(("kms:Decrypt", key_arns[other.key_alias], other.key_alias))
         for action, resource, alias in checks:
-            for source, doc in sorted(docs.items()):
+            for source, doc in sorted(parsed.items()):
                 sids = allows(doc, action, resource, alias=alias)
                 if sids and allows(boundary, action, resource, alias=alias):
                     out.append(Finding(
@@ -147,10 +155,10 @@ def _role(t: TenantCloud, others: list[TenantCloud], key_arns: Mapping[str, str]
     return out
 
 
-def _groups(tally: Tally, tenants: set[str]) -> list[Finding]:
+def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
     out = []
     tally.requests += 1
-    for group in ec2.list_security_groups():
+    for group in ec2.list_security_groups(ec2=c["ec2"]):
         tally.requests += 1
         tenant = group["tags"].get("tenant", "?")
         if tenant not in tenants:
@@ -166,35 +174,44 @@ def _groups(tally: Tally, tenants: set[str]) -> list[Finding]:
     return out
 
 
-def audit_cloud(tenants: list[TenantCloud], everyone: list[TenantCloud]
+def _one(t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str],
+         c: Clients) -> tuple[list[Finding], Tally]:
+    tally = Tally()
+    others = [o for o in everyone if o.tenant != t.tenant]
+    findings = _bucket(t, c, tally)
+    if t.dedicated:
+        findings += _key(t, others, c, tally)
+    findings += _role(t, others, key_arns, c, tally)
+    subnet = ec2.read_subnet(*t.subnet, ec2=c["ec2"])
+    tally.requests += 2
+    if subnet is not None:
+        findings += _tags("subnet", t.subnet[0], subnet["tags"], t.tenant)
+    group = ec2.read_security_group(*t.group, ec2=c["ec2"])
+    tally.requests += 3
+    if group is not None:
+        findings += _tags("security group", t.group[0], group["tags"], t.tenant)
+    tally.checks += 6
+    tally.denied += 6 if not findings else 0
+    return findings, tally
+
+
+def audit_cloud(tenants: list[TenantCloud], everyone: list[TenantCloud], *, workers: int = 4
                 ) -> tuple[list[Finding], Tally]:
     """``tenants`` are audited; ``everyone`` (the whole fleet) are the others to compare."""
     tally = Tally()
     findings: list[Finding] = []
+    c: Clients = {name: client(name) for name in ("s3", "kms", "iam", "ec2")}
     key_arns: dict[str, str] = {}
     for t in everyone:
         if t.dedicated:
             try:
-                key_arns[t.key_alias] = kms.key_arn(t.key_alias)
+                key_arns[t.key_alias] = kms.key_arn(t.key_alias, kms=c["kms"])
                 tally.requests += 1
             except DriverError:
                 continue
-    for t in tenants:
-        others = [o for o in everyone if o.tenant != t.tenant]
-        before = len(findings)
-        findings += _bucket(t, tally)
-        if t.dedicated:
-            findings += _key(t, others, tally)
-        findings += _role(t, others, key_arns, tally)
-        subnet = ec2.read_subnet(*t.subnet)
-        tally.requests += 2
-        if subnet is not None:
-            findings += _tags("subnet", t.subnet[0], subnet["tags"], t.tenant)
-        group = ec2.read_security_group(*t.group)
-        tally.requests += 3
-        if group is not None:
-            findings += _tags("security group", t.group[0], group["tags"], t.tenant)
-        tally.checks += 6
-        tally.denied += 6 if len(findings) == before else 0
-    findings += _groups(tally, {t.tenant for t in tenants})
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for found, t_tally in pool.map(lambda t: _one(t, everyone, key_arns, c), tenants):
+            findings += found
+            tally.add(t_tally)
+    findings += _groups(tally, {t.tenant for t in tenants}, c)
     return findings, tally

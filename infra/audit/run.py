@@ -80,7 +80,8 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
         say("cloud: buckets, keys, roles, security groups")
         prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
         everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
-        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone)
+        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
+                                   workers=options.workers)
         result.findings += found
         result.tally.add(tally)
     result.seconds = time.monotonic() - started

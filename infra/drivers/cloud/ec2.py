@@ -144,8 +144,8 @@ def ensure_subnet(props: SubnetProps) -> SubnetOutputs:
     return {"subnet_id": str(subnet["SubnetId"]), "vpc_id": vpc_id}
 
 
-def read_subnet(name: str, vpc_name: str) -> SubnetProps | None:
-    ec2 = client("ec2")
+def read_subnet(name: str, vpc_name: str, *, ec2: Any = None) -> SubnetProps | None:
+    ec2 = ec2 or client("ec2")
     subnet = _subnet_in(ec2, name, vpc_name)
     if subnet is None:
         return None
@@ -266,8 +266,9 @@ def ensure_security_group(props: SecurityGroupProps) -> SecurityGroupOutputs:
     return {"group_id": group_id, "vpc_id": vpc_id}
 
 
-def read_security_group(name: str, vpc_name: str) -> SecurityGroupProps | None:
-    ec2 = client("ec2")
+def read_security_group(name: str, vpc_name: str, *, ec2: Any = None
+                        ) -> SecurityGroupProps | None:
+    ec2 = ec2 or client("ec2")
     group = _group_in(ec2, name, vpc_name)
     if group is None:
         return None
@@ -287,11 +288,11 @@ def delete_security_group(name: str, vpc_name: str) -> bool:
     return True
 
 
-def list_security_groups(tag_key: str = "managed-by", tag_value: str = "govcloud"
-                         ) -> list[SecurityGroupProps]:
+def list_security_groups(tag_key: str = "managed-by", tag_value: str = "govcloud", *,
+                         ec2: Any = None) -> list[SecurityGroupProps]:
     """Every security group tagged ``tag_key=tag_value``, with all its rules (``vpc_name``
     carries the VPC id: the groups are found by tag, not through a named VPC)."""
-    ec2 = client("ec2")
+    ec2 = ec2 or client("ec2")
     groups = call("ec2:DescribeSecurityGroups", ec2.describe_security_groups, Filters=[
         {"Name": f"tag:{tag_key}", "Values": [tag_value]}])["SecurityGroups"]
     out: list[SecurityGroupProps] = []

@@ -97,9 +97,9 @@ def _sync_tags(iam: Any, name: str, tags: dict[str, str]) -> None:
         call(f"iam:TagRole {name}", iam.tag_role, RoleName=name, Tags=tag_list(tags))
 
 
-def read_role(name: str) -> RoleProps | None:
+def read_role(name: str, *, iam: Any = None) -> RoleProps | None:
     """The role's actual properties, or ``None`` if it does not exist."""
-    iam = client("iam")
+    iam = iam or client("iam")
     role = _get_role(iam, name)
     if role is None:
         return None
@@ -169,10 +169,10 @@ def _delete_policy(iam: Any, arn: str) -> None:
             raise
 
 
-def read_role_documents(name: str) -> dict[str, str]:
+def read_role_documents(name: str, *, iam: Any = None) -> dict[str, str]:
     """Every policy that grants the role something, by where it comes from: ``inline:<name>``
     for each inline policy and ``attached:<arn>`` for each managed one (canonical JSON)."""
-    iam = client("iam")
+    iam = iam or client("iam")
     out: dict[str, str] = {}
     for policy in call(f"iam:ListRolePolicies {name}", iam.list_role_policies,
                        RoleName=name)["PolicyNames"]:

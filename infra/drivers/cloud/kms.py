@@ -29,9 +29,9 @@ def _describe(kms: Any, alias: str) -> dict[str, Any] | None:
     return meta
 
 
-def key_arn(alias: str) -> str:
+def key_arn(alias: str, *, kms: Any = None) -> str:
     """The ARN of the key behind ``alias`` (``NotFoundError`` if there is none)."""
-    meta = _describe(client("kms"), alias)
+    meta = _describe(kms or client("kms"), alias)
     if meta is None:
         raise NotFoundError(f"no KMS key has alias {alias}", operation="kms:DescribeKey")
     return str(meta["Arn"])
@@ -85,9 +85,9 @@ def _sync_tags(kms: Any, key_id: str, alias: str, tags: dict[str, str]) -> None:
              Tags=tag_list(tags, "TagKey", "TagValue"))
 
 
-def read_key(alias: str) -> KeyProps | None:
+def read_key(alias: str, *, kms: Any = None) -> KeyProps | None:
     """The key's actual properties, or ``None`` if absent or scheduled for deletion."""
-    kms = client("kms")
+    kms = kms or client("kms")
     meta = _describe(kms, alias)
     if meta is None or meta.get("KeyState") == "PendingDeletion":
         return None
@@ -121,9 +121,9 @@ def delete_key(alias: str) -> bool:
     return True
 
 
-def list_key_grants(alias: str) -> list[dict[str, Any]]:
+def list_key_grants(alias: str, *, kms: Any = None) -> list[dict[str, Any]]:
     """Every grant on the key behind ``alias``: ``{"id", "grantee", "operations"}``."""
-    kms = client("kms")
+    kms = kms or client("kms")
     meta = _describe(kms, alias)
     if meta is None:
         return []

@@ -107,19 +107,20 @@ def _optional(operation: str, method: Any, **kwargs: Any) -> Any:
         return None
 
 
-def _alias_of(key_ref: str) -> str:
+def _alias_of(key_ref: str, kms: Any = None) -> str:
     if key_ref.startswith("alias/"):
         return key_ref
-    kms = client("kms")
+    kms = kms or client("kms")
     key_id = key_ref.rsplit("/", 1)[-1]
     aliases = call("kms:ListAliases", kms.list_aliases, KeyId=key_id).get("Aliases", [])
     names = sorted(a["AliasName"] for a in aliases if not a["AliasName"].startswith("alias/aws/"))
     return names[0] if names else key_ref
 
 
-def read_bucket(name: str) -> BucketProps | None:
-    """The bucket's actual properties, or ``None`` if it does not exist."""
-    s3 = client("s3")
+def read_bucket(name: str, *, s3: Any = None, kms: Any = None) -> BucketProps | None:
+    """The bucket's actual properties, or ``None`` if it does not exist (``s3`` and ``kms``:
+    clients to reuse when reading many buckets)."""
+    s3 = s3 or client("s3")
     if not _exists(s3, name):
         return None
     alias = ""
@@ -127,7 +128,7 @@ def read_bucket(name: str) -> BucketProps | None:
     for rule in (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", []):
         default = rule.get("ApplyServerSideEncryptionByDefault", {})
         if default.get("SSEAlgorithm") == "aws:kms" and default.get("KMSMasterKeyID"):
-            alias = _alias_of(default["KMSMasterKeyID"])
+            alias = _alias_of(default["KMSMasterKeyID"], kms)
     versioning = call(f"s3:GetBucketVersioning {name}", s3.get_bucket_versioning, Bucket=name)
     policy = _optional(f"s3:GetBucketPolicy {name}", s3.get_bucket_policy, Bucket=name)
     lifecycle = _optional(f"s3:GetBucketLifecycleConfiguration {name}",
@@ -145,7 +146,7 @@ def read_bucket(name: str) -> BucketProps | None:
     actual: BucketProps = {
         "name": name, "kms_key_alias": alias,
         "versioning": versioning.get("Status") == "Enabled",
-        "public_access_block": all(read_public_access_block(name).values()),
+        "public_access_block": all(read_public_access_block(name, s3=s3).values()),
         "ownership": ownership,
         "access_log_bucket": str(logging.get("LoggingEnabled", {}).get("TargetBucket", "")),
         "policy": canonical_json((policy or {}).get("Policy")),
@@ -154,9 +155,9 @@ def read_bucket(name: str) -> BucketProps | None:
     return actual
 
 
-def read_public_access_block(name: str) -> dict[str, bool]:
+def read_public_access_block(name: str, *, s3: Any = None) -> dict[str, bool]:
     """The four public-access-block settings (all ``False`` when none are configured)."""
-    s3 = client("s3")
+    s3 = s3 or client("s3")
     got = _optional(f"s3:GetPublicAccessBlock {name}", s3.get_public_access_block, Bucket=name)
     config = (got or {}).get("PublicAccessBlockConfiguration", {})
     return {key: bool(config.get(key, False)) for key in _BLOCK_ALL}
@@ -204,9 +205,9 @@ def list_buckets() -> list[str]:
     return sorted(b["Name"] for b in call("s3:ListBuckets", s3.list_buckets).get("Buckets", []))
 
 
-def read_bucket_grantees(name: str) -> list[str]:
+def read_bucket_grantees(name: str, *, s3: Any = None) -> list[str]:
     """Who the bucket's ACL grants anything to: group URIs, canonical ids or e-mails."""
-    s3 = client("s3")
+    s3 = s3 or client("s3")
     acl = call(f"s3:GetBucketAcl {name}", s3.get_bucket_acl, Bucket=name)
     out = []
     for grant in acl.get("Grants", []):
