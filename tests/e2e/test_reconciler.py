@@ -146,7 +146,7 @@ def leader(sa_kubeconfig: Path, workspace: Workspace) -> Iterator[Replica]:
     try:
         _until(replica.leading, 30, "the reconciler leads")
         # Until its first cloud check a tenant is (truthfully) not Ready; wait for it.
-        _until(lambda: _ready().get("Ready") == "True", 90, "first full pass", step=0.5)
+        _until(lambda: _reason() == ("True", "Reconciled"), 120, "first full pass", step=0.5)
         yield replica
     finally:
         replica.stop()
@@ -156,6 +156,15 @@ def _events(reason_part: str) -> list[dict[str, Any]]:
     events = KubeClient().list("v1", "Event", namespace="default")
     return [e for e in events if (e.get("involvedObject") or {}).get("name") == TENANT
             and reason_part in str(e.get("message"))]
+
+
+def _reason(tenant: str = TENANT) -> tuple[str, str]:
+    """Ready's (status, reason): "Reconciled" once the reconciler (not deploy) wrote it."""
+    obj = KubeClient().get(API, "Tenant", tenant) or {}
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond["type"] == "Ready":
+            return str(cond["status"]), str(cond.get("reason"))
+    return "", ""
 
 
 def _ready(tenant: str = TENANT) -> dict[str, str]:
@@ -169,7 +178,7 @@ def test_deleted_quota_is_restored_with_an_event(leader: Replica) -> None:
     quota = _until(_quota, 20, "quota recreated")
     assert quota["spec"]["hard"]["services.nodeports"] == "0"
     _until(lambda: _events("recreated ResourceQuota"), 5, "an event for the repair")
-    _until(lambda: _ready().get("Ready") == "True", 10, "Ready again")
+    _until(lambda: _ready().get("Ready") == "True", 30, "Ready again")
     out = subprocess.run(["kubectl", "get", "tenants", TENANT, "--no-headers"],
                          capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == TENANT and "True" in out.split()
