@@ -8,7 +8,7 @@ return, so Pulumi, the reconciler and the end-to-end tests compare like with lik
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 __all__ = [
     "BucketProps",
@@ -45,6 +45,8 @@ class BucketProps(TypedDict):
     public_access_block: bool  # all four S3 public-access blocks on
     ownership: str  # object ownership; "BucketOwnerEnforced" disables ACLs
     access_log_bucket: str  # server access logs go to this bucket ("" = none)
+    # Object Lock in compliance mode for this many days (the audit bucket); absent or 0: none
+    object_lock_days: NotRequired[int]
     policy: str  # JSON bucket policy
     expiration_days: int | None  # lifecycle expiry from the retention period
     tags: dict[str, str]

@@ -392,6 +392,7 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         "public_access_block": True,
         "ownership": BUCKET_OWNERSHIP,
         "access_log_bucket": "",  # the audit bucket receives the logs; it does not send any
+        "object_lock_days": AUDIT_RETENTION_DAYS,  # evidence nobody can delete early
         "policy": policy_json(
             # Why first: the local endpoint stops at the first statement naming its log service
             # and fails on a "*" principal before it.

@@ -57,6 +57,13 @@ def test_buckets_disable_acls_and_log_to_the_audit_bucket(env: EnvironmentSpec,
         bucket = _cloud(spec, env, fleet)["bucket"]
         assert bucket["ownership"] == "BucketOwnerEnforced"
         assert bucket["access_log_bucket"] == "govcloud-local-audit"
+        assert not bucket.get("object_lock_days")
+    audit = next(o.props for o in render_platform(env).cloud if o.kind == "bucket")
+    assert audit["name"] == "govcloud-local-audit" and audit["ownership"] == "BucketOwnerEnforced"
+    assert audit["object_lock_days"] == audit["expiration_days"] == 180  # compliance mode
+    delivery = next(s for s in statements(str(audit["policy"]))
+                    if s.get("Sid") == "AccessLogDelivery")
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
 
 
 def test_each_role_may_use_exactly_the_key_of_its_own_bucket(

@@ -70,6 +70,7 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
     _set_lifecycle(s3, name, props["expiration_days"])
     _set_ownership_and_logging(s3, name, props.get("ownership", ""),
                                props.get("access_log_bucket", ""))
+    _set_object_lock(s3, name, props.get("object_lock_days", 0))
     call(f"s3:PutBucketTagging {name}", s3.put_bucket_tagging, Bucket=name,
          Tagging={"TagSet": tag_list(props["tags"])})
     return {"name": name, "arn": f"arn:{partition()}:s3:::{name}"}
@@ -97,6 +98,27 @@ def _set_ownership_and_logging(s3: Any, name: str, ownership: str, log_bucket: s
                                      "TargetPrefix": f"{ACCESS_LOG_PREFIX}{name}/"}}
     call(f"s3:PutBucketLogging {name}", s3.put_bucket_logging, Bucket=name,
          BucketLoggingStatus=status)
+
+
+def _object_lock_days(s3: Any, name: str) -> int:
+    got = _optional(f"s3:GetObjectLockConfiguration {name}", s3.get_object_lock_configuration,
+                    Bucket=name)
+    config = (got or {}).get("ObjectLockConfiguration", {})
+    retention = config.get("Rule", {}).get("DefaultRetention", {})
+    if config.get("ObjectLockEnabled") != "Enabled" or retention.get("Mode") != "COMPLIANCE":
+        return 0
+    return int(retention.get("Days") or 0)
+
+
+def _set_object_lock(s3: Any, name: str, days: int) -> None:
+    """Compliance-mode retention; set only when it differs (it cannot be turned off, and
+    the endpoint refuses to change it on a bucket that already holds objects)."""
+    if days <= 0 or _object_lock_days(s3, name) == days:
+        return
+    call(f"s3:PutObjectLockConfiguration {name}", s3.put_object_lock_configuration,
+         Bucket=name, ObjectLockConfiguration={
+             "ObjectLockEnabled": "Enabled",
+             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}}})
 
 
 def _optional(operation: str, method: Any, **kwargs: Any) -> Any:
@@ -149,6 +171,7 @@ def read_bucket(name: str, *, s3: Any = None, kms: Any = None) -> BucketProps | 
         "public_access_block": all(read_public_access_block(name, s3=s3).values()),
         "ownership": ownership,
         "access_log_bucket": str(logging.get("LoggingEnabled", {}).get("TargetBucket", "")),
+        "object_lock_days": _object_lock_days(s3, name),
         "policy": canonical_json((policy or {}).get("Policy")),
         "expiration_days": int(days) if days is not None else None,
         "tags": tag_dict((tags or {}).get("TagSet"))}
