@@ -9,6 +9,8 @@ deleted here. The outcome is kept per tenant so every pass reports it in status.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
 
 from infra.errors import DriverError
@@ -20,6 +22,8 @@ from .context import CloudSeen, Context
 from .repairs import Repair
 
 __all__ = ["check_cloud"]
+
+_log = logging.getLogger("govcloud.reconcile")
 
 
 def _read(ctx: Context, objects: Sequence[CloudObject]) -> list[Difference]:
@@ -65,6 +69,12 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
     # is not True. The error goes into status; the next scheduled check tries again.
     except DriverError as exc:
         ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], f"cloud endpoint: {exc}")
+        _log.warning(json.dumps({"tenant": tenant, "cloud": "check failed", "error": str(exc)},
+                                ensure_ascii=False))
         return [], []
+    if remaining:
+        _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
+                                 "differences": [d.describe() for d in remaining[:5]]},
+                                ensure_ascii=False))
     ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), remaining)
     return found, repairs

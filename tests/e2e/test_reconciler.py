@@ -52,7 +52,9 @@ def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.
         if value:
             return value
         time.sleep(step)
-    raise AssertionError(f"not within {timeout}s: {what}")
+    status = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
+    raise AssertionError(f"not within {timeout}s: {what}; {TENANT} status: "
+                         f"{json.dumps(status, ensure_ascii=False)[:1500]}")
 
 
 class Replica:
