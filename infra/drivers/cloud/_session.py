@@ -1,13 +1,14 @@
-"""Build boto3 clients from the environment, per call, and call them safely.
+"""Build boto3 clients from the environment, once per process, and call them safely.
 
-Clients are never kept in module globals or on objects: Pulumi pickles dynamic providers,
-and a client (with its credentials) must not end up in state.
+Clients are kept in this module's cache only, never on objects: Pulumi pickles dynamic
+providers, and a client (with its credentials) must not end up in state.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 import boto3
@@ -35,10 +36,28 @@ def partition() -> str:
     return "aws-cn" if region().startswith("cn-") else "aws"
 
 
+_clients: dict[tuple[str, ...], Any] = {}
+_clients_lock = threading.Lock()
+
+
 def client(service: str) -> Any:
-    """A new client for ``service``; endpoint and credentials come from the environment."""
-    with translate_cloud(f"{service} client"):
-        return boto3.session.Session().client(service, region_name=region(), config=_CONFIG)
+    """A client for ``service``; endpoint and credentials come from the environment.
+
+    One client per process and per environment (boto3 clients are thread-safe; building
+    one costs tens of milliseconds). The cache is keyed by the process id and the settings
+    it was built from, so a forked process or a changed environment gets its own, and it
+    lives in this module's globals: a pickled provider refers to it, never contains it."""
+    key = (str(os.getpid()), service, region(), os.environ.get("AWS_ENDPOINT_URL", ""),
+           os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""),
+           os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_PROFILE", ""))
+    with _clients_lock:
+        found = _clients.get(key)
+        if found is None:
+            with translate_cloud(f"{service} client"):
+                found = boto3.session.Session().client(service, region_name=region(),
+                                                       config=_CONFIG)
+            _clients[key] = found
+        return found
 
 
 def call(operation: str, method: Any, /, **kwargs: Any) -> Any:
