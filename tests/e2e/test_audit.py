@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -34,7 +36,11 @@ def _audit(workspace: Workspace, **changes: Any) -> AuditResult:
 
 @pytest.fixture(scope="module")
 def clean(deployed: dict[str, StackResult], workspace: Workspace) -> AuditResult:
-    return _audit(workspace)
+    result = _audit(workspace)
+    target = os.environ.get("GOVCLOUD_AUDIT_REPORT")  # CI publishes it on the pull request
+    if target:
+        Path(target).write_text(render(result, "markdown"), encoding="utf-8")
+    return result
 
 
 def test_the_deployed_examples_audit_clean(clean: AuditResult) -> None:
