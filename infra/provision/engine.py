@@ -109,7 +109,10 @@ class Pulumi:
     def run(self, args: Sequence[str], *, stack: str | None = None,
             env: Mapping[str, str] | None = None, log: Log | None = None) -> str:
         full = [*args, *(["--stack", stack] if stack else [])]
-        result = self.cli.run(full, str(self.root), {**self.env, **(env or {})}, log, log)
+        try:
+            result = self.cli.run(full, str(self.root), {**self.env, **(env or {})}, log, log)
+        except auto.errors.CommandError as exc:
+            raise StackError(f"pulumi {args[0]}: {_cli_error(str(exc))}", raw=str(exc)) from None
         return result.stdout
 
     def stacks(self) -> set[str]:
@@ -130,8 +133,8 @@ class Pulumi:
             args += ["--yes", "--skip-preview"]
         try:
             self.run(args, stack=stack, env=env, log=log)
-        except auto.errors.CommandError as exc:
+        except StackError as exc:
             outcome = read_events(events)
-            raise StackError(" | ".join(outcome.errors[:3])[:600] or _cli_error(str(exc)),
-                             raw=str(exc)) from None
+            raise StackError(" | ".join(outcome.errors[:3])[:600] or str(exc),
+                             raw=exc.raw) from None
         return read_events(events)

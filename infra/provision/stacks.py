@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from pulumi import automation as auto
-
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import PLATFORM_TAG
 from .recovery import repair_checkpoint
@@ -83,8 +81,9 @@ class StackOps:
         secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
         try:
             self.pulumi.run(["stack", "init", name, *secrets])
-        except auto.errors.CommandError as exc:
-            if "already exists" not in str(exc):  # created meanwhile by another deploy
+        except StackError as exc:
+            # Created meanwhile by another deploy (or being created: it holds the lock).
+            if "already exists" not in exc.raw and "currently locked" not in exc.raw:
                 raise
         with self._lock:
             assert self._known is not None

@@ -18,6 +18,7 @@ from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
 from infra.plan import cloud_drift, kube_drift, mutual_peers, render_tenant
 from infra.provision import StackResult
+from infra.spec.codes import credit_check_char, org_check_char
 
 from .conftest import TODAY, Workspace
 
@@ -106,6 +107,18 @@ def test_policy_pack_blocks_a_world_open_security_group(deployed: dict[str, Stac
     assert cloud_driver.read_security_group("rogue", "govcloud-local-10-64-0-0") is None
 
 
+def _add_tenant(workspace: Workspace, tenant: str, *, cidr: str, serial: int) -> None:
+    """A new department like gd-wjw that passes the checks deploy runs (its credit code
+    carries valid GB 11714 and GB 32100 check characters)."""
+    workspace.add_tenant(tenant, like="gd-wjw", cidr=cidr, serial=serial)
+
+    def fix_code(data: dict[str, Any]) -> None:
+        org = f"{serial:08d}"
+        first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
+        data["credit_code"] = first17 + credit_check_char(first17)
+    workspace.edit(tenant, fix_code)
+
+
 def _managed_cloud(tenant: str) -> Counter[tuple[str, str]]:
     return Counter((r.kind, r.handle) for r in cloud_driver.list_managed()
                    if r.tags.get("tenant") == tenant)
@@ -140,7 +153,7 @@ def _descendants(root: int) -> list[int]:
 def test_killed_deploy_converges_without_duplicates_or_orphans(
         deployed: dict[str, StackResult], workspace: Workspace) -> None:
     tenant = "e2e-interrupted"
-    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.250.0/24", serial=901)
+    _add_tenant(workspace, tenant, cidr="10.66.250.0/24", serial=901)
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.cli.main", "deploy", "--env", "local",
          "--tenant", tenant, "--today", TODAY.isoformat()],
@@ -201,7 +214,7 @@ def _bindings(tenant: str) -> list[str]:
 def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
         deployed: dict[str, StackResult], workspace: Workspace) -> None:
     tenant = "e2e-leaving"
-    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.251.0/24", serial=902)
+    _add_tenant(workspace, tenant, cidr="10.66.251.0/24", serial=902)
     assert not workspace.deploy([tenant])[f"local.{tenant}"].failed
     assert _bindings(tenant), "an active tenant has its owners' binding"
     props = _bucket_props(workspace, tenant)
@@ -230,7 +243,7 @@ def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
 def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
         deployed: dict[str, StackResult], workspace: Workspace) -> None:
     tenant = "e2e-removed"
-    workspace.add_tenant(tenant, like="gd-wjw", cidr="10.66.252.0/24", serial=903)
+    _add_tenant(workspace, tenant, cidr="10.66.252.0/24", serial=903)
     assert not workspace.deploy([tenant])[f"local.{tenant}"].failed
     props = _bucket_props(workspace, tenant)
     _put_data(props)
