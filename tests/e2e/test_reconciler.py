@@ -365,8 +365,8 @@ def test_background_reconciler_runs_as_its_service_account_and_stops(
         kube = KubeClient()
         kube.delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
         _until(_quota, 60, "the background reconciler repairs")
-        log = (workspace.root / ".govcloud" / "reconciler" / "reconciler.log").read_text()
-        assert '"action": "recreated"' in log
+        log = workspace.root / ".govcloud" / "reconciler" / "reconciler.log"
+        _until(lambda: '"action": "recreated"' in log.read_text(), 10, "the repair is logged")
         assert (workspace.root / ".govcloud" / "reconciler" / "kubeconfig").stat().st_mode \
             & 0o777 == 0o600
     finally:
