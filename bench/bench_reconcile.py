@@ -43,6 +43,7 @@ from synthetic import QUOTAS, tenant_yaml  # noqa: E402
 
 from infra.drivers import KubeClient  # noqa: E402
 from infra.drivers.identity import write_service_account_kubeconfig  # noqa: E402
+from infra.errors import DriverError  # noqa: E402
 from infra.localcloud import LocalCloud  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA  # noqa: E402
@@ -85,12 +86,13 @@ def quota(tid: str) -> dict[str, Any]:
 
 
 class Reconciler:
-    def __init__(self, kubeconfig: Path, port: int, log: Path) -> None:
+    def __init__(self, kubeconfig: Path, port: int, log: Path, workers: int) -> None:
         self.port = port
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": "local"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", "local", "--watch",
              "--no-cloud", "--identity", "bench", "--resync", "3600",
+             "--workers", str(workers),
              "--metrics-addr", f"127.0.0.1:{port}"],
             cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT,
@@ -121,6 +123,18 @@ class Reconciler:
         match = re.search(r"VmRSS:\s+(\d+) kB", status)
         return int(match.group(1)) / 1024 if match else 0.0
 
+    def wait_quiet(self, quiet: float = 2.0, timeout: float = 900) -> None:
+        """Until no pass has run for ``quiet`` seconds (the queue is drained)."""
+        end = time.monotonic() + timeout
+        last, since = self.passes(), time.monotonic()
+        while time.monotonic() - since < quiet:
+            if time.monotonic() > end:
+                raise SystemExit("reconciler never went quiet")
+            time.sleep(0.2)
+            now = self.passes()
+            if now != last:
+                last, since = now, time.monotonic()
+
     def wait_passes(self, at_least: float, timeout: float = 900) -> None:
         end = time.monotonic() + timeout
         while self.passes() < at_least:
@@ -137,11 +151,13 @@ class Reconciler:
 def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float]:
     """One full pass over every tenant (SIGUSR1 asks the reconciler for a resync now);
     the requests and writes it made, and its duration."""
+    rec.wait_quiet()
     before, passes = rec.requests(), rec.passes()
     os.kill(rec.proc.pid, signal.SIGUSR1)
     started = time.monotonic()
     rec.wait_passes(passes + count)
     seconds = time.monotonic() - started
+    rec.wait_quiet()
     after = rec.requests()
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
     writes = sum(v for k, v in delta.items() if k in _WRITES)
@@ -161,14 +177,17 @@ class QuotaWatch:
         self._thread.start()
 
     def _run(self, rv: str) -> None:
-        while not self._stop:
-            for event, obj in self._kube.watch("v1", "ResourceQuota", resource_version=rv,
-                                               timeout_seconds=30):
-                rv = obj["metadata"]["resourceVersion"]
-                if event == "ADDED":
-                    self.added.setdefault(obj["metadata"]["namespace"], []).append(
-                        time.monotonic())
-                    self.count += 1
+        try:
+            while not self._stop:
+                for event, obj in self._kube.watch("v1", "ResourceQuota", resource_version=rv,
+                                                   timeout_seconds=30):
+                    rv = obj["metadata"]["resourceVersion"]
+                    if event == "ADDED":
+                        self.added.setdefault(obj["metadata"]["namespace"], []).append(
+                            time.monotonic())
+                        self.count += 1
+        except DriverError:
+            return  # the cloud is going down at the end of the run
 
 
 def latency(kube: KubeClient, watch: QuotaWatch, ids: list[str], n: int) -> list[float]:
@@ -191,6 +210,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--tamperings", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-reconcile-"))
@@ -225,7 +245,8 @@ def main() -> int:
                     kube.apply(quota(tid))
                 raw_rate = size / (time.monotonic() - started)
                 print(f"plain loop: {raw_rate:.0f} server-side applies/s")
-            rec = Reconciler(kubeconfig, 9464 + size % 1000, work / f"reconciler-{size}.log")
+            rec = Reconciler(kubeconfig, 9464 + size % 1000, work / f"reconciler-{size}.log",
+                             args.workers)
             rec.wait_passes(size)
             total, writes, secs = steady_pass(rec, size)
             print(f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests, "

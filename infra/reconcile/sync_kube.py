@@ -35,9 +35,13 @@ def _merged(obj: KubeObject, live: dict[str, Any]) -> dict[str, Any]:
 
 
 def restore_objects(ctx: Context, desired: Sequence[KubeObject],
-                    drift: Sequence[Difference]) -> list[Repair]:
+                    drift: Sequence[Difference],
+                    written: dict[str, dict[str, Any]] | None = None) -> list[Repair]:
+    """Repair each drifted object. ``written`` collects what the API server answered each
+    write with: the object as stored, which is what the repair is verified against."""
     by_key = {o.key: o for o in desired}
     repairs: list[Repair] = []
+    answers = written if written is not None else {}
     for key in dict.fromkeys(d.key for d in drift):
         obj = by_key[key]
         mine = [d for d in drift if d.key == key]
@@ -49,20 +53,20 @@ def restore_objects(ctx: Context, desired: Sequence[KubeObject],
         live = ctx.cached(obj.kind, obj.namespace, obj.name)
         action: Action = "restored"
         if mine[0].change == "missing" or live is None or obj.kind == "Namespace":
-            ctx.kube.apply(obj.manifest)
+            answers[key] = ctx.kube.apply(obj.manifest)
             action = "recreated" if mine[0].change == "missing" else "restored"
         else:
-            ctx.kube.replace(_merged(obj, live))
+            answers[key] = ctx.kube.replace(_merged(obj, live))
         repairs.append(Repair(key, aspect_of(obj.kind), action, before, "as planned"))
     return repairs
 
 
-def verify(ctx: Context, desired: Sequence[KubeObject], keys: Sequence[str]
+def verify(desired: Sequence[KubeObject], written: dict[str, dict[str, Any]]
            ) -> list[Difference]:
-    """Read repaired objects back from the API server (not the cache) and compare again."""
-    objs = [o for o in desired if o.key in set(keys)]
-    live = {o.key: ctx.kube.get(o.api_version, o.kind, o.name, o.namespace) for o in objs}
-    return kube_drift(objs, live)
+    """Compare repaired objects as the API server stored them (its answer to each write,
+    not the cache) with the plan once more."""
+    objs = [o for o in desired if o.key in written]
+    return kube_drift(objs, {o.key: written[o.key] for o in objs})
 
 
 def remove_unexpected(ctx: Context, found: Sequence[tuple[str, str]],

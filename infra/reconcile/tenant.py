@@ -89,11 +89,11 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
                             "access" if kind == "RoleBinding" else "network")
     out.found = list(drift)
     try:
+        written: dict[str, dict[str, Any]] = {}
         out.repairs += restore_objects(ctx, desired, [d for d in drift
-                                                      if d.change != "unexpected"])
+                                                      if d.change != "unexpected"], written)
         out.repairs += remove_unexpected(ctx, outsiders, stale)
-        repaired = [r.key for r in out.repairs if r.action in ("restored", "recreated")]
-        out.remaining = verify(ctx, desired, repaired) if repaired else (
+        out.remaining = verify(desired, written) if written else (
             [d for d in drift if d.change != "unexpected"] if ctx.dry_run else [])
         if ctx.dry_run:
             out.remaining += [d for d in drift if d.change == "unexpected"]
