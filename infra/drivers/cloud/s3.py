@@ -171,10 +171,12 @@ def read_bucket(name: str, *, s3: Any = None, kms: Any = None) -> BucketProps | 
         "public_access_block": all(read_public_access_block(name, s3=s3).values()),
         "ownership": ownership,
         "access_log_bucket": str(logging.get("LoggingEnabled", {}).get("TargetBucket", "")),
-        "object_lock_days": _object_lock_days(s3, name),
         "policy": canonical_json((policy or {}).get("Policy")),
         "expiration_days": int(days) if days is not None else None,
         "tags": tag_dict((tags or {}).get("TagSet"))}
+    lock = _object_lock_days(s3, name)
+    if lock:  # absent when there is none, as in the props of a bucket without a lock
+        actual["object_lock_days"] = lock
     return actual
 
 
