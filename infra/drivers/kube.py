@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -79,11 +80,21 @@ class KubeClient:
         self._groups = tuple(groups)
         self._api: Any = None
         self._dyn: Any = None
+        # The dynamic client's discovery cache is not thread-safe (KeyError under
+        # concurrent first use): building it and looking kinds up happen under this lock.
+        self._lock = threading.RLock()
+        self._kinds: dict[tuple[str, str], Any] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_api"] = state["_dyn"] = None  # live connections are rebuilt after unpickling
+        state["_kinds"] = {}
+        state.pop("_lock", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def impersonate(self, user: str, groups: Sequence[str] = ()) -> KubeClient:
         """A client for the same cluster that acts as ``user`` in ``groups``."""
@@ -91,6 +102,10 @@ class KubeClient:
 
     # -- plumbing ------------------------------------------------------------------------
     def _dynamic(self) -> Any:
+        with self._lock:
+            return self._dynamic_locked()
+
+    def _dynamic_locked(self) -> Any:
         if self._dyn is None:
             with translate_kube("load kubeconfig"):
                 path = self._kubeconfig or os.environ.get("KUBECONFIG") or None
@@ -110,6 +125,16 @@ class KubeClient:
         return call_with_retry(once, deadline=self._deadline)
 
     def _resource(self, api_version: str, kind: str) -> Any:
+        key = (api_version, kind)
+        found = self._kinds.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._resource_locked(api_version, kind)
+            self._kinds[key] = found
+            return found
+
+    def _resource_locked(self, api_version: str, kind: str) -> Any:
         dyn = self._dynamic()
         operation = f"discover {kind}.{api_version}"
         try:
