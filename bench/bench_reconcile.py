@@ -21,6 +21,7 @@ import os
 import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +53,12 @@ from infra.spec.tenant import TenantSpec  # noqa: E402
 
 TODAY = time.strftime("%Y-%m-%d")
 _WRITES = ("apply", "update", "create", "delete", "patch-status")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def specs(count: int) -> dict[str, TenantSpec]:
@@ -245,7 +252,7 @@ def main() -> int:
                     kube.apply(quota(tid))
                 raw_rate = size / (time.monotonic() - started)
                 print(f"plain loop: {raw_rate:.0f} server-side applies/s")
-            rec = Reconciler(kubeconfig, 9464 + size % 1000, work / f"reconciler-{size}.log",
+            rec = Reconciler(kubeconfig, _free_port(), work / f"reconciler-{size}.log",
                              args.workers)
             rec.wait_passes(size)
             total, writes, secs = steady_pass(rec, size)
