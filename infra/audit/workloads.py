@@ -12,7 +12,7 @@ from infra.drivers import KubeClient
 from infra.errors import DriverError
 from infra.plan.platform import INGRESS_CLASS
 
-from .model import Finding, Probe, Tally
+from .model import Category, Finding, Probe, Tally
 
 __all__ = ["PROBES", "probe_namespace"]
 
@@ -68,6 +68,11 @@ def _netpol(ns: str, name: str, spec: Obj) -> Obj:
             "spec": {"podSelector": {}, **spec}}
 
 
+def _past_quota(spec: Obj) -> None:
+    spec["containers"][0]["resources"] = {"requests": {"cpu": "100000", "memory": "16Mi"},
+                                          "limits": {"cpu": "100000", "memory": "16Mi"}}
+
+
 def _probes(ns: str) -> list[tuple[str, Obj]]:
     env_literal = _pod("env-literal", ns, lambda s: s["containers"][0].update(
         env=[{"name": "DB_PASSWORD", "value": "not-a-real-password"}]))
@@ -84,6 +89,7 @@ def _probes(ns: str) -> list[tuple[str, Obj]]:
         ("host-pid", _pod("hostpid", ns, _spec("hostPID", True))),
         ("host-ipc", _pod("hostipc", ns, _spec("hostIPC", True))),
         ("credential-in-env", env_literal),
+        ("past-quota", _pod("past-quota", ns, _past_quota)),
         ("nodeport-service", _service("nodeport", ns, type="NodePort")),
         ("loadbalancer-service", _service("lb", ns, type="LoadBalancer")),
         ("external-ips", _service("extip", ns, externalIPs=["203.0.113.10"])),
@@ -146,7 +152,9 @@ def probe_namespace(owner: KubeClient, admin: KubeClient, ns: str, who: str
             continue
         probes.append(Probe(name, ns, False, "admitted"))
         meta = manifest["metadata"]
-        findings.append(Finding("quota" if name == "raise-own-quota" else "workload", who, ns,
+        category: Category = ("quota" if name in ("raise-own-quota", "past-quota")
+                              else "workload")
+        findings.append(Finding(category, who, ns,
                                 f"create {manifest['kind']} {meta['name']} ({name})",
                                 "admitted; it must be refused"))
         if name != "raise-own-quota":

@@ -53,7 +53,10 @@ def test_the_deployed_examples_audit_clean(clean: AuditResult) -> None:
     assert clean.matrix[owners][VICTIM] == "denied"
     refused = {p.name for p in clean.probes if p.refused}
     assert {"privileged", "host-path", "host-network", "external-ips", "token-secret",
-            "nodeport-service", "allow-all-ingress-policy", "raise-own-quota"} <= refused
+            "nodeport-service", "allow-all-ingress-policy", "raise-own-quota",
+            "past-quota"} <= refused
+    quota = next(p for p in clean.probes if p.name == "past-quota")
+    assert "exceeded quota" in quota.message
     assert all(p.refused for p in clean.probes)
 
 
