@@ -85,11 +85,15 @@ def create(kube: KubeClient, fleet: dict[str, TenantSpec], ids: list[str]) -> fl
     return time.monotonic() - started
 
 
-def quota(tid: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": "govcloud-quota", "namespace": tid,
-                         "labels": {"app.kubernetes.io/managed-by": "govcloud"}},
-            "spec": {"hard": {"pods": "50"}}}
+def quotas(fleet: dict[str, TenantSpec], ids: list[str]) -> list[dict[str, Any]]:
+    """The planned ResourceQuota of each tenant: what the reconciler re-creates."""
+    import datetime as dt
+
+    env = load_environment("local", ROOT / "stacks")
+    today = dt.date.fromisoformat(TODAY)
+    return [next(o.manifest for o in render_tenant(fleet[t], env, fleet=fleet,
+                                                    today=today).kube
+                 if o.kind == "ResourceQuota") for t in ids]
 
 
 class Reconciler:
@@ -247,9 +251,10 @@ def main() -> int:
                 with ThreadPoolExecutor(8) as pool:
                     list(pool.map(lambda t: kube.delete("v1", "ResourceQuota",
                                                         "govcloud-quota", t), ids[:size]))
+                manifests = quotas(fleet, ids[:size])
                 started = time.monotonic()
-                for tid in ids[:size]:
-                    kube.apply(quota(tid))
+                for manifest in manifests:
+                    kube.apply(manifest)
                 raw_rate = size / (time.monotonic() - started)
                 print(f"plain loop: {raw_rate:.0f} server-side applies/s")
             rec = Reconciler(kubeconfig, _free_port(), work / f"reconciler-{size}.log",

@@ -55,11 +55,14 @@ class Context:
     env: EnvironmentSpec
     caches: dict[str, Informer]
     dry_run: bool = False
+    coalesce_counters: bool = False  # a running controller defers counter-only writes
     identity: str = "govcloud-reconciler"
     cloud_interval: float = 30.0
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     monotonic: Callable[[], float] = time.monotonic
     cloud_seen: dict[str, CloudSeen] = field(default_factory=dict)
+    pending_repairs: dict[str, list[Any]] = field(default_factory=dict)  # not yet in status
+    counters_due: dict[str, float] = field(default_factory=dict)  # when deferred counts are due
     _specs: dict[tuple[str, str], TenantSpec] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -89,6 +89,7 @@ class Controller:
         self.cloud_queue = WorkQueue()  # the cloud endpoint: checked on a schedule
         self.metrics = Metrics()
         raw = ctx.kube
+        ctx.coalesce_counters = True  # deferred writes are flushed by the requeue
         ctx.kube = CountingKube(raw, lambda verb: self.metrics.requests.labels(verb).inc())
         self.metrics_addr = metrics_addr
         self._stop = threading.Event()

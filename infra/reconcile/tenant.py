@@ -36,9 +36,10 @@ from .repairs import Outcome, Repair
 from .sync_cloud import check_cloud
 from .sync_kube import remove_unexpected, restore_objects, verify
 
-__all__ = ["reconcile_tenant"]
+__all__ = ["COUNTER_DELAY", "reconcile_tenant"]
 
 _log = logging.getLogger("govcloud.reconcile")
+COUNTER_DELAY = 1.0  # seconds a counter-only status change may wait for the next write
 
 
 def _observed(ctx: Context, desired: list[KubeObject]) -> dict[str, dict[str, Any] | None]:
@@ -151,14 +152,32 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
                                old.get("conditions") or [],
                                conditions_for(out.remaining, generation=generation,
                                               errors=errors), now),
-                           "repairs": _counters(old, out.repairs)}
+                           "repairs": _counters(old, _pending(ctx, spec.id, out.repairs))}
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)
     else:
         new.pop("nextChange", None)
-    if not same_status(old, new):
-        ctx.kube.patch_status(TENANT_API, "Tenant", spec.id, new)
-        out.status_written = True
+    if same_status(old, new):
+        return
+    if ctx.coalesce_counters and same_status({**old, "repairs": new["repairs"]}, new):
+        # Only the repair counters moved (the conditions read back as before): the repair
+        # itself is done and has its Event; bookkeeping waits up to COUNTER_DELAY so a burst
+        # of repairs shares one status write.
+        due = ctx.counters_due.setdefault(spec.id, ctx.monotonic() + COUNTER_DELAY)
+        if ctx.monotonic() < due:
+            out.requeue_after = min(out.requeue_after or COUNTER_DELAY, due - ctx.monotonic())
+            return
+    ctx.kube.patch_status(TENANT_API, "Tenant", spec.id, new)
+    ctx.pending_repairs.pop(spec.id, None)
+    ctx.counters_due.pop(spec.id, None)
+    out.status_written = True
+
+
+def _pending(ctx: Context, tenant: str, repairs: list[Repair]) -> list[Repair]:
+    """Repairs not yet counted in status: earlier deferred ones and this pass's."""
+    pending = ctx.pending_repairs.setdefault(tenant, [])
+    pending += [r for r in repairs if r.action != "would-repair"]
+    return list(pending)
 
 
 def _write_invalid(ctx: Context, cr: dict[str, Any], message: str, out: Outcome) -> None:

@@ -137,3 +137,22 @@ def test_dry_run_reports_and_changes_nothing(world: Any) -> None:
     (out,) = [o for o in run_once(_ctx(world, dry_run=True)) if o.tenant == TENANT]
     assert [r.action for r in out.repairs] == ["would-repair"]
     assert kube.writes == [] and cloud.writes == []
+
+
+def test_a_running_controller_defers_counter_only_status_writes(world: Any) -> None:
+    kube, _, _, _ = world
+    clock = [100.0]
+    ctx = _ctx(world)
+    ctx.monotonic = lambda: clock[0]
+    ctx.coalesce_counters = True
+    run_once(ctx)
+    del kube.objects[("ResourceQuota", TENANT, "govcloud-quota")]
+    kube.writes.clear()
+    (out,) = [o for o in run_once(ctx) if o.tenant == TENANT]
+    assert ("apply", "ResourceQuota") in kube.writes and ("create", "Event") in kube.writes
+    assert ("status", "Tenant") not in kube.writes  # the repair is done; counting waits
+    assert out.requeue_after is not None and out.requeue_after <= 1.0
+    clock[0] += 1.0
+    (later,) = [o for o in run_once(ctx) if o.tenant == TENANT]
+    assert later.status_written
+    assert kube.objects[("Tenant", None, TENANT)]["status"]["repairs"]["total"] == 1
