@@ -1,4 +1,4 @@
-"""Benchmark `govcloud deploy` on the local provincial cloud (issue 4).
+"""Benchmark `govcloud deploy` on the local provincial cloud (issues 4 and 9).
 
 0. Single tenant: no change, one quota changed, new tenant, each side by side with the
    direct-apply floor (the same rendered plan applied with govcloud's drivers in one

@@ -35,7 +35,7 @@ from .engine import Outcome, Pulumi, StackError
 from .fingerprint import platform_fingerprint
 from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
 from .program import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
-from .stacks import StackOps
+from .stacks import StackOps, outputs_if_any
 from .status import record_deploy
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ class _Deployer:
                            message="access revoked, retention ended, stack destroyed")
 
     def _removed_spec(self, name: str, tenant_id: str) -> TenantSpec:
-        outputs = self.stacks.pulumi.outputs(name) if self.stacks.exists(name) else {}
+        outputs = outputs_if_any(self.stacks.pulumi, name)
         if "spec" not in outputs:
             raise InputError(f"tenant {tenant_id} has no spec file and its stack has no "
                              "recorded spec", field="--tenant")

@@ -224,3 +224,13 @@ def test_status_write_failure_of_one_tenant_leaves_the_others_deployed(
     quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", other) or {}
     assert quota["spec"]["hard"]["pods"] == str(workspace.fleet()[other].quotas.pods)
     assert json.dumps(_drift(workspace, other)) == "[]"
+
+
+def test_platform_stack_runs_only_when_its_plan_changed_or_forced(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    skipped = workspace.deploy(["gd-jyt"])["local"]
+    assert skipped.result == "skipped"
+    assert "unchanged" in skipped.message
+    forced = workspace.deploy(["gd-jyt"], platform=True)["local"]
+    assert forced.result in ("ok", "changed"), forced.message
+    assert workspace.deploy(["gd-jyt"])["local"].result == "skipped"
