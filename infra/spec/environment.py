@@ -32,6 +32,11 @@ class CloudEndpoint(BaseModel):
         default="123456789012", pattern=r"^[0-9]{12}$",
         description="Account that owns the tenant resources (ARNs in key and bucket policies)",
     )
+    tls: bool | None = Field(
+        default=None,
+        description="Whether the endpoint speaks TLS (bucket policies then refuse plain "
+                    "HTTP); null: from the endpoint's scheme",
+    )
 
 
 class Capacity(BaseModel):

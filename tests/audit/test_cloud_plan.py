@@ -94,10 +94,13 @@ def test_deny_non_tls_follows_the_endpoint(env: EnvironmentSpec,
                                            fleet: dict[str, TenantSpec]) -> None:
     spec = next(iter(fleet.values()))
     plain = env.model_copy(update={"cloud": env.cloud.model_copy(
-        update={"endpoint": "http://127.0.0.1:4566"})})
+        update={"endpoint": "http://127.0.0.1:4566", "tls": None})})
     tls = env.model_copy(update={"cloud": env.cloud.model_copy(
-        update={"endpoint": "https://cloud.gd.gov.cn"})})
+        update={"endpoint": "https://cloud.gd.gov.cn", "tls": None})})
     assert not uses_tls(plain) and uses_tls(tls)
+    declared = env.model_copy(update={"cloud": env.cloud.model_copy(
+        update={"endpoint": None, "tls": False})})
+    assert not uses_tls(declared)  # stacks/local.yaml says so for the loopback endpoint
     for which, expect in ((plain, False), (tls, True)):
         policy = json.loads(str(_cloud(spec, which, fleet)["bucket"]["policy"]))
         sids = {s.get("Sid") for s in policy["Statement"]}

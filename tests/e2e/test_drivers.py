@@ -78,7 +78,9 @@ def test_watch_yields_events_for_matching_objects(kube: KubeClient, namespace: s
     kube.apply(_config_map("ignored", namespace, "other"))
     events = list(kube.watch("v1", "ConfigMap", namespace=namespace, label_selector="team=w",
                              timeout_seconds=2))
-    assert [(t, o["metadata"]["name"]) for t, o in events] == [("ADDED", "watched")]
+    # BOOKMARK events carry only a resourceVersion (where to resume), no object
+    assert [(t, o["metadata"]["name"]) for t, o in events if t != "BOOKMARK"] == [
+        ("ADDED", "watched")]
 
 
 def test_impersonated_user_is_denied_without_a_binding(kube: KubeClient, namespace: str) -> None:
@@ -182,7 +184,8 @@ def _bucket_props(name: str, alias: str) -> BucketProps:
                                "Action": "s3:*", "Resource": [f"arn:aws-cn:s3:::{name}",
                                                               f"arn:aws-cn:s3:::{name}/*"],
                                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-            "expiration_days": 365, "tags": TAGS}
+            "expiration_days": 365, "ownership": "BucketOwnerEnforced",
+            "access_log_bucket": "", "tags": TAGS}
 
 
 def test_bucket_ensure_twice_and_read_back(key_props: KeyProps,
@@ -267,6 +270,8 @@ def network(cloud_env: dict[str, str]) -> tuple[VpcProps, SubnetProps, SecurityG
             {"cidr": "10.80.3.0/24", "protocol": "-1", "from_port": -1, "to_port": -1,
              "description": "peer dept-c"},
         ],
+        "egress": [{"cidr": "10.80.2.0/24", "protocol": "tcp", "from_port": 443,
+                    "to_port": 443, "description": "peer dept-b"}],
         "tags": TAGS}
     return vpc, subnet, group
 
