@@ -288,6 +288,9 @@ class LocalCloud:
     def environment(self) -> dict[str, str]:
         """What a shell (or a test) needs to talk to this local cloud."""
         lay = self.layout()
+        if "cloud" not in lay.ports or "kube-apiserver" not in lay.ports:
+            raise LocalCloudError(f"the local cloud in {self.state} has not been started yet; "
+                                  "start it with: govcloud localcloud up")
         backend = private_dir(self.state / "pulumi-state")
         private_dir(self.state / "pulumi-home")
         bins = [str(d) for d in tool_dirs()]
@@ -307,7 +310,9 @@ class LocalCloud:
             # The dynamic-provider host and policy packs run this python (the project's
             # venv); Pulumi resolves a relative `virtualenv` option from the program dir.
             "PULUMI_PYTHON_CMD": python_command(),
-            "PATH": os.pathsep.join([*bins, os.environ.get("PATH", "")]),
+            # the tools, then govcloud's own scripts (`govcloud` works after `eval`)
+            "PATH": os.pathsep.join([*bins, str(Path(sys.executable).parent),
+                                     os.environ.get("PATH", "")]),
         }
 
     def log_names(self) -> list[str]:
