@@ -159,7 +159,7 @@ class Reconciler:
             self.proc.wait(20)
 
 
-def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float]:
+def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float, str]:
     """One full pass over every tenant (SIGUSR1 asks the reconciler for a resync now);
     the requests and writes it made, and its duration."""
     rec.wait_quiet()
@@ -172,7 +172,8 @@ def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float]:
     after = rec.requests()
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in set(after) | set(before)}
     writes = sum(v for k, v in delta.items() if k in _WRITES)
-    return sum(delta.values()), writes, seconds
+    verbs = ", ".join(f"{k} {v:.0f}" for k, v in sorted(delta.items()) if v)
+    return sum(delta.values()), writes, seconds, verbs or "none"
 
 
 class QuotaWatch:
@@ -260,9 +261,10 @@ def main() -> int:
             rec = Reconciler(kubeconfig, _free_port(), work / f"reconciler-{size}.log",
                              args.workers)
             rec.wait_passes(size)
-            total, writes, secs = steady_pass(rec, size)
-            print(f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests, "
-                  f"{writes:.0f} writes; reconciler RSS {rec.rss_mb():.0f} MB")
+            total, writes, secs, verbs = steady_pass(rec, size)
+            print(f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests "
+                  f"({verbs}; lease renewals not counted), {writes:.0f} writes; "
+                  f"reconciler RSS {rec.rss_mb():.0f} MB")
             if size != max(args.sizes):
                 rec.stop()
                 rec = None

@@ -48,6 +48,8 @@ class Informer:
         self._watch_timeout = watch_timeout
         self._relist_every = relist_every
         self._items: dict[str, Obj] = {}
+        self._by_namespace: dict[str, dict[str, Obj]] = {}  # a pass reads one namespace
+        self.version = 0  # bumped on every change: lets readers cache what they derive
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.synced = threading.Event()
@@ -62,9 +64,8 @@ class Informer:
             return self._items.get(object_key(namespace, name))
 
     def in_namespace(self, namespace: str) -> list[Obj]:
-        prefix = f"{namespace}/"
         with self._lock:
-            return [o for k, o in self._items.items() if k.startswith(prefix)]
+            return list(self._by_namespace.get(namespace, {}).values())
 
     def all(self) -> list[Obj]:
         with self._lock:
@@ -86,8 +87,14 @@ class Informer:
         fresh = {object_key((o.get("metadata") or {}).get("namespace"),
                             str((o.get("metadata") or {}).get("name"))): _slim(o)
                  for o in result}
+        index: dict[str, dict[str, Obj]] = {}
+        for key, obj in fresh.items():
+            namespace = (obj.get("metadata") or {}).get("namespace")
+            if namespace:
+                index.setdefault(str(namespace), {})[key] = obj
         with self._lock:
-            old, self._items = self._items, fresh
+            old, self._items, self._by_namespace = self._items, fresh, index
+            self.version += 1
         self.resource_version = result.resource_version
         for key, obj in fresh.items():
             if _version(old.get(key)) != _version(obj):
@@ -103,11 +110,18 @@ class Informer:
         if event == "BOOKMARK":
             return
         key = object_key(meta.get("namespace"), str(meta.get("name")))
+        namespace = meta.get("namespace")
         with self._lock:
+            self.version += 1
             if event == "DELETED":
                 self._items.pop(key, None)
+                if namespace:
+                    self._by_namespace.get(str(namespace), {}).pop(key, None)
             else:
-                self._items[key] = _slim(obj)
+                slim = _slim(obj)
+                self._items[key] = slim
+                if namespace:
+                    self._by_namespace.setdefault(str(namespace), {})[key] = slim
         self._on_change(event, obj)
 
     def _run(self) -> None:

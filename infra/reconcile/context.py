@@ -65,15 +65,24 @@ class Context:
     counters_due: dict[str, float] = field(default_factory=dict)  # when deferred counts are due
     _specs: dict[tuple[str, str], TenantSpec] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _fleet: dict[str, TenantSpec] | None = None
+    _fleet_version: int = -1
 
     def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.caches[kind].get(namespace, name)
 
     def fleet(self) -> dict[str, TenantSpec]:
-        """Every valid Tenant in the cluster, parsed once per resourceVersion."""
-        out: dict[str, TenantSpec] = {}
+        """Every valid Tenant in the cluster, parsed once per resourceVersion; the dict is
+        rebuilt only when a Tenant changed (a pass must not cost O(tenants))."""
+        tenants = self.caches["Tenant"]
         with self._lock:
-            for obj in self.caches["Tenant"].all():
+            if self._fleet is not None and self._fleet_version == tenants.version:
+                return dict(self._fleet)
+            version = tenants.version
+        out: dict[str, TenantSpec] = {}
+        seen: dict[tuple[str, str], TenantSpec] = {}
+        with self._lock:
+            for obj in tenants.all():
                 meta = obj.get("metadata") or {}
                 key = (str(meta.get("name")), str(meta.get("resourceVersion")))
                 spec = self._specs.get(key)
@@ -84,6 +93,8 @@ class Context:
                     # the others from being reconciled.
                     except ValidationError:
                         continue
-                    self._specs[key] = spec
+                seen[key] = spec
                 out[key[0]] = spec
-        return out
+            self._specs = seen  # parsed specs of older versions are dropped
+            self._fleet, self._fleet_version = out, version
+        return dict(out)
