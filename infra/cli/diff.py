@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     base, skipped = load_tenants_at(args.base, args.dir, repo=root)
     head_dir = root / args.dir
     head = load_tenants([head_dir]) if any(head_dir.glob("*.y*ml")) else []
-    change = compare([t.spec for t in base], [t.spec for t in head], env)
+    change = compare([t.spec for t in base], [t.spec for t in head], env, today=args.today)
     if args.format == "json":
         text = json.dumps(diff_json(change, base=args.base), ensure_ascii=False, indent=2) + "\n"
     else:

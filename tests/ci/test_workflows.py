@@ -297,3 +297,14 @@ def test_the_report_step_shows_what_the_pull_request_changes(tmp_path: Path) -> 
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in results if r["ruleId"] == "GC012"} == {"tenants/gz-wjw.yaml",
                                                            "tenants/gd-gat.yaml"}
+
+
+def test_bureau_report_is_published_on_every_push_to_main() -> None:
+    flow = _load("bureau-report.yml")
+    assert flow["on"] == {"push": {"branches": ["main"]}}
+    (job,) = flow["jobs"].values()
+    assert _writes(job) == set()
+    runs = " ".join(str(s.get("run", "")) for s in _steps(job))
+    assert 'govcloud report --env prod --format markdown >> "$GITHUB_STEP_SUMMARY"' in runs
+    checkout = next(s for s in _steps(job) if "actions/checkout" in str(s.get("uses")))
+    assert checkout["with"]["fetch-depth"] == 0  # the KPI needs the history of tenants/
