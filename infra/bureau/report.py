@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.git import SharingHistory
+from infra.spec.tenant import LifecycleState
 
 from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
@@ -23,7 +24,7 @@ __all__ = ["BureauReport", "UsageView", "build_report"]
 class UsageView:
     threshold: float
     tenants: list[TenantUsage]  # lowest peak use first
-    missing: list[str]  # tenants without a quota object in the cluster
+    missing: list[str]  # active tenants without a quota object in the cluster
     candidates: list[Resize]
 
 
@@ -47,7 +48,11 @@ def build_report(specs: Sequence[TenantSpec], env: EnvironmentSpec, *, today: dt
     live = None
     if usage is not None:
         rows = sorted(usage.values(), key=lambda u: (u.peak(), u.tenant))
-        live = UsageView(threshold, rows, sorted(s.id for s in specs if s.id not in usage),
+        # A decommissioning tenant may be gone from the cluster already (retention ended);
+        # only an active tenant without its quota means something is not deployed.
+        missing = sorted(s.id for s in specs if s.id not in usage
+                         and s.lifecycle.state is LifecycleState.active)
+        live = UsageView(threshold, rows, missing,
                          plan_resizes(specs, usage, threshold=threshold))
     return BureauReport(
         env=env.name, today=today, tenants=len(specs),
