@@ -40,7 +40,8 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
     outcomes = [(p.wait(timeout=600), *p.communicate()) for p in (first, second)]
     codes = sorted(code for code, _, _ in outcomes)
     # One proceeds; the other waits for the lock and proceeds after, or fails cleanly on it.
-    assert codes[0] == 0, outcomes
+    assert codes[0] == 0, "\n".join(f"exit {c}:\n{out[-1500:]}\n{err[-1500:]}"
+                                     for c, out, err in outcomes)
     for code, out, err in outcomes:
         if code != 0:
             assert "locked by another deploy" in out + err, (out, err)
