@@ -15,6 +15,7 @@ from .cloud import (
     policy_json,
 )
 from .crd import tenant_crd
+from .defaults import with_server_defaults
 from .names import (
     DOMAIN,
     LABEL_MANAGED_BY,
@@ -350,7 +351,7 @@ def _ingress_class() -> KubeObject:
 
 
 def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
-    return [
+    objects = [
         tenant_crd(),
         *_shared_services(env),
         _ingress_class(),
@@ -358,6 +359,7 @@ def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
         *_admission_policies(),
         *reconciler_objects(),
     ]
+    return [KubeObject(with_server_defaults(o.manifest)) for o in objects]
 
 
 def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:

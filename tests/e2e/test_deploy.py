@@ -16,7 +16,7 @@ import pytest
 
 from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
-from infra.plan import cloud_drift, kube_drift, mutual_peers, render_tenant
+from infra.plan import cloud_drift, kube_drift, mutual_peers, render_platform, render_tenant
 from infra.provision import StackResult
 from infra.spec.codes import credit_check_char, org_check_char
 
@@ -27,7 +27,9 @@ pytestmark = pytest.mark.e2e
 def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult],
                                                 workspace: Workspace) -> None:
     env, fleet, kube = workspace.env(), workspace.fleet(), KubeClient()
-    problems: list[str] = []
+    platform = render_platform(env)  # server defaults stated in the plan: no false drift
+    problems = [d.describe() for d in kube_drift(platform.kube,
+                                                 observe_kube(kube, platform.kube))]
     for tenant in fleet.values():
         plan = render_tenant(tenant, env, fleet=fleet, today=TODAY)
         drift = kube_drift(plan.kube, observe_kube(kube, plan.kube))
