@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from infra.errors import InputError
 from infra.spec.load import find_repo_root
 
+from ._common import add_yes_option, confirm
+
 if TYPE_CHECKING:
     from infra.provision.deploy import Progress, StackResult
     from infra.provision.gate import Verdict
@@ -47,7 +49,9 @@ def register(sub: Any) -> None:
                     "parallel, with the govcloud policy pack. One tenant's failure does not "
                     "stop the others; the exit code is 1 if any failed or the checks refused.",
     )
-    parser.add_argument("--env", default="local", help="environment (stacks/<env>.yaml)")
+    parser.add_argument("--env", default="local",
+                        help="environment: stacks/<ENV>.yaml (default: local)")
+    add_yes_option(parser)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--tenant", action="append", default=[], metavar="ID",
                        help="deploy this tenant (repeatable)")
@@ -196,6 +200,13 @@ def run(args: argparse.Namespace) -> int:
     )
 
     override = _override(args)
+    risky = [why for why, applies in (
+        (f"the {args.env} environment", args.env == "prod"),
+        (f"every tenant of {args.env}", args.all and args.env != "local"),
+        ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
+    ) if applies]
+    if risky and not args.preview:  # asked before anything is touched
+        confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
     root = find_repo_root()
     use_local_cloud(args.env)
     state = (bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared"
@@ -211,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
     if opts.destroy_data_before_retention_ends:
         print("WARNING: --destroy-data-before-retention-ends is set: buckets of "
               "decommissioning tenants may be deleted with their data", file=sys.stderr)
+
     live = sys.stderr.isatty() and "CI" not in os.environ
     plain = Progress(lambda line: print(line, file=sys.stderr if args.format == "json"
                                         else sys.stdout, flush=True))
