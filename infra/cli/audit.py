@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
                     "connectivity computed from every live NetworkPolicy, and the live cloud "
                     "policies, grants and rules. Exit 0 when nothing leaks, 1 when anything "
                     "does, 2 on input errors.")
-    parser.add_argument("--env", default="local", help="environment (stacks/<env>.yaml)")
+    parser.add_argument("--env", default="local",
+                        help="environment: stacks/<ENV>.yaml (default: local)")
     parser.add_argument("--tenant", action="append", default=[], metavar="ID",
                         help="audit this tenant's identities and namespace (repeatable; "
                              "default: every tenant)")

@@ -65,7 +65,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--platform", action="store_true",
                         help="run the platform stack even if its plan is unchanged")
     parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="final report: a table, or JSON per stack on standard output")
+                        help="final report: a table, or JSON per stack on standard output "
+                             "(default: table)")
     parser.add_argument("--state", choices=("file", "shared"), default=None,
                         help="where Pulumi state lives: shared = the environment's object "
                              "storage (versioned, KMS-encrypted bucket, created on first use; "
