@@ -283,13 +283,17 @@ def main() -> int:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda t: kube.delete("v1", "ResourceQuota", "govcloud-quota", t),
                           ids))
+        deleted = time.monotonic()
         end = time.monotonic() + 600
         while watch.count - before < len(ids) and time.monotonic() < end:
             time.sleep(0.05)
+        finished = time.monotonic()
         repaired = watch.count - before
-        rate = repaired / (time.monotonic() - started)
+        rate = repaired / (finished - started)
         print(f"mass drift: {repaired}/{len(ids)} quotas re-created at {rate:.0f}/s = "
-              f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%)")
+              f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%), counted from the "
+              f"first deletion; the deletions themselves took {deleted - started:.1f}s of "
+              f"the {finished - started:.1f}s")
         print(f"reconciler RSS at {len(ids)} tenants: {rec.rss_mb():.0f} MB (goal <= 300 MB)")
     finally:
         if rec is not None:

@@ -112,6 +112,7 @@ class Informer:
         key = object_key(meta.get("namespace"), str(meta.get("name")))
         namespace = meta.get("namespace")
         with self._lock:
+            before = self._items.get(key)
             self.version += 1
             if event == "DELETED":
                 self._items.pop(key, None)
@@ -122,6 +123,8 @@ class Informer:
                 self._items[key] = slim
                 if namespace:
                     self._by_namespace.setdefault(str(namespace), {})[key] = slim
+        if event == "MODIFIED" and before is not None and _same_but_status(before, obj):
+            return  # a controller wrote status (quota usage): nothing we own changed
         self._on_change(event, obj)
 
     def _run(self) -> None:
@@ -157,6 +160,18 @@ class Informer:
                 need_list = True
                 _log.exception("watch %s: unexpected error; relisting", self.kind)
                 self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
+
+
+_VOLATILE = frozenset({"resourceVersion", "managedFields", "generation"})
+
+
+def _same_but_status(old: Obj, new: Obj) -> bool:
+    """Whether only ``status`` (and bookkeeping metadata) differs between two versions."""
+    def core(obj: Obj) -> Obj:
+        meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _VOLATILE}
+        return {**{k: v for k, v in obj.items() if k not in ("status", "metadata")},
+                "metadata": meta}
+    return core(old) == core(new)
 
 
 def _version(obj: Obj | None) -> str | None:
