@@ -27,6 +27,7 @@ class TenantChange:
     kind: str  # added, changed, removed
     fields: list[str] = field(default_factory=list)
     quota_deltas: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # what a reviewer reads first
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,41 @@ def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
             else Decimal(int(new) - int(old))
         if delta:
             out.append(f"{name} {old} → {new} ({_amount(name, delta)})")
+    return out
+
+
+def _summary(spec: TenantSpec) -> list[str]:
+    """An added tenant at a glance."""
+    return [f"{spec.name}: {spec.level.value} level, {spec.data.classification.value} data, "
+            f"personal information {spec.data.personal_information.value}",
+            f"CIDR {spec.network.cidr}, egress {spec.network.egress.value}",
+            f"owners {spec.owners.group}: "
+            + ", ".join(c.email for c in spec.owners.contacts)]
+
+
+def _removal(spec: TenantSpec, today: dt.date) -> list[str]:
+    """A removed file is a decommissioning: what the next deploys will do."""
+    since = spec.lifecycle.since or today
+    ends = since + dt.timedelta(days=spec.data.retention_days or 0)
+    return ["decommissioning: the next deploy revokes all access (bindings, operator grants, "
+            "peerings)",
+            f"its bucket and data are kept until {ends.isoformat()} (retention "
+            f"{spec.data.retention_days or 0} days), then the stack is destroyed"]
+
+
+def _network(before: TenantSpec, after: TenantSpec) -> list[str]:
+    out: list[str] = []
+    b, a = before.network, after.network
+    if b.egress != a.egress:
+        out.append(f"egress {b.egress.value} → {a.egress.value}")
+    if b.cidr != a.cidr:
+        out.append(f"CIDR {b.cidr} → {a.cidr}")
+    old_peers, new_peers = {p.tenant for p in b.peers}, {p.tenant for p in a.peers}
+    out += [f"peer added: {p}" for p in sorted(new_peers - old_peers)]
+    out += [f"peer removed: {p}" for p in sorted(old_peers - new_peers)]
+    old_svc, new_svc = set(b.shared_services), set(a.shared_services)
+    out += [f"shared service added: {s}" for s in sorted(new_svc - old_svc)]
+    out += [f"shared service removed: {s}" for s in sorted(old_svc - new_svc)]
     return out
 
 
@@ -94,12 +130,15 @@ def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
     for tid in sorted(old.keys() | new.keys()):
         before, after = old.get(tid), new.get(tid)
         if before is None:
-            changes.append(TenantChange(tid, "added", [], _deltas(None, after)))
+            assert after is not None
+            changes.append(TenantChange(tid, "added", [], _deltas(None, after),
+                                        _summary(after)))
         elif after is None:
-            changes.append(TenantChange(tid, "removed", [], _deltas(before, None)))
+            changes.append(TenantChange(tid, "removed", [], _deltas(before, None),
+                                        _removal(before, today or dt.date.today())))
         elif before != after:
             changes.append(TenantChange(tid, "changed", _changed_fields(before, after),
-                                        _deltas(before, after)))
+                                        _deltas(before, after), _network(before, after)))
     capacity = list(zip(capacity_usage(base, env), capacity_usage(head, env), strict=True))
     return FleetChange(
         tenants=changes, capacity=capacity,

@@ -21,6 +21,7 @@ def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
         what = f" ({', '.join(t.fields)})" if t.fields else ""
         name = f"**{t.id}**" if markdown else t.id
         lines.append(f"{bullet}{_MARK[t.kind]} {name} {t.kind}{what}")
+        lines.extend(f"{'  ' if markdown else '    '}- {escape(d)}" for d in t.details)
         lines.extend(f"{'  ' if markdown else '    '}- {escape(d)}" for d in t.quota_deltas)
     lines += ["", "**Capacity used** (before → after)" if markdown else "Capacity used:", ""]
     for before, after in change.capacity:

@@ -54,6 +54,18 @@ def test_text_diff_lists_changes_capacity_and_new_peerings(repo: Path) -> None:
     assert "st-new: cloud-ops ops until 2027-08-31" in out
 
 
+def test_diff_summarises_additions_network_changes_and_removals(repo: Path) -> None:
+    out = _diff(repo)
+    added = out.split("+ st-new added", 1)[1].split("~ ", 1)[0]
+    assert "CIDR 10.64.30.0/24" in added and "general data" in out  # what st-new is
+    assert "owners st-wglj-owners" in out or "owners st-new-owners" in out
+    assert "peer added: gz-zwsjj" in out  # th-zwsjj's new peering, spelled out
+    removal = out.split("- nh-wsjkj removed", 1)[1]
+    assert "decommissioning: the next deploy revokes all access" in removal
+    assert "are kept until" in removal and "then the stack is destroyed" in removal
+    assert added is not None
+
+
 def test_markdown_diff_for_a_pull_request_comment(repo: Path) -> None:
     out = _diff(repo, "--format", "markdown")
     assert out.startswith("### govcloud diff against `main`")

@@ -33,7 +33,7 @@ def test_json_diff_has_tenants_capacity_numbers_and_a_format_version(tmp_path: P
     tenants = {t["id"]: t for t in data["tenants"]}
     assert tenants["nh-wsjkj"]["kind"] == "removed"
     assert tenants["gd-jyt"] == {"id": "gd-jyt", "kind": "changed", "fields": ["quotas"],
-                                 "quota_deltas": ["cpu 24 → 32 (+8)"]}
+                                 "quota_deltas": ["cpu 24 → 32 (+8)"], "details": []}
     cpu = next(c for c in data["capacity"] if c["resource"] == "cpu")
     assert cpu["before"]["available"] == cpu["after"]["available"] == 768
     assert cpu["before"]["unit"] == "cores"
