@@ -214,6 +214,11 @@ def run(args: argparse.Namespace) -> int:
              else None)
     tenants = select_tenants(root, args.env, tenants=args.tenant,
                              changed_since=args.changed_since, everything=args.all, state=state)
+    if args.changed_since:
+        from infra.provision.deploy import CHANGED_SINCE_SCOPE
+
+        print(f"--changed-since {args.changed_since}: {len(tenants)} tenant(s) changed "
+              f"({CHANGED_SINCE_SCOPE}): {', '.join(tenants) or 'none'}", file=sys.stderr)
     opts = DeployOptions(
         root=root, env=args.env, parallel=args.parallel, preview=args.preview,
         today=args.today, policy_pack=root / "policypack", platform=args.platform,

@@ -119,7 +119,13 @@ class Progress:
         self.say(line)
 
 
+CHANGED_SINCE_SCOPE = ("commits since the ref, uncommitted edits and new untracked files "
+                       "under tenants/")
+
+
 def _changed_since(root: Path, ref: str) -> list[str]:
+    """Tenants whose spec differs from ``ref`` in the working tree: commits since the ref,
+    uncommitted edits and new untracked files alike (``CHANGED_SINCE_SCOPE``)."""
     proc = subprocess.run(
         ["git", "diff", "--name-only", ref, "--", "tenants/"], cwd=root, text=True,
         capture_output=True, check=False,
@@ -127,7 +133,10 @@ def _changed_since(root: Path, ref: str) -> list[str]:
     if proc.returncode != 0:
         raise InputError(f"cannot diff against {ref!r}: {proc.stderr.strip()}",
                          field="--changed-since")
-    return sorted({Path(line).stem for line in proc.stdout.split()
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants/"], cwd=root,
+        text=True, capture_output=True, check=False).stdout
+    return sorted({Path(line).stem for line in (proc.stdout + untracked).split()
                    if line.endswith((".yaml", ".yml"))})
 
 
