@@ -17,6 +17,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from infra.errors import InputError
+
 __all__ = ["Outcome", "Pulumi", "StackError", "read_events"]
 
 Log = Callable[[str], None]
@@ -104,7 +106,15 @@ class Pulumi:
         self.root = root
         # PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API itself does.
         self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DEBUG_COMMANDS": "true", **env}
-        self.cli = auto.PulumiCommand()  # the one version check of the run
+        try:
+            self.cli = auto.PulumiCommand()  # the one version check of the run
+        # Why: a missing or broken Pulumi CLI is the operator's setup, not a bug: say what to
+        # do in one line (exit 2) instead of a traceback from the Automation API.
+        except (FileNotFoundError, auto.errors.CommandError) as exc:
+            raise InputError(
+                f"the Pulumi CLI cannot be run ({type(exc).__name__}: {exc}); put `pulumi` on "
+                "PATH (for the local cloud: eval \"$(govcloud localcloud env)\", or "
+                "govcloud localcloud build)", field="pulumi") from None
 
     def run(self, args: Sequence[str], *, stack: str | None = None,
             env: Mapping[str, str] | None = None, log: Log | None = None) -> str:
