@@ -18,8 +18,9 @@ from typing import Any
 from pulumi import automation as auto
 
 from infra.errors import InputError
+from infra.plan.drift import compare
 
-__all__ = ["Outcome", "Pulumi", "StackError", "read_events"]
+__all__ = ["Outcome", "Pulumi", "StackError", "field_changes", "read_events"]
 
 Log = Callable[[str], None]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|<\{%[^%]*%\}>")
@@ -60,6 +61,29 @@ def _error_line(message: str) -> str:
     return useful[-1] if useful else ""
 
 
+_MAX_FIELDS = 8
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def field_changes(meta: Mapping[str, Any]) -> list[str]:
+    """Per-field changes of one step, as `pulumi preview --diff` shows them: the inputs the
+    engine holds (after a refresh: the live state as read) against the plan's."""
+    if meta.get("op") not in ("update", "replace"):
+        return []
+    old = ((meta.get("old") or {}).get("inputs")) or {}
+    new = ((meta.get("new") or {}).get("inputs")) or {}
+    diffs = [(p, a, b) for p, a, b in compare(new, old) if not p.startswith(".__")]
+    lines = [f"    {path.lstrip('.')}: {_short(was)} → {_short(want)}"
+             for path, want, was in diffs[:_MAX_FIELDS]]
+    if len(diffs) > _MAX_FIELDS:
+        lines.append(f"    … and {len(diffs) - _MAX_FIELDS} more")
+    return lines
+
+
 def read_events(path: Path) -> Outcome:
     """Summarise an event log (one JSON engine event per line)."""
     outcome = Outcome()
@@ -81,6 +105,7 @@ def read_events(path: Path) -> Outcome:
                 kind = str(meta["type"]).rsplit(":", 1)[-1]
                 name = str(meta.get("urn", "")).rsplit("::", 1)[-1]
                 outcome.steps.append(f"{meta['op']} {kind} {name}")
+                outcome.steps += field_changes(meta)
         elif policy := event.get("policyEvent"):
             if policy.get("enforcementLevel") == "mandatory":
                 outcome.errors.append(f"{policy.get('policyName')}: "
