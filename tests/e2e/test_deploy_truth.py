@@ -92,7 +92,10 @@ def test_relabelled_namespace_is_shown_and_restored(deployed: dict[str, StackRes
     label = "pod-security.kubernetes.io/enforce"
     _replace("Namespace", tenant, None,
              lambda ns: ns["metadata"]["labels"].update({label: "privileged"}))
-    _preview_then_deploy(workspace, tenant, "Namespace")
+    preview, _ = _preview_then_deploy(workspace, tenant, "Namespace")
+    # the preview names the field, live → planned, as `pulumi preview --diff` would
+    assert f'    manifest.metadata.labels.{label}: "privileged" → "restricted"' \
+        in preview.steps, preview.steps
     namespace = KubeClient().get("v1", "Namespace", tenant) or {}
     assert namespace["metadata"]["labels"][label] == "restricted"
 
