@@ -70,13 +70,18 @@ def _short(value: Any) -> str:
 
 
 def field_changes(meta: Mapping[str, Any]) -> list[str]:
-    """Per-field changes of one step, as `pulumi preview --diff` shows them: the inputs the
-    engine holds (after a refresh: the live state as read) against the plan's."""
+    """Per-field changes of one step, as `pulumi preview --diff` shows them: the state the
+    engine holds (after the refresh: what the providers read live) against the plan's
+    inputs, over the properties the plan sets."""
     if meta.get("op") not in ("update", "replace"):
         return []
-    old = ((meta.get("old") or {}).get("inputs")) or {}
-    new = ((meta.get("new") or {}).get("inputs")) or {}
-    diffs = [(p, a, b) for p, a, b in compare(new, old) if not p.startswith(".__")]
+    before = meta.get("old") or {}
+    old = before.get("outputs") or before.get("inputs") or {}
+    new = {k: v for k, v in (((meta.get("new") or {}).get("inputs")) or {}).items()
+           if not k.startswith("__") and v is not None}  # the engine drops null inputs
+    # Labels and annotations others added to an object are theirs (as in infra.plan.drift).
+    diffs = [(p, want, was) for p, want, was in compare(new, {k: old.get(k) for k in new})
+             if not (want is None and p.startswith(".manifest.metadata."))]
     lines = [f"    {path.lstrip('.')}: {_short(was)} → {_short(want)}"
              for path, want, was in diffs[:_MAX_FIELDS]]
     if len(diffs) > _MAX_FIELDS:

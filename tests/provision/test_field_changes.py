@@ -19,7 +19,9 @@ def test_an_update_lists_each_changed_field_live_to_planned(tmp_path: Path) -> N
     event = {"resourcePreEvent": {"metadata": {
         "op": "update", "type": "pulumi-python:dynamic/k8s:ResourceQuota",
         "urn": "urn:pulumi:local.gz-wjw::govcloud::x$y::gz-wjw-resourcequota",
-        "old": {"inputs": _quota("100k", {"scopes": ["BestEffort"]})},
+        # after a refresh the engine's old state carries the live view as outputs
+        "old": {"inputs": _quota("400"), "outputs": {**_quota("100k", {"scopes": [
+            "BestEffort"]}), "uid": "u-1"}},
         "new": {"inputs": _quota("400")}}}}
     same = {"resourcePreEvent": {"metadata": {
         "op": "same", "type": "pulumi-python:dynamic/k8s:LimitRange", "urn": "u::lr",
