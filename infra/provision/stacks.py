@@ -83,14 +83,24 @@ class StackOps:
     # listing reads every stack of the backend (2 s at 1,000 stacks on the file backend).
     def _init(self, name: str) -> None:
         secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
+        log = self._append_log(name)
         try:
-            self.pulumi.run(["stack", "init", name, *secrets])
+            self.pulumi.run(["stack", "init", name, *secrets], log=log)
         except StackError as exc:
+            log(f"stack init {name}: {exc.raw[-500:]}")
             # Created meanwhile by another deploy (or being created: it holds the lock).
             if "already exists" not in exc.raw and "currently locked" not in exc.raw:
                 raise
 
     # -- running --------------------------------------------------------------------------
+    def _append_log(self, name: str) -> Callable[[str], None]:
+        path = self.logs / f"{name}.log"
+
+        def write(line: str) -> None:
+            with path.open("a") as handle:
+                handle.write(line.rstrip("\n") + "\n")
+        return write
+
     def _log(self, name: str) -> Callable[[str], None]:
         path = self.logs / f"{name}.log"
         path.write_text("")
