@@ -115,15 +115,19 @@ class StackOps:
                 env: Mapping[str, str] | None = None) -> Outcome:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
-        repairs, waiting_since, created = 0, 0.0, False
+        repairs, waiting_since, created = 0, 0.0, 0
         while True:
             try:
                 return self.pulumi.operate(op, name, events=self.logs / f"{name}.events.jsonl",
                                            log=self._log(name), flags=flags, env=env)
             except StackError as exc:
-                if _missing(exc.raw, name) and not created and op != "destroy":
+                # Two deploys creating the first stack of a fresh shared backend at once can
+                # both see it missing right after one created it: look again, a few times.
+                if _missing(exc.raw, name) and created < 3 and op != "destroy":
+                    if created:
+                        time.sleep(1.0 + created)
                     self._init(name)
-                    created = True
+                    created += 1
                     continue
                 if _held_lock(exc.raw):
                     # Another deploy of this stack is running: wait for it, within reason.
