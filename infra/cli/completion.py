@@ -155,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
     from .main import build_parser
 
     try:
-        envs = tuple(sorted(p.stem for p in (find_repo_root() / "stacks").glob("*.yaml")))
+        # stacks/ also holds Pulumi's per-stack settings (Pulumi.<stack>.yaml): not environments
+        envs = tuple(sorted(p.stem for p in (find_repo_root() / "stacks").glob("*.yaml")
+                            if not p.name.startswith("Pulumi.")))
     # Why: outside a checkout the usual environment names are the best guess.
     except InputError:
         envs = ()

@@ -108,7 +108,10 @@ def print_table(results: list[StackResult]) -> None:
     table.add_column("TIME", justify="right")
     for r in results:
         table.add_row(r.stack, r.result, r.change_summary or "-", f"{r.seconds:.1f}s")
-        for line in ([r.message] if r.message else []) + r.steps[:20]:
+        # Every creation of a first rollout would drown the table; what changes in place
+        # (and whatever a preview would do) is listed, with its fields.
+        steps = [s for s in r.steps if r.result == "previewed" or not s.startswith("create ")]
+        for line in ([r.message] if r.message else []) + steps[:20]:
             table.add_row(f"  {line}", "", "", "")
     console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=True,
                       highlight=False)
