@@ -183,6 +183,8 @@ def cloud_drift(desired: Iterable[CloudObject],
     return out
 
 
-def unexpected(keys: Sequence[tuple[str, str]], aspect: Aspect) -> list[Difference]:
-    """``(key, reason)`` pairs of objects not in the plan that weaken a tenant."""
-    return [Difference(key, aspect, "unexpected", observed=reason) for key, reason in keys]
+def unexpected(keys: Sequence[tuple[str, str]]) -> list[Difference]:
+    """Differences for ``(key, reason)`` pairs of objects not in the plan that weaken a
+    tenant (``Kind/namespace/name`` keys; the aspect follows the kind)."""
+    return [Difference(key, aspect_of(key.split("/", 1)[0]), "unexpected", observed=reason)
+            for key, reason in keys]

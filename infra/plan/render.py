@@ -32,6 +32,12 @@ class Plan:
     kube: tuple[KubeObject, ...]
     cloud: tuple[CloudObject, ...]
 
+    @property
+    def guarded_kube(self) -> tuple[KubeObject, ...]:
+        """The Kubernetes objects whose live state must match the plan: all but the Tenant
+        record, which carries the desired state itself (and its status)."""
+        return tuple(o for o in self.kube if o.kind != "Tenant")
+
     def as_data(self) -> dict[str, Any]:
         return {
             "stack": self.name,

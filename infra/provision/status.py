@@ -27,8 +27,7 @@ def _conditions(result: str, message: str, plan: Plan | None, kube: KubeClient,
     if result in _NOT_READY or plan is None:
         return [condition("Ready", False, _NOT_READY.get(result, "Unknown"), message,
                           generation)]
-    observed = observe_kube(kube, [o for o in plan.kube if o.kind != "Tenant"])
-    drift = kube_drift([o for o in plan.kube if o.kind != "Tenant"], observed)
+    drift = kube_drift(plan.guarded_kube, observe_kube(kube, plan.guarded_kube))
     drift += cloud_drift(plan.cloud, observe_cloud(CloudTable(), plan.cloud))
     return conditions_for(drift, generation=generation, ready_reason="Deployed")
 

@@ -79,15 +79,12 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     fleet[spec.id] = spec
     plan = render_tenant(spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(),
                          now=now)
-    desired = [o for o in plan.kube if o.kind != "Tenant"]
+    desired = list(plan.guarded_kube)
 
     # -- Kubernetes ----------------------------------------------------------------------
     drift = kube_drift(desired, _observed(ctx, desired))
     outsiders, stale = _outsiders(ctx, spec, desired, list(mutual_peers(spec, fleet)))
-    for key, _ in outsiders:
-        kind = key.split("/", 1)[0]
-        drift += unexpected([(key, dict(outsiders)[key])],
-                            "access" if kind == "RoleBinding" else "network")
+    drift += unexpected(outsiders)
     out.found = list(drift)
     try:
         written: dict[str, dict[str, Any]] = {}
