@@ -37,10 +37,13 @@ def _kubeconfig(path: Path, server: str) -> Path:
 
 
 @pytest.fixture
-def closed_port() -> int:
+def closed_port() -> Iterator[int]:
+    """A port bound but not listening: connections are refused, and while the test runs no
+    other server takes it and the kernel never hands it out as a client's source port (a
+    client whose source port equals the port it dials connects to itself and hangs)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture
