@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from infra import __version__
 from infra.errors import GovcloudError
 from infra.i18n import LANGUAGES, set_language
+from infra.notices import RetryNotice, on_retry
 
 __all__ = ["main"]
 
@@ -83,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    stop = on_retry(_log_retry if args.command == "reconcile" else _print_retry)
     try:
         return handler(args)
     except GovcloudError as exc:
@@ -91,6 +94,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("govcloud: interrupted", file=sys.stderr)
         return 130
+    finally:
+        stop()
+
+
+def _print_retry(notice: RetryNotice) -> None:
+    """A retry, shown as it happens: the endpoint that does not answer, and for how long
+    govcloud will keep trying."""
+    print(f"govcloud: {notice.line()}", file=sys.stderr, flush=True)
+
+
+def _log_retry(notice: RetryNotice) -> None:
+    logging.getLogger("govcloud.retry").warning(notice.line())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ on ``__cause__`` for debugging, while callers only ever see the govcloud hierarc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,6 +28,26 @@ from infra.errors import (
 )
 
 __all__ = ["cloud_error", "kube_error", "translate_cloud", "translate_kube"]
+
+# A connection failure in a few words, not the pool's nested retry text.
+_CAUSES = (
+    ("refused", "connection refused (nothing listens there)"),
+    ("timed out", "no answer (timed out)"),
+    ("timeout", "no answer (timed out)"),
+    ("name or service not known", "host name not found"),
+    ("temporary failure in name resolution", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("reset by peer", "connection reset"),
+    ("remotedisconnected", "connection closed without an answer"),
+    ("connection aborted", "connection closed without an answer"),
+    ("certificate", "TLS certificate refused"),
+    ("ssl", "TLS handshake failed"),
+    ("network is unreachable", "network unreachable"),
+    ("no route to host", "no route to host"),
+    ("could not connect", "connection failed"),
+)
+_HOST_PORT = re.compile(r"host='([^']+)', port=(\d+)")
+_URL = re.compile(r"endpoint URL: \"([^\"]+)\"")
 
 _KUBE_TRANSIENT = {409, 429}  # conflict, throttled
 _KUBE_PERMANENT_HINT = {400: "invalid", 401: "unauthorized", 403: "forbidden", 422: "rejected"}
@@ -82,8 +103,23 @@ def kube_error(exc: Exception, operation: str) -> DriverError:
                              operation=operation, code="KindNotServed")
     if isinstance(exc, ConfigException):
         return PermanentError(f"kubeconfig: {exc}", operation=operation, code="Kubeconfig")
-    return TransientError(f"cannot reach the API server: {type(exc).__name__}: {exc}",
+    return TransientError(f"cannot reach the API server{_where(exc)}: {_cause(exc)}",
                           operation=operation, code="Unreachable")
+
+
+def _cause(exc: BaseException) -> str:
+    text = str(exc).lower()
+    found = next((say for key, say in _CAUSES if key in text), None)
+    return found or short(f"{type(exc).__name__}: {exc}", 160)
+
+
+def _where(exc: BaseException) -> str:
+    text = str(exc)
+    if match := _HOST_PORT.search(text):
+        return f" at {match.group(1)}:{match.group(2)}"
+    if match := _URL.search(text):
+        return f" at {match.group(1)}"
+    return ""
 
 
 @contextmanager
@@ -115,8 +151,8 @@ def cloud_error(exc: Exception, operation: str) -> DriverError:
     if isinstance(exc, boto_exc.ClientError):
         return _client_error(exc, operation)
     if isinstance(exc, boto_exc.ConnectionError | boto_exc.HTTPClientError | ConnectionError):
-        return TransientError(f"cannot reach the cloud endpoint: {exc}", operation=operation,
-                              code="Unreachable")
+        return TransientError(f"cannot reach the cloud endpoint{_where(exc)}: {_cause(exc)}",
+                              operation=operation, code="Unreachable")
     # NoCredentialsError, NoRegionError, ParamValidationError, ...: configuration or a bug
     # in our request; retrying cannot fix either.
     return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation,

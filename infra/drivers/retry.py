@@ -4,6 +4,9 @@ Only :class:`~infra.errors.TransientError` is retried (not its ``ExpiredError``)
 permanent and not-found errors (and anything that is not a govcloud error, such as
 ``KeyboardInterrupt``) pass straight through. When the deadline runs out, the last typed
 error is raised, never tenacity's ``RetryError``.
+
+Every retry is announced as it happens (:mod:`infra.notices`), so a lost endpoint shows up
+while it is being waited for, not only when the deadline runs out.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from tenacity import (
+    RetryCallState,
     Retrying,
     retry_if_exception_type,
     retry_if_not_exception_type,
@@ -22,6 +26,7 @@ from tenacity import (
 )
 
 from infra.errors import ExpiredError, TransientError
+from infra.notices import RetryNotice, announce, listening
 
 __all__ = ["DEFAULT_DEADLINE", "call_with_retry", "retrying"]
 
@@ -33,6 +38,26 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+_ANNOUNCE_EVERY = 5.0  # seconds between two notices about the same call
+
+
+def _announce(deadline: float) -> Callable[[RetryCallState], None]:
+    """The first retry of a call is announced, then at most one every few seconds: a lost
+    endpoint is visible at once without a line per quick retry."""
+    last = [-_ANNOUNCE_EVERY]
+
+    def before_sleep(state: RetryCallState) -> None:
+        elapsed = state.seconds_since_start or 0.0
+        if not listening() or elapsed - last[0] < _ANNOUNCE_EVERY:
+            return
+        last[0] = elapsed
+        error = state.outcome.exception() if state.outcome else None
+        text = str(error).splitlines()[0] if error and str(error) else type(error).__name__
+        wait = state.next_action.sleep if state.next_action else 0.0
+        announce(RetryNotice(text, state.attempt_number, wait, deadline - elapsed))
+    return before_sleep
+
+
 def _retrying(deadline: float, first_wait: float, max_wait: float,
               sleep: Callable[[float], None]) -> Retrying:
     return Retrying(
@@ -41,6 +66,7 @@ def _retrying(deadline: float, first_wait: float, max_wait: float,
         stop=stop_after_delay(deadline),
         wait=wait_random_exponential(multiplier=first_wait, max=max_wait),
         sleep=sleep,
+        before_sleep=_announce(deadline),
         reraise=True,
     )
 

@@ -5,11 +5,17 @@ enum values, missing required fields), and prunes unknown fields. The conversion
 pydantic's JSON Schema to OpenAPI v3 (structural): ``$ref`` inlined, ``anyOf [X, null]``
 becomes ``X`` with ``nullable``, titles and defaults dropped (a Tenant carries the spec as
 govcloud validated it), ``additionalProperties: false`` dropped (pruning does that job).
+
+Field names follow Kubernetes' API convention (camelCase: ``spec.data.retentionDays``,
+``spec.quotas.configMaps``); the YAML files departments write keep the spec's snake_case.
+``tenant_resource_spec`` and ``tenant_from_resource`` convert between the two.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from infra.spec.tenant import TenantSpec
@@ -17,7 +23,8 @@ from infra.spec.tenant import TenantSpec
 from .names import CRD_GROUP, CRD_VERSION, DOMAIN, LABEL_MANAGED_BY, MANAGED_BY
 from .objects import KubeObject
 
-__all__ = ["STATUS_SCHEMA", "tenant_crd", "tenant_spec_schema"]
+__all__ = ["STATUS_SCHEMA", "camel", "snake", "tenant_crd", "tenant_from_resource",
+           "tenant_resource_spec", "tenant_spec_schema"]
 
 _KEEP = frozenset({"type", "properties", "items", "required", "enum", "description", "format",
                    "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
@@ -50,6 +57,37 @@ STATUS_SCHEMA: dict[str, Any] = {
 }
 
 
+def camel(name: str) -> str:
+    """``retention_days`` -> ``retentionDays``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    """``retentionDays`` -> ``retention_days`` (a snake_case name is left as it is)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def _keys(node: Any, rename: Any) -> Any:
+    # Why: a tenant spec has no map fields keyed by data, so every key is a field name.
+    if isinstance(node, Mapping):
+        return {rename(str(k)): _keys(v, rename) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_keys(v, rename) for v in node]
+    return node
+
+
+def tenant_resource_spec(spec: TenantSpec) -> dict[str, Any]:
+    """The Tenant object's ``spec``: the validated spec with camelCase field names."""
+    return dict(_keys(spec.model_dump(mode="json", by_alias=True, exclude_none=True), camel))
+
+
+def tenant_from_resource(spec: Mapping[str, Any]) -> TenantSpec:
+    """The tenant spec a Tenant object carries (camelCase; snake_case as written by govcloud
+    before the CRD followed the convention is read too)."""
+    return TenantSpec.model_validate(_keys(spec, snake), strict=False)
+
+
 def _convert(node: Any, defs: dict[str, Any]) -> Any:
     if not isinstance(node, dict):
         return node
@@ -67,7 +105,9 @@ def _convert(node: Any, defs: dict[str, Any]) -> Any:
         if key not in _KEEP:
             continue
         if key == "properties":
-            out[key] = {name: _convert(sub, defs) for name, sub in value.items()}
+            out[key] = {camel(name): _convert(sub, defs) for name, sub in value.items()}
+        elif key == "required":
+            out[key] = [camel(name) for name in value]
         elif key == "items":
             out[key] = _convert(value, defs)
         elif key == "format":

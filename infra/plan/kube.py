@@ -10,6 +10,7 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import AccessGrant, Egress, TenantSpec
 
 from .cloud import PROXY_PORT, peer_ports
+from .crd import tenant_resource_spec
 from .lifecycle import grant_active
 from .names import (
     CRD_GROUP,
@@ -236,7 +237,7 @@ def grant_binding_name(grant: AccessGrant) -> str:
 def _tenant_resource(spec: TenantSpec) -> KubeObject:
     meta = _meta(spec.id, spec)
     return _obj(f"{CRD_GROUP}/{CRD_VERSION}", "Tenant", meta,
-                spec=spec.model_dump(mode="json", exclude_none=True))
+                spec=tenant_resource_spec(spec))
 
 
 def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[str],

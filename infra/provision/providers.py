@@ -33,6 +33,8 @@ from infra.errors import DriverError, TransientError
 from infra.plan.drift import owned_view
 from infra.plan.objects import KubeObject
 
+from .retries import record_retries
+
 if TYPE_CHECKING:
     from infra.drivers import CloudKindOps, KubeClient
 
@@ -47,6 +49,7 @@ def _kube() -> KubeClient:
         if "kube" not in _clients:
             from infra.drivers import KubeClient
 
+            record_retries()
             _clients["kube"] = KubeClient()
         return _clients["kube"]
 
@@ -54,6 +57,7 @@ def _kube() -> KubeClient:
 def _ops(kind: str) -> CloudKindOps:
     from infra.drivers import cloud_ops
 
+    record_retries()
     return cloud_ops(kind)
 
 # Identity of a Kubernetes object: changing any of these means a different object.

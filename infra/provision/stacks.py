@@ -19,6 +19,7 @@ from typing import Any
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import PLATFORM_TAG
 from .recovery import repair_checkpoint
+from .retries import follow
 
 __all__ = ["StackOps", "outputs_if_any"]
 
@@ -111,6 +112,11 @@ class StackOps:
                 handle.write(line.rstrip("\n") + "\n")
         return write
 
+    def _retry_note(self, name: str) -> Callable[[str], None]:
+        def show(line: str) -> None:
+            self.note(f"  {name}: {line}")
+        return show
+
     def operate(self, op: str, name: str, *, flags: Sequence[str] = (),
                 env: Mapping[str, str] | None = None) -> Outcome:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
@@ -118,8 +124,10 @@ class StackOps:
         repairs, waiting_since, created = 0, 0.0, 0
         while True:
             try:
-                return self.pulumi.operate(op, name, events=self.logs / f"{name}.events.jsonl",
-                                           log=self._log(name), flags=flags, env=env)
+                with follow(self.logs / f"{name}.retries", self._retry_note(name)) as pointer:
+                    return self.pulumi.operate(
+                        op, name, events=self.logs / f"{name}.events.jsonl",
+                        log=self._log(name), flags=flags, env={**(env or {}), **pointer})
             except StackError as exc:
                 # Two deploys creating the first stack of a fresh shared backend at once can
                 # both see it missing right after one created it: look again, a few times.

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from infra.drivers.table import CloudDriver, KubeDriver
+from infra.plan.crd import tenant_from_resource
 from infra.plan.drift import Difference
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 from infra.spec.environment import EnvironmentSpec
@@ -36,7 +37,7 @@ WATCHED = (
 
 
 def parse_tenant(obj: Mapping[str, Any]) -> TenantSpec:
-    return TenantSpec.model_validate(obj.get("spec") or {}, strict=False)
+    return tenant_from_resource(obj.get("spec") or {})
 
 
 @dataclass

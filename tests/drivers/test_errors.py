@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import urllib3.exceptions
@@ -47,6 +48,18 @@ def test_kube_connection_errors_are_transient() -> None:
         raise urllib3.exceptions.MaxRetryError(None, "https://127.0.0.1:1/api")  # type: ignore[arg-type]
 
 
+def test_a_refused_connection_is_one_short_line_naming_the_endpoint() -> None:
+    with socket.socket() as sock:  # bound, not listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        pool = urllib3.PoolManager(retries=urllib3.Retry(0))
+        with pytest.raises(TransientError) as info, translate_kube("get Namespace x"):
+            pool.request("GET", f"https://127.0.0.1:{port}/api")
+    assert str(info.value) == (f"get Namespace x: cannot reach the API server at "
+                               f"127.0.0.1:{port}: connection refused (nothing listens there)")
+    assert info.value.code == "Unreachable"
+
+
 def test_kube_unserved_kind_is_not_found() -> None:
     with pytest.raises(NotFoundError, match="does not serve"), translate_kube("discover"):
         raise ResourceNotFoundError("No matches found for Tenant")
@@ -83,6 +96,13 @@ def test_cloud_connection_errors_are_transient() -> None:
     with pytest.raises(TransientError, match="cannot reach the cloud endpoint"), \
             translate_cloud("kms:CreateKey"):
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+
+def test_a_cloud_endpoint_that_does_not_answer_is_named() -> None:
+    with pytest.raises(TransientError) as info, translate_cloud("kms:CreateKey"):
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
+    assert str(info.value) == ("kms:CreateKey: cannot reach the cloud endpoint at "
+                               "http://127.0.0.1:1/: connection failed")
 
 
 def test_missing_credentials_are_permanent() -> None:

@@ -17,6 +17,7 @@ import pytest
 from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
 from infra.plan import cloud_drift, kube_drift, mutual_peers, render_platform, render_tenant
+from infra.plan.crd import tenant_from_resource
 from infra.provision import StackResult
 from infra.spec.codes import credit_check_char, org_check_char
 
@@ -60,6 +61,22 @@ def test_tenant_status_is_visible_with_kubectl(deployed: dict[str, StackResult],
               if spec.lifecycle.state.value == "active"]
     for tenant in active:
         assert "True" in rows[tenant] and "Deployed" in rows[tenant]
+
+
+def test_tenant_objects_use_camel_case_fields_and_wide_columns(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    tenant = "gz-wjw"  # has data requests: the `from` field survives the API server's pruning
+    live = KubeClient().get("govcloud.gd.gov.cn/v1alpha1", "Tenant", tenant) or {}
+    spec = workspace.fleet()[tenant]
+    assert live["spec"]["data"]["personalInformation"] == spec.data.personal_information.value
+    assert live["spec"]["quotas"]["configMaps"] == spec.quotas.config_maps
+    assert live["spec"]["dataRequests"][0]["from"] == spec.data_requests[0].provider
+    assert tenant_from_resource(live["spec"]) == spec  # nothing pruned on the way in
+    out = subprocess.run(["kubectl", "get", "tenants", tenant, "-o", "wide"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    header, row = out[0].split(), out[1]
+    assert {"OFFICIAL-NAME", "CIDR", "LAST-DEPLOY"} <= set(header)
+    assert spec.name in row and str(spec.network.cidr) in row
 
 
 def test_quota_change_updates_only_that_stack(deployed: dict[str, StackResult],
