@@ -9,6 +9,7 @@ from typing import Any
 
 from infra import __version__
 
+from .crosscheck import NOTE_PREFIX
 from .model import AuditResult, Finding
 
 __all__ = ["FORMATS", "render"]
@@ -27,14 +28,24 @@ def _summary(r: AuditResult) -> list[tuple[str, str]]:
             ("seconds", f"{r.seconds:.1f}")]
 
 
+def _cross_check(r: AuditResult) -> tuple[str, list[str]]:
+    """The network cross-check's line (netpol-analyzer's version and agreement), and the
+    other notes."""
+    line = next((n[len(NOTE_PREFIX):] for n in r.notes if n.startswith(NOTE_PREFIX)), "")
+    return line, [n for n in r.notes if not n.startswith(NOTE_PREFIX)]
+
+
 def _text(r: AuditResult) -> str:
     head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
         f"{len(r.deviations)} deviation(s)"
     lines = [f"govcloud audit of {r.env}: {head}"]
     lines += [f"  {k}: {v}" for k, v in _summary(r)]
+    cross, notes = _cross_check(r)
+    if cross:
+        lines.append(f"  network cross-check: {cross}")
     for f in r.findings:
         lines.append(f"{f.kind.upper()} {f.line()}")
-    lines += [f"note: {n}" for n in r.notes]
+    lines += [f"note: {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -97,6 +108,9 @@ def _markdown(r: AuditResult) -> str:
            "| " + " | ".join(k for k, _ in _summary(r)) + " |",
            "|" + "---|" * len(_summary(r)),
            "| " + " | ".join(v for _, v in _summary(r)) + " |"]
+    cross, notes = _cross_check(r)
+    if cross:
+        out += ["", f"Network cross-check: {cross}."]
     for title, items in (("Leaks", r.leaks), ("Deviations", r.deviations)):
         if items:
             out += ["", f"### {title}", "", "| # | category | who / what | where | "
@@ -105,8 +119,8 @@ def _markdown(r: AuditResult) -> str:
                     f"`{_cell(f.request)}` | {_cell(f.reason)} |"
                     for i, f in enumerate(items, 1)]
     out += _matrix_md(r) + _probes_md(r)
-    if r.notes:
-        out += ["", "### Notes", ""] + [f"- {n}" for n in r.notes]
+    if notes:
+        out += ["", "### Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
 
 
@@ -127,6 +141,7 @@ def _json(r: AuditResult) -> str:
             "matrix": r.matrix,
             "probes": [{"probe": p.name, "namespace": p.namespace, "refused": p.refused,
                         "message": p.message} for p in r.probes],
+            "network_cross_check": _cross_check(r)[0] or None,
             "notes": r.notes}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

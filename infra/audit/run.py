@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.drivers import KubeClient
-from infra.errors import InputError
+from infra.drivers import KubeClient, NetpolAnalyzer, NetpolAnalyzerCLI
+from infra.errors import InputError, PermanentError
 from infra.plan import Plan, mutual_peers, render_platform, render_tenant
 from infra.plan.names import SHARED_NAMESPACE
 from infra.plan.weakening import planned_subjects, weakening_bindings, weakening_policies
@@ -21,6 +21,7 @@ from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
 from .cloud import audit_cloud, tenant_cloud
+from .crosscheck import cross_check
 from .model import AuditResult, Finding
 from .network import connectivity
 from .paths import unexpected_paths
@@ -159,7 +160,8 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
     result.tally.requests += 1
     paths = connectivity(live_ns, policies, proxy=env.proxy_cidr)
     found, judged = unexpected_paths(paths, fleet, env, set(audited) & set(plans))
-    result.findings += found
+    result.findings += _cross_check(result, NetpolAnalyzerCLI(), live_ns, policies, paths,
+                                    fleet, env, set(audited) & set(plans), found)
     result.tally.checks += judged
     result.tally.denied += judged - len(found)
     shared = {s.id for s in env.shared_services}
@@ -176,3 +178,24 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
             result.findings.append(Finding("network", key, t, f"NetworkPolicy {key}", reason))
     if SHARED_NAMESPACE not in live_ns:
         result.notes.append(f"namespace {SHARED_NAMESPACE} does not exist")
+
+
+def _cross_check(result: AuditResult, analyzer: NetpolAnalyzer,
+                 live_ns: dict[str, dict[str, str]], policies: list[dict[str, Any]],
+                 paths: dict[tuple[str, str], frozenset[str]], fleet: dict[str, TenantSpec],
+                 env: EnvironmentSpec, audited: set[str], found: list[Finding]
+                 ) -> list[Finding]:
+    """``found`` with netpol-analyzer's second opinion merged in (its leaks, and every
+    path where the two analyses disagree). Without the tool the audit goes on, with a note."""
+    try:
+        check = cross_check(analyzer, namespaces=live_ns, policies=list(policies), ours=paths,
+                            fleet=fleet, env=env, audited=audited)
+    # The cross-check is a second opinion: the audit's own verdicts stand without it.
+    except PermanentError as exc:
+        result.notes.append(f"network cross-check skipped: {exc}")
+        return found
+    result.tally.requests += 1
+    result.tally.checks += check.compared
+    result.notes.append(check.note())
+    result.notes += [f"netpol-analyzer: {w}" for w in check.warnings[:5]]
+    return check.merge(found)

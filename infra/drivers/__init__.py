@@ -7,6 +7,13 @@ with backoff, jitter and a deadline (:mod:`infra.drivers.retry`).
 from infra.drivers import cloud
 from infra.drivers.errors import translate_cloud, translate_kube
 from infra.drivers.kube import FIELD_MANAGER, KubeClient, ObjectList
+from infra.drivers.netpol_analyzer import (
+    Connection,
+    Endpoint,
+    NetpolAnalysis,
+    NetpolAnalyzer,
+    NetpolAnalyzerCLI,
+)
 from infra.drivers.observe import observe_cloud, observe_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry, retrying
 from infra.drivers.table import (
@@ -25,8 +32,13 @@ __all__ = [
     "CloudDriver",
     "CloudKindOps",
     "CloudTable",
+    "Connection",
+    "Endpoint",
     "KubeClient",
     "KubeDriver",
+    "NetpolAnalysis",
+    "NetpolAnalyzer",
+    "NetpolAnalyzerCLI",
     "ObjectList",
     "call_with_retry",
     "cloud",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["COMPONENT_VERSIONS", "ETCD", "KUBERNETES", "PULUMI", "ToolVersion"]
+__all__ = ["COMPONENT_VERSIONS", "ETCD", "KUBERNETES", "NETPOL_ANALYZER", "PULUMI", "ToolVersion"]
 
 
 @dataclass(frozen=True)
@@ -18,5 +18,7 @@ KUBERNETES = ToolVersion("kubernetes", "v1.37.2", "k8s.io/kubernetes")
 ETCD = ToolVersion("etcd", "v3.6.16", "go.etcd.io/etcd/server/v3")
 PULUMI = ToolVersion("pulumi", "v3.274.1", "github.com/pulumi/pulumi/pkg/v3")
 ACTIONLINT = ToolVersion("actionlint", "v1.7.12", "github.com/rhysd/actionlint/cmd/actionlint")
+NETPOL_ANALYZER = ToolVersion(
+    "netpol-analyzer", "v1.4.4", "github.com/np-guard/netpol-analyzer/cmd/netpolicy")
 
-COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT)
+COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT, NETPOL_ANALYZER)
