@@ -20,7 +20,6 @@ from typing import Any
 
 import yaml
 
-from infra.drivers import KubeClient
 from infra.errors import DriverError
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
@@ -123,6 +122,8 @@ def _why(exc: DriverError) -> str:
 
 
 def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
+    from infra.drivers import KubeClient  # the client libraries: only when asked
+
     kube = KubeClient(cluster.kubeconfig, deadline=deadline)
     try:
         tenants = {str(o["metadata"]["name"]): o

@@ -250,6 +250,10 @@ class _Deployer:
             result.message = f"read back after the update: {ready.get('message', '')}"[:300]
         return result
 
+    def warm_up(self) -> None:
+        """Import the client libraries ahead of need (no request: nothing to retry)."""
+        self._kube()
+
     def _kube(self) -> KubeClient:
         with self._lock:
             if self._client is None:
@@ -362,6 +366,10 @@ def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *, say: Say = print,
     with _interruptible_children():
         runner = _Deployer(opts, progress, verdict, env, fleet)
         runner.stacks.forget_settings(STORED_SETTINGS)
+        if not opts.preview:
+            # The read-back after each stack needs the client libraries (a quarter of a
+            # second to import): load them while Pulumi starts.
+            threading.Thread(target=runner.warm_up, name="kube-warm-up", daemon=True).start()
         platform = runner.platform()
         results = [platform]
         if platform.failed:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from infra import drivers
 from infra.cli import live
 from infra.errors import NotFoundError, PermanentError, TransientError
 
@@ -154,7 +155,7 @@ class _NoTenantKind:
 def test_a_cluster_without_the_platform_says_so(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
-    monkeypatch.setattr(live, "KubeClient", _NoTenantKind)
+    monkeypatch.setattr(drivers, "KubeClient", _NoTenantKind)
     read = live.read_live("staging", events=True)
     assert read.reachable and read.tenants == {} and read.events == []
     assert read.note == ("no Tenant objects at https://h:1: the platform is not deployed "
