@@ -68,15 +68,19 @@ def _selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> b
     return True
 
 
-def _outside(cidr: str, proxy: str | None) -> str:
+def _outside(cidr: str, proxy: str | None) -> set[str]:
+    """What an ipBlock reaches: the egress proxy when it lies inside the proxy's range, the
+    internet when it does not, both when it overlaps the proxy's range (``0.0.0.0/0``)."""
     try:
         net = ipaddress.ip_network(cidr, strict=False)
-        if proxy and isinstance(net, ipaddress.IPv4Network) and net.subnet_of(
-                ipaddress.IPv4Network(proxy)):
-            return PROXY
     except ValueError:
-        pass
-    return INTERNET
+        return {INTERNET}
+    if not proxy or not isinstance(net, ipaddress.IPv4Network):
+        return {INTERNET}
+    own = ipaddress.IPv4Network(proxy)
+    if net.subnet_of(own):
+        return {PROXY}
+    return {INTERNET, PROXY} if net.overlaps(own) else {INTERNET}
 
 
 def _peers(rule: Mapping[str, Any], side: str, own: str,
@@ -87,7 +91,7 @@ def _peers(rule: Mapping[str, Any], side: str, own: str,
     out: set[str] = set()
     for peer in peers:
         if "ipBlock" in (peer or {}):
-            out.add(_outside(str(peer["ipBlock"].get("cidr", "")), proxy))
+            out |= _outside(str(peer["ipBlock"].get("cidr", "")), proxy)
         elif "namespaceSelector" in peer:
             out |= {n for n, labels in namespaces.items()
                     if _selects(peer["namespaceSelector"] or {}, labels)}

@@ -80,6 +80,20 @@ def test_proxy_block_is_the_proxy_not_the_internet() -> None:
     assert ("a", INTERNET) not in paths
 
 
+def test_a_block_covering_the_proxy_reaches_both_the_proxy_and_the_internet() -> None:
+    policies = [_pol("a", DENY, "deny"), _pol("a", {
+        "podSelector": {}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}},
+                           {"ipBlock": {"cidr": "10.64.0.0/25"}}]}]})]
+    paths = connectivity(_ns("a", "b"), policies, proxy="10.64.0.0/26")
+    assert ("a", PROXY) in paths and ("a", INTERNET) in paths
+    ipv6 = [_pol("b", DENY, "deny"), _pol("b", {
+        "podSelector": {}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]})]
+    paths = connectivity(_ns("b"), ipv6, proxy="10.64.0.0/26")
+    assert ("b", INTERNET) in paths and ("b", PROXY) not in paths
+
+
 def _live(env: EnvironmentSpec, fleet: dict[str, TenantSpec]
           ) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
     objects = [o for t in fleet.values()
