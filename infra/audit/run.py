@@ -25,6 +25,7 @@ from .crosscheck import cross_check
 from .model import AuditResult, Finding
 from .network import connectivity
 from .paths import unexpected_paths
+from .prowler_checks import prowler_findings
 from .rbac import identities, rbac_matrix
 from .workloads import probe_namespace
 
@@ -40,6 +41,8 @@ class AuditOptions:
     tenants: list[str] = field(default_factory=list)  # empty: every tenant
     exhaustive: bool | None = None  # None: when the fleet is small enough
     cloud: bool = True
+    prowler: bool = True  # with cloud: run prowler against the endpoint too
+    prowler_python: Path | None = None  # its venv's python (None: not installed)
     workers: int = 8
     now: dt.datetime | None = None
 
@@ -85,6 +88,13 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
                                    workers=options.workers)
         result.findings += found
         result.tally.add(tally)
+        if options.prowler:
+            say("cloud: prowler (s3, kms, iam, ec2)")
+            judged = prowler_findings(env, fleet, plans, audited, everything=not options.tenants,
+                                      python=options.prowler_python)
+            result.findings += judged.findings
+            result.notes += judged.notes
+            result.tally.add(judged.tally)
     result.seconds = time.monotonic() - started
     return result
 

@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
                         help="ask every namespace directly, even for large fleets")
     parser.add_argument("--no-cloud", dest="cloud", action="store_false",
                         help="skip the cloud endpoint (Kubernetes only)")
+    parser.add_argument("--no-prowler", dest="prowler", action="store_false",
+                        help="skip prowler's checks of the cloud endpoint (default: run them "
+                             "when `govcloud localcloud build` has installed prowler)")
     parser.add_argument("--workers", type=int, default=8, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
@@ -41,11 +44,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from infra.audit import AuditOptions, render, run_audit
     from infra.cli.deploy import use_local_cloud
+    from infra.localcloud.prowler import prowler_python
 
     root = find_repo_root()
     use_local_cloud(args.env)
     options = AuditOptions(root=root, env=args.env, tenants=list(args.tenant),
-                           exhaustive=args.exhaustive, cloud=args.cloud, workers=args.workers)
+                           exhaustive=args.exhaustive, cloud=args.cloud, workers=args.workers,
+                           prowler=args.prowler, prowler_python=prowler_python())
     result = run_audit(options, say=lambda line: print(f"audit: {line}", file=sys.stderr))
     text = render(result, args.format)
     if args.output:

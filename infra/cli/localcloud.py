@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--state-dir", default=None,
                         help="where the cloud keeps its state (default .govcloud/localcloud)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("build", help="build (or find in the cache) every tool, then stop")
+    actions.add_parser("build", help="build (or find in the cache) every tool, and install "
+                       "prowler for `govcloud audit` in its own virtualenv, then stop")
     actions.add_parser("up", help="build what is missing, start what is not running (same "
                        "ports as before), wait until ready; resources survive down and up")
     actions.add_parser("down", help="stop the background reconciler and every component "
@@ -54,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
         import time
 
         from infra.localcloud import ensure_tools
+        from infra.localcloud.prowler import ensure_prowler
 
         started = time.monotonic()
         for directory in ensure_tools():
             print(directory)
+        print(ensure_prowler(lambda line: print(f"[localcloud] {line}", file=sys.stderr,
+                                                flush=True)).parent)
         print(f"tools ready in {time.monotonic() - started:.1f}s")
         return 0
     if args.action == "up":

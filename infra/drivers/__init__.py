@@ -15,6 +15,7 @@ from infra.drivers.netpol_analyzer import (
     NetpolAnalyzerCLI,
 )
 from infra.drivers.observe import observe_cloud, observe_kube
+from infra.drivers.prowler import ProwlerFinding, ProwlerRun, Unanswered, run_prowler, vpc_defaults
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry, retrying
 from infra.drivers.table import (
     CLOUD_KINDS,
@@ -40,12 +41,17 @@ __all__ = [
     "NetpolAnalyzer",
     "NetpolAnalyzerCLI",
     "ObjectList",
+    "ProwlerFinding",
+    "ProwlerRun",
+    "Unanswered",
     "call_with_retry",
     "cloud",
     "cloud_ops",
     "observe_cloud",
     "observe_kube",
     "retrying",
+    "run_prowler",
     "translate_cloud",
     "translate_kube",
+    "vpc_defaults",
 ]
