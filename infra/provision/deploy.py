@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infra.errors import InputError
+from infra.errors import DriverError, InputError
 from infra.plan import destroy_data_allowed, render_tenant, retention_ends
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
@@ -251,8 +251,16 @@ class _Deployer:
         return result
 
     def warm_up(self) -> None:
-        """Import the client libraries ahead of need (no request: nothing to retry)."""
+        """Import the client libraries and build the clients the read-back uses, ahead of
+        need (no request is made, so nothing to retry or report)."""
         self._kube()
+        from infra.drivers.cloud import prepare_clients
+
+        try:
+            prepare_clients()
+        # Why: only a head start; the read-back itself reports a cloud it cannot use.
+        except DriverError:
+            return
 
     def _kube(self) -> KubeClient:
         with self._lock:

@@ -2,6 +2,7 @@
 environment (``AWS_ENDPOINT_URL``, ``AWS_REGION`` and credentials)."""
 
 from infra.drivers.cloud._session import canonical_json
+from infra.drivers.cloud._session import prepare as prepare_clients
 from infra.drivers.cloud.ec2 import (
     SecurityGroupOutputs,
     SubnetOutputs,
@@ -50,6 +51,7 @@ __all__ = [
     "ensure_vpc",
     "key_arn",
     "list_managed",
+    "prepare_clients",
     "read_bucket",
     "read_key",
     "read_public_access_block",

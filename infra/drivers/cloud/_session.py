@@ -18,7 +18,8 @@ from infra.drivers.errors import translate_cloud
 from infra.drivers.retry import call_with_retry
 from infra.errors import PermanentError
 
-__all__ = ["call", "canonical_json", "client", "partition", "region", "tag_dict", "tag_list"]
+__all__ = ["call", "canonical_json", "client", "partition", "prepare", "region", "tag_dict",
+           "tag_list"]
 
 # botocore retries off: tenacity in ``call`` owns backoff and the deadline.
 _CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
@@ -37,27 +38,38 @@ def partition() -> str:
 
 
 _clients: dict[tuple[str, ...], Any] = {}
+_sessions: dict[tuple[str, ...], Any] = {}
 _clients_lock = threading.Lock()
 
 
 def client(service: str) -> Any:
     """A client for ``service``; endpoint and credentials come from the environment.
 
-    One client per process and per environment (boto3 clients are thread-safe; building
-    one costs tens of milliseconds). The cache is keyed by the process id and the settings
-    it was built from, so a forked process or a changed environment gets its own, and it
-    lives in this module's globals: a pickled provider refers to it, never contains it."""
-    key = (str(os.getpid()), service, region(), os.environ.get("AWS_ENDPOINT_URL", ""),
-           os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""),
-           os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_PROFILE", ""))
+    One client per process and per environment (boto3 clients are thread-safe), made from
+    one session per process and environment: a session loads the endpoint and partition
+    data once for all its clients, which halves the cost of the first four. The caches are
+    keyed by the process id and the settings they were built from, so a forked process or a
+    changed environment gets its own, and they live in this module's globals: a pickled
+    provider refers to them, never contains them."""
+    base = (str(os.getpid()), region(), os.environ.get("AWS_ENDPOINT_URL", ""),
+            os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_PROFILE", ""))
+    key = (*base, service, os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""))
     with _clients_lock:
         found = _clients.get(key)
         if found is None:
             with translate_cloud(f"{service} client"):
-                found = boto3.session.Session().client(service, region_name=region(),
-                                                       config=_CONFIG)
+                # Sessions are not thread-safe; this lock makes their use one at a time.
+                session = _sessions.get(base) or boto3.session.Session()
+                _sessions[base] = session
+                found = session.client(service, region_name=region(), config=_CONFIG)
             _clients[key] = found
         return found
+
+
+def prepare(services: tuple[str, ...] = ("kms", "s3", "iam", "ec2")) -> None:
+    """Build the clients ahead of need (no request is made)."""
+    for service in services:
+        client(service)
 
 
 def call(operation: str, method: Any, /, **kwargs: Any) -> Any:
