@@ -192,9 +192,6 @@ def _environment(home: Path) -> dict[str, str]:
         "HOME": str(home), "AWS_REGION": region(), "AWS_DEFAULT_REGION": region(),
         # never a profile or credentials file of whoever runs the audit
         "AWS_CONFIG_FILE": str(home / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
-        # S3 Control calls put the account id in front of the host name otherwise, which a
-        # local endpoint's address cannot take
-        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
         "PYTHONDONTWRITEBYTECODE": "1"})
     for key, value in os.environ.items():
@@ -237,7 +234,12 @@ def run_prowler(python: Path, *, services: Sequence[str] = SERVICES,
             raise PermanentError(f"prowler exited {done.returncode}: {short(' '.join(tail))}",
                                  operation="prowler")
         document = report.read_text(encoding="utf-8")
-        findings = parse_ocsf(document, hide=hide)
+        try:
+            findings = parse_ocsf(document, hide=hide)
+        # a report in another shape than this module reads (another prowler version)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PermanentError(f"cannot read prowler's report: {exc!r}",
+                                 operation="prowler") from exc
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
         unanswered = parse_log(text, package=_package(python), hide=hide)
     ran = re.findall(r"(\d+)/\d+ \[100%\]", done.stdout)
@@ -252,7 +254,7 @@ def _package(python: Path) -> Path | None:
 
 def _product_version(document: str) -> str:
     items = json.loads(document or "[]")
-    return str(items[0]["metadata"]["product"]["version"]) if items else ""
+    return str(items[0]["metadata"].get("product", {}).get("version", "")) if items else ""
 
 
 def vpc_defaults(tag_key: str = "managed-by", tag_value: str = "govcloud") -> dict[str, str]:

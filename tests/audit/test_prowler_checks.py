@@ -6,6 +6,7 @@ seam (a ProwlerRun); its output formats are parsed from samples of the real thin
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,14 @@ from infra.audit.prowler_checks import (
     prowler_findings,
     scope_of,
 )
-from infra.drivers.prowler import ProwlerFinding, ProwlerRun, Unanswered, parse_log, parse_ocsf
+from infra.drivers.prowler import (
+    ProwlerFinding,
+    ProwlerRun,
+    Unanswered,
+    parse_log,
+    parse_ocsf,
+    run_prowler,
+)
 from infra.errors import PermanentError
 from infra.plan import render_platform, render_tenant
 from infra.spec.environment import EnvironmentSpec
@@ -268,3 +276,73 @@ def test_the_log_names_each_unanswered_call_and_hides_credentials(tmp_path: Path
         "kms: _describe_key (the answer lacks MultiRegion, 2 times)",
         "s3: s3_service.py:622 (could not connect)"]
     assert "SECRET" not in repr(found)
+
+
+# -- the driver, with a stand-in for the prowler venv's python -----------------------------
+
+_FAKE = '''#!{python}
+import json, os, pathlib, sys
+args = sys.argv[1:]
+def after(flag):
+    return args[args.index(flag) + 1]
+out = pathlib.Path(after("--output-directory"))
+out.mkdir(parents=True)
+pathlib.Path({seen!r}).write_text(json.dumps({{"args": args, "env": dict(os.environ)}}))
+(out / (after("--output-filename") + ".ocsf.json")).write_text(json.dumps({findings}))
+pathlib.Path(after("--log-file")).write_text({log!r})
+print("-> Scan completed! 2/2 [100%] in 1.0s")
+if {code}:
+    print("credentials " + os.environ["AWS_SECRET_ACCESS_KEY"] + " refused", file=sys.stderr)
+sys.exit({code})
+'''
+
+
+def _fake(tmp_path: Path, *, code: int = 0, log: str = "") -> Path:
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    findings = [_ocsf("s3_bucket_public_access", "FAIL", {
+        "uid": "arn:aws-cn:s3:::b", "name": "b", "type": "AwsS3Bucket",
+        "data": {"metadata": {"tags": []}}})]
+    python.write_text(_FAKE.format(python=sys.executable, seen=str(tmp_path / "seen.json"),
+                                   findings=findings, log=log, code=code))
+    python.chmod(0o755)
+    return python
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture
+def cloud_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")
+    monkeypatch.setenv("AWS_REGION", "cn-northwest-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_PROFILE", "someone-elses-profile")
+    monkeypatch.setenv("KUBECONFIG", "/root/.kube/admin")
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_prowler_gets_the_endpoint_and_nothing_else_of_the_environment(tmp_path: Path) -> None:
+    run = run_prowler(_fake(tmp_path, log=_LOG.replace("SECRETSECRETSECRETSECRET1", SECRET)),
+                      excluded_checks=["ec2_elastic_ip_shodan"])
+    seen = json.loads((tmp_path / "seen.json").read_text())
+    args, env = seen["args"], seen["env"]
+    assert args[:4] == ["-m", "prowler", "aws", "--services"]
+    assert args[4:8] == ["s3", "kms", "iam", "ec2"]
+    assert "--scan-unused-services" in args and args[args.index("--region") + 1] == (
+        "cn-northwest-1")
+    assert args[args.index("--excluded-check") + 1] == "ec2_elastic_ip_shodan"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
+    assert "AWS_PROFILE" not in env and "KUBECONFIG" not in env
+    assert env["AWS_SHARED_CREDENTIALS_FILE"].startswith(env["HOME"])
+    assert [f.check for f in run.findings] == ["s3_bucket_public_access"]
+    assert (run.version, run.checks) == ("5.46.0", 2)
+    assert run.unanswered and SECRET not in repr(run)
+
+
+@pytest.mark.usefixtures("cloud_env")
+def test_a_prowler_that_fails_is_an_error_without_the_secret(tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="prowler exited 2") as caught:
+        run_prowler(_fake(tmp_path, code=2))
+    assert "credentials *** refused" in str(caught.value)

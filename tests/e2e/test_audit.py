@@ -29,7 +29,7 @@ ATTACKER, VICTIM, LABELS = "gz-wjw", "gz-gaj", "gd-jyt"
 
 
 def _audit(workspace: Workspace, **changes: Any) -> AuditResult:
-    options = AuditOptions(root=workspace.root, env="local",
+    options = AuditOptions(root=workspace.root, env="local", prowler=False,
                            now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC), **changes)
     return audit_environment(workspace.env(), workspace.fleet(), options, admin=KubeClient())
 
