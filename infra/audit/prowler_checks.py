@@ -33,6 +33,7 @@ __all__ = ["ALLOW_LIST", "EXCLUDED", "Owner", "ProwlerScope", "SetAside", "audit
            "judge", "owner_of", "prowler_findings", "scope_of"]
 
 PLATFORM = "platform"
+_NAMED_OWNERS = 8  # a note names up to this many owners, else counts them
 # Not run at all: each needs something outside the provincial cloud.
 EXCLUDED = {"ec2_elastic_ip_shodan": "asks the Shodan internet service (needs its API key)"}
 
@@ -153,7 +154,10 @@ def _count(items: Counter[str]) -> str:
 
 
 def _owners(items: Counter[str]) -> str:
-    return ", ".join(k if n == 1 else f"{k} ({n})" for k, n in sorted(items.items()))
+    if len(items) <= _NAMED_OWNERS:
+        return ", ".join(k if n == 1 else f"{k} ({n})" for k, n in sorted(items.items()))
+    tenants = len(set(items) - {PLATFORM})
+    return f"{tenants} tenants" + (" and the platform" if PLATFORM in items else "")
 
 
 def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str]) -> Judged:

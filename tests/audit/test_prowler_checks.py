@@ -125,6 +125,16 @@ def test_an_allow_list_entry_covers_only_the_resources_it_names(
     assert [f.request.split()[1] for f in judged.findings] == [check], why
 
 
+def test_a_note_counts_owners_when_many_share_a_set_aside_check(scope: ProwlerScope) -> None:
+    many = [_f("s3_bucket_no_mfa_delete", f"b{i}", tags={"managed-by": "govcloud",
+                                                         "tenant": f"t{i:03d}"})
+            for i in range(20)]
+    judged = judge(_run(*many, _f("s3_bucket_no_mfa_delete", "govcloud-local-audit")), scope,
+                   {f"t{i:03d}" for i in range(20)} | {"platform"})
+    assert any(n.startswith("prowler set aside 21× s3_bucket_no_mfa_delete on 20 tenants and "
+                            "the platform: MFA Delete") for n in judged.notes), judged.notes
+
+
 def test_the_retention_and_tls_entries_follow_the_spec_and_endpoint(
         scope: ProwlerScope) -> None:
     no_retention = _f("s3_bucket_lifecycle_enabled", "govcloud-local-th-zwsjj")
