@@ -160,9 +160,10 @@ def _owners(items: Counter[str]) -> str:
     return f"{tenants} tenants" + (" and the platform" if PLATFORM in items else "")
 
 
-def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str]) -> Judged:
+def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str] | None) -> Judged:
     """Findings and notes from one prowler run (pure: no I/O). ``audited`` holds the tenant
-    ids in the audit and ``platform`` when the platform's resources are in it too."""
+    ids of a partial audit (``--tenant``); None: everything of ours counts, the platform's
+    resources and those of tenants no longer in the fleet too."""
     out = Judged()
     foreign: Counter[str] = Counter()
     aside: dict[str, Counter[str]] = {}
@@ -172,7 +173,7 @@ def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str]) -> Judged:
         if owner is None:
             foreign[f.check] += f.status == "FAIL"
             continue
-        if owner.tenant not in audited:
+        if audited is not None and owner.tenant not in audited:
             outside += f.status == "FAIL"
             continue
         if f.status not in ("PASS", "FAIL"):
@@ -222,7 +223,7 @@ def _run(python: Path) -> ProwlerRun:
 
 
 def audit_prowler(python: Path | None, scope: Callable[[Mapping[str, str]], ProwlerScope],
-                  audited: set[str], *, runner: Runner = _run,
+                  audited: set[str] | None, *, runner: Runner = _run,
                   defaults: Callable[[], Mapping[str, str]] = vpc_defaults) -> Judged:
     """Run prowler with ``python`` (its venv's interpreter) and judge its verdicts. Without
     prowler, a note says how to install it; if it cannot run, that is a deviation."""
@@ -249,4 +250,4 @@ def prowler_findings(env: EnvironmentSpec, fleet: Mapping[str, TenantSpec],
                         retention={t: s.data.retention_days for t, s in fleet.items()},
                         audit_bucket=bucket_name(env.name, "audit"))
 
-    return audit_prowler(python, scope, set(audited) | ({PLATFORM} if everything else set()))
+    return audit_prowler(python, scope, None if everything else set(audited))

@@ -160,6 +160,14 @@ def test_tenants_outside_the_audit_are_left_out_and_counted(scope: ProwlerScope)
     assert judged.notes[0].endswith(", 2 of tenants outside this audit")
 
 
+def test_a_full_audit_reports_resources_of_tenants_no_longer_in_the_fleet(
+        scope: ProwlerScope) -> None:
+    orphan = _f("s3_bucket_public_access", "govcloud-local-gone",
+                tags={"managed-by": "govcloud", "tenant": "gone"})
+    assert [f.target for f in judge(_run(orphan), scope, None).findings] == ["gone"]
+    assert judge(_run(orphan), scope, {"gz-gaj"}).findings == []
+
+
 def test_passes_count_as_checks_and_manual_verdicts_are_ignored(scope: ProwlerScope) -> None:
     judged = judge(_run(_f("s3_bucket_default_encryption", "govcloud-local-gz-gaj",
                            status="PASS", tags=TAGS),
