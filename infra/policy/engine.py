@@ -163,14 +163,28 @@ def _named_tenant(spec: object, loc: Sequence[str | int]) -> str | None:
     return None
 
 
+def _naming(tenants: Sequence[LoadedTenant], focus: set[str]) -> list[LoadedTenant]:
+    """The tenants whose own findings can involve ``focus``: those tenants, and those that
+    name one of them (a peer, a data request's provider). A tenant check's finding names
+    another file only through such a reference (``_Fleet.related``)."""
+    return [t for t in tenants if t.spec.id in focus
+            or focus & {p.tenant for p in t.spec.network.peers}
+            or focus & {r.provider for r in t.spec.data_requests}]
+
+
 def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.date, *,
-             env_file: EnvironmentFile | None = None) -> list[Finding]:
-    """Every finding for the fleet, ordered by file, line and rule."""
+             env_file: EnvironmentFile | None = None,
+             focus: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding for the fleet, ordered by file, line and rule.
+
+    With ``focus`` (tenant ids), the per-tenant checks run only on the tenants whose findings
+    can involve those tenants; the fleet checks still see everyone. ``involving`` then gives
+    the same findings as after a full evaluation, in a fraction of the time."""
     env_file = env_file or EnvironmentFile(f"stacks/{env.name}.yaml")
     ctx = Context(env=env, today=today, tenants={t.spec.id: t.spec for t in tenants})
     findings: list[Finding] = []
     fleet = _Fleet(tenants)
-    for tenant in tenants:
+    for tenant in (tenants if focus is None else _naming(tenants, set(focus))):
         if tenant.spec.id != tenant.path.stem:
             findings.append(to_finding(tenant, Issue(
                 "GC002", ("id",), _("{id!r} differs from the file name {file!r}").format(

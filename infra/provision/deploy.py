@@ -1,7 +1,9 @@
 """`govcloud deploy`: the compliance gate, then the platform, then tenant stacks in parallel.
 
-Every stack is refreshed against the live cluster and cloud before it is updated, so a
-deploy repairs what drifted and a preview shows it. One tenant's failure (of any kind) does
+Every stack is compared with the live cluster and cloud, not with its checkpoint: the
+providers diff the plan against what they read live (inside the update, no separate refresh
+pass), so a deploy repairs what drifted; a preview also refreshes first, so it can show each
+drifted field. One tenant's failure (of any kind) does
 not stop the others. Per-run settings (``today``, the data-destroy permission, the last spec
 of a removed tenant) reach the program as environment variables and are never stored in
 the stack config. Decommissioning happens in order: access goes first (the stack is updated
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from infra.errors import DriverError, InputError
 from infra.plan import destroy_data_allowed, render_tenant, retention_ends
+from infra.spec.cache import SpecCache
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
@@ -57,7 +60,8 @@ class DeployOptions:
     destroy_data_before_retention_ends: bool = False
     policy_pack: Path | None = None
     resource_parallel: int = 8
-    refresh: bool = True  # compare with the live state first (False only for benchmarks)
+    refresh: bool = False  # also run Pulumi's refresh pass before an update (a preview always
+    # does, to show per-field drift; an update sees drift through its providers' live diff)
     platform: bool = False  # run the platform stack even when its plan is unchanged
     override: Override | None = None
     state: SharedState | None = None  # None: the file backend PULUMI_BACKEND_URL names
@@ -199,7 +203,7 @@ class _Deployer:
 
     def _flags(self) -> list[str]:
         flags = [f"--parallel={self.opts.resource_parallel}"]
-        if self.opts.refresh:
+        if self.opts.refresh or self.opts.preview:
             flags.append("--refresh")
         if self.opts.policy_pack:
             flags += ["--policy-pack", str(self.opts.policy_pack)]
@@ -351,7 +355,7 @@ def gate(opts: DeployOptions, tenant_ids: Sequence[str]) -> Verdict:
     tenants = opts.root / "tenants"
     if tenants.resolve().is_relative_to(Path.cwd()):  # paths in the report as check shows them
         tenants = Path(os.path.relpath(tenants))
-    fleet = load_tenants([tenants])
+    fleet = load_tenants([tenants], cache=SpecCache(opts.root / ".govcloud" / "cache"))
     return check_compliance(fleet, env, stacks_dir / f"{opts.env}.yaml", tenant_ids,
                             opts.today or dt.date.today())
 

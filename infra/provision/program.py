@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import pulumi
 
 from infra.errors import InputError
 from infra.plan import destroy_data_allowed, render_platform, render_tenant, retention_ends
-from infra.spec.load import find_repo_root, load_environment, load_tenants
+from infra.spec.load import find_repo_root, load_environment, load_tenant, load_tenants
 from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
@@ -45,6 +46,27 @@ def _today() -> dt.date:
                          field=ENV_TODAY) from None
 
 
+def _fleet_around(directory: Path, tenant_id: str) -> dict[str, TenantSpec]:
+    """The tenant and the tenants it names as peers: all a tenant's plan depends on.
+
+    Reading only these keeps a stack's program as fast with 1,000 tenants as with 10. Files
+    are named by tenant id (a compliance rule); if this one is not, the whole fleet is read.
+    """
+    own = directory / f"{tenant_id}.yaml"
+    if not own.is_file():  # removed: decommissioning from its recorded spec, without peers
+        return {}
+    spec = load_tenant(own).spec
+    if spec.id != tenant_id:
+        return {t.spec.id: t.spec for t in load_tenants([directory])}
+    fleet = {tenant_id: spec}
+    for peer in spec.network.peers:
+        path = directory / f"{peer.tenant}.yaml"
+        if path.is_file():
+            other = load_tenant(path).spec
+            fleet[other.id] = other
+    return fleet
+
+
 def run() -> None:
     stack = pulumi.get_stack()
     env_name, _, tenant_id = stack.partition(".")
@@ -56,7 +78,7 @@ def run() -> None:
         pulumi.export("environment", env.name)
         return
 
-    fleet = {t.spec.id: t.spec for t in load_tenants([root / "tenants"])}
+    fleet = _fleet_around(root / "tenants", tenant_id)
     spec = fleet.get(tenant_id)
     if spec is None:
         last = os.environ.get(ENV_DECOMMISSION_SPEC)

@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
@@ -41,7 +42,7 @@ from .retries import record_retries
 if TYPE_CHECKING:
     from infra.drivers import CloudKindOps, KubeClient
 
-__all__ = ["CloudProvider", "KubeProvider", "kube_diff"]
+__all__ = ["CloudProvider", "KubeProvider", "cloud_diff", "kube_diff"]
 
 _clients: dict[str, KubeClient] = {}  # one per provider process; never pickled
 _clients_lock = threading.Lock()  # the engine calls a provider from several threads
@@ -116,6 +117,21 @@ def kube_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     return DiffResult(changes=old != new, replaces=replaces, delete_before_replace=True)
 
 
+def _against_live(seen: ReadResult, news: dict[str, Any],
+                  compare: Callable[[dict[str, Any], dict[str, Any]], DiffResult]
+                  ) -> DiffResult:
+    """The plan against the resource as it is now, not as the checkpoint remembers it.
+
+    This is how a plain ``pulumi up`` (and ``govcloud deploy``) sees drift without a
+    separate refresh pass: what was deleted is put back (an update: the providers' writes
+    create what is missing), and what someone changed or added to a managed section is an
+    update that removes it. The read is the one ``pulumi refresh`` would make.
+    """
+    if seen.id is None:
+        return DiffResult(changes=True, replaces=[], delete_before_replace=True)
+    return compare(seen.outs or {}, news)
+
+
 class KubeProvider(ResourceProvider):
     """One Kubernetes object, applied server-side with field manager ``govcloud``."""
 
@@ -126,8 +142,11 @@ class KubeProvider(ResourceProvider):
             failures.append(CheckFailure("manifest", "a manifest with metadata.name is required"))
         return CheckResult(news, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return kube_diff(olds, news)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        planned = kube_diff(olds, news)
+        if planned.changes:
+            return planned
+        return _against_live(self.read(id_, olds), news, kube_diff)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = _kube()
@@ -249,17 +268,25 @@ def _desired(props: dict[str, Any]) -> dict[str, Any]:
     return desired
 
 
+def cloud_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    """Changed inputs → update in place; a changed handle (name, CIDR, ...) → replace."""
+    ops = _ops(news["kind"])
+    new = _desired(news)
+    # Outputs also carry what the cloud assigned (ids, ARNs); compare what we asked for.
+    old = {k: v for k, v in _desired(olds).items() if k in new}
+    replaces = [k for k in ops.replace_keys if old.get(k) != new.get(k)]
+    changed = old != new or olds.get("force_destroy") != news.get("force_destroy")
+    return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+
+
 class CloudProvider(ResourceProvider):
     """A cloud resource of one kind (key, bucket, role, VPC, subnet, security group)."""
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        ops = _ops(news["kind"])
-        new = _desired(news)
-        # Outputs also carry what the cloud assigned (ids, ARNs); compare what we asked for.
-        old = {k: v for k, v in _desired(olds).items() if k in new}
-        replaces = [k for k in ops.replace_keys if old.get(k) != new.get(k)]
-        changed = old != new or olds.get("force_destroy") != news.get("force_destroy")
-        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        planned = cloud_diff(olds, news)
+        if planned.changes:
+            return planned
+        return _against_live(self.read(id_, olds), news, cloud_diff)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ops = _ops(props["kind"])

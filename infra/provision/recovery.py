@@ -15,11 +15,11 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
-__all__ = ["repair_checkpoint"]
+__all__ = ["known_missing", "repair_checkpoint"]
 
 
-def _stack_dir(project: str) -> Path | None:
-    url = os.environ.get("PULUMI_BACKEND_URL", "")
+def _stack_dir(project: str, url: str | None = None) -> Path | None:
+    url = os.environ.get("PULUMI_BACKEND_URL", "") if url is None else url
     if not url.startswith("file://"):
         return None
     return Path(urlparse(url).path) / ".pulumi" / "stacks" / project
@@ -31,6 +31,18 @@ def _valid_json(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def known_missing(project: str, stack: str, backend_url: str | None = None) -> bool:
+    """The file backend certainly has no such stack (project layout, version 1): create it
+    first instead of learning that from a failed operation. False when unsure."""
+    directory = _stack_dir(project, backend_url)
+    if directory is None:
+        return False
+    meta = directory.parent.parent / "meta.yaml"
+    if not meta.is_file() or "version: 1" not in meta.read_text(encoding="utf-8"):
+        return False
+    return not any(directory.glob(f"{stack}.json*"))
 
 
 def repair_checkpoint(project: str, stack: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import PLATFORM_TAG
-from .recovery import repair_checkpoint
+from .recovery import known_missing, repair_checkpoint
 from .retries import follow
 
 __all__ = ["StackOps", "outputs_if_any"]
@@ -122,6 +122,10 @@ class StackOps:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
         repairs, waiting_since, created = 0, 0.0, 0
+        backend = self.pulumi.env.get("PULUMI_BACKEND_URL")
+        if op != "destroy" and known_missing("govcloud", name, backend):
+            self._init(name)  # a new tenant: no failed first attempt
+            created = 1
         while True:
             try:
                 with follow(self.logs / f"{name}.retries", self._retry_note(name)) as pointer:

@@ -11,6 +11,7 @@ import yaml
 
 from infra.errors import InputError, SpecError, SpecProblem
 
+from .cache import SpecCache
 from .environment import EnvironmentSpec
 from .tenant import TenantSpec
 from .validate import Loc, validate
@@ -61,10 +62,14 @@ def tenant_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_tenant(path: Path) -> LoadedTenant:
+def load_tenant(path: Path, cache: SpecCache | None = None) -> LoadedTenant:
     where = str(path)
     text = read_text(path)
-    spec = validate(TenantSpec, parse_yaml(text, where), text=text, where=where)
+    spec = cache.lookup(text) if cache else None
+    if spec is None:
+        spec = validate(TenantSpec, parse_yaml(text, where), text=text, where=where)
+        if cache:
+            cache.remember(text, spec)
     return LoadedTenant(path=path, spec=spec, text=text)
 
 
@@ -74,8 +79,10 @@ def _problems(error: InputError) -> list[SpecProblem]:
     return [SpecProblem(error.path or "<input>", error.line, error.field or "", error.message)]
 
 
-def load_tenants(paths: Sequence[Path]) -> list[LoadedTenant]:
+def load_tenants(paths: Sequence[Path], *, cache: SpecCache | None = None
+                 ) -> list[LoadedTenant]:
     """Load every tenant spec under ``paths``; SpecError lists the problems of all files.
+    With a ``cache``, files whose text was validated before are not parsed again.
 
     (Parsing in forked workers was tried: pickling the results back cost more than it saved.)
     """
@@ -86,11 +93,13 @@ def load_tenants(paths: Sequence[Path]) -> list[LoadedTenant]:
     problems: list[SpecProblem] = []
     for path in files:
         try:
-            loaded.append(load_tenant(path))
+            loaded.append(load_tenant(path, cache))
         except InputError as exc:
             problems.extend(_problems(exc))
     if problems:
         raise SpecError(problems)
+    if cache:
+        cache.save()
     return loaded
 
 

@@ -1,14 +1,47 @@
-"""Dynamic-provider diff logic: what updates in place and what replaces."""
+"""Dynamic-provider diff logic: what updates in place and what replaces, judged against the
+live state (our driver seams `_kube` and `_ops` answer from a fake here)."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 import dill
 import pytest
 
+from infra.drivers import cloud_ops
+from infra.provision import providers
 from infra.provision.providers import CloudProvider, KubeProvider, kube_diff
+
+
+class _Live:
+    """What the cluster and the cloud hold now, for the providers' reads."""
+
+    def __init__(self) -> None:
+        self.kube: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.cloud: dict[str, dict[str, Any] | None] = {}
+        self.reads = 0
+
+    def get(self, _api: str, kind: str, name: str, _namespace: str | None = None
+            ) -> dict[str, Any] | None:
+        self.reads += 1
+        return copy.deepcopy(self.kube.get((kind, name)))
+
+    def read_cloud(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        self.reads += 1
+        found = self.cloud.get(props["name"])
+        return None if found is None else {**props, **found}
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Live]:
+    state = _Live()
+    monkeypatch.setattr(providers, "_kube", lambda: state)
+    monkeypatch.setattr(providers, "_ops", lambda kind: dataclasses.replace(
+        cloud_ops(kind), read=state.read_cloud))
+    yield state
 
 
 def _manifest(**meta: Any) -> dict[str, Any]:
@@ -53,7 +86,8 @@ def _bucket(**changes: Any) -> dict[str, Any]:
     return props
 
 
-def test_bucket_rename_replaces_but_retention_change_updates() -> None:
+def test_bucket_rename_replaces_but_retention_change_updates(live: _Live) -> None:
+    live.cloud["govcloud-local-gz-wjw"] = {}
     provider = CloudProvider()
     assert provider.diff("id", _bucket(), _bucket(name="x")).replaces == ["name"]
     diff = provider.diff("id", _bucket(), _bucket(expiration_days=60))
@@ -67,8 +101,52 @@ def test_subnet_cidr_change_replaces() -> None:
     assert CloudProvider().diff("s", old, new).replaces == ["cidr"]
 
 
-def test_force_destroy_flag_alone_is_a_change() -> None:
+def test_force_destroy_flag_alone_is_a_change(live: _Live) -> None:
     assert CloudProvider().diff("id", _bucket(), _bucket(force_destroy=True)).changes is True
+
+
+def _live_quota(pods: str = "10", **extra: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": "govcloud-quota", "namespace": "gz-wjw", "uid": "u1",
+                         "resourceVersion": "7", "managedFields": [{"manager": "govcloud"}]},
+            "spec": {"hard": {"pods": pods, **extra}}, "status": {"used": {"pods": "3"}}}
+
+
+def test_an_unchanged_plan_is_judged_against_the_live_object(live: _Live) -> None:
+    provider, key = KubeProvider(), ("ResourceQuota", "govcloud-quota")
+    live.kube[key] = _live_quota()
+    assert provider.diff("id", _manifest(), _manifest()).changes is False
+    assert live.reads == 1
+
+    live.kube[key] = _live_quota(pods="1000")  # raised by hand
+    assert provider.diff("id", _manifest(), _manifest()).changes is True
+
+    live.kube[key] = _live_quota(**{"requests.cpu": "999"})  # a line someone added
+    assert provider.diff("id", _manifest(), _manifest()).changes is True
+
+    live.kube[key] = None  # deleted: an update puts it back under the same name
+    diff = provider.diff("id", _manifest(), _manifest())
+    assert diff.changes is True and diff.replaces == []
+
+
+def test_a_planned_change_needs_no_read(live: _Live) -> None:
+    new = _manifest()
+    new["manifest"]["spec"]["hard"]["pods"] = "20"
+    assert KubeProvider().diff("id", _manifest(), new).changes is True
+    assert live.reads == 0
+
+
+def test_a_cloud_resource_is_judged_against_what_the_endpoint_has(live: _Live) -> None:
+    provider = CloudProvider()
+    live.cloud["govcloud-local-gz-wjw"] = {}
+    assert provider.diff("id", _bucket(), _bucket()).changes is False
+    live.cloud["govcloud-local-gz-wjw"] = {"versioning": False, "bucket_arn": "arn:x"}
+    assert provider.diff("id", _bucket(), _bucket()).changes is True
+    live.cloud["govcloud-local-gz-wjw"] = {"bucket_arn": "arn:x"}  # assigned fields: no drift
+    assert provider.diff("id", _bucket(), _bucket()).changes is False
+    live.cloud["govcloud-local-gz-wjw"] = None  # lost by the endpoint
+    diff = provider.diff("id", _bucket(), _bucket())
+    assert diff.changes is True and diff.replaces == []
 
 
 @pytest.mark.parametrize("provider", [KubeProvider(), CloudProvider()])
