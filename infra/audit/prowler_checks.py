@@ -75,11 +75,6 @@ _NACL = ("the default network ACL of a govcloud VPC allows all traffic, as on ev
          "rule by rule")
 
 ALLOW_LIST: tuple[SetAside, ...] = (
-    SetAside("ec2_securitygroup_default_restrict_traffic",
-             "the default security group the endpoint creates with each govcloud VPC keeps "
-             "its allow rules; govcloud places nothing in it (every tenant resource gets its "
-             "tenant's own group). Known gap: the platform should revoke those rules when it "
-             "creates a VPC (CIS AWS 5.4)", _vpc_default),
     SetAside("ec2_networkacl_allow_ingress_any_port", _NACL, _vpc_default),
     SetAside("ec2_networkacl_allow_ingress_tcp_port_22", _NACL, _vpc_default),
     SetAside("ec2_networkacl_allow_ingress_tcp_port_3389", _NACL, _vpc_default),

@@ -65,6 +65,7 @@ class VpcProps(TypedDict):
     name: str  # Name tag; the VPC's handle
     cidr: str
     tags: dict[str, str]
+    default_group_closed: bool  # the VPC's default security group allows nothing (CIS 5.4)
 
 
 class SubnetProps(TypedDict):

@@ -441,7 +441,8 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         "tags": tagset,
     }
     vpcs: list[VpcProps] = [
-        {"name": vpc_name(env.name, block), "cidr": block, "tags": tagset}
+        {"name": vpc_name(env.name, block), "cidr": block, "tags": tagset,
+         "default_group_closed": True}
         for block in vpc_blocks(env.network.pool)
     ]
     return [

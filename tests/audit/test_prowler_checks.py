@@ -102,15 +102,21 @@ def test_allow_listed_checks_are_set_aside_with_their_reason_and_count(
     judged = judge(_run(
         _f("s3_bucket_object_lock", "govcloud-local-gz-gaj", tags=TAGS),
         _f("s3_bucket_object_lock", "govcloud-local-gz-wjw"),
-        _f("ec2_securitygroup_default_restrict_traffic", "sg-default1", vpc="vpc-1"),
         _f("ec2_networkacl_allow_ingress_any_port", "acl-1")), scope, EVERYONE)
     assert judged.findings == []
-    assert "0 reported, 4 set aside by the allow-list" in judged.notes[0]
+    assert "0 reported, 3 set aside by the allow-list" in judged.notes[0]
     lock = next(n for n in judged.notes if "s3_bucket_object_lock" in n)
     assert lock.startswith("prowler set aside 2× s3_bucket_object_lock on gz-gaj, gz-wjw: ")
     assert "audit bucket only" in lock
-    default = next(n for n in judged.notes if "default_restrict_traffic" in n)
-    assert "Known gap" in default
+
+
+def test_an_open_default_group_of_a_govcloud_vpc_is_a_finding(scope: ProwlerScope) -> None:
+    # The platform closes each VPC's default group (CIS AWS 5.4): open again, it is reported.
+    judged = judge(_run(_f("ec2_securitygroup_default_restrict_traffic", "sg-default1",
+                           vpc="vpc-1")), scope, EVERYONE)
+    [finding] = judged.findings
+    assert finding.request.startswith("prowler ec2_securitygroup_default_restrict_traffic on ")
+    assert "sg-default1" in finding.request and finding.kind == "leak"
 
 
 @pytest.mark.parametrize(("check", "resource", "why"), [
@@ -232,7 +238,8 @@ def test_the_runner_gets_the_venv_python_and_the_vpc_defaults_reach_the_scope(
     judged = audit_prowler(Path("/venv/bin/python"), make_scope, EVERYONE, runner=runner,
                            defaults=lambda: {"vpc-9": "platform"})
     assert seen == {"python": Path("/venv/bin/python"), "vpcs": {"vpc-9": "platform"}}
-    assert judged.findings == [] and "1 set aside" in judged.notes[0]
+    # The open default group of the platform's VPC is the platform's: reported, not dropped.
+    assert [(f.target, "sg-9" in f.request) for f in judged.findings] == [("platform", True)]
 
 
 # -- prowler's output, parsed (samples of prowler 5.46.0's formats) -------------------------

@@ -259,7 +259,8 @@ def test_role_ensure_twice_read_back_update_and_delete(cloud_env: dict[str, str]
 
 @pytest.fixture(scope="module")
 def network(cloud_env: dict[str, str]) -> tuple[VpcProps, SubnetProps, SecurityGroupProps]:
-    vpc: VpcProps = {"name": f"govcloud-test-{RUN}", "cidr": "10.80.0.0/16", "tags": TAGS}
+    vpc: VpcProps = {"name": f"govcloud-test-{RUN}", "cidr": "10.80.0.0/16", "tags": TAGS,
+                     "default_group_closed": True}
     subnet: SubnetProps = {"name": f"tenant-{RUN}", "vpc_name": vpc["name"],
                            "cidr": "10.80.1.0/24", "tags": TAGS}
     group: SecurityGroupProps = {
@@ -291,6 +292,31 @@ def test_network_ensure_twice_gives_one_of_each(
     assert actual is not None
     assert sorted(actual["ingress"], key=str) == sorted(group["ingress"], key=str)
     assert {**actual, "ingress": []} == {**group, "ingress": []}
+
+
+def test_a_vpc_default_security_group_allows_nothing(
+        network: tuple[VpcProps, SubnetProps, SecurityGroupProps]) -> None:
+    vpc = network[0]
+    vpc_id = cloud.ensure_vpc(vpc)["vpc_id"]
+    ec2 = boto3.client("ec2")
+
+    def default() -> dict[str, Any]:
+        return dict(ec2.describe_security_groups(Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0])
+    group = default()
+    assert group["IpPermissions"] == [] and group["IpPermissionsEgress"] == []
+    # Someone opens it again (IPv6 too): the read says so, and ensure closes it.
+    ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
+        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
+    ec2.authorize_security_group_egress(GroupId=group["GroupId"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    assert cloud.read_vpc(vpc["name"]) == {**vpc, "default_group_closed": False}
+    cloud.ensure_vpc(vpc)
+    group = default()
+    assert group["IpPermissions"] == [] and group["IpPermissionsEgress"] == []
+    assert cloud.read_vpc(vpc["name"]) == vpc
 
 
 def test_security_group_ingress_becomes_exactly_the_rules_given(

@@ -99,14 +99,46 @@ def ensure_vpc(props: VpcProps) -> VpcOutputs:
     else:
         _check_cidr("vpc", name, vpc["CidrBlock"], props["cidr"])
         _sync_tags(ec2, vpc["VpcId"], name, _tags(vpc), props["tags"])
+    if props.get("default_group_closed"):
+        _close_default_group(ec2, name, str(vpc["VpcId"]))
     return {"vpc_id": str(vpc["VpcId"])}
 
 
+def _default_group(ec2: Any, name: str, vpc_id: str) -> dict[str, Any] | None:
+    found = call(f"ec2:DescribeSecurityGroups default of {name}",
+                 ec2.describe_security_groups, Filters=[
+                     {"Name": "vpc-id", "Values": [vpc_id]},
+                     {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    return found[0] if found else None
+
+
+def _close_default_group(ec2: Any, name: str, vpc_id: str) -> None:
+    """Every VPC comes with a default security group that lets its members talk to each
+    other and reach anywhere; govcloud places nothing in it, so it allows nothing."""
+    group = _default_group(ec2, name, vpc_id)
+    if group is None:
+        return
+    gid = group["GroupId"]
+    if group.get("IpPermissions"):
+        call(f"ec2:RevokeSecurityGroupIngress default of {name}",
+             ec2.revoke_security_group_ingress, GroupId=gid,
+             IpPermissions=group["IpPermissions"])
+    if group.get("IpPermissionsEgress"):
+        call(f"ec2:RevokeSecurityGroupEgress default of {name}",
+             ec2.revoke_security_group_egress, GroupId=gid,
+             IpPermissions=group["IpPermissionsEgress"])
+
+
 def read_vpc(name: str) -> VpcProps | None:
-    vpc = _find_vpc(client("ec2"), name)
+    ec2 = client("ec2")
+    vpc = _find_vpc(ec2, name)
     if vpc is None:
         return None
-    return {"name": name, "cidr": str(vpc["CidrBlock"]), "tags": _tags(vpc)}
+    group = _default_group(ec2, name, str(vpc["VpcId"]))
+    closed = group is None or not (group.get("IpPermissions")
+                                   or group.get("IpPermissionsEgress"))
+    return {"name": name, "cidr": str(vpc["CidrBlock"]), "tags": _tags(vpc),
+            "default_group_closed": closed}
 
 
 def delete_vpc(name: str) -> bool:
