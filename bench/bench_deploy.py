@@ -411,6 +411,8 @@ def main() -> int:
     repeat = args.repeat or (1 if args.quick else 3)
     real = args.real or (2 if args.quick else 4)
     count = args.rollout or (6 if args.quick else 50)
+    # The local cloud keeps its state across runs: start every part from nothing.
+    shutil.rmtree(args.state, ignore_errors=True)
     print(machine(), flush=True)
 
     if "single" not in args.skip:

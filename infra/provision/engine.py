@@ -9,13 +9,15 @@ read from the structured event log (``--event-log``), not from the CLI's text.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from pulumi import automation as auto
 
 from infra.errors import InputError
 from infra.plan.drift import compare
@@ -129,31 +131,103 @@ def _cli_error(text: str) -> str:
     return (errors or [line for line in lines if line] or ["pulumi failed"])[-1]
 
 
+_MINIMUM = (3, 1, 0)  # the oldest CLI Pulumi's own Automation API accepts
+
+
+class _CommandFailed(Exception):
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        # The Automation API's layout, which the recovery code reads.
+        super().__init__(f"\n code: {code}\n stdout: {stdout}\n stderr: {stderr}")
+
+
+def _execute(command: Sequence[str], cwd: Path, env: Mapping[str, str],
+             log: Log | None) -> str:
+    """Run the CLI as the Automation API does (non-interactive, output streamed to ``log``),
+    without importing the Pulumi SDK into govcloud's own process (0.2 s at every start)."""
+    out: list[str] = []
+    err: list[str] = []
+
+    def consume(stream: Any, chunks: list[str]) -> None:
+        for line in iter(stream.readline, ""):
+            line = line.rstrip()
+            if log:
+                log(line)
+            chunks.append(line)
+        stream.close()
+
+    with subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=cwd, env=dict(env), encoding="utf-8", errors="replace") as proc:
+        readers = [threading.Thread(target=consume, args=(proc.stdout, out)),
+                   threading.Thread(target=consume, args=(proc.stderr, err))]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+        code = proc.wait()
+    if code != 0:
+        raise _CommandFailed(code, "\n".join(out), "\n".join(err))
+    return "\n".join(out)
+
+
+def _version(binary: str, root: Path) -> tuple[int, ...]:
+    """``pulumi version``, remembered per binary (path, size, modification time)."""
+    info = os.stat(binary)
+    key = f"{binary} {info.st_size} {info.st_mtime_ns}"
+    stamp = root / ".govcloud" / "pulumi-version.json"
+    try:
+        known = json.loads(stamp.read_text(encoding="utf-8"))
+        if known.get("binary") == key:
+            return tuple(int(x) for x in known["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    text = _execute([binary, "version"], root, os.environ, None).strip()
+    match = re.match(r"v?(\d+)\.(\d+)\.(\d+)", text)
+    if match is None:
+        raise _CommandFailed(0, text, "cannot read the version")
+    version = tuple(int(x) for x in match.groups())
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"binary": key, "version": version}), encoding="utf-8")
+    except OSError:
+        pass
+    return version
+
+
 class Pulumi:
     """The Pulumi CLI for one project directory, checked once per run."""
 
     def __init__(self, root: Path, env: Mapping[str, str]) -> None:
         self.root = root
         # PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API itself does.
-        self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DEBUG_COMMANDS": "true", **env}
+        self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DEBUG_COMMANDS": "true",
+                    "PULUMI_AUTOMATION_API": "true", **env}
+        found = shutil.which("pulumi")
         try:
-            self.cli = auto.PulumiCommand()  # the one version check of the run
+            if found is None:
+                raise FileNotFoundError("no `pulumi` on PATH")
+            version = _version(found, root)
+            if version < _MINIMUM:
+                raise _CommandFailed(0, ".".join(map(str, version)), "older than 3.1.0")
         # Why: a missing or broken Pulumi CLI is the operator's setup, not a bug: say what to
-        # do in one line (exit 2) instead of a traceback from the Automation API.
-        except (FileNotFoundError, auto.errors.CommandError) as exc:
+        # do in one line (exit 2) instead of a traceback.
+        except (OSError, _CommandFailed) as exc:
+            detail = " ".join(str(exc).split())
             raise InputError(
-                f"the Pulumi CLI cannot be run ({type(exc).__name__}: {exc}); put `pulumi` on "
-                "PATH (for the local cloud: eval \"$(govcloud localcloud env)\", or "
+                f"the Pulumi CLI cannot be run ({type(exc).__name__}: {detail}); put `pulumi` "
+                "on PATH (for the local cloud: eval \"$(govcloud localcloud env)\", or "
                 "govcloud localcloud build)", field="pulumi") from None
+        self.binary = found
+        # The plugins next to the binary come first, as with the Automation API.
+        self._path = os.pathsep.join([os.path.dirname(found), os.environ.get("PATH", "")])
 
     def run(self, args: Sequence[str], *, stack: str | None = None,
             env: Mapping[str, str] | None = None, log: Log | None = None) -> str:
-        full = [*args, *(["--stack", stack] if stack else [])]
+        full = [self.binary, "--non-interactive", *args, *(["--stack", stack] if stack else [])]
+        merged = {**os.environ, **self.env, **(env or {}), "PATH": self._path}
         try:
-            result = self.cli.run(full, str(self.root), {**self.env, **(env or {})}, log, log)
-        except auto.errors.CommandError as exc:
+            return _execute(full, self.root, merged, log)
+        except _CommandFailed as exc:
             raise StackError(f"pulumi {args[0]}: {_cli_error(str(exc))}", raw=str(exc)) from None
-        return result.stdout
 
     def stacks(self) -> set[str]:
         return {str(s["name"]) for s in json.loads(self.run(["stack", "ls", "--json"]) or "[]")}
