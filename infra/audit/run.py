@@ -74,24 +74,32 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
     for t in sorted(set(audited) - set(present)):
         result.notes.append(f"namespace {t} does not exist: not deployed yet")
     say(f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants")
-    _namespaces(result, present, live_ns, audited)
-    _rbac(result, admin, env, fleet, present, audited, options, say)
-    _workloads(result, admin, fleet, [t for t in audited if t in present
-                                      and fleet[t].lifecycle.state is LifecycleState.active],
-               options.workers, say)
-    _network(result, admin, env, fleet, present, live_ns, audited)
-    if options.cloud:
-        say("cloud: buckets, keys, roles, security groups")
-        prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
-        everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
-        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
-                                   workers=options.workers)
-        result.findings += found
-        result.tally.add(tally)
-        if options.prowler:
-            say("cloud: prowler (s3, kms, iam, ec2)")
-            judged = prowler_findings(env, fleet, plans, audited, everything=not options.tenants,
-                                      python=options.prowler_python)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prowler") as background:
+        # prowler is a process of its own that takes most of a minute: it runs while the
+        # cluster is probed, not after.
+        prowler = None
+        if options.cloud and options.prowler:
+            say("cloud: prowler (s3, kms, iam, ec2) started alongside")
+            prowler = background.submit(
+                prowler_findings, env, fleet, plans, audited, everything=not options.tenants,
+                python=options.prowler_python)
+        _namespaces(result, present, live_ns, audited)
+        _rbac(result, admin, env, fleet, present, audited, options, say)
+        _workloads(result, admin, fleet, [t for t in audited if t in present
+                                          and fleet[t].lifecycle.state is LifecycleState.active],
+                   options.workers, say)
+        _network(result, admin, env, fleet, present, live_ns, audited)
+        if options.cloud:
+            say("cloud: buckets, keys, roles, security groups")
+            prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
+            everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
+            found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
+                                       workers=options.workers)
+            result.findings += found
+            result.tally.add(tally)
+        if prowler is not None:
+            say("cloud: waiting for prowler")
+            judged = prowler.result()
             result.findings += judged.findings
             result.notes += judged.notes
             result.tally.add(judged.tally)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import PLATFORM_TAG
-from .recovery import known_missing, repair_checkpoint
+from .recovery import file_backend_tags, known_missing, repair_checkpoint
 from .retries import follow
 
 __all__ = ["StackOps", "outputs_if_any"]
@@ -180,6 +180,9 @@ class StackOps:
     # -- what is recorded -----------------------------------------------------------------
     def fingerprint(self, name: str) -> str | None:
         """The platform fingerprint recorded by the last successful deploy of ``name``."""
+        tags = file_backend_tags("govcloud", name, self.pulumi.env.get("PULUMI_BACKEND_URL"))
+        if tags is not None:
+            return tags.get(PLATFORM_TAG)
         try:
             return self.pulumi.run(["stack", "tag", "get", PLATFORM_TAG], stack=name).strip()
         except Exception:  # no tag (or no readable one) means: run the stack

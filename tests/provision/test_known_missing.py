@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.provision.recovery import known_missing
+from infra.provision.recovery import file_backend_tags, known_missing
 
 
 def _backend(tmp_path: Path, *stacks: str, version: str = "version: 1\n") -> str:
@@ -28,3 +28,16 @@ def test_unsure_means_not_missing(tmp_path: Path) -> None:
     assert not known_missing("govcloud", "local.x", "s3://bucket/state")
     assert not known_missing("govcloud", "local.x", _backend(tmp_path, version="version: 0\n"))
     assert not known_missing("govcloud", "local.x", f"file://{tmp_path / 'empty'}")
+
+
+def test_tags_are_read_from_the_file_backend_only_when_certain(tmp_path: Path) -> None:
+    url = _backend(tmp_path, "local.json", "local.gz-wjw.json", "local.gd-jyt.json")
+    stacks = tmp_path / "state" / ".pulumi" / "stacks" / "govcloud"
+    (stacks / "local.pulumi-tags").write_text(
+        '{"version":1,"tags":{"govcloud:platform-fingerprint":"abc"}}', encoding="utf-8")
+    (stacks / "local.gd-jyt.pulumi-tags").write_text("{not json", encoding="utf-8")
+    assert file_backend_tags("govcloud", "local", url) == {"govcloud:platform-fingerprint": "abc"}
+    assert file_backend_tags("govcloud", "local.gz-wjw", url) == {}  # a stack without tags
+    assert file_backend_tags("govcloud", "local.gd-jyt", url) is None  # unreadable: ask the CLI
+    assert file_backend_tags("govcloud", "local.new", url) is None  # no such stack
+    assert file_backend_tags("govcloud", "local", "s3://bucket/state") is None
