@@ -20,7 +20,7 @@ from infra.drivers.table import KubeDriver
 from infra.errors import DriverError, PermanentError
 
 from .cache import Informer, wait_synced
-from .context import WATCHED, Context, parse_tenant
+from .context import WATCHED, Context
 from .counting import CountingKube
 from .leader import LeaderElector
 from .metrics import Metrics, serve
@@ -51,11 +51,12 @@ class Shard:
 def _tenant_of(kind: str, obj: dict[str, Any]) -> list[str]:
     meta = obj.get("metadata") or {}
     if kind == "Tenant":
-        try:
-            peers = [p.tenant for p in parse_tenant(obj).network.peers]
-        # Why: peers of an invalid spec are unknown; the tenant itself is still queued.
-        except ValueError:
-            peers = []
+        # Only to know whom to queue: the peers' names, read without validating the spec
+        # (a pass validates it; an invalid one still queues the tenant itself).
+        network = (obj.get("spec") or {}).get("network")
+        listed = network.get("peers") if isinstance(network, dict) else None
+        peers = [str(p["tenant"]) for p in listed or []
+                 if isinstance(p, dict) and isinstance(p.get("tenant"), str)]
         return [str(meta.get("name")), *peers]
     if kind == "Namespace":
         return [str(meta.get("name"))]

@@ -299,9 +299,9 @@ def test_grant_expiring_now_is_revoked_within_two_seconds(leader: Replica) -> No
     assert tenant is not None
     expiry = (dt.datetime.now(PROVINCE_TZ) + dt.timedelta(seconds=6)).replace(microsecond=0)
     grant = {"group": "ops-oncall", "scope": "ops", "document": "粤政数授〔2026〕999号",
-             "granted_by": tenant["spec"]["owners"]["contacts"][0]["email"],
+             "grantedBy": tenant["spec"]["owners"]["contacts"][0]["email"],
              "granted": expiry.date().isoformat(), "expires": expiry.date().isoformat(),
-             "expires_at": expiry.isoformat()}
+             "expiresAt": expiry.isoformat()}  # a Tenant object's fields are camelCase
     tenant["spec"]["access"] = [*tenant["spec"].get("access", []), grant]
     tenant["metadata"].pop("managedFields", None)
     kube.replace(tenant)
