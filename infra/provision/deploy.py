@@ -37,9 +37,8 @@ from .backend import SharedState
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import platform_fingerprint
 from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
-from .program import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
+from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
 from .stacks import StackOps, outputs_if_any
-from .status import record_deploy
 
 if TYPE_CHECKING:
     from infra.drivers import KubeClient
@@ -241,6 +240,8 @@ class _Deployer:
             spec = self.fleet.get(tenant_id)
             plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today)
                     if spec is not None else None)
+            from .status import record_deploy  # the client libraries: loaded by warm_up
+
             record = record_deploy(tenant_id, result.result,
                                    result.message or f"stack {name} deployed", plan=plan,
                                    client=self._kube())

@@ -26,15 +26,10 @@ from infra.spec.load import find_repo_root, load_environment, load_tenant, load_
 from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
+from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
 
 __all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_TODAY", "STORED_SETTINGS", "run"]
 
-ENV_TODAY = "GOVCLOUD_TODAY"
-ENV_DECOMMISSION_SPEC = "GOVCLOUD_DECOMMISSION_SPEC"
-ENV_DESTROY_DATA = "GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS"
-# Per-run settings that earlier versions stored in stack config; deploy removes them.
-STORED_SETTINGS = ("govcloud:today", "govcloud:destroyDataBeforeRetentionEnds",
-                   "govcloud:decommissionSpec")
 
 
 def _today() -> dt.date:

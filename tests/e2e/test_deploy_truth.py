@@ -208,15 +208,15 @@ def test_status_write_failure_of_one_tenant_leaves_the_others_deployed(
         deployed: dict[str, StackResult], workspace: Workspace,
         monkeypatch: pytest.MonkeyPatch) -> None:
     broken, other = "nh-wsjkj", "th-zwsjj"
-    deploy_module = importlib.import_module("infra.provision.deploy")
-    real = deploy_module.record_deploy
+    status_module = importlib.import_module("infra.provision.status")  # deploy's status writer
+    real = status_module.record_deploy
 
     def record(tenant_id: str, *args: Any, **kwargs: Any) -> bool:
         if tenant_id == broken:
             raise RuntimeError("status endpoint unavailable")
         return real(tenant_id, *args, **kwargs)
 
-    monkeypatch.setattr(deploy_module, "record_deploy", record)
+    monkeypatch.setattr(status_module, "record_deploy", record)
     for tenant in (broken, other):
         workspace.edit(tenant, lambda d: d["quotas"].update(pods=d["quotas"]["pods"] + 3))
     results = workspace.deploy([broken, other])
