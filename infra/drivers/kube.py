@@ -68,6 +68,9 @@ class _Impersonating:
         return getattr(self._pool, name)
 
 
+_DISCOVERY = threading.RLock()
+
+
 class KubeClient:
     """Talks to one cluster, optionally as an impersonated user."""
 
@@ -114,7 +117,11 @@ class KubeClient:
                     api.rest_client.pool_manager = _Impersonating(
                         api.rest_client.pool_manager, self._user, self._groups)
             self._api = api
-            self._dyn = self._call("discover API resources", lambda: DynamicClient(api))
+            # The client library keeps discovery in one cache file per cluster and rewrites
+            # it in place: clients discovering at once (an audit impersonates hundreds) would
+            # read each other's half-written file. One discovery at a time per process.
+            with _DISCOVERY:
+                self._dyn = self._call("discover API resources", lambda: DynamicClient(api))
         return self._dyn
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
@@ -138,8 +145,9 @@ class KubeClient:
         dyn = self._dynamic()
         operation = f"discover {kind}.{api_version}"
         try:
-            return self._call(operation,
-                              lambda: dyn.resources.get(api_version=api_version, kind=kind))
+            with _DISCOVERY:  # a first lookup may discover a group and rewrite the cache file
+                return self._call(operation,
+                                  lambda: dyn.resources.get(api_version=api_version, kind=kind))
         except NotFoundError as exc:
             # The discovery cache may predate a CRD created moments ago: refresh it once.
             if not isinstance(exc.__cause__, ResourceNotFoundError):
