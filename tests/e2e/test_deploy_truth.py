@@ -10,7 +10,11 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import os
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +23,12 @@ import pytest
 
 from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
+from infra.localcloud import LocalCloud
 from infra.plan import Plan, cloud_drift, kube_drift, render_tenant
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 from infra.provision import DeployRefused, Override, StackResult
+from infra.provision.deploy import Progress
+from infra.provision.deploy import deploy as deploy_run
 
 from .conftest import TODAY, Workspace
 
@@ -237,3 +244,44 @@ def test_platform_stack_runs_only_when_its_plan_changed_or_forced(
     forced = workspace.deploy(["gd-jyt"], platform=True)["local"]
     assert forced.result in ("ok", "changed"), forced.message
     assert workspace.deploy(["gd-jyt"])["local"].result == "skipped"
+
+
+def test_a_lost_cloud_endpoint_is_retried_and_shown_while_deploy_waits(
+        deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud) -> None:
+    """The endpoint stops; a deploy shows the provider's retry as it happens (one line naming
+    the stack and the endpoint), and finishes once the endpoint is back."""
+    tenant = "gd-jyt"
+    (endpoint,) = [s for s in local_cloud.status() if s.name == "cloud"]
+    assert endpoint.pid is not None
+    os.kill(endpoint.pid, signal.SIGTERM)
+    _until(lambda: not any(s.healthy for s in local_cloud.status() if s.name == "cloud"), 30)
+    notes: list[str] = []
+    outcome: dict[str, list[StackResult]] = {}
+
+    def run() -> None:
+        outcome["results"] = deploy_run(workspace.options(), [tenant],
+                                        progress=Progress(notes.append))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        _until(lambda: any("retrying:" in n for n in notes), 45)
+        shown_while_waiting = worker.is_alive()
+    finally:
+        local_cloud.up(say=lambda _: None)
+        worker.join(180)
+    assert shown_while_waiting
+    retry = next(n for n in notes if "retrying:" in n)
+    assert retry.startswith(f"  local.{tenant}: retrying: ")
+    assert "cannot reach the cloud endpoint at http://127.0.0.1:" in retry
+    assert "Traceback" not in "\n".join(notes)
+    result = {r.stack: r for r in outcome["results"]}[f"local.{tenant}"]
+    assert result.result in ("ok", "changed"), result.message
+    assert _drift(workspace, tenant) == []
+
+
+def _until(check: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
