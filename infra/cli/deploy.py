@@ -44,9 +44,11 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "deploy", help="check, then pulumi up the platform and tenant stacks",
         description="Run the compliance checks `govcloud check` runs on the tenants to deploy "
-                    "(errors refuse the deploy), then refresh and update the platform stack "
-                    "<env> (skipped when unchanged) and the tenant stacks <env>.<tenant> in "
-                    "parallel, with the govcloud policy pack. One tenant's failure does not "
+                    "(errors refuse the deploy), then update the platform stack <env> "
+                    "(skipped when unchanged) and the tenant stacks <env>.<tenant> in "
+                    "parallel against the live state (what drifted is repaired; a preview "
+                    "refreshes first and shows each drifted field), with the govcloud "
+                    "policy pack. One tenant's failure does not "
                     "stop the others; the exit code is 1 if any failed or the checks refused.",
     )
     parser.add_argument("--env", default="local",
