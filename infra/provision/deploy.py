@@ -3,12 +3,12 @@
 Every stack is compared with the live cluster and cloud, not with its checkpoint: the
 providers diff the plan against what they read live (inside the update, no separate refresh
 pass), so a deploy repairs what drifted; a preview also refreshes first, so it can show each
-drifted field. One tenant's failure (of any kind) does
-not stop the others. Per-run settings (``today``, the data-destroy permission, the last spec
-of a removed tenant) reach the program as environment variables and are never stored in
-the stack config. Decommissioning happens in order: access goes first (the stack is updated
-with a plan that has no bindings or peerings); the data stays until its retention period
-ends; then the stack is destroyed and removed.
+drifted field. One tenant's failure (of any kind) does not stop the others. Per-run
+settings (``today``, the data-destroy permission, the last spec of a removed tenant) reach
+the program as environment variables and are never stored in the stack config.
+Decommissioning happens in order: access goes first (the stack is updated with a plan that
+has no bindings or peerings); the data stays until its retention period ends; then the
+stack is destroyed and removed.
 """
 
 from __future__ import annotations

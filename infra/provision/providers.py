@@ -58,6 +58,8 @@ def _in_provider_process() -> None:
     down, on every stack. Every operation has answered by then and each is idempotent, so
     there is nothing left to finish: exit without the teardown.
     """
+    if _setup_done.is_set():  # every operation passes here: no lock once done
+        return
     with _clients_lock:
         if _setup_done.is_set():
             return
@@ -117,16 +119,22 @@ def kube_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     return DiffResult(changes=old != new, replaces=replaces, delete_before_replace=True)
 
 
-def _against_live(seen: ReadResult, news: dict[str, Any],
+def _against_live(provider: ResourceProvider, id_: str, olds: dict[str, Any],
+                  news: dict[str, Any],
                   compare: Callable[[dict[str, Any], dict[str, Any]], DiffResult]
                   ) -> DiffResult:
     """The plan against the resource as it is now, not as the checkpoint remembers it.
 
     This is how a plain ``pulumi up`` (and ``govcloud deploy``) sees drift without a
-    separate refresh pass: what was deleted is put back (an update: the providers' writes
-    create what is missing), and what someone changed or added to a managed section is an
-    update that removes it. The read is the one ``pulumi refresh`` would make.
+    separate refresh pass: when the plan changed, that is the diff; when it did not, the
+    resource is read (the read ``pulumi refresh`` would make) and compared with the plan.
+    What was deleted is put back (an update: the providers' writes create what is missing),
+    and what someone changed or added to a managed section is an update that removes it.
     """
+    planned = compare(olds, news)
+    if planned.changes:
+        return planned
+    seen = provider.read(id_, olds)
     if seen.id is None:
         return DiffResult(changes=True, replaces=[], delete_before_replace=True)
     return compare(seen.outs or {}, news)
@@ -143,10 +151,7 @@ class KubeProvider(ResourceProvider):
         return CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        planned = kube_diff(olds, news)
-        if planned.changes:
-            return planned
-        return _against_live(self.read(id_, olds), news, kube_diff)
+        return _against_live(self, id_, olds, news, kube_diff)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = _kube()
@@ -283,10 +288,7 @@ class CloudProvider(ResourceProvider):
     """A cloud resource of one kind (key, bucket, role, VPC, subnet, security group)."""
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        planned = cloud_diff(olds, news)
-        if planned.changes:
-            return planned
-        return _against_live(self.read(id_, olds), news, cloud_diff)
+        return _against_live(self, id_, olds, news, cloud_diff)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ops = _ops(props["kind"])

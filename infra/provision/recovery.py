@@ -71,9 +71,9 @@ def file_backend_tags(project: str, stack: str,
     return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else None
 
 
-def repair_checkpoint(project: str, stack: str) -> list[str]:
+def repair_checkpoint(project: str, stack: str, backend_url: str | None = None) -> list[str]:
     """Fix what a killed update leaves behind; return what was done (empty: nothing)."""
-    directory = _stack_dir(project)
+    directory = _stack_dir(project, backend_url)
     if directory is None:
         return []
     done: list[str] = []

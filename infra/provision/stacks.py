@@ -23,6 +23,7 @@ from .retries import follow
 
 __all__ = ["StackOps", "outputs_if_any"]
 
+PROJECT = "govcloud"  # Pulumi.yaml's name: the file backend keeps stacks under it
 LOCK_WAIT = 600.0  # seconds a deploy waits for another deploy of the same stack
 _LOCK = re.compile(r"\.pulumi/locks/.*created by [^@\s]+@(\S+) \(pid (\d+)\)")
 
@@ -79,12 +80,17 @@ class StackOps:
         self.preview = preview
         logs.mkdir(parents=True, exist_ok=True)
 
+    @property
+    def _backend(self) -> str | None:
+        """The backend this run's CLI uses (None: the one the environment names)."""
+        return self.pulumi.env.get("PULUMI_BACKEND_URL")
+
     # -- which stacks exist ---------------------------------------------------------------
     # Existence is learnt from the operation itself ("no stack named ..."), not by listing:
     # listing reads every stack of the backend (2 s at 1,000 stacks on the file backend).
     def _init(self, name: str) -> None:
         secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
-        log = self._append_log(name)
+        log = self._log(name, fresh=False)
         try:
             self.pulumi.run(["stack", "init", name, *secrets], log=log)
         except StackError as exc:
@@ -94,17 +100,11 @@ class StackOps:
                 raise
 
     # -- running --------------------------------------------------------------------------
-    def _append_log(self, name: str) -> Callable[[str], None]:
+    def _log(self, name: str, *, fresh: bool = True) -> Callable[[str], None]:
+        """Writes to the stack's log: emptied first for a new operation, or appended to."""
         path = self.logs / f"{name}.log"
-
-        def write(line: str) -> None:
-            with path.open("a") as handle:
-                handle.write(line.rstrip("\n") + "\n")
-        return write
-
-    def _log(self, name: str) -> Callable[[str], None]:
-        path = self.logs / f"{name}.log"
-        path.write_text("")
+        if fresh:
+            path.write_text("")
         lock = threading.Lock()
 
         def write(line: str) -> None:
@@ -122,8 +122,7 @@ class StackOps:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
         repairs, waiting_since, created = 0, 0.0, 0
-        backend = self.pulumi.env.get("PULUMI_BACKEND_URL")
-        if op != "destroy" and known_missing("govcloud", name, backend):
+        if op != "destroy" and known_missing(PROJECT, name, self._backend):
             self._init(name)  # a new tenant: no failed first attempt
             created = 1
         while True:
@@ -161,7 +160,7 @@ class StackOps:
 
     def _recover(self, name: str, error: str) -> bool:
         if "failed to load checkpoint" in error:
-            repairs = repair_checkpoint("govcloud", name)
+            repairs = repair_checkpoint(PROJECT, name, self._backend)
             for repair in repairs:
                 self.note(f"! {name}: {repair} (left by an interrupted deploy)")
             return bool(repairs)
@@ -180,7 +179,7 @@ class StackOps:
     # -- what is recorded -----------------------------------------------------------------
     def fingerprint(self, name: str) -> str | None:
         """The platform fingerprint recorded by the last successful deploy of ``name``."""
-        tags = file_backend_tags("govcloud", name, self.pulumi.env.get("PULUMI_BACKEND_URL"))
+        tags = file_backend_tags(PROJECT, name, self._backend)
         if tags is not None:
             return tags.get(PLATFORM_TAG)
         try:

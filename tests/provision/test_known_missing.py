@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.provision.recovery import file_backend_tags, known_missing
+import pytest
+
+from infra.provision.recovery import file_backend_tags, known_missing, repair_checkpoint
 
 
 def _backend(tmp_path: Path, *stacks: str, version: str = "version: 1\n") -> str:
@@ -41,3 +43,16 @@ def test_tags_are_read_from_the_file_backend_only_when_certain(tmp_path: Path) -
     assert file_backend_tags("govcloud", "local.gd-jyt", url) is None  # unreadable: ask the CLI
     assert file_backend_tags("govcloud", "local.new", url) is None  # no such stack
     assert file_backend_tags("govcloud", "local", "s3://bucket/state") is None
+
+
+def test_a_torn_checkpoint_is_repaired_in_the_backend_the_run_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = _backend(tmp_path, "local.gz-wjw.json", "local.gz-wjw.json.bak")
+    stacks = tmp_path / "state" / ".pulumi" / "stacks" / "govcloud"
+    (stacks / "local.gz-wjw.json").write_text("{torn", encoding="utf-8")
+    (stacks / "local.gz-wjw.json.attrs").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path / 'elsewhere'}")
+    done = repair_checkpoint("govcloud", "local.gz-wjw", url)
+    assert done == ["removed empty local.gz-wjw.json.attrs",
+                    "restored local.gz-wjw.json from its backup"]
+    assert (stacks / "local.gz-wjw.json").read_text(encoding="utf-8") == "{}"
