@@ -9,10 +9,11 @@ so the CLI can listen without importing the drivers (and the client libraries wi
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["RetryNotice", "announce", "listening", "on_retry"]
+__all__ = ["RetryNotice", "announce", "listening", "on_retry", "redirected"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RetryNotice:
 
 _listeners: list[Callable[[RetryNotice], None]] = []
 _listeners_lock = threading.Lock()
+_thread = threading.local()  # .listener: where this thread's retries go instead
 
 
 def on_retry(listener: Callable[[RetryNotice], None]) -> Callable[[], None]:
@@ -45,12 +47,30 @@ def on_retry(listener: Callable[[RetryNotice], None]) -> Callable[[], None]:
     return stop
 
 
+@contextmanager
+def redirected(listener: Callable[[RetryNotice], None]) -> Iterator[None]:
+    """While the block runs, the retries of this thread go to ``listener`` alone (e.g. shown
+    under the name of the stack they hold up, not as the process's own)."""
+    before = getattr(_thread, "listener", None)
+    _thread.listener = listener
+    try:
+        yield
+    finally:
+        _thread.listener = before
+
+
 def listening() -> bool:
+    if getattr(_thread, "listener", None) is not None:
+        return True
     with _listeners_lock:
         return bool(_listeners)
 
 
 def announce(notice: RetryNotice) -> None:
+    own = getattr(_thread, "listener", None)
+    if own is not None:
+        own(notice)
+        return
     with _listeners_lock:
         listeners = list(_listeners)
     for listener in listeners:

@@ -306,6 +306,9 @@ class LocalCloud:
             "PULUMI_HOME": str(self.state / "pulumi-home"),
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
+            # Stack secrets use the local KMS key: Pulumi's cloud SDK would warn on every
+            # response of an endpoint without checksums.
+            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
             "GOVCLOUD_ENV": "local",
             # The dynamic-provider host and policy packs run this python (the project's
             # venv); Pulumi resolves a relative `virtualenv` option from the program dir.

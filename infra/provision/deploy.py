@@ -33,7 +33,7 @@ from infra.spec.cache import SpecCache
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
-from .backend import SharedState
+from .backend import SharedState, ensure_state_key, file_state_secrets, reach_state_key
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import platform_fingerprint
 from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
@@ -190,11 +190,21 @@ class _Deployer:
             run_env[ENV_DESTROY_DATA] = "true"
         self._lock = threading.Lock()
         self._client: KubeClient | None = None  # one for the run's status writes
+        secrets, prepare = self._secrets()
+        if secrets:  # Pulumi's cloud SDK warns on each answer of an endpoint without checksums
+            run_env.setdefault("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
         self.stacks = StackOps(Pulumi(opts.root, run_env), opts.root,
                                logs=opts.root / ".govcloud" / "deploy-logs",
                                note=progress.note, preview=opts.preview,
-                               secrets_provider=opts.state.secrets_provider
-                               if opts.state else None)
+                               secrets_provider=secrets, prepare_secrets=prepare,
+                               reach_secrets=(lambda: reach_state_key(env)) if secrets else None)
+
+    def _secrets(self) -> tuple[str | None, Callable[[], None] | None]:
+        """How new stacks encrypt their secrets, and what must exist before one is made."""
+        if self.opts.state is not None:  # bootstrapped before the run
+            return self.opts.state.secrets_provider, None
+        provider = file_state_secrets(self.env)
+        return provider, ((lambda: ensure_state_key(self.env)) if provider else None)
 
     @property
     def _action(self) -> str:

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Outcome, Pulumi, StackError
+from .filebackend import create_stack, file_backend_tags, known_missing
 from .fingerprint import PLATFORM_TAG
-from .recovery import file_backend_tags, known_missing, repair_checkpoint
+from .recovery import repair_checkpoint
 from .retries import follow
 
 __all__ = ["StackOps", "outputs_if_any"]
@@ -40,6 +41,13 @@ def outputs_if_any(pulumi: Pulumi, name: str) -> dict[str, Any]:
         if _missing(exc.raw, name):
             return {}
         raise
+
+
+def _secrets_unreachable(text: str) -> bool:
+    """The CLI could not open the stack's secrets: its KMS endpoint did not answer."""
+    return "secrets manager" in text and any(
+        sign in text for sign in ("connection refused", "dial tcp", "i/o timeout",
+                                  "no such host", "connection reset"))
 
 
 def _held_lock(text: str) -> bool:
@@ -70,9 +78,14 @@ class StackOps:
     def __init__(self, pulumi: Pulumi, root: Path, *, logs: Path,
                  note: Callable[[str], None], preview: bool,
                  secrets_provider: str | None = None,
+                 prepare_secrets: Callable[[], None] | None = None,
+                 reach_secrets: Callable[[], None] | None = None,
                  lock_wait: float = LOCK_WAIT) -> None:
         self.pulumi = pulumi
         self.secrets_provider = secrets_provider
+        self._prepare_secrets = prepare_secrets  # run once, before the first `stack init`
+        self._reach_secrets = reach_secrets  # waits for the KMS key the stacks' secrets use
+        self._prepared = threading.Lock()
         self.lock_wait = lock_wait
         self.root = root
         self.logs = logs
@@ -89,8 +102,20 @@ class StackOps:
     # Existence is learnt from the operation itself ("no stack named ..."), not by listing:
     # listing reads every stack of the backend (2 s at 1,000 stacks on the file backend).
     def _init(self, name: str) -> None:
-        secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
         log = self._log(name, fresh=False)
+        env = name.split(".")[0]
+        platform = self.root / "stacks" / f"Pulumi.{env}.yaml"
+        # A tenant stack on a file backend takes the platform stack's secrets settings.
+        if name != env and create_stack(PROJECT, name, self._backend,
+                                        config_dir=self.root / "stacks", like=platform):
+            log(f"stack {name} created in the file backend, with the secrets settings of "
+                f"{platform.name}")
+            return
+        with self._prepared:
+            if self._prepare_secrets is not None:
+                self._prepare_secrets()
+                self._prepare_secrets = None
+        secrets = ["--secrets-provider", self.secrets_provider] if self.secrets_provider else []
         try:
             self.pulumi.run(["stack", "init", name, *secrets], log=log)
         except StackError as exc:
@@ -121,7 +146,7 @@ class StackOps:
                 env: Mapping[str, str] | None = None) -> Outcome:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
-        repairs, waiting_since, created = 0, 0.0, 0
+        repairs, waiting_since, created, reached = 0, 0.0, 0, 0
         if op != "destroy" and known_missing(PROJECT, name, self._backend):
             self._init(name)  # a new tenant: no failed first attempt
             created = 1
@@ -132,6 +157,12 @@ class StackOps:
                         op, name, events=self.logs / f"{name}.events.jsonl",
                         log=self._log(name), flags=flags, env={**(env or {}), **pointer})
             except StackError as exc:
+                # The CLI gives up on an unreachable KMS key after 3 quick tries; wait for
+                # the endpoint as the providers do (retries shown as they happen), then rerun.
+                if _secrets_unreachable(exc.raw) and self._reach_secrets and not reached:
+                    self._wait_for_secrets(name)
+                    reached += 1
+                    continue
                 # Two deploys creating the first stack of a fresh shared backend at once can
                 # both see it missing right after one created it: look again, a few times.
                 if _missing(exc.raw, name) and created < 3 and op != "destroy":
@@ -157,6 +188,17 @@ class StackOps:
                 repairs += 1
                 if repairs > 2 or not self._recover(name, exc.raw):
                     raise
+
+    def _wait_for_secrets(self, name: str) -> None:
+        from infra.notices import RetryNotice, redirected
+
+        def show(notice: RetryNotice) -> None:
+            self._retry_note(name)(notice.line())
+
+        reach = self._reach_secrets
+        if reach is not None:
+            with redirected(show):
+                reach()
 
     def _recover(self, name: str, error: str) -> bool:
         if "failed to load checkpoint" in error:

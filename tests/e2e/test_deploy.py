@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -49,6 +50,26 @@ def test_second_deploy_changes_nothing(deployed: dict[str, StackResult],
             cwd=workspace.root, capture_output=True, text=True, check=False,
             env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
         assert proc.returncode == 0, f"{stack} would change:\n{proc.stdout[-2000:]}"
+
+
+def test_stack_secrets_use_the_local_clouds_key_and_no_passphrase(
+        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    configs = {p.name: p.read_text(encoding="utf-8")
+               for p in (workspace.root / "stacks").glob("Pulumi.local*.yaml")}
+    assert set(configs) >= {f"Pulumi.{stack}.yaml" for stack in deployed}
+    platform = configs.pop("Pulumi.local.yaml")
+    assert platform.startswith(
+        "secretsprovider: awskms://alias/govcloud/local/pulumi-state?region=cn-northwest-1\n"
+        "encryptedkey: ")
+    # Tenant stacks were created by govcloud with the platform stack's settings.
+    assert all(text == platform for text in configs.values()), configs
+    env = {k: v for k, v in os.environ.items() if "PASSPHRASE" not in k}
+    tenant = f"local.{workspace.tenant_ids()[0]}"
+    proc = subprocess.run(["pulumi", "stack", "output", "--json", "--show-secrets", "-s", tenant],
+                          cwd=workspace.root, env=env, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["spec"]["id"] == tenant.removeprefix("local.")
 
 
 def test_tenant_status_is_visible_with_kubectl(deployed: dict[str, StackResult],
