@@ -256,11 +256,14 @@ class KubeClient:
 
     def patch_status(self, api_version: str, kind: str, name: str, status: Obj,
                      namespace: str | None = None) -> Obj:
-        """Apply ``status`` to the status subresource (fields we no longer set are removed)."""
+        """Apply ``status`` to the status subresource (fields we no longer set are removed).
+
+        An empty map is sent as no field: server-side apply turns a map whose entries this
+        manager owned and now drops into null, which a typed schema refuses (422)."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
         body: Obj = {"apiVersion": api_version, "kind": kind,
                      "metadata": {"name": name, **({"namespace": namespace} if namespace else {})},
-                     "status": status}
+                     "status": {k: v for k, v in status.items() if v != {}}}
         path = res.path(name=name, namespace=namespace) + "/status"
         obj = self._call(f"status {kind} {_where(name, namespace)}", lambda: dyn.request(
             "patch", path, body=body, content_type="application/apply-patch+yaml",

@@ -41,16 +41,20 @@ def condition(kind: str, ok: bool, reason: str, message: str, generation: int) -
 
 def conditions_for(differences: Sequence[Difference], *, generation: int,
                    errors: Mapping[Aspect, str] | None = None,
+                   carried: Mapping[Aspect, Condition] | None = None,
                    ready_reason: str = "Reconciled") -> list[Condition]:
     """One condition per aspect and Ready, from the drift that remains after repairs.
 
     ``errors`` names aspects that could not be observed or repaired (a permanent error):
-    they are not True, whatever the drift list says."""
-    errors = errors or {}
+    they are not True, whatever the drift list says. ``carried`` gives aspects not observed
+    this time: their last condition stands as it was (and counts for Ready)."""
+    errors, carried = errors or {}, carried or {}
     out: list[Condition] = []
     for aspect, kind in ASPECT_CONDITIONS.items():
         mine = [d for d in differences if d.aspect == aspect]
-        if aspect in errors:
+        if aspect in carried:
+            out.append(dict(carried[aspect]))
+        elif aspect in errors:
             out.append(condition(kind, False, "Error", errors[aspect], generation))
         elif mine:
             text = "; ".join(d.describe() for d in mine[:5])

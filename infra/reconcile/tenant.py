@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
-from infra.plan.conditions import condition, same_status, timestamp
+from infra.plan.conditions import ASPECT_CONDITIONS, condition, same_status, timestamp
 from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
 from infra.plan.objects import KubeObject
@@ -108,7 +108,12 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.found += found
             out.repairs += fixes
         seen = ctx.cloud_seen.get(tenant_id)
-        if seen is None:
+        last = _condition(cr, ASPECT_CONDITIONS["cloud"])
+        if seen is None and last is not None:
+            # A reconciler that just started has not read the cloud side yet: the last
+            # check (deploy's read-back, or an earlier reconciler) stands until it does.
+            out.carried["cloud"] = last
+        elif seen is None:
             out.errors["cloud"] = "not checked yet"
         elif seen.error:
             out.errors["cloud"] = seen.error
@@ -117,6 +122,11 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
 
     _finish(ctx, cr, spec, out, now)
     return out
+
+
+def _condition(cr: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    conditions = (cr.get("status") or {}).get("conditions") or []
+    return next((dict(c) for c in conditions if c.get("type") == kind), None)
 
 
 def _counters(old: dict[str, Any], repairs: list[Repair]) -> dict[str, int]:
@@ -148,7 +158,7 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
                            "conditions": merge_conditions(
                                old.get("conditions") or [],
                                conditions_for(out.remaining, generation=generation,
-                                              errors=errors), now),
+                                              errors=errors, carried=out.carried), now),
                            "repairs": _counters(old, _pending(ctx, spec.id, out.repairs))}
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)

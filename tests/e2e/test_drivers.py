@@ -105,30 +105,58 @@ def test_impersonated_user_is_denied_without_a_binding(kube: KubeClient, namespa
     assert member.list("v1", "ConfigMap", namespace=namespace) is not None
 
 
-def test_custom_resource_right_after_its_crd_and_status(kube: KubeClient) -> None:
-    kube.list("v1", "Namespace")  # warm the discovery cache before the CRD exists
-    kind, plural, group = f"Widget{RUN}", f"widget{RUN}s", "drivers.test.govcloud.io"
-    crd_name = f"{plural}.{group}"
+GROUP = "drivers.test.govcloud.io"
+
+
+def _crd(kube: KubeClient, kind: str, schema: dict[str, Any]) -> str:
+    """A cluster-scoped custom resource ``kind`` with a status subresource, established;
+    returns the CRD's name."""
+    plural = f"{kind.lower()}s"
+    name = f"{plural}.{GROUP}"
     kube.apply({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": crd_name},
-        "spec": {"group": group, "scope": "Cluster",
+        "metadata": {"name": name},
+        "spec": {"group": GROUP, "scope": "Cluster",
                  "names": {"kind": kind, "plural": plural, "singular": plural[:-1]},
                  "versions": [{"name": "v1", "served": True, "storage": True,
                                "subresources": {"status": {}},
-                               "schema": {"openAPIV3Schema": {
-                                   "type": "object",
-                                   "x-kubernetes-preserve-unknown-fields": True}}}]}})
+                               "schema": {"openAPIV3Schema": schema}}]}})
+    deadline = time.monotonic() + 20
+    while True:
+        crd = kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
+        conditions = ((crd or {}).get("status") or {}).get("conditions") or []
+        if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
+            return name
+        assert time.monotonic() < deadline, "CRD not established"
+        time.sleep(0.2)
+
+
+def test_a_status_map_emptied_by_its_own_manager_is_accepted(kube: KubeClient) -> None:
+    """Server-side apply turns a map whose entries our manager dropped into null; a typed
+    schema (like the Tenant's ``status.repairs``) refuses null."""
+    kind, counts = f"Counter{RUN}", {"type": "object", "additionalProperties": {"type": "integer"}}
+    crd_name = _crd(kube, kind, {"type": "object", "properties": {
+        "spec": {"type": "object"},
+        "status": {"type": "object", "properties": {"phase": {"type": "string"},
+                                                    "repairs": counts}}}})
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            crd = kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd_name)
-            conditions = ((crd or {}).get("status") or {}).get("conditions") or []
-            if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
-                break
-            assert time.monotonic() < deadline, "CRD not established"
-            time.sleep(0.2)
-        api_version = f"{group}/v1"
+        api_version = f"{GROUP}/v1"
+        kube.apply({"apiVersion": api_version, "kind": kind, "metadata": {"name": "c1"},
+                    "spec": {}})
+        kube.patch_status(api_version, kind, "c1", {"phase": "Ready",
+                                                    "repairs": {"quota": 1, "total": 1}})
+        written = kube.patch_status(api_version, kind, "c1", {"phase": "Ready", "repairs": {}})
+        assert written["status"] == {"phase": "Ready"}
+    finally:
+        kube.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd_name)
+
+
+def test_custom_resource_right_after_its_crd_and_status(kube: KubeClient) -> None:
+    kube.list("v1", "Namespace")  # warm the discovery cache before the CRD exists
+    kind = f"Widget{RUN}"
+    crd_name = _crd(kube, kind, {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+    try:
+        api_version = f"{GROUP}/v1"
         kube.apply({"apiVersion": api_version, "kind": kind, "metadata": {"name": "w1"},
                     "spec": {"size": 3}})
         written = kube.patch_status(api_version, kind, "w1",

@@ -59,7 +59,8 @@ def test_list_and_status_report_the_live_conditions(deployed: dict[str, StackRes
         ready = _condition(obj, "Ready")
         assert (rows[name]["ready"], rows[name]["reason"]) == (ready["status"], ready["reason"])
         assert rows[name]["last_deploy"] == obj["status"].get("lastDeploy")
-    assert rows[TENANT]["ready"] == "True" and rows[TENANT]["last_deploy"]
+    assert rows[TENANT]["ready"] == "True" and rows[TENANT]["last_deploy"], \
+        _condition(live[TENANT], "Ready")
 
     summary = _json(workspace, "status")["summary"]
     assert summary["ready"] == sorted(n for n, o in live.items()

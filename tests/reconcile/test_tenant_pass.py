@@ -9,6 +9,7 @@ import pytest
 
 from infra.plan import PROVINCE_TZ, render_platform, render_tenant
 from infra.reconcile import make_context, run_once
+from infra.reconcile.tenant import reconcile_tenant
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import TenantSpec
@@ -156,3 +157,43 @@ def test_a_running_controller_defers_counter_only_status_writes(world: Any) -> N
     (later,) = [o for o in run_once(ctx) if o.tenant == TENANT]
     assert later.status_written
     assert kube.objects[("Tenant", None, TENANT)]["status"]["repairs"]["total"] == 1
+
+
+def _restarted(world: Any) -> Any:
+    """A reconciler process that has listed everything but not read the cloud side yet."""
+    ctx = _ctx(world)
+    for informer in ctx.caches.values():
+        informer.list_once()
+    return ctx
+
+
+def test_a_restarted_reconciler_keeps_the_last_cloud_check_until_it_reads_the_cloud(
+        world: Any) -> None:
+    kube, _, _, _ = world
+    run_once(_ctx(world))  # an earlier process checked the cloud: every aspect True
+    before = _conditions(kube, TENANT)
+    kube.writes.clear()
+    out = reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
+    assert out.errors == {} and kube.writes == []  # nothing to say, nothing written
+    assert _conditions(kube, TENANT) == before
+
+    # A last check that found drift stands too (Ready stays False on its account).
+    obj = kube.objects[("Tenant", None, TENANT)]
+    obj["status"]["conditions"] = [
+        {**c, "status": "False", "reason": "Drifted", "message": "bucket versioning off"}
+        if c["type"] in ("Ready", "CloudGuardrails") else c for c in obj["status"]["conditions"]]
+    reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
+    after = _conditions(kube, TENANT)
+    assert (after["CloudGuardrails"]["status"], after["CloudGuardrails"]["message"]) == (
+        "False", "bucket versioning off")
+    assert after["Ready"]["status"] == "False" and "CloudGuardrails" in after["Ready"]["message"]
+
+
+def test_a_tenant_never_checked_says_its_cloud_side_is_not_checked_yet(world: Any) -> None:
+    kube, _, _, _ = world
+    kube.objects[("Tenant", None, TENANT)].pop("status", None)
+    reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
+    cloud = _conditions(kube, TENANT)["CloudGuardrails"]
+    assert (cloud["status"], cloud["reason"], cloud["message"]) == (
+        "False", "Error", "not checked yet")
+    assert _conditions(kube, TENANT)["Ready"]["status"] == "False"
