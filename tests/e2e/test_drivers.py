@@ -197,6 +197,26 @@ def test_key_ensure_twice_gives_one_key_and_reads_back(key_props: KeyProps,
     assert actual == {**key_props, "policy": cloud.canonical_json(key_props["policy"])}
 
 
+def test_a_key_whose_creator_died_before_its_alias_is_adopted_not_duplicated(
+        key_props: KeyProps) -> None:
+    """A deploy killed between CreateKey and CreateAlias leaves a key without its alias;
+    the next ensure finds it by the tag it was created with."""
+    kms = boto3.client("kms")
+    alias = f"{key_props['alias']}-killed"
+    tags = {**key_props["tags"], cloud.ALIAS_TAG: alias}
+    orphan = kms.create_key(Description="half made", Policy=key_props["policy"],
+                            Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()])
+    made = cloud.ensure_key({**key_props, "alias": alias})
+    assert made["key_id"] == orphan["KeyMetadata"]["KeyId"]
+    actual = cloud.read_key(alias)
+    assert actual is not None and actual["tags"] == key_props["tags"]  # the mark is gone
+    assert actual["description"] == key_props["description"]
+    mine = [r for r in cloud.list_managed() if r.kind == "kms-key" and r.handle in (
+        alias, made["key_id"])]
+    assert [r.handle for r in mine] == [alias]  # one key, found by its alias
+    cloud.delete_key(alias)
+
+
 def test_a_disabled_key_is_enabled_again_by_ensure(key_props: KeyProps,
                                                    key: cloud.KeyOutputs) -> None:
     cloud._session.client("kms").disable_key(KeyId=key["key_id"])

@@ -19,7 +19,14 @@ from infra.drivers.cloud.ec2 import (
 )
 from infra.drivers.cloud.iam import RoleOutputs, delete_role, ensure_role, read_role
 from infra.drivers.cloud.inventory import ManagedResource, list_managed
-from infra.drivers.cloud.kms import KeyOutputs, delete_key, ensure_key, key_arn, read_key
+from infra.drivers.cloud.kms import (
+    ALIAS_TAG,
+    KeyOutputs,
+    delete_key,
+    ensure_key,
+    key_arn,
+    read_key,
+)
 from infra.drivers.cloud.s3 import (
     BucketOutputs,
     delete_bucket,
@@ -29,6 +36,7 @@ from infra.drivers.cloud.s3 import (
 )
 
 __all__ = [
+    "ALIAS_TAG",
     "BucketOutputs",
     "KeyOutputs",
     "ManagedResource",

@@ -18,8 +18,8 @@ from infra.drivers.errors import translate_cloud
 from infra.drivers.retry import call_with_retry
 from infra.errors import PermanentError
 
-__all__ = ["call", "canonical_json", "client", "partition", "prepare", "region", "tag_dict",
-           "tag_list"]
+__all__ = ["call", "canonical_json", "client", "pages", "partition", "prepare", "region",
+           "tag_dict", "tag_list"]
 
 # botocore retries off: tenacity in ``call`` owns backoff and the deadline.
 _CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
@@ -93,6 +93,21 @@ def canonical_json(document: str | dict[str, Any] | None) -> str:
 
 def tag_list(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
     return [{key: k, value: v} for k, v in sorted(tags.items())]
+
+
+def pages(operation: str, method: Any, result_key: str, **kwargs: Any) -> list[Any]:
+    """Every item of a paged list operation (``result_key`` of each page)."""
+    items: list[Any] = []
+    marker_in, marker_out = {
+        "kms:ListKeys": ("Marker", "NextMarker"), "kms:ListAliases": ("Marker", "NextMarker"),
+        "iam:ListRoles": ("Marker", "Marker"),
+    }[operation]
+    while True:
+        page = call(operation, method, **kwargs)
+        items.extend(page.get(result_key, []))
+        if not page.get("Truncated") and not page.get("IsTruncated"):
+            return items
+        kwargs[marker_in] = page[marker_out]
 
 
 def tag_dict(tags: list[dict[str, str]] | None, key: str = "Key",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from infra.drivers.cloud._session import call, client, tag_dict
+from infra.drivers.cloud._session import call, client, pages, tag_dict
 from infra.errors import NotFoundError
 from infra.plan.objects import CloudKind
 
@@ -26,28 +26,14 @@ def list_managed(tag_key: str = "managed-by", tag_value: str = "govcloud"
                   key=lambda r: (r.kind, r.handle))
 
 
-def _pages(operation: str, method: Any, result_key: str, **kwargs: Any) -> list[Any]:
-    items: list[Any] = []
-    marker_in, marker_out = {
-        "kms:ListKeys": ("Marker", "NextMarker"), "kms:ListAliases": ("Marker", "NextMarker"),
-        "iam:ListRoles": ("Marker", "Marker"),
-    }[operation]
-    while True:
-        page = call(operation, method, **kwargs)
-        items.extend(page.get(result_key, []))
-        if not page.get("Truncated") and not page.get("IsTruncated"):
-            return items
-        kwargs[marker_in] = page[marker_out]
-
-
 def _keys() -> list[ManagedResource]:
     kms = client("kms")
     aliases: dict[str, str] = {}
-    for alias in _pages("kms:ListAliases", kms.list_aliases, "Aliases"):
+    for alias in pages("kms:ListAliases", kms.list_aliases, "Aliases"):
         if alias.get("TargetKeyId"):
             aliases.setdefault(alias["TargetKeyId"], alias["AliasName"])
     out = []
-    for key in _pages("kms:ListKeys", kms.list_keys, "Keys"):
+    for key in pages("kms:ListKeys", kms.list_keys, "Keys"):
         key_id = key["KeyId"]
         meta = call(f"kms:DescribeKey {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"]
         if meta.get("KeyState") == "PendingDeletion" or meta.get("KeyManager") == "AWS":
@@ -74,7 +60,7 @@ def _buckets() -> list[ManagedResource]:
 def _roles() -> list[ManagedResource]:
     iam = client("iam")
     out = []
-    for role in _pages("iam:ListRoles", iam.list_roles, "Roles"):
+    for role in pages("iam:ListRoles", iam.list_roles, "Roles"):
         name = role["RoleName"]
         try:
             tags = call(f"iam:ListRoleTags {name}", iam.list_role_tags, RoleName=name)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any, TypedDict
 
-from infra.drivers.cloud._session import call, canonical_json, client, tag_dict, tag_list
+from infra.drivers.cloud._session import call, canonical_json, client, pages, tag_dict, tag_list
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import KeyProps
 
-__all__ = ["KeyOutputs", "delete_key", "ensure_key", "key_arn", "list_key_grants", "read_key"]
+__all__ = ["ALIAS_TAG", "KeyOutputs", "delete_key", "ensure_key", "key_arn", "list_key_grants",
+           "read_key"]
 
 PENDING_WINDOW_DAYS = 7
+# Set on a key when it is created, removed once its alias is attached: a key whose creator
+# was killed between CreateKey and CreateAlias is found by it and adopted, not left behind.
+ALIAS_TAG = "govcloud-alias"
 
 
 class KeyOutputs(TypedDict):
@@ -41,9 +45,11 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     kms, alias = client("kms"), props["alias"]
     meta = _describe(kms, alias)
     if meta is None:
-        meta = call(f"kms:CreateKey {alias}", kms.create_key, Description=props["description"],
-                    Policy=props["policy"], Tags=tag_list(props["tags"], "TagKey", "TagValue"),
-                    )["KeyMetadata"]
+        meta = _unattached(kms, alias) or call(
+            f"kms:CreateKey {alias}", kms.create_key, Description=props["description"],
+            Policy=props["policy"],
+            Tags=tag_list({**props["tags"], ALIAS_TAG: alias}, "TagKey", "TagValue"),
+        )["KeyMetadata"]
         call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
              TargetKeyId=meta["KeyId"])
     key_id = str(meta["KeyId"])
@@ -60,6 +66,23 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     _set_rotation(kms, key_id, alias, props["rotation"])
     _sync_tags(kms, key_id, alias, props["tags"])
     return {"key_id": key_id, "arn": str(meta["Arn"]), "alias": alias}
+
+
+def _unattached(kms: Any, alias: str) -> dict[str, Any] | None:
+    """A key created for ``alias`` that never got it (its creator was killed in between).
+    Costs a list of aliases and keys, and one call per key without an alias (rare)."""
+    aliased = {a.get("TargetKeyId") for a in pages("kms:ListAliases", kms.list_aliases,
+                                                   "Aliases")}
+    for key in pages("kms:ListKeys", kms.list_keys, "Keys"):
+        if key["KeyId"] in aliased:
+            continue
+        tags = tag_dict(call(f"kms:ListResourceTags {key['KeyId']}", kms.list_resource_tags,
+                             KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+        if tags.get(ALIAS_TAG) == alias:
+            meta: dict[str, Any] = call(f"kms:DescribeKey {key['KeyId']}", kms.describe_key,
+                                        KeyId=key["KeyId"])["KeyMetadata"]
+            return meta
+    return None
 
 
 def _set_rotation(kms: Any, key_id: str, alias: str, enabled: bool) -> None:
@@ -80,7 +103,7 @@ def _sync_tags(kms: Any, key_id: str, alias: str, tags: dict[str, str]) -> None:
     extra = sorted(set(actual) - set(tags))
     if extra:
         call(f"kms:UntagResource {alias}", kms.untag_resource, KeyId=key_id, TagKeys=extra)
-    if actual != tags:
+    if {k: v for k, v in actual.items() if k not in extra} != tags:
         call(f"kms:TagResource {alias}", kms.tag_resource, KeyId=key_id,
              Tags=tag_list(tags, "TagKey", "TagValue"))
 
