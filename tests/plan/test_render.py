@@ -12,7 +12,7 @@ from infra.errors import InputError
 from infra.plan import dump_plan, mutual_peers, render_platform, render_tenant
 from infra.plan.kube import grant_binding_name
 from infra.spec.environment import EnvironmentSpec
-from infra.spec.tenant import TenantSpec
+from infra.spec.tenant import LifecycleState, TenantSpec
 
 from .conftest import ROOT, TODAY
 
@@ -129,7 +129,7 @@ def test_decommissioning_tenant_loses_all_access_but_keeps_its_bucket(
         env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
     tenant = next(iter(fleet.values()))
     leaving = tenant.model_copy(update={"lifecycle": tenant.lifecycle.model_copy(
-        update={"state": "decommissioning"})})
+        update={"state": LifecycleState.decommissioning})})
     plan = render_tenant(leaving, env, fleet={**fleet, tenant.id: leaving}, today=TODAY)
     assert not [o for o in plan.kube if o.kind == "RoleBinding"]
     assert not [o for o in plan.kube if o.name.startswith("govcloud-peer-")]
