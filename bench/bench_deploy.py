@@ -3,11 +3,12 @@
 0. Single tenant: no change, one quota changed, new tenant, each side by side with the
    direct-apply floor (the same rendered plan applied with govcloud's drivers in one
    process), and once started with SIGINT ignored.
-1. Incremental deploy vs fleet size: with 10 and with 1,000 tenant stacks in the file
-   backend, change one tenant's quota and time `govcloud deploy --tenant X` end to end (a
-   subprocess in a scratch checkout). Goal: t(1,000) / t(10) <= 1.2.
+1. Incremental deploy vs fleet size: with 10 and with 1,000 tenant stacks, in the file
+   backend and in the shared one (Pulumi's S3 backend in the local cloud's state bucket),
+   change one tenant's quota and time `govcloud deploy --tenant X` end to end (a subprocess
+   in a scratch checkout). Goal: t(1,000) / t(10) <= 1.2 for both.
    A few tenants are deployed for real; the other stacks are clones of a real checkpoint
-   (tenant id rewritten) written into the backend the way Pulumi's file backend writes them.
+   (tenant id rewritten) written into the backend the way Pulumi writes them.
 2. From-scratch rollout: N tenants, fresh cloud and backend, `govcloud deploy --all
    --parallel P` for P in 4 and 8: tenants per minute, CPU-seconds per stack, peak memory.
 
@@ -220,38 +221,82 @@ def _direct_apply_main(workspace: Path, tenants: list[str]) -> None:
     print(json.dumps({"stacks": []}))
 
 
-def backend_dir(env: dict[str, str]) -> Path:
-    return Path(urlparse(env["PULUMI_BACKEND_URL"]).path) / ".pulumi"
+class FileState:
+    """The file backend PULUMI_BACKEND_URL names: blobs under its `.pulumi/`."""
+
+    args: tuple[str, ...] = ()
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.root = Path(urlparse(env["PULUMI_BACKEND_URL"]).path)
+        self.env = env
+
+    def read(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(str(p.relative_to(self.root)) for p in (self.root / prefix).glob("*")
+                      if not p.name.endswith(".attrs"))
+
+    def write(self, key: str, data: bytes, like: str) -> None:
+        """Write a blob the way the file backend does: the file and its `.attrs` (md5)."""
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        attrs = json.loads((self.root / f"{like}.attrs").read_text())
+        attrs["md5"] = base64.b64encode(hashlib.md5(data).digest()).decode()
+        path.write_bytes(data)
+        Path(f"{path}.attrs").write_text(json.dumps(attrs, separators=(",", ":")))
 
 
-def put_blob(path: Path, data: bytes, attrs_like: Path) -> None:
-    """Write a blob the way the file backend does: the file and its `.attrs` (with md5)."""
-    attrs = json.loads(attrs_like.read_text())
-    attrs["md5"] = base64.b64encode(hashlib.md5(data).digest()).decode()
-    path.write_bytes(data)
-    Path(f"{path}.attrs").write_text(json.dumps(attrs, separators=(",", ":")))
+class SharedState:
+    """`--state shared`: Pulumi's S3 backend in the environment's state bucket."""
+
+    args: tuple[str, ...] = ("--state", "shared")
+
+    def __init__(self, env: dict[str, str], workspace: Path) -> None:
+        import boto3
+
+        from infra.provision.backend import shared_state
+        from infra.spec.load import load_environment
+
+        os.environ.update(env)  # the endpoint, for the state settings and boto3
+        state = shared_state(load_environment("local", workspace / "stacks"))
+        self.bucket = state.bucket
+        self.env = {**env, **state.environment()}
+        self.s3 = boto3.client("s3")
+
+    def read(self, key: str) -> bytes:
+        return bytes(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        for page in self.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=f"{prefix}/"):
+            found += [o["Key"] for o in page.get("Contents", [])]
+        return sorted(found)
+
+    def write(self, key: str, data: bytes, like: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
 
-def clone_stacks(workspace: Path, env: dict[str, str], template: str, ids: list[str]) -> None:
-    """Stacks local.<id>: the template's checkpoint, history and config, its id rewritten."""
-    backend = backend_dir(env)
-    stacks = backend / "stacks" / PROJECT
-    source = stacks / f"local.{template}.json"
-    history = sorted((backend / "history" / PROJECT / f"local.{template}").glob("*.json"))
+def clone_stacks(workspace: Path, state: FileState | SharedState, template: str,
+                 ids: list[str]) -> None:
+    """Stacks local.<id>: the template's checkpoint, history and config, its id rewritten,
+    written into the backend the way Pulumi writes them."""
+    stacks = f".pulumi/stacks/{PROJECT}"
+    existing = set(state.keys(stacks))
+    source = f"{stacks}/local.{template}.json"
+    history = state.keys(f".pulumi/history/{PROJECT}/local.{template}")
     config_file = workspace / "stacks" / f"Pulumi.local.{template}.yaml"
     config = config_file.read_text() if config_file.exists() else None
     pattern = re.compile(rf"\b{re.escape(template)}\b")
-    checkpoint = source.read_text()
+    checkpoint = state.read(source).decode()
+    old_history = {key: state.read(key).decode() for key in history}
     for new in ids:
-        if (stacks / f"local.{new}.json").exists():
+        if f"{stacks}/local.{new}.json" in existing:
             continue
-        put_blob(stacks / f"local.{new}.json", pattern.sub(new, checkpoint).encode(),
-                 Path(f"{source}.attrs"))
-        folder = backend / "history" / PROJECT / f"local.{new}"
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in history:
-            put_blob(folder / pattern.sub(new, old.name),
-                     pattern.sub(new, old.read_text()).encode(), Path(f"{old}.attrs"))
+        state.write(f"{stacks}/local.{new}.json", pattern.sub(new, checkpoint).encode(), source)
+        for key, text in old_history.items():
+            state.write(pattern.sub(new, key), pattern.sub(new, text).encode(), key)
         if config is not None:
             (workspace / "stacks" / f"Pulumi.local.{new}.yaml").write_text(config)
 
@@ -342,7 +387,8 @@ def single_tenant(repeat: int, state: Path) -> dict[str, tuple[float, float]]:
         cloud.down(quiet=True)
 
 
-def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[int, float]:
+def incremental(sizes: list[int], repeat: int, real: int, state: Path,
+                shared: bool = False) -> dict[int, float]:
     cloud = LocalCloud(state / "cloud")
     cloud.up(say=lambda _: None)
     try:
@@ -351,7 +397,9 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[i
         write_tenants(workspace, sizes[0])
         real_ids = [tenant_id(n) for n in range(min(real, sizes[0]))]
         named = [arg for t in real_ids for arg in ("--tenant", t)]
-        run = govcloud(["deploy", "--parallel", "4", *named], workspace, env)
+        backend: FileState | SharedState = (SharedState(env, workspace) if shared
+                                            else FileState(env))
+        run = govcloud(["deploy", "--parallel", "4", *backend.args, *named], workspace, env)
         print(f"deployed platform + {len(real_ids)} tenant(s) for real in {run.seconds:.0f} s")
         target, template = real_ids[0], real_ids[-1]
         times: dict[int, float] = {}
@@ -359,16 +407,17 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path) -> dict[i
         for size in sizes:
             write_tenants(workspace, size)
             started = time.perf_counter()
-            clone_stacks(workspace, env, template, [tenant_id(n) for n in range(real, size)])
+            clone_stacks(workspace, backend, template, [tenant_id(n) for n in range(real, size)])
             cloned = time.perf_counter() - started
-            check = check_backend(workspace, env, size, tenant_id(size - 1))
+            check = check_backend(workspace, backend.env, size, tenant_id(size - 1))
             print(f"{size:>6,} tenant stacks + platform (clones written in {cloned:.1f} s; "
                   f"{check})", flush=True)
             runs = []
             for _ in range(repeat):
                 pods += 1
                 set_pods(workspace, target, pods)
-                runs.append(govcloud(["deploy", "--tenant", target], workspace, env))
+                runs.append(govcloud(["deploy", "--tenant", target, *backend.args], workspace,
+                                     env))
                 print(f"        pods={pods}: {runs[-1].seconds:6.2f} s  "
                       f"({_stack_times(runs[-1], target)})", flush=True)
             times[size] = _median(runs)
@@ -406,6 +455,8 @@ def main() -> int:
     parser.add_argument("--state", type=Path, default=Path("/tmp/bench-deploy"))
     parser.add_argument("--skip", choices=["single", "incremental", "rollout"],
                         action="append", default=[])
+    parser.add_argument("--backends", choices=["file", "shared"], nargs="+",
+                        default=["file", "shared"], help="state backends of the incremental part")
     args = parser.parse_args()
     sizes = args.sizes or ([4, 20] if args.quick else [10, 1000])
     repeat = args.repeat or (1 if args.quick else 3)
@@ -428,16 +479,17 @@ def main() -> int:
             print(f"{label:<28}{deploy_s:8.2f}s{floor_s:8.2f}s{deploy_s / floor_s:6.1f}x  "
                   f"{verdict}", flush=True)
 
-    if "incremental" not in args.skip:
-        print(f"\n== incremental deploy: change one tenant, `govcloud deploy --tenant X` "
-              f"(median of {repeat})", flush=True)
-        times = incremental(sizes, repeat, real, args.state / "incremental")
+    for backend in ([] if "incremental" in args.skip else args.backends):
+        print(f"\n== incremental deploy, {backend} state: change one tenant, `govcloud "
+              f"deploy --tenant X` (median of {repeat})", flush=True)
+        times = incremental(sizes, repeat, real, args.state / f"incremental-{backend}",
+                            shared=backend == "shared")
         small, large = sizes
         print(f"\n{'TENANT STACKS':>14}  {'MEDIAN':>8}")
         for size, seconds in times.items():
             print(f"{size:>14,}  {seconds:7.2f}s")
         ratio = times[large] / times[small]
-        print(f"t({large:,}) / t({small:,}) = {ratio:.2f}  (goal <= 1.2: "
+        print(f"{backend} state: t({large:,}) / t({small:,}) = {ratio:.2f}  (goal <= 1.2: "
               f"{'met' if ratio <= 1.2 else 'MISSED'})", flush=True)
 
     if "rollout" not in args.skip:
