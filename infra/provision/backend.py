@@ -26,7 +26,7 @@ from infra.plan.objects import BucketProps, KeyProps
 from infra.spec.environment import EnvironmentSpec
 
 __all__ = ["SharedState", "bootstrap_state", "ensure_state_key", "file_state_secrets",
-           "reach_state_key", "shared_state", "state_kind"]
+           "reach_state_key", "shared_stack_missing", "shared_state", "state_kind"]
 
 STATE_KINDS = ("file", "shared")
 
@@ -147,3 +147,13 @@ def reach_state_key(env: EnvironmentSpec) -> None:
     from infra.drivers.cloud import key_arn
 
     key_arn(_key_alias(env))
+
+
+def shared_stack_missing(state: SharedState, project: str, stack: str) -> bool:
+    """The shared backend certainly has no such stack (no checkpoint object at all).
+
+    Asked before a stack's first operation: a `pulumi up` that fails on a missing stack
+    leaves its language-host process running (Pulumi CLI 3.274), one per new stack."""
+    from infra.drivers.cloud import has_objects
+
+    return not has_objects(state.bucket, f".pulumi/stacks/{project}/{stack}.json")

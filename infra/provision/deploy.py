@@ -33,12 +33,18 @@ from infra.spec.cache import SpecCache
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
 
-from .backend import SharedState, ensure_state_key, file_state_secrets, reach_state_key
+from .backend import (
+    SharedState,
+    ensure_state_key,
+    file_state_secrets,
+    reach_state_key,
+    shared_stack_missing,
+)
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import platform_fingerprint
 from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
 from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
-from .stacks import StackOps, outputs_if_any
+from .stacks import PROJECT, StackOps, outputs_if_any
 
 if TYPE_CHECKING:
     from infra.drivers import KubeClient
@@ -197,7 +203,12 @@ class _Deployer:
                                logs=opts.root / ".govcloud" / "deploy-logs",
                                note=progress.note, preview=opts.preview,
                                secrets_provider=secrets, prepare_secrets=prepare,
-                               reach_secrets=(lambda: reach_state_key(env)) if secrets else None)
+                               reach_secrets=(lambda: reach_state_key(env)) if secrets else None,
+                               missing=self._shared_missing)
+
+    def _shared_missing(self, stack: str) -> bool:
+        state = self.opts.state
+        return state is not None and shared_stack_missing(state, PROJECT, stack)
 
     def _secrets(self) -> tuple[str | None, Callable[[], None] | None]:
         """How new stacks encrypt their secrets, and what must exist before one is made."""

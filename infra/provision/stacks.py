@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from infra.errors import DriverError
+
 from .engine import Outcome, Pulumi, StackError
 from .filebackend import create_stack, file_backend_tags, known_missing
 from .fingerprint import PLATFORM_TAG
@@ -80,11 +82,13 @@ class StackOps:
                  secrets_provider: str | None = None,
                  prepare_secrets: Callable[[], None] | None = None,
                  reach_secrets: Callable[[], None] | None = None,
+                 missing: Callable[[str], bool] | None = None,
                  lock_wait: float = LOCK_WAIT) -> None:
         self.pulumi = pulumi
         self.secrets_provider = secrets_provider
         self._prepare_secrets = prepare_secrets  # run once, before the first `stack init`
         self._reach_secrets = reach_secrets  # waits for the KMS key the stacks' secrets use
+        self._missing = missing  # another backend's "certainly no such stack" (file: built in)
         self._prepared = threading.Lock()
         self.lock_wait = lock_wait
         self.root = root
@@ -124,6 +128,18 @@ class StackOps:
             if "already exists" not in exc.raw and "currently locked" not in exc.raw:
                 raise
 
+    def _known_missing(self, name: str) -> bool:
+        """Certainly no such stack yet: create it before the first operation. (A `pulumi up`
+        that fails on a missing stack costs a process, and leaves its language host behind
+        on the S3 backend.) False when unsure: the operation itself then tells."""
+        if known_missing(PROJECT, name, self._backend):
+            return True
+        try:
+            return self._missing is not None and self._missing(name)
+        # Why: only a shortcut; an unreachable backend is reported by the operation itself.
+        except DriverError:
+            return False
+
     # -- running --------------------------------------------------------------------------
     def _log(self, name: str, *, fresh: bool = True) -> Callable[[str], None]:
         """Writes to the stack's log: emptied first for a new operation, or appended to."""
@@ -147,7 +163,7 @@ class StackOps:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
         repairs, waiting_since, created, reached = 0, 0.0, 0, 0
-        if op != "destroy" and known_missing(PROJECT, name, self._backend):
+        if op != "destroy" and self._known_missing(name):
             self._init(name)  # a new tenant: no failed first attempt
             created = 1
         while True:

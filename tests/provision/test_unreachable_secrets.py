@@ -4,7 +4,6 @@ for the endpoint (each retry shown under the stack's name), then runs the stack 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,16 @@ import pytest
 from infra.drivers.retry import call_with_retry
 from infra.errors import TransientError
 from infra.notices import RetryNotice, on_retry
-from infra.provision.engine import Outcome, StackError
+from infra.provision.engine import StackError
 from infra.provision.stacks import StackOps
+
+from .fakes import FakePulumi
 
 UNREACHABLE = (
     "error: getting stack configuration: get stack secrets manager: secrets (code=Unknown): "
     "operation error KMS: Decrypt, exceeded maximum number of attempts, 3, https response "
     'error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:55623/": '
     "dial tcp 127.0.0.1:55623: connect: connection refused")
-
-
-class FakePulumi:
-    """Our seam to the CLI: fails with ``errors`` first, then succeeds."""
-
-    def __init__(self, *errors: str) -> None:
-        self.errors = list(errors)
-        self.env: dict[str, str] = {"PULUMI_BACKEND_URL": "s3://state"}
-        self.operations = 0
-
-    def operate(self, op: str, name: str, *, events: Path, log: Any, flags: Sequence[str],
-                env: Mapping[str, str]) -> Outcome:
-        self.operations += 1
-        if self.errors:
-            raise StackError("pulumi up failed", self.errors.pop(0))
-        return Outcome(changes={"update": 1})
 
 
 def _endpoint_back_after(failures: int) -> Any:

@@ -31,6 +31,7 @@ from infra.drivers.cloud.s3 import (
     BucketOutputs,
     delete_bucket,
     ensure_bucket,
+    has_objects,
     read_bucket,
     read_public_access_block,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ensure_security_group",
     "ensure_subnet",
     "ensure_vpc",
+    "has_objects",
     "key_arn",
     "list_managed",
     "prepare_clients",

@@ -17,8 +17,8 @@ from infra.drivers.cloud.kms import key_arn
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import BucketProps
 
-__all__ = ["BucketOutputs", "delete_bucket", "ensure_bucket", "list_buckets", "read_bucket",
-           "read_bucket_grantees", "read_public_access_block"]
+__all__ = ["BucketOutputs", "delete_bucket", "ensure_bucket", "has_objects", "list_buckets",
+           "read_bucket", "read_bucket_grantees", "read_public_access_block"]
 
 RETENTION_RULE = "govcloud-retention"
 ACCESS_LOG_PREFIX = "access-logs/"
@@ -223,6 +223,13 @@ def delete_bucket(name: str, *, force: bool = False) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+def has_objects(bucket: str, prefix: str) -> bool:
+    """Whether any object's key in ``bucket`` starts with ``prefix`` (one request)."""
+    page = call(f"s3:ListObjectsV2 {bucket}/{prefix}", client("s3").list_objects_v2,
+                Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    return bool(page.get("KeyCount") or page.get("Contents"))
 
 
 def list_buckets() -> list[str]:
