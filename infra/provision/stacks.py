@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from infra.errors import DriverError
 from .engine import Outcome, Pulumi, StackError
 from .filebackend import create_stack, file_backend_tags, known_missing
 from .fingerprint import PLATFORM_TAG
+from .orphans import ENV_OPERATION, stop_orphans
 from .recovery import repair_checkpoint
 from .retries import follow
 
@@ -168,12 +170,16 @@ class StackOps:
             self._init(name)  # a new tenant: no failed first attempt
             created = 1
         while True:
+            marker = {ENV_OPERATION: f"{os.getpid()}-{uuid.uuid4().hex}"}
             try:
                 with follow(self.logs / f"{name}.retries", self._retry_note(name)) as pointer:
                     return self.pulumi.operate(
                         op, name, events=self.logs / f"{name}.events.jsonl",
-                        log=self._log(name), flags=flags, env={**(env or {}), **pointer})
+                        log=self._log(name), flags=flags,
+                        env={**(env or {}), **pointer, **marker})
             except StackError as exc:
+                # A CLI that failed early leaves its language host running: stop it.
+                stop_orphans(ENV_OPERATION, marker[ENV_OPERATION])
                 # The CLI gives up on an unreachable KMS key after 3 quick tries; wait for
                 # the endpoint as the providers do (retries shown as they happen), then rerun.
                 if _secrets_unreachable(exc.raw) and self._reach_secrets and not reached:

@@ -6,9 +6,11 @@ end-to-end test errors, and CI fails.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +125,29 @@ def deployed(workspace: Workspace) -> dict[str, StackResult]:
     failed = {k: v.message for k, v in results.items() if v.failed}
     assert not failed, f"deploy failed: {failed}"
     return results
+
+
+_PLUGINS = ("pulumi-language-python", "-m pulumi.dynamic", "-m pulumi.policy")
+
+
+def plugins_left(workspace: Workspace, wait: float = 5.0) -> list[str]:
+    """Pulumi plugin processes (language hosts, provider and policy hosts) still running for
+    this workspace's stacks, after waiting up to ``wait`` seconds for them to go."""
+    deadline = time.monotonic() + wait
+    while (left := _plugins(workspace)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def _plugins(workspace: Workspace) -> list[str]:
+    left = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not any(plugin in command for plugin in _PLUGINS):
+                continue
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            if any(e.startswith(b"GOVCLOUD_RETRY_LOG=" + str(workspace.root).encode())
+                   for e in environ):
+                left.append(f"{proc.name} {command[:120]}")
+    return left

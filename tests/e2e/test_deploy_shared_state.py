@@ -3,13 +3,10 @@ secrets under its own KMS key, and two deploys of one stack at the same time."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +14,7 @@ from infra.drivers import cloud as cloud_driver
 from infra.provision import StackResult
 from infra.provision.backend import bootstrap_state
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, plugins_left
 
 pytestmark = pytest.mark.e2e
 
@@ -28,25 +25,6 @@ def _deploy(workspace: Workspace, tenant: str) -> subprocess.Popen[str]:
          "shared", "--format", "json", "--today", TODAY.isoformat()],
         cwd=workspace.root, env={**os.environ, "CI": "1"}, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-_PLUGINS = ("pulumi-language-python", "-m pulumi.dynamic", "-m pulumi.policy")
-
-
-def _plugins_left(workspace: Workspace) -> list[str]:
-    """Pulumi plugin processes (language hosts, provider and policy hosts) still running for
-    this workspace's stacks."""
-    left = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        with contextlib.suppress(OSError):
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if not any(plugin in command for plugin in _PLUGINS):
-                continue
-            environ = (proc / "environ").read_bytes().split(b"\0")
-            if any(e.startswith(b"GOVCLOUD_RETRY_LOG=" + str(workspace.root).encode())
-                   for e in environ):
-                left.append(f"{proc.name} {command[:120]}")
-    return left
 
 
 def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
@@ -92,7 +70,4 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
     assert results[stack]["result"] == "ok" and results[stack]["changes"] == {}
     # Every plugin process these deploys started is gone (a failed first `up` of a new
     # stack used to leave its language host running on this backend).
-    deadline = time.monotonic() + 5
-    while _plugins_left(workspace) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _plugins_left(workspace) == []
+    assert plugins_left(workspace) == []

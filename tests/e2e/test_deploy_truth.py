@@ -30,7 +30,7 @@ from infra.provision import DeployRefused, Override, StackResult
 from infra.provision.deploy import Progress
 from infra.provision.deploy import deploy as deploy_run
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, plugins_left
 
 pytestmark = pytest.mark.e2e
 
@@ -281,6 +281,8 @@ def test_a_lost_cloud_endpoint_is_retried_and_shown_while_deploy_waits(
     result = {r.stack: r for r in outcome["results"]}[f"local.{tenant}"]
     assert result.result in ("ok", "changed"), result.message
     assert _drift(workspace, tenant) == []
+    # The CLI that gave up on the unreachable key left its language host running: stopped.
+    assert plugins_left(workspace) == []
 
 
 def _until(check: Callable[[], bool], seconds: float) -> None:
