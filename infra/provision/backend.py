@@ -4,8 +4,8 @@ Shared (the default outside ``local``): Pulumi's S3-compatible backend on the
 environment's cloud endpoint, in a versioned bucket encrypted with a KMS key of its own; the
 stack secrets are encrypted with that key too (``awskms://``). Several ops engineers and CI
 runners then deploy the same environment, and Pulumi's lock on each stack keeps two
-updates of one stack apart. The bootstrap step creates the key and the bucket (idempotent:
-it is run before every shared deploy and changes nothing when they are as planned).
+updates of one stack apart. The bootstrap step creates the key and the bucket (it is run
+before every shared deploy: it reads them, and writes only what is not as planned).
 
 File (the default for ``local``, and for offline use): whatever ``PULUMI_BACKEND_URL``
 names, e.g. the local cloud's ``file://`` directory. On ``local`` the stack secrets are
@@ -17,11 +17,14 @@ backend keeps the passphrase (``PULUMI_CONFIG_PASSPHRASE``), to work without the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode, urlparse
 
 from infra.errors import InputError
 from infra.plan.cloud import arn, policy_json
+from infra.plan.drift import compare
 from infra.plan.objects import BucketProps, KeyProps
 from infra.spec.environment import EnvironmentSpec
 
@@ -117,14 +120,24 @@ def _bucket(env: EnvironmentSpec, state: SharedState) -> BucketProps:
     }
 
 
-def bootstrap_state(env: EnvironmentSpec) -> SharedState:
-    """Create (or confirm) the state key and bucket; return where the state lives."""
+def _ensure_as_planned(kind: str, props: Mapping[str, Any]) -> None:
+    """Read; write only what differs from the plan. Run before every shared deploy, so no
+    writes when all is as planned (the local endpoint snapshots its whole state after any
+    write, and requests wait meanwhile: 0.3 s with 1,000 stacks' checkpoints in it)."""
     from infra.drivers import CloudTable
 
-    state = shared_state(env)
     cloud = CloudTable()
-    cloud.ensure("kms-key", _key(env))
-    cloud.ensure("bucket", _bucket(env, state))
+    live = cloud.read(kind, props)
+    if live is None or any(compare(value, live.get(key), f".{key}")
+                           for key, value in props.items()):
+        cloud.ensure(kind, props)
+
+
+def bootstrap_state(env: EnvironmentSpec) -> SharedState:
+    """Create (or confirm) the state key and bucket; return where the state lives."""
+    state = shared_state(env)
+    _ensure_as_planned("kms-key", _key(env))
+    _ensure_as_planned("bucket", _bucket(env, state))
     return state
 
 
@@ -136,9 +149,7 @@ def file_state_secrets(env: EnvironmentSpec) -> str | None:
 
 def ensure_state_key(env: EnvironmentSpec) -> None:
     """Create (or confirm) the state key alone: a file backend needs no bucket."""
-    from infra.drivers import CloudTable
-
-    CloudTable().ensure("kms-key", _key(env))
+    _ensure_as_planned("kms-key", _key(env))
 
 
 def reach_state_key(env: EnvironmentSpec) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,26 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
     # Every plugin process these deploys started is gone (a failed first `up` of a new
     # stack used to leave its language host running on this backend).
     assert plugins_left(workspace) == []
+
+
+def test_the_state_bootstrap_writes_only_what_is_not_as_planned(
+        cloud_env: dict[str, str], workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from infra.drivers import CloudTable
+
+    state = bootstrap_state(workspace.env())
+    ensured: list[str] = []
+    real = CloudTable.ensure
+
+    def ensure(self: CloudTable, kind: str, props: Any) -> Any:
+        ensured.append(kind)
+        return real(self, kind, props)
+    monkeypatch.setattr(CloudTable, "ensure", ensure)
+    bootstrap_state(workspace.env())
+    assert ensured == []  # as planned: read, nothing written
+    boto3.client("s3").put_bucket_versioning(Bucket=state.bucket,
+                                             VersioningConfiguration={"Status": "Suspended"})
+    bootstrap_state(workspace.env())
+    assert ensured == ["bucket"]
+    assert (cloud_driver.read_bucket(state.bucket) or {})["versioning"] is True
