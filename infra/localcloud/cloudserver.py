@@ -95,13 +95,16 @@ class Persisted:
         return held
 
     def saver(self) -> None:
-        held = 0.0
+        busy = 0.0
         while not self.stopping.is_set():
             if self.dirty.wait(timeout=1.0) and not self.stopping.is_set():
                 # Let a burst of writes finish first; with a large state, save less often so
-                # that snapshots hold requests up for at most a fifth of the time.
-                time.sleep(max(_BATCH_SECONDS, 4 * held))
-                held = self.save()
+                # that saving (the snapshot, which holds requests up, then writing the file)
+                # takes at most a fifth of the time: 1,000 stacks' checkpoints are 190 MB.
+                time.sleep(max(_BATCH_SECONDS, 4 * busy))
+                started = time.monotonic()
+                self.save()
+                busy = time.monotonic() - started
 
     def stop(self) -> None:
         """Stop the saver (waking it) and save one last time."""
