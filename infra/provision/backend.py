@@ -24,8 +24,8 @@ from urllib.parse import urlencode, urlparse
 
 from infra.errors import InputError
 from infra.plan.cloud import arn, policy_json
-from infra.plan.drift import compare
-from infra.plan.objects import BucketProps, KeyProps
+from infra.plan.drift import cloud_drift
+from infra.plan.objects import BucketProps, CloudKind, CloudObject, KeyProps
 from infra.spec.environment import EnvironmentSpec
 
 __all__ = ["SharedState", "bootstrap_state", "ensure_state_key", "file_state_secrets",
@@ -120,16 +120,15 @@ def _bucket(env: EnvironmentSpec, state: SharedState) -> BucketProps:
     }
 
 
-def _ensure_as_planned(kind: str, props: Mapping[str, Any]) -> None:
-    """Read; write only what differs from the plan. Run before every shared deploy, so no
+def _ensure_as_planned(kind: CloudKind, props: Mapping[str, Any]) -> None:
+    """Read; write only if it drifted from the plan. Run before every shared deploy, so no
     writes when all is as planned (the local endpoint snapshots its whole state after any
     write, and requests wait meanwhile: 0.3 s with 1,000 stacks' checkpoints in it)."""
     from infra.drivers import CloudTable
 
     cloud = CloudTable()
-    live = cloud.read(kind, props)
-    if live is None or any(compare(value, live.get(key), f".{key}")
-                           for key, value in props.items()):
+    planned = CloudObject(kind, "pulumi-state", dict(props))
+    if cloud_drift([planned], {planned.key: cloud.read(kind, props)}):
         cloud.ensure(kind, props)
 
 

@@ -40,11 +40,16 @@ def _layout_dir(project: str, backend_url: str | None) -> Path | None:
     return directory
 
 
+def _has_checkpoint(directory: Path, stack: str) -> bool:
+    """Any checkpoint of ``stack`` (plain, compressed or its backup) is in ``directory``."""
+    return any(directory.glob(f"{stack}.json*"))
+
+
 def known_missing(project: str, stack: str, backend_url: str | None = None) -> bool:
     """The file backend certainly has no such stack (project layout, version 1): create it
     first instead of learning that from a failed operation. False when unsure."""
     directory = _layout_dir(project, backend_url)
-    return directory is not None and not any(directory.glob(f"{stack}.json*"))
+    return directory is not None and not _has_checkpoint(directory, stack)
 
 
 def file_backend_tags(project: str, stack: str,
@@ -53,9 +58,7 @@ def file_backend_tags(project: str, stack: str,
     a CLI call that opens the backend (0.1-0.3 s, more with many stacks). None when this is
     not such a backend or the file is not readable: ask the CLI."""
     directory = _layout_dir(project, backend_url)
-    if directory is None:
-        return None
-    if not any(directory.glob(f"{stack}.json*")):
+    if directory is None or not _has_checkpoint(directory, stack):
         return None
     try:
         data = json.loads((directory / f"{stack}.pulumi-tags").read_text(encoding="utf-8"))
@@ -96,7 +99,7 @@ def create_stack(project: str, stack: str, backend_url: str | None, *,
     if directory is None or config.exists() or not like.is_file():
         return False
     secrets = _SECRETS.findall(like.read_text(encoding="utf-8"))
-    if not secrets or any(directory.glob(f"{stack}.json*")):
+    if not secrets or _has_checkpoint(directory, stack):
         return False
     if not _write_new(config, "".join(f"{line}\n" for line in secrets)):
         return False
