@@ -15,7 +15,7 @@ from infra.drivers import KubeClient, NetpolAnalyzer, NetpolAnalyzerCLI
 from infra.errors import InputError, PermanentError
 from infra.plan import Plan, mutual_peers, render_platform, render_tenant
 from infra.plan.names import SHARED_NAMESPACE
-from infra.plan.weakening import planned_subjects, weakening_bindings, weakening_policies
+from infra.plan.weakening import weakening_bindings, weakening_policies
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
@@ -150,8 +150,7 @@ def _rbac(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
         if t not in plans:
             continue
         inside = [b for b in bindings if b["metadata"].get("namespace") == t]
-        for key, reason in weakening_bindings(inside, allowed_subjects=planned_subjects(
-                plans[t].kube), planned=plans[t].kube):
+        for key, reason in weakening_bindings(inside, planned=plans[t].kube):
             result.findings.append(Finding("rbac", key, t, f"RoleBinding {key}", reason))
 
 

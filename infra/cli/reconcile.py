@@ -127,7 +127,10 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
 
     use_local_cloud(env_name)
     env = load_environment(env_name, find_repo_root() / "stacks")
-    return make_context(KubeClient(deadline=15.0), CloudTable() if cloud else None, env,
+    from infra.plan.names import RECONCILER_WRITER
+
+    kube = KubeClient(deadline=15.0, field_manager=RECONCILER_WRITER)
+    return make_context(kube, CloudTable() if cloud else None, env,
                         dry_run=dry_run,
                         identity=identity or f"{socket.gethostname()}-{os.getpid()}",
                         cloud_interval=cloud_interval)

@@ -25,6 +25,8 @@ from infra.errors import DriverError, ExpiredError, NotFoundError, TransientErro
 
 __all__ = ["FIELD_MANAGER", "KubeClient", "ObjectList"]
 
+# The writer a client names when it is not told (read-only tools, tests); every writing
+# process names its own (``infra.plan.names.WRITERS``): deploy and the reconciler never share.
 FIELD_MANAGER = "govcloud"
 _REQUEST_TIMEOUT = 30.0  # seconds per HTTP request; a hung server becomes a transient error
 _PAGE = 500
@@ -76,8 +78,9 @@ class KubeClient:
 
     def __init__(self, kubeconfig: str | os.PathLike[str] | None = None, *,
                  deadline: float = DEFAULT_DEADLINE, user: str | None = None,
-                 groups: Sequence[str] = ()) -> None:
+                 groups: Sequence[str] = (), field_manager: str = FIELD_MANAGER) -> None:
         self._kubeconfig = os.fspath(kubeconfig) if kubeconfig is not None else None
+        self.field_manager = field_manager
         self._deadline = deadline
         self._user = user
         self._groups = tuple(groups)
@@ -101,7 +104,13 @@ class KubeClient:
 
     def impersonate(self, user: str, groups: Sequence[str] = ()) -> KubeClient:
         """A client for the same cluster that acts as ``user`` in ``groups``."""
-        return KubeClient(self._kubeconfig, deadline=self._deadline, user=user, groups=groups)
+        return KubeClient(self._kubeconfig, deadline=self._deadline, user=user, groups=groups,
+                          field_manager=self.field_manager)
+
+    def as_writer(self, field_manager: str) -> KubeClient:
+        """A client for the same cluster and user that writes as another field manager."""
+        return KubeClient(self._kubeconfig, deadline=self._deadline, user=self._user,
+                          groups=self._groups, field_manager=field_manager)
 
     # -- plumbing ------------------------------------------------------------------------
     def _dynamic(self) -> Any:
@@ -228,6 +237,7 @@ class KubeClient:
         operation = f"replace {manifest['kind']} {_where(name, namespace)}"
         with translate_kube(operation):
             obj = dyn.replace(res, body=manifest, name=name, namespace=namespace,
+                              field_manager=self.field_manager,
                               _request_timeout=_REQUEST_TIMEOUT)
         return _plain(obj)
 
@@ -243,14 +253,14 @@ class KubeClient:
         return str(_plain(obj)["status"]["token"])
 
     def apply(self, manifest: Obj) -> Obj:
-        """Server-side apply with field manager ``govcloud``, taking over conflicting fields."""
+        """Server-side apply as this client's writer, taking over conflicting fields."""
         meta = manifest.get("metadata") or {}
         name, namespace = str(meta["name"]), meta.get("namespace")
         res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
         obj = self._call(f"apply {manifest['kind']} {_where(name, namespace)}",
                          lambda: dyn.server_side_apply(
                              res, body=manifest, name=name, namespace=namespace,
-                             field_manager=FIELD_MANAGER, force_conflicts=True,
+                             field_manager=self.field_manager, force_conflicts=True,
                              _request_timeout=_REQUEST_TIMEOUT))
         return _plain(obj)
 
@@ -267,7 +277,8 @@ class KubeClient:
         path = res.path(name=name, namespace=namespace) + "/status"
         obj = self._call(f"status {kind} {_where(name, namespace)}", lambda: dyn.request(
             "patch", path, body=body, content_type="application/apply-patch+yaml",
-            field_manager=FIELD_MANAGER, force_conflicts=True, _request_timeout=_REQUEST_TIMEOUT))
+            field_manager=self.field_manager, force_conflicts=True,
+            _request_timeout=_REQUEST_TIMEOUT))
         return _plain(obj)
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *,

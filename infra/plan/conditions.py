@@ -2,6 +2,18 @@
 
 Deploy and the reconciler both write a Tenant's status through these functions, so the two
 agree on what Ready means: ``Ready=True`` only when the state read back matches the plan.
+
+Who owns which condition (each writes only its own, by server-side apply; the CRD merges
+``conditions`` by type):
+
+- deploy (``govcloud-deploy``) owns ``Deployed`` and ``lastDeploy``. ``Deployed=Unknown``
+  with reason ``Deploying`` is the deploy's hold on the tenant: written before the first
+  object of the tenant changes, it tells the reconciler to leave the tenant alone until the
+  deploy reports (``Deployed`` True or False) or ``DEPLOY_HOLD`` has passed;
+- the reconciler (``govcloud-reconciler``) owns ``Ready``, the aspect conditions
+  (``ASPECT_CONDITIONS``), ``Compliant``, ``repairs``, ``observedGeneration`` and
+  ``nextChange``. ``Ready`` is False while ``Deployed`` is False, so every view that reads
+  Ready shows a failed deploy until a deploy succeeds.
 """
 
 from __future__ import annotations
@@ -14,12 +26,22 @@ from .drift import Aspect, Difference
 
 __all__ = [
     "ASPECT_CONDITIONS",
+    "COMPLIANT",
     "CONDITION_TYPES",
+    "DEPLOYED",
+    "DEPLOY_HOLD",
+    "RECONCILER_CONDITIONS",
     "condition",
     "conditions_for",
+    "deploy_hold",
+    "deployed",
+    "deploying",
     "merge_conditions",
+    "owned_status",
     "same_status",
+    "stored",
     "timestamp",
+    "with_deploy",
 ]
 
 ASPECT_CONDITIONS: dict[Aspect, str] = {
@@ -27,6 +49,12 @@ ASPECT_CONDITIONS: dict[Aspect, str] = {
     "cloud": "CloudGuardrails",
 }
 CONDITION_TYPES = ("Ready", *ASPECT_CONDITIONS.values())
+DEPLOYED = "Deployed"
+COMPLIANT = "Compliant"
+RECONCILER_CONDITIONS = frozenset({*CONDITION_TYPES, COMPLIANT})
+# How long a deploy that said it started (and never reported) holds the reconciler off a
+# tenant: a stack update takes seconds; a killed deploy must not stop enforcement for long.
+DEPLOY_HOLD = dt.timedelta(seconds=120)
 Condition = dict[str, Any]
 
 
@@ -37,6 +65,44 @@ def timestamp(now: dt.datetime) -> str:
 def condition(kind: str, ok: bool, reason: str, message: str, generation: int) -> Condition:
     return {"type": kind, "status": "True" if ok else "False", "reason": reason,
             "message": message[:1000], "observedGeneration": generation}
+
+
+def deploying(generation: int, now: dt.datetime, what: str) -> Condition:
+    """Deploy's hold: stamped now (never carried over), so a hold always starts afresh."""
+    return {"type": DEPLOYED, "status": "Unknown", "reason": "Deploying",
+            "message": f"{what} started at {timestamp(now)}"[:1000],
+            "observedGeneration": generation, "lastTransitionTime": timestamp(now)}
+
+
+def deployed(ok: bool, reason: str, message: str, generation: int) -> Condition:
+    return condition(DEPLOYED, ok, reason, message, generation)
+
+
+def _parse(stamp: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def deploy_hold(tenant: Mapping[str, Any], now: dt.datetime) -> dt.datetime | None:
+    """Until when a deploy holds this Tenant object (None: no deploy in progress).
+
+    Held: deploy said ``Deploying`` less than ``DEPLOY_HOLD`` ago, or the Tenant was created
+    less than ``DEPLOY_HOLD`` ago and no deploy has reported on it yet (its first stack run
+    is creating the tenant's objects)."""
+    status = tenant.get("status") or {}
+    cond = next((c for c in status.get("conditions") or [] if c.get("type") == DEPLOYED), None)
+    if cond is None:
+        since = _parse(str((tenant.get("metadata") or {}).get("creationTimestamp") or ""))
+    elif cond.get("status") == "Unknown" and cond.get("reason") == "Deploying":
+        since = _parse(str(cond.get("lastTransitionTime") or ""))
+    else:
+        return None
+    if since is None:
+        return None
+    until = since + DEPLOY_HOLD
+    return until if until > now else None
 
 
 def conditions_for(differences: Sequence[Difference], *, generation: int,
@@ -88,10 +154,41 @@ def merge_conditions(previous: Sequence[Condition], new: Sequence[Condition],
     return merged + list(before.values())
 
 
+def stored(status: Mapping[str, Any]) -> dict[str, Any]:
+    """The status as the API server keeps it: an empty map (no repairs yet) is no field."""
+    return {k: v for k, v in status.items() if v != {}}
+
+
 def same_status(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Whether writing ``new`` would change nothing a reader cares about."""
+    """Whether writing ``new`` would change nothing a reader cares about (compared as
+    stored, so a steady pass that computes ``repairs: {}`` writes nothing)."""
     def strip(status: Mapping[str, Any]) -> dict[str, Any]:
         conds = sorted(({k: v for k, v in c.items() if k != "lastTransitionTime"}
                         for c in status.get("conditions") or []), key=lambda c: str(c["type"]))
-        return {**{k: v for k, v in status.items() if k != "conditions"}, "conditions": conds}
+        return {**{k: v for k, v in stored(status).items() if k != "conditions"},
+                "conditions": conds}
     return strip(old) == strip(new)
+
+
+_RECONCILER_FIELDS = ("observedGeneration", "repairs", "nextChange")
+
+
+def owned_status(status: Mapping[str, Any]) -> dict[str, Any]:
+    """The reconciler's part of a Tenant's status (what it applies; deploy owns the rest)."""
+    out = {k: status[k] for k in _RECONCILER_FIELDS if k in status}
+    out["conditions"] = [dict(c) for c in status.get("conditions") or []
+                         if c.get("type") in RECONCILER_CONDITIONS]
+    return stored(out)
+
+
+def with_deploy(mine: Sequence[Condition], status: Mapping[str, Any],
+                generation: int) -> list[Condition]:
+    """The reconciler's conditions, Ready made False while deploy says its last deploy
+    failed: every view that reads Ready shows the failure until a deploy succeeds."""
+    failed = next((c for c in status.get("conditions") or []
+                   if c.get("type") == DEPLOYED and c.get("status") == "False"), None)
+    if failed is None:
+        return list(mine)
+    ready = condition("Ready", False, str(failed.get("reason") or "DeployFailed"),
+                      f"last deploy failed: {failed.get('message', '')}", generation)
+    return [ready if c["type"] == "Ready" else c for c in mine]

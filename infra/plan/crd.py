@@ -46,7 +46,12 @@ STATUS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "observedGeneration": {"type": "integer"},
-        "conditions": {"type": "array", "items": _CONDITION},
+        # One entry per type, merged by type: each writer applies only the conditions it owns
+        # (server-side apply), so deploy's Deployed and the reconciler's never overwrite
+        # each other.
+        "conditions": {"type": "array", "items": _CONDITION,
+                       "x-kubernetes-list-type": "map",
+                       "x-kubernetes-list-map-keys": ["type"]},
         "repairs": {"type": "object", "additionalProperties": {"type": "integer"},
                     "description": "repairs made by the reconciler, by aspect"},
         "lastDeploy": {"type": "string", "format": "date-time"},
@@ -135,6 +140,7 @@ def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
         {"name": "State", "type": "string", "jsonPath": ".spec.lifecycle.state"},
         {"name": "Ready", "type": "string", "jsonPath": ready.format("Ready", "status")},
         {"name": "Reason", "type": "string", "jsonPath": ready.format("Ready", "reason")},
+        {"name": "Deployed", "type": "string", "jsonPath": ready.format("Deployed", "status")},
         {"name": "Quota", "type": "string", "jsonPath": ready.format("QuotaEnforced", "status")},
         {"name": "Isolated", "type": "string",
          "jsonPath": ready.format("NetworkIsolated", "status")},

@@ -248,4 +248,6 @@ def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[s
     rbac = _rbac(spec, now)
     if not access:
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
-    return [*objects, *rbac, _tenant_resource(spec)]
+    # The Tenant first: it carries the desired state, so the reconciler (which reads it)
+    # learns of a change, and deploy's hold, before any object of the tenant changes.
+    return [_tenant_resource(spec), *objects, *rbac]

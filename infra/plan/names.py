@@ -8,6 +8,7 @@ import ipaddress
 __all__ = [
     "CRD_GROUP",
     "CRD_VERSION",
+    "DEPLOY_WRITER",
     "DOMAIN",
     "FIELD_MANAGER",
     "LABEL_CLASSIFICATION",
@@ -15,6 +16,8 @@ __all__ = [
     "LABEL_SERVICE",
     "LABEL_TENANT",
     "MANAGED_BY",
+    "OVERRIDE_ANNOTATION",
+    "RECONCILER_WRITER",
     "RESERVED_NAMESPACES",
     "SHARED_NAMESPACE",
     "bucket_name",
@@ -32,12 +35,20 @@ __all__ = [
 DOMAIN = "govcloud.gd.gov.cn"
 CRD_GROUP = DOMAIN
 CRD_VERSION = "v1alpha1"
-FIELD_MANAGER = "govcloud"
+FIELD_MANAGER = "govcloud"  # read-only tools; the writers below name themselves
+# One field manager per writing process (server-side apply's ownership): deploy (the Pulumi
+# providers and deploy's own status writes) and the reconciler never share a name, so the
+# API server's managedFields say who wrote what.
+DEPLOY_WRITER = "govcloud-deploy"
+RECONCILER_WRITER = "govcloud-reconciler"
 MANAGED_BY = "govcloud"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 LABEL_TENANT = f"{DOMAIN}/tenant"
 LABEL_CLASSIFICATION = f"{DOMAIN}/classification"
 LABEL_SERVICE = f"{DOMAIN}/service"
+# On a Tenant: the compliance rules an emergency deploy overrode (comma-separated rule ids),
+# written by deploy only; the reconciler accepts exactly these.
+OVERRIDE_ANNOTATION = f"{DOMAIN}/compliance-override"
 SHARED_NAMESPACE = "shared-services"
 RESERVED_NAMESPACES = frozenset(
     {"default", "kube-system", "kube-public", "kube-node-lease", SHARED_NAMESPACE, "govcloud"}

@@ -9,12 +9,14 @@ from .objects import CloudKind, KubeObject
 __all__ = ["ANCHOR_KINDS", "CLOUD_DEPENDS_ON", "KUBE_APPLY_ORDER", "kube_sorted"]
 
 # Objects of these kinds must exist before anything that lives in (or is typed by) them.
-ANCHOR_KINDS = frozenset({"CustomResourceDefinition", "Namespace"})
+# The Tenant is one too: it carries the desired state the reconciler reads, so it changes
+# before anything it describes (and its provider puts deploy's hold on it).
+ANCHOR_KINDS = frozenset({"CustomResourceDefinition", "Tenant", "Namespace"})
 
 KUBE_APPLY_ORDER = (
-    "CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "Tenant", "Namespace", "ClusterRole", "ClusterRoleBinding",
     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ResourceQuota",
-    "LimitRange", "NetworkPolicy", "Role", "ServiceAccount", "RoleBinding", "Tenant",
+    "LimitRange", "NetworkPolicy", "Role", "ServiceAccount", "RoleBinding",
 )
 
 # A bucket is encrypted with a key; subnets and security groups live in a VPC.

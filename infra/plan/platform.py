@@ -16,6 +16,7 @@ from .cloud import (
 )
 from .crd import tenant_crd
 from .defaults import with_server_defaults
+from .identities import identity_policies
 from .names import (
     DOMAIN,
     LABEL_MANAGED_BY,
@@ -357,6 +358,7 @@ def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
         _ingress_class(),
         *_cluster_roles(),
         *_admission_policies(),
+        *identity_policies(env),
         *reconciler_objects(),
     ]
     return [KubeObject(with_server_defaults(o.manifest)) for o in objects]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -17,11 +18,14 @@ from infra.spec.tenant import LifecycleState, TenantSpec
 from .cloud import tenant_cloud_objects
 from .kube import tenant_kube_objects
 from .lifecycle import moment_of
-from .names import RESERVED_NAMESPACES
+from .names import DOMAIN, RESERVED_NAMESPACES, digest
 from .objects import CloudObject, KubeObject
 from .platform import platform_cloud_objects, platform_kube_objects
 
-__all__ = ["Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant"]
+__all__ = ["PLAN_DIGEST", "Plan", "dump_plan", "mutual_peers", "render_platform",
+           "render_tenant"]
+
+PLAN_DIGEST = f"{DOMAIN}/plan-digest"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,23 @@ def render_tenant(spec: TenantSpec, env: EnvironmentSpec, *,
     kube = tenant_kube_objects(spec, env, peers=list(peers), now=now or moment_of(today),
                                access=_active(spec))
     cloud = tenant_cloud_objects(spec, env, peer_cidrs=peers)
-    return Plan(f"{env.name}.{spec.id}", tuple(kube), tuple(cloud))
+    return Plan(f"{env.name}.{spec.id}", tuple(_with_plan_digest(kube, cloud)), tuple(cloud))
+
+
+def _with_plan_digest(kube: list[KubeObject], cloud: list[CloudObject]) -> list[KubeObject]:
+    """The Tenant carries a digest of everything else planned, so any change to the plan
+    (a spec edit, an environment default, an expired grant) changes the Tenant first."""
+    body = json.dumps([[o.manifest for o in kube if o.kind != "Tenant"],
+                       [[c.kind, c.name, c.props] for c in cloud]], sort_keys=True, default=str)
+    out: list[KubeObject] = []
+    for obj in kube:
+        if obj.kind == "Tenant":
+            manifest = copy.deepcopy(obj.manifest)
+            notes = manifest["metadata"].setdefault("annotations", {})
+            notes[PLAN_DIGEST] = digest(body, 16)
+            obj = KubeObject(manifest)
+        out.append(obj)
+    return out
 
 
 def render_platform(env: EnvironmentSpec) -> Plan:

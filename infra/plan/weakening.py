@@ -5,8 +5,9 @@
   expressions or names a namespace that is neither the tenant, a declared mutual peer nor
   the shared-services namespace of a declared service; an ipBlock outside the tenant's
   CIDR (IPv6 included);
-- a RoleBinding granting anyone other than the owners, the deployer and currently valid
-  operator grants;
+- a RoleBinding granting anything the plan does not: judged by subject and role together,
+  so an allowed subject (the owners, the deployer, an operator group with a valid grant)
+  bound to another role (``cluster-admin``, another tenant's data role) is found too;
 - an object labelled as ours that the plan no longer lists (an expired grant's binding, the
   policy of a peering that ended): pruned.
 """
@@ -20,7 +21,7 @@ from typing import Any
 from .names import LABEL_MANAGED_BY, MANAGED_BY, SHARED_NAMESPACE
 from .objects import KubeObject
 
-__all__ = ["planned_subjects", "stale_managed", "weakening_bindings", "weakening_policies"]
+__all__ = ["planned_grants", "stale_managed", "weakening_bindings", "weakening_policies"]
 
 _NS_NAME = "kubernetes.io/metadata.name"
 Obj = Mapping[str, Any]
@@ -98,19 +99,28 @@ def _subject_id(subject: Mapping[str, Any]) -> str:
     return f"{subject.get('kind')}:{subject.get('name')}"
 
 
-def weakening_bindings(bindings: Iterable[Obj], *, allowed_subjects: Iterable[Mapping[str, Any]],
-                       planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
-    """``(key, reason)`` for each RoleBinding not in the plan naming an unexpected subject."""
-    allowed = {_subject_id(s) for s in allowed_subjects}
+def _role_id(binding: Mapping[str, Any]) -> str:
+    ref = binding.get("roleRef") or {}
+    return f"{ref.get('kind', 'Role')}/{ref.get('name', '?')}"
+
+
+def weakening_bindings(bindings: Iterable[Obj], *, planned: Iterable[KubeObject],
+                       allowed: frozenset[tuple[str, str]] | None = None
+                       ) -> list[tuple[str, str]]:
+    """``(key, reason)`` for each RoleBinding not in the plan that grants a role to a subject
+    the plan does not bind to that role (``allowed``: the plan's grants by default)."""
+    planned = list(planned)
+    grants = planned_grants(planned) if allowed is None else allowed
     known = {o.key for o in planned}
     out: list[tuple[str, str]] = []
     for binding in bindings:
         if _key(binding) in known:
             continue
-        strangers = sorted({_subject_id(s) for s in binding.get("subjects") or []} - allowed)
-        if strangers:
-            role = (binding.get("roleRef") or {}).get("name", "?")
-            out.append((_key(binding), f"grants {role} to {', '.join(strangers)}"))
+        role = _role_id(binding)
+        extra = sorted({_subject_id(s) for s in binding.get("subjects") or []
+                        if (_subject_id(s), role) not in grants})
+        if extra:
+            out.append((_key(binding), f"grants {role} to {', '.join(extra)}"))
     return out
 
 
@@ -122,7 +132,8 @@ def stale_managed(objects: Iterable[Obj], planned: Iterable[KubeObject]
             for o in objects if _managed(o) and _key(o) not in known]
 
 
-def planned_subjects(planned: Iterable[KubeObject]) -> list[dict[str, Any]]:
-    """Every subject the plan's RoleBindings name: the only ones allowed in the namespace."""
-    return [dict(s) for o in planned if o.kind == "RoleBinding"
-            for s in o.manifest.get("subjects") or []]
+def planned_grants(planned: Iterable[KubeObject]) -> frozenset[tuple[str, str]]:
+    """Every (subject, role) pair the plan's RoleBindings grant: the only grants allowed in
+    the namespace."""
+    return frozenset((_subject_id(s), _role_id(o.manifest)) for o in planned
+                     if o.kind == "RoleBinding" for s in o.manifest.get("subjects") or [])

@@ -8,8 +8,9 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from infra.plan import ANCHOR_KINDS, CLOUD_DEPENDS_ON, Plan
+from infra.plan.render import PLAN_DIGEST
 
-from .resources import cloud_resource, kube_resource
+from .resources import cloud_resource, deploy_report, kube_resource
 
 __all__ = ["PlatformStack", "StackArgs", "TenantEnvironment"]
 
@@ -55,8 +56,11 @@ class _PlanComponent(pulumi.ComponentResource):
     def _create_cloud(self, name: str, args: StackArgs) -> dict[str, Resource]:
         created: dict[str, Resource] = {}
         by_kind: dict[str, list[Resource]] = {}
+        # The Tenant (the desired state, and deploy's hold) changes before any cloud resource.
+        tenant = [r for key, r in self.kube.items() if key.startswith("Tenant/")]
         for obj in args.plan.cloud:
-            depends = [r for kind in CLOUD_DEPENDS_ON[obj.kind] for r in by_kind.get(kind, [])]
+            depends = [*tenant,
+                       *(r for kind in CLOUD_DEPENDS_ON[obj.kind] for r in by_kind.get(kind, []))]
             opts = pulumi.ResourceOptions(parent=self, depends_on=depends)
             res = cloud_resource(f"{name}-{obj.name}", obj, opts,
                                  force_destroy=args.force_destroy_data)
@@ -66,11 +70,19 @@ class _PlanComponent(pulumi.ComponentResource):
 
 
 class TenantEnvironment(_PlanComponent):
-    """Everything one department gets: namespace, guardrails, access, key, bucket, network."""
+    """Everything one department gets: namespace, guardrails, access, key, bucket, network;
+    then deploy's report, once all of it was applied."""
 
     def __init__(self, name: str, args: StackArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("govcloud:tenant:TenantEnvironment", name, args, opts)
+        tenant = next((o for o in args.plan.kube if o.kind == "Tenant"), None)
+        digest = ((tenant.manifest["metadata"].get("annotations") or {}).get(PLAN_DIGEST)
+                  if tenant is not None else None)
+        if tenant is not None and digest:
+            deploy_report(f"{name}-deploy-report", tenant.name, str(digest),
+                          pulumi.ResourceOptions(parent=self, depends_on=[
+                              *self.kube.values(), *self.cloud.values()]))
 
 
 class PlatformStack(_PlanComponent):

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.errors import DriverError, InputError
-from infra.plan import destroy_data_allowed, render_tenant, retention_ends
+from infra.plan import PROVINCE_TZ, destroy_data_allowed, moment_of, render_tenant, retention_ends
+from infra.plan.names import DEPLOY_WRITER
 from infra.spec.cache import SpecCache
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
@@ -42,8 +43,15 @@ from .backend import (
 )
 from .engine import Outcome, Pulumi, StackError
 from .fingerprint import platform_fingerprint
-from .gate import DeployRefused, Override, Verdict, check_compliance, record_override
-from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
+from .gate import (
+    DeployRefused,
+    Override,
+    Verdict,
+    check_compliance,
+    mark_override,
+    record_override,
+)
+from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_NOW, STORED_SETTINGS
 from .stacks import PROJECT, StackOps, outputs_if_any
 
 if TYPE_CHECKING:
@@ -187,10 +195,13 @@ class _Deployer:
         self.opts = opts
         self.progress = progress
         self.verdict = verdict
-        self.today = opts.today or dt.date.today()
+        # One clock: every stack of this run, and its read-back, render as of one instant
+        # (a rehearsal's --today: noon of that day, as the reconciler would see it).
+        self.now = moment_of(opts.today) if opts.today else dt.datetime.now(PROVINCE_TZ)
+        self.today = self.now.date()
         self.env = env
         self.fleet = fleet
-        run_env = {ENV_TODAY: self.today.isoformat(),
+        run_env = {ENV_NOW: self.now.isoformat(),
                    **(opts.state.environment() if opts.state else {})}
         if opts.destroy_data_before_retention_ends:
             run_env[ENV_DESTROY_DATA] = "true"
@@ -259,10 +270,15 @@ class _Deployer:
             return result
         try:
             spec = self.fleet.get(tenant_id)
-            plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today)
+            plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today,
+                                  now=self.now)
                     if spec is not None else None)
             from .status import record_deploy  # the client libraries: loaded by warm_up
 
+            overridden = (self.verdict.errors_of(tenant_id)
+                          if self.opts.override is not None else [])
+            if spec is not None and result.result != "failed":
+                mark_override(self._kube(), tenant_id, [f.rule for f in overridden])
             record = record_deploy(tenant_id, result.result,
                                    result.message or f"stack {name} deployed", plan=plan,
                                    client=self._kube())
@@ -273,7 +289,7 @@ class _Deployer:
         if result.result in ("ok", "changed") and ready.get("status") == "False":
             # The update went through, but what was read back is not the plan.
             result.result = "failed"
-            result.message = f"read back after the update: {ready.get('message', '')}"[:300]
+            result.message = str(ready.get("message", ""))[:300]
         return result
 
     def warm_up(self) -> None:
@@ -293,7 +309,7 @@ class _Deployer:
             if self._client is None:
                 from infra.drivers import KubeClient
 
-                self._client = KubeClient()
+                self._client = KubeClient(field_manager=DEPLOY_WRITER)
             return self._client
 
     def _tenant(self, tenant_id: str, name: str) -> StackResult:
@@ -307,6 +323,8 @@ class _Deployer:
         if spec is None:
             spec = self._removed_spec(name, tenant_id)
             extra[ENV_DECOMMISSION_SPEC] = spec.model_dump_json()
+        if not self.opts.preview:
+            self._hold(tenant_id, name)
         outcome = self.stacks.operate("preview" if self.opts.preview else "up", name,
                                       flags=self._flags(), env=extra)
         result = self._result(name, outcome)
@@ -321,6 +339,17 @@ class _Deployer:
         self.stacks.destroy(name, env=extra)
         return StackResult(name, "destroyed", result.changes,
                            message="access revoked, retention ended, stack destroyed")
+
+    def _hold(self, tenant_id: str, name: str) -> None:
+        """Deploy's hold on the tenant before its stack changes anything: the reconciler
+        waits for this deploy instead of undoing (and counting) its changes."""
+        from .status import mark_deploying
+
+        try:
+            mark_deploying(tenant_id, f"govcloud deploy of stack {name}", client=self._kube())
+        # Why: a cluster that cannot be reached fails the stack itself, with its own message.
+        except DriverError:
+            return
 
     def _removed_spec(self, name: str, tenant_id: str) -> TenantSpec:
         outputs = outputs_if_any(self.stacks.pulumi, name)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infra.errors import GovcloudError
-from infra.plan.names import CRD_GROUP, CRD_VERSION
+from infra.plan.names import CRD_GROUP, CRD_VERSION, OVERRIDE_ANNOTATION
 from infra.policy import Finding, evaluate
 from infra.policy.engine import EnvironmentFile, involving
 from infra.policy.findings import Severity
@@ -26,9 +26,12 @@ from infra.spec import LoadedTenant
 from infra.spec.environment import EnvironmentSpec
 
 if TYPE_CHECKING:
-    from infra.drivers import KubeDriver
+    from infra.drivers import KubeClient, KubeDriver
 
-__all__ = ["DeployRefused", "Override", "Verdict", "check_compliance", "record_override"]
+OVERRIDE_WRITER = "govcloud-deploy-override"
+
+__all__ = ["DeployRefused", "Override", "Verdict", "check_compliance", "mark_override",
+           "record_override"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,22 @@ def record_override(client: KubeDriver, tenant_id: str, override: Override,
         "reportingComponent": "govcloud-deploy", "reportingInstance": socket.gethostname(),
         "firstTimestamp": now, "lastTimestamp": now, "count": 1,
     })
+
+
+def mark_override(client: KubeClient, tenant_id: str, rules: Sequence[str]) -> None:
+    """Record on the Tenant which rules the last deploy overrode (none: the mark goes), so
+    the reconciler accepts exactly those and refuses any other. Its own field manager: the
+    stack's writes of the Tenant never remove it, and removing it touches nothing else."""
+    api = f"{CRD_GROUP}/{CRD_VERSION}"
+    live = client.get(api, "Tenant", tenant_id)
+    if live is None:
+        return
+    wanted = ",".join(sorted(set(rules)))
+    notes = (live.get("metadata") or {}).get("annotations") or {}
+    if notes.get(OVERRIDE_ANNOTATION, "") == wanted:
+        return
+    meta: dict[str, Any] = {"name": tenant_id}
+    if wanted:
+        meta["annotations"] = {OVERRIDE_ANNOTATION: wanted}
+    client.as_writer(OVERRIDE_WRITER).apply({"apiVersion": api, "kind": "Tenant",
+                                             "metadata": meta})

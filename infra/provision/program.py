@@ -5,7 +5,8 @@ program reads the environment and the tenant specs from the checkout, renders th
 creates it. Settings that belong to one run come as environment variables and are never
 stored in the stack config (`govcloud deploy` sets them; a plain `pulumi up` runs without):
 
-- ``GOVCLOUD_TODAY``: evaluate authorizations as of this ISO date (tests and rehearsals);
+- ``GOVCLOUD_NOW``: render as of this instant (deploy sets one per run: one clock);
+- ``GOVCLOUD_TODAY``: evaluate authorizations as of noon of this ISO date (rehearsals);
 - ``GOVCLOUD_DECOMMISSION_SPEC``: the last spec (JSON) of a tenant whose file was removed;
 - ``GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS=true``: allow deleting a bucket holding
   data early.
@@ -21,24 +22,41 @@ from pathlib import Path
 import pulumi
 
 from infra.errors import InputError
-from infra.plan import destroy_data_allowed, render_platform, render_tenant, retention_ends
+from infra.plan import (
+    PROVINCE_TZ,
+    destroy_data_allowed,
+    moment_of,
+    render_platform,
+    render_tenant,
+    retention_ends,
+)
 from infra.spec.load import find_repo_root, load_environment, load_tenant, load_tenants
 from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
-from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_TODAY, STORED_SETTINGS
+from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_NOW, ENV_TODAY, STORED_SETTINGS
 
-__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_TODAY", "STORED_SETTINGS", "run"]
+__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_NOW", "ENV_TODAY", "STORED_SETTINGS",
+           "run"]
 
 
 
-def _today() -> dt.date:
-    text = os.environ.get(ENV_TODAY)
+def _now() -> dt.datetime:
+    """The instant this run renders for: deploy's (one per run), a rehearsal's day, or now."""
+    instant, day = os.environ.get(ENV_NOW), os.environ.get(ENV_TODAY)
     try:
-        return dt.date.fromisoformat(text) if text else dt.date.today()
+        if instant:
+            parsed = dt.datetime.fromisoformat(instant)
+            if parsed.tzinfo is None:
+                raise ValueError(instant)
+            return parsed
+        if day:
+            return moment_of(dt.date.fromisoformat(day))
     except ValueError:
-        raise InputError(f"{ENV_TODAY}={text!r} is not an ISO date",
-                         field=ENV_TODAY) from None
+        name, wanted = (ENV_NOW, "instant with an offset") if instant else (ENV_TODAY, "date")
+        raise InputError(f"{name}={instant or day!r} is not an ISO {wanted}",
+                         field=name) from None
+    return dt.datetime.now(PROVINCE_TZ)
 
 
 def _fleet_around(directory: Path, tenant_id: str) -> dict[str, TenantSpec]:
@@ -67,7 +85,8 @@ def run() -> None:
     env_name, _, tenant_id = stack.partition(".")
     root = find_repo_root()
     env = load_environment(env_name, root / "stacks")
-    today = _today()
+    now = _now()
+    today = now.astimezone(PROVINCE_TZ).date()
     if not tenant_id:
         PlatformStack(f"platform-{env.name}", StackArgs(render_platform(env)))
         pulumi.export("environment", env.name)
@@ -86,7 +105,7 @@ def run() -> None:
     ends = retention_ends(spec)
     force = destroy_data_allowed(
         spec, today, override=os.environ.get(ENV_DESTROY_DATA) == "true")
-    plan = render_tenant(spec, env, fleet=fleet, today=today)
+    plan = render_tenant(spec, env, fleet=fleet, today=today, now=now)
     component = TenantEnvironment(tenant_id, StackArgs(plan, force_destroy_data=force))
     pulumi.export("tenant", tenant_id)
     pulumi.export("namespace", tenant_id)

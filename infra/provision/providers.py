@@ -35,6 +35,7 @@ from pulumi.dynamic import (
 
 from infra.errors import DriverError, TransientError
 from infra.plan.drift import owned_view
+from infra.plan.names import DEPLOY_WRITER
 from infra.plan.objects import KubeObject
 
 from .retries import record_retries
@@ -42,7 +43,7 @@ from .retries import record_retries
 if TYPE_CHECKING:
     from infra.drivers import CloudKindOps, KubeClient
 
-__all__ = ["CloudProvider", "KubeProvider", "cloud_diff", "kube_diff"]
+__all__ = ["CloudProvider", "DeployReportProvider", "KubeProvider", "cloud_diff", "kube_diff"]
 
 _clients: dict[str, KubeClient] = {}  # one per provider process; never pickled
 _clients_lock = threading.Lock()  # the engine calls a provider from several threads
@@ -82,7 +83,7 @@ def _kube() -> KubeClient:
         if "kube" not in _clients:
             from infra.drivers import KubeClient
 
-            _clients["kube"] = KubeClient()
+            _clients["kube"] = KubeClient(field_manager=DEPLOY_WRITER)
         return _clients["kube"]
 
 
@@ -141,7 +142,7 @@ def _against_live(provider: ResourceProvider, id_: str, olds: dict[str, Any],
 
 
 class KubeProvider(ResourceProvider):
-    """One Kubernetes object, applied server-side with field manager ``govcloud``."""
+    """One Kubernetes object, applied server-side as the deploy writer (``govcloud-deploy``)."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         manifest = news.get("manifest")
@@ -158,10 +159,13 @@ class KubeProvider(ResourceProvider):
         live = _apply_exact(client, props["manifest"])
         if props["manifest"]["kind"] == "CustomResourceDefinition":
             _wait_established(client, props["manifest"]["metadata"]["name"])
+        _hold_if_tenant(client, props["manifest"])
         return CreateResult(_kube_id(props["manifest"]), self._outs(props, live))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        live = _apply_exact(_kube(), news["manifest"])
+        client = _kube()
+        live = _apply_exact(client, news["manifest"])
+        _hold_if_tenant(client, news["manifest"])
         return UpdateResult(self._outs(news, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -226,6 +230,18 @@ def _apply_exact(client: KubeClient, manifest: dict[str, Any]) -> dict[str, Any]
                 raise
             live = client.apply(manifest)
     return live
+
+
+def _hold_if_tenant(client: KubeClient, manifest: dict[str, Any]) -> None:
+    """A changed Tenant means this stack is about to change the tenant's objects (they all
+    depend on it): put deploy's hold on it, so a plain `pulumi up` is as safe from the
+    reconciler undoing its changes as `govcloud deploy`."""
+    if manifest.get("kind") != "Tenant":
+        return
+    from .status import mark_deploying
+
+    mark_deploying(str(manifest["metadata"]["name"]), "pulumi up of this tenant's stack",
+                   client=client)
 
 
 def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:
@@ -311,3 +327,35 @@ class CloudProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         _ops(props["kind"]).delete(props)
+
+
+# -- deploy's report -----------------------------------------------------------------------
+
+
+class DeployReportProvider(ResourceProvider):
+    """The last resource of a tenant stack: it runs after every other one was applied, and
+    only when the plan changed (its input is the plan's digest). It releases deploy's hold
+    with ``Deployed=True`` (reason ``Applied``), so the reconciler reads the new state back
+    at once after a plain `pulumi up` instead of when the hold lapses. `govcloud deploy`
+    then writes its own read-back over it."""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=olds.get("digest") != news.get("digest"), replaces=[],
+                          delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        _report_applied(props)
+        return CreateResult(f"deploy-report/{props['tenant']}", dict(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        _report_applied(news)
+        return UpdateResult(dict(news))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None
+
+
+def _report_applied(props: dict[str, Any]) -> None:
+    from .status import report_applied
+
+    report_applied(str(props["tenant"]), str(props["digest"]), client=_kube())

@@ -14,15 +14,16 @@ from pulumi.dynamic import Resource
 
 from infra.plan import CloudObject, KubeObject
 
-from .providers import CloudProvider, KubeProvider
+from .providers import CloudProvider, DeployReportProvider, KubeProvider
 
-__all__ = ["cloud_resource", "kube_resource"]
+__all__ = ["cloud_resource", "deploy_report", "kube_resource"]
 
 _CLOUD_TYPES = {"kms-key": "Key", "bucket": "Bucket", "role": "Role", "vpc": "Vpc",
                 "subnet": "Subnet", "security-group": "SecurityGroup"}
 _classes: dict[tuple[str, str], type[Resource]] = {}
 _KUBE = KubeProvider()
 _CLOUD = CloudProvider()
+_REPORT = DeployReportProvider()
 
 
 def _resource_class(module: str, name: str) -> type[Resource]:
@@ -45,3 +46,10 @@ def cloud_resource(name: str, obj: CloudObject, opts: pulumi.ResourceOptions, *,
     if obj.kind == "bucket":
         props["force_destroy"] = force_destroy
     return cls(_CLOUD, name, props, opts)
+
+
+def deploy_report(name: str, tenant: str, plan_digest: str,
+                  opts: pulumi.ResourceOptions) -> Resource:
+    """Runs after everything else in the stack, when the plan changed (see the provider)."""
+    cls = _resource_class("govcloud", "DeployReport")
+    return cls(_REPORT, name, {"tenant": tenant, "digest": plan_digest}, opts)

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from infra.drivers.table import CloudDriver, KubeDriver
 from infra.plan.crd import tenant_from_resource
 from infra.plan.drift import Difference
-from infra.plan.names import CRD_GROUP, CRD_VERSION
+from infra.plan.lifecycle import PROVINCE_TZ
+from infra.plan.names import CRD_GROUP, CRD_VERSION, OVERRIDE_ANNOTATION
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
@@ -68,6 +69,26 @@ class Context:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _fleet: dict[str, TenantSpec] | None = None
     _fleet_version: int = -1
+
+    _verdicts: dict[str, tuple[int, str, list[Any]]] = field(default_factory=dict)
+
+    def refusals(self, tenant: Mapping[str, Any], spec: TenantSpec,
+                 fleet: Mapping[str, TenantSpec], now: dt.datetime) -> list[Any]:
+        """The compliance errors of a Tenant's spec (``infra.policy.live``), judged again
+        only when a Tenant changed or the day did (a steady pass costs no evaluation)."""
+        from infra.policy.live import refusals
+
+        today = now.astimezone(PROVINCE_TZ).date()
+        version = self.caches["Tenant"].version
+        seen = self._verdicts.get(spec.id)
+        if seen is not None and seen[0] == version and seen[1] == today.isoformat():
+            return seen[2]
+        notes = (tenant.get("metadata") or {}).get("annotations") or {}
+        accepted = [r.strip() for r in str(notes.get(OVERRIDE_ANNOTATION, "")).split(",")
+                    if r.strip()]
+        found = refusals(spec, fleet, self.env, today, accepted=accepted)
+        self._verdicts[spec.id] = (version, today.isoformat(), found)
+        return found
 
     def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.caches[kind].get(namespace, name)

@@ -11,28 +11,35 @@ from infra.plan.conditions import timestamp
 from .context import TENANT_API, Context
 from .repairs import Repair
 
-__all__ = ["EVENT_NAMESPACE", "record_repair"]
+__all__ = ["EVENT_NAMESPACE", "record_event", "record_repair"]
 
 # Events about cluster-scoped objects live in the default namespace (as kubectl expects).
 EVENT_NAMESPACE = "default"
 
 
 def record_repair(ctx: Context, tenant: Mapping[str, Any], repair: Repair) -> None:
-    meta = tenant.get("metadata") or {}
-    now = ctx.clock()
-    stamp = timestamp(now)
-    digest = hashlib.sha256(f"{repair.describe()}{now.isoformat()}".encode()).hexdigest()[:10]
     reason = {"revoked": "AccessRevoked", "removed": "Removed"}.get(repair.action, "Repaired")
     if repair.warning:
         reason = "PossibleDataLoss"
+    record_event(ctx, tenant, warning=repair.warning, reason=reason,
+                 message=repair.describe())
+
+
+def record_event(ctx: Context, tenant: Mapping[str, Any], *, warning: bool, reason: str,
+                 message: str) -> None:
+    """One Event on the Tenant, from the reconciler."""
+    meta = tenant.get("metadata") or {}
+    now = ctx.clock()
+    stamp = timestamp(now)
+    digest = hashlib.sha256(f"{reason}{message}{now.isoformat()}".encode()).hexdigest()[:10]
     ctx.kube.create({
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": f"{meta.get('name')}.{digest}", "namespace": EVENT_NAMESPACE},
         "involvedObject": {"apiVersion": TENANT_API, "kind": "Tenant",
                            "name": meta.get("name"), "uid": meta.get("uid")},
-        "type": "Warning" if repair.warning else "Normal",
+        "type": "Warning" if warning else "Normal",
         "reason": reason,
-        "message": repair.describe()[:1000],
+        "message": message[:1000],
         "source": {"component": "govcloud-reconciler"},
         "reportingComponent": "govcloud-reconciler",
         "reportingInstance": ctx.identity[:128],

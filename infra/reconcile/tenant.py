@@ -1,11 +1,14 @@
 """Reconcile one tenant, top to bottom (level-triggered: every pass re-reads the state).
 
 1. fetch the Tenant (gone: nothing to do; a namespace or its data is never deleted here);
-2. render the plan with ``infra.plan`` — the renderer Pulumi uses — as of now;
+   a deploy holding it (``Deployed=Unknown/Deploying``): wait for the deploy, bounded;
+2. judge its spec by the compliance rules CI runs (a refused spec: a condition and an
+   Event, and nothing is created from it); render the plan with ``infra.plan`` — the
+   renderer Pulumi uses — as of now;
 3. compare with the watch caches; find objects outside the plan that weaken the tenant;
 4. repair the Kubernetes side, then the cloud side; read back what was repaired;
-5. write status (conditions, repair counters, the next scheduled change) when it changed,
-   and one Event per repair;
+5. write the reconciler's part of the status (its conditions, repair counters, the next
+   scheduled change) when it changed, and one Event per repair;
 6. requeue at the next moment the desired state changes (a grant expiring).
 """
 
@@ -18,20 +21,30 @@ from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
-from infra.plan.conditions import ASPECT_CONDITIONS, condition, same_status, timestamp
+from infra.plan.conditions import (
+    ASPECT_CONDITIONS,
+    COMPLIANT,
+    condition,
+    deploy_hold,
+    owned_status,
+    same_status,
+    stored,
+    timestamp,
+    with_deploy,
+)
 from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
 from infra.plan.objects import KubeObject
 from infra.plan.weakening import (
-    planned_subjects,
     stale_managed,
     weakening_bindings,
     weakening_policies,
 )
+from infra.policy.findings import Finding
 from infra.spec.tenant import TenantSpec
 
 from .context import TENANT_API, Context, parse_tenant
-from .events import record_repair
+from .events import record_event, record_repair
 from .repairs import Outcome, Repair
 from .sync_cloud import check_cloud
 from .sync_kube import remove_unexpected, restore_objects, verify
@@ -55,8 +68,7 @@ def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject],
     found.update(weakening_policies(policies, namespace=spec.id, cidr=spec.network.cidr,
                                     peers=peers, shared=bool(spec.network.shared_services),
                                     planned=desired))
-    found.update(weakening_bindings(bindings, allowed_subjects=planned_subjects(desired),
-                                    planned=desired))
+    found.update(weakening_bindings(bindings, planned=desired))
     return sorted(found.items()), frozenset(k for k, _ in stale)
 
 
@@ -75,8 +87,19 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
                                 f"{exc.errors()[0].get('msg', exc)}", out)
         return out
     now = ctx.clock()
+    hold = deploy_hold(cr, now)
+    if hold is not None:
+        # A deploy is changing this tenant: its new desired state is on the Tenant already,
+        # and what differs now is the deploy's work in progress, not drift.
+        out.skipped = "deploy in progress"
+        out.requeue_after = (hold - now).total_seconds()
+        return out
     fleet = ctx.fleet()
     fleet[spec.id] = spec
+    refused = ctx.refusals(cr, spec, fleet, now)
+    if refused:
+        _write_refused(ctx, cr, spec, refused, out)
+        return out
     plan = render_tenant(spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(),
                          now=now)
     desired = list(plan.guarded_kube)
@@ -152,18 +175,19 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
             _log.warning("tenant %s: cannot record event: %s", spec.id, exc)
     meta = cr.get("metadata") or {}
     generation = int(meta.get("generation") or 0)
-    old: dict[str, Any] = dict(cr.get("status") or {})
+    status: dict[str, Any] = dict(cr.get("status") or {})
+    old = owned_status(status)
     errors: dict[Aspect, str] = dict(out.errors)
-    new: dict[str, Any] = {**old, "observedGeneration": generation,
+    mine = conditions_for(out.remaining, generation=generation, errors=errors,
+                          carried=out.carried)
+    mine.append(condition(COMPLIANT, True, "Accepted",
+                          "the spec passes the compliance rules", generation))
+    new: dict[str, Any] = {"observedGeneration": generation,
                            "conditions": merge_conditions(
-                               old.get("conditions") or [],
-                               conditions_for(out.remaining, generation=generation,
-                                              errors=errors, carried=out.carried), now),
+                               old["conditions"], with_deploy(mine, status, generation), now),
                            "repairs": _counters(old, _pending(ctx, spec.id, out.repairs))}
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)
-    else:
-        new.pop("nextChange", None)
     if same_status(old, new):
         return
     if ctx.coalesce_counters and same_status({**old, "repairs": new["repairs"]}, new):
@@ -174,7 +198,7 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
         if ctx.monotonic() < due:
             out.requeue_after = min(out.requeue_after or COUNTER_DELAY, due - ctx.monotonic())
             return
-    ctx.kube.patch_status(TENANT_API, "Tenant", spec.id, new)
+    ctx.kube.patch_status(TENANT_API, "Tenant", spec.id, stored(new))
     ctx.pending_repairs.pop(spec.id, None)
     ctx.counters_due.pop(spec.id, None)
     out.status_written = True
@@ -190,14 +214,44 @@ def _pending(ctx: Context, tenant: str, repairs: list[Repair]) -> list[Repair]:
 def _write_invalid(ctx: Context, cr: dict[str, Any], message: str, out: Outcome) -> None:
     out.errors["access"] = message
     out.skipped = "invalid spec"
+    _write_not_ready(ctx, cr, "InvalidSpec", message, out)
+
+
+def _write_refused(ctx: Context, cr: dict[str, Any], spec: TenantSpec,
+                   refused: list[Finding], out: Outcome) -> None:
+    """A spec the compliance rules refuse: nothing is created or restored from it; the
+    Tenant says why (Compliant=False, Ready=False) and an Event names the rules, once."""
+    rules = ", ".join(sorted({f.rule for f in refused}))
+    message = (f"refused by the compliance rules ({rules}): "
+               + "; ".join(f"{f.rule} {f.message}" for f in refused[:3]))
+    out.skipped = "refused by the compliance rules"
+    out.errors["access"] = message
+    written = _write_not_ready(ctx, cr, "ComplianceRefused", message, out)
+    if written and not ctx.dry_run:
+        try:
+            record_event(ctx, cr, warning=True, reason="ComplianceRefused", message=message)
+        # Why: an Event is a report; the condition already says it.
+        except DriverError as exc:
+            _log.warning("tenant %s: cannot record event: %s", spec.id, exc)
+    _log.warning("tenant %s: %s", spec.id, message)
+
+
+def _write_not_ready(ctx: Context, cr: dict[str, Any], reason: str, message: str,
+                     out: Outcome) -> bool:
     if ctx.dry_run:
-        return
+        return False
     meta = cr.get("metadata") or {}
     generation = int(meta.get("generation") or 0)
-    old: dict[str, Any] = dict(cr.get("status") or {})
-    new = {**old, "observedGeneration": generation, "conditions": merge_conditions(
-        old.get("conditions") or [],
-        [condition("Ready", False, "InvalidSpec", message, generation)], ctx.clock())}
-    if not same_status(old, new):
-        ctx.kube.patch_status(TENANT_API, "Tenant", str(meta.get("name")), new)
-        out.status_written = True
+    old = owned_status(dict(cr.get("status") or {}))
+    compliant = reason != "ComplianceRefused"
+    mine = [condition("Ready", False, reason, message, generation),
+            condition(COMPLIANT, compliant, "Accepted" if compliant else reason,
+                      "the spec passes the compliance rules" if compliant else message,
+                      generation)]
+    new = {**old, "observedGeneration": generation,
+           "conditions": merge_conditions(old["conditions"], mine, ctx.clock())}
+    if same_status(old, new):
+        return False
+    ctx.kube.patch_status(TENANT_API, "Tenant", str(meta.get("name")), stored(new))
+    out.status_written = True
+    return True

@@ -111,6 +111,9 @@ class EnvironmentSpec(BaseModel):
     authorization_pattern: str = Field(description="Regular expression for grant documents")
     committee_threshold_cny: int = Field(default=30_000_000, ge=0)
     platform_admin_role: str = "govcloud-platform-admin"
+    deploy_users: list[str] = Field(
+        default_factory=lambda: ["govcloud-admin"], min_length=1,
+        description="Kubernetes users deploy runs as: the only writers of Tenant objects")
     proxy_cidr: Network | None = Field(
         default=None, description="Where the platform egress proxy lives"
     )

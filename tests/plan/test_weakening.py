@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from infra.plan.objects import KubeObject
 from infra.plan.weakening import stale_managed, weakening_bindings, weakening_policies
 
 
@@ -47,17 +48,43 @@ def test_policies_staying_inside_are_left_alone(spec: dict[str, Any]) -> None:
                               peers=["peer"], shared=False, planned=[]) == []
 
 
+def _planned_binding(name: str, role: str, subjects: list[dict[str, Any]]) -> KubeObject:
+    return KubeObject({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                       "metadata": {"name": name, "namespace": "t1"},
+                       "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                   "name": role}, "subjects": subjects})
+
+
+_OWNERS = {"kind": "Group", "name": "t1-owners", "apiGroup": "rbac.authorization.k8s.io"}
+
+
 def test_binding_to_a_stranger_is_found_and_owners_are_not() -> None:
-    owners = {"kind": "Group", "name": "t1-owners", "apiGroup": "rbac.authorization.k8s.io"}
     stranger = {"kind": "User", "name": "mallory", "apiGroup": "rbac.authorization.k8s.io"}
+    planned = [_planned_binding("owners", "govcloud-tenant-admin", [_OWNERS])]
     bindings = [
         {"kind": "RoleBinding", "metadata": {"name": "ok", "namespace": "t1"},
-         "roleRef": {"name": "view"}, "subjects": [owners]},
+         "roleRef": {"kind": "Role", "name": "govcloud-tenant-admin"}, "subjects": [_OWNERS]},
         {"kind": "RoleBinding", "metadata": {"name": "bad", "namespace": "t1"},
-         "roleRef": {"name": "admin"}, "subjects": [owners, stranger]},
+         "roleRef": {"kind": "Role", "name": "govcloud-tenant-admin"},
+         "subjects": [_OWNERS, stranger]},
     ]
-    found = weakening_bindings(bindings, allowed_subjects=[owners], planned=[])
-    assert found == [("RoleBinding/t1/bad", "grants admin to User:mallory")]
+    found = weakening_bindings(bindings, planned=planned)
+    assert found == [("RoleBinding/t1/bad", "grants Role/govcloud-tenant-admin to User:mallory")]
+
+
+@pytest.mark.parametrize("role_ref", [
+    {"kind": "ClusterRole", "name": "cluster-admin"},
+    {"kind": "ClusterRole", "name": "govcloud-operator-data"},
+    {"kind": "Role", "name": "something-else"},
+    {"kind": "ClusterRole", "name": "govcloud-tenant-admin"},  # same name, other kind
+])
+def test_an_allowed_subject_bound_to_another_role_is_found(role_ref: dict[str, str]) -> None:
+    planned = [_planned_binding("owners", "govcloud-tenant-admin", [_OWNERS])]
+    binding = {"kind": "RoleBinding", "metadata": {"name": "escalate", "namespace": "t1"},
+               "roleRef": role_ref, "subjects": [_OWNERS]}
+    found = weakening_bindings([binding], planned=planned)
+    assert [k for k, _ in found] == ["RoleBinding/t1/escalate"]
+    assert "Group:t1-owners" in found[0][1]
 
 
 def test_stale_managed_object_is_pruned() -> None:
