@@ -46,3 +46,63 @@ def test_transition_time_kept_while_status_unchanged() -> None:
         [Difference("x", "quota", "missing")], generation=1), NOW + dt.timedelta(hours=2))
     assert _by_type(broken)["Ready"]["lastTransitionTime"] == "2026-11-28T11:00:00Z"
     assert not same_status({"conditions": first}, {"conditions": broken})
+
+
+# -- one writer per condition; deploy's hold -------------------------------------------------
+
+from infra.plan.conditions import (  # noqa: E402
+    DEPLOY_HOLD,
+    deploy_hold,
+    deployed,
+    deploying,
+    owned_status,
+    with_deploy,
+)
+
+
+def test_a_steady_status_with_no_repairs_is_the_same_as_stored() -> None:
+    """The API server drops an empty map: comparing with it must not cause a write."""
+    conds = merge_conditions([], conditions_for([], generation=1), NOW)
+    stored = {"observedGeneration": 1, "conditions": conds}
+    assert same_status(stored, {**stored, "repairs": {}})
+    assert not same_status(stored, {**stored, "repairs": {"total": 1}})
+
+
+def test_deploying_holds_the_tenant_for_the_bounded_time_only() -> None:
+    tenant = {"metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"},
+              "status": {"conditions": [deploying(2, NOW, "govcloud deploy")]}}
+    assert deploy_hold(tenant, NOW) == NOW + DEPLOY_HOLD
+    assert deploy_hold(tenant, NOW + DEPLOY_HOLD - dt.timedelta(seconds=1)) is not None
+    assert deploy_hold(tenant, NOW + DEPLOY_HOLD) is None  # a killed deploy lapses
+
+
+def test_a_reported_deploy_releases_the_hold() -> None:
+    for ok in (True, False):
+        done = {**deployed(ok, "Deployed" if ok else "DeployFailed", "x", 2),
+                "lastTransitionTime": "2026-11-28T09:00:00Z"}
+        assert deploy_hold({"status": {"conditions": [done]}}, NOW) is None
+
+
+def test_a_new_tenant_no_deploy_reported_on_yet_is_held_from_its_creation() -> None:
+    fresh = {"metadata": {"creationTimestamp": "2026-11-28T08:59:30Z"}, "status": {}}
+    assert deploy_hold(fresh, NOW) is not None
+    old = {"metadata": {"creationTimestamp": "2026-11-01T00:00:00Z"}, "status": {}}
+    assert deploy_hold(old, NOW) is None
+
+
+def test_the_reconciler_owns_its_conditions_and_never_deploys() -> None:
+    status = {"conditions": [*conditions_for([], generation=1),
+                             deployed(False, "DeployFailed", "stack failed", 1)],
+              "lastDeploy": "2026-11-28T08:00:00Z", "repairs": {"total": 2}}
+    mine = owned_status(status)
+    assert "Deployed" not in {c["type"] for c in mine["conditions"]}
+    assert "lastDeploy" not in mine and mine["repairs"] == {"total": 2}
+
+
+def test_a_failed_deploy_keeps_ready_false_until_a_deploy_succeeds() -> None:
+    failed = {"conditions": [deployed(False, "DeployFailed", "quota apply refused", 1)]}
+    ready = with_deploy(conditions_for([], generation=1), failed, 1)[0]
+    assert (ready["status"], ready["reason"]) == ("False", "DeployFailed")
+    assert "quota apply refused" in ready["message"]
+    fixed = {"conditions": [deployed(True, "Deployed", "as planned", 1)]}
+    assert with_deploy(conditions_for([], generation=1), fixed, 1)[0]["status"] == "True"

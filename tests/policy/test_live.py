@@ -1,0 +1,49 @@
+"""The compliance rules judge a Tenant object's spec as they judge a file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from infra.policy.live import refusals
+from infra.spec.load import load_environment, load_tenants
+from infra.spec.tenant import TenantSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 11, 28)
+
+
+def _fleet() -> dict:
+    return {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
+
+
+def _with_cpu(spec: TenantSpec, cpu: str) -> TenantSpec:
+    data = spec.model_dump(mode="json")
+    data["quotas"]["cpu"] = cpu
+    return TenantSpec.model_validate(data)
+
+
+def test_an_approved_spec_is_not_refused() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = _fleet()
+    assert refusals(fleet["gz-wjw"], fleet, env, TODAY) == []
+
+
+def test_a_tenant_edited_past_its_ceiling_is_refused_with_the_rule() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = _fleet()
+    edited = _with_cpu(fleet["gz-wjw"], "5000")
+    found = refusals(edited, fleet, env, TODAY)
+    assert found and all(f.path == str(Path("Tenant") / "gz-wjw") for f in found)
+    assert {f.field for f in found} >= {"quotas.cpu"}
+
+
+def test_an_override_accepts_exactly_the_rules_it_names() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = _fleet()
+    edited = _with_cpu(fleet["gz-wjw"], "5000")
+    rules = sorted({f.rule for f in refusals(edited, fleet, env, TODAY)})
+    assert rules
+    assert refusals(edited, fleet, env, TODAY, accepted=rules) == []
+    assert {f.rule for f in refusals(edited, fleet, env, TODAY, accepted=rules[:-1])} == {
+        rules[-1]}
