@@ -16,6 +16,7 @@ from .names import (
     CRD_GROUP,
     CRD_VERSION,
     DOMAIN,
+    ENVIRONMENT_ANNOTATION,
     LABEL_CLASSIFICATION,
     LABEL_MANAGED_BY,
     LABEL_SERVICE,
@@ -234,8 +235,10 @@ def grant_binding_name(grant: AccessGrant) -> str:
     return k8s_name("govcloud-operator", grant.group, grant.scope.value, digest(grant.document))
 
 
-def _tenant_resource(spec: TenantSpec) -> KubeObject:
+def _tenant_resource(spec: TenantSpec, env: EnvironmentSpec) -> KubeObject:
     meta = _meta(spec.id, spec)
+    # Which environment's rules the spec was judged by (the policy pack judges it again).
+    meta["annotations"] = {ENVIRONMENT_ANNOTATION: env.name}
     return _obj(f"{CRD_GROUP}/{CRD_VERSION}", "Tenant", meta,
                 spec=tenant_resource_spec(spec))
 
@@ -250,4 +253,4 @@ def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[s
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
     # The Tenant first: it carries the desired state, so the reconciler (which reads it)
     # learns of a change, and deploy's hold, before any object of the tenant changes.
-    return [_tenant_resource(spec), *objects, *rbac]
+    return [_tenant_resource(spec, env), *objects, *rbac]

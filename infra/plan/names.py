@@ -10,6 +10,7 @@ __all__ = [
     "CRD_VERSION",
     "DEPLOY_WRITER",
     "DOMAIN",
+    "ENVIRONMENT_ANNOTATION",
     "FIELD_MANAGER",
     "LABEL_CLASSIFICATION",
     "LABEL_MANAGED_BY",
@@ -49,6 +50,7 @@ LABEL_SERVICE = f"{DOMAIN}/service"
 # On a Tenant: the compliance rules an emergency deploy overrode (comma-separated rule ids),
 # written by deploy only; the reconciler accepts exactly these.
 OVERRIDE_ANNOTATION = f"{DOMAIN}/compliance-override"
+ENVIRONMENT_ANNOTATION = f"{DOMAIN}/environment"  # on a Tenant: the environment it is in
 SHARED_NAMESPACE = "shared-services"
 RESERVED_NAMESPACES = frozenset(
     {"default", "kube-system", "kube-public", "kube-node-lease", SHARED_NAMESPACE, "govcloud"}

@@ -23,7 +23,7 @@ from infra.policy.guardrails import (
     security_group_violations,
 )
 
-__all__ = ["POLICIES", "validate_resource", "validate_stack"]
+__all__ = ["POLICIES", "validate_resource", "validate_stack", "validate_tenant"]
 
 Report = Callable[..., None]
 _PREFIX = "pulumi-python:dynamic/"
@@ -55,6 +55,31 @@ def validate_stack(args: Any, report_violation: Report) -> None:
             report_violation(message)
 
 
+def validate_tenant(args: Any, report_violation: Report) -> None:
+    """The full compliance rule set on the spec a Tenant carries, in the context of the
+    checkout's other tenants: a plain `pulumi up --policy-pack policypack` refuses what
+    `govcloud check` (CI), deploy and the reconciler refuse (``infra.policy.live``)."""
+    if args.resource_type != f"{_PREFIX}k8s:Tenant":
+        return
+    import datetime as dt
+
+    from infra.plan.crd import tenant_from_resource
+    from infra.plan.lifecycle import PROVINCE_TZ
+    from infra.plan.names import ENVIRONMENT_ANNOTATION
+    from infra.policy.live import refusals
+    from infra.spec.load import find_repo_root, load_environment, load_tenants
+
+    manifest = dict(args.props.get("manifest") or {})
+    notes = (manifest.get("metadata") or {}).get("annotations") or {}
+    root = find_repo_root()
+    env = load_environment(str(notes.get(ENVIRONMENT_ANNOTATION, "local")), root / "stacks")
+    spec = tenant_from_resource(manifest.get("spec") or {})
+    fleet = {t.spec.id: t.spec for t in load_tenants([root / "tenants"])}
+    today = dt.datetime.now(PROVINCE_TZ).date()
+    for finding in refusals(spec, fleet, env, today):
+        report_violation(f"{finding.rule} {finding.message}")
+
+
 POLICIES = [
     ResourceValidationPolicy(
         name="govcloud-cloud-resources",
@@ -69,5 +94,12 @@ POLICIES = [
                     "NetworkPolicy.",
         enforcement_level=EnforcementLevel.MANDATORY,
         validate=validate_stack,
+    ),
+    ResourceValidationPolicy(
+        name="govcloud-compliance-rules",
+        description="The tenant spec passes every compliance rule `govcloud check` runs in CI "
+                    "(identity, ownership, quotas, network, data, access, budget, lifecycle).",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=validate_tenant,
     ),
 ]

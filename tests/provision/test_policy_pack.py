@@ -70,3 +70,32 @@ def test_namespace_without_quota_or_default_deny_is_refused() -> None:
              spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
     ]
     assert _violations(stack, validate_stack) == []
+
+
+def _tenant_args(cpu: str) -> _Args:
+    import datetime as dt
+    from pathlib import Path
+
+    from infra.plan import render_tenant
+    from infra.plan.lifecycle import PROVINCE_TZ
+    from infra.spec.load import load_environment, load_tenants
+    from infra.spec.tenant import TenantSpec
+
+    root = Path(__file__).resolve().parents[2]
+    env = load_environment("local", root / "stacks")
+    fleet = {t.spec.id: t.spec for t in load_tenants([root / "tenants"])}
+    data = fleet["gz-wjw"].model_dump(mode="json")
+    data["quotas"]["cpu"] = cpu
+    spec = TenantSpec.model_validate(data)
+    plan = render_tenant(spec, env, fleet=fleet, today=dt.datetime.now(PROVINCE_TZ).date())
+    tenant = next(o for o in plan.kube if o.kind == "Tenant")
+    return _Args("pulumi-python:dynamic/k8s:Tenant", {"manifest": tenant.manifest})
+
+
+def test_the_pack_runs_the_full_rule_set_on_the_tenant_spec() -> None:
+    """A plain `pulumi up --policy-pack` refuses what `govcloud check` refuses."""
+    from infra.provision.policy import validate_tenant
+
+    assert _violations(_tenant_args("16"), validate_tenant) == []
+    found = _violations(_tenant_args("5000"), validate_tenant)
+    assert found and any("quotas.cpu" in m for m in found)
