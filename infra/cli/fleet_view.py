@@ -9,6 +9,10 @@ Definitions (the words `govcloud status` prints):
   CloudGuardrails) is ``False``; a drifting tenant is failing too, unless decommissioning;
 - *decommissioning*: the lifecycle state (the file's, else the live object's), or removed;
 - *not deployed*: a file in ``tenants/`` without a Tenant object;
+- *out of date*: a file whose spec differs from the live Tenant's (merged but not deployed,
+  or a deploy that failed half way): the differing fields are named;
+- a failed deploy (``Deployed=False``) makes a tenant failing whatever ``Ready`` says, with
+  the deploy's reason, until a deploy succeeds;
 - *removed*: a Tenant object without a file (its decommissioning is under way).
 """
 
@@ -19,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from infra.plan.conditions import ASPECT_CONDITIONS
+from infra.plan.conditions import ASPECT_CONDITIONS, DEPLOYED
+from infra.plan.crd import tenant_resource_spec
 from infra.spec import TenantSpec
 
 __all__ = [
@@ -57,6 +62,7 @@ class Row:
     repairs: int = 0
     last_deploy: str | None = None
     next_change: str | None = None
+    out_of_date: list[str] = field(default_factory=list)  # spec fields the live Tenant lacks
 
     @property
     def decommissioning(self) -> bool:
@@ -85,6 +91,7 @@ class FleetSummary:
     decommissioning: list[str]
     not_deployed: list[str]
     removed: list[str]
+    out_of_date: list[str]
     repairs: int
 
     def to_json(self) -> dict[str, Any]:
@@ -118,6 +125,9 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
         return {"deployed": False, "ready": ""}
     conds = conditions_of(obj)
     ready = conds.get("Ready", {})
+    deployed = conds.get(DEPLOYED, {})
+    if deployed.get("status") == "False":  # the reconciler may not have seen it yet
+        ready = {**deployed, "message": f"last deploy failed: {deployed.get('message', '')}"}
     status = obj.get("status") or {}
     return {
         "deployed": True,
@@ -131,17 +141,31 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
     }
 
 
+def _differing(want: Any, have: Any, path: str = "") -> list[str]:
+    """Dotted fields where the file's spec and the live Tenant's differ."""
+    if isinstance(want, Mapping) and isinstance(have, Mapping):
+        return [f for key in sorted(set(want) | set(have))
+                for f in _differing(want.get(key), have.get(key),
+                                    f"{path}.{key}" if path else str(key))]
+    if want in (None, [], {}) and have in (None, [], {}):
+        return []
+    return [] if want == have else [path or "spec"]
+
+
 def join(specs: Iterable[TenantSpec], live: Mapping[str, Obj] | None) -> list[Row]:
     """One row per tenant in the files or in the cluster, sorted by id. ``live`` is None
     when the cluster could not be read: rows then carry the spec only."""
     rows: dict[str, Row] = {}
     live = live or {}
     for spec in specs:
+        obj = live.get(spec.id)
         rows[spec.id] = Row(
             id=spec.id, name=spec.name, level=spec.level.value,
             classification=spec.data.classification.value, cidr=str(spec.network.cidr),
             lifecycle=spec.lifecycle.state.value, in_files=True,
-            **_live_fields(live.get(spec.id)))
+            out_of_date=_differing(tenant_resource_spec(spec), (obj or {}).get("spec"))
+            if obj is not None else [],
+            **_live_fields(obj))
     for name, obj in live.items():
         if name in rows:
             continue
@@ -164,6 +188,7 @@ def summarise(rows: Sequence[Row]) -> FleetSummary:
         decommissioning=[r.id for r in rows if r.decommissioning],
         not_deployed=[r.id for r in rows if r.in_files and not r.deployed],
         removed=[r.id for r in rows if not r.in_files],
+        out_of_date=[r.id for r in rows if r.out_of_date],
         repairs=sum(r.repairs for r in rows),
     )
 

@@ -72,6 +72,9 @@ def render_status(env: str, rows: list[fleet_view.Row], summary: fleet_view.Flee
         ("drifting", _ids(summary.drifting, aspects)),
         ("decommissioning", _ids(summary.decommissioning)),
         ("not deployed", _ids(summary.not_deployed)),
+        *([("out of date", _ids(summary.out_of_date, {
+            i: ", ".join(by_id[i].out_of_date[:3]) for i in summary.out_of_date}))]
+          if summary.out_of_date else []),
         ("repairs", f"{summary.repairs} in total"),
     ]
     head = f"env {env}, live state from {found.endpoint}\n"

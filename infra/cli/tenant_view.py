@@ -150,6 +150,8 @@ def run_show(args: argparse.Namespace) -> int:
         "repairs": status.get("repairs") or {},
         "last_deploy": status.get("lastDeploy"),
         "next_change": status.get("nextChange"),
+        "out_of_date": fleet_view.join([mine.spec], {wanted: obj})[0].out_of_date
+        if mine is not None and obj is not None else [],
         "events": fleet_view.recent_events(found.events or [], wanted, EVENTS_SHOWN),
         "stack": stack_state(_repo_root(), f"{args.env}.{wanted}"),
     }
@@ -216,6 +218,9 @@ def render_show(view: dict[str, Any], found: live.Live) -> str:
                   f"  {'last deploy':<16} {_short_time(view['last_deploy'])}"
                   " (Tenant status.lastDeploy)",
                   f"  {'next change':<16} {_short_time(view['next_change'])}"]
+        if view.get("out_of_date"):
+            lines.append(f"  {'out of date':<16} the file differs from the live Tenant in "
+                         f"{', '.join(view['out_of_date'][:5])} (not deployed yet)")
     lines += ["", f"Events (newest {EVENTS_SHOWN}):"]
     lines += [f"  {_short_time(e['time'])}  {e['type']:<7} {e['reason']:<16} {e['message']}"
               + (f" (x{e['count']})" if e["count"] > 1 else "") for e in view["events"]]

@@ -37,9 +37,17 @@ def tenant_object(name: str, *, ready: str = "True", reason: str = "Reconciled",
                               "repairs": {"total": repairs} if repairs else {}}
     if last_deploy:
         status["lastDeploy"] = last_deploy
+    spec: dict[str, Any] = {"id": name, "name": f"测试{name}", "level": "city",
+                            "data": {"classification": "general"},
+                            "network": {"cidr": "10.64.99.0/24"},
+                            "lifecycle": {"state": lifecycle}}
+    path = ROOT / "tenants" / f"{name}.yaml"
+    if path.is_file():  # deployed as it is in its file (not out of date)
+        from infra.plan.crd import tenant_resource_spec
+        from infra.spec import load_tenants
+
+        spec = tenant_resource_spec(load_tenants([path])[0].spec)
+        if lifecycle != "active":
+            spec["lifecycle"] = {**spec["lifecycle"], "state": lifecycle}
     return {"apiVersion": "govcloud.gd.gov.cn/v1alpha1", "kind": "Tenant",
-            "metadata": {"name": name, "generation": 1},
-            "spec": {"id": name, "name": f"测试{name}", "level": "city",
-                     "data": {"classification": "general"},
-                     "network": {"cidr": "10.64.99.0/24"}, "lifecycle": {"state": lifecycle}},
-            "status": status}
+            "metadata": {"name": name, "generation": 1}, "spec": spec, "status": status}

@@ -90,3 +90,37 @@ def test_spec_summary_names_grant_expiry_and_days_left() -> None:
     assert later["grants"][0]["expired"] and later["grants"][0]["days_left"] == -1
     assert summary["shared_services"] == ["unified-identity"]
     assert summary["budget"]["annual_cny"] == 6200000
+
+
+def test_a_spec_merged_but_not_deployed_is_out_of_date_naming_the_fields() -> None:
+    from pathlib import Path
+
+    from infra.plan.crd import tenant_resource_spec
+    from infra.spec.load import load_tenants
+
+    root = Path(__file__).resolve().parents[2]
+    spec = next(t.spec for t in load_tenants([root / "tenants" / "gz-wjw.yaml"]))
+    live_spec = tenant_resource_spec(spec)
+    live_spec["quotas"] = {**live_spec["quotas"], "cpu": "12"}
+    obj = {"metadata": {"name": spec.id}, "spec": live_spec, "status": {}}
+    row = fleet_view.join([spec], {spec.id: obj})[0]
+    assert row.out_of_date == ["quotas.cpu"]
+    assert fleet_view.summarise([row]).out_of_date == [spec.id]
+    same = fleet_view.join([spec], {spec.id: {**obj, "spec": tenant_resource_spec(spec)}})
+    assert same[0].out_of_date == []
+
+
+def test_a_failed_deploy_is_failing_even_if_ready_still_says_true() -> None:
+    from pathlib import Path
+
+    from infra.spec.load import load_tenants
+
+    root = Path(__file__).resolve().parents[2]
+    spec = next(t.spec for t in load_tenants([root / "tenants" / "gz-wjw.yaml"]))
+    obj = {"metadata": {"name": spec.id}, "status": {"conditions": [
+        {"type": "Ready", "status": "True", "reason": "Reconciled"},
+        {"type": "Deployed", "status": "False", "reason": "DeployFailed",
+         "message": "stack local.gz-wjw failed"}]}}
+    row = fleet_view.join([spec], {spec.id: obj})[0]
+    assert row.failing and row.reason == "DeployFailed"
+    assert "stack local.gz-wjw failed" in row.message
