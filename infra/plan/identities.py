@@ -6,7 +6,9 @@
   operator, a department, a cluster administrator at the keyboard — is refused and named.
   The status subresource is not the object: the reconciler writes its conditions there.
 - **Least privilege.** The reconciler may write only inside tenant namespaces (labelled
-  with ``LABEL_TENANT``), plus its Lease in its own namespace and Events; whatever it
+  with ``LABEL_TENANT``), the shared-services namespaces' NetworkPolicies, deletions of
+  ClusterRoleBindings that reach tenants (never ``system:`` ones), plus its Lease in its
+  own namespace and Events; whatever it
   creates or changes there must be labelled as govcloud's. Its RBAC alone would let it bind
   and escalate a role named ``govcloud-tenant-admin`` anywhere (RBAC cannot scope by
   namespace label); this is what keeps it out of kube-system and the platform.
@@ -18,7 +20,7 @@ from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
 
-from .names import CRD_GROUP, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY
+from .names import CRD_GROUP, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY, SHARED_NAMESPACE
 from .objects import KubeObject
 from .reconciler import RECONCILER_NAMESPACE, RECONCILER_USER
 
@@ -65,9 +67,14 @@ def _tenant_writers(env: EnvironmentSpec) -> list[KubeObject]:
     })
 
 
-def _reconciler_confined() -> list[KubeObject]:
-    in_tenant = (f"namespaceObject != null && has(namespaceObject.metadata.labels) && "
-                 f"'{LABEL_TENANT}' in namespaceObject.metadata.labels")
+def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
+    shared = sorted({SHARED_NAMESPACE, *(s.namespace for s in env.shared_services)})
+    in_tenant = (f"(namespaceObject != null && has(namespaceObject.metadata.labels) && "
+                 f"'{LABEL_TENANT}' in namespaceObject.metadata.labels) || "
+                 f"(request.resource.resource == 'networkpolicies' && "
+                 f"request.namespace in {_cel_list(shared)}) || "
+                 "(request.resource.resource == 'clusterrolebindings' && "
+                 "request.operation == 'DELETE' && !request.name.startsWith('system:'))")
     own = (f"request.namespace == '{RECONCILER_NAMESPACE}' && "
            "request.resource.resource == 'leases'")
     event = "request.resource.resource == 'events'"
@@ -99,4 +106,4 @@ def _reconciler_confined() -> list[KubeObject]:
 
 
 def identity_policies(env: EnvironmentSpec) -> list[KubeObject]:
-    return [*_tenant_writers(env), *_reconciler_confined()]
+    return [*_tenant_writers(env), *_reconciler_confined(env)]

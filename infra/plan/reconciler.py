@@ -44,6 +44,17 @@ def _rules() -> list[dict[str, Any]]:
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"],
          "verbs": [*_WRITE, "delete"]},
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": _WRITE},
+        # What reaches tenants from outside their namespaces: read, and a ClusterRoleBinding
+        # that gives a department's groups cluster-wide access removed. Never written: a
+        # writable ClusterRole or admission policy would let this identity lift its own
+        # confinement (deploy repairs those; infra.plan.platform_reach).
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+         "verbs": _READ},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterrolebindings"],
+         "verbs": [*_READ, "delete"]},
+        {"apiGroups": ["admissionregistration.k8s.io"],
+         "resources": ["validatingadmissionpolicies", "validatingadmissionpolicybindings"],
+         "verbs": _READ},
         # Re-creating the tenant-admin Role and the bindings to operator roles without
         # holding their permissions itself (no Secrets, no exec).
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],

@@ -251,8 +251,13 @@ class _Deployer:
         name = self.opts.env
         fingerprint = platform_fingerprint(self.env)
         if not self.opts.platform and self.stacks.fingerprint(name) == fingerprint:
-            return StackResult(name, "skipped", message="plan and govcloud version unchanged "
-                               "since its last deploy (--platform runs it anyway)")
+            drifted = self._platform_drift()
+            if not drifted:
+                return StackResult(name, "skipped", message="plan and govcloud version "
+                                   "unchanged since its last deploy, and read back live as "
+                                   "planned (--platform runs it anyway)")
+            self.progress.note(f"… {name}: live platform differs from the plan: "
+                               f"{'; '.join(drifted[:3])}")
 
         def work() -> StackResult:
             result = self._result(name, self.stacks.operate(
@@ -261,6 +266,22 @@ class _Deployer:
                 self.stacks.record_fingerprint(name, fingerprint)
             return result
         return self._timed(name, work)
+
+    def _platform_drift(self) -> list[str]:
+        """The platform's objects read live: a skipped platform is one that reads back as
+        planned (an edited operator role or a deleted admission binding runs the stack)."""
+        if self.opts.preview:
+            return []
+        from infra.drivers import observe_kube
+        from infra.plan import kube_drift, render_platform
+
+        objects = list(render_platform(self.env).kube)
+        try:
+            found = kube_drift(objects, observe_kube(self._kube(), objects))
+        # Why: a cluster that cannot be read cannot be judged: run the stack, which says why.
+        except DriverError as exc:
+            return [f"cannot read it ({exc})"]
+        return [d.describe() for d in found]
 
     # -- tenants --------------------------------------------------------------------------
     def tenant(self, tenant_id: str) -> StackResult:

@@ -34,6 +34,11 @@ WATCHED = (
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("rbac.authorization.k8s.io/v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    # Cluster-scoped objects that reach tenants (``infra.plan.platform_reach``).
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"),
 )
 
 
@@ -71,6 +76,7 @@ class Context:
     _fleet_version: int = -1
 
     _verdicts: dict[str, tuple[int, str, list[Any]]] = field(default_factory=dict)
+    platform_reported: frozenset[str] = frozenset()  # platform drift already evented
 
     def refusals(self, tenant: Mapping[str, Any], spec: TenantSpec,
                  fleet: Mapping[str, TenantSpec], now: dt.datetime) -> list[Any]:

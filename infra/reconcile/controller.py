@@ -18,12 +18,14 @@ from typing import Any
 
 from infra.drivers.table import KubeDriver
 from infra.errors import DriverError, PermanentError
+from infra.plan.platform_reach import shared_namespaces
 
 from .cache import Informer, wait_synced
 from .context import WATCHED, Context
 from .counting import CountingKube
 from .leader import LeaderElector
 from .metrics import Metrics, serve
+from .platform import PLATFORM, reconcile_platform
 from .queue import WorkQueue
 from .repairs import Outcome
 from .tenant import reconcile_tenant
@@ -48,8 +50,15 @@ class Shard:
         return base if self.count == 1 else f"{base}-shard-{self.index}-of-{self.count}"
 
 
-def _tenant_of(kind: str, obj: dict[str, Any]) -> list[str]:
+_CLUSTER_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
+                            "ValidatingAdmissionPolicyBinding"})
+
+
+def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozenset()
+               ) -> list[str]:
     meta = obj.get("metadata") or {}
+    if kind in _CLUSTER_KINDS or (kind == "NetworkPolicy" and meta.get("namespace") in shared):
+        return [PLATFORM]
     if kind == "Tenant":
         # Only to know whom to queue: the peers' names, read without validating the spec
         # (a pass validates it; an invalid one still queues the tenant itself).
@@ -78,7 +87,8 @@ def run_once(ctx: Context, shard: Shard = Shard()) -> list[Outcome]:
         informer.list_once()
     names = sorted(str((o.get("metadata") or {}).get("name"))
                    for o in ctx.caches["Tenant"].all())
-    return [reconcile_tenant(ctx, name) for name in names if shard.owns(name)]
+    platform = [reconcile_platform(ctx)] if shard.index == 0 else []
+    return platform + [reconcile_tenant(ctx, name) for name in names if shard.owns(name)]
 
 
 class Controller:
@@ -102,12 +112,17 @@ class Controller:
                                      retry=min(2.0, lease_duration / 4),
                                      on_change=self._leadership)
         self.passes = 0
+        self._shared = shared_namespaces(ctx.env)
         self._drifting: set[str] = set()
         self._drifting_lock = threading.Lock()
 
     # -- events from the caches --------------------------------------------------------
     def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:
-        for tenant in _tenant_of(kind, obj):
+        for tenant in _tenant_of(kind, obj, self._shared):
+            if tenant == PLATFORM:
+                if self.shard.index == 0:  # the first shard keeps the platform
+                    self.queue.add(PLATFORM)
+                continue
             if self.shard.owns(tenant) and (
                     kind == "Tenant" or self.ctx.cached("Tenant", None, tenant) is not None):
                 self.queue.add(tenant)
@@ -123,6 +138,8 @@ class Controller:
         self._enqueue_all()
 
     def _enqueue_all(self, queue: WorkQueue | None = None) -> None:
+        if queue is None and self.shard.index == 0:
+            self.queue.add(PLATFORM)
         for obj in self.ctx.caches["Tenant"].all():
             name = str((obj.get("metadata") or {}).get("name"))
             if self.shard.owns(name):
@@ -145,7 +162,8 @@ class Controller:
     def _reconcile(self, key: str, queue: WorkQueue, cloud: bool) -> None:
         started = time.monotonic()
         try:
-            out = reconcile_tenant(self.ctx, key, cloud_check=cloud)
+            out = (reconcile_platform(self.ctx) if key == PLATFORM
+                   else reconcile_tenant(self.ctx, key, cloud_check=cloud))
         except PermanentError as exc:
             self.metrics.errors.labels("permanent").inc()
             _log.error(json.dumps({"tenant": key, "error": str(exc), "retry": False}))

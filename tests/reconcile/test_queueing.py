@@ -29,4 +29,9 @@ def test_namespaced_objects_queue_their_namespace() -> None:
     assert _tenant_of("ResourceQuota", {"metadata": {"name": "q", "namespace": "gd-jyt"}}) == \
         ["gd-jyt"]
     assert _tenant_of("Namespace", {"metadata": {"name": "gd-jyt"}}) == ["gd-jyt"]
-    assert _tenant_of("ClusterRole", {"metadata": {"name": "c"}}) == []
+    # What reaches tenants from outside their namespaces queues the platform pass.
+    assert _tenant_of("ClusterRole", {"metadata": {"name": "c"}}) == ["@platform"]
+    assert _tenant_of("NetworkPolicy", {"metadata": {"name": "p", "namespace": "shared-services"}},
+                      frozenset({"shared-services"})) == ["@platform"]
+    assert _tenant_of("NetworkPolicy", {"metadata": {"name": "p", "namespace": "gd-jyt"}},
+                      frozenset({"shared-services"})) == ["gd-jyt"]

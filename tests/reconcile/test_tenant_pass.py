@@ -54,7 +54,7 @@ def _conditions(kube: FakeKube, tenant: str) -> dict[str, dict[str, Any]]:
 def test_first_pass_writes_status_only_then_a_steady_pass_writes_nothing(world: Any) -> None:
     kube, cloud, _, fleet = world
     outcomes = run_once(_ctx(world))
-    assert {o.tenant for o in outcomes} == set(fleet)
+    assert {o.tenant for o in outcomes} == {*fleet, "@platform"}
     assert all(not o.repairs for o in outcomes), [o.repairs for o in outcomes if o.repairs]
     assert {w for w in kube.writes} == {("status", "Tenant")}
     assert _conditions(kube, TENANT)["Ready"]["status"] == "True"
@@ -197,3 +197,59 @@ def test_a_tenant_never_checked_says_its_cloud_side_is_not_checked_yet(world: An
     assert (cloud["status"], cloud["reason"], cloud["message"]) == (
         "False", "Error", "not checked yet")
     assert _conditions(kube, TENANT)["Ready"]["status"] == "False"
+
+
+# -- what reaches tenants from outside their namespaces -----------------------------------------
+
+def _platform(world: Any, **changes: Any) -> Any:
+    (out,) = [o for o in run_once(_ctx(world, **changes)) if o.tenant == "@platform"]
+    return out
+
+
+def test_a_cluster_role_binding_giving_owners_cluster_admin_is_revoked(world: Any) -> None:
+    kube, _, _, fleet = world
+    group = fleet[TENANT].owners.group
+    kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "helpdesk"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                            "name": "cluster-admin"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                              "name": group}]})
+    out = _platform(world)
+    assert [(r.key, r.action) for r in out.repairs] == [
+        ("ClusterRoleBinding/helpdesk", "revoked")]
+    assert ("ClusterRoleBinding", None, "helpdesk") not in kube.objects
+    assert f"Group:{group}" in out.repairs[0].before
+
+
+def test_an_allow_all_policy_in_shared_services_is_removed(world: Any) -> None:
+    kube, _, _, _ = world
+    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": "open", "namespace": "shared-services"},
+                "spec": {"podSelector": {}, "ingress": [{}]}})
+    out = _platform(world)
+    assert [(r.key, r.action) for r in out.repairs] == [
+        ("NetworkPolicy/shared-services/open", "removed")]
+
+
+def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any) -> None:
+    kube, _, _, _ = world
+    binding = ("ValidatingAdmissionPolicyBinding", None, "govcloud-tenant-netpol-stays-inside")
+    del kube.objects[binding]
+    kube.writes.clear()
+    out = _platform(world)
+    assert out.repairs == []
+    assert [d.key for d in out.remaining] == [
+        "ValidatingAdmissionPolicyBinding/govcloud-tenant-netpol-stays-inside"]
+    events = [o for (k, _, _), o in kube.objects.items() if k == "Event"
+              and o["reason"] == "PlatformDrift"]
+    assert len(events) == 1 and "govcloud deploy" in events[0]["message"]
+    assert binding not in kube.objects
+    for key in [k for k in kube.objects if k[0] == "Event"]:
+        del kube.objects[key]
+    ctx = _ctx(world)
+    run_once(ctx)
+    ctx.clock = lambda: NOW + dt.timedelta(minutes=5)  # another pass, later: same drift
+    run_once(ctx)
+    assert len([o for (k, _, _), o in kube.objects.items() if k == "Event"
+                and o["reason"] == "PlatformDrift"]) == 1  # once per drift, not per pass
