@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -187,15 +188,25 @@ def test_deploys_under_a_running_reconciler_are_not_repairs(
     original = path.read_text()
     before, since = _repairs(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
-        for pods in (601, 602, 603):
+        for pods, way in ((601, "deploy"), (602, "pulumi"), (603, "deploy"), (604, "pulumi")):
             workspace.edit(TENANT, lambda d, pods=pods: d["quotas"].update(pods=pods))
-            result = workspace.deploy([TENANT])[f"local.{TENANT}"]
-            assert not result.failed, result.message
+            if way == "deploy":
+                result = workspace.deploy([TENANT])[f"local.{TENANT}"]
+                assert not result.failed, result.message
+            else:  # a plain `pulumi up`, as the README shows it: as safe as deploy
+                up = subprocess.run(
+                    ["pulumi", "up", "--yes", "--non-interactive", "--skip-preview",
+                     "-s", f"local.{TENANT}", "--policy-pack", "policypack"],
+                    cwd=workspace.root, capture_output=True, text=True, timeout=300,
+                    check=False)
+                assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
             quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT) or {}
             assert quota["spec"]["hard"]["pods"] == str(pods)
+            # Deploy released its hold: the reconciler reads the tenant back at once.
+            assert _condition("Deployed").get("status") == "True", _condition("Deployed")
         time.sleep(3)  # the reconciler has seen every change by now
         quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT) or {}
-        assert quota["spec"]["hard"]["pods"] == "603"  # never reverted
+        assert quota["spec"]["hard"]["pods"] == "604"  # never reverted
         assert _repairs() == before
         assert _events("Repaired", since) == []
         assert "modified" not in replica.log.read_text()
