@@ -76,6 +76,7 @@ class Context:
     _fleet_version: int = -1
 
     _verdicts: dict[str, tuple[int, str, list[Any]]] = field(default_factory=dict)
+    _generations: tuple[int, int] = (-1, 0)  # (Tenant cache version, spec generations key)
     platform_reported: frozenset[str] = frozenset()  # platform drift already evented
 
     def refusals(self, tenant: Mapping[str, Any], spec: TenantSpec,
@@ -85,7 +86,7 @@ class Context:
         from infra.policy.live import refusals
 
         today = now.astimezone(PROVINCE_TZ).date()
-        version = self.caches["Tenant"].version
+        version = self._spec_generation()
         seen = self._verdicts.get(spec.id)
         if seen is not None and seen[0] == version and seen[1] == today.isoformat():
             return seen[2]
@@ -95,6 +96,19 @@ class Context:
         found = refusals(spec, fleet, self.env, today, accepted=accepted)
         self._verdicts[spec.id] = (version, today.isoformat(), found)
         return found
+
+    def _spec_generation(self) -> int:
+        """Changes when any Tenant's spec does (a status write bumps the resourceVersion,
+        never the generation): a status written in a pass does not re-judge the fleet."""
+        tenants = self.caches["Tenant"]
+        with self._lock:
+            if self._generations[0] != tenants.version:
+                key = hash(tuple(sorted(
+                    (str((o.get("metadata") or {}).get("name")),
+                     int((o.get("metadata") or {}).get("generation") or 0))
+                    for o in tenants.all())))
+                self._generations = (tenants.version, key)
+            return self._generations[1]
 
     def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.caches[kind].get(namespace, name)
