@@ -202,12 +202,21 @@ def _event_time(event: Obj) -> str:
     return ""
 
 
+def _sequence(event: Obj) -> int:
+    """Events of the same second in the order the API server stored them (its
+    resourceVersion, which etcd assigns in increasing order)."""
+    try:
+        return int(_dig(event, "metadata", "resourceVersion") or 0)
+    except ValueError:
+        return 0
+
+
 def recent_events(events: Iterable[Obj], tenant: str, limit: int = 10) -> list[dict[str, Any]]:
     """The newest ``limit`` Events about Tenant ``tenant``, newest first, flattened."""
     mine = [e for e in events
             if _dig(e, "involvedObject", "kind") == "Tenant"
             and _dig(e, "involvedObject", "name") == tenant]
-    mine.sort(key=_event_time, reverse=True)
+    mine.sort(key=lambda e: (_event_time(e), _sequence(e)), reverse=True)
     return [{"time": _event_time(e), "type": str(e.get("type") or ""),
              "reason": str(e.get("reason") or ""), "message": str(e.get("message") or ""),
              "count": int(e.get("count") or 1)} for e in mine[:limit]]

@@ -124,3 +124,14 @@ def test_a_failed_deploy_is_failing_even_if_ready_still_says_true() -> None:
     row = fleet_view.join([spec], {spec.id: obj})[0]
     assert row.failing and row.reason == "DeployFailed"
     assert "stack local.gz-wjw failed" in row.message
+
+
+def test_events_of_the_same_second_come_in_the_order_they_were_stored() -> None:
+    def event(rv: str, message: str) -> dict:
+        return {"metadata": {"resourceVersion": rv}, "lastTimestamp": "2026-11-28T06:00:00Z",
+                "involvedObject": {"kind": "Tenant", "name": "t1"}, "reason": "Repaired",
+                "message": message, "type": "Normal"}
+
+    events = [event("105", "second"), event("99", "first"), event("1200", "third")]
+    assert [e["message"] for e in fleet_view.recent_events(events, "t1")] == [
+        "third", "second", "first"]
