@@ -184,8 +184,15 @@ class Controller:
         self._done(key, out, started)
 
     def _transient(self, key: str, queue: WorkQueue, exc: Exception) -> None:
-        self.metrics.errors.labels("transient").inc()
         delay = queue.retry(key)
+        if isinstance(exc, DriverError) and exc.code == "Conflict":
+            # Someone wrote the object between our read and our write (a deploy, most
+            # often): the pass is simply run again on what is there now. Not a warning.
+            self.metrics.errors.labels("conflict").inc()
+            _log.debug(json.dumps({"tenant": key, "conflict": str(exc),
+                                   "retry_in": round(delay, 2)}))
+            return
+        self.metrics.errors.labels("transient").inc()
         _log.warning(json.dumps({"tenant": key, "error": str(exc), "retry_in": round(delay, 2)}))
 
     def _done(self, key: str, out: Outcome, started: float) -> None:
