@@ -33,7 +33,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.errors import DriverError, TransientError
+from infra.drivers.exact import apply_exact, whole_numbers
+from infra.errors import TransientError
 from infra.plan.drift import owned_view
 from infra.plan.names import DEPLOY_WRITER
 from infra.plan.objects import KubeObject
@@ -156,7 +157,7 @@ class KubeProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = _kube()
-        live = _apply_exact(client, props["manifest"])
+        live = apply_exact(client, props["manifest"])
         if props["manifest"]["kind"] == "CustomResourceDefinition":
             _wait_established(client, props["manifest"]["metadata"]["name"])
         _hold_if_tenant(client, props["manifest"])
@@ -164,7 +165,7 @@ class KubeProvider(ResourceProvider):
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = _kube()
-        live = _apply_exact(client, news["manifest"])
+        live = apply_exact(client, news["manifest"])
         _hold_if_tenant(client, news["manifest"])
         return UpdateResult(self._outs(news, live))
 
@@ -189,47 +190,6 @@ class KubeProvider(ResourceProvider):
     @staticmethod
     def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
         return {"manifest": props["manifest"], "uid": _uid(live)}
-
-
-# Kinds whose sections the plan owns whole and the API server does not default: what another
-# client added to them is drift to remove (a rule, a subject, a quota line).
-_EXACT_KINDS = frozenset({"NetworkPolicy", "Role", "RoleBinding", "ClusterRole",
-                          "ClusterRoleBinding", "ResourceQuota", "LimitRange"})
-
-
-def _apply_exact(client: KubeClient, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Apply the manifest; then, if the object still is not exactly the plan, replace it.
-
-    Server-side apply removes only fields this manager applied before. A field or a rule
-    another client added to a managed section (an ingress rule on the default-deny policy,
-    a subject on a binding) belongs to that client, and apply leaves it. The plan owns those
-    sections whole, so the object is then replaced (compare-and-swap on resourceVersion)
-    with the planned sections, keeping the metadata and the server-owned fields.
-    """
-    obj = KubeObject(manifest)
-    live = client.apply(manifest)
-    if obj.kind not in _EXACT_KINDS:
-        return live
-    for _ in range(3):
-        view = owned_view(obj, live)
-        if view == obj.manifest:
-            return live
-        body = copy.deepcopy(live)
-        for section in view:
-            if section in ("apiVersion", "kind", "metadata"):
-                continue
-            if section in manifest:
-                body[section] = _whole(manifest[section])
-            else:
-                body.pop(section, None)
-        body.pop("status", None)
-        try:
-            live = client.replace(body)
-        except DriverError as exc:
-            if exc.code != "Conflict":  # changed meanwhile: look again
-                raise
-            live = client.apply(manifest)
-    return live
 
 
 def _hold_if_tenant(client: KubeClient, manifest: dict[str, Any]) -> None:
@@ -266,23 +226,12 @@ def _uid(live: dict[str, Any]) -> str:
 _CONTROL = ("kind", "force_destroy")  # inputs that steer the provider, not the resource
 
 
-def _whole(value: Any) -> Any:
-    """Pulumi carries every number as a float; the cloud API wants whole numbers as ints."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_whole(v) for v in value]
-    return value
-
-
 # Pulumi drops properties whose value is None; these are the ones that may legitimately be.
 _NULLABLE = {"bucket": ("expiration_days",)}
 
 
 def _desired(props: dict[str, Any]) -> dict[str, Any]:
-    desired = {k: _whole(v) for k, v in props.items()
+    desired = {k: whole_numbers(v) for k, v in props.items()
                if k not in _CONTROL and not k.startswith("__")}
     for key in _NULLABLE.get(str(props.get("kind")), ()):
         desired.setdefault(key, None)

@@ -1,18 +1,18 @@
 """Restore the tenant's managed Kubernetes objects and remove what weakens it.
 
-A missing object is applied server-side. An object that drifted is replaced whole (PUT with
-its resourceVersion): server-side apply would leave fields other managers added, such as
-an allow-all rule someone put into the default-deny policy. A conflict means someone wrote
-in between: the pass fails, is retried with backoff and re-reads. A Namespace is only ever
-patched (its labels), never replaced or deleted.
+Every planned object is written the way deploy writes it (``infra.drivers.exact``, one
+repair strategy): applied server-side as the reconciler, then its owned sections made exact,
+so fields other managers added (an allow-all rule someone put into the default-deny policy)
+go too. A conflict means someone wrote in between: the pass fails, is retried with backoff
+and re-reads. A Namespace is only ever patched (its labels), never replaced or deleted.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
+from infra.drivers.exact import apply_exact
 from infra.plan.drift import Difference, aspect_of, kube_drift
 from infra.plan.objects import KubeObject
 
@@ -20,18 +20,6 @@ from .context import Context
 from .repairs import Action, Repair
 
 __all__ = ["remove_unexpected", "restore_objects", "verify"]
-
-
-def _merged(obj: KubeObject, live: dict[str, Any]) -> dict[str, Any]:
-    """The planned object, carrying the live identity and the metadata others added."""
-    body = copy.deepcopy(obj.manifest)
-    meta = {k: v for k, v in (live.get("metadata") or {}).items() if k != "managedFields"}
-    for section in ("labels", "annotations"):
-        merged = {**(meta.get(section) or {}), **(body["metadata"].get(section) or {})}
-        if merged:
-            meta[section] = merged
-    body["metadata"] = meta
-    return body
 
 
 def restore_objects(ctx: Context, desired: Sequence[KubeObject],
@@ -50,13 +38,8 @@ def restore_objects(ctx: Context, desired: Sequence[KubeObject],
         if ctx.dry_run:
             repairs.append(Repair(key, aspect_of(obj.kind), "would-repair", before, "as planned"))
             continue
-        live = ctx.cached(obj.kind, obj.namespace, obj.name)
-        action: Action = "restored"
-        if mine[0].change == "missing" or live is None or obj.kind == "Namespace":
-            answers[key] = ctx.kube.apply(obj.manifest)
-            action = "recreated" if mine[0].change == "missing" else "restored"
-        else:
-            answers[key] = ctx.kube.replace(_merged(obj, live))
+        action: Action = "recreated" if mine[0].change == "missing" else "restored"
+        answers[key] = apply_exact(ctx.kube, obj.manifest)
         repairs.append(Repair(key, aspect_of(obj.kind), action, before, "as planned"))
     return repairs
 
