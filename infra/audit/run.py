@@ -13,7 +13,7 @@ from typing import Any
 
 from infra.drivers import KubeClient, NetpolAnalyzer, NetpolAnalyzerCLI
 from infra.errors import InputError, PermanentError
-from infra.plan import Plan, mutual_peers, render_platform, render_tenant
+from infra.plan import Plan, render_platform, render_tenant
 from infra.plan.names import SHARED_NAMESPACE
 from infra.plan.weakening import weakening_bindings, weakening_policies
 from infra.spec.environment import EnvironmentSpec
@@ -181,16 +181,11 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
                                     fleet, env, set(audited) & set(plans), found)
     result.tally.checks += judged
     result.tally.denied += judged - len(found)
-    shared = {s.id for s in env.shared_services}
     for t in audited:
         if t not in plans:
             continue
-        spec = fleet[t]
         inside = [p for p in policies if p["metadata"].get("namespace") == t]
-        weak = weakening_policies(
-            inside, namespace=t, cidr=spec.network.cidr,
-            peers=list(mutual_peers(spec, fleet)),
-            shared=bool(set(spec.network.shared_services) & shared), planned=plans[t].kube)
+        weak = weakening_policies(inside, namespace=t, planned=plans[t].kube)
         for key, reason in weak:
             result.findings.append(Finding("network", key, t, f"NetworkPolicy {key}", reason))
     if SHARED_NAMESPACE not in live_ns:

@@ -28,6 +28,7 @@ from .names import (
     vpc_blocks,
     vpc_name,
 )
+from .netpol_rule import CEL_INSIDE, CEL_NAMED
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
 from .reconciler import RECONCILER_USER, reconciler_objects
 
@@ -74,27 +75,6 @@ _NS_NAME = "kubernetes.io/metadata.name"
 INGRESS_CLASS = "govcloud"
 # Names that look like credentials: their values belong in Secrets, not in a workload spec.
 CREDENTIAL_NAME = "(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|access_?key)"
-
-
-def _peer_ok(p: str) -> str:
-    """A peer that stays in the policy's own namespace: pods by selector, no ipBlock."""
-    sel = f"{p}.namespaceSelector"
-    return (
-        f"(has({p}.podSelector) || has({sel})) && !has({p}.ipBlock) && (!has({sel}) || "
-        f"(has({sel}.matchLabels) && !has({sel}.matchExpressions) && "
-        f"'{_NS_NAME}' in {sel}.matchLabels && "
-        f"{sel}.matchLabels['{_NS_NAME}'] == request.namespace))"
-    )
-
-
-def _rules_named(direction: str, side: str) -> str:
-    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
-            f"has(r.{side}) && size(r.{side}) > 0)")
-
-
-def _rules_inside(direction: str, side: str) -> str:
-    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
-            f"!has(r.{side}) || r.{side}.all(p, {_peer_ok('p')}))")
 
 
 def _resources(group: str, resources: list[str], operations: list[str]) -> dict[str, Any]:
@@ -150,14 +130,13 @@ def _netpol_policy() -> list[KubeObject]:
         "govcloud-tenant-netpol-stays-inside",
         [_resources("networking.k8s.io", ["networkpolicies"], ["CREATE", "UPDATE"])],
         [
-            {"expression": _rules_named("ingress", "from"),
+            {"expression": CEL_NAMED["ingress"],
              "message": "every ingress rule of a tenant's NetworkPolicy must list `from` peers: "
                         "a rule without peers (missing or empty `from`) admits every source"},
-            {"expression": _rules_named("egress", "to"),
+            {"expression": CEL_NAMED["egress"],
              "message": "every egress rule of a tenant's NetworkPolicy must list `to` peers: "
                         "a rule without peers (missing or empty `to`) reaches every destination"},
-            {"expression": f"({_rules_inside('ingress', 'from')}) && "
-                           f"({_rules_inside('egress', 'to')})",
+            {"expression": CEL_INSIDE,
              "message": "a tenant's own NetworkPolicy may only select pods in its own "
                         "namespace (no other or empty namespace selector, no ipBlock, IPv4 or "
                         "IPv6); cross-tenant paths come from peerings in the tenant spec"},

@@ -1,10 +1,8 @@
 """Objects the plan does not list but that weaken a tenant: found by listing, not by name.
 
-- a NetworkPolicy in a tenant namespace opening a path beyond the tenant: a rule without
-  peers (Kubernetes reads that as "everyone"), a namespace selector that is empty, uses
-  expressions or names a namespace that is neither the tenant, a declared mutual peer nor
-  the shared-services namespace of a declared service; an ipBlock outside the tenant's
-  CIDR (IPv6 included);
+- a NetworkPolicy in a tenant namespace opening a path beyond the tenant, by the one rule
+  the admission policy enforces too (``infra.plan.netpol_rule``): a rule without peers,
+  a namespace selector other than the tenant's own, any ipBlock (IPv6 included);
 - a RoleBinding granting anything the plan does not: judged by subject and role together,
   so an allowed subject (the owners, the deployer, an operator group with a valid grant)
   bound to another role (``cluster-admin``, another tenant's data role) is found too;
@@ -14,11 +12,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .names import LABEL_MANAGED_BY, MANAGED_BY, SHARED_NAMESPACE
+from .names import LABEL_MANAGED_BY, MANAGED_BY
+from .netpol_rule import policy_problems
 from .objects import KubeObject
 
 __all__ = ["planned_grants", "stale_managed", "weakening_bindings", "weakening_policies"]
@@ -37,59 +35,18 @@ def _managed(obj: Obj) -> bool:
     return bool(labels.get(LABEL_MANAGED_BY) == MANAGED_BY)
 
 
-def _peer_problem(peer: Any, namespace: str, allowed: frozenset[str], cidr: str) -> str | None:
-    if not isinstance(peer, Mapping) or not peer:
-        return "an empty peer matches everything"
-    if "ipBlock" in peer:
-        block = (peer.get("ipBlock") or {}).get("cidr", "")
-        try:
-            net = ipaddress.ip_network(str(block), strict=False)
-        except ValueError:
-            return f"ipBlock {block!r} is not a network"
-        inside = ipaddress.ip_network(cidr)
-        if net.version != inside.version or not net.subnet_of(inside):  # type: ignore[arg-type]
-            return f"ipBlock {block} is outside the tenant's {cidr}"
-        return None
-    selector = peer.get("namespaceSelector")
-    if selector is None:
-        return None  # a pod selector alone stays in the policy's own namespace
-    labels = (selector or {}).get("matchLabels") or {}
-    if (selector or {}).get("matchExpressions") or _NS_NAME not in labels:
-        return "a namespace selector that does not name one namespace"
-    target = str(labels[_NS_NAME])
-    if target != namespace and target not in allowed:
-        return f"namespace {target} is not the tenant, a declared peer or a shared service"
-    return None
-
-
-def _rule_problems(rules: Any, side: str, namespace: str, allowed: frozenset[str],
-                   cidr: str) -> list[str]:
-    out: list[str] = []
-    for i, rule in enumerate(rules or []):
-        peers = (rule or {}).get(side)
-        if not peers:
-            out.append(f"rule {i} has no `{side}` peers, which allows everyone")
-            continue
-        out += [p for p in (_peer_problem(peer, namespace, allowed, cidr) for peer in peers)
-                if p]
-    return out
-
-
-def weakening_policies(policies: Iterable[Obj], *, namespace: str, cidr: str,
-                       peers: Sequence[str], shared: bool,
+def weakening_policies(policies: Iterable[Obj], *, namespace: str,
                        planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
-    """``(key, reason)`` for each NetworkPolicy not in the plan that opens a path out."""
-    allowed = frozenset([*peers, *([SHARED_NAMESPACE] if shared else [])])
+    """``(key, reason)`` for each NetworkPolicy not in the plan that opens a path out, by
+    the rule the admission policy enforces (``infra.plan.netpol_rule``)."""
     known = {o.key for o in planned}
     out: list[tuple[str, str]] = []
     for policy in policies:
         if _key(policy) in known:
             continue
-        spec = policy.get("spec") or {}
-        problems = (_rule_problems(spec.get("ingress"), "from", namespace, allowed, cidr)
-                    + _rule_problems(spec.get("egress"), "to", namespace, allowed, cidr))
+        problems = policy_problems(policy.get("spec") or {}, namespace)
         if problems:
-            out.append((_key(policy), "; ".join(dict.fromkeys(problems))))
+            out.append((_key(policy), "; ".join(problems)))
     return out
 
 

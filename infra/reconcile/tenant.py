@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
-from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
+from infra.plan import conditions_for, merge_conditions, render_tenant
 from infra.plan.conditions import (
     ASPECT_CONDITIONS,
     COMPLIANT,
@@ -59,15 +59,13 @@ def _observed(ctx: Context, desired: list[KubeObject]) -> dict[str, dict[str, An
     return {o.key: ctx.cached(o.kind, o.namespace, o.name) for o in desired}
 
 
-def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject],
-               peers: list[str]) -> tuple[list[tuple[str, str]], frozenset[str]]:
+def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject]
+               ) -> tuple[list[tuple[str, str]], frozenset[str]]:
     policies = ctx.caches["NetworkPolicy"].in_namespace(spec.id)
     bindings = ctx.caches["RoleBinding"].in_namespace(spec.id)
     stale = stale_managed([*policies, *bindings], desired)
     found = dict(stale)
-    found.update(weakening_policies(policies, namespace=spec.id, cidr=spec.network.cidr,
-                                    peers=peers, shared=bool(spec.network.shared_services),
-                                    planned=desired))
+    found.update(weakening_policies(policies, namespace=spec.id, planned=desired))
     found.update(weakening_bindings(bindings, planned=desired))
     return sorted(found.items()), frozenset(k for k, _ in stale)
 
@@ -106,7 +104,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
 
     # -- Kubernetes ----------------------------------------------------------------------
     drift = kube_drift(desired, _observed(ctx, desired))
-    outsiders, stale = _outsiders(ctx, spec, desired, list(mutual_peers(spec, fleet)))
+    outsiders, stale = _outsiders(ctx, spec, desired)
     drift += unexpected(outsiders)
     out.found = list(drift)
     try:

@@ -3,6 +3,7 @@ API server's own admission, not by reading our manifests back."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from infra.drivers import KubeClient
 from infra.drivers.authz import Access, access_review
 from infra.errors import DriverError
+from infra.plan.netpol_rule import CASES
+from infra.plan.weakening import weakening_policies
 from infra.provision import StackResult
 
 from .conftest import Workspace
@@ -285,3 +288,25 @@ def test_ops_scope_operates_without_reading_data(deployed: dict[str, StackResult
     ops = admin.impersonate(user, groups)
     assert "forbidden" in _denied(lambda: ops.list("apps/v1", "Deployment",
                                                    namespace=NEIGHBOUR))
+
+
+# -- one rule, one source: the admission policy decides as the reconciler judges ---------------
+
+@pytest.mark.parametrize(("spec", "allowed"), CASES)
+def test_admission_and_the_reconciler_hold_a_tenant_policy_to_one_rule(
+        owner: KubeClient, spec: dict[str, Any], allowed: bool) -> None:
+    body = json.loads(json.dumps(spec).replace("{own}", HOME))
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "one-rule-case", "namespace": HOME},
+              "spec": {"podSelector": {}, **body}}
+    judged = weakening_policies([policy], namespace=HOME, planned=[])
+    assert (judged == []) is allowed, judged
+    try:
+        owner.create(policy)
+        admitted = True
+    except DriverError as exc:
+        assert exc.status in (403, 422), exc
+        admitted = False
+    finally:
+        KubeClient().delete("networking.k8s.io/v1", "NetworkPolicy", "one-rule-case", HOME)
+    assert admitted is allowed
