@@ -86,7 +86,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
     return _pair(RECONCILER_CONFINED, {
         "matchConstraints": {"resourceRules": [{
             "apiGroups": ["*"], "apiVersions": ["*"],
-            "operations": ["CREATE", "UPDATE", "DELETE"], "resources": ["*", "*/*"]}]},
+            "operations": ["CREATE", "UPDATE", "DELETE"], "resources": ["*/*"]}]},
         "matchConditions": [{"name": "reconciler",
                              "expression": f"request.userInfo.username == '{RECONCILER_USER}'"}],
         "validations": [
