@@ -55,6 +55,15 @@ def validate_stack(args: Any, report_violation: Report) -> None:
             report_violation(message)
 
 
+def _plain(value: Any) -> Any:
+    """The analyzer hands props as read-only proxies, not dicts and lists: plain copies."""
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return [_plain(v) for v in value]
+
+
 def validate_tenant(args: Any, report_violation: Report) -> None:
     """The full compliance rule set on the spec a Tenant carries, in the context of the
     checkout's other tenants: a plain `pulumi up --policy-pack policypack` refuses what
@@ -69,7 +78,7 @@ def validate_tenant(args: Any, report_violation: Report) -> None:
     from infra.policy.live import refusals
     from infra.spec.load import find_repo_root, load_environment, load_tenants
 
-    manifest = dict(args.props.get("manifest") or {})
+    manifest = _plain(args.props.get("manifest") or {})
     notes = (manifest.get("metadata") or {}).get("annotations") or {}
     root = find_repo_root()
     env = load_environment(str(notes.get(ENVIRONMENT_ANNOTATION, "local")), root / "stacks")

@@ -89,7 +89,37 @@ def _tenant_args(cpu: str) -> _Args:
     spec = TenantSpec.model_validate(data)
     plan = render_tenant(spec, env, fleet=fleet, today=dt.datetime.now(PROVINCE_TZ).date())
     tenant = next(o for o in plan.kube if o.kind == "Tenant")
-    return _Args("pulumi-python:dynamic/k8s:Tenant", {"manifest": tenant.manifest})
+    return _Args("pulumi-python:dynamic/k8s:Tenant", {"manifest": _Proxy(tenant.manifest)})
+
+
+class _Proxy:
+    """What the analyzer hands a policy: read-only proxies of dicts and lists, not Mappings
+    (``pulumi_policy.proxy``), all the way down."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _wrap(self._data.get(key, default))
+
+    def items(self) -> Any:
+        return [(k, _wrap(v)) for k, v in self._data.items()]
+
+
+class _ListProxy:
+    def __init__(self, data: list[Any]) -> None:
+        self._data = data
+
+    def __iter__(self) -> Any:
+        return (_wrap(v) for v in self._data)
+
+
+def _wrap(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _Proxy(value)
+    if isinstance(value, list):
+        return _ListProxy(value)
+    return value
 
 
 def test_the_pack_runs_the_full_rule_set_on_the_tenant_spec() -> None:
