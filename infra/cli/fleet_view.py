@@ -12,7 +12,8 @@ Definitions (the words `govcloud status` prints):
 - *out of date*: a file whose spec differs from the live Tenant's (merged but not deployed,
   or a deploy that failed half way): the differing fields are named;
 - a failed deploy (``Deployed=False``) makes a tenant failing whatever ``Ready`` says, with
-  the deploy's reason, until a deploy succeeds;
+  the deploy's reason, until a deploy succeeds; a tenant no reconciler has judged yet
+  (no ``Ready``) reads as deploy's read-back (``Deployed``);
 - *removed*: a Tenant object without a file (its decommissioning is under way).
 """
 
@@ -128,6 +129,8 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
     deployed = conds.get(DEPLOYED, {})
     if deployed.get("status") == "False":  # the reconciler may not have seen it yet
         ready = {**deployed, "message": f"last deploy failed: {deployed.get('message', '')}"}
+    elif not ready and deployed:  # no reconciler has judged it yet: deploy's read-back
+        ready = deployed
     status = obj.get("status") or {}
     return {
         "deployed": True,
