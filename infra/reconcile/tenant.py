@@ -18,7 +18,14 @@ from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, mutual_peers, render_tenant
-from infra.plan.conditions import ASPECT_CONDITIONS, condition, same_status, timestamp
+from infra.plan.conditions import (
+    ASPECT_CONDITIONS,
+    CLOUD_UNREACHABLE,
+    NOT_CHECKED,
+    condition,
+    same_status,
+    timestamp,
+)
 from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
 from infra.plan.objects import KubeObject
@@ -109,14 +116,17 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.repairs += fixes
         seen = ctx.cloud_seen.get(tenant_id)
         last = _condition(cr, ASPECT_CONDITIONS["cloud"])
-        if seen is None and last is not None:
+        down = ctx.cloud_unreachable()
+        if down:  # learnt once for every tenant: Unknown, not drift and not the last check
+            out.unknown["cloud"] = (CLOUD_UNREACHABLE, down)
+        elif seen is None and last is not None:
             # A reconciler that just started has not read the cloud side yet: the last
             # check (deploy's read-back, or an earlier reconciler) stands until it does.
             out.carried["cloud"] = last
         elif seen is None:
-            out.errors["cloud"] = "not checked yet"
+            out.unknown["cloud"] = (NOT_CHECKED, "not checked yet")
         elif seen.error:
-            out.errors["cloud"] = seen.error
+            out.unknown["cloud"] = (seen.reason, seen.error)
         else:
             out.remaining += seen.remaining
 
@@ -158,7 +168,8 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
                            "conditions": merge_conditions(
                                old.get("conditions") or [],
                                conditions_for(out.remaining, generation=generation,
-                                              errors=errors, carried=out.carried), now),
+                                              errors=errors, carried=out.carried,
+                                              unknown=out.unknown), now),
                            "repairs": _counters(old, _pending(ctx, spec.id, out.repairs))}
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)

@@ -1,0 +1,88 @@
+"""Is anything listening at an endpoint? One TCP connection, no request.
+
+How a command finds out, before it starts work, that the API server or the cloud endpoint
+is gone (:func:`reach`, retried for the run's patience), and how the reconciler notices a
+lost endpoint within seconds without asking it anything on behalf of each tenant
+(:func:`probe`). Where the endpoints are: :func:`api_server` (the kubeconfig's current
+context) and :func:`cloud_endpoint` (where the cloud clients send their requests).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from infra.drivers.errors import connection_error
+from infra.drivers.retry import call_with_retry
+from infra.errors import UnreachableError
+
+__all__ = ["api_server", "cloud_endpoint", "probe", "reach"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TIMEOUT = 3.0  # seconds for a connection to open
+
+
+def _address(url: str) -> tuple[str, int]:
+    parts = urlsplit(url if "://" in url else f"tcp://{url}")
+    return parts.hostname or "localhost", parts.port or _DEFAULT_PORTS.get(parts.scheme, 443)
+
+
+def _connect(url: str, timeout: float) -> None:
+    with socket.create_connection(_address(url), timeout=timeout):
+        return
+
+
+def probe(url: str, *, service: str = "endpoint", timeout: float = _TIMEOUT
+          ) -> UnreachableError | None:
+    """None when a connection to ``url`` opens within ``timeout``; otherwise why not (an
+    unanswered connection counts: the endpoint is not there for its clients either)."""
+    try:
+        _connect(url, timeout)
+    except OSError as exc:
+        error = connection_error(exc, "connect", service, where=url, unanswered_too=True)
+        assert isinstance(error, UnreachableError)
+        return error
+    return None
+
+
+def reach(url: str, *, service: str, timeout: float = _TIMEOUT) -> None:
+    """Return once ``url`` accepts a connection. An endpoint that refuses is retried for the
+    run's patience (announced as it goes), then :class:`UnreachableError` is raised. One
+    that accepts slowly or not at all is left to the calls themselves, which retry it."""
+    def once() -> None:
+        try:
+            _connect(url, timeout)
+        except OSError as exc:
+            error = connection_error(exc, "connect", service, where=url)
+            if isinstance(error, UnreachableError):
+                raise error from exc
+
+    call_with_retry(once)
+
+
+def api_server(kubeconfig: str | os.PathLike[str] | None = None) -> str:
+    """The API server URL of the kubeconfig's current context ("" if it cannot be told);
+    the kubeconfig is ``KUBECONFIG``'s first file (or ~/.kube/config) unless given."""
+    if kubeconfig is None:
+        first = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
+        kubeconfig = first or Path.home() / ".kube" / "config"
+    try:
+        data = yaml.safe_load(Path(kubeconfig).read_text(encoding="utf-8")) or {}
+        current = data.get("current-context")
+        contexts = {c["name"]: c.get("context", {}) for c in data.get("contexts") or []}
+        cluster = contexts.get(current, {}).get("cluster")
+        clusters = {c["name"]: c.get("cluster", {}) for c in data.get("clusters") or []}
+        return str(clusters.get(cluster, {}).get("server") or "")
+    # Why: any unreadable kubeconfig only costs us the endpoint's name in messages.
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return ""
+
+
+def cloud_endpoint(configured: str | None = None) -> str:
+    """Where the cloud clients send requests: ``AWS_ENDPOINT_URL`` (what they use), else the
+    environment spec's ``cloud.endpoint``; "" for the provider's own public endpoints."""
+    return os.environ.get("AWS_ENDPOINT_URL") or configured or ""
