@@ -120,8 +120,9 @@ class DriverError(GovcloudError):
         self.operation = operation
         self.status = status
         self.code = code
+        self.detail = short(message)  # what went wrong, without the operation
         prefix = f"{operation}: " if operation else ""
-        super().__init__(prefix + short(message))
+        super().__init__(prefix + self.detail)
 
 
 class TransientError(DriverError):

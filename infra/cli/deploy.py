@@ -15,6 +15,7 @@ from infra.errors import InputError
 from infra.spec.load import find_repo_root
 
 from ._common import add_yes_option, confirm
+from .reach import add_wait_option, patience, preflight
 
 if TYPE_CHECKING:
     from infra.provision.deploy import Progress, StackResult
@@ -74,6 +75,7 @@ def register(sub: Any) -> None:
                              "storage (versioned, KMS-encrypted bucket, created on first use; "
                              "the default except for env local), file = PULUMI_BACKEND_URL "
                              "(the default for local; offline use)")
+    add_wait_option(parser)
     parser.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--destroy-data-before-retention-ends", action="store_true",
@@ -195,6 +197,23 @@ def _override(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    override = _override(args)
+    risky = [why for why, applies in (
+        (f"the {args.env} environment", args.env == "prod"),
+        (f"every tenant of {args.env}", args.all and args.env != "local"),
+        ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
+    ) if applies]
+    if risky and not args.preview:  # asked before anything is touched
+        confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
+    use_local_cloud(args.env)
+    # One patience for the whole run, shared with the Pulumi processes it starts; nothing
+    # starts before the endpoints have been seen to accept connections.
+    with patience(args, shared=True):
+        preflight(_env(args.env).cloud.endpoint)
+        return _deploy(args, override)
+
+
+def _deploy(args: argparse.Namespace, override: Any) -> int:
     # Imported here: Pulumi's SDK takes a while to import, and `govcloud check` should not pay.
     from infra.provision.backend import bootstrap_state, state_kind
     from infra.provision.deploy import (
@@ -205,16 +224,7 @@ def run(args: argparse.Namespace) -> int:
         select_tenants,
     )
 
-    override = _override(args)
-    risky = [why for why, applies in (
-        (f"the {args.env} environment", args.env == "prod"),
-        (f"every tenant of {args.env}", args.all and args.env != "local"),
-        ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
-    ) if applies]
-    if risky and not args.preview:  # asked before anything is touched
-        confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
     root = find_repo_root()
-    use_local_cloud(args.env)
     state = (bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared"
              else None)
     tenants = select_tenants(root, args.env, tenants=args.tenant,

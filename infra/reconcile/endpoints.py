@@ -31,7 +31,7 @@ def probe(url: str, service: str) -> str | None:
     """Why ``url`` cannot be reached ("cannot reach the cloud endpoint at ...: connection
     refused ..."), or None when a connection opens."""
     error = connect(url, service=service)
-    return None if error is None else str(error).removeprefix(f"{error.operation}: ")
+    return None if error is None else error.detail
 
 
 @dataclass

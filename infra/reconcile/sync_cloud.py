@@ -93,7 +93,7 @@ def _failed(ctx: Context, tenant: str, exc: DriverError) -> None:
     state, learnt for every tenant until the next scheduled check."""
     message = f"cloud endpoint: {exc}"
     if isinstance(exc, TransientError) and exc.code in ("Unreachable", "NoAnswer"):
-        message = str(exc).removeprefix(f"{exc.operation}: ")
+        message = exc.detail
         if not ctx.cloud_unreachable():
             _log.warning(json.dumps({"cloud": "unreachable", "error": message,
                                      "learnt from": tenant}, ensure_ascii=False))

@@ -3,6 +3,7 @@ reconciler learns it once for every tenant, not tenant by tenant."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 
 from infra.errors import PermanentError, TransientError, UnreachableError
-from infra.reconcile import run_once
+from infra.plan.drift import Difference
+from infra.reconcile import Outcome, drift_exit_code, render_drift, run_once
 from infra.reconcile.endpoints import Endpoint, EndpointWatch
 from infra.reconcile.tenant import reconcile_tenant
 
@@ -143,3 +145,32 @@ def test_the_endpoint_watch_learns_the_loss_once_and_the_return(
     assert _conditions(kube, TENANT)["CloudGuardrails"]["status"] == "True"
     assert probes == [f"cloud endpoint {ENDPOINT}"] * 4
     assert states == [("cloud", True), ("cloud", False), ("cloud", True)]
+
+
+# -- the drift report: what could not be checked is not drift, and is named ----------------
+
+def test_drift_exit_codes_are_distinct() -> None:
+    clean, drifting, unknown = Outcome("a"), Outcome("b"), Outcome("c")
+    drifting.found = [Difference("ResourceQuota/b/govcloud-quota", "quota", "missing")]
+    unknown.unknown = {"cloud": ("CloudUnreachable", WHY)}
+    assert drift_exit_code([clean]) == 0
+    assert drift_exit_code([clean, unknown]) == 3
+    assert drift_exit_code([clean, unknown, drifting]) == 1  # drift is drift, checked or not
+
+
+def test_the_drift_report_names_what_was_not_checked_and_who_is_not_deployed(
+        down: tuple[Any, DownCloud]) -> None:
+    world_, cloud = down
+    cloud.error = _refused()
+    outcomes = run_once(_ctx(world_, dry_run=True))
+    text = render_drift(outcomes, "text", not_deployed=["yx-zwsjj"]).splitlines()
+    tenants = ", ".join(sorted(o.tenant for o in outcomes))
+    assert text == [
+        f"no drift in what could be checked ({len(outcomes)} tenants); the check is incomplete",
+        f"not checked: cloud of {len(outcomes)} tenant(s) ({tenants}): {WHY}",
+        "not deployed (no Tenant object yet): yx-zwsjj"]
+    data = json.loads(render_drift(outcomes, "json", not_deployed=["yx-zwsjj"]))
+    assert data["drifting"] == [] and data["complete"] is False
+    assert {r["reason"] for r in data["not_checked"]} == {"CloudUnreachable"}
+    assert data["not_deployed"] == ["yx-zwsjj"]
+    assert "### Not checked, not deployed" in render_drift(outcomes, "markdown")
