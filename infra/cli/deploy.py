@@ -206,10 +206,8 @@ def run(args: argparse.Namespace) -> int:
     if risky and not args.preview:  # asked before anything is touched
         confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
     use_local_cloud(args.env)
-    # One patience for the whole run, shared with the Pulumi processes it starts; nothing
-    # starts before the endpoints have been seen to accept connections.
+    # One patience for the whole run, shared with the Pulumi processes it starts.
     with patience(args, shared=True):
-        preflight(_env(args.env).cloud.endpoint)
         return _deploy(args, override)
 
 
@@ -221,8 +219,10 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
         DeployRefused,
         Progress,
         deploy,
+        gate,
         select_tenants,
     )
+    from infra.provision.engine import Pulumi
 
     root = find_repo_root()
     state = (bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared"
@@ -248,11 +248,19 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
     plain = Progress(lambda line: print(line, file=sys.stderr if args.format == "json"
                                         else sys.stdout, flush=True))
     try:
+        # What this machine can tell first (the compliance checks, a Pulumi CLI), then the
+        # endpoints: no stack starts before both have been seen to accept connections.
+        verdict = gate(opts, tenants)
+        if verdict.errors and opts.override is None:
+            raise DeployRefused(verdict)
+        Pulumi(root, {})
+        preflight(_env(args.env).cloud.endpoint)
         if live:
             with _LiveProgress() as progress:
-                results = deploy(opts, tenants, progress=_as_progress(progress))
+                results = deploy(opts, tenants, progress=_as_progress(progress),
+                                 verdict=verdict)
         else:
-            results = deploy(opts, tenants, progress=plain)
+            results = deploy(opts, tenants, progress=plain, verdict=verdict)
     except DeployRefused as refused:
         sys.stderr.write(_render_refusal(refused.verdict, args.env))
         print("govcloud: deploy refused: fix the errors above (the same checks as "

@@ -66,10 +66,11 @@ class EndpointWatch:
                 continue
             endpoint.lost = why
             self._state(endpoint.name, not why)
-            if why:
+            learnt = endpoint.name == "cloud" and self.ctx.cloud_unreachable()
+            if why and not learnt:  # a check that failed to connect may have said it first
                 _log.warning(json.dumps({endpoint.name: "unreachable", "error": why},
                                         ensure_ascii=False))
-            else:
+            elif not why:
                 _log.info(json.dumps({endpoint.name: "reachable again", "url": endpoint.url}))
             if endpoint.name == "cloud":
                 self._cloud(why)
