@@ -30,7 +30,7 @@ import pytest
 from infra.drivers import KubeClient
 from infra.localcloud import LocalCloud
 
-from .conftest import ROOT
+from .conftest import ROOT, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -139,13 +139,7 @@ class Reconciler:
         return out
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_group(self.proc)
 
 
 @pytest.fixture(scope="module")
