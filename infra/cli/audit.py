@@ -15,7 +15,7 @@ from infra.errors import DriverError, UnreachableError
 from infra.i18n import _
 from infra.spec.load import find_repo_root
 
-from .reach import add_wait_option, patience
+from .reach import add_wait_option, patience, preflight
 
 __all__ = ["register"]
 
@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                            prowler=args.prowler, prowler_python=prowler_python())
     try:
         with patience(args):
+            preflight(None, wait=args.wait, cloud=False)  # the cloud's absence is a gap
             result = run_audit(options,
                                say=lambda line: print(f"audit: {line}", file=sys.stderr))
     # Why: an unreachable API server is the command's one line (main); any other error of

@@ -254,7 +254,7 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
         if verdict.errors and opts.override is None:
             raise DeployRefused(verdict)
         Pulumi(root, {})
-        preflight(_env(args.env).cloud.endpoint)
+        preflight(_env(args.env).cloud.endpoint, wait=args.wait)
         if live:
             with _LiveProgress() as progress:
                 results = deploy(opts, tenants, progress=_as_progress(progress),

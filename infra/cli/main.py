@@ -94,8 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnreachableError as exc:
         from infra.cli.reach import unreachable_line
 
-        line = unreachable_line(exc, getattr(args, "env", None), getattr(args, "wait", None))
-        print(f"govcloud: {line}", file=sys.stderr)
+        print(f"govcloud: {unreachable_line(exc, getattr(args, 'env', None))}", file=sys.stderr)
         return 2
     except GovcloudError as exc:
         print(f"govcloud: {exc}", file=sys.stderr)

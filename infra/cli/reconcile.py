@@ -125,7 +125,7 @@ def _log_json() -> None:
 
 
 def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None = None,
-             cloud_interval: float = 30.0) -> Any:
+             cloud_interval: float = 30.0, deadline: float = 15.0) -> Any:
     from infra.cli.deploy import use_local_cloud
     from infra.drivers import CloudTable, KubeClient
     from infra.reconcile import make_context
@@ -133,7 +133,7 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
 
     use_local_cloud(env_name)
     env = load_environment(env_name, find_repo_root() / "stacks")
-    return make_context(KubeClient(deadline=15.0), CloudTable() if cloud else None, env,
+    return make_context(KubeClient(deadline=deadline), CloudTable() if cloud else None, env,
                         dry_run=dry_run,
                         identity=identity or f"{socket.gethostname()}-{os.getpid()}",
                         cloud_interval=cloud_interval)
@@ -144,7 +144,8 @@ def run_drift(args: argparse.Namespace) -> int:
     from infra.reconcile import drift_exit_code, render_drift, run_once
 
     with patience(args):
-        ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud)
+        ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud,
+                       deadline=max(15.0, args.wait or 0.0))
         outcomes = run_once(ctx)
     missing = _not_deployed({o.tenant for o in outcomes})
     sys.stdout.write(render_drift(outcomes, args.format, not_deployed=missing))

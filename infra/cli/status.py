@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
                     "the reconciler's repairs. Exit 0 when the cluster was read, 1 when not.")
     add_format_option(parser)
     add_env_options(parser)
-    add_wait_option(parser, default=None, help=_(
+    add_wait_option(parser, help=_(
         "how long to wait for an API server that refuses or does not answer, e.g. 1m "
         "(default: give up within 10 s of the command's start)"))
     parser.set_defaults(handler=run)

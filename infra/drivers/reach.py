@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from infra.drivers.errors import connection_error
-from infra.drivers.retry import call_with_retry
+from infra.drivers.retry import DEFAULT_DEADLINE, PATIENCE, call_with_retry
 from infra.errors import UnreachableError
 
 __all__ = ["api_server", "cloud_endpoint", "probe", "reach"]
@@ -49,10 +49,12 @@ def probe(url: str, *, service: str = "endpoint", timeout: float = _TIMEOUT
     return None
 
 
-def reach(url: str, *, service: str, timeout: float = _TIMEOUT) -> None:
+def reach(url: str, *, service: str, timeout: float = _TIMEOUT,
+          deadline: float | None = None) -> None:
     """Return once ``url`` accepts a connection. An endpoint that refuses is retried for the
-    run's patience (announced as it goes), then :class:`UnreachableError` is raised. One
-    that accepts slowly or not at all is left to the calls themselves, which retry it."""
+    run's patience, or until ``deadline`` seconds have passed (announced as it goes), then
+    :class:`UnreachableError` is raised. One that accepts slowly or not at all is left to
+    the calls themselves, which retry it."""
     def once() -> None:
         try:
             _connect(url, timeout)
@@ -61,7 +63,8 @@ def reach(url: str, *, service: str, timeout: float = _TIMEOUT) -> None:
             if isinstance(error, UnreachableError):
                 raise error from exc
 
-    call_with_retry(once)
+    call_with_retry(once, deadline=max(DEFAULT_DEADLINE, PATIENCE.seconds())
+                    if deadline is None else deadline)
 
 
 def api_server(kubeconfig: str | os.PathLike[str] | None = None) -> str:

@@ -91,6 +91,12 @@ class Patience:
             seen = self._seen.get(_key(endpoint))
         return None if seen is None else seen[0] + self.seconds() - self._clock()
 
+    def waited(self, endpoint: str) -> float:
+        """Seconds from the first refusal of ``endpoint`` in this outage to its last one."""
+        with self._lock:
+            first, last = self._seen.get(_key(endpoint)) or (0.0, 0.0)
+        return last - first
+
     def answered(self, endpoint: str) -> None:
         """``endpoint`` answered after refusing: its next outage gets the whole patience."""
         key = _key(endpoint)

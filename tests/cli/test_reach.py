@@ -43,9 +43,20 @@ def _refused(service: str, endpoint: str) -> UnreachableError:
                             cause="connection refused (nothing listens there)")
 
 
+def _tried_for(seconds: float, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's record: ``endpoint`` refused for ``seconds`` before it was given up."""
+    now = [1000.0]
+    record = Patience(clock=lambda: now[0])
+    monkeypatch.setattr(retry, "PATIENCE", record)
+    monkeypatch.setenv(ENV_WAIT, str(seconds))
+    record.refused(endpoint)
+    now[0] += seconds
+    record.refused(endpoint)
+
+
 def test_the_line_for_the_local_cloud_says_how_to_start_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_WAIT, "10")
+    _tried_for(10, "http://127.0.0.1:4566", monkeypatch)
     line = unreachable_line(_refused("cloud endpoint", "http://127.0.0.1:4566"), "local")
     assert line == ("cannot reach the cloud endpoint at http://127.0.0.1:4566: connection "
                     "refused (nothing listens there); gave up after 10 s; start it: govcloud "
@@ -54,7 +65,7 @@ def test_the_line_for_the_local_cloud_says_how_to_start_it(
 
 def test_the_line_for_another_environment_names_its_environment_file(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_WAIT, "120")
+    _tried_for(120, "https://oss.gd.gov.cn", monkeypatch)
     cloud = unreachable_line(_refused("cloud endpoint", "https://oss.gd.gov.cn"), "prod")
     assert cloud.endswith("gave up after 120 s; check that it runs and that stacks/prod.yaml "
                           "names it (cloud.endpoint); or wait longer: --wait 2m")

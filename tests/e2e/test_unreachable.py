@@ -228,9 +228,10 @@ def test_deploy_gives_up_within_15_s_with_one_line(site: Site) -> None:
     seconds, result = site.govcloud("deploy", "--env", "local", "--tenant", DEPLOYED[0])
     assert result.returncode == 2
     assert seconds < GIVE_UP, seconds
-    assert result.stderr.splitlines()[-1] == (
-        f"govcloud: cannot reach the cloud endpoint at {site.endpoint('cloud')}: connection "
-        "refused (nothing listens there); gave up after 10 s; start it: govcloud localcloud up")
+    assert re.fullmatch(
+        rf"govcloud: cannot reach the cloud endpoint at {re.escape(site.endpoint('cloud'))}: "
+        r"connection refused \(nothing listens there\); gave up after \d+ s; start it: "
+        r"govcloud localcloud up", result.stderr.splitlines()[-1]), result.stderr
     retries = result.stderr.splitlines()[:-1]
     assert retries and all(line.startswith("govcloud: retrying: connect: cannot reach the "
                                            "cloud endpoint") for line in retries), retries
@@ -301,8 +302,8 @@ def test_deploy_drift_and_audit_give_up_within_15_s_with_one_line(
     seconds, result = site.govcloud(*command[:1], "--env", "local", *command[1:])
     assert result.returncode == 2, result.stdout + result.stderr
     assert seconds < GIVE_UP, seconds
-    host_port = api_server_down.removeprefix("https://")
-    assert result.stderr.splitlines()[-1] in (
-        f"govcloud: cannot reach the API server at {where}: connection refused (nothing listens "
-        "there); gave up after 10 s; start it: govcloud localcloud up"
-        for where in (api_server_down, host_port))
+    assert re.fullmatch(
+        rf"govcloud: cannot reach the API server at (https://)?"
+        rf"{re.escape(api_server_down.removeprefix('https://'))}: connection refused \(nothing "
+        r"listens there\); gave up after \d+ s; start it: govcloud localcloud up",
+        result.stderr.splitlines()[-1]), result.stderr
