@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from infra.errors import DriverError, GovcloudError, UnreachableError
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
@@ -63,9 +65,16 @@ class Live:
 
 def _server(kubeconfig: Path) -> str:
     """The API server URL of the kubeconfig's current context ("" if it cannot be told)."""
-    from infra.drivers.reach import api_server
-
-    return api_server(kubeconfig)
+    try:
+        data = yaml.safe_load(kubeconfig.read_text(encoding="utf-8")) or {}
+        current = data.get("current-context")
+        contexts = {c["name"]: c.get("context", {}) for c in data.get("contexts") or []}
+        cluster = contexts.get(current, {}).get("cluster")
+        clusters = {c["name"]: c.get("cluster", {}) for c in data.get("clusters") or []}
+        return str(clusters.get(cluster, {}).get("server") or "")
+    # Why: any unreadable kubeconfig only costs us the endpoint's name in messages.
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return ""
 
 
 def locate(env: str) -> Cluster:

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     with patience(args):
         found = (live.read_live(args.env) if args.wait is None else
                  live.read_live(args.env, deadline=args.wait, wait=args.wait))
-    prober.join(5.0)
+    prober.join(max(0.1, live.BUDGET - live.process_age()))  # a slow name lookup: not said
     cloud = probed[0] if probed else live.CloudReach("")
     rows = fleet_view.join(specs, found.tenants)
     if not found.reachable:  # nothing live is known: not deployed, ready, or anything else

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from kubernetes import config as _config
+from kubernetes.config.config_exception import ConfigException
 
 from infra.drivers.errors import connection_error
 from infra.drivers.retry import DEFAULT_DEADLINE, PATIENCE, call_with_retry
 from infra.errors import UnreachableError
 
 __all__ = ["api_server", "cloud_endpoint", "probe", "reach"]
+
+config: Any = _config  # the Kubernetes client is untyped; its Any stays at this seam
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TIMEOUT = 3.0  # seconds for a connection to open
@@ -68,21 +71,16 @@ def reach(url: str, *, service: str, timeout: float = _TIMEOUT,
 
 
 def api_server(kubeconfig: str | os.PathLike[str] | None = None) -> str:
-    """The API server URL of the kubeconfig's current context ("" if it cannot be told);
-    the kubeconfig is ``KUBECONFIG``'s first file (or ~/.kube/config) unless given."""
-    if kubeconfig is None:
-        first = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
-        kubeconfig = first or Path.home() / ".kube" / "config"
+    """The API server URL the Kubernetes client would use with ``kubeconfig`` (default:
+    ``KUBECONFIG``, else ~/.kube/config); "" if there is none to tell."""
+    path = os.fspath(kubeconfig) if kubeconfig is not None else (
+        os.environ.get("KUBECONFIG") or None)
     try:
-        data = yaml.safe_load(Path(kubeconfig).read_text(encoding="utf-8")) or {}
-        current = data.get("current-context")
-        contexts = {c["name"]: c.get("context", {}) for c in data.get("contexts") or []}
-        cluster = contexts.get(current, {}).get("cluster")
-        clusters = {c["name"]: c.get("cluster", {}) for c in data.get("clusters") or []}
-        return str(clusters.get(cluster, {}).get("server") or "")
-    # Why: any unreadable kubeconfig only costs us the endpoint's name in messages.
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        api = config.new_client_from_config(config_file=path)
+    # Why: no usable kubeconfig only means no API server to try; the calls will say why.
+    except (ConfigException, OSError, ValueError, TypeError):
         return ""
+    return str(api.configuration.host or "")
 
 
 def cloud_endpoint(configured: str | None = None) -> str:
