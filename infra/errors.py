@@ -6,14 +6,17 @@
     ├── PolicyViolation       compliance rules failed; exit 1
     ├── DriverError           something went wrong talking to the cloud or cluster
     │   ├── TransientError    retried with backoff and a deadline (throttling, 5xx, conflicts)
-    │   │   └── ExpiredError  a watch's resourceVersion is too old (HTTP 410): relist
+    │   │   ├── ExpiredError  a watch's resourceVersion is too old (HTTP 410): relist
+    │   │   └── UnreachableError  nothing listens at an endpoint (connection refused, no
+    │   │                     route, unknown host): retried only for the run's patience
     │   ├── NotFoundError     the object does not exist (drivers return None where natural)
     │   └── PermanentError    will not get better by retrying; reported in status
 
 Every ``DriverError`` carries a ``code``: the cloud API's error code (``NoSuchBucket``,
 ``BucketAlreadyOwnedByYou``, ``DeleteConflict``, ...) or, for Kubernetes, the status
-reason (``NotFound``, ``Conflict``, ``Expired``, ``Forbidden``, ``Invalid``, ...). Callers
-branch on ``code``, never on message text.
+reason (``NotFound``, ``Conflict``, ``Expired``, ``Forbidden``, ``Invalid``, ...); a
+connection that fails is ``Unreachable`` (refused: nothing listens) or ``NoAnswer`` (timed
+out, reset). Callers branch on ``code``, never on message text.
     └── LocalCloudError       the embedded provincial cloud could not build or start
 
 Drivers map ``ApiException`` / ``ClientError`` / connection errors into this tree with
@@ -36,6 +39,7 @@ __all__ = [
     "SpecError",
     "SpecProblem",
     "TransientError",
+    "UnreachableError",
     "short",
 ]
 
@@ -116,8 +120,9 @@ class DriverError(GovcloudError):
         self.operation = operation
         self.status = status
         self.code = code
+        self.detail = short(message)  # what went wrong, without the operation
         prefix = f"{operation}: " if operation else ""
-        super().__init__(prefix + short(message))
+        super().__init__(prefix + self.detail)
 
 
 class TransientError(DriverError):
@@ -126,6 +131,19 @@ class TransientError(DriverError):
 
 class ExpiredError(TransientError):
     """A watch or list continuation is too old (HTTP 410 Gone): list again, then watch."""
+
+
+class UnreachableError(TransientError):
+    """Nothing answers at ``endpoint``: the connection was refused, or no route or host name
+    leads there. Retried only while the run's patience lasts (``--wait``, shared by every
+    call to that endpoint), not for the full deadline of other transient errors."""
+
+    def __init__(self, message: str, *, operation: str = "", service: str, endpoint: str,
+                 cause: str) -> None:
+        self.service = service  # "API server", "cloud endpoint"
+        self.endpoint = endpoint  # host:port or URL, as the user configured it
+        self.cause = cause  # "connection refused (nothing listens there)", ...
+        super().__init__(message, operation=operation, code="Unreachable")
 
 
 class NotFoundError(DriverError):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["AuditResult", "Category", "Finding", "Probe", "Tally"]
+__all__ = ["CLEAN", "FOUND", "INCOMPLETE", "AuditResult", "Category", "Finding", "Probe",
+           "Tally"]
 
 Category = Literal["rbac", "workload", "quota", "network", "namespace", "cloud"]
 
@@ -54,15 +55,20 @@ class Probe:
     message: str
 
 
+CLEAN, FOUND, INCOMPLETE = 0, 1, 3  # 2: the audit could not run (the command says so)
+
+
 @dataclass
 class AuditResult:
     env: str
-    tenants: list[str]
+    tenants: list[str]  # audited: deployed (a namespace or a Tenant object) and asked for
     tally: Tally = field(default_factory=Tally)
     findings: list[Finding] = field(default_factory=list)
     matrix: dict[str, dict[str, str]] = field(default_factory=dict)  # identity -> ns -> cell
     probes: list[Probe] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_deployed: list[str] = field(default_factory=list)  # approved, nothing live yet
+    not_checked: list[str] = field(default_factory=list)  # what could not be checked, why
     seconds: float = 0.0
 
     @property
@@ -75,4 +81,8 @@ class AuditResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.findings else 0
+        """1 when a leak or deviation was found (whatever could not be checked), else 3
+        when something could not be checked, else 0."""
+        if self.findings:
+            return FOUND
+        return INCOMPLETE if self.not_checked else CLEAN

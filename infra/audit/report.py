@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from infra import __version__
+from infra.i18n import _
 
 from .crosscheck import NOTE_PREFIX
 from .model import AuditResult, Finding
@@ -35,16 +36,33 @@ def _cross_check(r: AuditResult) -> tuple[str, list[str]]:
     return line, [n for n in r.notes if not n.startswith(NOTE_PREFIX)]
 
 
-def _text(r: AuditResult) -> str:
+def _head(r: AuditResult) -> str:
     head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
         f"{len(r.deviations)} deviation(s)"
-    lines = [f"govcloud audit of {r.env}: {head}"]
+    if r.not_checked:
+        head += _("; incomplete: {count} part(s) could not be checked").format(
+            count=len(r.not_checked))
+    return head
+
+
+def _gaps(r: AuditResult) -> list[str]:
+    """What could not be checked, and the tenants not deployed yet: one line each."""
+    lines = [_("not checked: {what}").format(what=what) for what in r.not_checked]
+    if r.not_deployed:
+        lines.append(_("not deployed (approved in tenants/, no namespace or Tenant object "
+                       "yet): {tenants}").format(tenants=", ".join(r.not_deployed)))
+    return lines
+
+
+def _text(r: AuditResult) -> str:
+    lines = [f"govcloud audit of {r.env}: {_head(r)}"]
     lines += [f"  {k}: {v}" for k, v in _summary(r)]
     cross, notes = _cross_check(r)
     if cross:
         lines.append(f"  network cross-check: {cross}")
     for f in r.findings:
         lines.append(f"{f.kind.upper()} {f.line()}")
+    lines += _gaps(r)
     lines += [f"note: {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
@@ -99,10 +117,8 @@ def _probes_md(r: AuditResult) -> list[str]:
 
 
 def _markdown(r: AuditResult) -> str:
-    icon = "✅" if not r.findings else "❌"
-    head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
-        f"{len(r.deviations)} deviation(s)"
-    out = [f"## {icon} govcloud audit: `{r.env}`: {head}", "",
+    icon = "❌" if r.findings else "⚠️" if r.not_checked else "✅"
+    out = [f"## {icon} govcloud audit: `{r.env}`: {_head(r)}", "",
            f"Tenants audited: {len(r.tenants)}. Every verdict comes from the live cluster and "
            "cloud endpoint (reviews, real requests, live policies).", "",
            "| " + " | ".join(k for k, _ in _summary(r)) + " |",
@@ -118,6 +134,9 @@ def _markdown(r: AuditResult) -> str:
             out += [f"| {i} | {f.category} | {_cell(f.subject)} | {_cell(f.target)} | "
                     f"`{_cell(f.request)}` | {_cell(f.reason)} |"
                     for i, f in enumerate(items, 1)]
+    gaps = _gaps(r)
+    if gaps:
+        out += ["", "### " + _("Not checked, not deployed"), ""] + [f"- {g}" for g in gaps]
     out += _matrix_md(r) + _probes_md(r)
     if notes:
         out += ["", "### Notes", ""] + [f"- {n}" for n in notes]
@@ -131,7 +150,9 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 def _json(r: AuditResult) -> str:
     t = r.tally
-    data = {"env": r.env, "tenants": r.tenants, "clean": not r.findings,
+    data = {"env": r.env, "tenants": r.tenants, "clean": not r.findings and not r.not_checked,
+            "complete": not r.not_checked, "not_checked": r.not_checked,
+            "not_deployed": r.not_deployed, "exit_code": r.exit_code,
             "summary": {"requests": t.requests, "checks": t.checks, "denied": t.denied,
                         "allowed_as_documented": t.allowed_expected,
                         "by_equivalence": t.covered_by_equivalence,

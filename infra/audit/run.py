@@ -1,5 +1,10 @@
 """One audit of an environment: RBAC matrix, workload probes, quotas, network, namespaces,
-cloud. Everything is asked of the live cluster and endpoint; the specs say what to expect."""
+cloud. Everything is asked of the live cluster and endpoint; the specs say what to expect.
+
+What exists is audited: a tenant approved in tenants/ with neither a namespace nor a Tenant
+object is listed as not deployed, not reported as missing. What could not be checked (a
+cloud endpoint that cannot be reached, prowler that cannot run) is named in
+``not_checked``: the audit is then incomplete, which is not clean and not a leak."""
 
 from __future__ import annotations
 
@@ -12,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from infra.drivers import KubeClient, NetpolAnalyzer, NetpolAnalyzerCLI
-from infra.errors import InputError, PermanentError
+from infra.drivers.reach import cloud_endpoint, reach
+from infra.errors import (
+    DriverError,
+    InputError,
+    NotFoundError,
+    PermanentError,
+    UnreachableError,
+)
 from infra.plan import Plan, render_platform, render_tenant
-from infra.plan.names import SHARED_NAMESPACE
+from infra.plan.names import CRD_GROUP, CRD_VERSION, SHARED_NAMESPACE
 from infra.plan.weakening import weakening_bindings, weakening_policies
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import load_environment, load_tenants
@@ -31,6 +43,7 @@ from .workloads import probe_namespace
 
 __all__ = ["AuditOptions", "audit_environment", "run_audit"]
 
+TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
 EXHAUSTIVE_LIMIT = 5000  # rules reviews; above it, untouched namespaces go by equivalence
 
 
@@ -63,22 +76,30 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
                       say: Callable[[str], None] = lambda _: None) -> AuditResult:
     started = time.monotonic()
     now = options.now or dt.datetime.now(dt.UTC)
-    audited = sorted(options.tenants or fleet)
-    result = AuditResult(env.name, audited)
+    asked = sorted(options.tenants or fleet)
     plans = {t: render_tenant(spec, env, fleet=fleet, today=now.date(), now=now)
              for t, spec in fleet.items()}
     live_ns = {str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
                for n in admin.list("v1", "Namespace")}
-    result.tally.requests += 1
+    deployed = set(live_ns) | _tenant_objects(admin)
+    # Approved (merged) but not deployed yet: nothing of theirs to audit, and nothing missing.
+    result = AuditResult(env.name, [t for t in asked if t in deployed],
+                         not_deployed=[t for t in asked if t not in deployed])
+    result.tally.requests += 2
+    audited = result.tenants
     present = {t: p for t, p in plans.items() if t in live_ns}
     for t in sorted(set(audited) - set(present)):
-        result.notes.append(f"namespace {t} does not exist: not deployed yet")
-    say(f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants")
+        result.findings.append(Finding(
+            "namespace", f"namespace {t}", t, "get namespace",
+            "missing: the Tenant object exists but its namespace does not", "deviation"))
+    say(f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants"
+        + (f"; not deployed: {', '.join(result.not_deployed)}" if result.not_deployed else ""))
+    cloud = options.cloud and _cloud_reachable(env, result)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prowler") as background:
         # prowler is a process of its own that takes most of a minute: it runs while the
         # cluster is probed, not after.
         prowler = None
-        if options.cloud and options.prowler:
+        if cloud and options.prowler:
             say("cloud: prowler (s3, kms, iam, ec2) started alongside")
             prowler = background.submit(
                 prowler_findings, env, fleet, plans, audited, everything=not options.tenants,
@@ -89,22 +110,57 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
                                           and fleet[t].lifecycle.state is LifecycleState.active],
                    options.workers, say)
         _network(result, admin, env, fleet, present, live_ns, audited)
-        if options.cloud:
-            say("cloud: buckets, keys, roles, security groups")
-            prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
-            everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
-            found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
-                                       workers=options.workers)
-            result.findings += found
-            result.tally.add(tally)
+        if cloud:
+            _cloud(result, env, plans, audited, options.workers, say)
         if prowler is not None:
             say("cloud: waiting for prowler")
             judged = prowler.result()
             result.findings += judged.findings
             result.notes += judged.notes
+            result.not_checked += judged.not_checked
             result.tally.add(judged.tally)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _tenant_objects(admin: KubeClient) -> set[str]:
+    """The names of the Tenant objects (none before the platform is deployed)."""
+    try:
+        return {str(o["metadata"]["name"]) for o in admin.list(TENANT_API, "Tenant")}
+    # Why: without the platform the cluster does not serve the kind: no tenant is deployed.
+    except NotFoundError:
+        return set()
+
+
+def _cloud_reachable(env: EnvironmentSpec, result: AuditResult) -> bool:
+    """Whether the cloud endpoint accepts connections (refusals retried for the run's
+    patience); if not, the cloud part is named as not checked."""
+    url = cloud_endpoint(env.cloud.endpoint)
+    try:
+        if url:
+            reach(url, service="cloud endpoint")
+    except UnreachableError as exc:
+        result.not_checked.append(f"the cloud (buckets, keys, roles, security groups, prowler): "
+                                  f"{exc.detail}")
+        return False
+    return True
+
+
+def _cloud(result: AuditResult, env: EnvironmentSpec, plans: dict[str, Plan],
+           audited: list[str], workers: int, say: Callable[[str], None]) -> None:
+    say("cloud: buckets, keys, roles, security groups")
+    prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
+    everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
+    try:
+        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
+                                   workers=workers)
+    # Why: a cloud that stops answering half-way says nothing about isolation: the cloud
+    # part is incomplete, named; what the cluster showed stands.
+    except DriverError as exc:
+        result.not_checked.append(f"the cloud (buckets, keys, roles, security groups): {exc}")
+        return
+    result.findings += found
+    result.tally.add(tally)
 
 
 def _namespaces(result: AuditResult, plans: dict[str, Plan],

@@ -15,6 +15,7 @@ from infra.errors import InputError
 from infra.spec.load import find_repo_root
 
 from ._common import add_yes_option, confirm
+from .reach import add_wait_option, patience, preflight
 
 if TYPE_CHECKING:
     from infra.provision.deploy import Progress, StackResult
@@ -74,6 +75,7 @@ def register(sub: Any) -> None:
                              "storage (versioned, KMS-encrypted bucket, created on first use; "
                              "the default except for env local), file = PULUMI_BACKEND_URL "
                              "(the default for local; offline use)")
+    add_wait_option(parser)
     parser.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--destroy-data-before-retention-ends", action="store_true",
@@ -195,16 +197,6 @@ def _override(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: Pulumi's SDK takes a while to import, and `govcloud check` should not pay.
-    from infra.provision.backend import bootstrap_state, state_kind
-    from infra.provision.deploy import (
-        DeployOptions,
-        DeployRefused,
-        Progress,
-        deploy,
-        select_tenants,
-    )
-
     override = _override(args)
     risky = [why for why, applies in (
         (f"the {args.env} environment", args.env == "prod"),
@@ -213,8 +205,26 @@ def run(args: argparse.Namespace) -> int:
     ) if applies]
     if risky and not args.preview:  # asked before anything is touched
         confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
-    root = find_repo_root()
     use_local_cloud(args.env)
+    # One patience for the whole run, shared with the Pulumi processes it starts.
+    with patience(args, shared=True):
+        return _deploy(args, override)
+
+
+def _deploy(args: argparse.Namespace, override: Any) -> int:
+    # Imported here: Pulumi's SDK takes a while to import, and `govcloud check` should not pay.
+    from infra.provision.backend import bootstrap_state, state_kind
+    from infra.provision.deploy import (
+        DeployOptions,
+        DeployRefused,
+        Progress,
+        deploy,
+        gate,
+        select_tenants,
+    )
+    from infra.provision.engine import Pulumi
+
+    root = find_repo_root()
     state = (bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared"
              else None)
     tenants = select_tenants(root, args.env, tenants=args.tenant,
@@ -238,11 +248,19 @@ def run(args: argparse.Namespace) -> int:
     plain = Progress(lambda line: print(line, file=sys.stderr if args.format == "json"
                                         else sys.stdout, flush=True))
     try:
+        # What this machine can tell first (the compliance checks, a Pulumi CLI), then the
+        # endpoints: no stack starts before both have been seen to accept connections.
+        verdict = gate(opts, tenants)
+        if verdict.errors and opts.override is None:
+            raise DeployRefused(verdict)
+        Pulumi(root, {})
+        preflight(_env(args.env).cloud.endpoint, wait=args.wait)
         if live:
             with _LiveProgress() as progress:
-                results = deploy(opts, tenants, progress=_as_progress(progress))
+                results = deploy(opts, tenants, progress=_as_progress(progress),
+                                 verdict=verdict)
         else:
-            results = deploy(opts, tenants, progress=plain)
+            results = deploy(opts, tenants, progress=plain, verdict=verdict)
     except DeployRefused as refused:
         sys.stderr.write(_render_refusal(refused.verdict, args.env))
         print("govcloud: deploy refused: fix the errors above (the same checks as "

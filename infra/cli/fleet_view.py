@@ -4,7 +4,9 @@ Tenant objects, summarised. Pure: no I/O, so every rule here is unit-tested dire
 Definitions (the words `govcloud status` prints):
 
 - *ready*: the Tenant's ``Ready`` condition is ``True``;
-- *failing*: a Tenant object exists, is not decommissioning, and ``Ready`` is not ``True``;
+- *failing*: a Tenant object exists, is not decommissioning, and ``Ready`` is ``False``;
+- *unknown*: the same, with ``Ready`` neither True nor False: it could not be observed (an
+  endpoint unreachable: reason ``CloudUnreachable`` or ``APIServerUnreachable``);
 - *drifting*: any aspect condition (QuotaEnforced, NetworkIsolated, AccessCompliant,
   CloudGuardrails) is ``False``; a drifting tenant is failing too, unless decommissioning;
 - *decommissioning*: the lifecycle state (the file's, else the live object's), or removed;
@@ -77,10 +79,17 @@ class Row:
 
     @property
     def failing(self) -> bool:
-        return self.deployed and not self.decommissioning and self.ready != "True"
+        return self.deployed and not self.decommissioning and self.ready == "False"
+
+    @property
+    def unknown(self) -> bool:
+        """Deployed, and whether it is as planned could not be observed."""
+        return (self.deployed and not self.decommissioning
+                and self.ready not in ("True", "False"))
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "drifting": self.drifting, "failing": self.failing}
+        return {**asdict(self), "drifting": self.drifting, "failing": self.failing,
+                "unknown": self.unknown}
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class FleetSummary:
     total: int
     ready: list[str]
     failing: list[str]
+    unknown: list[str]
     drifting: list[str]
     decommissioning: list[str]
     not_deployed: list[str]
@@ -187,6 +197,7 @@ def summarise(rows: Sequence[Row]) -> FleetSummary:
         total=len(rows),
         ready=[r.id for r in rows if r.ready == "True"],
         failing=[r.id for r in rows if r.failing],
+        unknown=[r.id for r in rows if r.unknown],
         drifting=[r.id for r in rows if r.drifting],
         decommissioning=[r.id for r in rows if r.decommissioning],
         not_deployed=[r.id for r in rows if r.in_files and not r.deployed],

@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from infra.errors import DriverError
+from infra.errors import DriverError, GovcloudError, UnreachableError
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
-__all__ = ["BUDGET", "DEADLINE", "WAIT", "Cluster", "Live", "locate", "process_age", "read_live",
-           "say_note"]
+__all__ = ["BUDGET", "DEADLINE", "WAIT", "CloudReach", "Cluster", "Live", "locate",
+           "locate_cloud", "probe_cloud", "process_age", "read_live", "say_note"]
 
 DEADLINE = 1.5  # seconds of retries inside the driver
 WAIT = 5.0  # seconds before a read that has not finished is given up
@@ -116,9 +116,61 @@ def process_age() -> float:
 
 
 def _why(exc: DriverError) -> str:
-    text = {"Unreachable": "no answer", "Forbidden": "forbidden",
+    if isinstance(exc, UnreachableError):
+        return _short(exc.cause)
+    text = {"Unreachable": "no answer", "NoAnswer": "no answer", "Forbidden": "forbidden",
             "Unauthorized": "credentials refused", "Kubeconfig": "kubeconfig unusable"}
     return text.get(exc.code, exc.code or type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class CloudReach:
+    """The environment's cloud endpoint, and why it cannot be reached ("" when it can, or
+    when there is no endpoint to try)."""
+
+    endpoint: str
+    lost: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint or None, "reachable": not self.lost,
+                "note": self.lost or None}
+
+
+def locate_cloud(env: str) -> str:
+    """The cloud endpoint of ``env``: the local cloud's for `local` (unless this shell points
+    at one already), else AWS_ENDPOINT_URL or stacks/<env>.yaml's ``cloud.endpoint``."""
+    if env == "local" and os.environ.get("GOVCLOUD_ENV") != "local":
+        from infra.localcloud import LocalCloud
+
+        layout = LocalCloud().layout()
+        return layout.cloud_url if "cloud" in layout.ports else ""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return os.environ["AWS_ENDPOINT_URL"]
+    from infra.spec.load import load_environment
+
+    try:
+        return load_environment(env).cloud.endpoint or ""
+    # Why: outside a checkout there is no environment file: nothing to probe.
+    except GovcloudError:
+        return ""
+
+
+def probe_cloud(env: str) -> CloudReach:
+    """One connection to ``env``'s cloud endpoint (no retries: status reports, it does not
+    wait for an endpoint to come back)."""
+    endpoint = locate_cloud(env)
+    if not endpoint:
+        return CloudReach("")
+    from infra.drivers.reach import probe  # the client libraries: only when asked
+
+    error = probe(endpoint, service="cloud endpoint")
+    return CloudReach(endpoint, _short(error.cause) if error is not None else "")
+
+
+def _short(cause: str) -> str:
+    """"connection refused", "host name not found", "no answer": the cause without its
+    explanation, to sit in parentheses."""
+    return cause.split(" (", 1)[0]
 
 
 def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:

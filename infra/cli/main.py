@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module with a ``register(subparsers)`` function that adds
 its parser and sets ``handler`` to a function taking the parsed arguments and returning an
-exit code. User mistakes (``InputError``) print one clean line and exit 2; no tracebacks.
+exit code. User mistakes (``InputError``) print one clean line and exit 2; no tracebacks. An
+endpoint that cannot be reached (``UnreachableError``) is one line naming it and what to
+do, exit 2: the command could not run.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from infra import __version__
-from infra.errors import GovcloudError
+from infra.errors import GovcloudError, UnreachableError
 from infra.i18n import LANGUAGES, set_language
 from infra.notices import RetryNotice, on_retry
 
@@ -89,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = on_retry(_log_retry if args.command == "reconcile" else _print_retry)
     try:
         return handler(args)
+    except UnreachableError as exc:
+        from infra.cli.reach import unreachable_line
+
+        print(f"govcloud: {unreachable_line(exc, getattr(args, 'env', None))}", file=sys.stderr)
+        return 2
     except GovcloudError as exc:
         print(f"govcloud: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -17,6 +17,8 @@ from typing import Any
 
 from infra.errors import InputError
 
+from .reach import add_wait_option, patience
+
 __all__ = ["background_status", "register", "start_background", "stop_background"]
 
 _SHARD = re.compile(r"^(\d+)/(\d+)$")
@@ -88,12 +90,16 @@ def register(sub: Any) -> None:
 
     drift = sub.add_parser(
         "drift", help="report drift between every tenant's plan and the live state (read-only)",
-        description="Compare every Tenant's plan with the live cluster and cloud endpoint. "
-                    "Changes nothing. Exit 1 when anything drifts.")
+        description="Compare every deployed Tenant's plan with the live cluster and cloud "
+                    "endpoint; tenants in tenants/ without a Tenant object are listed as not "
+                    "deployed. Changes nothing. Exit 0: no drift; 1: something drifts; 2: the "
+                    "check could not run (an endpoint unreachable, bad input); 3: incomplete, "
+                    "something could not be checked (named in the report).")
     drift.add_argument("--env", default="local", help="environment (default: local)")
     drift.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                        help="report format (default text)")
     drift.add_argument("--no-cloud", action="store_true", help="Kubernetes only")
+    add_wait_option(drift)
     drift.set_defaults(handler=run_drift)
 
 
@@ -119,7 +125,7 @@ def _log_json() -> None:
 
 
 def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None = None,
-             cloud_interval: float = 30.0) -> Any:
+             cloud_interval: float = 30.0, deadline: float = 15.0) -> Any:
     from infra.cli.deploy import use_local_cloud
     from infra.drivers import CloudTable, KubeClient
     from infra.reconcile import make_context
@@ -129,7 +135,7 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
     env = load_environment(env_name, find_repo_root() / "stacks")
     from infra.plan.names import RECONCILER_WRITER
 
-    kube = KubeClient(deadline=15.0, field_manager=RECONCILER_WRITER)
+    kube = KubeClient(deadline=deadline, field_manager=RECONCILER_WRITER)
     return make_context(kube, CloudTable() if cloud else None, env,
                         dry_run=dry_run,
                         identity=identity or f"{socket.gethostname()}-{os.getpid()}",
@@ -137,12 +143,28 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
 
 
 def run_drift(args: argparse.Namespace) -> int:
-    from infra.reconcile import render_drift, run_once
+    """Exit 0 clean, 1 drift, 3 incomplete (2, could not run, comes from main)."""
+    from infra.reconcile import drift_exit_code, render_drift, run_once
 
-    ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud)
-    outcomes = run_once(ctx)
-    sys.stdout.write(render_drift(outcomes, args.format))
-    return 1 if any(o.found or o.errors for o in outcomes) else 0
+    with patience(args):
+        ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud,
+                       deadline=max(15.0, args.wait or 0.0))
+        outcomes = run_once(ctx)
+    missing = _not_deployed({o.tenant for o in outcomes})
+    sys.stdout.write(render_drift(outcomes, args.format, not_deployed=missing))
+    return drift_exit_code(outcomes)
+
+
+def _not_deployed(deployed: set[str]) -> list[str]:
+    """Tenants approved in tenants/ (of this checkout) that have no Tenant object yet."""
+    from infra.spec.load import find_repo_root
+
+    try:
+        files = (find_repo_root() / "tenants").glob("*.yaml")
+    # Why: outside a checkout there is no tenants/ to compare with; the report says nothing.
+    except InputError:
+        return []
+    return sorted({p.stem for p in files} - deployed)
 
 
 def run_reconcile(args: argparse.Namespace) -> int:

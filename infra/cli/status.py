@@ -1,18 +1,27 @@
-"""`govcloud status --env ENV`: the fleet in a few lines: ready, failing, drifting,
+"""`govcloud status --env ENV`: the fleet in a few lines: ready, failing, drifting, unknown,
 decommissioning, not deployed, repairs. Exit 0 whenever the cluster was read (whatever the
-tenants' state: this reports, it does not judge); exit 1 when it could not be read."""
+tenants' state: this reports, it does not judge); exit 1 when it could not be read.
+
+An endpoint that cannot be reached is named in the first line with what to do: the API
+server (then nothing live is known: every tenant's state is Unknown, APIServerUnreachable)
+or the cloud endpoint (probed with one connection while the cluster is read)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import threading
 from typing import Any
 
+from infra.i18n import _
+from infra.plan.conditions import API_SERVER_UNREACHABLE
 from infra.spec import load_tenants
 
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
+from .reach import add_wait_option, patience, remedy
 
 __all__ = ["register", "render_status", "run"]
 
@@ -28,24 +37,39 @@ def register(sub: Any) -> None:
                     "the reconciler's repairs. Exit 0 when the cluster was read, 1 when not.")
     add_format_option(parser)
     add_env_options(parser)
+    add_wait_option(parser, help=_(
+        "how long to wait for an API server that refuses or does not answer, e.g. 1m "
+        "(default: give up within 10 s of the command's start)"))
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     directory = tenants_dir(args)
     specs = [t.spec for t in load_tenants([directory])] if any(directory.glob("*.y*ml")) else []
-    found = live.read_live(args.env)
+    probed: list[live.CloudReach] = []
+    prober = threading.Thread(target=lambda: probed.append(live.probe_cloud(args.env)),
+                              name="govcloud-cloud-probe", daemon=True)
+    prober.start()  # one connection to the cloud endpoint while the cluster is read
+    with patience(args):
+        found = (live.read_live(args.env) if args.wait is None else
+                 live.read_live(args.env, deadline=args.wait, wait=args.wait))
+    prober.join(max(0.1, live.BUDGET - live.process_age()))  # a slow name lookup: not said
+    cloud = probed[0] if probed else live.CloudReach("")
     rows = fleet_view.join(specs, found.tenants)
+    if not found.reachable:  # nothing live is known: not deployed, ready, or anything else
+        rows = [dataclasses.replace(r, ready="Unknown", reason=API_SERVER_UNREACHABLE,
+                                    message=found.note) for r in rows]
     summary = fleet_view.summarise(rows)
     if args.format == "json":
         payload = {"format_version": FORMAT_VERSION, "env": args.env,
-                   "cluster": found.to_json(),
+                   "cluster": found.to_json(), "cloud": cloud.to_json(),
                    "summary": summary.to_json() if found.reachable else None,
                    "tenants": [r.to_json() for r in rows]}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_status(args.env, rows, summary, found))
-        live.say_note(found)
+        sys.stdout.write(render_status(args.env, rows, summary, found, cloud))
+        if found.reachable:  # otherwise the first line said it
+            live.say_note(found)
     return 0 if found.reachable else 1
 
 
@@ -58,17 +82,24 @@ def _ids(ids: list[str], detail: dict[str, str] | None = None) -> str:
 
 
 def render_status(env: str, rows: list[fleet_view.Row], summary: fleet_view.FleetSummary,
-                  found: live.Live) -> str:
+                  found: live.Live, cloud: live.CloudReach | None = None) -> str:
     if not found.reachable:
-        return (f"env {env}: {summary.total} tenant(s) in files; live state unknown "
-                "(cluster unreachable)\n")
+        return (_("env {env}: live state unknown: {note}").format(env=env, note=found.note)
+                + "\n" + _("  {count} tenant(s) in files; every one Unknown until the API "
+                           "server answers").format(count=summary.total) + "\n")
     by_id = {r.id: r for r in rows}
-    reasons = {i: by_id[i].reason for i in summary.failing}
+    reasons = {i: by_id[i].reason for i in [*summary.failing, *summary.unknown]}
     aspects = {i: ", ".join(by_id[i].drifting) for i in summary.drifting}
+    head = f"env {env}, live state from {found.endpoint}\n"
+    if cloud is not None and cloud.lost:
+        head = _("env {env}: cloud endpoint {endpoint} cannot be reached ({why}); "
+                 "{remedy}").format(env=env, endpoint=cloud.endpoint, why=cloud.lost,
+                                    remedy=remedy(env)) + "\n" + head
     pairs = [
         ("tenants", str(summary.total)),
         ("ready", str(len(summary.ready))),
         ("failing", _ids(summary.failing, reasons)),
+        *([("unknown", _ids(summary.unknown, reasons))] if summary.unknown else []),
         ("drifting", _ids(summary.drifting, aspects)),
         ("decommissioning", _ids(summary.decommissioning)),
         ("not deployed", _ids(summary.not_deployed)),
@@ -77,5 +108,4 @@ def render_status(env: str, rows: list[fleet_view.Row], summary: fleet_view.Flee
           if summary.out_of_date else []),
         ("repairs", f"{summary.repairs} in total"),
     ]
-    head = f"env {env}, live state from {found.endpoint}\n"
     return head + "".join(f"  {k:<16} {v}\n" for k, v in pairs)

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import urllib3.exceptions
 from botocore import exceptions as boto_exc
@@ -24,10 +25,12 @@ from infra.errors import (
     NotFoundError,
     PermanentError,
     TransientError,
+    UnreachableError,
     short,
 )
 
-__all__ = ["cloud_error", "kube_error", "translate_cloud", "translate_kube"]
+__all__ = ["cloud_error", "connection_error", "kube_error", "translate_cloud",
+           "translate_kube"]
 
 # A connection failure in a few words, not the pool's nested retry text.
 _CAUSES = (
@@ -45,7 +48,12 @@ _CAUSES = (
     ("network is unreachable", "network unreachable"),
     ("no route to host", "no route to host"),
     ("could not connect", "connection failed"),
+    ("failed to establish", "connection failed"),
 )
+# Causes that mean nothing listens at the endpoint (or nothing leads there): waiting longer
+# helps only if someone starts it, so these are retried for the run's patience alone.
+_NOTHING_THERE = frozenset({"connection refused (nothing listens there)", "host name not found",
+                            "network unreachable", "no route to host"})
 _HOST_PORT = re.compile(r"host='([^']+)', port=(\d+)")
 _URL = re.compile(r"endpoint URL: \"([^\"]+)\"")
 
@@ -103,12 +111,27 @@ def kube_error(exc: Exception, operation: str) -> DriverError:
                              operation=operation, code="KindNotServed")
     if isinstance(exc, ConfigException):
         return PermanentError(f"kubeconfig: {exc}", operation=operation, code="Kubeconfig")
-    return TransientError(f"cannot reach the API server{_where(exc)}: {_cause(exc)}",
-                          operation=operation, code="Unreachable")
+    return connection_error(exc, operation, "API server")
+
+
+def connection_error(exc: BaseException, operation: str, service: str, *, where: str = "",
+                     unanswered_too: bool = False) -> TransientError:
+    """A failed connection to ``service`` (at ``where``, else as the exception says):
+    :class:`UnreachableError` when nothing listens there (refused, no route, unknown host),
+    else a transient ``NoAnswer`` (timed out, reset, closed) — unless ``unanswered_too``."""
+    cause, where = _cause(exc), where or _where(exc)
+    at = f" at {where}" if where else ""
+    message = f"cannot reach the {service}{at}: {cause}"
+    if cause in _NOTHING_THERE or unanswered_too:
+        return UnreachableError(message, operation=operation, service=service,
+                                endpoint=where or "?", cause=cause)
+    return TransientError(message, operation=operation, code="NoAnswer")
 
 
 def _cause(exc: BaseException) -> str:
-    text = str(exc).lower()
+    # botocore keeps the socket's own error (the one that says "refused") beside its text
+    inner = (getattr(exc, "kwargs", None) or {}).get("error")
+    text = f"{inner or ''} {exc}".lower()
     found = next((say for key, say in _CAUSES if key in text), None)
     return found or short(f"{type(exc).__name__}: {exc}", 160)
 
@@ -116,9 +139,10 @@ def _cause(exc: BaseException) -> str:
 def _where(exc: BaseException) -> str:
     text = str(exc)
     if match := _HOST_PORT.search(text):
-        return f" at {match.group(1)}:{match.group(2)}"
+        return f"{match.group(1)}:{match.group(2)}"
     if match := _URL.search(text):
-        return f" at {match.group(1)}"
+        url = urlsplit(match.group(1))  # the endpoint, not the bucket or query asked for
+        return f"{url.scheme}://{url.netloc}" if url.netloc else match.group(1)
     return ""
 
 
@@ -151,8 +175,7 @@ def cloud_error(exc: Exception, operation: str) -> DriverError:
     if isinstance(exc, boto_exc.ClientError):
         return _client_error(exc, operation)
     if isinstance(exc, boto_exc.ConnectionError | boto_exc.HTTPClientError | ConnectionError):
-        return TransientError(f"cannot reach the cloud endpoint{_where(exc)}: {_cause(exc)}",
-                              operation=operation, code="Unreachable")
+        return connection_error(exc, operation, "cloud endpoint")
     # NoCredentialsError, NoRegionError, ParamValidationError, ...: configuration or a bug
     # in our request; retrying cannot fix either.
     return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation,

@@ -14,6 +14,11 @@ Who owns which condition (each writes only its own, by server-side apply; the CR
   (``ASPECT_CONDITIONS``), ``Compliant``, ``repairs``, ``observedGeneration`` and
   ``nextChange``. ``Ready`` is False while ``Deployed`` is False, so every view that reads
   Ready shows a failed deploy until a deploy succeeds.
+
+What could not be observed is ``Unknown``, never ``False`` (drifting) and never ``True``:
+an endpoint that cannot be reached gives its aspects ``Unknown`` with reason
+``CloudUnreachable`` or ``APIServerUnreachable``, and ``Ready`` is ``Unknown`` too unless
+something observed is off (then ``False``).
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from typing import Any
 from .drift import Aspect, Difference
 
 __all__ = [
+    "API_SERVER_UNREACHABLE",
     "ASPECT_CONDITIONS",
+    "CLOUD_UNREACHABLE",
     "COMPLIANT",
     "CONDITION_TYPES",
     "DEPLOYED",
     "DEPLOY_HOLD",
+    "NOT_CHECKED",
     "RECONCILER_CONDITIONS",
     "condition",
     "conditions_for",
@@ -41,6 +49,7 @@ __all__ = [
     "same_status",
     "stored",
     "timestamp",
+    "unknown_condition",
     "with_deploy",
 ]
 
@@ -56,6 +65,10 @@ RECONCILER_CONDITIONS = frozenset({*CONDITION_TYPES, COMPLIANT})
 # tenant: a stack update takes seconds; a killed deploy must not stop enforcement for long.
 DEPLOY_HOLD = dt.timedelta(seconds=120)
 Condition = dict[str, Any]
+# Reasons of an Unknown condition: what kept the aspect from being observed.
+CLOUD_UNREACHABLE = "CloudUnreachable"
+API_SERVER_UNREACHABLE = "APIServerUnreachable"
+NOT_CHECKED = "NotCheckedYet"
 
 
 def timestamp(now: dt.datetime) -> str:
@@ -103,23 +116,30 @@ def deploy_hold(tenant: Mapping[str, Any], now: dt.datetime) -> dt.datetime | No
         return None
     until = since + DEPLOY_HOLD
     return until if until > now else None
+def unknown_condition(kind: str, reason: str, message: str, generation: int) -> Condition:
+    return {"type": kind, "status": "Unknown", "reason": reason, "message": message[:1000],
+            "observedGeneration": generation}
 
 
 def conditions_for(differences: Sequence[Difference], *, generation: int,
                    errors: Mapping[Aspect, str] | None = None,
                    carried: Mapping[Aspect, Condition] | None = None,
+                   unknown: Mapping[Aspect, tuple[str, str]] | None = None,
                    ready_reason: str = "Reconciled") -> list[Condition]:
     """One condition per aspect and Ready, from the drift that remains after repairs.
 
-    ``errors`` names aspects that could not be observed or repaired (a permanent error):
-    they are not True, whatever the drift list says. ``carried`` gives aspects not observed
-    this time: their last condition stands as it was (and counts for Ready)."""
-    errors, carried = errors or {}, carried or {}
+    ``errors`` names aspects that could not be repaired (a permanent error): they are
+    False, whatever the drift list says. ``unknown`` names aspects that could not be
+    observed, with (reason, message): they are Unknown. ``carried`` gives aspects not
+    observed this time: their last condition stands as it was (and counts for Ready)."""
+    errors, carried, unknown = errors or {}, carried or {}, unknown or {}
     out: list[Condition] = []
     for aspect, kind in ASPECT_CONDITIONS.items():
         mine = [d for d in differences if d.aspect == aspect]
         if aspect in carried:
             out.append(dict(carried[aspect]))
+        elif aspect in unknown:
+            out.append(unknown_condition(kind, *unknown[aspect], generation))
         elif aspect in errors:
             out.append(condition(kind, False, "Error", errors[aspect], generation))
         elif mine:
@@ -129,10 +149,17 @@ def conditions_for(differences: Sequence[Difference], *, generation: int,
         else:
             out.append(condition(kind, True, "AsPlanned", "observed state matches the plan",
                                  generation))
-    failing = [c["type"] for c in out if c["status"] != "True"]
+    failing = [c["type"] for c in out if c["status"] == "False"]
+    unseen = [c for c in out if c["status"] not in ("True", "False")]
     if failing:
         ready = condition("Ready", False, "NotAsPlanned", f"not as planned: {', '.join(failing)}",
                           generation)
+    elif unseen:
+        reasons = {str(c.get("reason") or "") for c in unseen}
+        ready = unknown_condition(
+            "Ready", reasons.pop() if len(reasons) == 1 else "NotObserved",
+            "cannot tell: " + "; ".join(f"{c['type']} unknown ({c.get('message', '')})"
+                                        for c in unseen), generation)
     else:
         ready = condition("Ready", True, ready_reason, "observed state matches the plan",
                           generation)

@@ -14,7 +14,7 @@ from infra.spec.environment import EnvironmentSpec
 from .context import Context
 from .controller import Controller, Shard, build_caches, run_once
 from .repairs import Outcome, Repair
-from .report import render_drift
+from .report import drift_exit_code, render_drift
 
 __all__ = [
     "Context",
@@ -22,6 +22,7 @@ __all__ = [
     "Outcome",
     "Repair",
     "Shard",
+    "drift_exit_code",
     "make_context",
     "make_controller",
     "render_drift",

@@ -151,7 +151,10 @@ class Informer:
             except DriverError as exc:
                 failures += 1
                 need_list = True
-                _log.warning("watch %s failed (%s); relisting", self.kind, exc)
+                # The first failure of a run is worth a line; the retries of an API server
+                # that stays away are said once by the endpoint watch, not per kind and try.
+                (_log.warning if failures == 1 else _log.debug)(
+                    "watch %s failed (%s); relisting", self.kind, exc)
                 self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
             # Why: this thread is the only thing keeping the cache current; a bug in an
             # event handler must be logged loudly and survived, not end the watch silently.

@@ -21,7 +21,7 @@ from infra.spec.tenant import TenantSpec
 
 from .cache import Informer
 
-__all__ = ["TENANT_API", "WATCHED", "CloudSeen", "Context", "parse_tenant"]
+__all__ = ["TENANT_API", "WATCHED", "CloudDown", "CloudSeen", "Context", "parse_tenant"]
 
 TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
 # (apiVersion, kind) of everything the reconciler watches, cluster-wide.
@@ -53,6 +53,16 @@ class CloudSeen:
     at: float
     remaining: list[Difference]
     error: str = ""
+    reason: str = ""  # why the check could not observe (a condition reason), with ``error``
+
+
+@dataclass(frozen=True)
+class CloudDown:
+    """The cloud endpoint cannot be reached: learnt once for every tenant (by the endpoint
+    watch, or by the first check that failed to connect), not tenant by tenant."""
+
+    message: str  # names the endpoint and the cause
+    until: float  # monotonic; the endpoint watch keeps it down until its probe succeeds
 
 
 @dataclass
@@ -68,6 +78,7 @@ class Context:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     monotonic: Callable[[], float] = time.monotonic
     cloud_seen: dict[str, CloudSeen] = field(default_factory=dict)
+    cloud_down: CloudDown | None = None
     pending_repairs: dict[str, list[Any]] = field(default_factory=dict)  # not yet in status
     counters_due: dict[str, float] = field(default_factory=dict)  # when deferred counts are due
     _specs: dict[tuple[str, str], TenantSpec] = field(default_factory=dict)
@@ -112,6 +123,11 @@ class Context:
 
     def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         return self.caches[kind].get(namespace, name)
+
+    def cloud_unreachable(self) -> str:
+        """Why the cloud endpoint cannot be reached now ("" when it is not known to be down)."""
+        down = self.cloud_down
+        return down.message if down is not None and self.monotonic() < down.until else ""
 
     def fleet(self) -> dict[str, TenantSpec]:
         """Every valid Tenant in the cluster, parsed once per resourceVersion; the dict is

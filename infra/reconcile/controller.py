@@ -2,7 +2,9 @@
 
 ``run_once`` lists every kind once and reconciles each tenant (``--once``, ``drift``);
 ``Controller.run`` watches until stopped (``--watch``). Only the leader of its shard acts;
-standby replicas keep warm caches and take over when the lease runs out.
+standby replicas keep warm caches and take over when the lease runs out. The endpoints are
+probed on their own (:mod:`.endpoints`): a lost cloud endpoint is learnt once for every
+tenant, within seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from infra.drivers.reach import api_server, cloud_endpoint
 from infra.drivers.table import KubeDriver
 from infra.errors import DriverError, PermanentError
 from infra.plan.platform_reach import shared_namespaces
@@ -23,6 +26,7 @@ from infra.plan.platform_reach import shared_namespaces
 from .cache import Informer, wait_synced
 from .context import WATCHED, Context
 from .counting import CountingKube
+from .endpoints import Endpoint, EndpointWatch
 from .leader import LeaderElector
 from .metrics import Metrics, serve
 from .platform import PLATFORM, reconcile_platform
@@ -115,6 +119,17 @@ class Controller:
         self._shared = shared_namespaces(ctx.env)
         self._drifting: set[str] = set()
         self._drifting_lock = threading.Lock()
+        self.endpoints = EndpointWatch(
+            ctx, self._endpoints(), on_cloud_lost=self._enqueue_all,
+            on_cloud_back=lambda: self._enqueue_all(self.cloud_queue),
+            on_state=lambda name, up: self.metrics.endpoint_up.labels(name).set(int(up)))
+
+    def _endpoints(self) -> list[Endpoint]:
+        found = [Endpoint("api-server", "API server", api_server())]
+        if self.ctx.cloud is not None:
+            found.append(Endpoint("cloud", "cloud endpoint",
+                                  cloud_endpoint(self.ctx.env.cloud.endpoint)))
+        return found
 
     # -- events from the caches --------------------------------------------------------
     def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:
@@ -198,7 +213,7 @@ class Controller:
     def _done(self, key: str, out: Outcome, started: float) -> None:
         self.passes += 1
         with self._drifting_lock:
-            if out.remaining or out.errors:
+            if out.remaining or out.errors:  # Unknown is not drift
                 self._drifting.add(key)
             else:
                 self._drifting.discard(key)
@@ -244,6 +259,8 @@ class Controller:
                 threading.Thread(target=self._work, args=(self.cloud_queue, True),
                                  name=f"cloud-worker-{i}", daemon=True).start()
         threading.Thread(target=self._resync, name="resync", daemon=True).start()
+        threading.Thread(target=self.endpoints.run, args=(self._stop,), name="endpoints",
+                         daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()

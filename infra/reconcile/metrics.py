@@ -31,6 +31,9 @@ class Metrics:
         self.requests = Counter("govcloud_api_requests_total",
                                 "Requests made to the API server, by verb", ["verb"],
                                 registry=self.registry)
+        self.endpoint_up = Gauge("govcloud_endpoint_up",
+                                 "1 while the endpoint accepts connections (api-server, cloud)",
+                                 ["endpoint"], registry=self.registry)
         self.drift = Gauge("govcloud_tenants_drifting",
                            "Tenants whose observed state did not match the plan at last pass",
                            registry=self.registry)

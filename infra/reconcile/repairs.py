@@ -36,6 +36,8 @@ class Outcome:
     repairs: list[Repair] = field(default_factory=list)
     remaining: list[Difference] = field(default_factory=list)  # after repairs, read back
     errors: dict[Aspect, str] = field(default_factory=dict)
+    # aspects that could not be observed: (condition reason, message); never drift
+    unknown: dict[Aspect, tuple[str, str]] = field(default_factory=dict)
     # aspects not checked by this process yet: their condition on the object stands
     carried: dict[Aspect, dict[str, Any]] = field(default_factory=dict)
     requeue_after: float | None = None

@@ -1,13 +1,30 @@
-"""The drift report for auditors: text, JSON or Markdown."""
+"""The drift report for auditors: text, JSON or Markdown, and its exit code.
+
+Drift is what was observed to differ from the plan. What could not be observed (a cloud
+endpoint that cannot be reached) is not drift: it is listed as not checked, and makes the
+report incomplete. Approved tenants without a Tenant object are listed as not deployed.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 
+from infra.i18n import _
+
 from .repairs import Outcome
 
-__all__ = ["render_drift"]
+__all__ = ["DRIFT", "INCOMPLETE", "NO_DRIFT", "drift_exit_code", "render_drift"]
+
+NO_DRIFT, DRIFT, INCOMPLETE = 0, 1, 3  # 2: the check could not run (the command says so)
+
+
+def drift_exit_code(outcomes: Sequence[Outcome]) -> int:
+    """1 when anything drifts (whatever else could not be checked), else 3 when something
+    could not be checked, else 0."""
+    if any(o.found or o.errors for o in outcomes):
+        return DRIFT
+    return INCOMPLETE if any(o.unknown for o in outcomes) else NO_DRIFT
 
 
 def _rows(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
@@ -22,24 +39,54 @@ def _rows(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
     return rows
 
 
-def render_drift(outcomes: Sequence[Outcome], fmt: str = "text") -> str:
+def _unchecked(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
+    return [{"tenant": out.tenant, "aspect": aspect, "reason": reason, "why": why}
+            for out in outcomes for aspect, (reason, why) in out.unknown.items()]
+
+
+def _unchecked_lines(unchecked: list[dict[str, str]]) -> list[str]:
+    """One line per cause, naming the tenants it kept from being checked."""
+    by_why: dict[tuple[str, str], list[str]] = {}
+    for row in unchecked:
+        by_why.setdefault((row["aspect"], row["why"]), []).append(row["tenant"])
+    return [_("not checked: {aspect} of {count} tenant(s) ({tenants}): {why}").format(
+        aspect=aspect, count=len(tenants), tenants=", ".join(tenants), why=why)
+        for (aspect, why), tenants in by_why.items()]
+
+
+def render_drift(outcomes: Sequence[Outcome], fmt: str = "text", *,
+                 not_deployed: Sequence[str] = ()) -> str:
     rows = _rows(outcomes)
+    unchecked = _unchecked(outcomes)
     drifting = sorted({r["tenant"] for r in rows})
     if fmt == "json":
         return json.dumps({"format_version": 1, "tenants": len(outcomes),
-                           "drifting": drifting, "differences": rows},
+                           "drifting": drifting, "differences": rows,
+                           "complete": not unchecked, "not_checked": unchecked,
+                           "not_deployed": list(not_deployed)},
                           ensure_ascii=False, indent=2) + "\n"
+    notes = _unchecked_lines(unchecked)
+    if not_deployed:
+        notes.append(_("not deployed (no Tenant object yet): {tenants}").format(
+            tenants=", ".join(not_deployed)))
     if fmt == "markdown":
         head = (f"## govcloud drift: {len(drifting)} of {len(outcomes)} tenants drift\n\n")
+        title = _("Not checked, not deployed")
+        tail = "".join(f"- {n}\n" for n in notes)
+        tail = f"\n### {title}\n\n{tail}" if tail else ""
         if not rows:
-            return head + "Every tenant's observed state matches its plan.\n"
+            return head + "Every tenant's observed state matches its plan.\n" + tail
         lines = ["| tenant | aspect | change | what |", "|---|---|---|---|"]
         pipe = "\\|"
         lines += [f"| {r['tenant']} | {r['aspect']} | {r['change']} | "
                   f"{r['what'].replace('|', pipe)} |" for r in rows]
-        return head + "\n".join(lines) + "\n"
+        return head + "\n".join(lines) + "\n" + tail
+    tail = "".join(f"{n}\n" for n in notes)
+    if not rows and unchecked:
+        return _("no drift in what could be checked ({count} tenants); the check is "
+                 "incomplete").format(count=len(outcomes)) + "\n" + tail
     if not rows:
-        return f"no drift: {len(outcomes)} tenants match their plans\n"
+        return f"no drift: {len(outcomes)} tenants match their plans\n" + tail
     body = "\n".join(f"{r['tenant']:<14} {r['aspect']:<8} {r['change']:<10} {r['what']}"
                      for r in rows)
-    return body + f"\n\n{len(drifting)} of {len(outcomes)} tenants drift\n"
+    return body + f"\n\n{len(drifting)} of {len(outcomes)} tenants drift\n" + tail

@@ -5,6 +5,11 @@ cloud workers, never on the path of a Kubernetes repair. A missing resource is r
 by its deterministic name, in dependency order (the key before the bucket it encrypts). A
 missing bucket is re-created empty and reported as possible data loss; a bucket is never
 deleted here. The outcome is kept per tenant so every pass reports it in status.
+
+An endpoint that cannot be reached is learnt once for every tenant (``ctx.cloud_down``):
+the first check that fails to connect records it, and the other tenants' checks are not
+made (each would wait out its own retries) until the endpoint watch sees it back or the
+next scheduled check. Their CloudGuardrails are then Unknown (``CloudUnreachable``).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import json
 import logging
 from collections.abc import Sequence
 
-from infra.errors import DriverError
+from infra.errors import DriverError, TransientError
+from infra.plan.conditions import CLOUD_UNREACHABLE
 from infra.plan.drift import Difference, cloud_drift
 from infra.plan.objects import CloudObject
 from infra.plan.order import CLOUD_DEPENDS_ON
 
-from .context import CloudSeen, Context
+from .context import CloudDown, CloudSeen, Context
 from .repairs import Repair
 
 __all__ = ["check_cloud"]
@@ -60,17 +66,19 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
 def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
                 ) -> tuple[list[Difference], list[Repair]]:
     """Read the tenant's resources, repair drift, read back. Returns (found, repairs) and
-    records what remains (or the error) in ``ctx.cloud_seen``."""
+    records what remains (or why it could not be observed) in ``ctx.cloud_seen``."""
+    down = ctx.cloud_unreachable()
+    if down:  # already known: asking again would only wait out the retries once more
+        ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], down, CLOUD_UNREACHABLE)
+        return [], []
     try:
         found = _read(ctx, objects)
         repairs = _repair(ctx, objects, found) if found else []
         remaining = found if ctx.dry_run or not repairs else _read(ctx, objects)
     # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown, which
-    # is not True. The error goes into status; the next scheduled check tries again.
+    # is neither True nor drift. The error goes into status; the next check tries again.
     except DriverError as exc:
-        ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], f"cloud endpoint: {exc}")
-        _log.warning(json.dumps({"tenant": tenant, "cloud": "check failed", "error": str(exc)},
-                                ensure_ascii=False))
+        _failed(ctx, tenant, exc)
         return [], []
     if remaining:
         _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
@@ -78,3 +86,20 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
                                 ensure_ascii=False))
     ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), remaining)
     return found, repairs
+
+
+def _failed(ctx: Context, tenant: str, exc: DriverError) -> None:
+    """Record a check that could not observe; a connection that failed is the endpoint's
+    state, learnt for every tenant until the next scheduled check."""
+    message = f"cloud endpoint: {exc}"
+    if isinstance(exc, TransientError) and exc.code in ("Unreachable", "NoAnswer"):
+        message = exc.detail
+        if not ctx.cloud_unreachable():
+            _log.warning(json.dumps({"cloud": "unreachable", "error": message,
+                                     "learnt from": tenant}, ensure_ascii=False))
+        ctx.cloud_down = CloudDown(message, ctx.monotonic() + ctx.cloud_interval)
+        ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], message, CLOUD_UNREACHABLE)
+        return
+    ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], message, "CheckFailed")
+    _log.warning(json.dumps({"tenant": tenant, "cloud": "check failed", "error": str(exc)},
+                            ensure_ascii=False))

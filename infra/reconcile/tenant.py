@@ -23,7 +23,9 @@ from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, render_tenant
 from infra.plan.conditions import (
     ASPECT_CONDITIONS,
+    CLOUD_UNREACHABLE,
     COMPLIANT,
+    NOT_CHECKED,
     condition,
     deploy_hold,
     owned_status,
@@ -130,14 +132,17 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.repairs += fixes
         seen = ctx.cloud_seen.get(tenant_id)
         last = _condition(cr, ASPECT_CONDITIONS["cloud"])
-        if seen is None and last is not None:
+        down = ctx.cloud_unreachable()
+        if down:  # learnt once for every tenant: Unknown, not drift and not the last check
+            out.unknown["cloud"] = (CLOUD_UNREACHABLE, down)
+        elif seen is None and last is not None:
             # A reconciler that just started has not read the cloud side yet: the last
             # check (deploy's read-back, or an earlier reconciler) stands until it does.
             out.carried["cloud"] = last
         elif seen is None:
-            out.errors["cloud"] = "not checked yet"
+            out.unknown["cloud"] = (NOT_CHECKED, "not checked yet")
         elif seen.error:
-            out.errors["cloud"] = seen.error
+            out.unknown["cloud"] = (seen.reason, seen.error)
         else:
             out.remaining += seen.remaining
 
@@ -177,7 +182,7 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
     old = owned_status(status)
     errors: dict[Aspect, str] = dict(out.errors)
     mine = conditions_for(out.remaining, generation=generation, errors=errors,
-                          carried=out.carried)
+                          carried=out.carried, unknown=out.unknown)
     mine.append(condition(COMPLIANT, True, "Accepted",
                           "the spec passes the compliance rules", generation))
     new: dict[str, Any] = {"observedGeneration": generation,

@@ -213,14 +213,16 @@ def test_without_prowler_the_audit_says_how_to_install_it(
                             "--no-prowler` skips it)"]
 
 
-def test_a_prowler_that_cannot_run_is_a_deviation(scope: ProwlerScope) -> None:
+def test_a_prowler_that_cannot_run_makes_the_audit_incomplete_not_leaking(
+        scope: ProwlerScope) -> None:
     def broken(python: Path) -> ProwlerRun:
         raise PermanentError("prowler exited 1: boom", operation="prowler")
 
     judged = audit_prowler(Path("/venv/bin/python"), lambda vpcs: scope, EVERYONE,
                            runner=broken, defaults=dict)
-    [finding] = judged.findings
-    assert finding.kind == "deviation" and "prowler exited 1: boom" in finding.reason
+    assert judged.findings == []
+    assert judged.not_checked == ["prowler's checks of the cloud endpoint: prowler could not "
+                                  "run: prowler: prowler exited 1: boom"]
 
 
 def test_the_runner_gets_the_venv_python_and_the_vpc_defaults_reach_the_scope(

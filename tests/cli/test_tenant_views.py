@@ -18,6 +18,8 @@ from infra.cli.main import main
 from .helpers import ROOT, TODAY, tenant_object
 
 ENDPOINT = "https://127.0.0.1:6443"
+CLOUD = "http://127.0.0.1:4566"
+REACHABLE = live.CloudReach(CLOUD)
 
 
 @pytest.fixture
@@ -30,7 +32,8 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _fake(monkeypatch: pytest.MonkeyPatch, found: live.Live) -> list[dict[str, Any]]:
+def _fake(monkeypatch: pytest.MonkeyPatch, found: live.Live,
+          cloud: live.CloudReach = REACHABLE) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def read_live(env: str, **kwargs: Any) -> live.Live:
@@ -38,6 +41,7 @@ def _fake(monkeypatch: pytest.MonkeyPatch, found: live.Live) -> list[dict[str, A
         return found
 
     monkeypatch.setattr(live, "read_live", read_live)
+    monkeypatch.setattr(live, "probe_cloud", lambda env: cloud)
     return calls
 
 
@@ -188,7 +192,35 @@ def test_status_json_and_an_unreachable_cluster(checkout: Path, run: Run,
     _fake(monkeypatch, live.Live(ENDPOINT, note="cluster unreachable at x (no answer); y"))
     code, out, err = run("status")
     assert code == 1
-    assert out == "env local: 12 tenant(s) in files; live state unknown (cluster unreachable)\n"
-    assert err == "govcloud: note: cluster unreachable at x (no answer); y\n"
+    assert out.splitlines() == [  # the endpoint in the first line, said once
+        "env local: live state unknown: cluster unreachable at x (no answer); y",
+        "  12 tenant(s) in files; every one Unknown until the API server answers"]
+    assert err == ""
     code, out, _ = run("status", "--format", "json")
-    assert code == 1 and json.loads(out)["summary"] is None
+    data = json.loads(out)
+    assert code == 1 and data["summary"] is None
+    assert {(t["ready"], t["reason"]) for t in data["tenants"]} == {
+        ("Unknown", "APIServerUnreachable")}  # never silently True, nor "not deployed"
+
+
+def test_status_names_a_lost_cloud_endpoint_first_and_unknown_tenants(
+        checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet = {name: tenant_object(name, ready="Unknown", reason="CloudUnreachable",
+                                 aspects={"CloudGuardrails": "Unknown"})
+             for name in ("gd-jyt", "gd-wjw")}
+    _fake(monkeypatch, live.Live(ENDPOINT, fleet),
+          live.CloudReach(CLOUD, "connection refused"))
+    code, out, _ = run("status", "--env", "local")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[:2] == [
+        f"env local: cloud endpoint {CLOUD} cannot be reached (connection refused); start "
+        "it: govcloud localcloud up",
+        f"env local, live state from {ENDPOINT}"]
+    assert "  unknown          2: gd-jyt (CloudUnreachable), gd-wjw (CloudUnreachable)" in lines
+    assert "  failing          0" in lines and "  drifting         0" in lines
+    code, out, _ = run("status", "--env", "local", "--format", "json")
+    data = json.loads(out)
+    assert data["cloud"] == {"endpoint": CLOUD, "reachable": False,
+                             "note": "connection refused"}
+    assert data["summary"]["unknown"] == ["gd-jyt", "gd-wjw"]

@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 import socket
 
+import boto3
 import pytest
 import urllib3.exceptions
+from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from infra.drivers.errors import translate_cloud, translate_kube
-from infra.errors import DriverError, NotFoundError, PermanentError, TransientError
+from infra.errors import (
+    DriverError,
+    NotFoundError,
+    PermanentError,
+    TransientError,
+    UnreachableError,
+)
 
 
 def _api_exception(status: int, message: str = "boom") -> ApiException:
@@ -58,6 +66,8 @@ def test_a_refused_connection_is_one_short_line_naming_the_endpoint() -> None:
     assert str(info.value) == (f"get Namespace x: cannot reach the API server at "
                                f"127.0.0.1:{port}: connection refused (nothing listens there)")
     assert info.value.code == "Unreachable"
+    assert isinstance(info.value, UnreachableError)
+    assert (info.value.service, info.value.endpoint) == ("API server", f"127.0.0.1:{port}")
 
 
 def test_kube_unserved_kind_is_not_found() -> None:
@@ -102,7 +112,35 @@ def test_a_cloud_endpoint_that_does_not_answer_is_named() -> None:
     with pytest.raises(TransientError) as info, translate_cloud("kms:CreateKey"):
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
     assert str(info.value) == ("kms:CreateKey: cannot reach the cloud endpoint at "
-                               "http://127.0.0.1:1/: connection failed")
+                               "http://127.0.0.1:1: connection failed")
+    assert info.value.code == "NoAnswer"
+
+
+def test_a_refused_cloud_endpoint_is_unreachable_and_named_without_the_request_path() -> None:
+    with socket.socket() as sock:  # bound, not listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}",
+                          region_name="cn-northwest-1", aws_access_key_id="x",
+                          aws_secret_access_key="y",
+                          config=Config(retries={"max_attempts": 1},
+                                        s3={"addressing_style": "path"}))
+        with pytest.raises(UnreachableError) as info, translate_cloud("s3:GetBucketEncryption"):
+            s3.get_bucket_encryption(Bucket="gz-wjw-data")
+    error = info.value
+    assert str(error) == (f"s3:GetBucketEncryption: cannot reach the cloud endpoint at "
+                          f"http://127.0.0.1:{port}: connection refused (nothing listens there)")
+    assert (error.code, error.service, error.endpoint) == (
+        "Unreachable", "cloud endpoint", f"http://127.0.0.1:{port}")
+
+
+def test_a_timeout_is_transient_but_not_unreachable() -> None:
+    with pytest.raises(TransientError) as info, translate_kube("list Tenant"):
+        raise urllib3.exceptions.ReadTimeoutError(
+            None, "/apis", "HTTPSConnectionPool(host='10.0.0.1', port=6443): Read timed out.")  # type: ignore[arg-type]
+    assert not isinstance(info.value, UnreachableError)
+    assert info.value.code == "NoAnswer"
+    assert "cannot reach the API server at 10.0.0.1:6443: no answer (timed out)" in str(info.value)
 
 
 def test_missing_credentials_are_permanent() -> None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from infra.drivers.retry import call_with_retry, retrying
-from infra.errors import InputError, NotFoundError, PermanentError, TransientError
+from infra.drivers import retry
+from infra.drivers.retry import ENV_REACH_DIR, ENV_WAIT, Patience, call_with_retry, retrying
+from infra.errors import (
+    InputError,
+    NotFoundError,
+    PermanentError,
+    TransientError,
+    UnreachableError,
+)
+from infra.notices import RetryNotice, on_retry
 
 
 class Flaky:
@@ -80,3 +91,101 @@ def test_decorator_keeps_arguments() -> None:
 
     assert add(1, b=2) == 3
     assert seen == [1, 1]
+
+
+# -- an endpoint that refuses: one patience per endpoint for the whole run -----------------
+
+def _refused(endpoint: str = "127.0.0.1:6443") -> UnreachableError:
+    return UnreachableError(f"cannot reach the API server at {endpoint}: connection refused",
+                            operation="list Tenant", service="API server", endpoint=endpoint,
+                            cause="connection refused (nothing listens there)")
+
+
+@pytest.fixture()
+def patience(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Patience:
+    """A fresh record of refusals, a short patience, and a directory shared like a run's."""
+    fresh = Patience()
+    monkeypatch.setattr(retry, "PATIENCE", fresh)
+    monkeypatch.setenv(ENV_WAIT, "0.4")
+    monkeypatch.setenv(ENV_REACH_DIR, str(tmp_path))
+    return fresh
+
+
+def _always(error: Callable[[], Exception]) -> Callable[[], None]:
+    def call() -> None:
+        raise error()
+    return call
+
+
+def test_a_refusing_endpoint_is_given_up_after_the_patience_not_the_deadline(
+        patience: Patience) -> None:
+    started = time.monotonic()
+    with pytest.raises(UnreachableError):
+        call_with_retry(_always(_refused), deadline=30, first_wait=0.01, max_wait=5.0)
+    assert 0.35 <= time.monotonic() - started < 1.0  # never slept past the patience
+
+
+def test_other_transient_errors_keep_their_deadline(patience: Patience) -> None:
+    started = time.monotonic()
+    with pytest.raises(TransientError):
+        call_with_retry(_always(lambda: TransientError("no answer (timed out)")), deadline=1.0,
+                        first_wait=0.01, max_wait=0.05)
+    assert time.monotonic() - started >= 1.0
+
+
+def test_the_patience_is_one_budget_per_endpoint_for_the_run(patience: Patience) -> None:
+    with pytest.raises(UnreachableError):
+        call_with_retry(_always(_refused), first_wait=0.01, max_wait=0.05)
+    fn = Flaky([_refused(), _refused()])
+    with pytest.raises(UnreachableError):  # the next phase does not start a budget of its own
+        call_with_retry(fn, sleep=_no_sleep)
+    assert fn.calls == 1
+    other = Flaky([_refused("127.0.0.1:4566")])  # another endpoint has its own
+    assert call_with_retry(other, sleep=_no_sleep) == "ok"
+
+
+def test_another_process_of_the_run_shares_the_budget(patience: Patience,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(UnreachableError):
+        call_with_retry(_always(_refused), first_wait=0.01, max_wait=0.05)
+    # A provider process of the same deploy: its own memory, the run's directory.
+    monkeypatch.setattr(retry, "PATIENCE", Patience())
+    fn = Flaky([_refused(), _refused()])
+    with pytest.raises(UnreachableError):
+        call_with_retry(fn, sleep=_no_sleep)
+    assert fn.calls == 1
+
+
+def test_an_endpoint_that_answers_again_gets_the_whole_patience_next_time(
+        patience: Patience) -> None:
+    assert call_with_retry(Flaky([_refused()]), sleep=_no_sleep) == "ok"
+    assert patience.left("127.0.0.1:6443") is None
+    assert not any(Path(os.environ[ENV_REACH_DIR]).iterdir())
+    fn = Flaky([_refused(), _refused(), _refused()])
+    assert call_with_retry(fn, sleep=_no_sleep) == "ok"  # retried again, not failed at once
+    assert fn.calls == 4
+
+
+def test_a_new_outage_after_a_quiet_patience_starts_afresh() -> None:
+    now = [1000.0]
+    record = Patience(clock=lambda: now[0])
+    assert record.refused("h:1") == pytest.approx(10.0)
+    now[0] += 6
+    assert record.refused("h:1") == pytest.approx(4.0)
+    now[0] += 6
+    assert record.refused("h:1") == pytest.approx(-2.0)  # the same outage, still refusing
+    now[0] += 30
+    assert record.refused("https://h:1/api") == pytest.approx(10.0)  # quiet since: a new one
+
+
+def test_a_refusal_is_announced_with_the_patience_left(patience: Patience) -> None:
+    notices: list[RetryNotice] = []
+    stop = on_retry(notices.append)
+    try:
+        call_with_retry(Flaky([_refused()]), sleep=_no_sleep)
+    finally:
+        stop()
+    (notice,) = notices
+    assert notice.line().startswith("retrying: list Tenant: cannot reach the API server at "
+                                    "127.0.0.1:6443: connection refused (attempt 1 failed;")
+    assert notice.line().endswith("giving up in 0s)")  # 0.4 s of patience, not 60 s

@@ -10,6 +10,8 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -151,3 +153,15 @@ def _plugins(workspace: Workspace) -> list[str]:
                    for e in environ):
                 left.append(f"{proc.name} {command[:120]}")
     return left
+
+
+def stop_group(proc: subprocess.Popen[Any]) -> None:
+    """Stop a process started in a session of its own, with everything it started: SIGTERM,
+    then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)

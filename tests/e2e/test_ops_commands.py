@@ -131,9 +131,10 @@ def test_a_stopped_api_server_is_one_line_naming_it(deployed: dict[str, StackRes
                             cwd=workspace.root, env=env, capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 1
-    *retries, last = result.stderr.splitlines()
-    assert last == ("govcloud: note: cluster unreachable at https://127.0.0.1:1 (no answer); "
-                    "start it: govcloud localcloud up")
+    assert result.stdout.splitlines()[0] == (
+        "env local: live state unknown: cluster unreachable at https://127.0.0.1:1 (connection "
+        "refused); start it: govcloud localcloud up")
+    retries = result.stderr.splitlines()  # said once, in the first line: no note after it
     # The retry is shown as it happens, naming the endpoint and the cause.
     assert 1 <= len(retries) <= 2 and all(
         line.startswith("govcloud: retrying: discover API resources: cannot reach the API "

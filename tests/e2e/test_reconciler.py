@@ -31,7 +31,7 @@ from infra.plan import PROVINCE_TZ, render_tenant
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 from infra.provision import StackResult
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, stop_group
 
 pytestmark = pytest.mark.e2e
 
@@ -89,13 +89,11 @@ class Replica:
             return False
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
+        if sig == signal.SIGTERM:
+            stop_group(self.proc)
+        elif self.proc.poll() is None:  # killed without a chance to clean up
             os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            self.proc.wait(5)
 
 
 @pytest.fixture(scope="module")

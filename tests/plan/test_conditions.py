@@ -36,6 +36,33 @@ def test_errors_are_not_true() -> None:
     assert conds["Ready"]["status"] == "False"
 
 
+def test_what_could_not_be_observed_is_unknown_not_drift_and_not_true() -> None:
+    why = "cannot reach the cloud endpoint at http://h:1: connection refused"
+    conds = _by_type(conditions_for([], generation=2,
+                                    unknown={"cloud": ("CloudUnreachable", why)}))
+    cloud = conds["CloudGuardrails"]
+    assert (cloud["status"], cloud["reason"], cloud["message"]) == (
+        "Unknown", "CloudUnreachable", why)
+    assert (conds["Ready"]["status"], conds["Ready"]["reason"]) == ("Unknown", "CloudUnreachable")
+    assert why in conds["Ready"]["message"]
+    assert conds["QuotaEnforced"]["status"] == "True"
+
+
+def test_observed_drift_outweighs_an_unknown_aspect() -> None:
+    drift = Difference("ResourceQuota/t1/govcloud-quota", "quota", "missing")
+    conds = _by_type(conditions_for([drift], generation=1,
+                                    unknown={"cloud": ("CloudUnreachable", "down")}))
+    assert conds["Ready"]["status"] == "False"
+    assert conds["Ready"]["message"] == "not as planned: QuotaEnforced"
+    assert conds["CloudGuardrails"]["status"] == "Unknown"
+
+
+def test_unknown_aspects_of_different_causes_say_not_observed() -> None:
+    conds = _by_type(conditions_for([], generation=1, unknown={
+        "cloud": ("CloudUnreachable", "down"), "quota": ("NotCheckedYet", "later")}))
+    assert (conds["Ready"]["status"], conds["Ready"]["reason"]) == ("Unknown", "NotObserved")
+
+
 def test_transition_time_kept_while_status_unchanged() -> None:
     first = merge_conditions([], conditions_for([], generation=1), NOW)
     later = merge_conditions(first, conditions_for([], generation=1),

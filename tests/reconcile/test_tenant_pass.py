@@ -197,8 +197,8 @@ def test_a_tenant_never_checked_says_its_cloud_side_is_not_checked_yet(world: An
     reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
     cloud = _conditions(kube, TENANT)["CloudGuardrails"]
     assert (cloud["status"], cloud["reason"], cloud["message"]) == (
-        "False", "Error", "not checked yet")
-    assert _conditions(kube, TENANT)["Ready"]["status"] == "False"
+        "Unknown", "NotCheckedYet", "not checked yet")
+    assert _conditions(kube, TENANT)["Ready"]["status"] == "Unknown"
 
 
 # -- what reaches tenants from outside their namespaces -----------------------------------------
