@@ -1,10 +1,11 @@
 """Where the Kubernetes client keeps what it discovered about a cluster, and how it writes it.
 
-The client library caches API discovery in one JSON file per cluster (by default in the
-shared temporary directory) and rewrites that file in place. Processes that discover at once
+The client library caches API discovery in one JSON file per cluster in the shared
+temporary directory, and rewrites that file in place. Processes that discover at once
 (the provider hosts of a parallel deploy) then read each other's half-written file, and the
 library prints ``ERROR:root:load cache error: Expecting value ...`` on the user's terminal.
-Here the file is private to the user and replaced whole: written to a temporary file in the
+Here the file is private to the user (still in the temporary directory: caches of
+clusters long gone do not pile up) and replaced whole: written to a temporary file in the
 same directory and renamed over the old one, so a reader sees the old file or the new one.
 """
 
@@ -14,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,15 +30,22 @@ _CacheEncoder: Any = _discovery.CacheEncoder
 
 
 def cache_file(host: str) -> str:
-    """The discovery cache of the cluster at ``host``, in a directory only this user can
-    write (``$GOVCLOUD_CACHE/kube-discovery``, default ``~/.cache/govcloud``). When that
-    directory cannot be made, the path leads nowhere and discovery is kept in memory."""
-    base = os.environ.get("GOVCLOUD_CACHE") or Path.home() / ".cache" / "govcloud"
-    directory = Path(base) / "kube-discovery"
-    # Why: an unwritable home only costs each process its own discovery (see _write_cache).
+    """The discovery cache of the cluster at ``host``, in a directory of the temporary
+    directory that only this user can use (made mode 0700). A directory there that is not
+    ours alone is not used: the path then leads nowhere and discovery stays in memory."""
+    directory = Path(tempfile.gettempdir(), f"govcloud-kube-discovery-{os.getuid()}")
+    name = f"{hashlib.sha256(host.encode()).hexdigest()[:32]}.json"
+    # Why: a directory that cannot be made is judged below like one that is not ours.
     with contextlib.suppress(OSError):
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return str(directory / f"{hashlib.sha256(host.encode()).hexdigest()[:32]}.json")
+        directory.mkdir(mode=0o700)
+    try:
+        info = directory.lstat()
+        ours = (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+                and not stat.S_IMODE(info.st_mode) & 0o077)
+    except OSError:
+        ours = False
+    # Not ours alone: /dev/null is no directory, so nothing is read from there or written.
+    return str(directory / name) if ours else os.path.join(os.devnull, name)
 
 
 class Discoverer(_LazyDiscoverer):  # type: ignore[misc]

@@ -5,7 +5,9 @@ never seen half-written by another process (which the library reports as
 from __future__ import annotations
 
 import json
+import os
 import stat
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -45,18 +47,21 @@ def test_a_reader_never_sees_a_half_written_cache(tmp_path: Path) -> None:
 
 def test_the_cache_is_private_and_one_file_per_cluster(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOVCLOUD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     first, again = cache_file("https://127.0.0.1:6443"), cache_file("https://127.0.0.1:6443")
     other = cache_file("https://127.0.0.1:7443")
     assert first == again != other
-    assert Path(first).parent == tmp_path / "cache" / "kube-discovery"
+    assert Path(first).parent == tmp_path / f"govcloud-kube-discovery-{os.getuid()}"
     assert stat.S_IMODE(Path(first).parent.stat().st_mode) == 0o700
 
 
-def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "file").write_text("")
-    monkeypatch.setenv("GOVCLOUD_CACHE", str(tmp_path / "file"))  # a file: no dir under it
+def test_a_directory_others_can_write_is_not_used(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"govcloud-kube-discovery-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)  # as someone else could have made it first, with a planted cache
     path = Path(cache_file("https://127.0.0.1:6443"))
+    assert shared not in path.parents
     _writer(path, {"library_version": "x"})._write_cache()  # no error: kept in memory only
-    assert not path.exists()
+    assert not path.exists() and list(shared.iterdir()) == []
