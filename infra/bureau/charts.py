@@ -7,9 +7,15 @@ in any browser without fonts or network at view time; drawing them needs a CJK f
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontManager
 
 __all__ = ["CJK_FONTS", "Bar", "bar_chart", "cjk_font"]
 
@@ -28,8 +34,35 @@ def cjk_font() -> str | None:
     """The first installed font family that has Chinese glyphs, if any."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
+    manager = font_manager.fontManager
+    found = _first_cjk(manager)
+    if found is None and _add_fonts_installed_since_the_cache(manager):
+        found = _first_cjk(manager)
+    return found
+
+
+def _first_cjk(manager: FontManager) -> str | None:
+    installed = {f.name for f in manager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def _add_fonts_installed_since_the_cache(manager: FontManager) -> bool:
+    """matplotlib lists the system's fonts once and keeps the list in a cache file: a font
+    installed after that (fonts-noto-cjk after a first run) is not in it. Add the font files
+    it does not know and save the list for the next process; True if there were any."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    known = {f.fname for f in manager.ttflist}
+    new = [path for path in font_manager.findSystemFonts() if path not in known]
+    for path in new:
+        # Why: a font file FreeType cannot read is skipped, as matplotlib's own scan does.
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            manager.addfont(path)
+    if new:  # (a cache that cannot be written is only a warning: the next process scans)
+        font_manager.json_dump(
+            manager, Path(matplotlib.get_cachedir(), f"fontlist-v{manager.__version__}.json"))
+    return bool(new)
 
 
 def bar_chart(title: str, bars: Sequence[Bar], *, limit: float | None = 1.0,

@@ -19,6 +19,7 @@ from kubernetes import dynamic as _dynamic
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from urllib3 import HTTPHeaderDict
 
+from infra.drivers import discovery
 from infra.drivers.errors import translate_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry
 from infra.errors import DriverError, ExpiredError, NotFoundError, TransientError
@@ -126,11 +127,13 @@ class KubeClient:
                     api.rest_client.pool_manager = _Impersonating(
                         api.rest_client.pool_manager, self._user, self._groups)
             self._api = api
-            # The client library keeps discovery in one cache file per cluster and rewrites
-            # it in place: clients discovering at once (an audit impersonates hundreds) would
-            # read each other's half-written file. One discovery at a time per process.
+            # Discovery is cached in one file per cluster, replaced whole (infra.drivers.
+            # discovery); clients discovering at once (an audit impersonates hundreds) would
+            # still each fetch and write it. One discovery at a time per process.
+            cache = discovery.cache_file(api.configuration.host)
             with _DISCOVERY:
-                self._dyn = self._call("discover API resources", lambda: DynamicClient(api))
+                self._dyn = self._call("discover API resources", lambda: DynamicClient(
+                    api, cache_file=cache, discoverer=discovery.Discoverer))
         return self._dyn
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:

@@ -8,7 +8,18 @@ host import this package too, and must not pay for the Automation API or the dri
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ hands out, so that type checkers see it too
+    from .deploy import (
+        DeployOptions,
+        DeployRefused,
+        Override,
+        Progress,
+        StackResult,
+        deploy,
+        select_tenants,
+    )
 
 __all__ = ["DeployOptions", "DeployRefused", "Override", "Progress", "StackResult", "deploy",
            "select_tenants"]

@@ -4,6 +4,7 @@ ACLs off and access logging, each role able to use its bucket's key, no kms wild
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from infra.audit.policies import allows, statements
 from infra.plan import mutual_peers, render_platform, render_tenant
@@ -15,7 +16,7 @@ from .conftest import TODAY
 
 
 def _cloud(spec: TenantSpec, env: EnvironmentSpec, fleet: dict[str, TenantSpec]
-           ) -> dict[str, dict[str, object]]:
+           ) -> dict[str, dict[str, Any]]:
     return {o.kind: o.props for o in render_tenant(spec, env, fleet=fleet, today=TODAY).cloud}
 
 
@@ -23,7 +24,7 @@ def test_security_group_egress_is_exactly_the_spec(env: EnvironmentSpec,
                                                    fleet: dict[str, TenantSpec]) -> None:
     for spec in fleet.values():
         group = _cloud(spec, env, fleet)["security-group"]
-        targets = {r["cidr"] for r in group["egress"]}  # type: ignore[attr-defined]
+        targets = {r["cidr"] for r in group["egress"]}
         assert "0.0.0.0/0" not in targets and "::/0" not in targets
         assert spec.network.cidr in targets
         has_proxy = env.proxy_cidr in targets
@@ -43,7 +44,7 @@ def test_peering_ports_are_the_declared_ones(env: EnvironmentSpec,
     group = _cloud(changed, env, both)["security-group"]
     peer_cidr = fleet[peer].network.cidr
     for side in ("ingress", "egress"):
-        ports = {r["from_port"] for r in group[side]  # type: ignore[attr-defined]
+        ports = {r["from_port"] for r in group[side]
                  if r["cidr"] == peer_cidr}
         assert ports == {443, 5432}, side
     kube = {o.name: o for o in render_tenant(changed, env, fleet=both, today=TODAY).kube}

@@ -3,9 +3,10 @@ the way RBAC does: rules reviews, equivalence, leaks confirmed by SubjectAccessR
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from infra.audit.rbac import identities, rbac_matrix
+from infra.drivers import KubeClient
 from infra.plan import render_platform, render_tenant
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
@@ -64,6 +65,11 @@ class FakeClient:
         return {"status": {"allowed": ok}}
 
 
+def _admin(server: FakeServer) -> KubeClient:
+    """The fake in the client's place: it answers the calls the matrix makes."""
+    return cast(KubeClient, FakeClient(server))
+
+
 def _setup(env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> tuple[Any, ...]:
     plans = {t: render_tenant(s, env, fleet=fleet, today=TODAY) for t, s in fleet.items()}
     cluster_roles = {o.name: o.manifest["rules"] for o in render_platform(env).kube
@@ -85,7 +91,7 @@ def test_as_planned_the_matrix_is_exactly_the_documented_subset(
     server = FakeServer(bindings, roles)
     ids = identities(fleet.values())
     for exhaustive in (True, False):
-        matrix, findings, tally = rbac_matrix(FakeClient(server), ids, plans, cluster_roles,
+        matrix, findings, tally = rbac_matrix(_admin(server), ids, plans, cluster_roles,
                                               exhaustive=exhaustive, workers=2)
         assert findings == []
         assert tally.allowed_expected > 0 and tally.denied > tally.allowed_expected
@@ -105,7 +111,7 @@ def test_a_cross_tenant_binding_is_a_confirmed_leak_even_by_equivalence(
                      "subjects": [{"kind": "Group", "name": fleet[attacker].owners.group}]})
     server = FakeServer(bindings, roles)
     ids = [i for i in identities(fleet.values()) if i.tenant == attacker]
-    matrix, findings, _ = rbac_matrix(FakeClient(server), ids, plans, cluster_roles,
+    matrix, findings, _ = rbac_matrix(_admin(server), ids, plans, cluster_roles,
                                       exhaustive=False, workers=1)
     owners = next(i for i in ids if "owners" in i.label)
     assert matrix[owners.label][victim].startswith("LEAK")

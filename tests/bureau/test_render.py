@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import subprocess
+import sys
 import warnings
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +24,7 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.git import SharingHistory
 from infra.spec.tenant import TenantSpec
 
+from ..system import INSTALL
 from .conftest import TODAY
 
 GI = Decimal(2) ** 30
@@ -85,11 +90,37 @@ def test_html_is_self_contained_with_one_svg_per_chart(report: BureauReport) -> 
 
 
 def test_chinese_labels_are_drawn_with_a_cjk_font() -> None:
-    assert cjk_font() is not None, "install a CJK font (Debian: fonts-noto-cjk)"
+    assert cjk_font() is not None, f"no CJK font (Noto Sans CJK): {INSTALL}"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
         svg = bar_chart("各部门数据需求满足率", [Bar("广东省人力资源和社会保障厅", 0.5)])
     assert svg.count("<path") > 20
+
+
+_STALE_CACHE = """
+import json, pathlib, matplotlib, matplotlib.font_manager as fm
+path = pathlib.Path(matplotlib.get_cachedir(), f"fontlist-v{fm.FontManager.__version__}.json")
+data = json.loads(path.read_text())
+data["ttflist"] = [f for f in data["ttflist"] if "CJK" not in f["name"]]
+path.write_text(json.dumps(data))
+"""
+
+
+def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(tmp_path: Path) -> None:
+    """matplotlib's font list is cached at its first use, e.g. by a first run before
+    fonts-noto-cjk was installed: the chart still finds the font, and the cache learns it."""
+    assert cjk_font() is not None, f"no CJK font (Noto Sans CJK): {INSTALL}"
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+
+    def python(code: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, check=True, timeout=120).stdout.strip()
+
+    python(_STALE_CACHE)  # a font list without the CJK fonts, as before they were installed
+    find = "from infra.bureau.charts import cjk_font; print(cjk_font())"
+    assert python(find) == cjk_font()
+    cache = next(tmp_path.glob("fontlist-v*.json")).read_text()
+    assert cjk_font() in {f["name"] for f in json.loads(cache)["ttflist"]}
 
 
 def test_charts_are_deterministic() -> None:

@@ -31,7 +31,8 @@ HARD = {"requests.cpu": "24", "requests.memory": "96Gi", "requests.storage": "10
 
 class FakeCluster:
     def __init__(self, items: list[dict[str, Any]]) -> None:
-        self.items, self.calls = items, []
+        self.items = items
+        self.calls: list[tuple[str, str, str | None, str]] = []
 
     def list(self, api_version: str, kind: str, *, namespace: str | None = None,
              label_selector: str = "") -> list[dict[str, Any]]:

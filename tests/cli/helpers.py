@@ -29,9 +29,9 @@ def tenant_object(name: str, *, ready: str = "True", reason: str = "Reconciled",
                    "message": "observed state matches the plan" if ready == "True"
                    else "not as planned", "lastTransitionTime": "2026-11-28T06:01:00Z"}]
     for kind in ("QuotaEnforced", "NetworkIsolated", "AccessCompliant", "CloudGuardrails"):
-        status = aspects.get(kind, "True")
-        conditions.append({"type": kind, "status": status,
-                           "reason": "AsPlanned" if status == "True" else "Drifted",
+        state = aspects.get(kind, "True")
+        conditions.append({"type": kind, "status": state,
+                           "reason": "AsPlanned" if state == "True" else "Drifted",
                            "message": "", "lastTransitionTime": "2026-11-28T06:01:00Z"})
     status: dict[str, Any] = {"conditions": conditions,
                               "repairs": {"total": repairs} if repairs else {}}

@@ -5,7 +5,8 @@ own connectivity on the clean environment, and an allow-all NetworkPolicy writte
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_the_analyzer_agrees_on_every_path_of_the_deployed_examples(
     admin, env, fleet = KubeClient(), workspace.env(), workspace.fleet()
     namespaces = {str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
                   for n in admin.list("v1", "Namespace")}
-    policies = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
+    policies: list[Mapping[str, Any]] = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
     ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
     check = cross_check(analyzer, namespaces=namespaces, policies=policies, ours=ours,
                         fleet=fleet, env=env, audited=set(fleet) & set(namespaces))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +16,22 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _govcloud(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=ROOT,
+def _govcloud(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=cwd,
                           capture_output=True, text=True, check=False, timeout=300)
 
 
-def test_localcloud_status_env_and_logs(local_cloud: LocalCloud) -> None:
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Path:
+    """A checkout of its own: the background reconciler `localcloud status` reports is the
+    checkout's (.govcloud/reconciler), and the one ./quickstart started here may be running."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    return tmp_path
+
+
+def test_localcloud_status_env_and_logs(local_cloud: LocalCloud, elsewhere: Path) -> None:
     state = str(local_cloud.state)
-    status = _govcloud("localcloud", "--state-dir", state, "status")
+    status = _govcloud("localcloud", "--state-dir", state, "status", cwd=elsewhere)
     assert status.returncode == 0, status.stdout + status.stderr
     rows = status.stdout.splitlines()[1:]
     assert [r.split()[0] for r in rows] == ["etcd", "kube-apiserver",

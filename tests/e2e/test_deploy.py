@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
+from infra.drivers import CloudTable, KubeClient, discovery, observe_cloud, observe_kube
 from infra.drivers import cloud as cloud_driver
+from infra.localcloud import LocalCloud
 from infra.plan import cloud_drift, kube_drift, mutual_peers, render_platform, render_tenant
 from infra.plan.crd import tenant_from_resource
 from infra.provision import StackResult
@@ -50,6 +52,28 @@ def test_second_deploy_changes_nothing(deployed: dict[str, StackResult],
             cwd=workspace.root, capture_output=True, text=True, check=False,
             env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
         assert proc.returncode == 0, f"{stack} would change:\n{proc.stdout[-2000:]}"
+
+
+_LOG_LINE = re.compile(r"\b(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]+:")  # logging's default
+
+
+def test_a_parallel_deploy_prints_no_library_log_lines(
+        deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud) -> None:
+    """The stacks' provider hosts discover the API at the same time; with no discovery cache
+    yet, the Kubernetes client printed `ERROR:root:load cache error: Expecting value` (another
+    process's half-written cache file) into the deploy's output and logs."""
+    Path(discovery.cache_file(local_cloud.layout().apiserver_url)).unlink(missing_ok=True)
+    tenants = [s.removeprefix("local.") for s in deployed if s != "local"]
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "deploy", "--env", "local", "--parallel", "4",
+         "--today", TODAY.isoformat(), *(f"--tenant={t}" for t in tenants)],
+        cwd=workspace.root, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    logs = workspace.root / ".govcloud" / "deploy-logs"
+    shown = [result.stdout, result.stderr, *(p.read_text() for p in logs.glob("*.log"))]
+    stray = [line for text in shown for line in text.splitlines()
+             if _LOG_LINE.search(line) or "load cache error" in line]
+    assert stray == []
 
 
 def test_stack_secrets_use_the_local_clouds_key_and_no_passphrase(

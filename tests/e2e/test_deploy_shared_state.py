@@ -94,4 +94,5 @@ def test_the_state_bootstrap_writes_only_what_is_not_as_planned(
                                              VersioningConfiguration={"Status": "Suspended"})
     bootstrap_state(workspace.env())
     assert ensured == ["bucket"]
-    assert (cloud_driver.read_bucket(state.bucket) or {})["versioning"] is True
+    bucket = cloud_driver.read_bucket(state.bucket)
+    assert bucket is not None and bucket["versioning"] is True

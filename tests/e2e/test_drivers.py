@@ -220,9 +220,11 @@ def test_a_key_whose_creator_died_before_its_alias_is_adopted_not_duplicated(
 def test_a_disabled_key_is_enabled_again_by_ensure(key_props: KeyProps,
                                                    key: cloud.KeyOutputs) -> None:
     cloud._session.client("kms").disable_key(KeyId=key["key_id"])
-    assert (cloud.read_key(key_props["alias"]) or {})["enabled"] is False
+    disabled = cloud.read_key(key_props["alias"])
+    assert disabled is not None and disabled["enabled"] is False
     cloud.ensure_key(key_props)
-    assert (cloud.read_key(key_props["alias"]) or {})["enabled"] is True
+    enabled = cloud.read_key(key_props["alias"])
+    assert enabled is not None and enabled["enabled"] is True
 
 
 def _bucket_props(name: str, alias: str) -> BucketProps:

@@ -83,7 +83,7 @@ def test_tenant_network_policy_may_not_reach_other_tenants(owner: KubeClient) ->
 
 
 def test_nodeport_services_are_refused(owner: KubeClient) -> None:
-    service = {"apiVersion": "v1", "kind": "Service",
+    service: dict[str, Any] = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": "web", "namespace": HOME},
                "spec": {"type": "NodePort", "selector": {"app": "web"},
                         "ports": [{"port": 80, "targetPort": 8080}]}}
@@ -236,7 +236,7 @@ def test_ingress_must_use_the_platform_class(owner: KubeClient) -> None:
             ("only-annotation", None, "govcloud", "platform's class"),
             ("sneaky", "govcloud", "nginx", "must match `ingressClassName`")):
         manifest = _ingress(name, cls, annotation)
-        message = _denied(lambda m=manifest: owner.create(m))  # type: ignore[misc]
+        message = _denied(lambda m=manifest: owner.create(m))
         assert expected in message, name
     assert owner.create(_ingress("ok", "govcloud"))["spec"]["ingressClassName"] == "govcloud"
 
@@ -261,7 +261,7 @@ def test_credentials_in_literal_env_are_refused(owner: KubeClient) -> None:
                    "name": "c", "image": "registry.local/x:1",
                    "env": [{"name": "API_TOKEN", "value": "x"}]}]}}}}}}
     assert "must come from a Secret" in _denied(lambda: owner.create(job))
-    from_secret = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {
+    from_secret: list[dict[str, Any]] = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {
         "name": "plain-default", "key": "k"}}}, {"name": "MODE", "value": "prod"}]
     assert owner.create(_deployment("from-secret", from_secret))["metadata"]["name"]
 

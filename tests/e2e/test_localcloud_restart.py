@@ -38,10 +38,11 @@ KEY: KeyProps = {
     "policy": _policy({"Sid": "Root", "Effect": "Allow",
                        "Principal": {"AWS": "arn:aws-cn:iam::123456789012:root"},
                        "Action": "kms:*", "Resource": "*"}),
-    "rotation": True, "tags": TAGS}
+    "rotation": True, "enabled": True, "tags": TAGS}
 BUCKET: BucketProps = {
     "name": f"govcloud-keep-{RUN}", "kms_key_alias": KEY["alias"], "versioning": True,
-    "public_access_block": True, "policy": "", "expiration_days": 365, "tags": TAGS}
+    "public_access_block": True, "ownership": "", "access_log_bucket": "", "policy": "",
+    "expiration_days": 365, "tags": TAGS}
 ROLE: RoleProps = {
     "name": f"govcloud-keep-{RUN}",
     "trust_policy": _policy({"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -51,12 +52,13 @@ ROLE: RoleProps = {
     "inline_policy": _policy({"Effect": "Allow", "Action": "s3:GetObject",
                               "Resource": f"arn:aws-cn:s3:::govcloud-keep-{RUN}/*"}),
     "tags": TAGS}
-VPC: VpcProps = {"name": f"govcloud-keep-{RUN}", "cidr": "10.90.0.0/16", "tags": TAGS}
+VPC: VpcProps = {"name": f"govcloud-keep-{RUN}", "cidr": "10.90.0.0/16", "tags": TAGS,
+                 "default_group_closed": False}
 GROUP: SecurityGroupProps = {
     "name": f"keep-{RUN}", "vpc_name": VPC["name"], "description": "kept",
     "ingress": [{"cidr": "10.90.2.0/24", "protocol": "tcp", "from_port": 443, "to_port": 443,
                  "description": "peer"}],
-    "tags": TAGS}
+    "egress": [], "tags": TAGS}
 
 
 @pytest.fixture(scope="module")

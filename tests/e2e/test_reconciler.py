@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -258,9 +258,11 @@ def test_cloud_guardrails_are_restored(leader: Replica, workspace: Workspace) ->
                         "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
     def restored() -> bool:
-        live = cloud_driver.read_bucket(bucket["name"]) or {}
-        rules = (cloud_driver.read_security_group(group["name"], group["vpc_name"]) or {})
-        enabled = (cloud_driver.read_key(key["alias"]) or {}).get("enabled")
+        live: Mapping[str, Any] = cloud_driver.read_bucket(bucket["name"]) or {}
+        rules: Mapping[str, Any] = (
+            cloud_driver.read_security_group(group["name"], group["vpc_name"]) or {})
+        found = cloud_driver.read_key(key["alias"])
+        enabled = found is not None and found["enabled"]
         return bool(live.get("public_access_block") and live.get("versioning") and enabled
                     and cloud_driver.read_role(role["name"]) is not None
                     and all(r["cidr"] != "0.0.0.0/0" for r in rules.get("ingress", [])))

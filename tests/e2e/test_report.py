@@ -25,6 +25,7 @@ import websocket
 from infra.drivers import KubeClient
 from infra.provision import StackResult
 
+from ..system import INSTALL
 from .conftest import ROOT, Workspace
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +38,7 @@ class Browser:
 
     def __init__(self, width: int = 1200, height: int = 900) -> None:
         binary = shutil.which("chromium") or shutil.which("chromium-browser")
-        assert binary, "Chromium is missing (Debian: apt-get install chromium)"
+        assert binary, f"Chromium is missing: {INSTALL}"
         self.profile = Path(tempfile.mkdtemp(prefix="govcloud-chromium-"))
         self.process = subprocess.Popen(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

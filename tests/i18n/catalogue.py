@@ -27,9 +27,9 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
-def msgids() -> dict[str | tuple[str, str], list[tuple[str, int]]]:
+def msgids() -> dict[str | tuple[str, ...], list[tuple[str, int]]]:
     """Every msgid with where it is used (file relative to the repo, line)."""
-    found: dict[str | tuple[str, str], list[tuple[str, int]]] = {}
+    found: dict[str | tuple[str, ...], list[tuple[str, int]]] = {}
     for name, line, message, _comments, _context in extract_from_dir(
             str(ROOT / "infra"), method_map=[("**.py", "python")], keywords=KEYWORDS):
         found.setdefault(message, []).append((f"infra/{name}", line))

@@ -22,7 +22,7 @@ def _fields(text: str) -> set[str]:
 
 def test_every_message_in_the_code_has_a_chinese_translation() -> None:
     ids = [m if isinstance(m, str) else m[0] for m in msgids()]
-    missing = [m for m in ids if CATALOGUE.get(m) is None or not CATALOGUE.get(m).string]
+    missing = [m for m in ids if (found := CATALOGUE.get(m)) is None or not found.string]
     assert len(ids) > 150
     assert missing == [], "run `python -m tests.i18n.catalogue` and translate these"
 

@@ -15,8 +15,7 @@ def _event(n: int, **extra: object) -> str:
                            "name": f"rb-{n}", "apiGroup": "rbac.authorization.k8s.io"},
              "responseStatus": {"code": 201},
              "stageTimestamp": f"2026-11-28T05:00:{n % 60:02d}.000000Z"}
-    event.update(extra)
-    return json.dumps(event)
+    return json.dumps({**event, **extra})
 
 
 def test_event_line_names_who_did_what_to_which_object() -> None:

@@ -43,7 +43,9 @@ def test_changed_value_names_path_and_both_values() -> None:
     live["spec"]["hard"]["pods"] = "1000"
     (diff,) = kube_drift([QUOTA], {QUOTA.key: live})
     assert diff.path == ".spec.hard.pods"
-    assert "1000" in diff.describe() and "10" in diff.describe()
+    assert (diff.desired, diff.observed) == ("10", "1000")
+    assert diff.describe() == ('ResourceQuota/t1/govcloud-quota.spec.hard.pods: "1000" '
+                               '(plan: "10")')
 
 
 def test_rule_added_to_managed_policy_is_drift() -> None:

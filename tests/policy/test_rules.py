@@ -18,7 +18,7 @@ CASES = json.loads((INVALID / "cases.json").read_text())
 TODAY = dt.date(2026, 11, 28)
 
 
-def _evaluate(case: Path, today: dt.date = TODAY) -> list:  # type: ignore[type-arg]
+def _evaluate(case: Path, today: dt.date = TODAY) -> list:
     stacks = case / "stacks" if (case / "stacks").is_dir() else ROOT / "stacks"
     return evaluate(load_tenants([case]), load_environment("local", stacks), today)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dill
@@ -29,7 +29,7 @@ class _Live:
         self.reads += 1
         return copy.deepcopy(self.kube.get((kind, name)))
 
-    def read_cloud(self, props: dict[str, Any]) -> dict[str, Any] | None:
+    def read_cloud(self, props: Mapping[str, Any]) -> dict[str, Any] | None:
         self.reads += 1
         found = self.cloud.get(props["name"])
         return None if found is None else {**props, **found}

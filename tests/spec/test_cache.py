@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.errors import SpecError
-from infra.spec import load
+from infra.spec import load, yamlsafe
 from infra.spec.cache import SpecCache
 from infra.spec.load import load_tenants
 
@@ -27,7 +27,7 @@ def fleet(tmp_path: Path) -> Path:
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = load.parse_yaml
+    real = yamlsafe.parse_yaml
 
     def counting(text: str, where: str) -> object:
         seen.append(Path(where).name)

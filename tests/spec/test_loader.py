@@ -73,9 +73,11 @@ def test_schema_problems_carry_line_and_field(tmp_path: Path) -> None:
         load_tenant(spec)
     problems = {p.field: p for p in caught.value.problems}
     assert set(problems) == {"quotas.gpus", "data.retention_days"}
+    gpus, retention = problems["quotas.gpus"].line, problems["data.retention_days"].line
+    assert gpus is not None and retention is not None
     lines = text.splitlines()
-    assert lines[problems["quotas.gpus"].line - 1].strip() == "gpus: 4"
-    assert "retention_days" in lines[problems["data.retention_days"].line - 1]
+    assert lines[gpus - 1].strip() == "gpus: 4"
+    assert "retention_days" in lines[retention - 1]
     assert "unknown field" in problems["quotas.gpus"].message
 
 

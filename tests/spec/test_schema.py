@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -34,8 +35,8 @@ def test_public_surface() -> None:
         assert hasattr(infra.spec, name)
 
 
-def _properties(schema: dict[str, object]) -> list[tuple[str, dict[str, str]]]:
-    models = {"TenantSpec": schema, **schema["$defs"]}  # type: ignore[dict-item]
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    models = {"TenantSpec": schema, **schema["$defs"]}
     return [(f"{model}.{name}", prop) for model, node in models.items()
             for name, prop in node.get("properties", {}).items()]
 
