@@ -87,8 +87,8 @@ def test_only_deploy_writes_tenant_objects(deployed: dict[str, StackResult]) -> 
     error = _refused(lambda: admin.replace(edited))
     assert "written only by govcloud deploy" in str(error)
     _refused(lambda: admin.delete(API, "Tenant", TENANT))
-    assert KubeClient().get(API, "Tenant", TENANT)["spec"]["quotas"]["cpu"] == \
-        live["spec"]["quotas"]["cpu"]
+    after = KubeClient().get(API, "Tenant", TENANT) or {}
+    assert after["spec"]["quotas"]["cpu"] == live["spec"]["quotas"]["cpu"]
 
 
 def test_the_reconciler_cannot_leave_the_tenant_namespaces(
@@ -177,6 +177,10 @@ def replica(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[
         running.stop()
 
 
+def _pods(pods: int) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data["quotas"].update(pods=pods)
+
+
 def _repairs() -> int:
     obj = KubeClient().get(API, "Tenant", TENANT) or {}
     return int(((obj.get("status") or {}).get("repairs") or {}).get("total", 0))
@@ -189,7 +193,7 @@ def test_deploys_under_a_running_reconciler_are_not_repairs(
     before, since = _repairs(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
         for pods, way in ((601, "deploy"), (602, "pulumi"), (603, "deploy"), (604, "pulumi")):
-            workspace.edit(TENANT, lambda d, pods=pods: d["quotas"].update(pods=pods))
+            workspace.edit(TENANT, _pods(pods))
             if way == "deploy":
                 result = workspace.deploy([TENANT])[f"local.{TENANT}"]
                 assert not result.failed, result.message
