@@ -91,11 +91,18 @@ _LEAKS = frozenset({"acl_grants", "replication", "notifications", "kms_key_alias
 
 
 def _drift_findings(t: TenantCloud, drift: list[Difference]) -> list[Finding]:
+    """One finding per setting not as planned (a missing bucket, key or role is reported
+    once, by the check of its kind below)."""
     out = []
     for diff in drift:
+        if diff.change == "missing":
+            if diff.key.split("/", 1)[0] not in ("bucket", "kms-key", "role"):
+                out.append(Finding("cloud", diff.key, t.tenant, diff.describe(), "missing",
+                                   "deviation"))
+            continue
         prop = diff.path.lstrip(".").split(".")[0].split("[")[0]
-        why = "missing" if diff.change == "missing" else _WHY.get(prop, "not as planned")
-        out.append(Finding("cloud", diff.key, t.tenant, diff.describe(), why,
+        out.append(Finding("cloud", diff.key, t.tenant, diff.describe(),
+                           _WHY.get(prop, "not as planned"),
                            "leak" if prop in _LEAKS else "deviation"))
     return out
 
