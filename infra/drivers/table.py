@@ -75,9 +75,13 @@ class CloudKindOps:
 
 
 _TABLE: dict[str, CloudKindOps] = {
-    "kms-key": CloudKindOps("alias", _c.ensure_key, lambda p: _c.read_key(p["alias"]),
+    # A key and a bucket are read as their plan names them: the key that the bucket records
+    # as govcloud's (never whatever the alias names now), the bucket against its key's alias.
+    "kms-key": CloudKindOps("alias", _c.ensure_key,
+                            lambda p: _c.read_key(p["alias"], pin_bucket=p.get("pin_bucket")),
                             lambda p: _c.delete_key(p["alias"]), ("alias",)),
-    "bucket": CloudKindOps("name", _c.ensure_bucket, lambda p: _c.read_bucket(p["name"]),
+    "bucket": CloudKindOps("name", _c.ensure_bucket,
+                           lambda p: _c.read_bucket(p["name"], alias=p.get("kms_key_alias")),
                            lambda p: _c.delete_bucket(p["name"],
                                                      force=bool(p.get("force_destroy"))),
                            ("name",)),

@@ -27,6 +27,7 @@ from .objects import (
     SubnetProps,
     sort_rules,
 )
+from .reach import bucket_reach, key_reach, role_reach
 
 __all__ = [
     "BUCKET_OWNERSHIP",
@@ -40,6 +41,7 @@ __all__ = [
     "policy_json",
     "tenant_cloud_objects",
     "uses_tls",
+    "workload_trust",
 ]
 
 
@@ -80,7 +82,7 @@ KEY_ADMIN_ACTIONS = [
     "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
     "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags",
     "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
-    "kms:UntagResource", "kms:UpdateKeyDescription",
+    "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 ]
 KEY_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
                    "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
@@ -135,7 +137,8 @@ def _key(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
         "enabled": True,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
-    return CloudObject("kms-key", f"{spec.id}-key", dict(props))
+    return CloudObject("kms-key", f"{spec.id}-key",
+                       {**props, **key_reach(bucket_name(env.name, spec.id))})
 
 
 def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
@@ -166,7 +169,23 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
         "expiration_days": spec.data.retention_days,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
-    return CloudObject("bucket", f"{spec.id}-bucket", dict(props))
+    return CloudObject("bucket", f"{spec.id}-bucket",
+                       {**props, **bucket_reach(spec.data.retention_days)})
+
+
+def workload_trust(env: EnvironmentSpec, tenant: str) -> str:
+    """Who may assume a tenant's role: exactly the service accounts of the tenant's own
+    namespace, by the tokens the cluster issues (web identity through the issuer the cloud
+    trusts). Never a tag: any principal that can tag itself could claim one."""
+    issuer = env.cloud.workload_issuer
+    return policy_json([{
+        "Sid": "TenantWorkloads", "Effect": "Allow",
+        "Principal": {"Federated": arn(env, "iam", f"oidc-provider/{issuer}")},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{issuer}:aud": "sts.amazonaws.com"},
+                      # a service account's name has no ':': the namespace is exact
+                      "StringLike": {f"{issuer}:sub": f"system:serviceaccount:{tenant}:*"}},
+    }])
 
 
 _BUCKET_USE = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket",
@@ -183,16 +202,7 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Clou
         "ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]},
         "StringLike": {"kms:EncryptionContext:aws:s3:arn": own},
     }
-    trust = policy_json(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": arn(env, "iam", "root")},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:PrincipalTag/tenant": spec.id}},
-            }
-        ]
-    )
+    trust = workload_trust(env, spec.id)
 
     def use(sids: tuple[str, str]) -> list[dict[str, Any]]:
         return [
@@ -223,7 +233,7 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Clou
         "inline_policy": inline,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
-    return CloudObject("role", f"{spec.id}-role", dict(props))
+    return CloudObject("role", f"{spec.id}-role", {**props, **role_reach()})
 
 
 def peer_ports(spec: TenantSpec) -> dict[str, list[int]]:

@@ -69,6 +69,8 @@ class Difference:
         if self.change == "unexpected":
             reason = f": {self.observed}" if self.observed else ""
             return f"{self.key}: not in the plan{reason}"
+        if isinstance(self.desired, list) and isinstance(self.observed, list):
+            return f"{self.key}{self.path}: {_list_delta(self.desired, self.observed)}"
         return f"{self.key}{self.path}: {_show(self.observed)} (plan: {_show(self.desired)})"
 
     def as_data(self) -> dict[str, Any]:
@@ -79,6 +81,16 @@ class Difference:
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _list_delta(desired: list[Any], observed: list[Any]) -> str:
+    """A list that differs, as what is there beyond the plan and what the plan lacks there
+    (a rule someone added reads as that rule, not as the whole list cut short)."""
+    extra = [v for v in observed if v not in desired]
+    missing = [v for v in desired if v not in observed]
+    parts = ([f"not in the plan: {_show(extra)}"] if extra else []) + (
+        [f"missing: {_show(missing)}"] if missing else [])
+    return "; ".join(parts) or f"{_show(observed)} (plan: {_show(desired)})"
 
 
 def aspect_of(kind: str) -> Aspect:

@@ -36,6 +36,12 @@ class KeyProps(TypedDict):
     rotation: bool
     enabled: bool  # a disabled key makes the tenant's data unreadable
     tags: dict[str, str]
+    # The reach of the key beyond its policy (absent: not judged, e.g. the state key):
+    # the bucket whose tag records which key govcloud created for the alias (the pin),
+    pin_bucket: NotRequired[str]
+    alias_key: NotRequired[str]  # ALIAS_PINNED: the alias names that key, never another
+    state: NotRequired[str]  # "Enabled": not disabled, not pending deletion
+    grants: NotRequired[list[str]]  # KMS grants ("grantee: operations (grant id)"): none
 
 
 class BucketProps(TypedDict):
@@ -50,6 +56,12 @@ class BucketProps(TypedDict):
     policy: str  # JSON bucket policy
     expiration_days: int | None  # lifecycle expiry from the retention period
     tags: dict[str, str]
+    # Everything else that can grant access to the data or change its durability (absent:
+    # not judged): exactly these lifecycle rules (as the endpoint reports them, by ID),
+    lifecycle_rules: NotRequired[list[dict[str, Any]]]
+    acl_grants: NotRequired[list[str]]  # ACL grants beyond the owner's own: none
+    replication: NotRequired[str]  # JSON replication configuration; "": none
+    notifications: NotRequired[str]  # JSON event notification configuration; "": none
 
 
 class RoleProps(TypedDict):
@@ -59,6 +71,11 @@ class RoleProps(TypedDict):
     boundary_policy: str  # JSON
     inline_policy: str  # JSON, attached as inline policy "govcloud-access"
     tags: dict[str, str]
+    # What else grants the role something (absent: not judged): the names of its inline
+    # policies, the ARNs of its attached ones, the number of versions its boundary keeps.
+    inline_policies: NotRequired[list[str]]
+    attached_policies: NotRequired[list[str]]
+    boundary_versions: NotRequired[int]
 
 
 class VpcProps(TypedDict):

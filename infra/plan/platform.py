@@ -30,6 +30,7 @@ from .names import (
 )
 from .netpol_rule import CEL_INSIDE, CEL_NAMED
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
+from .reach import bucket_reach, key_reach, role_reach
 from .reconciler import RECONCILER_USER, reconciler_objects
 
 __all__ = [
@@ -428,17 +429,21 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
     ]
     return [
         *(CloudObject("vpc", f"vpc-{v['name']}", dict(v)) for v in vpcs),
-        CloudObject("kms-key", "platform-key", dict(key)),
-        CloudObject("bucket", "audit-bucket", dict(audit_props)),
-        CloudObject("role", "platform-admin-role", dict(role)),
+        # The audit bucket records which key the platform alias must name.
+        CloudObject("kms-key", "platform-key", {**key, **key_reach(audit)}),
+        CloudObject("bucket", "audit-bucket",
+                    {**audit_props, **bucket_reach(AUDIT_RETENTION_DAYS)}),
+        CloudObject("role", "platform-admin-role", {**role, **role_reach()}),
     ]
 
 
 _BUCKET_ADMIN_ACTIONS = [
-    "s3:GetBucketLogging", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
-    "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging", "s3:GetBucketVersioning",
-    "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:ListAllMyBuckets",
-    "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+    "s3:GetBucketAcl", "s3:GetBucketLogging", "s3:GetBucketNotification",
+    "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:ListAllMyBuckets",
+    "s3:PutBucketAcl", "s3:PutBucketLogging", "s3:PutBucketNotification",
+    "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
 ]

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from infra.errors import DriverError, TransientError
+from infra.errors import DriverError, PermanentError, TransientError
 from infra.plan.conditions import CLOUD_UNREACHABLE
 from infra.plan.drift import Difference, cloud_drift
 from infra.plan.objects import CloudObject
@@ -43,10 +43,13 @@ def _rank(obj: CloudObject) -> int:
 
 
 def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference]
-            ) -> list[Repair]:
+            ) -> tuple[list[Repair], list[str]]:
+    """Repairs made, and why others could not be (each object on its own: a key that cannot
+    be told apart does not keep the role or the security group from being repaired)."""
     assert ctx.cloud is not None
     keys = {d.key for d in drift}
     repairs: list[Repair] = []
+    errors: list[str] = []
     for obj in sorted((o for o in objects if o.key in keys), key=_rank):
         mine = [d for d in drift if d.key == obj.key]
         missing = mine[0].change == "missing"
@@ -56,11 +59,17 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
             repairs.append(Repair(obj.key, "cloud", "would-repair", before, "as planned",
                                   warning=lost))
             continue
-        ctx.cloud.ensure(obj.kind, obj.props)
+        try:
+            ctx.cloud.ensure(obj.kind, obj.props)
+        # Why: a permanent refusal (e.g. the key govcloud created cannot be told) belongs to
+        # this object; the error goes into status, the others are still repaired.
+        except PermanentError as exc:
+            errors.append(f"cannot repair {obj.key}: {exc}")
+            continue
         after = "re-created EMPTY: its data may be lost" if lost else "as planned"
         repairs.append(Repair(obj.key, "cloud", "recreated" if missing else "restored",
                               before, after, warning=lost))
-    return repairs
+    return repairs, errors
 
 
 def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
@@ -73,7 +82,7 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
         return [], []
     try:
         found = _read(ctx, objects)
-        repairs = _repair(ctx, objects, found) if found else []
+        repairs, errors = _repair(ctx, objects, found) if found else ([], [])
         remaining = found if ctx.dry_run or not repairs else _read(ctx, objects)
     # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown, which
     # is neither True nor drift. The error goes into status; the next check tries again.
@@ -84,7 +93,10 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
         _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
                                  "differences": [d.describe() for d in remaining[:5]]},
                                 ensure_ascii=False))
-    ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), remaining)
+    if errors:
+        _log.error(json.dumps({"tenant": tenant, "cloud": "cannot repair", "errors": errors},
+                              ensure_ascii=False))
+    ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), remaining, "; ".join(errors))
     return found, repairs
 
 

@@ -141,6 +141,9 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.carried["cloud"] = last
         elif seen is None:
             out.unknown["cloud"] = (NOT_CHECKED, "not checked yet")
+        elif seen.error and seen.remaining:  # observed, and a repair was refused: drift
+            out.remaining += seen.remaining
+            out.errors["cloud"] = seen.error
         elif seen.error:
             out.unknown["cloud"] = (seen.reason, seen.error)
         else:

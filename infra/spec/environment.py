@@ -37,6 +37,13 @@ class CloudEndpoint(BaseModel):
         description="Whether the endpoint speaks TLS (bucket policies then refuse plain "
                     "HTTP); null: from the endpoint's scheme",
     )
+    workload_issuer: str = Field(
+        default="kubernetes.default.svc.cluster.local",
+        pattern=r"^[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$",
+        description="Issuer of the cluster's service-account tokens as the cloud's IAM knows "
+                    "it (an OIDC provider, without https://): a tenant's role trusts exactly "
+                    "its namespace's service accounts through it",
+    )
 
 
 class Capacity(BaseModel):

@@ -21,6 +21,7 @@ from infra.plan.objects import (
     SubnetProps,
     VpcProps,
 )
+from infra.plan.reach import retention_rules
 
 pytestmark = pytest.mark.e2e
 
@@ -194,7 +195,8 @@ def test_key_ensure_twice_gives_one_key_and_reads_back(key_props: KeyProps,
     assert again == key
     assert key["arn"].startswith("arn:aws-cn:kms:cn-northwest-1:")
     actual = cloud.read_key(key_props["alias"])
-    assert actual == {**key_props, "policy": cloud.canonical_json(key_props["policy"])}
+    assert actual == {**key_props, "policy": cloud.canonical_json(key_props["policy"]),
+                      "state": "Enabled", "grants": []}
 
 
 def test_a_key_whose_creator_died_before_its_alias_is_adopted_not_duplicated(
@@ -244,15 +246,17 @@ def test_bucket_ensure_twice_and_read_back(key_props: KeyProps,
     assert cloud.ensure_bucket(props) == cloud.ensure_bucket(props)
     names = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
     assert names.count(props["name"]) == 1
+    closed = {"acl_grants": [], "replication": "", "notifications": ""}
     assert cloud.read_bucket(props["name"]) == {
-        **props, "policy": cloud.canonical_json(props["policy"])}
+        **props, "policy": cloud.canonical_json(props["policy"]), **closed,
+        "lifecycle_rules": retention_rules(365)}
     assert cloud.read_public_access_block(props["name"]) == {
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
         "RestrictPublicBuckets": True}
     loose: BucketProps = {**props, "expiration_days": None, "versioning": False,
                           "public_access_block": False, "policy": ""}
     cloud.ensure_bucket(loose)
-    assert cloud.read_bucket(props["name"]) == loose
+    assert cloud.read_bucket(props["name"]) == {**loose, **closed, "lifecycle_rules": []}
     assert not any(cloud.read_public_access_block(props["name"]).values())
 
 
@@ -292,7 +296,9 @@ def test_role_ensure_twice_read_back_update_and_delete(cloud_env: dict[str, str]
     assert cloud.ensure_role(props) == first
     canon: RoleProps = {**props, **{k: cloud.canonical_json(props[k])  # type: ignore[typeddict-item]
                                     for k in ("trust_policy", "boundary_policy", "inline_policy")}}
-    assert cloud.read_role(props["name"]) == canon
+    assert cloud.read_role(props["name"]) == {
+        **canon, "inline_policies": ["govcloud-access"], "attached_policies": [],
+        "boundary_versions": 1}
     changed: RoleProps = {**props, "boundary_policy": _policy(
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
         "tags": {**TAGS, "extra": "yes"}}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.errors import PermanentError
 from infra.plan import PROVINCE_TZ, render_platform, render_tenant
 from infra.reconcile import make_context, run_once
 from infra.reconcile.tenant import reconcile_tenant
@@ -255,3 +256,28 @@ def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any
     run_once(ctx)
     assert len([o for (k, _, _), o in kube.objects.items() if k == "Event"
                 and o["reason"] == "PlatformDrift"]) == 1  # once per drift, not per pass
+
+
+def test_a_cloud_object_that_cannot_be_repaired_does_not_stop_the_others(world: Any) -> None:
+    """The key govcloud created cannot be told (no pin, the bucket and the alias disagree):
+    the key is left as it is and the reason lands in status; the role is still repaired."""
+    kube, cloud, _, _ = world
+    key = next(k for k in cloud.resources if k[0] == "kms-key" and TENANT in k[1])
+    role = next(k for k in cloud.resources if k[0] == "role" and TENANT in k[1])
+    cloud.resources[key] = {**cloud.resources[key], "alias_key": "moved to key 2222"}
+    cloud.resources[role] = {**cloud.resources[role], "attached_policies": ["arn:evil"]}
+    ensure = cloud.ensure
+
+    def refuse_keys(kind: str, props: Any) -> Any:
+        if kind == "kms-key":
+            raise PermanentError("cannot tell govcloud's key for alias/x", operation="test")
+        return ensure(kind, props)
+
+    cloud.ensure = refuse_keys
+    (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
+    assert [r.key for r in out.repairs] == [f"role/{TENANT}-role"]
+    assert cloud.resources[role]["attached_policies"] == []
+    guardrails = _conditions(kube, TENANT)["CloudGuardrails"]
+    assert guardrails["status"] == "False"
+    assert f"cannot repair kms-key/{TENANT}-key" in guardrails["message"]
+    assert "cannot tell govcloud's key" in guardrails["message"]

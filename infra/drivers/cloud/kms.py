@@ -1,4 +1,8 @@
-"""KMS keys, found by alias (``alias/govcloud/<env>/<tenant>``)."""
+"""KMS keys, found by alias (``alias/govcloud/<env>/<tenant>``) and pinned by key id.
+
+A key whose props name a ``pin_bucket`` is govcloud's key as recorded on that bucket
+(``keypin``): its alias is put back on it when moved, never followed.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from contextlib import suppress
 from typing import Any, TypedDict
 
 from infra.drivers.cloud._session import call, canonical_json, client, pages, tag_dict, tag_list
+from infra.drivers.cloud.keypin import KeyPin, describe, resolve_pin
 from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import KeyProps
+from infra.plan.reach import alias_key_view, unknown_key
 
-__all__ = ["ALIAS_TAG", "KeyOutputs", "delete_key", "ensure_key", "key_arn", "list_key_grants",
-           "read_key"]
+__all__ = ["ALIAS_TAG", "KeyOutputs", "delete_key", "ensure_key", "key_arn", "read_key"]
 
 PENDING_WINDOW_DAYS = 7
 # Set on a key when it is created, removed once its alias is attached: a key whose creator
@@ -24,26 +29,28 @@ class KeyOutputs(TypedDict):
     alias: str
 
 
-def _describe(kms: Any, alias: str) -> dict[str, Any] | None:
-    try:
-        meta: dict[str, Any] = call(f"kms:DescribeKey {alias}", kms.describe_key,
-                                    KeyId=alias)["KeyMetadata"]
-    except NotFoundError:
-        return None
-    return meta
-
-
 def key_arn(alias: str, *, kms: Any = None) -> str:
     """The ARN of the key behind ``alias`` (``NotFoundError`` if there is none)."""
-    meta = _describe(kms or client("kms"), alias)
+    meta = describe(kms or client("kms"), alias)
     if meta is None:
         raise NotFoundError(f"no KMS key has alias {alias}", operation="kms:DescribeKey")
     return str(meta["Arn"])
 
 
+def _pin(kms: Any, props: KeyProps) -> KeyPin | None:
+    bucket = props.get("pin_bucket")
+    return resolve_pin(props["alias"], bucket, kms=kms) if bucket else None
+
+
 def ensure_key(props: KeyProps) -> KeyOutputs:
     kms, alias = client("kms"), props["alias"]
-    meta = _describe(kms, alias)
+    pin = _pin(kms, props)
+    if pin is not None and pin.pinned is None:
+        raise PermanentError(unknown_key(str(props.get("pin_bucket")), alias,
+                                         alias_target=pin.alias_target,
+                                         encrypted_with=pin.encrypted_with),
+                             operation=f"kms:UpdateAlias {alias}")
+    meta = describe(kms, pin.pinned if pin and pin.pinned else alias)
     if meta is None:
         meta = _unattached(kms, alias) or call(
             f"kms:CreateKey {alias}", kms.create_key, Description=props["description"],
@@ -52,6 +59,8 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
         )["KeyMetadata"]
         call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
              TargetKeyId=meta["KeyId"])
+    elif pin is not None and pin.alias_target != meta["KeyId"]:
+        _put_alias_back(kms, alias, str(meta["KeyId"]), pin.alias_target)
     key_id = str(meta["KeyId"])
     if meta.get("KeyState") == "PendingDeletion":  # re-created within the pending window
         call(f"kms:CancelKeyDeletion {alias}", kms.cancel_key_deletion, KeyId=key_id)
@@ -65,7 +74,46 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
          Policy=props["policy"])
     _set_rotation(kms, key_id, alias, props["rotation"])
     _sync_tags(kms, key_id, alias, props["tags"])
+    if "grants" in props:
+        _revoke_grants(kms, key_id, alias, props["grants"])
     return {"key_id": key_id, "arn": str(meta["Arn"]), "alias": alias}
+
+
+def _put_alias_back(kms: Any, alias: str, key_id: str, moved_to: str) -> None:
+    """The alias names another key (or none): point it at govcloud's key again."""
+    if moved_to:
+        call(f"kms:UpdateAlias {alias}", kms.update_alias, AliasName=alias,
+             TargetKeyId=key_id)
+    else:
+        call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
+             TargetKeyId=key_id)
+
+
+def _grants(kms: Any, key_id: str, alias: str) -> list[dict[str, Any]]:
+    """Every grant on the key: ``{"id", "grantee", "operations"}``, by grantee and id."""
+    out: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"KeyId": key_id}
+    while True:
+        page = call(f"kms:ListGrants {alias}", kms.list_grants, **kwargs)
+        out += [{"id": str(g.get("GrantId", "")), "grantee": str(g.get("GranteePrincipal", "")),
+                 "operations": sorted(g.get("Operations") or [])}
+                for g in page.get("Grants", [])]
+        if not page.get("Truncated"):
+            return sorted(out, key=lambda g: (g["grantee"], g["id"]))
+        kwargs["Marker"] = page["NextMarker"]
+
+
+def _grant_text(grant: dict[str, Any]) -> str:
+    """A grant as ``KeyProps.grants`` lists it."""
+    return f"{grant['grantee']}: {','.join(grant['operations'])} (grant {grant['id']})"
+
+
+def _revoke_grants(kms: Any, key_id: str, alias: str, planned: list[str]) -> None:
+    for grant in _grants(kms, key_id, alias):
+        if _grant_text(grant) not in planned:
+            with suppress(NotFoundError):  # retired or revoked meanwhile: gone either way
+                call(f"kms:RevokeGrant {alias}", kms.revoke_grant, KeyId=key_id,
+                     GrantId=grant["id"])
 
 
 def _unattached(kms: Any, alias: str) -> dict[str, Any] | None:
@@ -108,11 +156,15 @@ def _sync_tags(kms: Any, key_id: str, alias: str, tags: dict[str, str]) -> None:
              Tags=tag_list(tags, "TagKey", "TagValue"))
 
 
-def read_key(alias: str, *, kms: Any = None) -> KeyProps | None:
-    """The key's actual properties, or ``None`` if absent or scheduled for deletion."""
+def read_key(alias: str, *, pin_bucket: str | None = None, kms: Any = None,
+             s3: Any = None) -> KeyProps | None:
+    """The key's actual properties, or ``None`` if absent. Without ``pin_bucket``: the key
+    the alias names (``None`` too if scheduled for deletion). With it: govcloud's key as
+    recorded on that bucket, pending deletion or not, where the alias points, its grants."""
     kms = kms or client("kms")
-    meta = _describe(kms, alias)
-    if meta is None or meta.get("KeyState") == "PendingDeletion":
+    pin = resolve_pin(alias, pin_bucket, kms=kms, s3=s3) if pin_bucket else None
+    meta = describe(kms, pin.pinned if pin and pin.pinned else alias)
+    if meta is None or (pin is None and meta.get("KeyState") == "PendingDeletion"):
         return None
     key_id = meta["KeyId"]
     policy = call(f"kms:GetKeyPolicy {alias}", kms.get_key_policy, KeyId=key_id,
@@ -124,16 +176,23 @@ def read_key(alias: str, *, kms: Any = None) -> KeyProps | None:
     except PermanentError:
         rotation = False
     tags = call(f"kms:ListResourceTags {alias}", kms.list_resource_tags, KeyId=key_id)
-    return {"alias": alias, "description": str(meta.get("Description", "")),
-            "policy": canonical_json(policy), "rotation": rotation,
-            "enabled": meta.get("KeyState") == "Enabled",
-            "tags": tag_dict(tags.get("Tags"), "TagKey", "TagValue")}
+    actual: KeyProps = {
+        "alias": alias, "description": str(meta.get("Description", "")),
+        "policy": canonical_json(policy), "rotation": rotation,
+        "enabled": meta.get("KeyState") == "Enabled",
+        "tags": tag_dict(tags.get("Tags"), "TagKey", "TagValue"),
+        "state": str(meta.get("KeyState", "")),
+        "grants": [_grant_text(g) for g in _grants(kms, key_id, alias)]}
+    if pin is not None:
+        actual["pin_bucket"] = str(pin_bucket)
+        actual["alias_key"] = alias_key_view(pin.alias_target, pin.pinned)
+    return actual
 
 
 def delete_key(alias: str) -> bool:
     """Remove the alias and schedule the key's deletion (7 days). ``True`` if it existed."""
     kms = client("kms")
-    meta = _describe(kms, alias)
+    meta = describe(kms, alias)
     if meta is None:
         return False
     with suppress(NotFoundError):
@@ -142,21 +201,3 @@ def delete_key(alias: str) -> bool:
         call(f"kms:ScheduleKeyDeletion {alias}", kms.schedule_key_deletion,
              KeyId=meta["KeyId"], PendingWindowInDays=PENDING_WINDOW_DAYS)
     return True
-
-
-def list_key_grants(alias: str, *, kms: Any = None) -> list[dict[str, Any]]:
-    """Every grant on the key behind ``alias``: ``{"id", "grantee", "operations"}``."""
-    kms = kms or client("kms")
-    meta = _describe(kms, alias)
-    if meta is None:
-        return []
-    out: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"KeyId": meta["KeyId"]}
-    while True:
-        page = call(f"kms:ListGrants {alias}", kms.list_grants, **kwargs)
-        out += [{"id": str(g.get("GrantId", "")), "grantee": str(g.get("GranteePrincipal", "")),
-                 "operations": sorted(g.get("Operations") or [])}
-                for g in page.get("Grants", [])]
-        if not page.get("Truncated"):
-            return out
-        kwargs["Marker"] = page["NextMarker"]
