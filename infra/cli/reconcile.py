@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import InputError
+from infra.i18n import _
 
 from .reach import add_wait_option, patience
 
@@ -76,6 +77,9 @@ def register(sub: Any) -> None:
                      help="leave cloud guardrails alone (Kubernetes only)")
     rec.add_argument("--cloud-interval", type=_positive, default=30.0, metavar="SECONDS",
                      help="how often the cloud endpoint is read per tenant (default 30)")
+    rec.add_argument("--no-cloud-events", action="store_true",
+                     help=_("do not follow the cloud's change events; check the cloud on "
+                            "the poll (--cloud-interval) alone"))
     rec.add_argument("--resync", type=_positive, default=300.0, metavar="SECONDS",
                      help="re-check every tenant this often even without events (default 300)")
     rec.add_argument("--workers", type=int, default=4, choices=range(1, 33), metavar="N",
@@ -188,7 +192,8 @@ def run_reconcile(args: argparse.Namespace) -> int:
         return 1 if any(o.errors for o in outcomes) else 0
     controller = make_controller(ctx, shard=shard, workers=args.workers, resync=args.resync,
                                  metrics_addr=args.metrics_addr,
-                                 lease_duration=args.lease_duration)
+                                 lease_duration=args.lease_duration,
+                                 events=_events(ctx, args))
     signal.signal(signal.SIGTERM, lambda *_: controller.stop())
     signal.signal(signal.SIGINT, lambda *_: controller.stop())
     signal.signal(signal.SIGUSR1, lambda *_: controller.resync_now())
@@ -199,12 +204,24 @@ def run_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(ctx: Any, args: argparse.Namespace) -> Any:
+    """The cloud's change-event feed (the endpoint's own), or None: the poll alone."""
+    from infra.drivers.cloud.events import EndpointEvents
+
+    endpoint = ctx.env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL")
+    if ctx.cloud is None or args.no_cloud_events or not endpoint:
+        return None
+    return EndpointEvents(endpoint)
+
+
 def _passthrough(args: argparse.Namespace) -> list[str]:
     extra = ["--cloud-interval", str(args.cloud_interval), "--resync", str(args.resync)]
     if args.metrics_addr:
         extra += ["--metrics-addr", args.metrics_addr]
     if args.no_cloud:
         extra.append("--no-cloud")
+    if args.no_cloud_events:
+        extra.append("--no-cloud-events")
     return extra
 
 
