@@ -59,6 +59,7 @@ _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_r
 _FORM = "application/x-www-form-urlencoded"
 _PEEK_LIMIT = 1 << 20
 _MAX_VALUE = 2048
+_PRESIGN_V2 = frozenset({"AWSAccessKeyId", "Signature", "Expires"})
 _CURSOR = re.compile(r"^([0-9a-f]{12})\.(\d{1,18})$")
 # S3 sub-resources and the words CloudTrail's event names use for them.
 _S3_SUBRESOURCES = {
@@ -132,8 +133,10 @@ def _s3_call(environ: Mapping[str, Any], region: str) -> Call | None:
     path = str(environ.get("PATH_INFO") or "").strip("/")
     if method not in ("PUT", "DELETE") or not path or "/" in path:
         return None  # reads, object-level data events, POST ?delete (DeleteObjects)
+    # Sub-resources only: a presigned request's X-Amz-* (credential, signature) never count.
     query = [k for k, _ in urllib.parse.parse_qsl(str(environ.get("QUERY_STRING") or ""),
-                                                  keep_blank_values=True)]
+                                                  keep_blank_values=True)
+             if not k.lower().startswith("x-amz-") and k not in _PRESIGN_V2]
     verb = "Put" if method == "PUT" else "Delete"
     subresource = next((k for k in query if k in _S3_SUBRESOURCES), None)
     if subresource is not None:
@@ -143,7 +146,7 @@ def _s3_call(environ: Mapping[str, Any], region: str) -> Call | None:
     else:
         name = f"{verb}Bucket{query[0][:1].upper()}{query[0][1:]}"
     params: dict[str, Any] = {"bucketName": urllib.parse.unquote(path)}
-    params.update({k: "" for k in query if not _SECRET_NAME.search(k)})
+    params.update({k: "" for k in query})
     return Call("s3", region, name, params)
 
 
