@@ -277,7 +277,7 @@ class Controller:
         """Queue one tenant's cloud check now (a change event named it)."""
         if not (self.elector.leading and self.shard.owns(tenant)):
             return False
-        self.cloud_queue.add(tenant)
+        self.cloud_queue.add_first(tenant)  # ahead of a waiting backstop batch
         return True
 
     def _queue_cloud_all(self) -> None:

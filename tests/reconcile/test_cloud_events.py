@@ -16,6 +16,7 @@ from infra.plan import render_tenant
 from infra.plan.names import bucket_name, cloud_name, key_alias
 from infra.reconcile import make_context
 from infra.reconcile.cloud_events import CloudEventFollower, tenant_handles
+from infra.reconcile.queue import WorkQueue
 from infra.spec.load import load_environment, load_tenants
 
 from ..plan.conftest import ROOT
@@ -223,3 +224,19 @@ def test_the_loop_stops_when_asked_while_waiting_to_retry() -> None:
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive() and len(source.reads) <= 2
+
+
+def test_a_tenant_named_by_an_event_is_checked_ahead_of_a_waiting_backstop_batch() -> None:
+    queue = WorkQueue()
+    for tenant in ("a", "b", "c", "d"):
+        queue.add(tenant)  # the poll's batch
+    queue.add_first("c")  # an event names c: it moves to the front
+    queue.add_first("e")  # and e, not waiting yet: ahead of everything
+    assert [queue.get(timeout=0) for _ in range(2)] == ["e", "c"]
+    queue.add_first("e")  # named again while being checked: once more, first, when done
+    queue.done("c")
+    queue.done("e")
+    assert [queue.get(timeout=0) for _ in range(4)] == ["e", "a", "b", "d"]
+    for tenant in ("e", "a", "b", "d"):
+        queue.done(tenant)
+    assert queue.get(timeout=0) is None
