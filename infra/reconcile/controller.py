@@ -101,9 +101,10 @@ class Controller:
     def __init__(self, ctx: Context, *, shard: Shard = Shard(), workers: int = 4,
                  resync: float = 300.0, metrics_addr: str | None = None,
                  lease_namespace: str = "govcloud", lease_duration: float = 10.0,
-                 events: EventSource | None = None) -> None:
+                 events: EventSource | None = None, poll_alone: float | None = None) -> None:
         self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
         self.events = events  # the cloud's change events: cloud checks queued at once
+        self.poll_alone = poll_alone  # the cloud interval to fall back to without events
         self.queue = WorkQueue()  # Kubernetes: event-driven, repairs within a second
         self.cloud_queue = WorkQueue()  # the cloud: on its change events, the poll a backstop
         self.metrics = Metrics()
@@ -270,8 +271,13 @@ class Controller:
                 self.ctx, self.events, queue=self._queue_cloud,
                 queue_all=self._queue_cloud_all,
                 count=lambda outcome: self.metrics.cloud_events.labels(outcome).inc())
-            threading.Thread(target=follower.run, args=(self._stop,), name="cloud-events",
+            threading.Thread(target=self._follow, args=(follower,), name="cloud-events",
                              daemon=True).start()
+
+    def _follow(self, follower: CloudEventFollower) -> None:
+        follower.run(self._stop)  # returns early when the endpoint has no event feed
+        if not self._stop.is_set() and self.poll_alone is not None:
+            self.ctx.cloud_interval = self.poll_alone
 
     def _queue_cloud(self, tenant: str) -> bool:
         """Queue one tenant's cloud check now (a change event named it)."""

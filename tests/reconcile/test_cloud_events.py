@@ -14,7 +14,7 @@ from infra.drivers.cloud.events import CloudEvent, EventPage
 from infra.errors import PermanentError, TransientError
 from infra.plan import render_tenant
 from infra.plan.names import bucket_name, cloud_name, key_alias
-from infra.reconcile import make_context
+from infra.reconcile import make_context, make_controller
 from infra.reconcile.cloud_events import CloudEventFollower, tenant_handles
 from infra.reconcile.queue import WorkQueue
 from infra.spec.load import load_environment, load_tenants
@@ -240,3 +240,18 @@ def test_a_tenant_named_by_an_event_is_checked_ahead_of_a_waiting_backstop_batch
     for tenant in ("e", "a", "b", "d"):
         queue.done(tenant)
     assert queue.get(timeout=0) is None
+
+
+def test_without_an_event_feed_the_controller_polls_as_often_as_before_events() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    ctx = make_context(_kube(*TENANTS), FakeCloud(), env, cloud_interval=300.0)
+    no_feed = FakeEvents([])  # its first read: a permanent error (NoEventFeed)
+    controller = make_controller(ctx, events=no_feed, poll_alone=30.0)
+    controller._follow(CloudEventFollower(ctx, no_feed, queue=lambda t: True,
+                                          queue_all=lambda: None))
+    assert ctx.cloud_interval == 30.0
+    explicit = make_controller(make_context(_kube(), FakeCloud(), env, cloud_interval=300.0),
+                               events=no_feed, poll_alone=None)  # --cloud-interval given
+    explicit._follow(CloudEventFollower(explicit.ctx, no_feed, queue=lambda t: True,
+                                        queue_all=lambda: None))
+    assert explicit.ctx.cloud_interval == 300.0
