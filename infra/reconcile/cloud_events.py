@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from infra.drivers.cloud.events import (
     MAX_WAIT,
@@ -102,7 +102,8 @@ class CloudEventFollower:
         self.wait, self.refresh_every, self.clock = wait, refresh_every, clock
         self.index = TenantIndex(ctx.env.name)
         self._tenants_version = -1
-        self._pending: list[CloudEvent] = []  # naming ids not known yet: wait for a refresh
+        # Events naming ids not known yet, with the tenants already queued for them.
+        self._pending: list[tuple[CloudEvent, frozenset[str]]] = []
         self._next_refresh = 0.0
 
     # -- the loop ------------------------------------------------------------------------
@@ -152,23 +153,25 @@ class CloudEventFollower:
         queued: list[str] = []
         for event in events:
             tenants = self.index.tenants_of(event)
-            if not tenants and self.index.unknown_ids(event):
-                self._pending.append(event)
-            else:
-                queued += self._queue(event, tenants)
+            queued += self._queue(event, tenants)
+            if self.index.unknown_ids(event):
+                self._pending.append((event, frozenset(tenants)))  # placed again after a refresh
+            elif not tenants:
+                self.count("unrelated")
         if self._pending and self.clock() >= self._next_refresh:
             self._refresh()
             waiting, self._pending = self._pending, []
-            for event in waiting:
-                queued += self._queue(event, self.index.tenants_of(event))
+            for event, before in waiting:
+                tenants = self.index.tenants_of(event)
+                queued += self._queue(event, tenants - before)
+                if not tenants:
+                    self.count("unplaced" if self.index.unknown_ids(event) else "unrelated")
         return queued
 
-    def _queue(self, event: CloudEvent, tenants: set[str]) -> list[str]:
-        if not tenants:
-            self.count("unplaced" if self.index.unknown_ids(event) else "unrelated")
-            return []
+    def _queue(self, event: CloudEvent, tenants: Collection[str]) -> list[str]:
         queued = [t for t in sorted(tenants) if self.queue(t)]
-        self.count("placed")
+        if queued or tenants:
+            self.count("placed")
         for tenant in queued:
             _log.info(json.dumps({"tenant": tenant, "msg": _("cloud change event: the cloud "
                                                             "side is checked now"),

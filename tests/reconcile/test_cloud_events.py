@@ -156,6 +156,21 @@ def test_the_id_table_is_read_at_most_once_per_interval_and_late_ids_still_get_p
     assert source.id_reads == 2 and queued == ["sz-gaj"]
 
 
+def test_an_event_naming_one_tenant_by_name_and_another_by_an_unknown_id_queues_both() -> None:
+    clock = Clock()
+    source = FakeEvents(ids={})
+    follower, queued, _ = _follower(_kube(*TENANTS), source, clock=clock)
+    follower.handle([_event("DisableKey", keyId="00000000-0000-0000-0000-000000000000")])
+    assert source.id_reads == 1
+    grant = _event("CreateGrant", keyId=KEY_ID,
+                   granteePrincipal=f"{ACCOUNT}:role/{cloud_name('local', 'sz-gaj')}")
+    source.ids = {KEY_ID: key_alias("local", "gz-wjw")}
+    assert follower.handle([grant]) == ["sz-gaj"]  # named: at once; the key id: after a read
+    clock.now += 2.0
+    assert follower.handle([]) == ["gz-wjw"]
+    assert queued == ["sz-gaj", "gz-wjw"]
+
+
 def test_tenants_not_in_this_replicas_shard_are_not_queued() -> None:
     follower, queued, counted = _follower(_kube(*TENANTS), FakeEvents(),
                                           owned=lambda t: t != "sz-gaj")
