@@ -29,6 +29,7 @@ import datetime as dt
 import logging
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -318,6 +319,7 @@ def report_latency(title: str, found: dict[str, list[float]]) -> None:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the endpoint is stopped too
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--tamperings", type=int, default=40)
@@ -381,7 +383,7 @@ def main() -> int:
             side.stop.set()
         finally:
             logging.disable(logging.WARNING)  # the follower sees the endpoint go
-            proc.terminate()
+            proc.kill()  # not SIGTERM: its state is thrown away, no need to save it first
             proc.wait(30)
     return 0
 

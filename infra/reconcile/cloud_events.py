@@ -7,11 +7,11 @@ names and their cloud checks are queued at once; the check itself re-reads every
 
 An event names a resource by handle — a bucket, role, security-group or subnet name, a key
 alias: the deterministic names of :mod:`infra.plan.names` — or by id (a key, security-group
-or subnet id), looked up in the source's identifiers. Those are read again when an event
-names an id not known yet, at most every ``refresh_every`` seconds; an event still unplaced
-after that is left to the poll. The poll (``--cloud-interval``) stays the backstop for
-whatever the feed misses; a feed that says events may have been lost (``reset``) queues
-every tenant's check.
+or subnet id), looked up in the source's identifiers, read when the follower starts and
+again when an event names an id not known yet, at most every ``refresh_every`` seconds; an
+event still unplaced after that is left to the poll. The poll (``--cloud-interval``) stays
+the backstop for whatever the feed misses; a feed that says events may have been lost
+(``reset``) queues every tenant's check.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ class CloudEventFollower:
     def run(self, stop: threading.Event) -> None:
         cursor: str | None = None
         failures = 0
+        self._refresh()  # the ids of what exists now: their events need no read of the table
         while not stop.is_set():
             try:
                 page = self.source.read(cursor, wait=0.0 if cursor is None else self._wait())
