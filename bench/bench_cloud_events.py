@@ -1,7 +1,7 @@
 """Benchmark cloud drift repair from change events, and the poll kept as its backstop (issue 15).
 
     .venv/bin/python bench/bench_cloud_events.py [--tenants 1000] [--tamperings 40]
-                                                 [--intervals 30 300]
+                                                 [--intervals 30 300] [--state-dir DIR]
 
 A fresh cloud endpoint (the local cloud's own: moto's server with the change-event feed,
 `python -m infra.localcloud.cloudserver`) holds the cloud resources of N synthetic tenants
@@ -324,17 +324,28 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--tamperings", type=int, default=40)
     parser.add_argument("--intervals", type=float, nargs="+", default=[30.0, 300.0])
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="keep the endpoint's state here and reuse it on the next run "
+                             "with as many tenants (default: a temporary directory)")
     args = parser.parse_args()
     print(machine(), flush=True)
     env = load_environment("local", ROOT / "stacks")
     fleet = fleet_of(args.tenants)
     clouds = plans(env, fleet)
     with tempfile.TemporaryDirectory(prefix="bench-cloud-events-") as tmp:
-        proc, url = _endpoint(Path(tmp))
+        state = args.state_dir or Path(tmp)
+        state.mkdir(parents=True, exist_ok=True)
+        marker = state / "tenants"
+        reuse = marker.exists() and marker.read_text() == str(args.tenants)
+        proc, url = _endpoint(state)
         try:
-            print(f"endpoint {url}; creating the cloud resources of {args.tenants} tenants "
+            print(f"endpoint {url}; the cloud resources of {args.tenants} tenants "
                   f"({sum(len(c) for c in clouds.values())} resources)", flush=True)
-            print(f"created in {create(env, clouds):.0f} s", flush=True)
+            if reuse:
+                print(f"  restored from {state}", flush=True)
+            else:
+                print(f"  created in {create(env, clouds):.0f} s", flush=True)
+                marker.write_text(str(args.tenants))
             calls = Calls()
             feed = CountingFeed(EndpointEvents(url))
             side = CloudSide(env, clouds, feed)
@@ -383,8 +394,12 @@ def main() -> int:
             side.stop.set()
         finally:
             logging.disable(logging.WARNING)  # the follower sees the endpoint go
-            proc.kill()  # not SIGTERM: its state is thrown away, no need to save it first
-            proc.wait(30)
+            if args.state_dir:
+                proc.terminate()  # it saves its state for the next run
+                proc.wait(600)
+            else:
+                proc.kill()  # its state is thrown away: no need to save it first
+                proc.wait(30)
     return 0
 
 
