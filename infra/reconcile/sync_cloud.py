@@ -42,11 +42,10 @@ def _rank(obj: CloudObject) -> int:
     return len(CLOUD_DEPENDS_ON.get(obj.kind, ()))
 
 
-def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference]
-            ) -> list[Repair]:
+def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference],
+            repairs: list[Repair]) -> list[Repair]:
     assert ctx.cloud is not None
     keys = {d.key for d in drift}
-    repairs: list[Repair] = []
     for obj in sorted((o for o in objects if o.key in keys), key=_rank):
         mine = [d for d in drift if d.key == obj.key]
         missing = mine[0].change == "missing"
@@ -56,7 +55,16 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
             repairs.append(Repair(obj.key, "cloud", "would-repair", before, "as planned",
                                   warning=lost))
             continue
-        ctx.cloud.ensure(obj.kind, obj.props)
+        try:
+            ctx.cloud.ensure(obj.kind, obj.props)
+        except DriverError as exc:
+            if lost:
+                # Said even when re-creating fails half-way (a key gone at the same moment):
+                # the next check finds a bucket, no longer a missing one.
+                repairs.append(Repair(obj.key, "cloud", "recreated", before,
+                                      f"re-creating failed ({exc.code or 'error'}): its data "
+                                      "may be lost", warning=True))
+            raise
         after = "re-created EMPTY: its data may be lost" if lost else "as planned"
         repairs.append(Repair(obj.key, "cloud", "recreated" if missing else "restored",
                               before, after, warning=lost))
@@ -71,15 +79,17 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
     if down:  # already known: asking again would only wait out the retries once more
         ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], down, CLOUD_UNREACHABLE)
         return [], []
+    repairs: list[Repair] = []
     try:
         found = _read(ctx, objects)
-        repairs = _repair(ctx, objects, found) if found else []
+        if found:
+            _repair(ctx, objects, found, repairs)
         remaining = found if ctx.dry_run or not repairs else _read(ctx, objects)
     # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown, which
     # is neither True nor drift. The error goes into status; the next check tries again.
     except DriverError as exc:
         _failed(ctx, tenant, exc)
-        return [], []
+        return [], repairs  # what was repaired before the error is still reported
     if remaining:
         _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
                                  "differences": [d.describe() for d in remaining[:5]]},
