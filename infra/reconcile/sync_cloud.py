@@ -61,14 +61,28 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
             if lost:
                 # Said even when re-creating fails half-way (a key gone at the same moment):
                 # the next check finds a bucket, no longer a missing one.
-                repairs.append(Repair(obj.key, "cloud", "recreated", before,
-                                      f"re-creating failed ({exc.code or 'error'}): its data "
-                                      "may be lost", warning=True))
+                repairs += _made_empty(ctx, obj, before, exc)
             raise
         after = "re-created EMPTY: its data may be lost" if lost else "as planned"
         repairs.append(Repair(obj.key, "cloud", "recreated" if missing else "restored",
                               before, after, warning=lost))
     return repairs
+
+
+def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError
+                ) -> list[Repair]:
+    """A missing bucket whose re-creation failed half-way: the next check will find it, no
+    longer missing, so its possible data loss is reported now. One still missing is left to
+    the next check, which reports it."""
+    assert ctx.cloud is not None
+    try:
+        made = ctx.cloud.read(obj.kind, obj.props) is not None
+    # Why: the endpoint failing again; the next check reads it once more.
+    except DriverError:
+        made = False
+    return [Repair(obj.key, "cloud", "recreated", before, "re-created EMPTY: its data may be "
+                   f"lost (its settings not restored yet: {exc.code or 'error'})",
+                   warning=True)] if made else []
 
 
 def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from infra.errors import NotFoundError
+from infra.errors import NotFoundError, TransientError
 from infra.plan import PROVINCE_TZ, render_tenant
 from infra.reconcile import make_context
 from infra.reconcile.sync_cloud import check_cloud
@@ -47,6 +47,25 @@ def test_a_missing_bucket_is_reported_as_possible_data_loss_even_when_recreating
     found, repairs = check_cloud(ctx, "gz-wjw", plan.cloud)
     assert [(r.key, r.action, r.warning) for r in repairs] == [
         ("bucket/gz-wjw-bucket", "recreated", True)]
-    assert "its data may be lost" in repairs[0].after
+    assert repairs[0].after.startswith("re-created EMPTY: its data may be lost")
     assert "no KMS key has alias" in ctx.cloud_seen["gz-wjw"].error  # unknown, not True
     assert found == []
+
+
+class EndpointDown(FakeCloud):
+    def ensure(self, kind: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
+        raise TransientError("connection refused", code="Unreachable")
+
+
+def test_a_missing_bucket_not_recreated_is_left_to_the_next_check() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
+    plan = render_tenant(fleet["gz-wjw"], env, fleet=fleet, today=NOW.date(), now=NOW)
+    cloud = EndpointDown()
+    for obj in plan.cloud:
+        if obj.kind != "bucket":
+            FakeCloud.ensure(cloud, obj.kind, obj.props)
+    ctx = make_context(FakeKube(), cloud, env)
+    _, repairs = check_cloud(ctx, "gz-wjw", plan.cloud)
+    assert repairs == []  # still missing: the next check finds it so, and says so
+    assert "connection refused" in ctx.cloud_seen["gz-wjw"].error
