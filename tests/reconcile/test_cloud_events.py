@@ -16,6 +16,8 @@ from infra.plan import render_tenant
 from infra.plan.names import bucket_name, cloud_name, key_alias
 from infra.reconcile import make_context, make_controller
 from infra.reconcile.cloud_events import CloudEventFollower, tenant_handles
+from infra.reconcile.context import CloudDown
+from infra.reconcile.endpoints import Endpoint, EndpointWatch
 from infra.reconcile.queue import WorkQueue
 from infra.spec.load import load_environment, load_tenants
 
@@ -270,3 +272,18 @@ def test_without_an_event_feed_the_controller_polls_as_often_as_before_events() 
     explicit._follow(CloudEventFollower(explicit.ctx, no_feed, queue=lambda t: True,
                                         queue_all=lambda: None))
     assert explicit.ctx.cloud_interval == 300.0
+
+
+def test_a_loss_learnt_by_a_check_ends_as_soon_as_the_probe_finds_the_endpoint_answering() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    ctx = make_context(_kube(*TENANTS), FakeCloud(), env, cloud_interval=300.0)
+    # What a check that failed to connect leaves: the loss, learnt until the next poll.
+    ctx.cloud_down = CloudDown("cannot reach the cloud endpoint", ctx.monotonic() + 300.0)
+    back: list[str] = []
+    watch = EndpointWatch(ctx, [Endpoint("cloud", "cloud endpoint", "http://127.0.0.1:1")],
+                          probe=lambda url, service: None, on_cloud_lost=lambda: None,
+                          on_cloud_back=lambda: back.append("back"))
+    watch.check_once()
+    assert ctx.cloud_unreachable() == "" and back == ["back"]
+    watch.check_once()
+    assert back == ["back"]  # once
