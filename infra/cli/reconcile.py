@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import InputError
+from infra.i18n import _
 
 from .reach import add_wait_option, patience
 
@@ -74,8 +75,13 @@ def register(sub: Any) -> None:
                      help="reconcile only tenants whose stable hash mod N is I (default 0/1)")
     rec.add_argument("--no-cloud", action="store_true",
                      help="leave cloud guardrails alone (Kubernetes only)")
-    rec.add_argument("--cloud-interval", type=_positive, default=30.0, metavar="SECONDS",
-                     help="how often the cloud endpoint is read per tenant (default 30)")
+    rec.add_argument("--cloud-interval", type=_positive, default=None, metavar="SECONDS",
+                     help=_("how often the cloud endpoint is read per tenant: the backstop "
+                            "while its change events are followed (default 300), the only "
+                            "check without them (default 30)"))
+    rec.add_argument("--no-cloud-events", action="store_true",
+                     help=_("do not follow the cloud's change events; check the cloud on "
+                            "the poll (--cloud-interval) alone"))
     rec.add_argument("--resync", type=_positive, default=300.0, metavar="SECONDS",
                      help="re-check every tenant this often even without events (default 300)")
     rec.add_argument("--workers", type=int, default=4, choices=range(1, 33), metavar="N",
@@ -125,7 +131,7 @@ def _log_json() -> None:
 
 
 def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None = None,
-             cloud_interval: float = 30.0, deadline: float = 15.0) -> Any:
+             deadline: float = 15.0) -> Any:
     from infra.cli.deploy import use_local_cloud
     from infra.drivers import CloudTable, KubeClient
     from infra.reconcile import make_context
@@ -138,8 +144,7 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
     kube = KubeClient(deadline=deadline, field_manager=RECONCILER_WRITER)
     return make_context(kube, CloudTable() if cloud else None, env,
                         dry_run=dry_run,
-                        identity=identity or f"{socket.gethostname()}-{os.getpid()}",
-                        cloud_interval=cloud_interval)
+                        identity=identity or f"{socket.gethostname()}-{os.getpid()}")
 
 
 def run_drift(args: argparse.Namespace) -> int:
@@ -177,7 +182,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
 
     _log_json()
     ctx = _context(args.env, dry_run=args.dry_run, cloud=not args.no_cloud,
-                   identity=args.identity, cloud_interval=args.cloud_interval)
+                   identity=args.identity)
     shard = Shard(*args.shard)
     if not args.watch:
         outcomes = run_once(ctx, shard)
@@ -186,9 +191,14 @@ def run_reconcile(args: argparse.Namespace) -> int:
         for repair in repairs:
             print(repair.describe())
         return 1 if any(o.errors for o in outcomes) else 0
+    from infra.reconcile.cloud_events import BACKSTOP_INTERVAL, POLL_INTERVAL
+
+    events = _events(ctx, args)
+    ctx.cloud_interval = args.cloud_interval or (BACKSTOP_INTERVAL if events else POLL_INTERVAL)
     controller = make_controller(ctx, shard=shard, workers=args.workers, resync=args.resync,
                                  metrics_addr=args.metrics_addr,
-                                 lease_duration=args.lease_duration)
+                                 lease_duration=args.lease_duration, events=events,
+                                 poll_alone=None if args.cloud_interval else POLL_INTERVAL)
     signal.signal(signal.SIGTERM, lambda *_: controller.stop())
     signal.signal(signal.SIGINT, lambda *_: controller.stop())
     signal.signal(signal.SIGUSR1, lambda *_: controller.resync_now())
@@ -199,12 +209,26 @@ def run_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(ctx: Any, args: argparse.Namespace) -> Any:
+    """The cloud's change-event feed (the endpoint's own), or None: the poll alone."""
+    from infra.drivers.cloud.events import EndpointEvents
+
+    endpoint = ctx.env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL")
+    if ctx.cloud is None or args.no_cloud_events or not endpoint:
+        return None
+    return EndpointEvents(endpoint)
+
+
 def _passthrough(args: argparse.Namespace) -> list[str]:
-    extra = ["--cloud-interval", str(args.cloud_interval), "--resync", str(args.resync)]
+    extra = ["--resync", str(args.resync)]
+    if args.cloud_interval:
+        extra += ["--cloud-interval", str(args.cloud_interval)]
     if args.metrics_addr:
         extra += ["--metrics-addr", args.metrics_addr]
     if args.no_cloud:
         extra.append("--no-cloud")
+    if args.no_cloud_events:
+        extra.append("--no-cloud-events")
     return extra
 
 

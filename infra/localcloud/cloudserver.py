@@ -5,6 +5,8 @@
 At start the backends are restored from FILE (if it exists). After writes (batched for half a
 second) and on SIGTERM/SIGINT they are pickled back, atomically, mode 0600. Requests are served
 one at a time: moto is not built for concurrent writers, and a snapshot needs a quiet moment.
+Each successful write is also recorded in the change-event feed served at /_govcloud/events
+(an emulation of the provider's management events: :mod:`infra.localcloud.cloudevents`).
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .cloudevents import READ_ACTION, EventFeed, EventLog
 from .cloudstate import UnreadableState, load_state, snapshot
 from .hardening import write_private
 
 __all__ = ["main"]
 
 _BATCH_SECONDS = 0.5
-_READ_ACTION = re.compile(r"(Describe|List|Get|Head|Check)[A-Z]")
 _FORM = "application/x-www-form-urlencoded"
 _PEEK_LIMIT = 1 << 20
 
@@ -57,7 +59,7 @@ def is_write(environ: dict[str, Any]) -> bool:
     if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
         return False
     action = _action(environ)
-    return action is None or not _READ_ACTION.match(action)
+    return action is None or not READ_ACTION.match(action)
 
 
 class Persisted:
@@ -138,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app, handler = _moto_app()
     persisted = Persisted(app, args.state)
-    server = make_server(args.host, args.port, persisted, threaded=True,
+    # Outermost: the change-event feed (an emulation of the provider's; see cloudevents.py)
+    # records successful writes and serves its reads without waiting on moto's lock.
+    server = make_server(args.host, args.port, EventFeed(persisted, EventLog()), threaded=True,
                          request_handler=handler)
     stop = threading.Event()
 

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from infra.drivers.cloud.events import EventSource
 from infra.drivers.reach import api_server, cloud_endpoint
 from infra.drivers.table import KubeDriver
 from infra.errors import DriverError, PermanentError
 from infra.plan.platform_reach import shared_namespaces
 
 from .cache import Informer, wait_synced
+from .cloud_events import CloudEventFollower
 from .context import WATCHED, Context
 from .counting import CountingKube
 from .endpoints import Endpoint, EndpointWatch
@@ -98,10 +100,13 @@ def run_once(ctx: Context, shard: Shard = Shard()) -> list[Outcome]:
 class Controller:
     def __init__(self, ctx: Context, *, shard: Shard = Shard(), workers: int = 4,
                  resync: float = 300.0, metrics_addr: str | None = None,
-                 lease_namespace: str = "govcloud", lease_duration: float = 10.0) -> None:
+                 lease_namespace: str = "govcloud", lease_duration: float = 10.0,
+                 events: EventSource | None = None, poll_alone: float | None = None) -> None:
         self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
+        self.events = events  # the cloud's change events: cloud checks queued at once
+        self.poll_alone = poll_alone  # the cloud interval to fall back to without events
         self.queue = WorkQueue()  # Kubernetes: event-driven, repairs within a second
-        self.cloud_queue = WorkQueue()  # the cloud endpoint: checked on a schedule
+        self.cloud_queue = WorkQueue()  # the cloud: on its change events, the poll a backstop
         self.metrics = Metrics()
         raw = ctx.kube
         ctx.coalesce_counters = True  # deferred writes are flushed by the requeue
@@ -261,6 +266,29 @@ class Controller:
         threading.Thread(target=self._resync, name="resync", daemon=True).start()
         threading.Thread(target=self.endpoints.run, args=(self._stop,), name="endpoints",
                          daemon=True).start()
+        if self.ctx.cloud is not None and self.events is not None:
+            follower = CloudEventFollower(
+                self.ctx, self.events, queue=self._queue_cloud,
+                queue_all=self._queue_cloud_all,
+                count=lambda outcome: self.metrics.cloud_events.labels(outcome).inc())
+            threading.Thread(target=self._follow, args=(follower,), name="cloud-events",
+                             daemon=True).start()
+
+    def _follow(self, follower: CloudEventFollower) -> None:
+        follower.run(self._stop)  # returns early when the endpoint has no event feed
+        if not self._stop.is_set() and self.poll_alone is not None:
+            self.ctx.cloud_interval = self.poll_alone
+
+    def _queue_cloud(self, tenant: str) -> bool:
+        """Queue one tenant's cloud check now (a change event named it)."""
+        if not (self.elector.leading and self.shard.owns(tenant)):
+            return False
+        self.cloud_queue.add_first(tenant)  # ahead of a waiting backstop batch
+        return True
+
+    def _queue_cloud_all(self) -> None:
+        if self.elector.leading:
+            self._enqueue_all(self.cloud_queue)
 
     def stop(self) -> None:
         self._stop.set()

@@ -63,6 +63,11 @@ class EndpointWatch:
             why = self._probe(endpoint.url, endpoint.service) or ""
             if bool(why) == bool(endpoint.lost):  # no change: nothing to do
                 endpoint.lost = why
+                if not why and endpoint.name == "cloud" and self.ctx.cloud_unreachable():
+                    # A check learnt a loss the probe never saw (a blip); it answers now. Not
+                    # left until the learnt loss expires: that is the poll's interval, 300 s
+                    # while change events are followed.
+                    self._cloud("")
                 continue
             endpoint.lost = why
             self._state(endpoint.name, not why)

@@ -34,6 +34,10 @@ class Metrics:
         self.endpoint_up = Gauge("govcloud_endpoint_up",
                                  "1 while the endpoint accepts connections (api-server, cloud)",
                                  ["endpoint"], registry=self.registry)
+        self.cloud_events = Counter("govcloud_cloud_events_total",
+                                    "Cloud change events read, by outcome (placed: it named "
+                                    "a tenant's resource, whose cloud check was queued)",
+                                    ["outcome"], registry=self.registry)
         self.drift = Gauge("govcloud_tenants_drifting",
                            "Tenants whose observed state did not match the plan at last pass",
                            registry=self.registry)

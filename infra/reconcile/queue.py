@@ -1,9 +1,10 @@
 """A work queue of tenant keys, controller-runtime style.
 
 A key is processed by one worker at a time; adding a key that is being processed marks it
-dirty so it runs again once done. ``add_after`` schedules work (an authorization expiring at
-17:00); ``retry`` requeues with capped exponential backoff per key (tenacity's wait
-strategy), ``forget`` resets the backoff after a success.
+dirty so it runs again once done. ``add_first`` puts a key ahead of everything waiting (a
+change event names it while a scheduled batch waits). ``add_after`` schedules work (an
+authorization expiring at 17:00); ``retry`` requeues with capped exponential backoff per
+key (tenacity's wait strategy), ``forget`` resets the backoff after a success.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class WorkQueue:
         self._queued: set[str] = set()
         self._active: set[str] = set()
         self._dirty: set[str] = set()
+        self._first: set[str] = set()  # dirty keys to run first again (add_first)
         self._timers: list[tuple[float, str]] = []
         self._failures: dict[str, int] = {}
         self._closed = False
@@ -48,6 +50,20 @@ class WorkQueue:
         elif key not in self._queued:
             self._queued.add(key)
             self._ready.append(key)
+            self._cond.notify()
+
+    def add_first(self, key: str) -> None:
+        """Add ``key`` ahead of every key waiting (one waiting already moves to the front;
+        one being worked on runs again, first, once done)."""
+        with self._cond:
+            if key in self._active:
+                self._dirty.add(key)
+                self._first.add(key)
+                return
+            if key in self._queued:
+                self._ready.remove(key)
+            self._queued.add(key)
+            self._ready.insert(0, key)
             self._cond.notify()
 
     def add_after(self, key: str, delay: float) -> None:
@@ -101,6 +117,10 @@ class WorkQueue:
             if key in self._dirty:
                 self._dirty.discard(key)
                 self._add(key)
+                if key in self._first:
+                    self._ready.remove(key)
+                    self._ready.insert(0, key)
+            self._first.discard(key)
 
     def depth(self) -> int:
         with self._cond:

@@ -42,13 +42,13 @@ def _rank(obj: CloudObject) -> int:
     return len(CLOUD_DEPENDS_ON.get(obj.kind, ()))
 
 
-def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference]
-            ) -> tuple[list[Repair], list[str]]:
-    """Repairs made, and why others could not be (each object on its own: a key that cannot
-    be told apart does not keep the role or the security group from being repaired)."""
+def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference],
+            repairs: list[Repair]) -> list[str]:
+    """Repairs made go into ``repairs`` (even when a later one fails); returns why others
+    could not be made (each object on its own: a key that cannot be told apart does not keep
+    the role or the security group from being repaired)."""
     assert ctx.cloud is not None
     keys = {d.key for d in drift}
-    repairs: list[Repair] = []
     errors: list[str] = []
     for obj in sorted((o for o in objects if o.key in keys), key=_rank):
         mine = [d for d in drift if d.key == obj.key]
@@ -66,10 +66,32 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
         except PermanentError as exc:
             errors.append(f"cannot repair {obj.key}: {exc}")
             continue
+        except DriverError as exc:
+            if lost:
+                # Said even when re-creating fails half-way (a key gone at the same moment):
+                # the next check finds a bucket, no longer a missing one.
+                repairs += _made_empty(ctx, obj, before, exc)
+            raise
         after = "re-created EMPTY: its data may be lost" if lost else "as planned"
         repairs.append(Repair(obj.key, "cloud", "recreated" if missing else "restored",
                               before, after, warning=lost))
-    return repairs, errors
+    return errors
+
+
+def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError
+                ) -> list[Repair]:
+    """A missing bucket whose re-creation failed half-way: the next check will find it, no
+    longer missing, so its possible data loss is reported now. One still missing is left to
+    the next check, which reports it."""
+    assert ctx.cloud is not None
+    try:
+        made = ctx.cloud.read(obj.kind, obj.props) is not None
+    # Why: the endpoint failing again; the next check reads it once more.
+    except DriverError:
+        made = False
+    return [Repair(obj.key, "cloud", "recreated", before, "re-created EMPTY: its data may be "
+                   f"lost (its settings not restored yet: {exc.code or 'error'})",
+                   warning=True)] if made else []
 
 
 def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
@@ -80,15 +102,16 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
     if down:  # already known: asking again would only wait out the retries once more
         ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], down, CLOUD_UNREACHABLE)
         return [], []
+    repairs: list[Repair] = []
     try:
         found = _read(ctx, objects)
-        repairs, errors = _repair(ctx, objects, found) if found else ([], [])
+        errors = _repair(ctx, objects, found, repairs) if found else []
         remaining = found if ctx.dry_run or not repairs else _read(ctx, objects)
     # Why: the endpoint may be down; the tenant's cloud guardrails are then unknown, which
     # is neither True nor drift. The error goes into status; the next check tries again.
     except DriverError as exc:
         _failed(ctx, tenant, exc)
-        return [], []
+        return [], repairs  # what was repaired before the error is still reported
     if remaining:
         _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
                                  "differences": [d.describe() for d in remaining[:5]]},

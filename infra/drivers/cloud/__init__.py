@@ -17,6 +17,14 @@ from infra.drivers.cloud.ec2 import (
     read_subnet,
     read_vpc,
 )
+from infra.drivers.cloud.events import (
+    CloudEvent,
+    EndpointEvents,
+    EventPage,
+    EventSource,
+    mentioned_handles,
+    mentioned_ids,
+)
 from infra.drivers.cloud.iam import RoleOutputs, delete_role, ensure_role, read_role
 from infra.drivers.cloud.inventory import ManagedResource, list_managed
 from infra.drivers.cloud.kms import (
@@ -39,6 +47,10 @@ from infra.drivers.cloud.s3 import (
 __all__ = [
     "ALIAS_TAG",
     "BucketOutputs",
+    "CloudEvent",
+    "EndpointEvents",
+    "EventPage",
+    "EventSource",
     "KeyOutputs",
     "ManagedResource",
     "RoleOutputs",
@@ -61,6 +73,8 @@ __all__ = [
     "has_objects",
     "key_arn",
     "list_managed",
+    "mentioned_handles",
+    "mentioned_ids",
     "prepare_clients",
     "read_bucket",
     "read_key",
