@@ -26,7 +26,7 @@ from infra.spec.tenant import TenantSpec
 
 from .objects import KubeObject
 
-__all__ = ["COUNTED_KINDS", "EXTENDED_RESOURCES", "PLAN_ROOM", "limit_range_item",
+__all__ = ["COUNTED_KINDS", "EXTENDED_RESOURCES", "PLAN_ROOM", "count_limit", "limit_range_item",
            "quota_hard"]
 
 # Device-plugin resources a tenant could ask for (GPUs, NPUs, DCUs, MLUs) and huge pages.
@@ -87,3 +87,13 @@ def limit_range_item(spec: TenantSpec) -> dict[str, Any]:
         "defaultRequest": {"cpu": d.requests.cpu, "memory": d.requests.memory,
                            "ephemeral-storage": d.ephemeral_request},
     }
+
+
+def count_limit(objects: Iterable[KubeObject], kind: str) -> int | None:
+    """How many objects of ``kind`` a tenant's planned quota allows (None: not counted)."""
+    for obj in objects:
+        if obj.kind == "ResourceQuota":
+            hard = (obj.manifest.get("spec") or {}).get("hard") or {}
+            if COUNTED_KINDS.get(kind) in hard:
+                return int(hard[COUNTED_KINDS[kind]])
+    return None
