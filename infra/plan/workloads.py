@@ -214,19 +214,18 @@ def credential_validations() -> list[dict[str, str]]:
                     "specs are readable by operators"},
         {"expression": "variables.containers.all(c, !has(c.env) || c.env.all(e, "
                        f"!has(e.value) || !{by_value}))",
-         "message": "an environment variable's literal value looks like a credential (a "
-                    "password in a URL, password=..., an access key, private key or token): "
-                    "put it in a Secret and use valueFrom.secretKeyRef; workload specs are "
-                    "readable by operators / 环境变量的字面值疑似凭据（URL 中的密码、password=、"
-                    "访问密钥、私钥或令牌）：请放入 Secret，用 valueFrom.secretKeyRef 引用；"
-                    "运维方可以读取工作负载定义"},
+         "message": "put credentials in a Secret (valueFrom.secretKeyRef): an env value "
+                    "looks like one (a password in a URL, password=..., an access key, "
+                    "private key or token), and workload specs are readable by operators / "
+                    "凭据请放入 Secret（valueFrom.secretKeyRef）：环境变量的字面值疑似凭据（URL "
+                    "中的密码、password=、访问密钥、私钥或令牌），运维方可以读取工作负载定义"},
         {"expression": f"variables.containers.all(c, {words})",
-         "message": "a container's command or args hold a credential literal (a password in a "
-                    "URL, --password=..., an access key, private key or token): pass it from "
-                    "a Secret through an environment variable, e.g. --password=$(DB_PASSWORD) "
-                    "/ 容器的 command 或 args 含有凭据字面值（URL 中的密码、--password=、访问"
-                    "密钥、私钥或令牌）：请经由引用 Secret 的环境变量传入，例如 "
-                    "--password=$(DB_PASSWORD)"},
+         "message": "put credentials in a Secret, passed through an env variable (e.g. "
+                    "--password=$(DB_PASSWORD)): a container's command or args hold one (a "
+                    "password in a URL, --password=..., an access key, private key or token) / "
+                    "凭据请放入 Secret，经由环境变量传入（例如 --password=$(DB_PASSWORD)）："
+                    "容器的 command 或 args 含有凭据字面值（URL 中的密码、--password=、"
+                    "访问密钥、私钥或令牌）"},
     ]
 
 
@@ -235,8 +234,7 @@ def service_account_validations() -> list[dict[str, str]]:
     token would let them act as the deployer)."""
     return [{
         "expression": f"!({cel_govcloud_service_account('variables.podSpec')})",
-        "message": f"pods in a tenant namespace cannot run as govcloud's service accounts "
-                   f"({GOVCLOUD_SA_PREFIX}*, e.g. {GOVCLOUD_SA_PREFIX}deployer): create a "
-                   "service account of your own / 租户命名空间中的 Pod 不能以 govcloud 的服务"
-                   f"账号（{GOVCLOUD_SA_PREFIX}*，例如 {GOVCLOUD_SA_PREFIX}deployer）运行："
-                   "请创建自己的服务账号"}]
+        "message": f"pods cannot run as govcloud's service accounts ({GOVCLOUD_SA_PREFIX}*, "
+                   f"e.g. {GOVCLOUD_SA_PREFIX}deployer): create a service account of your own "
+                   f"/ Pod 不能以 govcloud 的服务账号（{GOVCLOUD_SA_PREFIX}*，例如 "
+                   f"{GOVCLOUD_SA_PREFIX}deployer）运行：请创建自己的服务账号"}]
