@@ -1,6 +1,7 @@
 """Benchmark `govcloud audit` on 100 tenants (about 10,000 ordered tenant pairs).
 
     .venv/bin/python bench/bench_audit.py [--tenants 100] [--exhaustive] [--no-cloud]
+    .venv/bin/python bench/bench_audit.py --tenants 12 --no-cloud --no-prowler --flood 1500
 
 A fresh local cloud in a temporary directory gets the platform objects and N synthetic
 tenants (mutual pairs): their Kubernetes objects applied server-side, their cloud resources
@@ -8,6 +9,12 @@ tenants (mutual pairs): their Kubernetes objects applied server-side, their clou
 them. Then one full audit runs (RBAC matrix, workload probes, network, namespaces, cloud);
 the requests it made, the time of each phase and the total are printed.
 Goal on this 2-core machine: 100 tenants in <= 60 s, zero leaks.
+
+``--flood N``: after the clean audit, one tenant gets all the NetworkPolicies its quota
+allows (each with its own pod selector and peer: the analyzer's worst case) and the audit
+runs again; then N more, made as if before the quota existed (the quota is deleted while
+they are written and put back), and the audit runs a third time. Each time and its ratio to
+the clean one is printed. Goal: neither above 2x (the over-quota tenant is a finding).
 """
 
 from __future__ import annotations
@@ -35,7 +42,10 @@ from infra.drivers import CloudTable, KubeClient  # noqa: E402
 from infra.localcloud import LocalCloud  # noqa: E402
 from infra.localcloud.prowler import prowler_python  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
+from infra.plan.quota import count_limit  # noqa: E402
+from infra.spec.environment import EnvironmentSpec  # noqa: E402
 from infra.spec.load import load_environment  # noqa: E402
+from infra.spec.tenant import TenantSpec  # noqa: E402
 
 
 def main() -> int:
@@ -48,6 +58,8 @@ def main() -> int:
     parser.add_argument("--no-prowler", dest="prowler", action="store_false",
                         help="leave prowler out (it runs alongside the probes by default)")
     parser.add_argument("--profile", action="store_true", help="print the audit's hot spots")
+    parser.add_argument("--flood", type=int, default=0, metavar="N",
+                        help="then flood one tenant: to its NetworkPolicy quota, and N past it")
     args = parser.parse_args()
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-audit-"))
@@ -115,7 +127,50 @@ def _run(args: argparse.Namespace) -> int:
     print(f"total: {result.seconds:.1f} s (goal <= 60 s){' with prowler' if python else ''}")
     for finding in result.findings[:20]:
         print(f"  {finding.kind}: {finding.line()}")
-    return 0 if not result.findings and result.seconds <= 60 else 1
+    clean = not result.findings and result.seconds <= 60
+    if args.flood:
+        return 0 if _flood(args.flood, kube, env, fleet, options, result.seconds) and clean \
+            else 1
+    return 0 if clean else 1
+
+
+def _policy(ns: str, i: int) -> dict[str, object]:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"flood-{i}", "namespace": ns},
+            "spec": {"podSelector": {"matchLabels": {"flood": f"a{i}"}},
+                     "policyTypes": ["Ingress"],
+                     "ingress": [{"from": [{"podSelector": {"matchLabels": {
+                         "flood": f"b{i}"}}}]}]}}
+
+
+def _flood(extra: int, kube: KubeClient, env: EnvironmentSpec, fleet: dict[str, TenantSpec],
+           options: AuditOptions, clean: float) -> bool:
+    target = sorted(fleet)[0]
+    now = options.now or dt.datetime.now(dt.UTC)
+    plan = render_tenant(fleet[target], env, fleet=fleet, today=now.date(), now=now)
+    planned = sum(1 for o in plan.kube if o.kind == "NetworkPolicy" and o.namespace == target)
+    allowed = (count_limit(plan.kube, "NetworkPolicy") or 0) - planned
+    quota = next(o.manifest for o in plan.kube if o.kind == "ResourceQuota")
+    time.sleep(3)  # the quota controller counts the policies before the flood
+    ok = True
+    for label, first, count, past in (("to its quota", 0, allowed, False),
+                                      ("past its quota", allowed, extra, True)):
+        if past:
+            kube.delete("v1", "ResourceQuota", "govcloud-quota", target)
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: kube.apply(_policy(target, i)), range(first, first + count)))
+        if past:
+            kube.apply(quota)
+        print(f"flood {label}: {count} NetworkPolicies in {target} "
+              f"({time.monotonic() - started:.0f} s to write)")
+        result = audit_environment(env, fleet, options, admin=kube)
+        over = [f for f in result.findings if f.category == "quota"]
+        ratio = result.seconds / clean
+        print(f"  audit: {result.seconds:.1f} s, {ratio:.2f}x the clean audit (goal <= 2x); "
+              f"{len(result.findings)} finding(s), {len(over)} over quota")
+        ok = ok and ratio <= 2 and bool(over) == past
+    return ok
 
 
 if __name__ == "__main__":

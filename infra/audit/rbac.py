@@ -123,22 +123,37 @@ def _cells(rules: RuleSet) -> frozenset[int]:
                      if rules.allows(Access(verb, resource, group)))
 
 
+Subjects = dict[tuple[str, str], set[str]]  # ("Group"|"User", name) -> namespaces
+
+
 @dataclass
 class _Context:
     admin: KubeClient
     grants: Mapping[str, Grants]  # namespace -> what its plan binds
-    bindings: list[dict[str, Any]]  # every live RoleBinding
+    subjects: Subjects  # who every live RoleBinding names, and where
     namespaces: list[str]  # the tenant namespaces audited
     exhaustive: bool
 
 
-def _touched(identity: Identity, bindings: list[dict[str, Any]]) -> set[str]:
-    out = set()
+def _subject_index(bindings: Iterable[Mapping[str, Any]]) -> Subjects:
+    """Where each subject is named, in one pass over the bindings (a service account as the
+    user name it authenticates with), so an identity's namespaces are a few look-ups."""
+    out: Subjects = {}
     for b in bindings:
         ns = str((b.get("metadata") or {}).get("namespace"))
-        if any(identity.holds(s, ns) for s in b.get("subjects") or []):
-            out.add(ns)
+        for s in b.get("subjects") or []:
+            kind, name = s.get("kind"), s.get("name")
+            if kind == "ServiceAccount":
+                kind, name = "User", f"system:serviceaccount:{s.get('namespace') or ns}:{name}"
+            if kind in ("Group", "User"):
+                out.setdefault((str(kind), str(name)), set()).add(ns)
     return out
+
+
+def _touched(identity: Identity, subjects: Subjects) -> set[str]:
+    """The namespaces where a live binding names the identity (as ``Identity.holds``)."""
+    keys = [("User", identity.user), *(("Group", g) for g in (*identity.groups, *_IMPLICIT))]
+    return set().union(*(subjects.get(k, set()) for k in keys))
 
 
 def _one_identity(identity: Identity, ctx: _Context
@@ -156,7 +171,7 @@ def _one_identity(identity: Identity, ctx: _Context
         else:
             tally.denied += 1
     direct = set(ctx.namespaces) if ctx.exhaustive else (
-        _touched(identity, ctx.bindings) | {identity.tenant}) & set(ctx.namespaces)
+        _touched(identity, ctx.subjects) | {identity.tenant}) & set(ctx.namespaces)
     for ns in ctx.namespaces:
         if ns in direct:
             observed = rules_review(client, ns)
@@ -204,12 +219,11 @@ def _confirmed(ctx: _Context, identity: Identity, access: Access, tally: Tally) 
 
 def _sample(identity: Identity, ctx: _Context, tally: Tally) -> list[Finding]:
     """Real impersonated requests: list Secrets in a namespace of another tenant."""
-    others = [ns for ns in ctx.namespaces if ns != identity.tenant
-              and not _expected(identity, ns, ctx.grants[ns]).allows(
-                  Access("list", "secrets", "", ns))][:1]
-    if not others:
+    ns = next((ns for ns in ctx.namespaces if ns != identity.tenant
+               and not _expected(identity, ns, ctx.grants[ns]).allows(
+                   Access("list", "secrets", "", ns))), None)  # the first one is enough
+    if ns is None:
         return []
-    ns = others[0]
     client = ctx.admin.impersonate(identity.user, identity.groups)
     tally.requests += 1
     tally.checks += 1
@@ -231,7 +245,7 @@ def rbac_matrix(admin: KubeClient, ids: list[Identity], plans: Mapping[str, Plan
     bindings = list(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
     tally.requests += 1
     grants = {ns: planned_grants(plan, ns, cluster_roles) for ns, plan in plans.items()}
-    ctx = _Context(admin, grants, bindings, sorted(plans), exhaustive)
+    ctx = _Context(admin, grants, _subject_index(bindings), sorted(plans), exhaustive)
 
     def run(identity: Identity) -> tuple[dict[str, str], list[Finding], Tally]:
         row, found, t = _one_identity(identity, ctx)

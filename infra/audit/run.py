@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +25,10 @@ from infra.errors import (
     PermanentError,
     UnreachableError,
 )
+from infra.i18n import _
 from infra.plan import Plan, render_platform, render_tenant
 from infra.plan.names import CRD_GROUP, CRD_VERSION, SHARED_NAMESPACE
+from infra.plan.quota import count_limit
 from infra.plan.weakening import weakening_bindings, weakening_policies
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import load_environment, load_tenants
@@ -34,6 +36,7 @@ from infra.spec.tenant import LifecycleState, TenantSpec
 
 from .cloud import audit_cloud, tenant_cloud
 from .crosscheck import cross_check
+from .livework import live_workloads
 from .model import AuditResult, Finding
 from .network import connectivity
 from .paths import unexpected_paths
@@ -109,6 +112,9 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
         _workloads(result, admin, fleet, [t for t in audited if t in present
                                           and fleet[t].lifecycle.state is LifecycleState.active],
                    options.workers, say)
+        found, tally = live_workloads(admin, set(audited) & set(present))
+        result.findings += found
+        result.tally.add(tally)
         _network(result, admin, env, fleet, present, live_ns, audited)
         if cloud:
             _cloud(result, env, plans, audited, options.workers, say)
@@ -200,14 +206,22 @@ def _rbac(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
     result.matrix = matrix
     result.findings += found
     result.tally.add(tally)
-    bindings = list(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
+    bindings = _by_namespace(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
     result.tally.requests += 1
     for t in audited:
         if t not in plans:
             continue
-        inside = [b for b in bindings if b["metadata"].get("namespace") == t]
+        inside = bindings.get(t, [])
         for key, reason in weakening_bindings(inside, planned=plans[t].kube):
             result.findings.append(Finding("rbac", key, t, f"RoleBinding {key}", reason))
+
+
+def _by_namespace(objects: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Objects grouped by namespace: one pass, so each tenant's share is found in O(1)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for obj in objects:
+        out.setdefault(str((obj.get("metadata") or {}).get("namespace")), []).append(obj)
+    return out
 
 
 def _workloads(result: AuditResult, admin: KubeClient, fleet: dict[str, TenantSpec],
@@ -230,17 +244,19 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
              fleet: dict[str, TenantSpec], plans: dict[str, Plan],
              live_ns: dict[str, dict[str, str]], audited: list[str]) -> None:
     policies = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
+    by_namespace = _by_namespace(policies)
     result.tally.requests += 1
     paths = connectivity(live_ns, policies, proxy=env.proxy_cidr)
     found, judged = unexpected_paths(paths, fleet, env, set(audited) & set(plans))
+    over = _over_quota(result, by_namespace, plans, set(audited))
     result.findings += _cross_check(result, NetpolAnalyzerCLI(), live_ns, policies, paths,
-                                    fleet, env, set(audited) & set(plans), found)
+                                    fleet, env, set(audited) & set(plans), found, over)
     result.tally.checks += judged
     result.tally.denied += judged - len(found)
     for t in audited:
         if t not in plans:
             continue
-        inside = [p for p in policies if p["metadata"].get("namespace") == t]
+        inside = by_namespace.get(t, [])
         weak = weakening_policies(inside, namespace=t, planned=plans[t].kube)
         for key, reason in weak:
             result.findings.append(Finding("network", key, t, f"NetworkPolicy {key}", reason))
@@ -248,16 +264,37 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
         result.notes.append(f"namespace {SHARED_NAMESPACE} does not exist")
 
 
+def _over_quota(result: AuditResult, by_namespace: dict[str, list[dict[str, Any]]],
+                plans: dict[str, Plan], audited: set[str]) -> frozenset[str]:
+    """Tenants holding more NetworkPolicies than their planned quota allows (made before the
+    quota, or past it): each audited one is a finding, and all are left out of the
+    cross-check so that one tenant cannot multiply the audit's time."""
+    over = set()
+    for t, plan in sorted(plans.items()):
+        limit = count_limit(plan.kube, "NetworkPolicy")
+        count = len(by_namespace.get(t, []))
+        if limit is not None and count > limit:
+            over.add(t)
+            if t not in audited:
+                continue
+            result.findings.append(Finding(
+                "quota", f"namespace {t}", t, f"{count} NetworkPolicies",
+                _("more NetworkPolicies than the tenant's quota allows ({limit}): remove the "
+                  "extra ones; until then netpol-analyzer leaves the namespace out and only "
+                  "govcloud's own analysis judges it").format(limit=limit)))
+    return frozenset(over)
+
+
 def _cross_check(result: AuditResult, analyzer: NetpolAnalyzer,
                  live_ns: dict[str, dict[str, str]], policies: list[dict[str, Any]],
                  paths: dict[tuple[str, str], frozenset[str]], fleet: dict[str, TenantSpec],
-                 env: EnvironmentSpec, audited: set[str], found: list[Finding]
-                 ) -> list[Finding]:
+                 env: EnvironmentSpec, audited: set[str], found: list[Finding],
+                 left_out: frozenset[str] = frozenset()) -> list[Finding]:
     """``found`` with netpol-analyzer's second opinion merged in (its leaks, and every
     path where the two analyses disagree). Without the tool the audit goes on, with a note."""
     try:
         check = cross_check(analyzer, namespaces=live_ns, policies=list(policies), ours=paths,
-                            fleet=fleet, env=env, audited=audited)
+                            fleet=fleet, env=env, audited=audited, left_out=left_out)
     # The cross-check is a second opinion: the audit's own verdicts stand without it.
     except PermanentError as exc:
         result.notes.append(f"network cross-check skipped: {exc}")

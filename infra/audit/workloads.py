@@ -76,6 +76,10 @@ def _past_quota(spec: Obj) -> None:
 def _probes(ns: str) -> list[tuple[str, Obj]]:
     env_literal = _pod("env-literal", ns, lambda s: s["containers"][0].update(
         env=[{"name": "DB_PASSWORD", "value": "not-a-real-password"}]))
+    url_literal = _pod("url-literal", ns, lambda s: s["containers"][0].update(
+        env=[{"name": "DATABASE_URL", "value": "postgres://app:not-a-real-password@db/app"}]))
+    args_literal = _pod("args-literal", ns, lambda s: s["containers"][0].update(
+        args=["--password=not-a-real-password"]))
     return [
         ("privileged", _pod("privileged", ns, _container("privileged", True))),
         ("privilege-escalation", _pod("escalation", ns,
@@ -89,6 +93,10 @@ def _probes(ns: str) -> list[tuple[str, Obj]]:
         ("host-pid", _pod("hostpid", ns, _spec("hostPID", True))),
         ("host-ipc", _pod("hostipc", ns, _spec("hostIPC", True))),
         ("credential-in-env", env_literal),
+        ("credential-in-url", url_literal),
+        ("credential-in-args", args_literal),
+        ("run-as-deployer", _pod("as-deployer", ns, _spec("serviceAccountName",
+                                                          "govcloud-deployer"))),
         ("past-quota", _pod("past-quota", ns, _past_quota)),
         ("nodeport-service", _service("nodeport", ns, type="NodePort")),
         ("loadbalancer-service", _service("lb", ns, type="LoadBalancer")),

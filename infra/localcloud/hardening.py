@@ -4,7 +4,10 @@
   first start and kept in the state dir (mode 0600). It is never rotated away: losing it loses
   every Secret. ``identity`` stays last so Secrets written before encryption remain readable.
 - Audit: reads at Metadata, writes (tenant namespaces, RBAC, policies, everything else) at
-  Request. Secrets, config maps and tokens only ever at Metadata, so no secret reaches the log.
+  Request. What may carry a secret only ever at Metadata, so no secret reaches the log:
+  Secrets, ConfigMaps, tokens and token reviews, and every object with a pod spec (pods and
+  their subresources, workloads and their revisions, pod templates): an env literal or an
+  argument would otherwise be written out, even for a request admission refuses.
 - Audit logs are kept ``GOVCLOUD_AUDIT_MAX_AGE_DAYS`` days (default 180: the network-security
   law keeps network logs at least six months).
 """
@@ -32,6 +35,17 @@ __all__ = [
 
 AUDIT_MAX_AGE_DAYS = 180
 _WRITES = ["create", "update", "patch", "delete", "deletecollection"]
+# Kinds whose bodies may hold a secret: the values themselves, tokens, and pod specs (env
+# literals, arguments), wherever a pod spec is written (workloads, their revisions, pod
+# templates, pod subresources such as ephemeral containers and exec).
+_SECRET_BEARING: list[dict[str, Any]] = [
+    {"group": "", "resources": ["secrets", "configmaps", "serviceaccounts/token", "pods",
+                                "pods/*", "podtemplates", "replicationcontrollers"]},
+    {"group": "apps", "resources": ["deployments", "statefulsets", "daemonsets",
+                                    "replicasets", "controllerrevisions"]},
+    {"group": "batch", "resources": ["jobs", "cronjobs"]},
+    {"group": "authentication.k8s.io", "resources": ["tokenreviews"]},
+]
 
 
 def audit_max_age_days() -> int:
@@ -104,9 +118,7 @@ def audit_policy() -> dict[str, Any]:
                 {"group": "", "resources": ["events"]},
                 {"group": "events.k8s.io", "resources": ["events"]}]},
             # Never a body for what may hold a secret: who, what, when, answer only.
-            {"level": "Metadata", "resources": [
-                {"group": "", "resources": ["secrets", "configmaps", "serviceaccounts/token"]},
-                {"group": "authentication.k8s.io", "resources": ["tokenreviews"]}]},
+            {"level": "Metadata", "resources": _SECRET_BEARING},
             # Writes with their request: tenant namespaces, RBAC, network and admission
             # policies, quotas, Tenant objects.
             {"level": "Request", "verbs": _WRITES},

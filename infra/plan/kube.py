@@ -26,6 +26,7 @@ from .names import (
     k8s_name,
 )
 from .objects import KubeObject
+from .quota import limit_range_item, quota_hard
 
 __all__ = ["ADMIN_RULES", "OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "grant_binding_name",
            "tenant_kube_objects"]
@@ -67,29 +68,14 @@ def _namespace(spec: TenantSpec) -> KubeObject:
     return _obj("v1", "Namespace", meta)
 
 
-def _quota(spec: TenantSpec) -> KubeObject:
-    q = spec.quotas
-    hard = {
-        "requests.cpu": q.cpu, "limits.cpu": q.cpu,
-        "requests.memory": q.memory, "limits.memory": q.memory,
-        "requests.storage": q.storage,
-        "pods": str(q.pods), "services": str(q.services), "configmaps": str(q.config_maps),
-        "secrets": str(q.secrets), "persistentvolumeclaims": str(q.persistent_volume_claims),
-        "services.nodeports": "0", "services.loadbalancers": "0",
-    }
+def _quota(spec: TenantSpec, env: EnvironmentSpec, planned: list[KubeObject]) -> KubeObject:
     return _obj("v1", "ResourceQuota", _meta("govcloud-quota", spec, spec.id),
-                spec={"hard": hard})
+                spec={"hard": quota_hard(spec, env, planned)})
 
 
 def _limits(spec: TenantSpec) -> KubeObject:
-    d = spec.quotas.defaults
-    item = {
-        "type": "Container",
-        "default": {"cpu": d.limits.cpu, "memory": d.limits.memory},
-        "defaultRequest": {"cpu": d.requests.cpu, "memory": d.requests.memory},
-    }
     return _obj("v1", "LimitRange", _meta("govcloud-limits", spec, spec.id),
-                spec={"limits": [item]})
+                spec={"limits": [limit_range_item(spec)]})
 
 
 def _netpol(spec: TenantSpec, name: str, body: dict[str, Any]) -> KubeObject:
@@ -246,11 +232,11 @@ def _tenant_resource(spec: TenantSpec, env: EnvironmentSpec) -> KubeObject:
 def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[str],
                         now: dt.datetime, access: bool = True) -> list[KubeObject]:
     """In apply order. ``access=False`` (decommissioning) drops every binding."""
-    objects = [_namespace(spec), _quota(spec), _limits(spec),
-               *_network_policies(spec, env, peers), *_shared_service_ingress(spec, env)]
+    policies = [*_network_policies(spec, env, peers), *_shared_service_ingress(spec, env)]
     rbac = _rbac(spec, now)
     if not access:
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
     # The Tenant first: it carries the desired state, so the reconciler (which reads it)
     # learns of a change, and deploy's hold, before any object of the tenant changes.
-    return [_tenant_resource(spec, env), *objects, *rbac]
+    return [_tenant_resource(spec, env), _namespace(spec), _quota(spec, env, [*policies, *rbac]),
+            _limits(spec), *policies, *rbac]

@@ -32,6 +32,7 @@ from .netpol_rule import CEL_INSIDE, CEL_NAMED
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
 from .reach import bucket_reach, key_reach, role_reach
 from .reconciler import RECONCILER_USER, reconciler_objects
+from .workloads import credential_validations, service_account_validations
 
 __all__ = [
     "AUDIT_RETENTION_DAYS",
@@ -74,8 +75,6 @@ def _managed(var: str) -> str:
 
 _NS_NAME = "kubernetes.io/metadata.name"
 INGRESS_CLASS = "govcloud"
-# Names that look like credentials: their values belong in Secrets, not in a workload spec.
-CREDENTIAL_NAME = "(?i)(passw(or)?d|secret|token|api_?key|private_?key|credential|access_?key)"
 
 
 def _resources(group: str, resources: list[str], operations: list[str]) -> dict[str, Any]:
@@ -191,26 +190,25 @@ def _secret_policies() -> list[KubeObject]:
     )
     pod_spec = ("object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
                 "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)")
-    env = _policy(
-        "govcloud-credentials-in-secrets",
-        [_resources("", ["pods"], ["CREATE", "UPDATE"]),
-         _resources("apps", ["deployments", "statefulsets", "daemonsets", "replicasets"],
-                    ["CREATE", "UPDATE"]),
-         _resources("batch", ["jobs", "cronjobs"], ["CREATE", "UPDATE"])],
-        [{"expression": "variables.containers.all(c, !has(c.env) || c.env.all(e, "
-                        f"!has(e.value) || !e.name.matches('{CREDENTIAL_NAME}')))",
-          "message": "an environment variable whose name looks like a credential must come "
-                     "from a Secret (valueFrom.secretKeyRef), not a literal value: workload "
-                     "specs are readable by operators"}],
-        conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
-        variables=[
-            {"name": "podSpec", "expression": pod_spec},
-            {"name": "containers", "expression":
-                "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? "
-                "variables.podSpec.initContainers : [])"},
-        ],
-    )
-    return [*tokens, *env]
+    workloads = [
+        _resources("", ["pods"], ["CREATE", "UPDATE"]),
+        _resources("apps", ["deployments", "statefulsets", "daemonsets", "replicasets"],
+                   ["CREATE", "UPDATE"]),
+        _resources("batch", ["jobs", "cronjobs"], ["CREATE", "UPDATE"])]
+    variables = [
+        {"name": "podSpec", "expression": pod_spec},
+        {"name": "containers", "expression":
+            "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? "
+            "variables.podSpec.initContainers : [])"},
+    ]
+    not_platform = [{"name": "not-platform", "expression": _NOT_PLATFORM}]
+    env = _policy("govcloud-credentials-in-secrets", workloads, credential_validations(),
+                  conditions=not_platform, variables=variables)
+    # The rules (CEL and the audit's check) are in infra.plan.workloads.
+    identity = _policy("govcloud-workload-service-account", workloads,
+                       service_account_validations(), conditions=not_platform,
+                       variables=variables)
+    return [*tokens, *env, *identity]
 
 
 def _admission_policies() -> list[KubeObject]:

@@ -18,7 +18,7 @@ from .requests import RequestState, pending_groups, request_state
 __all__ = ["FleetChange", "TenantChange", "compare"]
 
 _QUOTAS = ("cpu", "memory", "storage", "pods", "services", "config_maps", "secrets",
-           "persistent_volume_claims")
+           "persistent_volume_claims", "gpus", "network_policies")
 
 
 @dataclass(frozen=True)

@@ -25,40 +25,54 @@ def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     if unstorable:
         yield from unstorable
         return  # comparing amounts the server would not keep would only add noise
-    for name in ("cpu", "memory", "storage"):
+    for name in ("cpu", "memory", "storage", "ephemeral_storage"):
         asked, limit = getattr(quotas, name), getattr(ceiling, name)
-        if q(asked) > q(limit):
+        if asked is not None and q(asked) > q(limit):
             yield Issue("GC008", ("quotas", name),
                         _("{asked} is above the {level}-level ceiling of {limit}").format(
                             asked=asked, level=spec.level.value, limit=limit))
-    if quotas.pods > ceiling.pods:
-        yield Issue("GC008", ("quotas", "pods"),
-                    _("{asked} is above the {level}-level ceiling of {limit}").format(
-                        asked=quotas.pods, level=spec.level.value, limit=ceiling.pods))
-    defaults = quotas.defaults
-    for name in ("cpu", "memory"):
-        request = getattr(defaults.requests, name)
-        limit = getattr(defaults.limits, name)
+    for name in ("pods", "gpus"):
+        if getattr(quotas, name) > getattr(ceiling, name):
+            yield Issue("GC008", ("quotas", name),
+                        _("{asked} is above the {level}-level ceiling of {limit}").format(
+                            asked=getattr(quotas, name), level=spec.level.value,
+                            limit=getattr(ceiling, name)))
+    yield from _defaults(spec, ctx)
+
+
+def _defaults(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
+    """Default request <= default limit <= quota, for each resource containers get by default
+    (ephemeral storage has defaults of its own when the spec states none)."""
+    quotas, defaults = spec.quotas, spec.quotas.defaults
+    ephemeral = ctx.env.ceilings[spec.level.value].ephemeral_quota(quotas.ephemeral_storage)
+    for name, request, limit, quota in (
+            ("cpu", defaults.requests.cpu, defaults.limits.cpu, quotas.cpu),
+            ("memory", defaults.requests.memory, defaults.limits.memory, quotas.memory),
+            ("ephemeral_storage", defaults.ephemeral_request, defaults.ephemeral_limit,
+             ephemeral)):
         if q(request) > q(limit):
             yield Issue("GC009", ("quotas", "defaults", "requests", name),
                         _("default request {request} is above the default limit "
                           "{limit}").format(request=request, limit=limit))
-        if q(limit) > q(getattr(quotas, name)):
+        if q(limit) > q(quota):
             yield Issue("GC009", ("quotas", "defaults", "limits", name),
                         _("default limit {limit} is above the tenant quota {quota}").format(
-                            limit=limit, quota=getattr(quotas, name)))
+                            limit=limit, quota=quota))
 
 
 def _unstorable(quotas: Quotas) -> Iterator[Issue]:
     """The grammar allows what the API server will not keep: a sign (a quota is at least 0),
     sub-milli precision (rounded up) and decimal amounts beyond exa (printed without suffix)."""
-    fields: list[tuple[tuple[str, ...], str]] = [
-        ((name,), getattr(quotas, name)) for name in ("cpu", "memory", "storage")]
+    fields: list[tuple[tuple[str, ...], str | None]] = [
+        ((name,), getattr(quotas, name))
+        for name in ("cpu", "memory", "storage", "ephemeral_storage")]
     for kind in ("requests", "limits"):
         resources = getattr(quotas.defaults, kind)
         fields += [(("defaults", kind, name), getattr(resources, name))
-                   for name in ("cpu", "memory")]
+                   for name in ("cpu", "memory", "ephemeral_storage")]
     for loc, text in fields:
+        if text is None:
+            continue
         if q(text) < 0:
             yield Issue("GC001", ("quotas", *loc),
                         _("{text!r} is negative; a quota is at least 0").format(text=text))

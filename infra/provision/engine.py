@@ -155,8 +155,11 @@ def _execute(command: Sequence[str], cwd: Path, env: Mapping[str, str],
             chunks.append(line)
         stream.close()
 
+    # umask 077: what the CLI and its plugins write (the event log in the deploy logs, the
+    # file backend's checkpoints) is the operator's alone.
     with subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          cwd=cwd, env=dict(env), encoding="utf-8", errors="replace") as proc:
+                          cwd=cwd, env=dict(env), encoding="utf-8", errors="replace",
+                          umask=0o077) as proc:
         readers = [threading.Thread(target=consume, args=(proc.stdout, out)),
                    threading.Thread(target=consume, args=(proc.stderr, err))]
         for reader in readers:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .private import private_file
+
 __all__ = ["ENV_RETRY_LOG", "follow", "record_retries"]
 
 ENV_RETRY_LOG = "GOVCLOUD_RETRY_LOG"
@@ -56,7 +58,7 @@ def follow(path: Path, show: Callable[[str], None], *,
            interval: float = 0.5) -> Iterator[dict[str, str]]:
     """Empty ``path``, then pass every line appended to it to ``show`` while the block runs.
     Yields the environment that points provider processes at the file."""
-    path.write_text("", encoding="utf-8")
+    private_file(path, empty=True)
     done = threading.Event()
     offset = 0
 

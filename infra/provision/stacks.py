@@ -23,6 +23,7 @@ from .engine import Outcome, Pulumi, StackError
 from .filebackend import create_stack, file_backend_tags, known_missing
 from .fingerprint import PLATFORM_TAG
 from .orphans import ENV_OPERATION, stop_orphans
+from .private import private_dir, private_file
 from .recovery import repair_checkpoint
 from .retries import follow
 
@@ -97,7 +98,7 @@ class StackOps:
         self.logs = logs
         self.note = note
         self.preview = preview
-        logs.mkdir(parents=True, exist_ok=True)
+        private_dir(logs)  # the stacks' output: resource names, errors, plan details
 
     @property
     def _backend(self) -> str | None:
@@ -147,8 +148,7 @@ class StackOps:
     def _log(self, name: str, *, fresh: bool = True) -> Callable[[str], None]:
         """Writes to the stack's log: emptied first for a new operation, or appended to."""
         path = self.logs / f"{name}.log"
-        if fresh:
-            path.write_text("")
+        private_file(path, empty=fresh)
         lock = threading.Lock()
 
         def write(line: str) -> None:

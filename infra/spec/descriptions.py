@@ -98,6 +98,10 @@ FIELDS: dict[str, tuple[str, str]] = {
                                "CPU in cores or millicores, e.g. \"2\" or 500m"),
     "ContainerResources.memory": ("内存，使用二进制单位，例如 512Mi、4Gi（不是 GB）",
                                   "Memory in binary units, e.g. 512Mi, 4Gi (not GB)"),
+    "ContainerResources.ephemeral_storage": (
+        "临时存储（emptyDir、容器日志、可写层），例如 1Gi；不填时默认请求 256Mi、上限 1Gi",
+        "Ephemeral storage (emptyDir, container logs, writable layer), e.g. 1Gi; default: "
+        "256Mi requested, 1Gi limit"),
     "ContainerDefaults.requests": ("容器未声明时的默认请求量",
                                    "Default requests for containers that declare none"),
     "ContainerDefaults.limits": ("容器未声明时的默认上限",
@@ -111,6 +115,20 @@ FIELDS: dict[str, tuple[str, str]] = {
     "Quotas.secrets": ("Secret 数量上限", "Maximum number of secrets"),
     "Quotas.persistent_volume_claims": ("持久卷申领（PVC）数量上限",
                                         "Maximum number of persistent volume claims"),
+    "Quotas.ephemeral_storage": (
+        "所有容器合计的节点本地临时存储配额（emptyDir、容器日志、可写层），例如 500Gi；不填时为 "
+        "stacks/<env>.yaml 中本级别的 default_ephemeral_storage",
+        "Node-local scratch space of all containers together (emptyDir, container logs, "
+        "writable layers), e.g. 500Gi; default: the level's default_ephemeral_storage in "
+        "stacks/<env>.yaml"),
+    "Quotas.gpus": ("获批的 GPU 数量（stacks/<env>.yaml 的 gpu_resource，默认 nvidia.com/gpu）；"
+                    "其他扩展资源（GPU、NPU、大页内存）一律为 0",
+                    "GPUs granted (gpu_resource in stacks/<env>.yaml, default nvidia.com/gpu); "
+                    "every other extended resource (GPUs, NPUs, huge pages) stays at 0"),
+    "Quotas.network_policies": ("本部门在 govcloud 自带策略之外可自行添加的 NetworkPolicy 数量"
+                                "（默认 20，最多 200）",
+                                "NetworkPolicies the department may add besides govcloud's own "
+                                "(default 20, at most 200)"),
     "Quotas.defaults": ("容器的默认请求量和上限", "Default requests and limits of containers"),
     "NetworkSpec.cidr": ("租户网段，由 `govcloud tenant new` 分配，例如 10.64.13.0/24",
                          "Tenant CIDR, allocated by `govcloud tenant new`, e.g. "

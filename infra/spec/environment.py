@@ -7,6 +7,7 @@ import re
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from .quantity import parse_quantity
 from .types import STRICT, DnsLabel, Network, Quantity
 
 __all__ = [
@@ -89,6 +90,25 @@ class LevelCeilings(BaseModel):
     memory: Quantity
     storage: Quantity
     pods: int = Field(ge=0)
+    ephemeral_storage: Quantity = Field(
+        default="500Gi", description="Node-local scratch space (emptyDir volumes, container "
+                                     "logs, writable layers) one tenant may ask for")
+    default_ephemeral_storage: Quantity = Field(
+        default="300Gi", description="A tenant's ephemeral-storage quota when its spec "
+                                     "states none")
+    gpus: int = Field(default=0, ge=0, description="GPUs one tenant may be granted")
+
+    def ephemeral_quota(self, asked: str | None) -> str:
+        """A tenant's ephemeral-storage quota: what it asked for, else the level's default."""
+        return asked or self.default_ephemeral_storage
+
+    @model_validator(mode="after")
+    def _default_within(self) -> LevelCeilings:
+        if parse_quantity(self.default_ephemeral_storage) > parse_quantity(
+                self.ephemeral_storage):
+            raise ValueError(f"default_ephemeral_storage {self.default_ephemeral_storage} is "
+                             f"above the ceiling ephemeral_storage {self.ephemeral_storage}")
+        return self
 
 
 class Prices(BaseModel):
@@ -126,6 +146,9 @@ class EnvironmentSpec(BaseModel):
     )
     prices: Prices | None = Field(
         default=None, description="Priced service catalogue; without it no cost is reported")
+    gpu_resource: str = Field(
+        default="nvidia.com/gpu", pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9._-]+$",
+        description="The extended resource a tenant's quotas.gpus grants")
 
     @field_validator("ceilings")
     @classmethod

@@ -18,7 +18,9 @@ from .tenant import TenantSpec
 from .validate import validate
 from .yamlsafe import MAX_BYTES, _FastBase, _shallow, decode, parse_yaml
 
-__all__ = ["SharingHistory", "git_root", "load_tenants_at", "sharing_history"]
+__all__ = ["SYMLINK_MODE", "SharingHistory", "git_root", "load_tenants_at", "sharing_history"]
+
+SYMLINK_MODE = "120000"  # git's mode of a symbolic link
 
 
 def _git(*args: str, cwd: Path) -> bytes:
@@ -41,13 +43,17 @@ def load_tenants_at(ref: str, directory: str, *, repo: Path) -> tuple[list[Loade
                                                                     list[str]]:
     """Valid specs under ``directory`` at ``ref``, and the files that did not load."""
     _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo)
-    listing = _git("ls-tree", "--name-only", f"{ref}:{directory}", cwd=repo).decode()
+    listing = _git("ls-tree", "-z", f"{ref}:{directory}", cwd=repo).decode()
     loaded: list[LoadedTenant] = []
     skipped: list[str] = []
-    for name in listing.splitlines():
+    for entry in listing.split("\0"):
+        mode, _, name = entry.partition("\t")
         if not name.endswith((".yaml", ".yml")):
             continue
         where = f"{ref}:{directory}/{name}"
+        if mode.split(" ")[0] == SYMLINK_MODE:  # its blob is the link's target: never read
+            skipped.append(where)
+            continue
         try:
             raw = _git("show", where, cwd=repo)
             if len(raw) > MAX_BYTES:
@@ -182,7 +188,9 @@ def _commits(repo: Path, directory: str) -> list[tuple[dt.date, list[tuple[str, 
             parts = meta.split()
             if not path.endswith((".yaml", ".yml")) or "/" in path[len(directory) + 1:]:
                 continue
-            changes.append((path, "" if parts[4] == "D" else parts[3]))
+            # A link's blob is its target, not a spec: the file counts as gone.
+            gone = parts[4] == "D" or parts[1] == SYMLINK_MODE
+            changes.append((path, "" if gone else parts[3]))
         commits.append((dt.date.fromisoformat(head.strip()[:10]), changes))
     return commits
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from infra.errors import InputError, SpecError, SpecProblem
+from infra.i18n import _
 
 from .cache import SpecCache
 from .environment import EnvironmentSpec
@@ -52,9 +53,15 @@ def _cached_line(text: str, loc: tuple[int | str, ...]) -> int | None:
 
 
 def tenant_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand directories to the YAML files directly inside them, sorted by name."""
+    """Expand directories to the YAML files directly inside them, sorted by name. A file that
+    is a symbolic link is listed (and refused when read); a directory that is one is refused
+    here: either could show the lines of a file outside the repository."""
     files: list[Path] = []
     for path in paths:
+        if path.is_dir() and path.is_symlink():
+            raise InputError(_("is a symbolic link; a spec directory must be a real "
+                               "directory in the repository (the link is not followed)"),
+                             path=str(path))
         if path.is_dir() and path.suffix not in SUFFIXES:
             files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES))
         else:

@@ -101,16 +101,34 @@ class DataPolicy(BaseModel):
     )
 
 
+# A container's ephemeral storage when neither it nor the spec's defaults state any.
+DEFAULT_EPHEMERAL_REQUEST = "256Mi"
+DEFAULT_EPHEMERAL_LIMIT = "1Gi"
+
+
 class ContainerResources(BaseModel):
     model_config = STRICT
     cpu: Quantity
     memory: Quantity
+    ephemeral_storage: Quantity | None = Field(
+        default=None, description="Node-local scratch space (emptyDir, logs, writable layer); "
+                                  "default: 256Mi requested, 1Gi limit")
 
 
 class ContainerDefaults(BaseModel):
     model_config = STRICT
     requests: ContainerResources
     limits: ContainerResources
+
+    @property
+    def ephemeral_request(self) -> str:
+        """The default ephemeral-storage request of a container that states none."""
+        return self.requests.ephemeral_storage or DEFAULT_EPHEMERAL_REQUEST
+
+    @property
+    def ephemeral_limit(self) -> str:
+        """The default ephemeral-storage limit of a container that states none."""
+        return self.limits.ephemeral_storage or DEFAULT_EPHEMERAL_LIMIT
 
 
 class Quotas(BaseModel):
@@ -123,6 +141,14 @@ class Quotas(BaseModel):
     config_maps: int = Field(ge=0, le=100000)
     secrets: int = Field(ge=0, le=100000)
     persistent_volume_claims: int = Field(ge=0, le=10000)
+    ephemeral_storage: Quantity | None = Field(
+        default=None, description="Node-local scratch space of all containers together; "
+                                  "default: the level's default in stacks/<env>.yaml")
+    gpus: int = Field(default=0, ge=0, le=1000,
+                      description="GPUs granted; every other extended resource stays at 0")
+    network_policies: int = Field(
+        default=20, ge=0, le=200,
+        description="NetworkPolicies the department may add besides govcloud's own")
     defaults: ContainerDefaults
 
 

@@ -9,6 +9,7 @@ loader, which counts depth as it composes and stops at ``MAX_DEPTH``.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from pathlib import Path
@@ -31,15 +32,22 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def read_text(path: Path) -> str:
-    """Read a spec file as UTF-8 text, refusing what cannot be a spec (before reading it)."""
+    """Read a spec file as UTF-8 text, refusing what cannot be a spec (before reading it).
+
+    A symbolic link is refused, never followed: a spec under review is the file in the
+    pull request, and a link could show the lines of any file the reader may open (whose
+    name is not repeated either)."""
     where = str(path)
     try:
-        info = path.stat()
+        info = path.lstat()
     except FileNotFoundError:
         raise InputError(_("no such file"), path=where) from None
     except OSError as exc:
         raise InputError(_("cannot read: {reason}").format(reason=exc.strerror),
                          path=where) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(_("is a symbolic link; a spec must be a regular file in the "
+                           "repository (the link is not followed)"), path=where)
     if stat.S_ISDIR(info.st_mode):
         raise InputError(_("is a directory, expected a YAML file"), path=where)
     if not stat.S_ISREG(info.st_mode):
@@ -50,7 +58,12 @@ def read_text(path: Path) -> str:
                 size=info.st_size, limit=MAX_BYTES),
             path=where,
         )
-    with path.open("rb") as fh:
+    try:  # O_NOFOLLOW: a link put in its place since lstat() is refused too
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror),
+                         path=where) from None
+    with os.fdopen(fd, "rb") as fh:
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:  # grew since stat()
         raise InputError(_("file is larger than {limit:,} bytes").format(limit=MAX_BYTES),

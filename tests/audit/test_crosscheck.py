@@ -232,3 +232,52 @@ def test_the_report_shows_the_version_and_agreement_as_a_summary_line(
     markdown = render(result, "markdown")
     assert f"Network cross-check: {line}." in markdown and "### Notes" not in markdown
     assert json.loads(render(result, "json"))["network_cross_check"] == line
+
+
+def test_a_left_out_namespace_reaches_neither_the_analyzer_nor_the_comparison(
+        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    namespaces, policies = _world(env, fleet)
+    ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
+    fake = FakeAnalyzer([a for a in CLEAN if not a["src"].startswith(PROXIED)])
+    check = cross_check(fake, namespaces=namespaces, policies=list(policies), ours=ours,
+                        fleet=fleet, env=env, audited={ALONE, PROXIED},
+                        left_out=frozenset({PROXIED}))
+    given = {(o["kind"], o["metadata"].get("namespace") or o["metadata"]["name"])
+             for o in fake.objects}
+    assert not {ns for _, ns in given} & {PROXIED}
+    assert (check.compared, check.agreed) == (1, 1) and check.deviations == ()
+
+
+def _flood(env: EnvironmentSpec, fleet: dict[str, TenantSpec], count: int
+           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    plans = {t: render_tenant(fleet[t], env, fleet=fleet, today=TODAY)
+             for t in (ALONE, PROXIED)}
+    _, policies = _world(env, fleet)
+    policies += [{"metadata": {"namespace": ALONE, "name": f"p{i}"}, "spec": {
+        "podSelector": {"matchLabels": {"app": f"a{i}"}}, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": f"b{i}"}}}]}]}}
+        for i in range(count)]
+    return plans, policies
+
+
+def test_a_tenant_over_its_policy_quota_is_a_finding_and_left_out(
+        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    from infra.audit.run import _by_namespace, _over_quota
+    from infra.plan.quota import count_limit
+
+    plans, policies = _flood(env, fleet, 1500)
+    limit = count_limit(plans[ALONE].kube, "NetworkPolicy")
+    assert limit is not None and limit < 1500
+    result = AuditResult("local", [ALONE, PROXIED])
+    over = _over_quota(result, _by_namespace(policies), plans, {ALONE, PROXIED})
+    assert over == {ALONE}
+    [finding] = result.findings
+    assert (finding.category, finding.target, finding.kind) == ("quota", ALONE, "leak")
+    mine = sum(1 for p in policies if p["metadata"]["namespace"] == ALONE)
+    assert finding.request == f"{mine} NetworkPolicies"
+    assert f"quota allows ({limit})" in finding.reason
+    # Within the quota (its own plus what the spec allows) nothing is said.
+    plans, policies = _flood(env, fleet, fleet[ALONE].quotas.network_policies)
+    result = AuditResult("local", [ALONE])
+    assert _over_quota(result, _by_namespace(policies), plans, {ALONE}) == frozenset()
+    assert result.findings == []

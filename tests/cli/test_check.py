@@ -54,8 +54,8 @@ def test_schema_error_names_file_line_and_field() -> None:
     result = govcloud("check", str(case), "--today", TODAY)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"govcloud: {case}/th-zwsjj.yaml:25: quotas.gpu: unknown field "
-        "(check the spelling; see schema/*.schema.json)")
+        f"govcloud: {case}/th-zwsjj.yaml:25: quotas.gpu: unknown field 'gpu'; did you mean "
+        "'gpus'?")
 
 
 def test_schema_errors_also_go_into_sarif(tmp_path: Path) -> None:

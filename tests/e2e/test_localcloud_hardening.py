@@ -86,7 +86,7 @@ def test_etcd_refuses_every_client_but_the_api_server(local_cloud: LocalCloud, s
 
 
 def test_secrets_are_encrypted_in_etcd_and_config_maps_are_not(
-        local_cloud: LocalCloud, core: client.CoreV1Api, namespace: str) -> None:
+        local_cloud: LocalCloud, core: Any, namespace: str) -> None:
     marker = f"open-sesame-{uuid.uuid4().hex}"
     core.create_namespaced_secret(namespace, client.V1Secret(
         metadata=client.V1ObjectMeta(name="db"), string_data={"password": marker}))
@@ -122,7 +122,7 @@ def _eventually(check: Any, timeout: float = 10.0) -> Any:
 
 
 def test_writes_leave_audit_lines_with_the_request_but_secrets_never_do(
-        local_cloud: LocalCloud, core: client.CoreV1Api, namespace: str) -> None:
+        local_cloud: LocalCloud, core: Any, namespace: str) -> None:
     api = config.new_client_from_config(config_file=str(local_cloud.layout().kubeconfig))
     role = f"reader-{uuid.uuid4().hex[:6]}"
     client.RbacAuthorizationV1Api(api).create_namespaced_role(namespace, client.V1Role(
@@ -173,3 +173,67 @@ def test_state_logs_and_pulumi_state_are_owner_only(local_cloud: LocalCloud,
                     Path(cloud_env["PULUMI_CONFIG_PASSPHRASE_FILE"]),
                     *(state / "logs").glob("*.log")):
         assert _mode(private) == 0o600, private
+
+
+def _pod_with(marker: str, name: str) -> Any:
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name),
+        spec=client.V1PodSpec(automount_service_account_token=False, containers=[
+            client.V1Container(name="app", image="registry.local/app:1",
+                               args=[f"--password={marker}-arg"],
+                               env=[client.V1EnvVar(name="DATABASE_URL",
+                                                    value=f"postgres://app:{marker}@db/app")])]))
+
+
+def test_pod_bodies_tokens_and_refused_requests_never_reach_the_audit_log(
+        local_cloud: LocalCloud, core: Any, namespace: str) -> None:
+    api = config.new_client_from_config(config_file=str(local_cloud.layout().kubeconfig))
+    marker = f"s3cret-{uuid.uuid4().hex}"
+    # The service-account controller makes `default` soon after the namespace exists.
+    _eventually(lambda: core.list_namespaced_service_account(
+        namespace, field_selector="metadata.name=default").items)
+    core.create_namespaced_pod(namespace, _pod_with(marker, "literal"))
+    client.AppsV1Api(api).create_namespaced_deployment(namespace, client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="literal"),
+        spec=client.V1DeploymentSpec(
+            replicas=0, selector=client.V1LabelSelector(match_labels={"app": "literal"}),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels={"app": "literal"}),
+                spec=_pod_with(marker, "x").spec))))
+    core.create_namespaced_secret(namespace, client.V1Secret(
+        metadata=client.V1ObjectMeta(name="db"), string_data={"password": marker}))
+    # A request the API server refuses is logged too: with a body, if its level had one.
+    core.create_namespaced_resource_quota(namespace, client.V1ResourceQuota(
+        metadata=client.V1ObjectMeta(name="none"), spec=client.V1ResourceQuotaSpec(
+            hard={"count/jobs.batch": "0"})))
+    _eventually(lambda: (core.read_namespaced_resource_quota("none", namespace).status
+                         or client.V1ResourceQuotaStatus()).hard)
+    job = client.V1Job(metadata=client.V1ObjectMeta(name="refused"), spec=client.V1JobSpec(
+        template=client.V1PodTemplateSpec(spec=client.V1PodSpec(
+            restart_policy="Never", containers=_pod_with(marker, "y").spec.containers))))
+    with pytest.raises(client.ApiException) as refused:
+        client.BatchV1Api(api).create_namespaced_job(namespace, job)
+    assert refused.value.status == 403 and "exceeded quota" in str(refused.value.body)
+    # A token made by TokenRequest and checked by TokenReview: neither body is logged.
+    token = core.create_namespaced_service_account_token("default", namespace, {
+        "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+        "spec": {"expirationSeconds": 600}}).status.token
+    review: Any = client.AuthenticationV1Api(api).create_token_review(
+        client.V1TokenReview(spec=client.V1TokenReviewSpec(token=token)))
+    assert review.status.authenticated
+
+    events = _eventually(lambda: len(_audit_events(local_cloud, namespace=namespace)) >= 5
+                         and _audit_events(local_cloud, name="refused", verb="create"))
+    for name, resource in (("literal", "pods"), ("literal", "deployments"),
+                           ("refused", "jobs")):
+        [created] = _eventually(lambda n=name, r=resource: [
+            e for e in _audit_events(local_cloud, name=n, namespace=namespace, verb="create")
+            if e["objectRef"]["resource"] == r])
+        assert created["level"] == "Metadata", (name, resource)
+        assert "requestObject" not in created and "responseObject" not in created
+    assert events[0]["responseStatus"]["code"] == 403
+    _eventually(lambda: _audit_events(local_cloud, resource="tokenreviews"))
+    log = local_cloud.layout().audit_log.read_text()
+    assert marker not in log
+    assert isinstance(token, str)
+    assert token not in log and token.split(".")[2] not in log

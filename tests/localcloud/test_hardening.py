@@ -41,6 +41,11 @@ def test_encryption_key_is_made_once_owner_only_and_kept(tmp_path: Path) -> None
     assert yaml.safe_load(other.read_text()) != config
 
 
+def _named(resource: str, names: list[str]) -> bool:
+    """The API server's match: ``pods`` is the resource, ``pods/*`` any of its subresources."""
+    return resource in names or ("/" in resource and f"{resource.split('/')[0]}/*" in names)
+
+
 def _level(request: dict[str, Any]) -> str:
     """The level the policy gives ``request`` (first matching rule), as the API server does."""
     for rule in audit_policy()["rules"]:
@@ -57,7 +62,8 @@ def _level(request: dict[str, Any]) -> str:
         if "users" in rule and request.get("user") not in rule["users"]:
             continue
         if "resources" in rule and not any(
-                group["group"] == request["group"] and request["resource"] in group["resources"]
+                group["group"] == request["group"] and _named(request["resource"],
+                                                              group["resources"])
                 for group in rule["resources"]):
             continue
         return str(rule["level"])
@@ -78,6 +84,15 @@ def _level(request: dict[str, Any]) -> str:
     ({"verb": "update", "group": "", "resource": "configmaps"}, "Metadata"),
     ({"verb": "create", "group": "", "resource": "serviceaccounts/token"}, "Metadata"),
     ({"verb": "create", "group": "", "resource": "events"}, "None"),
+    ({"verb": "create", "group": "", "resource": "pods"}, "Metadata"),
+    ({"verb": "patch", "group": "", "resource": "pods/ephemeralcontainers"}, "Metadata"),
+    ({"verb": "create", "group": "", "resource": "pods/exec"}, "Metadata"),
+    ({"verb": "update", "group": "apps", "resource": "deployments"}, "Metadata"),
+    ({"verb": "create", "group": "apps", "resource": "controllerrevisions"}, "Metadata"),
+    ({"verb": "create", "group": "batch", "resource": "cronjobs"}, "Metadata"),
+    ({"verb": "create", "group": "authentication.k8s.io", "resource": "tokenreviews"},
+     "Metadata"),
+    ({"verb": "update", "group": "apps", "resource": "deployments/scale"}, "Request"),
     ({"verb": "get", "group": "", "resource": "secrets", "user": "system:apiserver"}, "None"),
     ({"verb": "create", "group": "rbac.authorization.k8s.io", "resource": "clusterroles",
       "user": "system:apiserver"}, "Request"),

@@ -93,8 +93,8 @@ def test_a_misspelled_field_is_named_once_without_a_missing_twin(
 
 
 def test_an_unknown_field_with_no_near_name_is_plainly_unknown(tmp_path: Path) -> None:
-    [(_line_no, field, message)] = _problems(tmp_path, "  pods: 1500", "  pods: 1500\n  gpus: 4")
-    assert field == "quotas.gpus"
+    [(_line_no, field, message)] = _problems(tmp_path, "  pods: 1500", "  pods: 1500\n  fpgas: 4")
+    assert field == "quotas.fpgas"
     assert message.startswith("unknown field (check the spelling")
 
 

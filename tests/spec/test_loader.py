@@ -65,20 +65,20 @@ def test_a_deep_document_near_the_size_limit_is_quick(tmp_path: Path) -> None:
 
 
 def test_schema_problems_carry_line_and_field(tmp_path: Path) -> None:
-    text = EXAMPLE.read_text().replace("  pods: 1500\n", "  pods: 1500\n  gpus: 4\n")
+    text = EXAMPLE.read_text().replace("  pods: 1500\n", "  pods: 1500\n  fpgas: 4\n")
     text = text.replace("retention_days: 1825", "retention_days: forever")
     spec = tmp_path / "gd-zsj.yaml"
     spec.write_text(text)
     with pytest.raises(SpecError) as caught:
         load_tenant(spec)
     problems = {p.field: p for p in caught.value.problems}
-    assert set(problems) == {"quotas.gpus", "data.retention_days"}
-    gpus, retention = problems["quotas.gpus"].line, problems["data.retention_days"].line
-    assert gpus is not None and retention is not None
+    assert set(problems) == {"quotas.fpgas", "data.retention_days"}
+    fpgas, retention = problems["quotas.fpgas"].line, problems["data.retention_days"].line
+    assert fpgas is not None and retention is not None
     lines = text.splitlines()
-    assert lines[gpus - 1].strip() == "gpus: 4"
+    assert lines[fpgas - 1].strip() == "fpgas: 4"
     assert "retention_days" in lines[retention - 1]
-    assert "unknown field" in problems["quotas.gpus"].message
+    assert "unknown field" in problems["quotas.fpgas"].message
 
 
 def test_load_tenants_reports_every_bad_file(tmp_path: Path) -> None:
