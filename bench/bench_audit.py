@@ -49,17 +49,28 @@ from infra.spec.tenant import TenantSpec  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tenants", type=int, default=100)
-    parser.add_argument("--exhaustive", action="store_true",
-                        help="ask every namespace directly (no equivalence)")
+    parser.add_argument(
+        "--exhaustive", action="store_true", help="ask every namespace directly (no equivalence)"
+    )
     parser.add_argument("--no-cloud", dest="cloud", action="store_false")
-    parser.add_argument("--no-prowler", dest="prowler", action="store_false",
-                        help="leave prowler out (it runs alongside the probes by default)")
+    parser.add_argument(
+        "--no-prowler",
+        dest="prowler",
+        action="store_false",
+        help="leave prowler out (it runs alongside the probes by default)",
+    )
     parser.add_argument("--profile", action="store_true", help="print the audit's hot spots")
-    parser.add_argument("--flood", type=int, default=0, metavar="N",
-                        help="then flood one tenant: to its NetworkPolicy quota, and N past it")
+    parser.add_argument(
+        "--flood",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then flood one tenant: to its NetworkPolicy quota, and N past it",
+    )
     args = parser.parse_args()
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-audit-"))
@@ -106,9 +117,15 @@ def _run(args: argparse.Namespace) -> int:
     python = prowler_python() if args.prowler else None
     if args.prowler and python is None:
         print("prowler is not installed (govcloud localcloud build): measured without it")
-    options = AuditOptions(root=ROOT, env="local", exhaustive=args.exhaustive or None,
-                           cloud=args.cloud, now=now, prowler=python is not None,
-                           prowler_python=python)
+    options = AuditOptions(
+        root=ROOT,
+        env="local",
+        exhaustive=args.exhaustive or None,
+        cloud=args.cloud,
+        now=now,
+        prowler=python is not None,
+        prowler_python=python,
+    )
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
@@ -119,8 +136,10 @@ def _run(args: argparse.Namespace) -> int:
     pairs = len(fleet) * (len(fleet) - 1)
     print(render(result, "text").splitlines()[0])
     print(f"tenants: {len(fleet)}, ordered tenant pairs: {pairs}")
-    print(f"requests: {result.tally.requests}, checks: {result.tally.checks}, matrix cells by "
-          f"equivalence: {result.tally.covered_by_equivalence}")
+    print(
+        f"requests: {result.tally.requests}, checks: {result.tally.checks}, matrix cells by "
+        f"equivalence: {result.tally.covered_by_equivalence}"
+    )
     ends = [t for _, t in marks[1:]] + [time.monotonic()]
     for (line, begun), ended in zip(marks, ends, strict=True):
         print(f"  {ended - begun:6.1f} s  {line}")
@@ -129,22 +148,31 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {finding.kind}: {finding.line()}")
     clean = not result.findings and result.seconds <= 60
     if args.flood:
-        return 0 if _flood(args.flood, kube, env, fleet, options, result.seconds) and clean \
-            else 1
+        return 0 if _flood(args.flood, kube, env, fleet, options, result.seconds) and clean else 1
     return 0 if clean else 1
 
 
 def _policy(ns: str, i: int) -> dict[str, object]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"flood-{i}", "namespace": ns},
-            "spec": {"podSelector": {"matchLabels": {"flood": f"a{i}"}},
-                     "policyTypes": ["Ingress"],
-                     "ingress": [{"from": [{"podSelector": {"matchLabels": {
-                         "flood": f"b{i}"}}}]}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"flood-{i}", "namespace": ns},
+        "spec": {
+            "podSelector": {"matchLabels": {"flood": f"a{i}"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"flood": f"b{i}"}}}]}],
+        },
+    }
 
 
-def _flood(extra: int, kube: KubeClient, env: EnvironmentSpec, fleet: dict[str, TenantSpec],
-           options: AuditOptions, clean: float) -> bool:
+def _flood(
+    extra: int,
+    kube: KubeClient,
+    env: EnvironmentSpec,
+    fleet: dict[str, TenantSpec],
+    options: AuditOptions,
+    clean: float,
+) -> bool:
     target = sorted(fleet)[0]
     now = options.now or dt.datetime.now(dt.UTC)
     plan = render_tenant(fleet[target], env, fleet=fleet, today=now.date(), now=now)
@@ -153,8 +181,10 @@ def _flood(extra: int, kube: KubeClient, env: EnvironmentSpec, fleet: dict[str, 
     quota = next(o.manifest for o in plan.kube if o.kind == "ResourceQuota")
     time.sleep(3)  # the quota controller counts the policies before the flood
     ok = True
-    for label, first, count, past in (("to its quota", 0, allowed, False),
-                                      ("past its quota", allowed, extra, True)):
+    for label, first, count, past in (
+        ("to its quota", 0, allowed, False),
+        ("past its quota", allowed, extra, True),
+    ):
         if past:
             kube.delete("v1", "ResourceQuota", "govcloud-quota", target)
         started = time.monotonic()
@@ -162,13 +192,17 @@ def _flood(extra: int, kube: KubeClient, env: EnvironmentSpec, fleet: dict[str, 
             list(pool.map(lambda i: kube.apply(_policy(target, i)), range(first, first + count)))
         if past:
             kube.apply(quota)
-        print(f"flood {label}: {count} NetworkPolicies in {target} "
-              f"({time.monotonic() - started:.0f} s to write)")
+        print(
+            f"flood {label}: {count} NetworkPolicies in {target} "
+            f"({time.monotonic() - started:.0f} s to write)"
+        )
         result = audit_environment(env, fleet, options, admin=kube)
         over = [f for f in result.findings if f.category == "quota"]
         ratio = result.seconds / clean
-        print(f"  audit: {result.seconds:.1f} s, {ratio:.2f}x the clean audit (goal <= 2x); "
-              f"{len(result.findings)} finding(s), {len(over)} over quota")
+        print(
+            f"  audit: {result.seconds:.1f} s, {ratio:.2f}x the clean audit (goal <= 2x); "
+            f"{len(result.findings)} finding(s), {len(over)} over quota"
+        )
         ok = ok and ratio <= 2 and bool(over) == past
     return ok
 

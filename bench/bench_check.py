@@ -42,6 +42,7 @@ operator_domains: [gdcloud-ops.com.cn]
 authorization_pattern: '^粤政数授〔20[0-9]{2}〕[1-9][0-9]{0,3}号$'
 """
 
+
 def generate(directory: Path, count: int) -> None:
     (directory / "stacks").mkdir(parents=True)
     (directory / "stacks" / "bench.yaml").write_text(ENVIRONMENT, encoding="utf-8")
@@ -51,13 +52,24 @@ def generate(directory: Path, count: int) -> None:
     for n in range(count):
         cidr = f"{ipaddress.IPv4Address(base + 16 * n)}/28"
         (tenants / f"t{n:05d}.yaml").write_text(
-            tenant_yaml(n, count, cidr, lambda i: f"t{i:05d}"), encoding="utf-8")
+            tenant_yaml(n, count, cidr, lambda i: f"t{i:05d}"), encoding="utf-8"
+        )
 
 
 def time_check(directory: Path, repeat: int) -> float:
-    command = [sys.executable, "-m", "infra.cli.main", "check", str(directory / "tenants"),
-               "--env", "bench", "--stacks-dir", str(directory / "stacks"),
-               "--today", "2026-11-28"]
+    command = [
+        sys.executable,
+        "-m",
+        "infra.cli.main",
+        "check",
+        str(directory / "tenants"),
+        "--env",
+        "bench",
+        "--stacks-dir",
+        str(directory / "stacks"),
+        "--today",
+        "2026-11-28",
+    ]
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
@@ -73,8 +85,10 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}"
+    )
     times: dict[int, float] = {}
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="govcloud-bench-") as tmp:

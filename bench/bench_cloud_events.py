@@ -97,16 +97,31 @@ class Calls:
 def _endpoint(state: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.localcloud.cloudserver", "--port", str(port),
-         "--state", str(state / "cloud-state.pickle")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(state / "cloud.log").open("w"),
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "infra.localcloud.cloudserver",
+            "--port",
+            str(port),
+            "--state",
+            str(state / "cloud-state.pickle"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(state / "cloud.log").open("w"),
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
-    os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_REGION": "cn-northwest-1",
-                       "AWS_DEFAULT_REGION": "cn-northwest-1",
-                       "AWS_ACCESS_KEY_ID": "govcloud-local",
-                       "AWS_SECRET_ACCESS_KEY": "govcloud-local",
-                       "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"})
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_REGION": "cn-northwest-1",
+            "AWS_DEFAULT_REGION": "cn-northwest-1",
+            "AWS_ACCESS_KEY_ID": "govcloud-local",
+            "AWS_SECRET_ACCESS_KEY": "govcloud-local",
+            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        }
+    )
     end = time.monotonic() + 60
     while time.monotonic() < end:
         try:
@@ -123,14 +138,20 @@ def fleet_of(count: int) -> dict[str, TenantSpec]:
     for n, tid in enumerate(sorted(fleet)):
         if n % 4 == 0:
             spec = fleet[tid]
-            fleet[tid] = spec.model_copy(update={"data": spec.data.model_copy(
-                update={"classification": Classification.important})})
+            fleet[tid] = spec.model_copy(
+                update={
+                    "data": spec.data.model_copy(
+                        update={"classification": Classification.important}
+                    )
+                }
+            )
     return fleet
 
 
 def plans(env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> dict[str, list[CloudObject]]:
-    return {t: list(render_tenant(s, env, fleet=fleet, today=TODAY).cloud)
-            for t, s in fleet.items()}
+    return {
+        t: list(render_tenant(s, env, fleet=fleet, today=TODAY).cloud) for t, s in fleet.items()
+    }
 
 
 def create(env: EnvironmentSpec, clouds: dict[str, list[CloudObject]]) -> float:
@@ -146,8 +167,10 @@ def create(env: EnvironmentSpec, clouds: dict[str, list[CloudObject]]) -> float:
     with ThreadPoolExecutor(4) as pool:
         for n, _ in enumerate(pool.map(one, sorted(clouds)), 1):
             if n % 100 == 0:
-                print(f"  {n} tenants' cloud resources created "
-                      f"({time.monotonic() - started:.0f} s)", flush=True)
+                print(
+                    f"  {n} tenants' cloud resources created ({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                )
     return time.monotonic() - started
 
 
@@ -180,18 +203,24 @@ class CountingFeed:
 class CloudSide:
     """The controller's cloud side: workers on a WorkQueue running the cloud check."""
 
-    def __init__(self, env: EnvironmentSpec, clouds: dict[str, list[CloudObject]],
-                 feed: CountingFeed) -> None:
-        self.ctx = Context(kube=None, cloud=CloudTable(), env=env,  # type: ignore[arg-type]
-                           caches={"Tenant": TenantCache(sorted(clouds))})  # type: ignore[dict-item]
+    def __init__(
+        self, env: EnvironmentSpec, clouds: dict[str, list[CloudObject]], feed: CountingFeed
+    ) -> None:
+        self.ctx = Context(
+            kube=None,
+            cloud=CloudTable(),
+            env=env,  # type: ignore[arg-type]
+            caches={"Tenant": TenantCache(sorted(clouds))},
+        )  # type: ignore[dict-item]
         self.clouds = clouds
         self.queue = WorkQueue()
         self.stop = threading.Event()
         self.repaired: dict[str, float] = {}  # tenant -> when its last repairing check ended
         self.repaired_cond = threading.Condition()
         self.checks = 0
-        self.follower = CloudEventFollower(self.ctx, feed, queue=self._first,
-                                           queue_all=lambda: self.enqueue_all())
+        self.follower = CloudEventFollower(
+            self.ctx, feed, queue=self._first, queue_all=lambda: self.enqueue_all()
+        )
         for i in range(CLOUD_WORKERS):
             threading.Thread(target=self._work, name=f"cloud-worker-{i}", daemon=True).start()
         threading.Thread(target=self.follower.run, args=(self.stop,), daemon=True).start()
@@ -245,26 +274,37 @@ def backstop_pass(side: CloudSide, calls: Calls, tenants: int) -> tuple[float, f
     return seconds, (calls.total() - before) / (side.checks - checks)
 
 
-def _tamperings(env: EnvironmentSpec, fleet: dict[str, TenantSpec]
-                ) -> list[tuple[str, str, Callable[[], None]]]:
+def _tamperings(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> list[tuple[str, str, Callable[[], None]]]:
     from infra.plan.names import bucket_name, cloud_name, key_alias
 
     s3, kms = cloud_driver._session.client("s3"), cloud_driver._session.client("kms")
     ec2, iam = cloud_driver._session.client("ec2"), cloud_driver._session.client("iam")
 
     def versioning(t: str) -> None:
-        s3.put_bucket_versioning(Bucket=bucket_name(env.name, t),
-                                 VersioningConfiguration={"Status": "Suspended"})
+        s3.put_bucket_versioning(
+            Bucket=bucket_name(env.name, t), VersioningConfiguration={"Status": "Suspended"}
+        )
 
     def public(t: str) -> None:
         s3.delete_public_access_block(Bucket=bucket_name(env.name, t))
 
     def open_group(t: str) -> None:
-        group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [
-            cloud_name(env.name, t)]}])["SecurityGroups"][0]["GroupId"]
-        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        group = ec2.describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": [cloud_name(env.name, t)]}]
+        )["SecurityGroups"][0]["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 22,
+                    "ToPort": 22,
+                    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+                }
+            ],
+        )
 
     def disable_key(t: str) -> None:
         key = kms.describe_key(KeyId=key_alias(env.name, t))["KeyMetadata"]["KeyId"]
@@ -273,8 +313,9 @@ def _tamperings(env: EnvironmentSpec, fleet: dict[str, TenantSpec]
     def boundary(t: str) -> None:
         iam.delete_role_permissions_boundary(RoleName=cloud_name(env.name, t))
 
-    keyed = sorted(t for t, s in fleet.items() if s.data.classification is not
-                   Classification.general)
+    keyed = sorted(
+        t for t, s in fleet.items() if s.data.classification is not Classification.general
+    )
     plain = sorted(fleet)
     kinds: list[tuple[str, list[str], Callable[[str], None]]] = [
         ("bucket versioning suspended", plain, versioning),
@@ -292,8 +333,13 @@ def _tamperings(env: EnvironmentSpec, fleet: dict[str, TenantSpec]
     return out
 
 
-def latencies(side: CloudSide, tamperings: list[tuple[str, str, Callable[[], None]]],
-              count: int, *, during_pass: bool) -> dict[str, list[float]]:
+def latencies(
+    side: CloudSide,
+    tamperings: list[tuple[str, str, Callable[[], None]]],
+    count: int,
+    *,
+    during_pass: bool,
+) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for label, tenant, act in tamperings[:count]:
         if during_pass and side.queue.depth() < len(side.clouds) // 2:
@@ -312,8 +358,10 @@ def _pct(values: list[float], q: float) -> float:
 
 def report_latency(title: str, found: dict[str, list[float]]) -> None:
     every = [v for vs in found.values() for v in vs]
-    print(f"  {title}: n={len(every)} p50 {_pct(every, 0.5):.2f} s, p99 {_pct(every, 0.99):.2f}"
-          f" s, max {max(every):.2f} s")
+    print(
+        f"  {title}: n={len(every)} p50 {_pct(every, 0.5):.2f} s, p99 {_pct(every, 0.99):.2f}"
+        f" s, max {max(every):.2f} s"
+    )
     for label, values in found.items():
         print(f"    {label}: median {statistics.median(values):.2f} s (n={len(values)})")
 
@@ -324,9 +372,13 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--tamperings", type=int, default=40)
     parser.add_argument("--intervals", type=float, nargs="+", default=[30.0, 300.0])
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="keep the endpoint's state here and reuse it on the next run "
-                             "with as many tenants (default: a temporary directory)")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="keep the endpoint's state here and reuse it on the next run "
+        "with as many tenants (default: a temporary directory)",
+    )
     args = parser.parse_args()
     print(machine(), flush=True)
     env = load_environment("local", ROOT / "stacks")
@@ -339,8 +391,11 @@ def main() -> int:
         reuse = marker.exists() and marker.read_text() == str(args.tenants)
         proc, url = _endpoint(state)
         try:
-            print(f"endpoint {url}; the cloud resources of {args.tenants} tenants "
-                  f"({sum(len(c) for c in clouds.values())} resources)", flush=True)
+            print(
+                f"endpoint {url}; the cloud resources of {args.tenants} tenants "
+                f"({sum(len(c) for c in clouds.values())} resources)",
+                flush=True,
+            )
             if reuse:
                 print(f"  restored from {state}", flush=True)
             else:
@@ -354,17 +409,26 @@ def main() -> int:
             side.enqueue_all()
             side.drain()  # a first pass: caches warm, the id table read if needed
             seconds, per_check = backstop_pass(side, calls, args.tenants)
-            print(f"\n1. backstop: a full poll pass over {args.tenants} tenants takes "
-                  f"{seconds:.1f} s, {per_check:.1f} API calls per tenant check "
-                  f"({per_check * args.tenants:.0f} calls per pass)")
+            print(
+                f"\n1. backstop: a full poll pass over {args.tenants} tenants takes "
+                f"{seconds:.1f} s, {per_check:.1f} API calls per tenant check "
+                f"({per_check * args.tenants:.0f} calls per pass)"
+            )
             for interval in args.intervals:
                 asked = args.tenants * per_check * 60 / interval
                 served = args.tenants * per_check * 60 / max(interval, seconds)
-                note = "" if seconds <= interval else (
-                    f"; a pass takes {seconds:.0f} s > {interval:g} s: the poll runs back to "
-                    f"back and the endpoint serves {served:,.0f} calls/min")
-                print(f"   poll every {interval:g} s: {asked:,.0f} API calls per minute asked "
-                      f"of the endpoint{note}")
+                note = (
+                    ""
+                    if seconds <= interval
+                    else (
+                        f"; a pass takes {seconds:.0f} s > {interval:g} s: the poll runs back to "
+                        f"back and the endpoint serves {served:,.0f} calls/min"
+                    )
+                )
+                print(
+                    f"   poll every {interval:g} s: {asked:,.0f} API calls per minute asked "
+                    f"of the endpoint{note}"
+                )
 
             # 2. event-driven repair latency ---------------------------------------------
             time.sleep(1.0)
@@ -374,11 +438,11 @@ def main() -> int:
             minutes = (time.monotonic() - t0) / 60
             busy_reads = (feed.reads - reads0) / minutes
             busy_ids = (feed.id_reads - ids0) / minutes
-            print("\n2. repair from change events (tampering returned -> repairing check "
-                  "done)")
+            print("\n2. repair from change events (tampering returned -> repairing check done)")
             report_latency("endpoint otherwise idle", idle)
-            during = latencies(side, tamperings[args.tamperings:], args.tamperings,
-                               during_pass=True)
+            during = latencies(
+                side, tamperings[args.tamperings :], args.tamperings, during_pass=True
+            )
             report_latency("while a backstop pass is under way (its batch queued)", during)
             while side.queue.depth():
                 time.sleep(0.5)
@@ -386,11 +450,13 @@ def main() -> int:
             # 3. the follower's own requests ---------------------------------------------
             reads0, ids0 = feed.reads, feed.id_reads
             time.sleep(60)
-            print(f"\n3. the follower's requests: idle {feed.reads - reads0} feed reads and "
-                  f"{feed.id_reads - ids0} id-table reads per minute; during the tamperings "
-                  f"{busy_reads:.0f} feed reads and {busy_ids:.1f} id-table reads per minute "
-                  f"(an id-table read: ListAliases pages + DescribeSecurityGroups + "
-                  f"DescribeSubnets)")
+            print(
+                f"\n3. the follower's requests: idle {feed.reads - reads0} feed reads and "
+                f"{feed.id_reads - ids0} id-table reads per minute; during the tamperings "
+                f"{busy_reads:.0f} feed reads and {busy_ids:.1f} id-table reads per minute "
+                f"(an id-table read: ListAliases pages + DescribeSecurityGroups + "
+                f"DescribeSubnets)"
+            )
             side.stop.set()
         finally:
             logging.disable(logging.WARNING)  # the follower sees the endpoint go

@@ -74,9 +74,11 @@ def machine() -> str:
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
     mem = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
     ram = f"{int(mem.group(1)) / 2**20:.1f} GiB RAM" if mem else "? RAM"
-    return (f"machine: {os.cpu_count()} CPU(s) (nproc {len(os.sched_getaffinity(0))}), "
-            f"{model.group(1).strip() if model else '?'}, {ram}; "
-            f"load average {os.getloadavg()[0]:.2f}")
+    return (
+        f"machine: {os.cpu_count()} CPU(s) (nproc {len(os.sched_getaffinity(0))}), "
+        f"{model.group(1).strip() if model else '?'}, {ram}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 def tenant_id(n: int) -> str:
@@ -109,8 +111,9 @@ def make_workspace(root: Path) -> Path:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     shutil.copy(ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
-    shutil.copytree(ROOT / "policypack", root / "policypack",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "policypack", root / "policypack", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (root / "stacks").mkdir()
     for path in (ROOT / "stacks").glob("*"):
         if path.is_file() and not path.name.startswith("Pulumi."):
@@ -127,7 +130,7 @@ def _tree_rss(root_pid: int) -> int:
             continue
         try:
             stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             parents[int(entry.name)] = int(fields[1])
             rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
@@ -153,16 +156,25 @@ class Run:
         return {s["stack"]: s for s in json.loads(self.stdout)["stacks"]}
 
 
-def run_measured(command: list[str], workspace: Path, env: dict[str, str], *,
-                 ignore_sigint: bool = False) -> Run:
+def run_measured(
+    command: list[str], workspace: Path, env: dict[str, str], *, ignore_sigint: bool = False
+) -> Run:
     """Run a command; wall time, CPU of its whole tree, peak memory of its tree."""
+
     def preexec() -> None:
         if ignore_sigint:  # as a background job in a script or some CI runners start it
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     started = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=workspace, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec)
+    proc = subprocess.Popen(
+        command,
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
+    )
     peak, done = 0, threading.Event()
 
     def sample() -> None:
@@ -180,16 +192,18 @@ def run_measured(command: list[str], workspace: Path, env: dict[str, str], *,
     cpu = usage.ru_utime + usage.ru_stime - _CHILD_CPU[0]
     _CHILD_CPU[0] = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:4])} failed ({proc.returncode}):\n"
-                         f"{out[-3000:]}\n{err[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(command[:4])} failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}"
+        )
     return Run(seconds, cpu, peak, out)
 
 
 _CHILD_CPU = [0.0]
 
 
-def govcloud(args: list[str], workspace: Path, env: dict[str, str], *,
-             ignore_sigint: bool = False) -> Run:
+def govcloud(
+    args: list[str], workspace: Path, env: dict[str, str], *, ignore_sigint: bool = False
+) -> Run:
     """`govcloud deploy ...` with JSON results. Fails loudly."""
     command = [str(GOVCLOUD), *args, "--today", TODAY, "--format", "json"]
     return run_measured(command, workspace, env, ignore_sigint=ignore_sigint)
@@ -197,8 +211,13 @@ def govcloud(args: list[str], workspace: Path, env: dict[str, str], *,
 
 def direct_apply(tenants: list[str], workspace: Path, env: dict[str, str]) -> Run:
     """The floor: the same rendered plans applied with govcloud's drivers, one process."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--direct-apply",
-               str(workspace), *tenants]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--direct-apply",
+        str(workspace),
+        *tenants,
+    ]
     return run_measured(command, workspace, env)
 
 
@@ -234,8 +253,11 @@ class FileState:
         return (self.root / key).read_bytes()
 
     def keys(self, prefix: str) -> list[str]:
-        return sorted(str(p.relative_to(self.root)) for p in (self.root / prefix).glob("*")
-                      if not p.name.endswith(".attrs"))
+        return sorted(
+            str(p.relative_to(self.root))
+            for p in (self.root / prefix).glob("*")
+            if not p.name.endswith(".attrs")
+        )
 
     def write(self, key: str, data: bytes, like: str) -> None:
         """Write a blob the way the file backend does: the file and its `.attrs` (md5)."""
@@ -270,7 +292,8 @@ class SharedState:
     def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
         for page in self.s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=f"{prefix}/"):
+            Bucket=self.bucket, Prefix=f"{prefix}/"
+        ):
             found += [o["Key"] for o in page.get("Contents", [])]
         return sorted(found)
 
@@ -278,8 +301,9 @@ class SharedState:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
 
-def clone_stacks(workspace: Path, state: FileState | SharedState, template: str,
-                 ids: list[str]) -> None:
+def clone_stacks(
+    workspace: Path, state: FileState | SharedState, template: str, ids: list[str]
+) -> None:
     """Stacks local.<id>: the template's checkpoint, history and config, its id rewritten,
     written into the backend the way Pulumi writes them."""
     stacks = f".pulumi/stacks/{PROJECT}"
@@ -303,8 +327,9 @@ def clone_stacks(workspace: Path, state: FileState | SharedState, template: str,
 
 def pulumi(args: list[str], workspace: Path, env: dict[str, str]) -> tuple[float, str]:
     started = time.perf_counter()
-    proc = subprocess.run(["pulumi", *args], cwd=workspace, env=env, capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        ["pulumi", *args], cwd=workspace, env=env, capture_output=True, text=True, check=True
+    )
     return time.perf_counter() - started, proc.stdout
 
 
@@ -333,8 +358,10 @@ def _stack_times(run: Run, target: str) -> str:
     platform = stacks.get("local", {})
     tenant = stacks.get(f"local.{target}", {})
     changes = ", ".join(f"{v} {k}" for k, v in sorted(tenant.get("changes", {}).items()))
-    return (f"platform {platform.get('result', '?')} {platform.get('seconds', 0):.2f} s, "
-            f"local.{target} {tenant.get('seconds', 0):.2f} s: {changes or 'no changes'}")
+    return (
+        f"platform {platform.get('result', '?')} {platform.get('seconds', 0):.2f} s, "
+        f"local.{target} {tenant.get('seconds', 0):.2f} s: {changes or 'no changes'}"
+    )
 
 
 def _median(runs: list[Run]) -> float:
@@ -359,8 +386,11 @@ def single_tenant(repeat: int, state: Path) -> dict[str, tuple[float, float]]:
                 tenant = tenant_for(2 * i)
                 prepare(2 * i)
                 deploys.append(govcloud(["deploy", "--tenant", tenant], workspace, env))
-                print(f"    {label}: deploy {deploys[-1].seconds:5.2f} s "
-                      f"({_stack_times(deploys[-1], tenant)})", flush=True)
+                print(
+                    f"    {label}: deploy {deploys[-1].seconds:5.2f} s "
+                    f"({_stack_times(deploys[-1], tenant)})",
+                    flush=True,
+                )
                 prepare(2 * i + 1)
                 floors.append(direct_apply([tenant_for(2 * i + 1)], workspace, env))
                 print(f"    {label}: floor  {floors[-1].seconds:5.2f} s", flush=True)
@@ -378,8 +408,10 @@ def single_tenant(repeat: int, state: Path) -> dict[str, tuple[float, float]]:
         scenario("no change", lambda _: None, lambda _: target)
         scenario("one quota changed", bump, lambda _: target)
         scenario("new tenant", add_pair, lambda i: tenant_id(2 + i))
-        ignored = [govcloud(["deploy", "--tenant", target], workspace, env, ignore_sigint=True)
-                   for _ in range(repeat)]
+        ignored = [
+            govcloud(["deploy", "--tenant", target], workspace, env, ignore_sigint=True)
+            for _ in range(repeat)
+        ]
         print(f"    no change, started with SIGINT ignored: {_median(ignored):.2f} s", flush=True)
         results["no change, SIGINT ignored"] = (_median(ignored), results["no change"][1])
         return results
@@ -387,8 +419,9 @@ def single_tenant(repeat: int, state: Path) -> dict[str, tuple[float, float]]:
         cloud.down(quiet=True)
 
 
-def incremental(sizes: list[int], repeat: int, real: int, state: Path,
-                shared: bool = False) -> dict[int, float]:
+def incremental(
+    sizes: list[int], repeat: int, real: int, state: Path, shared: bool = False
+) -> dict[int, float]:
     cloud = LocalCloud(state / "cloud")
     cloud.up(say=lambda _: None)
     try:
@@ -397,8 +430,7 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path,
         write_tenants(workspace, sizes[0])
         real_ids = [tenant_id(n) for n in range(min(real, sizes[0]))]
         named = [arg for t in real_ids for arg in ("--tenant", t)]
-        backend: FileState | SharedState = (SharedState(env, workspace) if shared
-                                            else FileState(env))
+        backend: FileState | SharedState = SharedState(env, workspace) if shared else FileState(env)
         run = govcloud(["deploy", "--parallel", "4", *backend.args, *named], workspace, env)
         print(f"deployed platform + {len(real_ids)} tenant(s) for real in {run.seconds:.0f} s")
         target, template = real_ids[0], real_ids[-1]
@@ -410,16 +442,20 @@ def incremental(sizes: list[int], repeat: int, real: int, state: Path,
             clone_stacks(workspace, backend, template, [tenant_id(n) for n in range(real, size)])
             cloned = time.perf_counter() - started
             check = check_backend(workspace, backend.env, size, tenant_id(size - 1))
-            print(f"{size:>6,} tenant stacks + platform (clones written in {cloned:.1f} s; "
-                  f"{check})", flush=True)
+            print(
+                f"{size:>6,} tenant stacks + platform (clones written in {cloned:.1f} s; {check})",
+                flush=True,
+            )
             runs = []
             for _ in range(repeat):
                 pods += 1
                 set_pods(workspace, target, pods)
-                runs.append(govcloud(["deploy", "--tenant", target, *backend.args], workspace,
-                                     env))
-                print(f"        pods={pods}: {runs[-1].seconds:6.2f} s  "
-                      f"({_stack_times(runs[-1], target)})", flush=True)
+                runs.append(govcloud(["deploy", "--tenant", target, *backend.args], workspace, env))
+                print(
+                    f"        pods={pods}: {runs[-1].seconds:6.2f} s  "
+                    f"({_stack_times(runs[-1], target)})",
+                    flush=True,
+                )
             times[size] = _median(runs)
         return times
     finally:
@@ -453,10 +489,16 @@ def main() -> int:
     parser.add_argument("--rollout", type=int, help="tenants in the from-scratch rollout")
     parser.add_argument("--parallel", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--state", type=Path, default=Path("/tmp/bench-deploy"))
-    parser.add_argument("--skip", choices=["single", "incremental", "rollout"],
-                        action="append", default=[])
-    parser.add_argument("--backends", choices=["file", "shared"], nargs="+",
-                        default=["file", "shared"], help="state backends of the incremental part")
+    parser.add_argument(
+        "--skip", choices=["single", "incremental", "rollout"], action="append", default=[]
+    )
+    parser.add_argument(
+        "--backends",
+        choices=["file", "shared"],
+        nargs="+",
+        default=["file", "shared"],
+        help="state backends of the incremental part",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([4, 20] if args.quick else [10, 1000])
     repeat = args.repeat or (1 if args.quick else 3)
@@ -467,41 +509,62 @@ def main() -> int:
     print(machine(), flush=True)
 
     if "single" not in args.skip:
-        print(f"\n== single tenant: `govcloud deploy --tenant X` against the direct-apply "
-              f"floor (median of {repeat})", flush=True)
+        print(
+            f"\n== single tenant: `govcloud deploy --tenant X` against the direct-apply "
+            f"floor (median of {repeat})",
+            flush=True,
+        )
         single = single_tenant(repeat, args.state / "single")
         print(f"\n{'SCENARIO':<28}{'DEPLOY':>9}{'FLOOR':>9}{'RATIO':>7}  GOAL")
         for label, (deploy_s, floor_s) in single.items():
             goal = GOALS.get(label)
-            verdict = ("" if goal is None else
-                       f"<= {goal:.0f} s and <= 2.5x: "
-                       f"{'met' if deploy_s <= goal and deploy_s <= 2.5 * floor_s else 'MISSED'}")
-            print(f"{label:<28}{deploy_s:8.2f}s{floor_s:8.2f}s{deploy_s / floor_s:6.1f}x  "
-                  f"{verdict}", flush=True)
+            verdict = (
+                ""
+                if goal is None
+                else f"<= {goal:.0f} s and <= 2.5x: "
+                f"{'met' if deploy_s <= goal and deploy_s <= 2.5 * floor_s else 'MISSED'}"
+            )
+            print(
+                f"{label:<28}{deploy_s:8.2f}s{floor_s:8.2f}s{deploy_s / floor_s:6.1f}x  {verdict}",
+                flush=True,
+            )
 
-    for backend in ([] if "incremental" in args.skip else args.backends):
-        print(f"\n== incremental deploy, {backend} state: change one tenant, `govcloud "
-              f"deploy --tenant X` (median of {repeat})", flush=True)
-        times = incremental(sizes, repeat, real, args.state / f"incremental-{backend}",
-                            shared=backend == "shared")
+    for backend in [] if "incremental" in args.skip else args.backends:
+        print(
+            f"\n== incremental deploy, {backend} state: change one tenant, `govcloud "
+            f"deploy --tenant X` (median of {repeat})",
+            flush=True,
+        )
+        times = incremental(
+            sizes, repeat, real, args.state / f"incremental-{backend}", shared=backend == "shared"
+        )
         small, large = sizes
         print(f"\n{'TENANT STACKS':>14}  {'MEDIAN':>8}")
         for size, seconds in times.items():
             print(f"{size:>14,}  {seconds:7.2f}s")
         ratio = times[large] / times[small]
-        print(f"{backend} state: t({large:,}) / t({small:,}) = {ratio:.2f}  (goal <= 1.2: "
-              f"{'met' if ratio <= 1.2 else 'MISSED'})", flush=True)
+        print(
+            f"{backend} state: t({large:,}) / t({small:,}) = {ratio:.2f}  (goal <= 1.2: "
+            f"{'met' if ratio <= 1.2 else 'MISSED'})",
+            flush=True,
+        )
 
     if "rollout" not in args.skip:
         for parallel in args.parallel:
-            print(f"\n== from-scratch rollout: {count} tenants, `govcloud deploy --all "
-                  f"--parallel {parallel}`", flush=True)
+            print(
+                f"\n== from-scratch rollout: {count} tenants, `govcloud deploy --all "
+                f"--parallel {parallel}`",
+                flush=True,
+            )
             run = rollout(count, parallel, args.state / f"rollout-{parallel}")
             rate = count / run.seconds * 60
-            print(f"{count} tenants (+ platform) in {run.seconds:.1f} s: {rate:.1f} tenants/min "
-                  f"(goal >= 30: {'met' if rate >= 30 else 'MISSED'}); "
-                  f"{run.cpu / (count + 1):.2f} CPU-s per stack; "
-                  f"peak memory {run.peak / 2**30:.2f} GiB", flush=True)
+            print(
+                f"{count} tenants (+ platform) in {run.seconds:.1f} s: {rate:.1f} tenants/min "
+                f"(goal >= 30: {'met' if rate >= 30 else 'MISSED'}); "
+                f"{run.cpu / (count + 1):.2f} CPU-s per stack; "
+                f"peak memory {run.peak / 2**30:.2f} GiB",
+                flush=True,
+            )
     return 0
 
 

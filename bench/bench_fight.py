@@ -52,11 +52,11 @@ REPAIR_REASONS = ("Repaired", "Removed", "AccessRevoked", "PossibleDataLoss")
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n"
-                         f"{done.stderr[-3000:]}")
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done
 
 
@@ -65,8 +65,21 @@ def govcloud(cwd: Path, env: dict[str, str], *args: str) -> None:
 
 
 def pulumi_up(cwd: Path, env: dict[str, str], tenant: str) -> None:
-    run(["pulumi", "up", "--yes", "--non-interactive", "--skip-preview", "-s",
-         f"local.{tenant}", "--policy-pack", "policypack"], cwd, env)
+    run(
+        [
+            "pulumi",
+            "up",
+            "--yes",
+            "--non-interactive",
+            "--skip-preview",
+            "-s",
+            f"local.{tenant}",
+            "--policy-pack",
+            "policypack",
+        ],
+        cwd,
+        env,
+    )
 
 
 def edit(workspace: Path, tenant: str, n: int) -> None:
@@ -92,17 +105,31 @@ def tamper(kube: KubeClient, tenant: str, n: int) -> str:
         kube.replace(limits)
         return "LimitRange edited"
     if kind == 2:
-        kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                    "metadata": {"name": f"rogue-{n}", "namespace": tenant},
-                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
-                                "kind": "ClusterRole", "name": "admin"},
-                    "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                                  "name": "mallory"}]})
+        kube.apply(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": f"rogue-{n}", "namespace": tenant},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "admin",
+                },
+                "subjects": [
+                    {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "mallory"}
+                ],
+            }
+        )
         return "rogue RoleBinding"
     if kind == 3:
-        kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                    "metadata": {"name": f"open-{n}", "namespace": tenant},
-                    "spec": {"podSelector": {}, "ingress": [{}]}})
+        kube.apply(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"open-{n}", "namespace": tenant},
+                "spec": {"podSelector": {}, "ingress": [{}]},
+            }
+        )
         return "allow-all NetworkPolicy"
     ns = kube.get("v1", "Namespace", tenant) or {}
     ns["metadata"].pop("managedFields", None)
@@ -112,14 +139,18 @@ def tamper(kube: KubeClient, tenant: str, n: int) -> str:
 
 
 def repairs_total(kube: KubeClient) -> int:
-    return sum(int(((t.get("status") or {}).get("repairs") or {}).get("total", 0))
-               for t in kube.list(API, "Tenant"))
+    return sum(
+        int(((t.get("status") or {}).get("repairs") or {}).get("total", 0))
+        for t in kube.list(API, "Tenant")
+    )
 
 
 def repair_events(kube: KubeClient, since: str) -> list[dict[str, Any]]:
-    return [e for e in kube.list("v1", "Event", namespace="default")
-            if e.get("reason") in REPAIR_REASONS
-            and str(e.get("lastTimestamp") or "") >= since]
+    return [
+        e
+        for e in kube.list("v1", "Event", namespace="default")
+        if e.get("reason") in REPAIR_REASONS and str(e.get("lastTimestamp") or "") >= since
+    ]
 
 
 def main() -> None:
@@ -144,23 +175,41 @@ def main() -> None:
 
         kube = KubeClient()
         config = write_service_account_kubeconfig(
-            kube, service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-            target=scratch / "reconciler-kubeconfig")
+            kube,
+            service_account=RECONCILER_SA,
+            namespace=RECONCILER_NAMESPACE,
+            target=scratch / "reconciler-kubeconfig",
+        )
         log = scratch / "reconciler.log"
         replica = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "govcloud"), "reconcile", "--env", "local",
-             "--watch", "--cloud-interval", "5"], cwd=workspace,
-            env={**env, "KUBECONFIG": str(config)}, stdout=log.open("w"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(ROOT / ".venv" / "bin" / "govcloud"),
+                "reconcile",
+                "--env",
+                "local",
+                "--watch",
+                "--cloud-interval",
+                "5",
+            ],
+            cwd=workspace,
+            env={**env, "KUBECONFIG": str(config)},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         time.sleep(20)  # first full pass, cloud included
         before = repairs_total(kube)
         since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
         tenants = sorted(p.stem for p in (workspace / "tenants").glob("*.yaml"))
-        specs = {t: yaml.safe_load((workspace / "tenants" / f"{t}.yaml").read_text())
-                 for t in tenants}
-        active = [t for t in tenants
-                  if (specs[t].get("lifecycle") or {}).get("state", "active") == "active"]
+        specs = {
+            t: yaml.safe_load((workspace / "tenants" / f"{t}.yaml").read_text()) for t in tenants
+        }
+        active = [
+            t
+            for t in tenants
+            if (specs[t].get("lifecycle") or {}).get("state", "active") == "active"
+        ]
         free = cidrs(workspace / "stacks" / "local.yaml")
         used = {specs[t]["network"]["cidr"] for t in tenants}
         fresh = (c for c in free if c not in used)
@@ -177,13 +226,15 @@ def main() -> None:
                 if n % 2:
                     pulumi_up(workspace, env, tenant)
                 else:
-                    govcloud(workspace, env, "deploy", "--env", "local", "--tenant", tenant,
-                             "--yes")
+                    govcloud(
+                        workspace, env, "deploy", "--env", "local", "--tenant", tenant, "--yes"
+                    )
             else:
                 k = n - opts.changes
                 tenant = f"f{k:03d}"
-                (workspace / "tenants" / f"{tenant}.yaml").write_text(tenant_yaml(
-                    k, opts.new, next(fresh), lambda i: f"f{i:03d}", QUOTAS))
+                (workspace / "tenants" / f"{tenant}.yaml").write_text(
+                    tenant_yaml(k, opts.new, next(fresh), lambda i: f"f{i:03d}", QUOTAS)
+                )
                 if k % 2:
                     args = ["pulumi", "stack", "init", f"local.{tenant}", "--non-interactive"]
                     if secrets:
@@ -191,8 +242,9 @@ def main() -> None:
                     run(args, workspace, env)
                     pulumi_up(workspace, env, tenant)
                 else:
-                    govcloud(workspace, env, "deploy", "--env", "local", "--tenant", tenant,
-                             "--yes")
+                    govcloud(
+                        workspace, env, "deploy", "--env", "local", "--tenant", tenant, "--yes"
+                    )
             timings.append(time.monotonic() - t0)
             if len(tamperings) < opts.tamper and (n + 1) % tamper_every == 0:
                 target = active[len(tamperings) % len(active)]
@@ -206,18 +258,34 @@ def main() -> None:
         counted = repairs_total(kube) - before
         events = repair_events(kube, since)
         log_text = log.read_text()
-        conflicts = sum(1 for line in log_text.splitlines()
-                        if "has been modified" in line or "Conflict" in line)
-        drift = subprocess.run([str(ROOT / ".venv" / "bin" / "govcloud"), "drift", "--env",
-                                "local"], cwd=workspace, env=env, capture_output=True,
-                               text=True, check=False)
-        print(json.dumps({
-            "changes": opts.changes, "new_tenants": opts.new, "tamperings": len(tamperings),
-            "repairs_counted": counted, "repair_events": len(events),
-            "spurious_events": max(0, len(events) - len(tamperings)),
-            "conflict_warnings": conflicts, "drift_exit": drift.returncode,
-            "median_stack_op_s": round(sorted(timings)[len(timings) // 2], 2),
-        }, indent=2), flush=True)
+        conflicts = sum(
+            1 for line in log_text.splitlines() if "has been modified" in line or "Conflict" in line
+        )
+        drift = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "govcloud"), "drift", "--env", "local"],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(
+            json.dumps(
+                {
+                    "changes": opts.changes,
+                    "new_tenants": opts.new,
+                    "tamperings": len(tamperings),
+                    "repairs_counted": counted,
+                    "repair_events": len(events),
+                    "spurious_events": max(0, len(events) - len(tamperings)),
+                    "conflict_warnings": conflicts,
+                    "drift_exit": drift.returncode,
+                    "median_stack_op_s": round(sorted(timings)[len(timings) // 2], 2),
+                },
+                indent=2,
+            ),
+            flush=True,
+        )
         if drift.returncode != 0:
             print(drift.stdout[-3000:])
     finally:

@@ -79,6 +79,7 @@ def create(kube: KubeClient, fleet: dict[str, TenantSpec], ids: list[str]) -> fl
     def one(tid: str) -> None:
         for obj in render_tenant(fleet[tid], env, fleet=fleet, today=today).kube:
             kube.apply(obj.manifest)
+
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, ids))
@@ -91,9 +92,14 @@ def quotas(fleet: dict[str, TenantSpec], ids: list[str]) -> list[dict[str, Any]]
 
     env = load_environment("local", ROOT / "stacks")
     today = dt.date.fromisoformat(TODAY)
-    return [next(o.manifest for o in render_tenant(fleet[t], env, fleet=fleet,
-                                                    today=today).kube
-                 if o.kind == "ResourceQuota") for t in ids]
+    return [
+        next(
+            o.manifest
+            for o in render_tenant(fleet[t], env, fleet=fleet, today=today).kube
+            if o.kind == "ResourceQuota"
+        )
+        for t in ids
+    ]
 
 
 class Reconciler:
@@ -101,13 +107,31 @@ class Reconciler:
         self.port = port
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": "local"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", "local", "--watch",
-             "--no-cloud", "--identity", "bench", "--resync", "3600",
-             "--workers", str(workers),
-             "--metrics-addr", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT,
-                                                                      signal.SIG_DFL))
+            [
+                sys.executable,
+                "-m",
+                "infra.cli.main",
+                "reconcile",
+                "--env",
+                "local",
+                "--watch",
+                "--no-cloud",
+                "--identity",
+                "bench",
+                "--resync",
+                "3600",
+                "--workers",
+                str(workers),
+                "--metrics-addr",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
 
     def metrics(self) -> dict[str, float]:
         try:
@@ -126,8 +150,11 @@ class Reconciler:
         return self.metrics().get("govcloud_reconcile_duration_seconds_count", 0.0)
 
     def requests(self) -> dict[str, float]:
-        return {k.split('"')[1]: v for k, v in self.metrics().items()
-                if k.startswith("govcloud_api_requests_total{")}
+        return {
+            k.split('"')[1]: v
+            for k, v in self.metrics().items()
+            if k.startswith("govcloud_api_requests_total{")
+        }
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -174,8 +201,9 @@ def steady_pass(rec: Reconciler, count: int) -> tuple[float, float, float, str]:
     writes = sum(v for k, v in delta.items() if k in _WRITES)
     lease = sum(v for k, v in delta.items() if k.startswith("lease-"))
     total = sum(v for k, v in delta.items() if not k.startswith("lease-"))
-    verbs = ", ".join(f"{k} {v:.0f}" for k, v in sorted(delta.items())
-                      if v and not k.startswith("lease-"))
+    verbs = ", ".join(
+        f"{k} {v:.0f}" for k, v in sorted(delta.items()) if v and not k.startswith("lease-")
+    )
     return total, writes, seconds, f"{verbs or 'none'}; plus {lease:.0f} for the leader lease"
 
 
@@ -194,12 +222,14 @@ class QuotaWatch:
     def _run(self, rv: str) -> None:
         try:
             while not self._stop:
-                for event, obj in self._kube.watch("v1", "ResourceQuota", resource_version=rv,
-                                                   timeout_seconds=30):
+                for event, obj in self._kube.watch(
+                    "v1", "ResourceQuota", resource_version=rv, timeout_seconds=30
+                ):
                     rv = obj["metadata"]["resourceVersion"]
                     if event == "ADDED":
                         self.added.setdefault(obj["metadata"]["namespace"], []).append(
-                            time.monotonic())
+                            time.monotonic()
+                        )
                         self.count += 1
         except DriverError:
             return  # the cloud is going down at the end of the run
@@ -221,8 +251,9 @@ def latency(kube: KubeClient, watch: QuotaWatch, ids: list[str], n: int) -> list
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--tamperings", type=int, default=200)
     parser.add_argument("--workers", type=int, default=8)
@@ -239,8 +270,11 @@ def main() -> int:
         if obj.kind == "CustomResourceDefinition":
             time.sleep(2)
     kubeconfig = write_service_account_kubeconfig(
-        kube, service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-        target=work / "sa-kubeconfig")
+        kube,
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=work / "sa-kubeconfig",
+    )
     fleet = specs(max(args.sizes))
     ids = sorted(fleet)
     made = 0
@@ -253,21 +287,28 @@ def main() -> int:
             if size == max(args.sizes):
                 # The floor: a plain loop of server-side applies re-creating every quota.
                 with ThreadPoolExecutor(8) as pool:
-                    list(pool.map(lambda t: kube.delete("v1", "ResourceQuota",
-                                                        "govcloud-quota", t), ids[:size]))
+                    list(
+                        pool.map(
+                            lambda t: kube.delete("v1", "ResourceQuota", "govcloud-quota", t),
+                            ids[:size],
+                        )
+                    )
                 manifests = quotas(fleet, ids[:size])
                 started = time.monotonic()
                 for manifest in manifests:
                     kube.apply(manifest)
                 raw_rate = size / (time.monotonic() - started)
                 print(f"plain loop: {raw_rate:.0f} server-side applies/s")
-            rec = Reconciler(kubeconfig, _free_port(), work / f"reconciler-{size}.log",
-                             args.workers)
+            rec = Reconciler(
+                kubeconfig, _free_port(), work / f"reconciler-{size}.log", args.workers
+            )
             rec.wait_passes(size)
             total, writes, secs, verbs = steady_pass(rec, size)
-            print(f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests "
-                  f"({verbs}), {writes:.0f} writes; "
-                  f"reconciler RSS {rec.rss_mb():.0f} MB")
+            print(
+                f"{size} tenants: steady-state pass {secs:.1f}s, {total:.0f} API requests "
+                f"({verbs}), {writes:.0f} writes; "
+                f"reconciler RSS {rec.rss_mb():.0f} MB"
+            )
             if size != max(args.sizes):
                 rec.stop()
                 rec = None
@@ -276,13 +317,14 @@ def main() -> int:
         lat = sorted(latency(kube, watch, ids, args.tamperings))
         p50 = statistics.median(lat)
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-        print(f"drift-repair latency over {len(lat)} tamperings: p50 {p50 * 1000:.0f} ms, "
-              f"p99 {p99 * 1000:.0f} ms (goal p99 <= 1000 ms)")
+        print(
+            f"drift-repair latency over {len(lat)} tamperings: p50 {p50 * 1000:.0f} ms, "
+            f"p99 {p99 * 1000:.0f} ms (goal p99 <= 1000 ms)"
+        )
         before = watch.count
         started = time.monotonic()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda t: kube.delete("v1", "ResourceQuota", "govcloud-quota", t),
-                          ids))
+            list(pool.map(lambda t: kube.delete("v1", "ResourceQuota", "govcloud-quota", t), ids))
         deleted = time.monotonic()
         end = time.monotonic() + 600
         while watch.count - before < len(ids) and time.monotonic() < end:
@@ -290,10 +332,12 @@ def main() -> int:
         finished = time.monotonic()
         repaired = watch.count - before
         rate = repaired / (finished - started)
-        print(f"mass drift: {repaired}/{len(ids)} quotas re-created at {rate:.0f}/s = "
-              f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%), counted from the "
-              f"first deletion; the deletions themselves took {deleted - started:.1f}s of "
-              f"the {finished - started:.1f}s")
+        print(
+            f"mass drift: {repaired}/{len(ids)} quotas re-created at {rate:.0f}/s = "
+            f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%), counted from the "
+            f"first deletion; the deletions themselves took {deleted - started:.1f}s of "
+            f"the {finished - started:.1f}s"
+        )
         print(f"reconciler RSS at {len(ids)} tenants: {rec.rss_mb():.0f} MB (goal <= 300 MB)")
     finally:
         if rec is not None:

@@ -48,22 +48,24 @@ class Fleet:
 
     def __init__(self, count: int) -> None:
         base = int(ipaddress.IPv4Address("10.1.0.0"))
-        self.base = {n: tenant_yaml(n, count, f"{ipaddress.IPv4Address(base + 16 * n)}/28", tid)
-                     for n in range(count)}
+        self.base = {
+            n: tenant_yaml(n, count, f"{ipaddress.IPv4Address(base + 16 * n)}/28", tid)
+            for n in range(count)
+        }
         self.peers: dict[int, list[tuple[int, str]]] = defaultdict(list)
         self.requests: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
 
     def text(self, n: int) -> str:
         text = self.base[n]
-        extra = "".join(f"    - {{tenant: {tid(p)}, agreement: {a}}}\n"
-                        for p, a in self.peers[n])
+        extra = "".join(f"    - {{tenant: {tid(p)}, agreement: {a}}}\n" for p, a in self.peers[n])
         if extra:
             text = text.replace("  egress: proxy\n", extra + "  egress: proxy\n", 1)
         if self.requests[n]:
             block = "data_requests:\n" + "".join(
                 f"  - {{from: {tid(p)}, data: '{d}', purpose: 一网通办, "
                 f"legal_basis: 《广东省公共数据管理办法》, requested: {day}}}\n"
-                for p, d, day in self.requests[n])
+                for p, d, day in self.requests[n]
+            )
             text = text.replace("budget:", block + "budget:", 1)
         return text
 
@@ -115,8 +117,10 @@ def build(directory: Path, count: int, requests: int) -> int:
     def commit(day: dt.date, files: list[int], mark: int) -> None:
         stamp = int(dt.datetime(day.year, day.month, day.day, 10, tzinfo=dt.UTC).timestamp())
         message = f"tenants on {day}".encode()
-        stream.extend(f"commit refs/heads/main\nmark :{mark}\n"
-                      f"committer bench <bench@gd.gov.cn> {stamp} +0800\n".encode())
+        stream.extend(
+            f"commit refs/heads/main\nmark :{mark}\n"
+            f"committer bench <bench@gd.gov.cn> {stamp} +0800\n".encode()
+        )
         stream.extend(b"data %d\n%s\n" % (len(message), message))
         if mark > 1:
             stream.extend(f"from :{mark - 1}\n".encode())
@@ -131,8 +135,9 @@ def build(directory: Path, count: int, requests: int) -> int:
         day = START + dt.timedelta(days=offset)
         mark += 1
         commit(day, sorted(_apply(fleet, day, todo)), mark)
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=directory, input=bytes(stream),
-                   check=True)
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=directory, input=bytes(stream), check=True
+    )
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=directory, check=True)
     return mark
 
@@ -143,14 +148,24 @@ def _child_cpu() -> float:
 
 
 def time_report(directory: Path, fmt: str, repeat: int) -> tuple[float, float, str]:
-    command = [sys.executable, "-m", "infra.cli.main", "report", "--env", "bench",
-               "--stacks-dir", str(directory / "stacks"), "--today", "2026-11-28",
-               "--format", fmt]
+    command = [
+        sys.executable,
+        "-m",
+        "infra.cli.main",
+        "report",
+        "--env",
+        "bench",
+        "--stacks-dir",
+        str(directory / "stacks"),
+        "--today",
+        "2026-11-28",
+        "--format",
+        fmt,
+    ]
     best, cpu, out = float("inf"), float("inf"), ""
     for _ in range(repeat):
         started, cpu_before = time.perf_counter(), _child_cpu()
-        result = subprocess.run(command, cwd=directory, capture_output=True, text=True,
-                                check=False)
+        result = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=False)
         best = min(best, time.perf_counter() - started)
         cpu = min(cpu, _child_cpu() - cpu_before)
         if result.returncode != 0:
@@ -166,18 +181,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     parser.add_argument("--formats", nargs="+", default=["markdown", "json", "html"])
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), "
-          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory(prefix="govcloud-bench-report-") as tmp:
         started = time.perf_counter()
         commits = build(Path(tmp), args.tenants, args.requests)
-        print(f"repository: {args.tenants:,} tenants, {args.requests:,} requests, "
-              f"{commits:,} commits over two years (built in "
-              f"{time.perf_counter() - started:.1f} s)")
+        print(
+            f"repository: {args.tenants:,} tenants, {args.requests:,} requests, "
+            f"{commits:,} commits over two years (built in "
+            f"{time.perf_counter() - started:.1f} s)"
+        )
         for fmt in args.formats:
             seconds, cpu, out = time_report(Path(tmp), fmt, args.repeat)
-            print(f"govcloud report --format {fmt:<8}: {seconds:5.2f} s wall, {cpu:5.2f} s CPU"
-                  "  (goal <= 5.0 s)")
+            print(
+                f"govcloud report --format {fmt:<8}: {seconds:5.2f} s wall, {cpu:5.2f} s CPU"
+                "  (goal <= 5.0 s)"
+            )
             if fmt == "markdown":
                 kpi = next(line for line in out.splitlines() if "Province-wide: **" in line)
                 print(f"  {kpi}")

@@ -63,11 +63,19 @@ def credit_code(n: int) -> str:
     return first + credit_check_char(first)
 
 
-def tenant_yaml(n: int, count: int, cidr: str, id_of: Callable[[int], str],
-                quotas: str = QUOTAS) -> str:
+def tenant_yaml(
+    n: int, count: int, cidr: str, id_of: Callable[[int], str], quotas: str = QUOTAS
+) -> str:
     """Tenant n of count, paired with its neighbour (an odd count's last one joins n - 1)."""
     peer = n + 1 if n % 2 == 0 else n - 1
     if peer >= count:
         peer = n - 1
-    return TENANT.format(id=id_of(n), n=n, code=credit_code(n), peer=id_of(peer),
-                         pair=min(n, peer) + 1, cidr=cidr, quotas=quotas)
+    return TENANT.format(
+        id=id_of(n),
+        n=n,
+        code=credit_code(n),
+        peer=id_of(peer),
+        pair=min(n, peer) + 1,
+        cidr=cidr,
+        quotas=quotas,
+    )

@@ -63,8 +63,14 @@ class InputError(GovcloudError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
         self.path = path
         self.line = line
         self.field = field
@@ -115,8 +121,9 @@ class PolicyViolation(GovcloudError):
 class DriverError(GovcloudError):
     """A call to the cluster or the cloud API failed."""
 
-    def __init__(self, message: str, *, operation: str = "", status: int | None = None,
-                 code: str = "") -> None:
+    def __init__(
+        self, message: str, *, operation: str = "", status: int | None = None, code: str = ""
+    ) -> None:
         self.operation = operation
         self.status = status
         self.code = code
@@ -138,8 +145,9 @@ class UnreachableError(TransientError):
     leads there. Retried only while the run's patience lasts (``--wait``, shared by every
     call to that endpoint), not for the full deadline of other transient errors."""
 
-    def __init__(self, message: str, *, operation: str = "", service: str, endpoint: str,
-                 cause: str) -> None:
+    def __init__(
+        self, message: str, *, operation: str = "", service: str, endpoint: str, cause: str
+    ) -> None:
         self.service = service  # "API server", "cloud endpoint"
         self.endpoint = endpoint  # host:port or URL, as the user configured it
         self.cause = cause  # "connection refused (nothing listens there)", ...

@@ -26,8 +26,10 @@ class RetryNotice:
     remaining: float  # seconds left before giving up
 
     def line(self) -> str:
-        return (f"retrying: {self.error} (attempt {self.attempt} failed; next in "
-                f"{self.wait:.1f}s, giving up in {max(self.remaining, 0):.0f}s)")
+        return (
+            f"retrying: {self.error} (attempt {self.attempt} failed; next in "
+            f"{self.wait:.1f}s, giving up in {max(self.remaining, 0):.0f}s)"
+        )
 
 
 _listeners: list[Callable[[RetryNotice], None]] = []
@@ -44,6 +46,7 @@ def on_retry(listener: Callable[[RetryNotice], None]) -> Callable[[], None]:
         with _listeners_lock:
             if listener in _listeners:
                 _listeners.remove(listener)
+
     return stop
 
 

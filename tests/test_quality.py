@@ -1,6 +1,6 @@
 """The codebase's own standards, run as tests so one command checks everything:
-ruff, mypy (strict on infra/, relaxed on tests/: see pyproject.toml), and the import-linter
-layer contracts."""
+ruff (lint and format), mypy (strict on infra/, relaxed on tests/: see pyproject.toml), and
+the import-linter layer contracts."""
 
 from __future__ import annotations
 
@@ -14,15 +14,21 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-@pytest.mark.parametrize("command", [
-    ["ruff", "check", "infra", "tests", "bench", "stacks", "policypack"],
-    ["mypy", "infra"],
-    ["mypy", "tests"],
-    ["lint-imports"],
-], ids=["ruff", "mypy-strict", "mypy-tests", "import-layers"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ruff", "check", "infra", "tests", "bench", "stacks", "policypack"],
+        ["ruff", "format", "--check", "infra", "tests", "bench", "stacks", "policypack"],
+        ["mypy", "infra"],
+        ["mypy", "tests"],
+        ["lint-imports"],
+    ],
+    ids=["ruff", "ruff-format", "mypy-strict", "mypy-tests", "import-layers"],
+)
 def test_tool_passes(command: list[str]) -> None:
-    result = subprocess.run([str(BIN / command[0]), *command[1:]], cwd=ROOT,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(BIN / command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 

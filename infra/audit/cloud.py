@@ -29,8 +29,7 @@ __all__ = ["TenantCloud", "audit_cloud", "tenant_cloud"]
 _WORLD = ("0.0.0.0/0", "::/0")
 Clients = dict[str, Any]  # one client per service, reused for every tenant
 _PUBLIC_GROUPS = ("AllUsers", "AuthenticatedUsers")
-_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
-        "kms:CreateGrant")
+_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant")
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,18 @@ def tenant_cloud(tenant: str, plan: Plan, account_arn_prefix: str) -> TenantClou
     bucket, role = by_kind["bucket"], by_kind["role"]
     sg, subnet = by_kind["security-group"], by_kind["subnet"]
     part = account_arn_prefix.split(":")[1]
-    return TenantCloud(tenant, bucket["name"], f"arn:{part}:s3:::{bucket['name']}",
-                       bucket["kms_key_alias"], "kms-key" in by_kind, role["name"],
-                       f"{account_arn_prefix}role/{role['name']}", (sg["name"], sg["vpc_name"]),
-                       (subnet["name"], subnet["vpc_name"]), tuple(plan.cloud))
+    return TenantCloud(
+        tenant,
+        bucket["name"],
+        f"arn:{part}:s3:::{bucket['name']}",
+        bucket["kms_key_alias"],
+        "kms-key" in by_kind,
+        role["name"],
+        f"{account_arn_prefix}role/{role['name']}",
+        (sg["name"], sg["vpc_name"]),
+        (subnet["name"], subnet["vpc_name"]),
+        tuple(plan.cloud),
+    )
 
 
 # Why a difference from the plan matters, by property (others: "not as planned"). The ones
@@ -84,10 +91,27 @@ _WHY: dict[str, str] = {
     "ingress": "a rule the plan does not name lets traffic in",
     "egress": "a rule the plan does not name lets traffic out",
 }
-_LEAKS = frozenset({"acl_grants", "replication", "notifications", "kms_key_alias", "policy",
-                    "grants", "alias_key", "trust_policy", "inline_policies",
-                    "attached_policies", "inline_policy", "boundary_policy", "boundary_name",
-                    "boundary_versions", "ingress", "egress", "public_access_block"})
+_LEAKS = frozenset(
+    {
+        "acl_grants",
+        "replication",
+        "notifications",
+        "kms_key_alias",
+        "policy",
+        "grants",
+        "alias_key",
+        "trust_policy",
+        "inline_policies",
+        "attached_policies",
+        "inline_policy",
+        "boundary_policy",
+        "boundary_name",
+        "boundary_versions",
+        "ingress",
+        "egress",
+        "public_access_block",
+    }
+)
 
 
 def _drift_findings(t: TenantCloud, drift: list[Difference]) -> list[Finding]:
@@ -97,53 +121,105 @@ def _drift_findings(t: TenantCloud, drift: list[Difference]) -> list[Finding]:
     for diff in drift:
         if diff.change == "missing":
             if diff.key.split("/", 1)[0] not in ("bucket", "kms-key", "role"):
-                out.append(Finding("cloud", diff.key, t.tenant, diff.describe(), "missing",
-                                   "deviation"))
+                out.append(
+                    Finding("cloud", diff.key, t.tenant, diff.describe(), "missing", "deviation")
+                )
             continue
         prop = diff.path.lstrip(".").split(".")[0].split("[")[0]
-        out.append(Finding("cloud", diff.key, t.tenant, diff.describe(),
-                           _WHY.get(prop, "not as planned"),
-                           "leak" if prop in _LEAKS else "deviation"))
+        out.append(
+            Finding(
+                "cloud",
+                diff.key,
+                t.tenant,
+                diff.describe(),
+                _WHY.get(prop, "not as planned"),
+                "leak" if prop in _LEAKS else "deviation",
+            )
+        )
     return out
 
 
 def _tags(kind: str, name: str, tags: Mapping[str, str], tenant: str) -> list[Finding]:
-    missing = [k for k, v in (("tenant", tenant), ("managed-by", "govcloud"))
-               if tags.get(k) != v]
-    return [Finding("cloud", f"{kind} {name}", tenant, f"tags {dict(sorted(tags.items()))}",
-                    f"not tagged {' and '.join(missing)} as it must be")] if missing else []
+    missing = [k for k, v in (("tenant", tenant), ("managed-by", "govcloud")) if tags.get(k) != v]
+    return (
+        [
+            Finding(
+                "cloud",
+                f"{kind} {name}",
+                tenant,
+                f"tags {dict(sorted(tags.items()))}",
+                f"not tagged {' and '.join(missing)} as it must be",
+            )
+        ]
+        if missing
+        else []
+    )
 
 
 def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
     if props is None:
-        return [Finding("cloud", f"bucket {t.bucket}", t.tenant, "read bucket",
-                        "missing", "deviation")]
+        return [
+            Finding("cloud", f"bucket {t.bucket}", t.tenant, "read bucket", "missing", "deviation")
+        ]
     out = _tags("bucket", t.bucket, props["tags"], t.tenant)
     where = f"bucket {t.bucket}"
     if not props["kms_key_alias"]:
-        out.append(Finding("cloud", where, t.tenant, "GetBucketEncryption",
-                           "not encrypted with a KMS key"))
+        out.append(
+            Finding("cloud", where, t.tenant, "GetBucketEncryption", "not encrypted with a KMS key")
+        )
     elif props["kms_key_alias"] != t.key_alias:
-        out.append(Finding("cloud", where, t.tenant, "GetBucketEncryption",
-                           f"encrypted with {props['kms_key_alias']}, not {t.key_alias}"))
+        out.append(
+            Finding(
+                "cloud",
+                where,
+                t.tenant,
+                "GetBucketEncryption",
+                f"encrypted with {props['kms_key_alias']}, not {t.key_alias}",
+            )
+        )
     if not props["public_access_block"]:
-        out.append(Finding("cloud", where, t.tenant, "GetPublicAccessBlock",
-                           "public access is not blocked"))
+        out.append(
+            Finding(
+                "cloud", where, t.tenant, "GetPublicAccessBlock", "public access is not blocked"
+            )
+        )
     for sid in public_statements(props["policy"]):
-        out.append(Finding("cloud", where, t.tenant, f"bucket policy statement {sid}",
-                           "allows everyone (public bucket)"))
+        out.append(
+            Finding(
+                "cloud",
+                where,
+                t.tenant,
+                f"bucket policy statement {sid}",
+                "allows everyone (public bucket)",
+            )
+        )
     for grant in props.get("acl_grants", []):
         if any(g in grant for g in _PUBLIC_GROUPS):
-            out.append(Finding("cloud", where, t.tenant, f"ACL grant {grant}",
-                               "the ACL makes the bucket public"))
+            out.append(
+                Finding(
+                    "cloud",
+                    where,
+                    t.tenant,
+                    f"ACL grant {grant}",
+                    "the ACL makes the bucket public",
+                )
+            )
     if props["ownership"] != BUCKET_OWNERSHIP:
-        out.append(Finding("cloud", where, t.tenant, "GetBucketOwnershipControls",
-                           f"ACLs are enabled (ownership {props['ownership'] or 'unset'})"))
+        out.append(
+            Finding(
+                "cloud",
+                where,
+                t.tenant,
+                "GetBucketOwnershipControls",
+                f"ACLs are enabled (ownership {props['ownership'] or 'unset'})",
+            )
+        )
     return out
 
 
-def _key(t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantCloud]
-         ) -> list[Finding]:
+def _key(
+    t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantCloud]
+) -> list[Finding]:
     where = f"key {t.key_alias}"
     if props is None:
         return [Finding("cloud", where, t.tenant, "DescribeKey", "missing", "deviation")]
@@ -154,23 +230,41 @@ def _key(t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantClo
         action = stmt.get("Action")
         acts = [str(a) for a in (action if isinstance(action, list) else [action])]
         if any(a in ("*", "kms:*") for a in acts):
-            out.append(Finding("cloud", where, t.tenant, f"key policy statement "
-                               f"{stmt.get('Sid', '?')}", "grants kms:* (a wildcard)"))
-        strangers = [p for p in principals(stmt) if p == "*" or any(
-            o.role_arn == p for o in others)]
-        if strangers and any(a.startswith("kms:") and a not in ("kms:DescribeKey",)
-                             for a in acts):
-            out.append(Finding("cloud", where, t.tenant, f"key policy statement "
-                               f"{stmt.get('Sid', '?')} to {', '.join(strangers)}",
-                               "another tenant's role (or everyone) may use the key"))
+            out.append(
+                Finding(
+                    "cloud",
+                    where,
+                    t.tenant,
+                    f"key policy statement {stmt.get('Sid', '?')}",
+                    "grants kms:* (a wildcard)",
+                )
+            )
+        strangers = [
+            p for p in principals(stmt) if p == "*" or any(o.role_arn == p for o in others)
+        ]
+        if strangers and any(a.startswith("kms:") and a not in ("kms:DescribeKey",) for a in acts):
+            out.append(
+                Finding(
+                    "cloud",
+                    where,
+                    t.tenant,
+                    f"key policy statement {stmt.get('Sid', '?')} to {', '.join(strangers)}",
+                    "another tenant's role (or everyone) may use the key",
+                )
+            )
     return out  # grants: none may exist (the plan's ``grants``), found by the drift check
 
 
-def _role(t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantCloud],
-          key_arns: Mapping[str, str], c: Clients, tally: Tally) -> list[Finding]:
+def _role(
+    t: TenantCloud,
+    props: Mapping[str, Any] | None,
+    others: list[TenantCloud],
+    key_arns: Mapping[str, str],
+    c: Clients,
+    tally: Tally,
+) -> list[Finding]:
     if props is None:
-        return [Finding("cloud", f"role {t.role}", t.tenant, "GetRole", "missing",
-                        "deviation")]
+        return [Finding("cloud", f"role {t.role}", t.tenant, "GetRole", "missing", "deviation")]
     docs = iam.read_role_documents(t.role, iam=c["iam"])
     tally.requests += 2 + 2 * len(docs)
     out = _tags("role", t.role, props["tags"], t.tenant)
@@ -180,17 +274,23 @@ def _role(t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantCl
     for other in others:
         checks: list[tuple[str, str, str | None]] = [
             ("s3:GetObject", f"{other.bucket_arn}/any-object", None),
-            ("s3:ListBucket", other.bucket_arn, None)]
+            ("s3:ListBucket", other.bucket_arn, None),
+        ]
         if other.dedicated and other.key_alias in key_arns:
             checks.append(("kms:Decrypt", key_arns[other.key_alias], other.key_alias))
         for action, resource, alias in checks:
             for source, doc in sorted(parsed.items()):
                 sids = allows(doc, action, resource, alias=alias)
                 if sids and allows(boundary, action, resource, alias=alias):
-                    out.append(Finding(
-                        "cloud", f"role {t.role}", other.tenant,
-                        f"{action} on {resource} via {source} ({', '.join(sids)})",
-                        f"{t.tenant}'s role can use {other.tenant}'s data"))
+                    out.append(
+                        Finding(
+                            "cloud",
+                            f"role {t.role}",
+                            other.tenant,
+                            f"{action} on {resource} via {source} ({', '.join(sids)})",
+                            f"{t.tenant}'s role can use {other.tenant}'s data",
+                        )
+                    )
     return out
 
 
@@ -205,21 +305,26 @@ def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
         for side, rules in (("ingress", group["ingress"]), ("egress", group["egress"])):
             for rule in rules:
                 if rule["cidr"] in _WORLD:
-                    out.append(Finding(
-                        "cloud", f"security group {group['name']}", tenant,
-                        f"{side} {rule['protocol']} {rule['from_port']}-{rule['to_port']} "
-                        f"{'from' if side == 'ingress' else 'to'} {rule['cidr']}",
-                        "open to the whole internet"))
+                    out.append(
+                        Finding(
+                            "cloud",
+                            f"security group {group['name']}",
+                            tenant,
+                            f"{side} {rule['protocol']} {rule['from_port']}-{rule['to_port']} "
+                            f"{'from' if side == 'ingress' else 'to'} {rule['cidr']}",
+                            "open to the whole internet",
+                        )
+                    )
     return out
 
 
 # Requests one read of a planned object makes (about: optional settings may add one).
-_READ_REQUESTS = {"bucket": 14, "kms-key": 9, "role": 9, "subnet": 2, "security-group": 3,
-                  "vpc": 2}
+_READ_REQUESTS = {"bucket": 14, "kms-key": 9, "role": 9, "subnet": 2, "security-group": 3, "vpc": 2}
 
 
-def _one(t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str],
-         c: Clients) -> tuple[list[Finding], Tally]:
+def _one(
+    t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str], c: Clients
+) -> tuple[list[Finding], Tally]:
     tally = Tally()
     others = [o for o in everyone if o.tenant != t.tenant]
     table = CloudTable()
@@ -233,8 +338,10 @@ def _one(t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str
     if t.dedicated:
         findings += _key(t, by_kind.get("kms-key"), others)
     findings += _role(t, by_kind.get("role"), others, key_arns, c, tally)
-    for kind, what, name in (("subnet", "subnet", t.subnet[0]),
-                             ("security-group", "security group", t.group[0])):
+    for kind, what, name in (
+        ("subnet", "subnet", t.subnet[0]),
+        ("security-group", "security group", t.group[0]),
+    ):
         live = by_kind.get(kind)
         if live is not None:
             findings += _tags(what, name, live["tags"], t.tenant)
@@ -243,8 +350,9 @@ def _one(t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str
     return findings, tally
 
 
-def audit_cloud(tenants: list[TenantCloud], everyone: list[TenantCloud], *, workers: int = 4
-                ) -> tuple[list[Finding], Tally]:
+def audit_cloud(
+    tenants: list[TenantCloud], everyone: list[TenantCloud], *, workers: int = 4
+) -> tuple[list[Finding], Tally]:
     """``tenants`` are audited; ``everyone`` (the whole fleet) are the others to compare."""
     tally = Tally()
     findings: list[Finding] = []

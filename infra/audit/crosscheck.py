@@ -45,19 +45,30 @@ class CrossCheck:
     warnings: tuple[str, ...] = ()
 
     def note(self) -> str:
-        return (f"{NOTE_PREFIX}netpol-analyzer {self.version} agreed on {self.agreed} of "
-                f"{self.compared} paths (namespace to namespace, to and from the internet)")
+        return (
+            f"{NOTE_PREFIX}netpol-analyzer {self.version} agreed on {self.agreed} of "
+            f"{self.compared} paths (namespace to namespace, to and from the internet)"
+        )
 
     def merge(self, ours: list[Finding]) -> list[Finding]:
         """Our path leaks, marked where netpol-analyzer finds the same path; then the leaks
         only it finds; then the deviations."""
         mine = {(f.subject, f.target) for f in ours}
-        out = [dataclasses.replace(f, reason=f"{f.reason}; netpol-analyzer {self.version} "
-                                   "finds the same path")
-               if (f.subject, f.target) in self.leaks else f for f in ours]
-        out += [dataclasses.replace(f, reason=f"{f.reason}; found by netpol-analyzer "
-                                    f"{self.version} only")
-                for key, f in sorted(self.leaks.items()) if key not in mine]
+        out = [
+            dataclasses.replace(
+                f, reason=f"{f.reason}; netpol-analyzer {self.version} finds the same path"
+            )
+            if (f.subject, f.target) in self.leaks
+            else f
+            for f in ours
+        ]
+        out += [
+            dataclasses.replace(
+                f, reason=f"{f.reason}; found by netpol-analyzer {self.version} only"
+            )
+            for key, f in sorted(self.leaks.items())
+            if key not in mine
+        ]
         return out + list(self.deviations)
 
 
@@ -74,8 +85,9 @@ def _labels(selector: Mapping[str, Any] | None) -> Labels:
     return frozenset(out.items())
 
 
-def _named(selector: Mapping[str, Any], own: str,
-           namespaces: Mapping[str, Mapping[str, str]]) -> Iterable[str]:
+def _named(
+    selector: Mapping[str, Any], own: str, namespaces: Mapping[str, Mapping[str, str]]
+) -> Iterable[str]:
     """Namespaces a peer's namespace selector may pick (all of them unless it is plain
     ``matchLabels``; the policy's own namespace when there is no namespace selector)."""
     if "namespaceSelector" not in selector:
@@ -87,8 +99,9 @@ def _named(selector: Mapping[str, Any], own: str,
     return [n for n, labels in namespaces.items() if all(labels.get(k) == v for k, v in want)]
 
 
-def _label_sets(namespaces: Mapping[str, Mapping[str, str]],
-                policies: Iterable[Mapping[str, Any]]) -> dict[str, set[Labels]]:
+def _label_sets(
+    namespaces: Mapping[str, Mapping[str, str]], policies: Iterable[Mapping[str, Any]]
+) -> dict[str, set[Labels]]:
     wanted: dict[str, set[Labels]] = {n: {frozenset()} for n in namespaces}
     for policy in policies:
         own = str((policy.get("metadata") or {}).get("namespace"))
@@ -105,21 +118,33 @@ def _label_sets(namespaces: Mapping[str, Mapping[str, str]],
     return wanted
 
 
-def representative_pods(namespaces: Mapping[str, Mapping[str, str]],
-                        policies: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def representative_pods(
+    namespaces: Mapping[str, Mapping[str, str]], policies: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """Pods standing for every namespace: one without labels, one per label set asked for."""
     pods: list[dict[str, Any]] = []
     addresses = _POD_NETWORK.hosts()
     for ns, sets in sorted(_label_sets(namespaces, policies).items()):
         for i, labels in enumerate(sorted(sets, key=sorted)):
             ip = str(next(addresses))
-            pods.append({
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": f"govcloud-audit-{i}", "namespace": ns,
-                             "labels": dict(sorted(labels))},
-                "spec": {"containers": [{"name": "main", "image": "audit"}]},
-                "status": {"phase": "Running", "hostIP": _HOST_IP, "podIP": ip,
-                           "podIPs": [{"ip": ip}]}})
+            pods.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"govcloud-audit-{i}",
+                        "namespace": ns,
+                        "labels": dict(sorted(labels)),
+                    },
+                    "spec": {"containers": [{"name": "main", "image": "audit"}]},
+                    "status": {
+                        "phase": "Running",
+                        "hostIP": _HOST_IP,
+                        "podIP": ip,
+                        "podIPs": [{"ip": ip}],
+                    },
+                }
+            )
     return pods
 
 
@@ -127,8 +152,11 @@ def _places(end: Endpoint, proxy: ipaddress.IPv4Network | None) -> set[str]:
     if not end.external:
         return {end.namespace}
     first, last = ipaddress.ip_address(end.first_ip), ipaddress.ip_address(end.last_ip)
-    if proxy is None or not isinstance(first, ipaddress.IPv4Address) or not isinstance(
-            last, ipaddress.IPv4Address):
+    if (
+        proxy is None
+        or not isinstance(first, ipaddress.IPv4Address)
+        or not isinstance(last, ipaddress.IPv4Address)
+    ):
         return {INTERNET}
     if first >= proxy.network_address and last <= proxy.broadcast_address:
         return {PROXY}
@@ -188,24 +216,34 @@ def _spelled(ports: tuple[str, ...]) -> str:
     return ", ".join(ports)
 
 
-def cross_check(analyzer: NetpolAnalyzer, *, namespaces: Mapping[str, Mapping[str, str]],
-                policies: list[Mapping[str, Any]], ours: Paths,
-                fleet: Mapping[str, TenantSpec], env: EnvironmentSpec,
-                audited: set[str], left_out: frozenset[str] = frozenset()) -> CrossCheck:
+def cross_check(
+    analyzer: NetpolAnalyzer,
+    *,
+    namespaces: Mapping[str, Mapping[str, str]],
+    policies: list[Mapping[str, Any]],
+    ours: Paths,
+    fleet: Mapping[str, TenantSpec],
+    env: EnvironmentSpec,
+    audited: set[str],
+    left_out: frozenset[str] = frozenset(),
+) -> CrossCheck:
     """Run the analyzer on the live namespaces and policies and compare with ``ours``, for
     paths touching an audited tenant or a shared-services namespace. Namespaces in
     ``left_out`` (a tenant over its NetworkPolicy quota: the analyzer's time grows with the
     square of its pods) are not given to the analyzer and no path touching them is compared;
     govcloud's own connectivity, linear in the policies, still judges them."""
     namespaces = {n: labels for n, labels in namespaces.items() if n not in left_out}
-    policies = [p for p in policies
-                if str((p.get("metadata") or {}).get("namespace")) not in left_out]
+    policies = [
+        p for p in policies if str((p.get("metadata") or {}).get("namespace")) not in left_out
+    ]
     ours = {pair: ports for pair, ports in ours.items() if not set(pair) & left_out}
     objects: list[Mapping[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": dict(lab)}}
-        for n, lab in sorted(namespaces.items())]
-    objects += [{**p, "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"}
-                for p in policies]
+        for n, lab in sorted(namespaces.items())
+    ]
+    objects += [
+        {**p, "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"} for p in policies
+    ]
     objects += representative_pods(namespaces, policies)
     analysis = analyzer.analyze(objects)
     theirs = analyzer_paths(analysis.connections, env.proxy_cidr)
@@ -216,17 +254,27 @@ def cross_check(analyzer: NetpolAnalyzer, *, namespaces: Mapping[str, Mapping[st
         if src in (dst, PROXY) or not {src, dst} & watched:
             continue
         compared += 1
-        mine, other = _canonical(ours.get((src, dst), ())), _canonical(
-            theirs.get((src, dst), ()))
+        mine, other = _canonical(ours.get((src, dst), ())), _canonical(theirs.get((src, dst), ()))
         if mine == other:
             agreed += 1
             continue
-        deviations.append(Finding(
-            "network", src, dst,
-            f"{src} -> {dst}: netpol-analyzer {analysis.version} finds {_spelled(other)}; "
-            f"govcloud's connectivity finds {_spelled(mine)}",
-            "the two connectivity analyses of the live NetworkPolicies disagree",
-            kind="deviation"))
+        deviations.append(
+            Finding(
+                "network",
+                src,
+                dst,
+                f"{src} -> {dst}: netpol-analyzer {analysis.version} finds {_spelled(other)}; "
+                f"govcloud's connectivity finds {_spelled(mine)}",
+                "the two connectivity analyses of the live NetworkPolicies disagree",
+                kind="deviation",
+            )
+        )
     leaks, _ = unexpected_paths(theirs, fleet, env, audited)
-    return CrossCheck(analysis.version, compared, agreed, tuple(deviations),
-                      {(f.subject, f.target): f for f in leaks}, analysis.warnings)
+    return CrossCheck(
+        analysis.version,
+        compared,
+        agreed,
+        tuple(deviations),
+        {(f.subject, f.target): f for f in leaks},
+        analysis.warnings,
+    )

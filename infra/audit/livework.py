@@ -18,8 +18,12 @@ from .model import Finding, Tally
 __all__ = ["WORKLOAD_KINDS", "judge_workloads", "live_workloads", "pod_spec_of"]
 
 WORKLOAD_KINDS = (
-    ("v1", "Pod"), ("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"),
-    ("apps/v1", "DaemonSet"), ("apps/v1", "ReplicaSet"), ("batch/v1", "Job"),
+    ("v1", "Pod"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("apps/v1", "ReplicaSet"),
+    ("batch/v1", "Job"),
     ("batch/v1", "CronJob"),
 )
 Obj = Mapping[str, Any]
@@ -37,12 +41,12 @@ def pod_spec_of(obj: Obj) -> Obj:
 
 def _controlled(obj: Obj) -> bool:
     """Made by a controller from another workload (judged there instead)."""
-    return any(ref.get("controller") for ref in
-               (obj.get("metadata") or {}).get("ownerReferences") or [])
+    return any(
+        ref.get("controller") for ref in (obj.get("metadata") or {}).get("ownerReferences") or []
+    )
 
 
-def judge_workloads(objects: Iterable[Obj], namespaces: set[str]) -> tuple[list[Finding],
-                                                                           int]:
+def judge_workloads(objects: Iterable[Obj], namespaces: set[str]) -> tuple[list[Finding], int]:
     """Findings for the workloads in ``namespaces``, and how many were judged."""
     findings: list[Finding] = []
     judged = 0
@@ -55,17 +59,32 @@ def judge_workloads(objects: Iterable[Obj], namespaces: set[str]) -> tuple[list[
         what = f"{obj.get('kind')} {ns}/{meta.get('name')}"
         spec = pod_spec_of(obj)
         for literal in credential_literals(spec):
-            findings.append(Finding(
-                "workload", what, ns,
-                f"container {literal.container}: {literal.where} = {literal.masked}",
-                _("a credential literal ({shape}) in the workload spec, readable by "
-                  "operators: move it into a Secret").format(shape=_(literal.shape))))
+            findings.append(
+                Finding(
+                    "workload",
+                    what,
+                    ns,
+                    f"container {literal.container}: {literal.where} = {literal.masked}",
+                    _(
+                        "a credential literal ({shape}) in the workload spec, readable by "
+                        "operators: move it into a Secret"
+                    ).format(shape=_(literal.shape)),
+                )
+            )
         account = govcloud_service_account(spec)
         if account:
-            findings.append(Finding(
-                "workload", what, ns, f"serviceAccountName: {account}",
-                _("runs as govcloud's service account {account}: a tenant workload must "
-                  "use one of its own").format(account=account)))
+            findings.append(
+                Finding(
+                    "workload",
+                    what,
+                    ns,
+                    f"serviceAccountName: {account}",
+                    _(
+                        "runs as govcloud's service account {account}: a tenant workload must "
+                        "use one of its own"
+                    ).format(account=account),
+                )
+            )
     return findings, judged
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CLEAN", "FOUND", "INCOMPLETE", "AuditResult", "Category", "Finding", "Probe",
-           "Tally"]
+__all__ = ["CLEAN", "FOUND", "INCOMPLETE", "AuditResult", "Category", "Finding", "Probe", "Tally"]
 
 Category = Literal["rbac", "workload", "quota", "network", "namespace", "cloud"]
 

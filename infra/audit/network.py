@@ -61,9 +61,12 @@ def _selects(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> b
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
         present = key in labels
-        if (op == "In" and labels.get(key) not in values) or (
-                op == "NotIn" and present and labels.get(key) in values) or (
-                op == "Exists" and not present) or (op == "DoesNotExist" and present):
+        if (
+            (op == "In" and labels.get(key) not in values)
+            or (op == "NotIn" and present and labels.get(key) in values)
+            or (op == "Exists" and not present)
+            or (op == "DoesNotExist" and present)
+        ):
             return False
     return True
 
@@ -83,8 +86,13 @@ def _outside(cidr: str, proxy: str | None) -> set[str]:
     return {INTERNET, PROXY} if net.overlaps(own) else {INTERNET}
 
 
-def _peers(rule: Mapping[str, Any], side: str, own: str,
-           namespaces: Mapping[str, Mapping[str, str]], proxy: str | None) -> set[str]:
+def _peers(
+    rule: Mapping[str, Any],
+    side: str,
+    own: str,
+    namespaces: Mapping[str, Mapping[str, str]],
+    proxy: str | None,
+) -> set[str]:
     peers = rule.get(side)
     if not peers:
         return {*namespaces, INTERNET, *([PROXY] if proxy else [])}
@@ -93,8 +101,11 @@ def _peers(rule: Mapping[str, Any], side: str, own: str,
         if "ipBlock" in (peer or {}):
             out |= _outside(str(peer["ipBlock"].get("cidr", "")), proxy)
         elif "namespaceSelector" in peer:
-            out |= {n for n, labels in namespaces.items()
-                    if _selects(peer["namespaceSelector"] or {}, labels)}
+            out |= {
+                n
+                for n, labels in namespaces.items()
+                if _selects(peer["namespaceSelector"] or {}, labels)
+            }
         else:
             out.add(own)
     return out
@@ -112,9 +123,14 @@ def _selects_all(spec: Mapping[str, Any]) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
-def _side(ns: str, policies: list[Mapping[str, Any]], direction: str, side: str,
-          namespaces: Mapping[str, Mapping[str, str]], proxy: str | None
-          ) -> dict[str, Ports]:
+def _side(
+    ns: str,
+    policies: list[Mapping[str, Any]],
+    direction: str,
+    side: str,
+    namespaces: Mapping[str, Mapping[str, str]],
+    proxy: str | None,
+) -> dict[str, Ports]:
     """What pods in ``ns`` may reach (egress) or be reached from (ingress), with ports."""
     key = direction.lower()
     relevant = [p.get("spec") or {} for p in policies]
@@ -131,8 +147,12 @@ def _side(ns: str, policies: list[Mapping[str, Any]], direction: str, side: str,
     return {peer: (_ALL if ANY in ports else frozenset(ports)) for peer, ports in out.items()}
 
 
-def connectivity(namespaces: Mapping[str, Mapping[str, str]],
-                 policies: Iterable[Mapping[str, Any]], *, proxy: str | None = None) -> Paths:
+def connectivity(
+    namespaces: Mapping[str, Mapping[str, str]],
+    policies: Iterable[Mapping[str, Any]],
+    *,
+    proxy: str | None = None,
+) -> Paths:
     """Every path (source, destination) -> ports, between the namespaces given and to and
     from the internet (and the egress proxy, when there is one)."""
     by_ns: dict[str, list[Mapping[str, Any]]] = {n: [] for n in namespaces}
@@ -145,8 +165,11 @@ def connectivity(namespaces: Mapping[str, Mapping[str, str]],
     paths: Paths = {}
     for src in namespaces:
         for dst, out_ports in egress[src].items():
-            ports = out_ports if dst in (INTERNET, PROXY) else _intersect(
-                out_ports, ingress[dst].get(src, frozenset()))
+            ports = (
+                out_ports
+                if dst in (INTERNET, PROXY)
+                else _intersect(out_ports, ingress[dst].get(src, frozenset()))
+            )
             if ports:
                 paths[(src, dst)] = ports
     for dst in namespaces:

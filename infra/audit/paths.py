@@ -17,8 +17,9 @@ __all__ = ["declared_paths", "unexpected_paths"]
 _DNS = frozenset({"UDP/53", "TCP/53"})
 
 
-def declared_paths(fleet: Mapping[str, TenantSpec], env: EnvironmentSpec
-                   ) -> dict[tuple[str, str], frozenset[str]]:
+def declared_paths(
+    fleet: Mapping[str, TenantSpec], env: EnvironmentSpec
+) -> dict[tuple[str, str], frozenset[str]]:
     """(from, to) -> the ports the specs allow, for every tenant and shared namespace."""
     out: dict[tuple[str, str], frozenset[str]] = {}
     shared = {s.namespace for s in env.shared_services}
@@ -37,14 +38,16 @@ def declared_paths(fleet: Mapping[str, TenantSpec], env: EnvironmentSpec
             svc = catalog.get(sid)
             if svc is not None:
                 out[(a, svc.namespace)] = out.get((a, svc.namespace), frozenset()) | {
-                    f"TCP/{svc.port}"}
+                    f"TCP/{svc.port}"
+                }
         if spec.network.egress is Egress.proxy and env.proxy_cidr:
             out[(a, PROXY)] = frozenset({"TCP/3128"})
     return out
 
 
-def unexpected_paths(paths: Paths, fleet: Mapping[str, TenantSpec], env: EnvironmentSpec,
-                     audited: set[str]) -> tuple[list[Finding], int]:
+def unexpected_paths(
+    paths: Paths, fleet: Mapping[str, TenantSpec], env: EnvironmentSpec, audited: set[str]
+) -> tuple[list[Finding], int]:
     """Leaks: live paths that touch an audited tenant (or a shared-services namespace) and
     that the specs do not declare, or that allow more ports than declared. Also returns how
     many (from, to) pairs were judged."""
@@ -60,10 +63,14 @@ def unexpected_paths(paths: Paths, fleet: Mapping[str, TenantSpec], env: Environ
         allowed = declared.get((src, dst), frozenset())
         if allowed and covered(ports, allowed):
             continue
-        what = "no such path is declared" if not allowed else (
-            f"declared ports are {', '.join(sorted(allowed))}")
+        what = (
+            "no such path is declared"
+            if not allowed
+            else (f"declared ports are {', '.join(sorted(allowed))}")
+        )
         if dst == INTERNET:
             what = "internet egress is not declared"
-        findings.append(Finding("network", src, dst, f"{src} -> {dst} on "
-                                f"{', '.join(sorted(ports))}", what))
+        findings.append(
+            Finding("network", src, dst, f"{src} -> {dst} on {', '.join(sorted(ports))}", what)
+        )
     return findings, judged

@@ -46,14 +46,23 @@ def _match(patterns: Iterable[str], value: str, *, case: bool = True) -> bool:
 def _aliases_ok(statement: dict[str, Any], alias: str | None) -> bool:
     for op, conditions in (statement.get("Condition") or {}).items():
         for key, values in (conditions or {}).items():
-            if key.lower() == "kms:resourcealiases" and "Not" not in op and (
-                    alias is None or alias not in _list(values)):
+            if (
+                key.lower() == "kms:resourcealiases"
+                and "Not" not in op
+                and (alias is None or alias not in _list(values))
+            ):
                 return False
     return True
 
 
-def allows(document: str | dict[str, Any] | None, action: str, resource: str, *,
-           alias: str | None = None, principal: str | None = None) -> list[str]:
+def allows(
+    document: str | dict[str, Any] | None,
+    action: str,
+    resource: str,
+    *,
+    alias: str | None = None,
+    principal: str | None = None,
+) -> list[str]:
     """The Sids (or indexes) of Allow statements granting ``action`` on ``resource`` (to
     ``principal``, for resource policies). An explicit Deny without conditions wins."""
     found: list[str] = []
@@ -84,6 +93,8 @@ def allows(document: str | dict[str, Any] | None, action: str, resource: str, *,
 
 def public_statements(document: str | None) -> list[str]:
     """Allow statements open to everyone (``"*"`` principal) without a condition."""
-    return [str(s.get("Sid") or f"statement {i}") for i, s in enumerate(statements(document))
-            if s.get("Effect") == "Allow" and set(principals(s)) & _WORLD
-            and not s.get("Condition")]
+    return [
+        str(s.get("Sid") or f"statement {i}")
+        for i, s in enumerate(statements(document))
+        if s.get("Effect") == "Allow" and set(principals(s)) & _WORLD and not s.get("Condition")
+    ]

@@ -29,8 +29,18 @@ from infra.spec.tenant import TenantSpec
 
 from .model import Finding, Tally
 
-__all__ = ["ALLOW_LIST", "EXCLUDED", "Owner", "ProwlerScope", "SetAside", "audit_prowler",
-           "judge", "owner_of", "prowler_findings", "scope_of"]
+__all__ = [
+    "ALLOW_LIST",
+    "EXCLUDED",
+    "Owner",
+    "ProwlerScope",
+    "SetAside",
+    "audit_prowler",
+    "judge",
+    "owner_of",
+    "prowler_findings",
+    "scope_of",
+]
 
 PLATFORM = "platform"
 _NAMED_OWNERS = 8  # a note names up to this many owners, else counts them
@@ -62,54 +72,77 @@ class SetAside:
 
     check: str
     reason: str
-    covers: Callable[[ProwlerFinding, Owner, ProwlerScope], bool] = field(
-        default=lambda *_: True)
+    covers: Callable[[ProwlerFinding, Owner, ProwlerScope], bool] = field(default=lambda *_: True)
 
 
 def _vpc_default(f: ProwlerFinding, o: Owner, s: ProwlerScope) -> bool:
     return o.how == "default of VPC"
 
 
-_NACL = ("the default network ACL of a govcloud VPC allows all traffic, as on every VPC; "
-         "tenants are isolated by their own stateful security groups, which the audit reads "
-         "rule by rule")
+_NACL = (
+    "the default network ACL of a govcloud VPC allows all traffic, as on every VPC; "
+    "tenants are isolated by their own stateful security groups, which the audit reads "
+    "rule by rule"
+)
 
 ALLOW_LIST: tuple[SetAside, ...] = (
     SetAside("ec2_networkacl_allow_ingress_any_port", _NACL, _vpc_default),
     SetAside("ec2_networkacl_allow_ingress_tcp_port_22", _NACL, _vpc_default),
     SetAside("ec2_networkacl_allow_ingress_tcp_port_3389", _NACL, _vpc_default),
-    SetAside("ec2_securitygroup_not_used",
-             "no instance or network interface runs on the endpoint; a tenant's group "
-             "exists before its workloads"),
-    SetAside("s3_bucket_cross_region_replication",
-             "an environment is one region of the provincial cloud: no second region to "
-             "replicate to"),
-    SetAside("s3_bucket_event_notifications_enabled",
-             "notifications feed queues and functions the provincial cloud does not offer; "
-             "access logs go to the audit bucket instead"),
-    SetAside("s3_bucket_no_mfa_delete",
-             "MFA Delete is set only by the root user with an MFA device, which the endpoint "
-             "has not; versioning keeps deleted objects, the audit bucket has Object Lock"),
-    SetAside("s3_bucket_object_lock",
-             "Object Lock is required on the audit bucket only; tenant buckets must be "
-             "destroyable when their retention ends",
-             lambda f, o, s: o.tenant != PLATFORM),
-    SetAside("s3_bucket_secure_transport_policy",
-             "the environment's endpoint speaks plain HTTP: a deny-non-TLS statement would "
-             "refuse every request (on a TLS endpoint this check counts)",
-             lambda f, o, s: not s.tls),
-    SetAside("s3_bucket_server_access_logging_enabled",
-             "the audit bucket receives every bucket's access logs; logging it into itself "
-             "would loop", lambda f, o, s: f.resource_id == s.audit_bucket),
-    SetAside("s3_bucket_lifecycle_enabled",
-             "the tenant's spec sets no retention period: there is nothing to expire",
-             lambda f, o, s: o.tenant in s.retention and s.retention[o.tenant] is None),
+    SetAside(
+        "ec2_securitygroup_not_used",
+        "no instance or network interface runs on the endpoint; a tenant's group "
+        "exists before its workloads",
+    ),
+    SetAside(
+        "s3_bucket_cross_region_replication",
+        "an environment is one region of the provincial cloud: no second region to replicate to",
+    ),
+    SetAside(
+        "s3_bucket_event_notifications_enabled",
+        "notifications feed queues and functions the provincial cloud does not offer; "
+        "access logs go to the audit bucket instead",
+    ),
+    SetAside(
+        "s3_bucket_no_mfa_delete",
+        "MFA Delete is set only by the root user with an MFA device, which the endpoint "
+        "has not; versioning keeps deleted objects, the audit bucket has Object Lock",
+    ),
+    SetAside(
+        "s3_bucket_object_lock",
+        "Object Lock is required on the audit bucket only; tenant buckets must be "
+        "destroyable when their retention ends",
+        lambda f, o, s: o.tenant != PLATFORM,
+    ),
+    SetAside(
+        "s3_bucket_secure_transport_policy",
+        "the environment's endpoint speaks plain HTTP: a deny-non-TLS statement would "
+        "refuse every request (on a TLS endpoint this check counts)",
+        lambda f, o, s: not s.tls,
+    ),
+    SetAside(
+        "s3_bucket_server_access_logging_enabled",
+        "the audit bucket receives every bucket's access logs; logging it into itself would loop",
+        lambda f, o, s: f.resource_id == s.audit_bucket,
+    ),
+    SetAside(
+        "s3_bucket_lifecycle_enabled",
+        "the tenant's spec sets no retention period: there is nothing to expire",
+        lambda f, o, s: o.tenant in s.retention and s.retention[o.tenant] is None,
+    ),
 )
 _BY_CHECK = {a.check: a for a in ALLOW_LIST}
 
 
-def scope_of(plans: Mapping[str, Plan], platform: Plan, *, retention: Mapping[str, int | None],
-             tls: bool, audit_bucket: str, vpcs: Mapping[str, str]) -> ProwlerScope:
+def scope_of(
+    plans: Mapping[str, Plan],
+    platform: Plan,
+    *,
+    retention: Mapping[str, int | None],
+    tls: bool,
+    audit_bucket: str,
+    vpcs: Mapping[str, str],
+) -> ProwlerScope:
     names: dict[str, str] = {}
     for owner, plan in [*plans.items(), (PLATFORM, platform)]:
         for obj in plan.cloud:
@@ -126,8 +159,12 @@ def owner_of(f: ProwlerFinding, scope: ProwlerScope) -> Owner | None:
     if f.tags.get("managed-by") == "govcloud":
         return Owner(f.tags.get("tenant", PLATFORM), "tagged")
     # An inline policy is named "<role>/<policy>"; ARNs end in the name after "/" or ":::".
-    candidates = {f.resource_id, f.resource_id.split("/")[0],
-                  f.resource_arn.rsplit("/", 1)[-1], f.resource_arn.rsplit(":", 1)[-1]}
+    candidates = {
+        f.resource_id,
+        f.resource_id.split("/")[0],
+        f.resource_arn.rsplit("/", 1)[-1],
+        f.resource_arn.rsplit(":", 1)[-1],
+    }
     for name in sorted(candidates):
         if name in scope.names:
             return Owner(scope.names[name], "named")
@@ -182,30 +219,39 @@ def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str] | None) -> Jud
         if entry is not None and entry.covers(f, owner, scope):
             aside.setdefault(f.check, Counter())[owner.tenant] += 1
             continue
-        out.findings.append(Finding(
-            "cloud", f"{f.resource_type or 'resource'} {f.resource_id}", owner.tenant,
-            f"prowler {f.check} on {f.resource_arn or f.resource_id}",
-            f"{f.message} (prowler severity {f.severity or 'unknown'})"))
+        out.findings.append(
+            Finding(
+                "cloud",
+                f"{f.resource_type or 'resource'} {f.resource_id}",
+                owner.tenant,
+                f"prowler {f.check} on {f.resource_arn or f.resource_id}",
+                f"{f.message} (prowler severity {f.severity or 'unknown'})",
+            )
+        )
     fails = sum(f.status == "FAIL" for f in run.findings)
     set_aside = sum(sum(c.values()) for c in aside.values())
     out.notes.append(
         f"prowler {run.version}: {run.checks} checks on the endpoint in {run.seconds:.0f}s, "
         f"{fails} FAIL: {len(out.findings)} reported, {set_aside} set aside by the allow-list, "
         f"{sum(foreign.values())} on objects govcloud does not own"
-        + (f", {outside} of tenants outside this audit" if outside else ""))
+        + (f", {outside} of tenants outside this audit" if outside else "")
+    )
     for check, owners in sorted(aside.items()):
-        out.notes.append(f"prowler set aside {sum(owners.values())}× {check} on "
-                         f"{_owners(owners)}: {_BY_CHECK[check].reason}")
+        out.notes.append(
+            f"prowler set aside {sum(owners.values())}× {check} on "
+            f"{_owners(owners)}: {_BY_CHECK[check].reason}"
+        )
     if foreign:
-        out.notes.append("prowler FAILs on the endpoint's own objects (preloaded default VPC, "
-                         "sample snapshots, AWS-managed policies, account-wide settings), not "
-                         f"govcloud's: {_count(+foreign)}")
+        out.notes.append(
+            "prowler FAILs on the endpoint's own objects (preloaded default VPC, "
+            "sample snapshots, AWS-managed policies, account-wide settings), not "
+            f"govcloud's: {_count(+foreign)}"
+        )
     for u in run.unanswered:
         if ": " in u.source:  # a service's API call: every check reading it saw nothing
             out.notes.append(f"prowler got no answer from the endpoint to {u.line()}")
         else:
-            out.notes.append(f"prowler errored in {u.line()}: what it could not read is "
-                             "not judged")
+            out.notes.append(f"prowler errored in {u.line()}: what it could not read is not judged")
     for check, why in EXCLUDED.items():
         out.notes.append(f"prowler check {check} not run: {why}")
     return out
@@ -218,34 +264,56 @@ def _run(python: Path) -> ProwlerRun:
     return run_prowler(python, excluded_checks=sorted(EXCLUDED))
 
 
-def audit_prowler(python: Path | None, scope: Callable[[Mapping[str, str]], ProwlerScope],
-                  audited: set[str] | None, *, runner: Runner = _run,
-                  defaults: Callable[[], Mapping[str, str]] = vpc_defaults) -> Judged:
+def audit_prowler(
+    python: Path | None,
+    scope: Callable[[Mapping[str, str]], ProwlerScope],
+    audited: set[str] | None,
+    *,
+    runner: Runner = _run,
+    defaults: Callable[[], Mapping[str, str]] = vpc_defaults,
+) -> Judged:
     """Run prowler with ``python`` (its venv's interpreter) and judge its verdicts. Without
     prowler, a note says how to install it; if it cannot run, that is a deviation."""
     if python is None:
-        return Judged(notes=["prowler not run: not installed (`govcloud localcloud build` "
-                             "installs it in its own cached virtualenv; `govcloud audit "
-                             "--no-prowler` skips it)"])
+        return Judged(
+            notes=[
+                "prowler not run: not installed (`govcloud localcloud build` "
+                "installs it in its own cached virtualenv; `govcloud audit "
+                "--no-prowler` skips it)"
+            ]
+        )
     try:
         run = runner(python)
         judged = judge(run, scope(defaults()), audited)
     # Why: prowler failing says nothing about the cloud's isolation either way: the audit is
     # incomplete (exit 3, named), not leaking.
     except DriverError as exc:
-        return Judged(not_checked=[f"prowler's checks of the cloud endpoint: prowler could "
-                                   f"not run: {exc}"])
+        return Judged(
+            not_checked=[f"prowler's checks of the cloud endpoint: prowler could not run: {exc}"]
+        )
     judged.tally.requests += 3  # the VPC, ACL and group listing; prowler's own are its own
     return judged
 
 
-def prowler_findings(env: EnvironmentSpec, fleet: Mapping[str, TenantSpec],
-                     plans: Mapping[str, Plan], audited: list[str], *, everything: bool,
-                     python: Path | None) -> Judged:
+def prowler_findings(
+    env: EnvironmentSpec,
+    fleet: Mapping[str, TenantSpec],
+    plans: Mapping[str, Plan],
+    audited: list[str],
+    *,
+    everything: bool,
+    python: Path | None,
+) -> Judged:
     """The audit's prowler step: the platform's resources count when every tenant is audited."""
+
     def scope(vpcs: Mapping[str, str]) -> ProwlerScope:
-        return scope_of(plans, render_platform(env), tls=uses_tls(env), vpcs=vpcs,
-                        retention={t: s.data.retention_days for t, s in fleet.items()},
-                        audit_bucket=bucket_name(env.name, "audit"))
+        return scope_of(
+            plans,
+            render_platform(env),
+            tls=uses_tls(env),
+            vpcs=vpcs,
+            retention={t: s.data.retention_days for t, s in fleet.items()},
+            audit_bucket=bucket_name(env.name, "audit"),
+        )
 
     return audit_prowler(python, scope, None if everything else set(audited))

@@ -27,21 +27,43 @@ from infra.spec.tenant import TenantSpec
 
 from .model import Finding, Tally
 
-__all__ = ["CLUSTER_CELLS", "NAMESPACE_CELLS", "Identity", "identities", "planned_grants",
-           "rbac_matrix"]
+__all__ = [
+    "CLUSTER_CELLS",
+    "NAMESPACE_CELLS",
+    "Identity",
+    "identities",
+    "planned_grants",
+    "rbac_matrix",
+]
 
 _VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 _NS_RESOURCES = (
-    ("", "secrets"), ("", "configmaps"), ("", "pods"), ("", "pods/log"), ("", "pods/exec"),
-    ("", "pods/attach"), ("", "pods/portforward"), ("", "services"), ("", "endpoints"),
-    ("discovery.k8s.io", "endpointslices"), ("", "serviceaccounts"),
-    ("", "serviceaccounts/token"), ("", "resourcequotas"), ("", "limitranges"),
-    ("apps", "deployments"), ("apps", "deployments/scale"), ("batch", "jobs"),
-    ("networking.k8s.io", "networkpolicies"), ("networking.k8s.io", "ingresses"),
-    ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "rolebindings"),
+    ("", "secrets"),
+    ("", "configmaps"),
+    ("", "pods"),
+    ("", "pods/log"),
+    ("", "pods/exec"),
+    ("", "pods/attach"),
+    ("", "pods/portforward"),
+    ("", "services"),
+    ("", "endpoints"),
+    ("discovery.k8s.io", "endpointslices"),
+    ("", "serviceaccounts"),
+    ("", "serviceaccounts/token"),
+    ("", "resourcequotas"),
+    ("", "limitranges"),
+    ("apps", "deployments"),
+    ("apps", "deployments/scale"),
+    ("batch", "jobs"),
+    ("networking.k8s.io", "networkpolicies"),
+    ("networking.k8s.io", "ingresses"),
+    ("rbac.authorization.k8s.io", "roles"),
+    ("rbac.authorization.k8s.io", "rolebindings"),
 )
 _CLUSTER_RESOURCES = (
-    ("", "namespaces"), ("", "nodes"), ("", "persistentvolumes"),
+    ("", "namespaces"),
+    ("", "nodes"),
+    ("", "persistentvolumes"),
     ("rbac.authorization.k8s.io", "clusterroles"),
     ("rbac.authorization.k8s.io", "clusterrolebindings"),
     ("apiextensions.k8s.io", "customresourcedefinitions"),
@@ -50,8 +72,9 @@ _CLUSTER_RESOURCES = (
     ("govcloud.gd.gov.cn", "tenants"),
 )
 NAMESPACE_CELLS = [(v, g, r) for g, r in _NS_RESOURCES for v in _VERBS]
-CLUSTER_CELLS = [(v, g, r) for g, r in _CLUSTER_RESOURCES
-                 for v in ("get", "list", "create", "update", "delete")]
+CLUSTER_CELLS = [
+    (v, g, r) for g, r in _CLUSTER_RESOURCES for v in ("get", "list", "create", "update", "delete")
+]
 NOWHERE = "govcloud-audit-no-such-namespace"  # no binding can exist there
 _IMPLICIT = ("system:authenticated",)
 
@@ -81,23 +104,38 @@ def identities(specs: Iterable[TenantSpec]) -> list[Identity]:
     out: dict[str, Identity] = {}
     for spec in specs:
         t = spec.id
-        out[f"owners:{t}"] = Identity(f"{t} owners (group {spec.owners.group})", t,
-                                      f"govcloud-audit:{t}:owner", (spec.owners.group,))
+        out[f"owners:{t}"] = Identity(
+            f"{t} owners (group {spec.owners.group})",
+            t,
+            f"govcloud-audit:{t}:owner",
+            (spec.owners.group,),
+        )
         sa = f"system:serviceaccount:{t}:govcloud-deployer"
-        out[f"deployer:{t}"] = Identity(f"{t} deployer (service account)", t, sa,
-                                        ("system:serviceaccounts", f"system:serviceaccounts:{t}"))
+        out[f"deployer:{t}"] = Identity(
+            f"{t} deployer (service account)",
+            t,
+            sa,
+            ("system:serviceaccounts", f"system:serviceaccounts:{t}"),
+        )
         for grant in spec.access:
-            out.setdefault(f"operator:{grant.group}", Identity(
-                f"operator group {grant.group}", "", f"govcloud-audit:operator:{grant.group}",
-                (grant.group,)))
+            out.setdefault(
+                f"operator:{grant.group}",
+                Identity(
+                    f"operator group {grant.group}",
+                    "",
+                    f"govcloud-audit:operator:{grant.group}",
+                    (grant.group,),
+                ),
+            )
     return list(out.values())
 
 
 Grants = list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # (subjects, rules)
 
 
-def planned_grants(plan: Plan, namespace: str,
-                   cluster_roles: Mapping[str, list[dict[str, Any]]]) -> Grants:
+def planned_grants(
+    plan: Plan, namespace: str, cluster_roles: Mapping[str, list[dict[str, Any]]]
+) -> Grants:
     """Each RoleBinding the plan puts in ``namespace``: its subjects and its role's rules."""
     roles = {o.name: o.manifest.get("rules") or [] for o in plan.kube if o.kind == "Role"}
     out: Grants = []
@@ -105,22 +143,31 @@ def planned_grants(plan: Plan, namespace: str,
         if obj.kind == "RoleBinding" and obj.namespace == namespace:
             ref = obj.manifest["roleRef"]
             source = roles if ref["kind"] == "Role" else cluster_roles
-            out.append((list(obj.manifest.get("subjects") or []),
-                        list(source.get(ref["name"], []))))
+            out.append(
+                (list(obj.manifest.get("subjects") or []), list(source.get(ref["name"], [])))
+            )
     return out
 
 
 def _expected(identity: Identity, namespace: str, grants: Grants) -> RuleSet:
-    return RuleSet.of([rule for subjects, rules in grants
-                       if any(identity.holds(s, namespace) for s in subjects)
-                       for rule in rules])
+    return RuleSet.of(
+        [
+            rule
+            for subjects, rules in grants
+            if any(identity.holds(s, namespace) for s in subjects)
+            for rule in rules
+        ]
+    )
 
 
 @functools.lru_cache(maxsize=8192)
 def _cells(rules: RuleSet) -> frozenset[int]:
     """The indexes of NAMESPACE_CELLS that ``rules`` allow (namespace-independent)."""
-    return frozenset(i for i, (verb, group, resource) in enumerate(NAMESPACE_CELLS)
-                     if rules.allows(Access(verb, resource, group)))
+    return frozenset(
+        i
+        for i, (verb, group, resource) in enumerate(NAMESPACE_CELLS)
+        if rules.allows(Access(verb, resource, group))
+    )
 
 
 Subjects = dict[tuple[str, str], set[str]]  # ("Group"|"User", name) -> namespaces
@@ -156,8 +203,7 @@ def _touched(identity: Identity, subjects: Subjects) -> set[str]:
     return set().union(*(subjects.get(k, set()) for k in keys))
 
 
-def _one_identity(identity: Identity, ctx: _Context
-                  ) -> tuple[dict[str, str], list[Finding], Tally]:
+def _one_identity(identity: Identity, ctx: _Context) -> tuple[dict[str, str], list[Finding], Tally]:
     tally = Tally()
     client = ctx.admin.impersonate(identity.user, identity.groups)
     findings: list[Finding] = []
@@ -170,8 +216,11 @@ def _one_identity(identity: Identity, ctx: _Context
             findings.append(_confirmed(ctx, identity, Access(verb, resource, group), tally))
         else:
             tally.denied += 1
-    direct = set(ctx.namespaces) if ctx.exhaustive else (
-        _touched(identity, ctx.subjects) | {identity.tenant}) & set(ctx.namespaces)
+    direct = (
+        set(ctx.namespaces)
+        if ctx.exhaustive
+        else (_touched(identity, ctx.subjects) | {identity.tenant}) & set(ctx.namespaces)
+    )
     for ns in ctx.namespaces:
         if ns in direct:
             observed = rules_review(client, ns)
@@ -189,10 +238,16 @@ def _one_identity(identity: Identity, ctx: _Context
             findings.append(_confirmed(ctx, identity, Access(verb, resource, group, ns), tally))
         for i in sorted(want - got):
             verb, group, resource = NAMESPACE_CELLS[i]
-            findings.append(Finding("rbac", identity.label, ns,
-                                    Access(verb, resource, group, ns).spelled(),
-                                    "documented as allowed, but the server refuses it",
-                                    "deviation"))
+            findings.append(
+                Finding(
+                    "rbac",
+                    identity.label,
+                    ns,
+                    Access(verb, resource, group, ns).spelled(),
+                    "documented as allowed, but the server refuses it",
+                    "deviation",
+                )
+            )
         row[ns] = _cell(len(got & want), len(got - want), len(want - got), ns in direct)
     return row, findings, tally
 
@@ -213,15 +268,22 @@ def _confirmed(ctx: _Context, identity: Identity, access: Access, tally: Tally) 
     verdict = "SubjectAccessReview: allowed" + (f" ({reason})" if reason else "")
     if not allowed:
         verdict = "rules review allows it; SubjectAccessReview refuses it"
-    return Finding("rbac", identity.label, access.namespace or "cluster", access.spelled(),
-                   verdict)
+    return Finding("rbac", identity.label, access.namespace or "cluster", access.spelled(), verdict)
 
 
 def _sample(identity: Identity, ctx: _Context, tally: Tally) -> list[Finding]:
     """Real impersonated requests: list Secrets in a namespace of another tenant."""
-    ns = next((ns for ns in ctx.namespaces if ns != identity.tenant
-               and not _expected(identity, ns, ctx.grants[ns]).allows(
-                   Access("list", "secrets", "", ns))), None)  # the first one is enough
+    ns = next(
+        (
+            ns
+            for ns in ctx.namespaces
+            if ns != identity.tenant
+            and not _expected(identity, ns, ctx.grants[ns]).allows(
+                Access("list", "secrets", "", ns)
+            )
+        ),
+        None,
+    )  # the first one is enough
     if ns is None:
         return []
     client = ctx.admin.impersonate(identity.user, identity.groups)
@@ -232,15 +294,27 @@ def _sample(identity: Identity, ctx: _Context, tally: Tally) -> list[Finding]:
     except DriverError:
         tally.denied += 1
         return []
-    return [Finding("rbac", identity.label, ns, f"GET /api/v1/namespaces/{ns}/secrets "
-                    f"as {identity.user} {list(identity.groups)}",
-                    "a real request succeeded")]
+    return [
+        Finding(
+            "rbac",
+            identity.label,
+            ns,
+            f"GET /api/v1/namespaces/{ns}/secrets as {identity.user} {list(identity.groups)}",
+            "a real request succeeded",
+        )
+    ]
 
 
-def rbac_matrix(admin: KubeClient, ids: list[Identity], plans: Mapping[str, Plan],
-                cluster_roles: Mapping[str, list[dict[str, Any]]], *, exhaustive: bool,
-                workers: int = 8, progress: Callable[[str], None] | None = None
-                ) -> tuple[dict[str, dict[str, str]], list[Finding], Tally]:
+def rbac_matrix(
+    admin: KubeClient,
+    ids: list[Identity],
+    plans: Mapping[str, Plan],
+    cluster_roles: Mapping[str, list[dict[str, Any]]],
+    *,
+    exhaustive: bool,
+    workers: int = 8,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, dict[str, str]], list[Finding], Tally]:
     tally = Tally()
     bindings = list(admin.list("rbac.authorization.k8s.io/v1", "RoleBinding"))
     tally.requests += 1

@@ -21,27 +21,35 @@ _MATRIX_COLUMNS = 20  # wider fleets: only rows and columns with something to sh
 
 def _summary(r: AuditResult) -> list[tuple[str, str]]:
     t = r.tally
-    return [("requests made", str(t.requests)), ("checks", str(t.checks)),
-            ("denied as they must be", str(t.denied)),
-            ("allowed as documented", str(t.allowed_expected)),
-            ("matrix cells by equivalence", str(t.covered_by_equivalence)),
-            ("leaks", str(len(r.leaks))), ("deviations", str(len(r.deviations))),
-            ("seconds", f"{r.seconds:.1f}")]
+    return [
+        ("requests made", str(t.requests)),
+        ("checks", str(t.checks)),
+        ("denied as they must be", str(t.denied)),
+        ("allowed as documented", str(t.allowed_expected)),
+        ("matrix cells by equivalence", str(t.covered_by_equivalence)),
+        ("leaks", str(len(r.leaks))),
+        ("deviations", str(len(r.deviations))),
+        ("seconds", f"{r.seconds:.1f}"),
+    ]
 
 
 def _cross_check(r: AuditResult) -> tuple[str, list[str]]:
     """The network cross-check's line (netpol-analyzer's version and agreement), and the
     other notes."""
-    line = next((n[len(NOTE_PREFIX):] for n in r.notes if n.startswith(NOTE_PREFIX)), "")
+    line = next((n[len(NOTE_PREFIX) :] for n in r.notes if n.startswith(NOTE_PREFIX)), "")
     return line, [n for n in r.notes if not n.startswith(NOTE_PREFIX)]
 
 
 def _head(r: AuditResult) -> str:
-    head = "no leaks" if not r.findings else f"{len(r.leaks)} leak(s), " \
-        f"{len(r.deviations)} deviation(s)"
+    head = (
+        "no leaks"
+        if not r.findings
+        else f"{len(r.leaks)} leak(s), {len(r.deviations)} deviation(s)"
+    )
     if r.not_checked:
         head += _("; incomplete: {count} part(s) could not be checked").format(
-            count=len(r.not_checked))
+            count=len(r.not_checked)
+        )
     return head
 
 
@@ -49,8 +57,11 @@ def _gaps(r: AuditResult) -> list[str]:
     """What could not be checked, and the tenants not deployed yet: one line each."""
     lines = [_("not checked: {what}").format(what=what) for what in r.not_checked]
     if r.not_deployed:
-        lines.append(_("not deployed (approved in tenants/, no namespace or Tenant object "
-                       "yet): {tenants}").format(tenants=", ".join(r.not_deployed)))
+        lines.append(
+            _(
+                "not deployed (approved in tenants/, no namespace or Tenant object yet): {tenants}"
+            ).format(tenants=", ".join(r.not_deployed))
+        )
     return lines
 
 
@@ -77,24 +88,42 @@ def _matrix_md(r: AuditResult) -> list[str]:
     columns = sorted({ns for row in r.matrix.values() for ns in row})
     rows = sorted(r.matrix)
     if len(columns) > _MATRIX_COLUMNS:
-        bad = {ns for row in r.matrix.values() for ns, c in row.items()
-               if c.startswith(("LEAK", "missing"))}
-        rows = [i for i in rows if any(r.matrix[i].get(ns, "").startswith(("LEAK", "missing"))
-                                       for ns in columns)]
+        bad = {
+            ns
+            for row in r.matrix.values()
+            for ns, c in row.items()
+            if c.startswith(("LEAK", "missing"))
+        }
+        rows = [
+            i
+            for i in rows
+            if any(r.matrix[i].get(ns, "").startswith(("LEAK", "missing")) for ns in columns)
+        ]
         columns = sorted(bad)
         if not rows:
-            return ["", f"RBAC matrix: {len(r.matrix)} identities x "
-                    f"{len({ns for row in r.matrix.values() for ns in row})} namespaces, "
-                    "every cell as documented."]
-    out = ["", "### RBAC matrix", "",
-           "Each cell: what the identity may do in the namespace (allowed N = N requests of "
-           "the documented subset; ≡ = decided by an equivalent review).", "",
-           "| identity | " + " | ".join(columns) + " |",
-           "|---|" + "---|" * len(columns)]
+            return [
+                "",
+                f"RBAC matrix: {len(r.matrix)} identities x "
+                f"{len({ns for row in r.matrix.values() for ns in row})} namespaces, "
+                "every cell as documented.",
+            ]
+    out = [
+        "",
+        "### RBAC matrix",
+        "",
+        "Each cell: what the identity may do in the namespace (allowed N = N requests of "
+        "the documented subset; ≡ = decided by an equivalent review).",
+        "",
+        "| identity | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
     for identity in rows:
         cells = [r.matrix[identity].get(ns, "") for ns in columns]
-        out.append(f"| {_cell(identity)} | " + " | ".join(
-            f"**{c}**" if c.startswith(("LEAK", "missing")) else c for c in cells) + " |")
+        out.append(
+            f"| {_cell(identity)} | "
+            + " | ".join(f"**{c}**" if c.startswith(("LEAK", "missing")) else c for c in cells)
+            + " |"
+        )
     return out
 
 
@@ -108,8 +137,13 @@ def _probes_md(r: AuditResult) -> list[str]:
             refused[p.name] += 1
         else:
             admitted[p.name].append(p.namespace)
-    out = ["", "### Workload and quota probes (real create attempts as the owners)", "",
-           "| probe | refused in | admitted in |", "|---|---|---|"]
+    out = [
+        "",
+        "### Workload and quota probes (real create attempts as the owners)",
+        "",
+        "| probe | refused in | admitted in |",
+        "|---|---|---|",
+    ]
     for name in sorted({p.name for p in r.probes}):
         where = ", ".join(admitted[name]) or "none"
         out.append(f"| {name} | {refused[name]} namespaces | {where} |")
@@ -118,22 +152,33 @@ def _probes_md(r: AuditResult) -> list[str]:
 
 def _markdown(r: AuditResult) -> str:
     icon = "❌" if r.findings else "⚠️" if r.not_checked else "✅"
-    out = [f"## {icon} govcloud audit: `{r.env}`: {_head(r)}", "",
-           f"Tenants audited: {len(r.tenants)}. Every verdict comes from the live cluster and "
-           "cloud endpoint (reviews, real requests, live policies).", "",
-           "| " + " | ".join(k for k, _ in _summary(r)) + " |",
-           "|" + "---|" * len(_summary(r)),
-           "| " + " | ".join(v for _, v in _summary(r)) + " |"]
+    out = [
+        f"## {icon} govcloud audit: `{r.env}`: {_head(r)}",
+        "",
+        f"Tenants audited: {len(r.tenants)}. Every verdict comes from the live cluster and "
+        "cloud endpoint (reviews, real requests, live policies).",
+        "",
+        "| " + " | ".join(k for k, _ in _summary(r)) + " |",
+        "|" + "---|" * len(_summary(r)),
+        "| " + " | ".join(v for _, v in _summary(r)) + " |",
+    ]
     cross, notes = _cross_check(r)
     if cross:
         out += ["", f"Network cross-check: {cross}."]
     for title, items in (("Leaks", r.leaks), ("Deviations", r.deviations)):
         if items:
-            out += ["", f"### {title}", "", "| # | category | who / what | where | "
-                    "request or path | why |", "|---|---|---|---|---|---|"]
-            out += [f"| {i} | {f.category} | {_cell(f.subject)} | {_cell(f.target)} | "
-                    f"`{_cell(f.request)}` | {_cell(f.reason)} |"
-                    for i, f in enumerate(items, 1)]
+            out += [
+                "",
+                f"### {title}",
+                "",
+                "| # | category | who / what | where | request or path | why |",
+                "|---|---|---|---|---|---|",
+            ]
+            out += [
+                f"| {i} | {f.category} | {_cell(f.subject)} | {_cell(f.target)} | "
+                f"`{_cell(f.request)}` | {_cell(f.reason)} |"
+                for i, f in enumerate(items, 1)
+            ]
     gaps = _gaps(r)
     if gaps:
         out += ["", "### " + _("Not checked, not deployed"), ""] + [f"- {g}" for g in gaps]
@@ -144,44 +189,88 @@ def _markdown(r: AuditResult) -> str:
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
-    return {"kind": f.kind, "category": f.category, "subject": f.subject, "target": f.target,
-            "request": f.request, "reason": f.reason}
+    return {
+        "kind": f.kind,
+        "category": f.category,
+        "subject": f.subject,
+        "target": f.target,
+        "request": f.request,
+        "reason": f.reason,
+    }
 
 
 def _json(r: AuditResult) -> str:
     t = r.tally
-    data = {"env": r.env, "tenants": r.tenants, "clean": not r.findings and not r.not_checked,
-            "complete": not r.not_checked, "not_checked": r.not_checked,
-            "not_deployed": r.not_deployed, "exit_code": r.exit_code,
-            "summary": {"requests": t.requests, "checks": t.checks, "denied": t.denied,
-                        "allowed_as_documented": t.allowed_expected,
-                        "by_equivalence": t.covered_by_equivalence,
-                        "leaks": len(r.leaks), "deviations": len(r.deviations),
-                        "seconds": round(r.seconds, 2)},
-            "findings": [_finding_json(f) for f in r.findings],
-            "matrix": r.matrix,
-            "probes": [{"probe": p.name, "namespace": p.namespace, "refused": p.refused,
-                        "message": p.message} for p in r.probes],
-            "network_cross_check": _cross_check(r)[0] or None,
-            "notes": r.notes}
+    data = {
+        "env": r.env,
+        "tenants": r.tenants,
+        "clean": not r.findings and not r.not_checked,
+        "complete": not r.not_checked,
+        "not_checked": r.not_checked,
+        "not_deployed": r.not_deployed,
+        "exit_code": r.exit_code,
+        "summary": {
+            "requests": t.requests,
+            "checks": t.checks,
+            "denied": t.denied,
+            "allowed_as_documented": t.allowed_expected,
+            "by_equivalence": t.covered_by_equivalence,
+            "leaks": len(r.leaks),
+            "deviations": len(r.deviations),
+            "seconds": round(r.seconds, 2),
+        },
+        "findings": [_finding_json(f) for f in r.findings],
+        "matrix": r.matrix,
+        "probes": [
+            {"probe": p.name, "namespace": p.namespace, "refused": p.refused, "message": p.message}
+            for p in r.probes
+        ],
+        "network_cross_check": _cross_check(r)[0] or None,
+        "notes": r.notes,
+    }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _sarif(r: AuditResult) -> str:
     categories = sorted({f.category for f in r.findings} | {"rbac"})
-    rules = [{"id": f"audit-{c}", "name": f"isolation-{c}",
-              "shortDescription": {"text": f"Tenant isolation ({c})"}} for c in categories]
+    rules = [
+        {
+            "id": f"audit-{c}",
+            "name": f"isolation-{c}",
+            "shortDescription": {"text": f"Tenant isolation ({c})"},
+        }
+        for c in categories
+    ]
     results = []
     for f in r.findings:
         path = f"tenants/{f.target}.yaml" if f.target in r.tenants else f"stacks/{r.env}.yaml"
-        results.append({
-            "ruleId": f"audit-{f.category}", "level": "error" if f.kind == "leak" else "warning",
-            "message": {"text": f"{f.subject} -> {f.target}: {f.request} ({f.reason})"},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": path},
-                                                "region": {"startLine": 1}}}]})
-    doc = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-           "runs": [{"tool": {"driver": {"name": "govcloud-audit", "version": __version__,
-                                         "rules": rules}}, "results": results}]}
+        results.append(
+            {
+                "ruleId": f"audit-{f.category}",
+                "level": "error" if f.kind == "leak" else "warning",
+                "message": {"text": f"{f.subject} -> {f.target}: {f.request} ({f.reason})"},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": path},
+                            "region": {"startLine": 1},
+                        }
+                    }
+                ],
+            }
+        )
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "govcloud-audit", "version": __version__, "rules": rules}
+                },
+                "results": results,
+            }
+        ],
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

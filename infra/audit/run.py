@@ -63,40 +63,66 @@ class AuditOptions:
     now: dt.datetime | None = None
 
 
-def run_audit(options: AuditOptions, *, admin: KubeClient | None = None,
-              say: Callable[[str], None] = lambda _: None) -> AuditResult:
+def run_audit(
+    options: AuditOptions,
+    *,
+    admin: KubeClient | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> AuditResult:
     env = load_environment(options.env, options.root / "stacks")
     fleet = {t.spec.id: t.spec for t in load_tenants([options.root / "tenants"])}
     unknown = sorted(set(options.tenants) - set(fleet))
     if unknown:
-        raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(fleet))})",
-                         field="--tenant")
+        raise InputError(
+            f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(fleet))})", field="--tenant"
+        )
     return audit_environment(env, fleet, options, admin=admin or KubeClient(), say=say)
 
 
-def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
-                      options: AuditOptions, *, admin: KubeClient,
-                      say: Callable[[str], None] = lambda _: None) -> AuditResult:
+def audit_environment(
+    env: EnvironmentSpec,
+    fleet: dict[str, TenantSpec],
+    options: AuditOptions,
+    *,
+    admin: KubeClient,
+    say: Callable[[str], None] = lambda _: None,
+) -> AuditResult:
     started = time.monotonic()
     now = options.now or dt.datetime.now(dt.UTC)
     asked = sorted(options.tenants or fleet)
-    plans = {t: render_tenant(spec, env, fleet=fleet, today=now.date(), now=now)
-             for t, spec in fleet.items()}
-    live_ns = {str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
-               for n in admin.list("v1", "Namespace")}
+    plans = {
+        t: render_tenant(spec, env, fleet=fleet, today=now.date(), now=now)
+        for t, spec in fleet.items()
+    }
+    live_ns = {
+        str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
+        for n in admin.list("v1", "Namespace")
+    }
     deployed = set(live_ns) | _tenant_objects(admin)
     # Approved (merged) but not deployed yet: nothing of theirs to audit, and nothing missing.
-    result = AuditResult(env.name, [t for t in asked if t in deployed],
-                         not_deployed=[t for t in asked if t not in deployed])
+    result = AuditResult(
+        env.name,
+        [t for t in asked if t in deployed],
+        not_deployed=[t for t in asked if t not in deployed],
+    )
     result.tally.requests += 2
     audited = result.tenants
     present = {t: p for t, p in plans.items() if t in live_ns}
     for t in sorted(set(audited) - set(present)):
-        result.findings.append(Finding(
-            "namespace", f"namespace {t}", t, "get namespace",
-            "missing: the Tenant object exists but its namespace does not", "deviation"))
-    say(f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants"
-        + (f"; not deployed: {', '.join(result.not_deployed)}" if result.not_deployed else ""))
+        result.findings.append(
+            Finding(
+                "namespace",
+                f"namespace {t}",
+                t,
+                "get namespace",
+                "missing: the Tenant object exists but its namespace does not",
+                "deviation",
+            )
+        )
+    say(
+        f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants"
+        + (f"; not deployed: {', '.join(result.not_deployed)}" if result.not_deployed else "")
+    )
     cloud = options.cloud and _cloud_reachable(env, result)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prowler") as background:
         # prowler is a process of its own that takes most of a minute: it runs while the
@@ -105,13 +131,28 @@ def audit_environment(env: EnvironmentSpec, fleet: dict[str, TenantSpec],
         if cloud and options.prowler:
             say("cloud: prowler (s3, kms, iam, ec2) started alongside")
             prowler = background.submit(
-                prowler_findings, env, fleet, plans, audited, everything=not options.tenants,
-                python=options.prowler_python)
+                prowler_findings,
+                env,
+                fleet,
+                plans,
+                audited,
+                everything=not options.tenants,
+                python=options.prowler_python,
+            )
         _namespaces(result, present, live_ns, audited)
         _rbac(result, admin, env, fleet, present, audited, options, say)
-        _workloads(result, admin, fleet, [t for t in audited if t in present
-                                          and fleet[t].lifecycle.state is LifecycleState.active],
-                   options.workers, say)
+        _workloads(
+            result,
+            admin,
+            fleet,
+            [
+                t
+                for t in audited
+                if t in present and fleet[t].lifecycle.state is LifecycleState.active
+            ],
+            options.workers,
+            say,
+        )
         found, tally = live_workloads(admin, set(audited) & set(present))
         result.findings += found
         result.tally.add(tally)
@@ -146,20 +187,28 @@ def _cloud_reachable(env: EnvironmentSpec, result: AuditResult) -> bool:
         if url:
             reach(url, service="cloud endpoint")
     except UnreachableError as exc:
-        result.not_checked.append(f"the cloud (buckets, keys, roles, security groups, prowler): "
-                                  f"{exc.detail}")
+        result.not_checked.append(
+            f"the cloud (buckets, keys, roles, security groups, prowler): {exc.detail}"
+        )
         return False
     return True
 
 
-def _cloud(result: AuditResult, env: EnvironmentSpec, plans: dict[str, Plan],
-           audited: list[str], workers: int, say: Callable[[str], None]) -> None:
+def _cloud(
+    result: AuditResult,
+    env: EnvironmentSpec,
+    plans: dict[str, Plan],
+    audited: list[str],
+    workers: int,
+    say: Callable[[str], None],
+) -> None:
     say("cloud: buckets, keys, roles, security groups")
     prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
     everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
     try:
-        found, tally = audit_cloud([c for c in everyone if c.tenant in audited], everyone,
-                                   workers=workers)
+        found, tally = audit_cloud(
+            [c for c in everyone if c.tenant in audited], everyone, workers=workers
+        )
     # Why: a cloud that stops answering half-way says nothing about isolation: the cloud
     # part is incomplete, named; what the cluster showed stands.
     except DriverError as exc:
@@ -169,8 +218,9 @@ def _cloud(result: AuditResult, env: EnvironmentSpec, plans: dict[str, Plan],
     result.tally.add(tally)
 
 
-def _namespaces(result: AuditResult, plans: dict[str, Plan],
-                live: dict[str, dict[str, str]], audited: list[str]) -> None:
+def _namespaces(
+    result: AuditResult, plans: dict[str, Plan], live: dict[str, dict[str, str]], audited: list[str]
+) -> None:
     """The namespace labels the plan sets (tenant, pod security) must all be there."""
     for t in audited:
         if t not in plans:
@@ -180,29 +230,46 @@ def _namespaces(result: AuditResult, plans: dict[str, Plan],
         result.tally.checks += 1
         wrong = {k: live[t].get(k) for k, v in want.items() if live[t].get(k) != v}
         if wrong:
-            result.findings.append(Finding(
-                "namespace", f"namespace {t}", t,
-                ", ".join(f"{k}={v!r} (want {want[k]!r})" for k, v in sorted(wrong.items())),
-                "namespace labels weakened: admission policies and pod security "
-                "select tenant namespaces by these"))
+            result.findings.append(
+                Finding(
+                    "namespace",
+                    f"namespace {t}",
+                    t,
+                    ", ".join(f"{k}={v!r} (want {want[k]!r})" for k, v in sorted(wrong.items())),
+                    "namespace labels weakened: admission policies and pod security "
+                    "select tenant namespaces by these",
+                )
+            )
         else:
             result.tally.denied += 1
 
 
-def _rbac(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
-          fleet: dict[str, TenantSpec], plans: dict[str, Plan], audited: list[str],
-          options: AuditOptions, say: Callable[[str], None]) -> None:
+def _rbac(
+    result: AuditResult,
+    admin: KubeClient,
+    env: EnvironmentSpec,
+    fleet: dict[str, TenantSpec],
+    plans: dict[str, Plan],
+    audited: list[str],
+    options: AuditOptions,
+    say: Callable[[str], None],
+) -> None:
     cluster_roles: dict[str, list[dict[str, Any]]] = {
-        o.name: o.manifest.get("rules") or [] for o in render_platform(env).kube
-        if o.kind == "ClusterRole"}
+        o.name: o.manifest.get("rules") or []
+        for o in render_platform(env).kube
+        if o.kind == "ClusterRole"
+    }
     ids = identities(fleet[t] for t in audited)
     exhaustive = options.exhaustive
     if exhaustive is None:
         exhaustive = len(ids) * len(plans) <= EXHAUSTIVE_LIMIT
-    say(f"rbac: {len(ids)} identities x {len(plans)} namespaces "
-        f"({'every namespace asked' if exhaustive else 'untouched namespaces by equivalence'})")
-    matrix, found, tally = rbac_matrix(admin, ids, plans, cluster_roles,
-                                       exhaustive=exhaustive, workers=options.workers)
+    say(
+        f"rbac: {len(ids)} identities x {len(plans)} namespaces "
+        f"({'every namespace asked' if exhaustive else 'untouched namespaces by equivalence'})"
+    )
+    matrix, found, tally = rbac_matrix(
+        admin, ids, plans, cluster_roles, exhaustive=exhaustive, workers=options.workers
+    )
     result.matrix = matrix
     result.findings += found
     result.tally.add(tally)
@@ -224,8 +291,14 @@ def _by_namespace(objects: Iterable[dict[str, Any]]) -> dict[str, list[dict[str,
     return out
 
 
-def _workloads(result: AuditResult, admin: KubeClient, fleet: dict[str, TenantSpec],
-               tenants: list[str], workers: int, say: Callable[[str], None]) -> None:
+def _workloads(
+    result: AuditResult,
+    admin: KubeClient,
+    fleet: dict[str, TenantSpec],
+    tenants: list[str],
+    workers: int,
+    say: Callable[[str], None],
+) -> None:
     say(f"workloads: real create attempts in {len(tenants)} namespaces")
 
     def probe(t: str) -> Any:
@@ -240,17 +313,33 @@ def _workloads(result: AuditResult, admin: KubeClient, fleet: dict[str, TenantSp
             result.tally.add(tally)
 
 
-def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
-             fleet: dict[str, TenantSpec], plans: dict[str, Plan],
-             live_ns: dict[str, dict[str, str]], audited: list[str]) -> None:
+def _network(
+    result: AuditResult,
+    admin: KubeClient,
+    env: EnvironmentSpec,
+    fleet: dict[str, TenantSpec],
+    plans: dict[str, Plan],
+    live_ns: dict[str, dict[str, str]],
+    audited: list[str],
+) -> None:
     policies = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
     by_namespace = _by_namespace(policies)
     result.tally.requests += 1
     paths = connectivity(live_ns, policies, proxy=env.proxy_cidr)
     found, judged = unexpected_paths(paths, fleet, env, set(audited) & set(plans))
     over = _over_quota(result, by_namespace, plans, set(audited))
-    result.findings += _cross_check(result, NetpolAnalyzerCLI(), live_ns, policies, paths,
-                                    fleet, env, set(audited) & set(plans), found, over)
+    result.findings += _cross_check(
+        result,
+        NetpolAnalyzerCLI(),
+        live_ns,
+        policies,
+        paths,
+        fleet,
+        env,
+        set(audited) & set(plans),
+        found,
+        over,
+    )
     result.tally.checks += judged
     result.tally.denied += judged - len(found)
     for t in audited:
@@ -264,8 +353,12 @@ def _network(result: AuditResult, admin: KubeClient, env: EnvironmentSpec,
         result.notes.append(f"namespace {SHARED_NAMESPACE} does not exist")
 
 
-def _over_quota(result: AuditResult, by_namespace: dict[str, list[dict[str, Any]]],
-                plans: dict[str, Plan], audited: set[str]) -> frozenset[str]:
+def _over_quota(
+    result: AuditResult,
+    by_namespace: dict[str, list[dict[str, Any]]],
+    plans: dict[str, Plan],
+    audited: set[str],
+) -> frozenset[str]:
     """Tenants holding more NetworkPolicies than their planned quota allows (made before the
     quota, or past it): each audited one is a finding, and all are left out of the
     cross-check so that one tenant cannot multiply the audit's time."""
@@ -277,24 +370,47 @@ def _over_quota(result: AuditResult, by_namespace: dict[str, list[dict[str, Any]
             over.add(t)
             if t not in audited:
                 continue
-            result.findings.append(Finding(
-                "quota", f"namespace {t}", t, f"{count} NetworkPolicies",
-                _("more NetworkPolicies than the tenant's quota allows ({limit}): remove the "
-                  "extra ones; until then netpol-analyzer leaves the namespace out and only "
-                  "govcloud's own analysis judges it").format(limit=limit)))
+            result.findings.append(
+                Finding(
+                    "quota",
+                    f"namespace {t}",
+                    t,
+                    f"{count} NetworkPolicies",
+                    _(
+                        "more NetworkPolicies than the tenant's quota allows ({limit}): remove the "
+                        "extra ones; until then netpol-analyzer leaves the namespace out and only "
+                        "govcloud's own analysis judges it"
+                    ).format(limit=limit),
+                )
+            )
     return frozenset(over)
 
 
-def _cross_check(result: AuditResult, analyzer: NetpolAnalyzer,
-                 live_ns: dict[str, dict[str, str]], policies: list[dict[str, Any]],
-                 paths: dict[tuple[str, str], frozenset[str]], fleet: dict[str, TenantSpec],
-                 env: EnvironmentSpec, audited: set[str], found: list[Finding],
-                 left_out: frozenset[str] = frozenset()) -> list[Finding]:
+def _cross_check(
+    result: AuditResult,
+    analyzer: NetpolAnalyzer,
+    live_ns: dict[str, dict[str, str]],
+    policies: list[dict[str, Any]],
+    paths: dict[tuple[str, str], frozenset[str]],
+    fleet: dict[str, TenantSpec],
+    env: EnvironmentSpec,
+    audited: set[str],
+    found: list[Finding],
+    left_out: frozenset[str] = frozenset(),
+) -> list[Finding]:
     """``found`` with netpol-analyzer's second opinion merged in (its leaks, and every
     path where the two analyses disagree). Without the tool the audit goes on, with a note."""
     try:
-        check = cross_check(analyzer, namespaces=live_ns, policies=list(policies), ours=paths,
-                            fleet=fleet, env=env, audited=audited, left_out=left_out)
+        check = cross_check(
+            analyzer,
+            namespaces=live_ns,
+            policies=list(policies),
+            ours=paths,
+            fleet=fleet,
+            env=env,
+            audited=audited,
+            left_out=left_out,
+        )
     # The cross-check is a second opinion: the audit's own verdicts stand without it.
     except PermanentError as exc:
         result.notes.append(f"network cross-check skipped: {exc}")

@@ -18,19 +18,28 @@ __all__ = ["PROBES", "probe_namespace"]
 
 Obj = dict[str, Any]
 _SAFE_CONTAINER: Obj = {
-    "name": "app", "image": "registry.local/govcloud-audit:1",
-    "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
-                        "capabilities": {"drop": ["ALL"]},
-                        "seccompProfile": {"type": "RuntimeDefault"}},
-    "resources": {"requests": {"cpu": "10m", "memory": "16Mi"},
-                  "limits": {"cpu": "10m", "memory": "16Mi"}},
+    "name": "app",
+    "image": "registry.local/govcloud-audit:1",
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+    "resources": {
+        "requests": {"cpu": "10m", "memory": "16Mi"},
+        "limits": {"cpu": "10m", "memory": "16Mi"},
+    },
 }
 
 
 def _pod(name: str, ns: str, change: Callable[[Obj], None]) -> Obj:
-    pod: Obj = {"apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
-                "spec": {"containers": [copy.deepcopy(_SAFE_CONTAINER)]}}
+    pod: Obj = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
+        "spec": {"containers": [copy.deepcopy(_SAFE_CONTAINER)]},
+    }
     change(pod["spec"])
     return pod
 
@@ -38,12 +47,14 @@ def _pod(name: str, ns: str, change: Callable[[Obj], None]) -> Obj:
 def _container(key: str, value: Any) -> Callable[[Obj], None]:
     def change(spec: Obj) -> None:
         spec["containers"][0]["securityContext"][key] = value
+
     return change
 
 
 def _spec(key: str, value: Any) -> Callable[[Obj], None]:
     def change(spec: Obj) -> None:
         spec[key] = value
+
     return change
 
 
@@ -57,35 +68,64 @@ def _host_port(spec: Obj) -> None:
 
 
 def _service(name: str, ns: str, **spec: Any) -> Obj:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
-            "spec": {"selector": {"app": "audit"}, "ports": [{"port": 80}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
+        "spec": {"selector": {"app": "audit"}, "ports": [{"port": 80}], **spec},
+    }
 
 
 def _netpol(ns: str, name: str, spec: Obj) -> Obj:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
-            "spec": {"podSelector": {}, **spec}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": f"govcloud-audit-{name}", "namespace": ns},
+        "spec": {"podSelector": {}, **spec},
+    }
 
 
 def _past_quota(spec: Obj) -> None:
-    spec["containers"][0]["resources"] = {"requests": {"cpu": "100000", "memory": "16Mi"},
-                                          "limits": {"cpu": "100000", "memory": "16Mi"}}
+    spec["containers"][0]["resources"] = {
+        "requests": {"cpu": "100000", "memory": "16Mi"},
+        "limits": {"cpu": "100000", "memory": "16Mi"},
+    }
 
 
 def _probes(ns: str) -> list[tuple[str, Obj]]:
-    env_literal = _pod("env-literal", ns, lambda s: s["containers"][0].update(
-        env=[{"name": "DB_PASSWORD", "value": "not-a-real-password"}]))
-    url_literal = _pod("url-literal", ns, lambda s: s["containers"][0].update(
-        env=[{"name": "DATABASE_URL", "value": "postgres://app:not-a-real-password@db/app"}]))
-    args_literal = _pod("args-literal", ns, lambda s: s["containers"][0].update(
-        args=["--password=not-a-real-password"]))
+    env_literal = _pod(
+        "env-literal",
+        ns,
+        lambda s: s["containers"][0].update(
+            env=[{"name": "DB_PASSWORD", "value": "not-a-real-password"}]
+        ),
+    )
+    url_literal = _pod(
+        "url-literal",
+        ns,
+        lambda s: s["containers"][0].update(
+            env=[{"name": "DATABASE_URL", "value": "postgres://app:not-a-real-password@db/app"}]
+        ),
+    )
+    args_literal = _pod(
+        "args-literal",
+        ns,
+        lambda s: s["containers"][0].update(args=["--password=not-a-real-password"]),
+    )
     return [
         ("privileged", _pod("privileged", ns, _container("privileged", True))),
-        ("privilege-escalation", _pod("escalation", ns,
-                                      _container("allowPrivilegeEscalation", True))),
-        ("added-capabilities", _pod("caps", ns, _container(
-            "capabilities", {"drop": ["ALL"], "add": ["NET_ADMIN", "SYS_ADMIN"]}))),
+        (
+            "privilege-escalation",
+            _pod("escalation", ns, _container("allowPrivilegeEscalation", True)),
+        ),
+        (
+            "added-capabilities",
+            _pod(
+                "caps",
+                ns,
+                _container("capabilities", {"drop": ["ALL"], "add": ["NET_ADMIN", "SYS_ADMIN"]}),
+            ),
+        ),
         ("root-user", _pod("root", ns, _container("runAsUser", 0))),
         ("host-path", _pod("hostpath", ns, _host_path)),
         ("host-network", _pod("hostnetwork", ns, _spec("hostNetwork", True))),
@@ -95,30 +135,60 @@ def _probes(ns: str) -> list[tuple[str, Obj]]:
         ("credential-in-env", env_literal),
         ("credential-in-url", url_literal),
         ("credential-in-args", args_literal),
-        ("run-as-deployer", _pod("as-deployer", ns, _spec("serviceAccountName",
-                                                          "govcloud-deployer"))),
+        (
+            "run-as-deployer",
+            _pod("as-deployer", ns, _spec("serviceAccountName", "govcloud-deployer")),
+        ),
         ("past-quota", _pod("past-quota", ns, _past_quota)),
         ("nodeport-service", _service("nodeport", ns, type="NodePort")),
         ("loadbalancer-service", _service("lb", ns, type="LoadBalancer")),
         ("external-ips", _service("extip", ns, externalIPs=["203.0.113.10"])),
-        ("hand-written-endpoints", {"apiVersion": "v1", "kind": "Endpoints",
-                                    "metadata": {"name": "govcloud-audit-ep", "namespace": ns},
-                                    "subsets": [{"addresses": [{"ip": "10.0.0.1"}],
-                                                 "ports": [{"port": 80}]}]}),
-        ("token-secret", {"apiVersion": "v1", "kind": "Secret", "type":
-                          "kubernetes.io/service-account-token",
-                          "metadata": {"name": "govcloud-audit-token", "namespace": ns,
-                                       "annotations": {"kubernetes.io/service-account.name":
-                                                       "govcloud-deployer"}}}),
-        ("ingress-other-class", {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-                                 "metadata": {"name": "govcloud-audit-ing", "namespace": ns},
-                                 "spec": {"ingressClassName": f"not-{INGRESS_CLASS}",
-                                          "defaultBackend": {"service": {
-                                              "name": "web", "port": {"number": 80}}}}}),
-        ("allow-all-ingress-policy", _netpol(ns, "allow-all", {
-            "policyTypes": ["Ingress"], "ingress": [{}]})),
-        ("internet-egress-policy", _netpol(ns, "internet", {
-            "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]})),
+        (
+            "hand-written-endpoints",
+            {
+                "apiVersion": "v1",
+                "kind": "Endpoints",
+                "metadata": {"name": "govcloud-audit-ep", "namespace": ns},
+                "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}],
+            },
+        ),
+        (
+            "token-secret",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "kubernetes.io/service-account-token",
+                "metadata": {
+                    "name": "govcloud-audit-token",
+                    "namespace": ns,
+                    "annotations": {"kubernetes.io/service-account.name": "govcloud-deployer"},
+                },
+            },
+        ),
+        (
+            "ingress-other-class",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "govcloud-audit-ing", "namespace": ns},
+                "spec": {
+                    "ingressClassName": f"not-{INGRESS_CLASS}",
+                    "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+                },
+            },
+        ),
+        (
+            "allow-all-ingress-policy",
+            _netpol(ns, "allow-all", {"policyTypes": ["Ingress"], "ingress": [{}]}),
+        ),
+        (
+            "internet-egress-policy",
+            _netpol(
+                ns,
+                "internet",
+                {"policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]},
+            ),
+        ),
     ]
 
 
@@ -130,12 +200,17 @@ def _quota_raise(owner: KubeClient, ns: str) -> Obj | None:
     if quota is None:
         return None
     hard = {**(quota.get("spec") or {}).get("hard", {}), "pods": "100000"}
-    return {"apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": "govcloud-quota", "namespace": ns}, "spec": {"hard": hard}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "govcloud-quota", "namespace": ns},
+        "spec": {"hard": hard},
+    }
 
 
-def probe_namespace(owner: KubeClient, admin: KubeClient, ns: str, who: str
-                    ) -> tuple[list[Probe], list[Finding], Tally]:
+def probe_namespace(
+    owner: KubeClient, admin: KubeClient, ns: str, who: str
+) -> tuple[list[Probe], list[Finding], Tally]:
     """Try each probe as ``owner`` in ``ns``; ``who`` names the identity in findings."""
     tally, probes, findings = Tally(), [], []
     attempts = _probes(ns)
@@ -160,11 +235,16 @@ def probe_namespace(owner: KubeClient, admin: KubeClient, ns: str, who: str
             continue
         probes.append(Probe(name, ns, False, "admitted"))
         meta = manifest["metadata"]
-        category: Category = ("quota" if name in ("raise-own-quota", "past-quota")
-                              else "workload")
-        findings.append(Finding(category, who, ns,
-                                f"create {manifest['kind']} {meta['name']} ({name})",
-                                "admitted; it must be refused"))
+        category: Category = "quota" if name in ("raise-own-quota", "past-quota") else "workload"
+        findings.append(
+            Finding(
+                category,
+                who,
+                ns,
+                f"create {manifest['kind']} {meta['name']} ({name})",
+                "admitted; it must be refused",
+            )
+        )
         if name != "raise-own-quota":
             try:
                 admin.delete(manifest["apiVersion"], manifest["kind"], meta["name"], ns)

@@ -57,8 +57,15 @@ def access_view(specs: Sequence[TenantSpec], today: dt.date) -> AccessView:
     for spec in specs:
         for grant in spec.access:
             days = (grant.expires - today).days
-            line = GrantLine(spec.id, grant.group, grant.scope.value, grant.document,
-                             _official(spec, grant.granted_by), grant.expires, days)
+            line = GrantLine(
+                spec.id,
+                grant.group,
+                grant.scope.value,
+                grant.document,
+                _official(spec, grant.granted_by),
+                grant.expires,
+                days,
+            )
             if days < 0:
                 expired.append(line)
             elif days <= 30:
@@ -66,8 +73,9 @@ def access_view(specs: Sequence[TenantSpec], today: dt.date) -> AccessView:
             elif days <= 90:
                 later.append(line)
         if spec.lifecycle.state is LifecycleState.decommissioning:
-            offboarding.append(Offboarding(spec.id, spec.name, spec.lifecycle.since,
-                                           retention_ends(spec)))
+            offboarding.append(
+                Offboarding(spec.id, spec.name, spec.lifecycle.since, retention_ends(spec))
+            )
 
     def by_date(lines: list[GrantLine]) -> list[GrantLine]:
         return sorted(lines, key=lambda g: (g.expires, g.tenant, g.document))

@@ -73,19 +73,28 @@ def city_of(spec: TenantSpec) -> str:
 
 def _amounts(spec: TenantSpec) -> dict[str, Decimal]:
     quotas = spec.quotas
-    return {"cpu": q(quotas.cpu), "memory": q(quotas.memory), "storage": q(quotas.storage),
-            "pods": Decimal(quotas.pods)}
+    return {
+        "cpu": q(quotas.cpu),
+        "memory": q(quotas.memory),
+        "storage": q(quotas.storage),
+        "pods": Decimal(quotas.pods),
+    }
 
 
 def _available(env: EnvironmentSpec) -> dict[str, Decimal | None]:
     ratio = Decimal(str(env.capacity.overcommit))
     cap = env.capacity
-    return {"cpu": q(cap.cpu) * ratio, "memory": q(cap.memory) * ratio,
-            "storage": q(cap.storage), "pods": None}
+    return {
+        "cpu": q(cap.cpu) * ratio,
+        "memory": q(cap.memory) * ratio,
+        "storage": q(cap.storage),
+        "pods": None,
+    }
 
 
-def _sum(amounts: Iterable[dict[str, Decimal]],
-         available: dict[str, Decimal | None]) -> list[Allocation]:
+def _sum(
+    amounts: Iterable[dict[str, Decimal]], available: dict[str, Decimal | None]
+) -> list[Allocation]:
     totals = dict.fromkeys(RESOURCES, Decimal(0))
     for amount in amounts:
         for name in RESOURCES:
@@ -93,8 +102,9 @@ def _sum(amounts: Iterable[dict[str, Decimal]],
     return [Allocation(name, totals[name], available[name]) for name in RESOURCES]
 
 
-def capacity_view(specs: Sequence[TenantSpec], env: EnvironmentSpec, *,
-                  top: int = 10) -> CapacityView:
+def capacity_view(
+    specs: Sequence[TenantSpec], env: EnvironmentSpec, *, top: int = 10
+) -> CapacityView:
     """One pass over the fleet; groups share the cloud's capacity as their denominator."""
     available = _available(env)
     amounts = {s.id: _amounts(s) for s in specs}
@@ -110,8 +120,9 @@ def capacity_view(specs: Sequence[TenantSpec], env: EnvironmentSpec, *,
     consumers.sort(key=lambda c: (-c.share, c.tenant))
     return CapacityView(
         total=_sum(amounts.values(), available),
-        by_level={lv.value: _sum(levels[lv.value], available)
-                  for lv in Level if lv.value in levels},
+        by_level={
+            lv.value: _sum(levels[lv.value], available) for lv in Level if lv.value in levels
+        },
         by_city={k: _sum(v, available) for k, v in sorted(cities.items())},
         largest=consumers[:top],
     )

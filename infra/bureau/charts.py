@@ -61,12 +61,14 @@ def _add_fonts_installed_since_the_cache(manager: FontManager) -> bool:
             manager.addfont(path)
     if new:  # (a cache that cannot be written is only a warning: the next process scans)
         font_manager.json_dump(
-            manager, Path(matplotlib.get_cachedir(), f"fontlist-v{manager.__version__}.json"))
+            manager, Path(matplotlib.get_cachedir(), f"fontlist-v{manager.__version__}.json")
+        )
     return bool(new)
 
 
-def bar_chart(title: str, bars: Sequence[Bar], *, limit: float | None = 1.0,
-              limit_label: str = "100%") -> str:
+def bar_chart(
+    title: str, bars: Sequence[Bar], *, limit: float | None = 1.0, limit_label: str = "100%"
+) -> str:
     """A horizontal bar chart of fractions as an SVG document (first bar on top)."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
@@ -74,9 +76,16 @@ def bar_chart(title: str, bars: Sequence[Bar], *, limit: float | None = 1.0,
 
     font = cjk_font()
     families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "govcloud", "font.size": 9,
-                     "axes.spines.top": False, "axes.spines.right": False,
-                     "font.family": families}):
+    with rc_context(
+        {
+            "svg.fonttype": "path",
+            "svg.hashsalt": "govcloud",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.family": families,
+        }
+    ):
         height = 1.0 + 0.28 * max(len(bars), 1)
         fig = Figure(figsize=(7.5, height), layout="constrained")
         ax = fig.add_subplot()
@@ -85,12 +94,26 @@ def bar_chart(title: str, bars: Sequence[Bar], *, limit: float | None = 1.0,
         colours = [_RED if b.alert else _BLUE for b in reversed(bars)]
         ax.barh(labels, values, color=colours, height=0.6)
         for y, value in enumerate(values):
-            ax.annotate(f"{value:.0f}%", (value, y), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=8, color=_GREY)
+            ax.annotate(
+                f"{value:.0f}%",
+                (value, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color=_GREY,
+            )
         if limit is not None:
             ax.axvline(100 * limit, color=_GREY, linestyle="--", linewidth=1)
-            ax.annotate(limit_label, (100 * limit, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(2, 2), textcoords="offset points", fontsize=8, color=_GREY)
+            ax.annotate(
+                limit_label,
+                (100 * limit, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=8,
+                color=_GREY,
+            )
         top = max([*values, 100 * (limit or 0), 1.0])
         ax.set_xlim(0, top * 1.15)
         ax.xaxis.set_major_formatter(PercentFormatter())

@@ -8,6 +8,6 @@ __all__ = ["city_label"]
 
 
 def city_label(code: str) -> str:
-    """"广州市 (440100)"; the bare code for a city outside the table."""
+    """ "广州市 (440100)"; the bare code for a city outside the table."""
     name = division_table().current.get(code)
     return f"{name} ({code})" if name else code

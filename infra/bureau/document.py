@@ -57,26 +57,50 @@ def _capacity(r: BureauReport) -> list[Block]:
     header = ["", *RESOURCES]
     out: list[Block] = [
         Heading(2, "Capacity 容量"),
-        Text("Allocated quotas against capacity × overcommit (storage is not overcommitted; "
-             "pods have no cluster-wide cap)."),
-        Table(header, [alloc_row("Province-wide 全省", cap.total),
-                       ["Headroom 余量"] + [a.amount(a.headroom) for a in cap.total]]),
-        Chart("capacity", "Capacity allocated 容量分配率",
-              [Bar(a.resource, a.fraction or 0.0, (a.fraction or 0.0) > 1.0)
-               for a in cap.total if a.available]),
+        Text(
+            "Allocated quotas against capacity × overcommit (storage is not overcommitted; "
+            "pods have no cluster-wide cap)."
+        ),
+        Table(
+            header,
+            [
+                alloc_row("Province-wide 全省", cap.total),
+                ["Headroom 余量"] + [a.amount(a.headroom) for a in cap.total],
+            ],
+        ),
+        Chart(
+            "capacity",
+            "Capacity allocated 容量分配率",
+            [
+                Bar(a.resource, a.fraction or 0.0, (a.fraction or 0.0) > 1.0)
+                for a in cap.total
+                if a.available
+            ],
+        ),
         Heading(3, "By level 按层级"),
         Table(header, [alloc_row(LEVELS.get(k, k), v) for k, v in cap.by_level.items()]),
         Heading(3, "By prefecture-level city 按地级市"),
         Table(header, [alloc_row(_city(k), v) for k, v in cap.by_city.items()]),
-        Chart("cities", "CPU allocated by city 各市CPU分配（占全省容量）",
-              [Bar(_city(k), v[0].fraction or 0.0) for k, v in cap.by_city.items()],
-              limit=None, pie=[(_city(k), float(v[0].allocated))
-                               for k, v in cap.by_city.items()]),
+        Chart(
+            "cities",
+            "CPU allocated by city 各市CPU分配（占全省容量）",
+            [Bar(_city(k), v[0].fraction or 0.0) for k, v in cap.by_city.items()],
+            limit=None,
+            pie=[(_city(k), float(v[0].allocated)) for k, v in cap.by_city.items()],
+        ),
         Heading(3, "Ten largest consumers 资源占用前十"),
-        Table(["tenant", "name", "largest share", *RESOURCES],
-              [[c.tenant, c.name, pct(c.share),
-                *(a.amount(c.allocated[a.resource]) for a in cap.total)]
-               for c in cap.largest]),
+        Table(
+            ["tenant", "name", "largest share", *RESOURCES],
+            [
+                [
+                    c.tenant,
+                    c.name,
+                    pct(c.share),
+                    *(a.amount(c.allocated[a.resource]) for a in cap.total),
+                ]
+                for c in cap.largest
+            ],
+        ),
     ]
     return out
 
@@ -87,93 +111,184 @@ def _cost(r: BureauReport) -> list[Block]:
     if not cost.priced:
         return [*out, Text(f"No price catalogue (`prices:`) in stacks/{r.env}.yaml.")]
     lines, more = shown(cost.lines, 20)
-    return [*out,
-            Text(f"Annual cost of all quotas at list prices: **{cny(cost.total)} CNY** against "
-                 f"approved budgets of {cny(cost.budget)} CNY. "
-                 f"Over budget: **{len(cost.over)}**."),
-            Table(["tenant", "name", "annual cost (CNY)", "budget (CNY)", "share", ""],
-                  [[c.tenant, c.name, cny(c.cost.total), cny(c.budget), pct(c.share),
-                    "**over budget**" if c.over else ""] for c in lines], more),
-            Chart("cost", "Quota cost as a share of budget 配额年费用占预算比例",
-                  [Bar(c.name, c.share or 0.0, c.over) for c in lines[:15]], limit_label="budget")]
+    return [
+        *out,
+        Text(
+            f"Annual cost of all quotas at list prices: **{cny(cost.total)} CNY** against "
+            f"approved budgets of {cny(cost.budget)} CNY. "
+            f"Over budget: **{len(cost.over)}**."
+        ),
+        Table(
+            ["tenant", "name", "annual cost (CNY)", "budget (CNY)", "share", ""],
+            [
+                [
+                    c.tenant,
+                    c.name,
+                    cny(c.cost.total),
+                    cny(c.budget),
+                    pct(c.share),
+                    "**over budget**" if c.over else "",
+                ]
+                for c in lines
+            ],
+            more,
+        ),
+        Chart(
+            "cost",
+            "Quota cost as a share of budget 配额年费用占预算比例",
+            [Bar(c.name, c.share or 0.0, c.over) for c in lines[:15]],
+            limit_label="budget",
+        ),
+    ]
 
 
 def _usage(r: BureauReport) -> list[Block]:
     use = r.usage
     if use is None:
-        return [Heading(2, "Use against allocation 实际使用"),
-                Text("Not read: run with `--live` to compare ResourceQuota use with quotas.")]
+        return [
+            Heading(2, "Use against allocation 实际使用"),
+            Text("Not read: run with `--live` to compare ResourceQuota use with quotas."),
+        ]
     rows, more = shown(use.tenants)
     out: list[Block] = [
         Heading(2, "Use against allocation 实际使用 (live)"),
-        Table(["tenant", "cpu used", "memory used", "pods used", "peak"],
-              [[u.tenant, pct(u.fraction("cpu")), pct(u.fraction("memory")),
-                pct(u.fraction("pods")), pct(u.peak())] for u in rows], more),
-        Chart("usage", "Peak use of CPU/memory quota 配额使用率 (red: right-sizing candidate)",
-              [Bar(r.names.get(u.tenant, u.tenant), u.peak(), u.peak() < use.threshold)
-               for u in rows[:30]], limit=use.threshold, limit_label="right-size below"),
+        Table(
+            ["tenant", "cpu used", "memory used", "pods used", "peak"],
+            [
+                [
+                    u.tenant,
+                    pct(u.fraction("cpu")),
+                    pct(u.fraction("memory")),
+                    pct(u.fraction("pods")),
+                    pct(u.peak()),
+                ]
+                for u in rows
+            ],
+            more,
+        ),
+        Chart(
+            "usage",
+            "Peak use of CPU/memory quota 配额使用率 (red: right-sizing candidate)",
+            [
+                Bar(r.names.get(u.tenant, u.tenant), u.peak(), u.peak() < use.threshold)
+                for u in rows[:30]
+            ],
+            limit=use.threshold,
+            limit_label="right-size below",
+        ),
     ]
     if use.missing:
-        out.append(Text("No quota object in the cluster (not deployed): "
-                        + ", ".join(use.missing)))
-    out.append(Heading(3, f"Right-sizing candidates 建议缩减 (under {use.threshold:.0%} of "
-                          "CPU and memory)"))
+        out.append(Text("No quota object in the cluster (not deployed): " + ", ".join(use.missing)))
+    out.append(
+        Heading(
+            3, f"Right-sizing candidates 建议缩减 (under {use.threshold:.0%} of CPU and memory)"
+        )
+    )
     if not use.candidates:
         return [*out, Text("None.")]
-    return [*out,
-            Table(["tenant", "resource", "quota", "proposed", "use"],
-                  [[c.tenant, c.resource, c.current, c.proposed, pct(c.fraction)]
-                   for c in use.candidates]),
-            Text(f"`govcloud rightsize --env {r.env} --write` writes these into "
-                 "tenants/*.yaml for a pull request.")]
+    return [
+        *out,
+        Table(
+            ["tenant", "resource", "quota", "proposed", "use"],
+            [
+                [c.tenant, c.resource, c.current, c.proposed, pct(c.fraction)]
+                for c in use.candidates
+            ],
+        ),
+        Text(
+            f"`govcloud rightsize --env {r.env} --write` writes these into "
+            "tenants/*.yaml for a pull request."
+        ),
+    ]
 
 
 def _access(r: BureauReport) -> list[Block]:
     a = r.access
     out: list[Block] = [Heading(2, "Access and lifecycle 授权与生命周期")]
-    for title, grants in (("Grants expiring within 30 days 30天内到期授权", a.expiring_30),
-                          ("Grants expiring in 31–90 days 31–90天内到期授权", a.expiring_90),
-                          ("Expired grants still in specs 已过期仍在配置中的授权", a.expired)):
+    for title, grants in (
+        ("Grants expiring within 30 days 30天内到期授权", a.expiring_30),
+        ("Grants expiring in 31–90 days 31–90天内到期授权", a.expiring_90),
+        ("Expired grants still in specs 已过期仍在配置中的授权", a.expired),
+    ):
         out.append(Heading(3, title))
         rows, more = shown(grants)
-        out.append(Table(["tenant", "group", "scope", "document", "granted by", "expires",
-                          "days left"],
-                         [[g.tenant, g.group, g.scope, g.document, g.granted_by,
-                           g.expires.isoformat(), str(g.days_left)] for g in rows], more)
-                   if grants else Text("None."))
+        out.append(
+            Table(
+                ["tenant", "group", "scope", "document", "granted by", "expires", "days left"],
+                [
+                    [
+                        g.tenant,
+                        g.group,
+                        g.scope,
+                        g.document,
+                        g.granted_by,
+                        g.expires.isoformat(),
+                        str(g.days_left),
+                    ]
+                    for g in rows
+                ],
+                more,
+            )
+            if grants
+            else Text("None.")
+        )
     out.append(Heading(3, "Decommissioning 下线中"))
-    out.append(Table(["tenant", "name", "since", "data kept until"],
-                     [[o.tenant, o.name, date(o.since), date(o.retention_ends)]
-                      for o in a.offboarding]) if a.offboarding else Text("None."))
+    out.append(
+        Table(
+            ["tenant", "name", "since", "data kept until"],
+            [[o.tenant, o.name, date(o.since), date(o.retention_ends)] for o in a.offboarding],
+        )
+        if a.offboarding
+        else Text("None.")
+    )
     return out
 
 
 def _sharing(r: BureauReport) -> list[Block]:
     s = r.sharing
-    source = (f"{s.commits} commit(s) of tenants/ history" if s.commits
-              else "the specs' `requested` dates (no git history found)")
+    source = (
+        f"{s.commits} commit(s) of tenants/ history"
+        if s.commits
+        else "the specs' `requested` dates (no git history found)"
+    )
     rows, more = shown(s.providers)
     out: list[Block] = [
         Heading(2, "数据需求满足率 Data-sharing requests satisfied"),
-        Text(f"Requests received {s.since} – {s.until}, dated from {source}. Province-wide: "
-             f"**{pct(s.province.rate)}** ({s.province.satisfied} of {s.province.received}), "
-             f"median {days(s.province.median_days)} days to satisfy."),
-        Table(["providing department", "received", "satisfied", "rate", "median days",
-               "pending"],
-              [rate_row(p, f"{p.provider} {r.names.get(p.provider, '')}".strip())
-               for p in rows], more),
-        Chart("sharing", "Satisfaction rate by providing department 各部门数据需求满足率",
-              [Bar(r.names.get(p.provider, p.provider), p.rate or 0.0, (p.rate or 0.0) < 0.5)
-               for p in rows[:20]]),
+        Text(
+            f"Requests received {s.since} – {s.until}, dated from {source}. Province-wide: "
+            f"**{pct(s.province.rate)}** ({s.province.satisfied} of {s.province.received}), "
+            f"median {days(s.province.median_days)} days to satisfy."
+        ),
+        Table(
+            ["providing department", "received", "satisfied", "rate", "median days", "pending"],
+            [rate_row(p, f"{p.provider} {r.names.get(p.provider, '')}".strip()) for p in rows],
+            more,
+        ),
+        Chart(
+            "sharing",
+            "Satisfaction rate by providing department 各部门数据需求满足率",
+            [
+                Bar(r.names.get(p.provider, p.provider), p.rate or 0.0, (p.rate or 0.0) < 0.5)
+                for p in rows[:20]
+            ],
+        ),
     ]
-    pending = sorted((x for x in s.requests if x.status.value == "pending"),
-                     key=lambda x: x.received)
+    pending = sorted(
+        (x for x in s.requests if x.status.value == "pending"), key=lambda x: x.received
+    )
     if pending:
         shown_pending, more_pending = shown(pending)
-        out += [Heading(3, "Pending requests 待满足的数据需求"),
-                Table(["provider", "requester", "data", "received", "age (days)"],
-                      [[x.provider, x.requester, x.data, x.received.isoformat(),
-                        str(x.age(s.until))] for x in shown_pending], more_pending)]
+        out += [
+            Heading(3, "Pending requests 待满足的数据需求"),
+            Table(
+                ["provider", "requester", "data", "received", "age (days)"],
+                [
+                    [x.provider, x.requester, x.data, x.received.isoformat(), str(x.age(s.until))]
+                    for x in shown_pending
+                ],
+                more_pending,
+            ),
+        ]
     return out
 
 

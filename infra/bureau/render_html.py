@@ -40,10 +40,10 @@ def _inline(text: str) -> str:
 
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
-    rows = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>"
-                   for row in table.rows)
-    more = (f"<p>… and {table.more} more (see <code>--format json</code>)</p>"
-            if table.more else "")
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in table.rows
+    )
+    more = f"<p>… and {table.more} more (see <code>--format json</code>)</p>" if table.more else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}"
 
 
@@ -53,8 +53,10 @@ def _chart(chart: Chart) -> str:
     svg = bar_chart(chart.title, chart.bars, limit=chart.limit, limit_label=chart.limit_label)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     title = html.escape(chart.title)
-    return (f'<figure class="chart" data-chart="{chart.key}">'
-            f'<img alt="{title}" src="data:image/svg+xml;base64,{data}"></figure>')
+    return (
+        f'<figure class="chart" data-chart="{chart.key}">'
+        f'<img alt="{title}" src="data:image/svg+xml;base64,{data}"></figure>'
+    )
 
 
 def _block(block: Block) -> str:
@@ -70,7 +72,9 @@ def _block(block: Block) -> str:
 def render_html(report: BureauReport) -> str:
     body = "\n".join(part for b in blocks(report) if (part := _block(b)))
     title = html.escape(f"govcloud report — {report.env}, {report.today}")
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n"
-            "</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n"
+        "</body>\n</html>\n"
+    )

@@ -33,9 +33,15 @@ def _chart(chart: Chart) -> list[str]:
     labels = ", ".join(f'"{_label(b.label)}"' for b in chart.bars)
     values = ", ".join(f"{100 * b.value:.0f}" for b in chart.bars)
     top = max(100, *(int(100 * b.value) + 1 for b in chart.bars))
-    return ["```mermaid", "xychart-beta horizontal", f'    title "{_label(chart.title)}"',
-            f"    x-axis [{labels}]", f'    y-axis "%" 0 --> {top}', f"    bar [{values}]",
-            "```"]
+    return [
+        "```mermaid",
+        "xychart-beta horizontal",
+        f'    title "{_label(chart.title)}"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "%" 0 --> {top}',
+        f"    bar [{values}]",
+        "```",
+    ]
 
 
 def _block(block: Block) -> list[str]:

@@ -41,26 +41,35 @@ class BureauReport:
     sharing: SharingView
 
 
-def build_report(specs: Sequence[TenantSpec], env: EnvironmentSpec, *, today: dt.date,
-                 history: SharingHistory, since: dt.date | None = None,
-                 usage: Mapping[str, TenantUsage] | None = None,
-                 threshold: float = 0.3) -> BureauReport:
+def build_report(
+    specs: Sequence[TenantSpec],
+    env: EnvironmentSpec,
+    *,
+    today: dt.date,
+    history: SharingHistory,
+    since: dt.date | None = None,
+    usage: Mapping[str, TenantUsage] | None = None,
+    threshold: float = 0.3,
+) -> BureauReport:
     live = None
     if usage is not None:
         rows = sorted(usage.values(), key=lambda u: (u.peak(), u.tenant))
         # A decommissioning tenant may be gone from the cluster already (retention ended);
         # only an active tenant without its quota means something is not deployed.
-        missing = sorted(s.id for s in specs if s.id not in usage
-                         and s.lifecycle.state is LifecycleState.active)
-        live = UsageView(threshold, rows, missing,
-                         plan_resizes(specs, usage, threshold=threshold))
+        missing = sorted(
+            s.id for s in specs if s.id not in usage and s.lifecycle.state is LifecycleState.active
+        )
+        live = UsageView(threshold, rows, missing, plan_resizes(specs, usage, threshold=threshold))
     return BureauReport(
-        env=env.name, today=today, tenants=len(specs),
+        env=env.name,
+        today=today,
+        tenants=len(specs),
         names={s.id: s.name for s in specs},
         capacity=capacity_view(specs, env),
         cost=cost_view(specs, env),
         usage=live,
         access=access_view(specs, today),
-        sharing=sharing_view(specs, history, since=since or today - dt.timedelta(days=365),
-                             until=today),
+        sharing=sharing_view(
+            specs, history, since=since or today - dt.timedelta(days=365), until=today
+        ),
     )

@@ -51,8 +51,13 @@ def _proposal(resource: str, used: Decimal, floor: Decimal, headroom: float) -> 
     return f"{max(1, math.ceil(wanted / _GIB))}Gi"
 
 
-def plan_resizes(specs: Sequence[TenantSpec], usage: Mapping[str, TenantUsage], *,
-                 threshold: float = 0.3, headroom: float = 0.5) -> list[Resize]:
+def plan_resizes(
+    specs: Sequence[TenantSpec],
+    usage: Mapping[str, TenantUsage],
+    *,
+    threshold: float = 0.3,
+    headroom: float = 0.5,
+) -> list[Resize]:
     out: list[Resize] = []
     for spec in specs:
         use = usage.get(spec.id)
@@ -66,8 +71,11 @@ def plan_resizes(specs: Sequence[TenantSpec], usage: Mapping[str, TenantUsage], 
             floor = q(getattr(spec.quotas.defaults.limits, resource))
             proposed = _proposal(resource, used, floor, headroom)
             if q(proposed) < q(current):
-                out.append(Resize(spec.id, resource, current, proposed, used,
-                                  use.fraction(resource) or 0.0))
+                out.append(
+                    Resize(
+                        spec.id, resource, current, proposed, used, use.fraction(resource) or 0.0
+                    )
+                )
     return out
 
 
@@ -88,11 +96,20 @@ def apply_resizes(text: str, resizes: Sequence[Resize], *, where: str) -> str:
     for resize in resizes:
         node = _scalar(root, ("quotas", resize.resource))
         if node is None or node.start_mark.line != node.end_mark.line:
-            raise InputError(f"quotas.{resize.resource} is not a plain value on one line; "
-                             "edit it by hand", path=where, field=f"quotas.{resize.resource}")
+            raise InputError(
+                f"quotas.{resize.resource} is not a plain value on one line; edit it by hand",
+                path=where,
+                field=f"quotas.{resize.resource}",
+            )
         quote = node.style if node.style in ('"', "'") else ""
-        edits.append((node.start_mark.line, node.start_mark.column, node.end_mark.column,
-                      f"{quote}{resize.proposed}{quote}"))
+        edits.append(
+            (
+                node.start_mark.line,
+                node.start_mark.column,
+                node.end_mark.column,
+                f"{quote}{resize.proposed}{quote}",
+            )
+        )
     for line, start, end, value in sorted(edits, reverse=True):
         lines[line] = lines[line][:start] + value + lines[line][end:]
     out = "".join(lines)

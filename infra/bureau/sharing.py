@@ -69,8 +69,9 @@ class SharingView:
     province: Rate
 
 
-def _satisfied_on(history: SharingHistory, requester: str, provider: str,
-                  received: dt.date) -> dt.date | None:
+def _satisfied_on(
+    history: SharingHistory, requester: str, provider: str, received: dt.date
+) -> dt.date | None:
     one = history.peered.get((provider, requester))
     two = history.peered.get((requester, provider))
     if one is None or two is None:
@@ -92,8 +93,17 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
             done = None
             if state is RequestState.satisfied:
                 done = _satisfied_on(history, spec.id, request.provider, received)
-            lines.append(RequestLine(spec.id, request.provider, request.data, received,
-                                     Status(state.value), done, seen is not None))
+            lines.append(
+                RequestLine(
+                    spec.id,
+                    request.provider,
+                    request.data,
+                    received,
+                    Status(state.value),
+                    done,
+                    seen is not None,
+                )
+            )
     for key, received in history.requested.items():
         if key in current:
             continue
@@ -101,27 +111,37 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
         gone = history.withdrawn.get(key)
         done = _satisfied_on(history, requester, provider, received)
         if done is not None and (gone is None or done <= gone):
-            lines.append(RequestLine(requester, provider, data, received, Status.satisfied,
-                                     done, True))
+            lines.append(
+                RequestLine(requester, provider, data, received, Status.satisfied, done, True)
+            )
         else:
-            lines.append(RequestLine(requester, provider, data, received, Status.withdrawn,
-                                     None, True))
+            lines.append(
+                RequestLine(requester, provider, data, received, Status.withdrawn, None, True)
+            )
     lines.sort(key=lambda r: (r.provider, r.received, r.requester, r.data))
     return lines
 
 
 def _rate(provider: str, lines: list[RequestLine], until: dt.date) -> Rate:
     received = [r for r in lines if r.status is not Status.withdrawn]
-    done = [r for r in received if r.status is Status.satisfied
-            and (r.satisfied is None or r.satisfied <= until)]
+    done = [
+        r
+        for r in received
+        if r.status is Status.satisfied and (r.satisfied is None or r.satisfied <= until)
+    ]
     days = [d for r in done if (d := r.days_to_satisfy) is not None]
-    return Rate(provider, len(received), len(done),
-                statistics.median(days) if days else None,
-                sum(1 for r in received if r.status is Status.pending))
+    return Rate(
+        provider,
+        len(received),
+        len(done),
+        statistics.median(days) if days else None,
+        sum(1 for r in received if r.status is Status.pending),
+    )
 
 
-def sharing_view(specs: Sequence[TenantSpec], history: SharingHistory, *,
-                 since: dt.date, until: dt.date) -> SharingView:
+def sharing_view(
+    specs: Sequence[TenantSpec], history: SharingHistory, *, since: dt.date, until: dt.date
+) -> SharingView:
     """Rates over the requests received in [since, until]; every request is listed."""
     lines = _lines(specs, history)
     window = [r for r in lines if since <= r.received <= until]
@@ -130,5 +150,4 @@ def sharing_view(specs: Sequence[TenantSpec], history: SharingHistory, *,
         by_provider.setdefault(line.provider, []).append(line)
     providers = [_rate(p, ls, until) for p, ls in sorted(by_provider.items())]
     providers.sort(key=lambda r: (r.rate if r.rate is not None else 2.0, r.provider))
-    return SharingView(since, until, history.commits, lines, providers,
-                       _rate("", window, until))
+    return SharingView(since, until, history.commits, lines, providers, _rate("", window, until))

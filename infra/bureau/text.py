@@ -41,8 +41,14 @@ def alloc_row(label: str, allocations: list[Allocation]) -> list[str]:
 
 
 def rate_row(rate: Rate, label: str) -> list[str]:
-    return [label, str(rate.received), str(rate.satisfied), pct(rate.rate),
-            days(rate.median_days), str(rate.pending)]
+    return [
+        label,
+        str(rate.received),
+        str(rate.satisfied),
+        pct(rate.rate),
+        days(rate.median_days),
+        str(rate.pending),
+    ]
 
 
 def date(value: dt.date | None) -> str:

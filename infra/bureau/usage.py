@@ -19,13 +19,18 @@ __all__ = ["QUOTA_NAME", "QuotaLister", "TenantUsage", "read_usage", "usage_from
 
 QUOTA_NAME = "govcloud-quota"
 # ResourceQuota keys per resource: what a right-sizing decision looks at.
-KEYS = {"cpu": "requests.cpu", "memory": "requests.memory", "storage": "requests.storage",
-        "pods": "pods"}
+KEYS = {
+    "cpu": "requests.cpu",
+    "memory": "requests.memory",
+    "storage": "requests.storage",
+    "pods": "pods",
+}
 
 
 class QuotaLister(Protocol):
-    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str = "") -> list[dict[str, Any]]: ...
+    def list(
+        self, api_version: str, kind: str, *, namespace: str | None = None, label_selector: str = ""
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,9 @@ def _amounts(values: Mapping[str, Any] | None) -> dict[str, Decimal]:
     return out
 
 
-def usage_from(quotas: Sequence[Mapping[str, Any]],
-               specs: Sequence[TenantSpec]) -> dict[str, TenantUsage]:
+def usage_from(
+    quotas: Sequence[Mapping[str, Any]], specs: Sequence[TenantSpec]
+) -> dict[str, TenantUsage]:
     """Usage of each tenant whose namespace holds govcloud's quota object."""
     wanted = {s.id for s in specs}
     out: dict[str, TenantUsage] = {}
@@ -76,6 +82,5 @@ def usage_from(quotas: Sequence[Mapping[str, Any]],
 
 def read_usage(client: QuotaLister, specs: Sequence[TenantSpec]) -> dict[str, TenantUsage]:
     """One list call for the whole cluster (paged by the client)."""
-    quotas = client.list("v1", "ResourceQuota",
-                         label_selector=f"{LABEL_MANAGED_BY}={MANAGED_BY}")
+    quotas = client.list("v1", "ResourceQuota", label_selector=f"{LABEL_MANAGED_BY}={MANAGED_BY}")
     return usage_from(quotas, specs)

@@ -34,12 +34,21 @@ def _date(text: str) -> dt.date:
 
 
 def add_env_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", default="local",
-                        help="environment: stacks/<ENV>.yaml (default: local)")
-    parser.add_argument("--stacks-dir", type=Path, default=None,
-                        help="directory of environment specs (default: <repo>/stacks)")
-    parser.add_argument("--today", type=_date, default=dt.date.today(),
-                        help="evaluate dates as of this day, YYYY-MM-DD (default: today)")
+    parser.add_argument(
+        "--env", default="local", help="environment: stacks/<ENV>.yaml (default: local)"
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=None,
+        help="directory of environment specs (default: <repo>/stacks)",
+    )
+    parser.add_argument(
+        "--today",
+        type=_date,
+        default=dt.date.today(),
+        help="evaluate dates as of this day, YYYY-MM-DD (default: today)",
+    )
 
 
 def environment(args: argparse.Namespace) -> EnvironmentSpec:
@@ -68,16 +77,26 @@ def colour_wanted(output: Path | None) -> bool:
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def add_format_option(parser: argparse.ArgumentParser,
-                      choices: tuple[str, ...] = ("text", "json"), default: str = "text") -> None:
-    parser.add_argument("--format", choices=choices, default=default,
-                        help=f"output: {', '.join(choices)} (default: {default})")
+def add_format_option(
+    parser: argparse.ArgumentParser,
+    choices: tuple[str, ...] = ("text", "json"),
+    default: str = "text",
+) -> None:
+    parser.add_argument(
+        "--format",
+        choices=choices,
+        default=default,
+        help=f"output: {', '.join(choices)} (default: {default})",
+    )
 
 
 def add_yes_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--yes", action="store_true",
-                        help="answer yes to confirmation questions, for CI and scripts "
-                             "(default: ask on a terminal, refuse without one)")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="answer yes to confirmation questions, for CI and scripts "
+        "(default: ask on a terminal, refuse without one)",
+    )
 
 
 class NotConfirmed(GovcloudError):
@@ -88,8 +107,9 @@ class NotConfirmed(GovcloudError):
         self.exit_code = exit_code
 
 
-def confirm(question: str, *, yes: bool, stdin: TextIO | None = None,
-            stderr: TextIO | None = None) -> None:
+def confirm(
+    question: str, *, yes: bool, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> None:
     """Go on only if the user agrees to ``question`` (e.g. "deploy to prod?").
 
     ``yes`` (the ``--yes`` flag) agrees without asking. Otherwise the question is asked on
@@ -101,8 +121,11 @@ def confirm(question: str, *, yes: bool, stdin: TextIO | None = None,
     stdin = stdin or sys.stdin
     stderr = stderr or sys.stderr
     if not stdin.isatty():
-        raise NotConfirmed(f"{question.rstrip('?')}: needs confirmation, and there is no "
-                           "terminal to ask on; add --yes to confirm (as CI does)", exit_code=2)
+        raise NotConfirmed(
+            f"{question.rstrip('?')}: needs confirmation, and there is no "
+            "terminal to ask on; add --yes to confirm (as CI does)",
+            exit_code=2,
+        )
     stderr.write(f"{question.rstrip()} [y/N] ")
     stderr.flush()
     answer = stdin.readline()

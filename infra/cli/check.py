@@ -33,48 +33,75 @@ _FLEET_INPUTS = ("stacks/", "infra/", "schema/")
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "check", help="check tenant specs against the schema and compliance rules",
+        "check",
+        help="check tenant specs against the schema and compliance rules",
         description="Exit 0 when clean, 1 on violations, 2 on input errors. A named file is "
-                    "checked with the other specs of its directory; only findings that "
-                    "involve it (and fleet totals) are reported.")
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="tenant spec files or directories (default: tenants/)")
+        "checked with the other specs of its directory; only findings that "
+        "involve it (and fleet totals) are reported.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="tenant spec files or directories (default: tenants/)",
+    )
     add_env_options(parser)
-    parser.add_argument("--changed-since", metavar="GIT_REF", default=None,
-                        help="report only findings involving tenant files changed since this "
-                             "ref (committed or not, new files included); everything if "
-                             "stacks/, infra/ or schema/ changed; PATHs then name the "
-                             "directories (default: off)")
-    parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="report format (default: text)")
+    parser.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        default=None,
+        help="report only findings involving tenant files changed since this "
+        "ref (committed or not, new files included); everything if "
+        "stacks/, infra/ or schema/ changed; PATHs then name the "
+        "directories (default: off)",
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="write the report here (default: standard output)")
-    parser.add_argument("--link-base", metavar="URL", default=None,
-                        help="Markdown links point under this URL, e.g. "
-                             "https://github.com/OWNER/REPO/blob/SHA (default: relative links)")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="write the report here (default: standard output)"
+    )
+    parser.add_argument(
+        "--link-base",
+        metavar="URL",
+        default=None,
+        help="Markdown links point under this URL, e.g. "
+        "https://github.com/OWNER/REPO/blob/SHA (default: relative links)",
+    )
     parser.set_defaults(handler=run)
 
 
 def _schema_findings(error: SpecError) -> list[Finding]:
     rule = RULES["GC001"]
-    return [Finding(rule=rule.id, severity=rule.severity,
-                    message=f"{p.field}: {p.message}" if p.field else p.message,
-                    field=p.field, hint=rule.hint, tenant=Path(p.path).stem, path=p.path,
-                    line=p.line)
-            for p in error.problems]
+    return [
+        Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            message=f"{p.field}: {p.message}" if p.field else p.message,
+            field=p.field,
+            hint=rule.hint,
+            tenant=Path(p.path).stem,
+            path=p.path,
+            line=p.line,
+        )
+        for p in error.problems
+    ]
 
 
 def _git(root: Path, *args: str) -> list[str]:
     try:
-        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, check=False,
-                              timeout=60)
+        proc = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, check=False, timeout=60
+        )
     except FileNotFoundError:
         raise InputError("git is not installed", field="--changed-since") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"git {args[0]}: {message[-1] if message else 'failed'}",
-                         field="--changed-since")
+        raise InputError(
+            f"git {args[0]}: {message[-1] if message else 'failed'}", field="--changed-since"
+        )
     return [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
 
 
@@ -89,8 +116,11 @@ def _changed_since(ref: str, directories: list[Path]) -> set[str] | None:
         changed += _git(root, "ls-files", "--others", "--exclude-standard", "-z")
         if any(p.startswith(_FLEET_INPUTS) for p in changed):
             return None
-        focus |= {str(root / p) for p in changed
-                  if (root / p).parent == where and p.endswith((".yaml", ".yml"))}
+        focus |= {
+            str(root / p)
+            for p in changed
+            if (root / p).parent == where and p.endswith((".yaml", ".yml"))
+        }
     return focus
 
 
@@ -111,8 +141,11 @@ def _fleet(directories: list[Path], named: list[LoadedTenant]) -> list[LoadedTen
             fleet[os.path.abspath(path)] = load_tenant(path)
         except InputError as exc:
             # Not this check's file: say so and judge the named ones without it.
-            print(f"govcloud: note: {path} is left out of the fleet, it does not load: "
-                  f"{str(exc).splitlines()[0]}", file=sys.stderr)
+            print(
+                f"govcloud: note: {path} is left out of the fleet, it does not load: "
+                f"{str(exc).splitlines()[0]}",
+                file=sys.stderr,
+            )
     return sorted(fleet.values(), key=lambda t: str(t.path))
 
 
@@ -124,8 +157,11 @@ def run(args: argparse.Namespace) -> int:
     named = paths
     if args.changed_since is not None:
         focus = _changed_since(args.changed_since, directories)
-        named = directories if focus is None else \
-            [p for p in tenant_files(directories) if os.path.abspath(p) in focus]
+        named = (
+            directories
+            if focus is None
+            else [p for p in tenant_files(directories) if os.path.abspath(p) in focus]
+        )
     elif not all(p.is_dir() for p in paths):
         focus = {os.path.abspath(p) for p in tenant_files(paths)}
     try:
@@ -133,21 +169,32 @@ def run(args: argparse.Namespace) -> int:
     except SpecError as exc:
         if args.output is not None or args.format != "text":
             findings = _schema_findings(exc)
-            summary = Summary.of(findings, tenants=len({f.path for f in findings}),
-                                 environment=env.name, strict=args.strict)
-            write_output(render(args.format, findings, summary, link_base=args.link_base),
-                         args.output)
+            summary = Summary.of(
+                findings,
+                tenants=len({f.path for f in findings}),
+                environment=env.name,
+                strict=args.strict,
+            )
+            write_output(
+                render(args.format, findings, summary, link_base=args.link_base), args.output
+            )
         raise
     tenants = _fleet(directories, loaded) if focus is not None else loaded
     everything = evaluate(tenants, env, args.today, env_file=_environment_file(args, env.name))
     findings = everything if focus is None else involving(everything, focus)
     checked = [t for t in tenants if focus is None or os.path.abspath(t.path) in focus]
     summary = Summary.of(
-        findings, tenants=len(checked), environment=env.name, fleet=len(tenants),
+        findings,
+        tenants=len(checked),
+        environment=env.name,
+        fleet=len(tenants),
         capacity=capacity_usage((t.spec for t in tenants), env),
-        files=[str(t.path) for t in checked], hidden=len(everything) - len(findings),
-        strict=args.strict)
-    text = render(args.format, findings, summary, colour=colour_wanted(args.output),
-                  link_base=args.link_base)
+        files=[str(t.path) for t in checked],
+        hidden=len(everything) - len(findings),
+        strict=args.strict,
+    )
+    text = render(
+        args.format, findings, summary, colour=colour_wanted(args.output), link_base=args.link_base
+    )
     write_output(text, args.output)
     return exit_code(findings, strict=args.strict)

@@ -67,12 +67,15 @@ def walk(parser: argparse.ArgumentParser, path: str = "") -> Iterator[Node]:
 
 
 def _case(function: str, entries: dict[str, list[str]]) -> str:
-    arms = "".join(f"        {shlex.quote(key)}) echo {shlex.quote(' '.join(words))} ;;\n"
-                   for key, words in entries.items() if words)
-    return f"{function}() {{\n    case \"$1\" in\n{arms}    esac\n}}\n"
+    arms = "".join(
+        f"        {shlex.quote(key)}) echo {shlex.quote(' '.join(words))} ;;\n"
+        for key, words in entries.items()
+        if words
+    )
+    return f'{function}() {{\n    case "$1" in\n{arms}    esac\n}}\n'
 
 
-_BODY = r'''
+_BODY = r"""
 _govcloud() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local path="" word i subs
@@ -112,11 +115,14 @@ _govcloud() {
     fi
 }
 complete -o filenames -F _govcloud govcloud
-'''
+"""
 
 
-def script(parser: argparse.ArgumentParser, shell: str,
-           envs: tuple[str, ...] = ("local", "staging", "prod")) -> str:
+def script(
+    parser: argparse.ArgumentParser,
+    shell: str,
+    envs: tuple[str, ...] = ("local", "staging", "prod"),
+) -> str:
     """The completion script for ``shell`` (bash or zsh); ``--env`` completes to ``envs``,
     ``--tenant`` and `tenant show` to the files in ./tenants/ at completion time."""
     nodes = list(walk(parser))
@@ -132,18 +138,21 @@ def script(parser: argparse.ArgumentParser, shell: str,
         _BODY,
     ]
     if shell == "zsh":
-        parts.insert(1, "autoload -U +X compinit && compinit\n"
-                        "autoload -U +X bashcompinit && bashcompinit\n")
+        parts.insert(
+            1, "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n"
+        )
     return "".join(parts)
 
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "completion", help="print a shell completion script (bash or zsh)",
+        "completion",
+        help="print a shell completion script (bash or zsh)",
         description="Print a completion script for govcloud's commands, options and choices. "
-                    "bash: eval \"$(govcloud completion bash)\" (or save it under "
-                    "~/.local/share/bash-completion/completions/govcloud); zsh: eval "
-                    "\"$(govcloud completion zsh)\" in ~/.zshrc.")
+        'bash: eval "$(govcloud completion bash)" (or save it under '
+        "~/.local/share/bash-completion/completions/govcloud); zsh: eval "
+        '"$(govcloud completion zsh)" in ~/.zshrc.',
+    )
     parser.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
     parser.set_defaults(handler=run)
 
@@ -156,8 +165,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         # stacks/ also holds Pulumi's per-stack settings (Pulumi.<stack>.yaml): not environments
-        envs = tuple(sorted(p.stem for p in (find_repo_root() / "stacks").glob("*.yaml")
-                            if not p.name.startswith("Pulumi.")))
+        envs = tuple(
+            sorted(
+                p.stem
+                for p in (find_repo_root() / "stacks").glob("*.yaml")
+                if not p.name.startswith("Pulumi.")
+            )
+        )
     # Why: outside a checkout the usual environment names are the best guess.
     except InputError:
         envs = ()

@@ -43,50 +43,83 @@ def _date(text: str) -> dt.date:
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "deploy", help="check, then pulumi up the platform and tenant stacks",
+        "deploy",
+        help="check, then pulumi up the platform and tenant stacks",
         description="Run the compliance checks `govcloud check` runs on the tenants to deploy "
-                    "(errors refuse the deploy), then update the platform stack <env> "
-                    "(skipped when unchanged) and the tenant stacks <env>.<tenant> in "
-                    "parallel against the live state (what drifted is repaired; a preview "
-                    "refreshes first and shows each drifted field), with the govcloud "
-                    "policy pack. One tenant's failure does not "
-                    "stop the others; the exit code is 1 if any failed or the checks refused.",
+        "(errors refuse the deploy), then update the platform stack <env> "
+        "(skipped when unchanged) and the tenant stacks <env>.<tenant> in "
+        "parallel against the live state (what drifted is repaired; a preview "
+        "refreshes first and shows each drifted field), with the govcloud "
+        "policy pack. One tenant's failure does not "
+        "stop the others; the exit code is 1 if any failed or the checks refused.",
     )
-    parser.add_argument("--env", default="local",
-                        help="environment: stacks/<ENV>.yaml (default: local)")
+    parser.add_argument(
+        "--env", default="local", help="environment: stacks/<ENV>.yaml (default: local)"
+    )
     add_yes_option(parser)
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tenant", action="append", default=[], metavar="ID",
-                       help="deploy this tenant (repeatable)")
-    which.add_argument("--changed-since", metavar="GIT_REF",
-                       help="deploy tenants whose spec changed since this git ref")
+    which.add_argument(
+        "--tenant",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="deploy this tenant (repeatable)",
+    )
+    which.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="deploy tenants whose spec changed since this git ref",
+    )
     which.add_argument("--all", action="store_true", help="every tenant, and removed ones")
-    parser.add_argument("--parallel", type=_at_least_one, default=4,
-                        help="tenant stacks at once (default: 4)")
-    parser.add_argument("--preview", action="store_true",
-                        help="show what a deploy would change, drift included; write nothing")
-    parser.add_argument("--platform", action="store_true",
-                        help="run the platform stack even if its plan is unchanged")
-    parser.add_argument("--format", choices=("table", "json"), default="table",
-                        help="final report: a table, or JSON per stack on standard output "
-                             "(default: table)")
-    parser.add_argument("--state", choices=("file", "shared"), default=None,
-                        help="where Pulumi state lives: shared = the environment's object "
-                             "storage (versioned, KMS-encrypted bucket, created on first use; "
-                             "the default except for env local), file = PULUMI_BACKEND_URL "
-                             "(the default for local; offline use)")
+    parser.add_argument(
+        "--parallel", type=_at_least_one, default=4, help="tenant stacks at once (default: 4)"
+    )
+    parser.add_argument(
+        "--preview",
+        action="store_true",
+        help="show what a deploy would change, drift included; write nothing",
+    )
+    parser.add_argument(
+        "--platform",
+        action="store_true",
+        help="run the platform stack even if its plan is unchanged",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="final report: a table, or JSON per stack on standard output (default: table)",
+    )
+    parser.add_argument(
+        "--state",
+        choices=("file", "shared"),
+        default=None,
+        help="where Pulumi state lives: shared = the environment's object "
+        "storage (versioned, KMS-encrypted bucket, created on first use; "
+        "the default except for env local), file = PULUMI_BACKEND_URL "
+        "(the default for local; offline use)",
+    )
     add_wait_option(parser)
     parser.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--destroy-data-before-retention-ends", action="store_true",
+        "--destroy-data-before-retention-ends",
+        action="store_true",
         help="DANGER: let decommissioning delete buckets that still hold data before their "
-             "retention period ends (this run only)",
+        "retention period ends (this run only)",
     )
-    parser.add_argument("--override-reason", metavar="TEXT", default=None,
-                        help="EMERGENCY: deploy despite compliance errors, for this reason "
-                             "(needs --override-document; recorded on each Tenant)")
-    parser.add_argument("--override-document", metavar="NUMBER", default=None,
-                        help="the document number authorising the override")
+    parser.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        default=None,
+        help="EMERGENCY: deploy despite compliance errors, for this reason "
+        "(needs --override-document; recorded on each Tenant)",
+    )
+    parser.add_argument(
+        "--override-document",
+        metavar="NUMBER",
+        default=None,
+        help="the document number authorising the override",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -117,8 +150,7 @@ def print_table(results: list[StackResult]) -> None:
         steps = [s for s in r.steps if r.result == "previewed" or not s.startswith("create ")]
         for line in ([r.message] if r.message else []) + steps[:20]:
             table.add_row(f"  {line}", "", "", "")
-    console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=True,
-                      highlight=False)
+    console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=True, highlight=False)
     console.print()
     console.print(table)
 
@@ -132,8 +164,13 @@ class _LiveProgress:
 
         self._console = Console(stderr=True)
         self._running: dict[str, tuple[str, float]] = {}
-        self._live = Live(self._render(), console=self._console, transient=True,
-                          refresh_per_second=4, get_renderable=self._render)
+        self._live = Live(
+            self._render(),
+            console=self._console,
+            transient=True,
+            refresh_per_second=4,
+            get_renderable=self._render,
+        )
 
     def _render(self) -> Any:
         from rich.spinner import Spinner
@@ -159,8 +196,11 @@ class _LiveProgress:
         self._running.pop(result.stack, None)
         mark = "[red]✗[/]" if result.failed else "[green]✓[/]"
         detail = result.message or result.change_summary or "no changes"
-        self._console.print(f"{mark} {result.stack}: {result.result} in "
-                            f"{result.seconds:.1f}s {detail}", highlight=False, markup=True)
+        self._console.print(
+            f"{mark} {result.stack}: {result.result} in {result.seconds:.1f}s {detail}",
+            highlight=False,
+            markup=True,
+        )
 
     def note(self, line: str) -> None:
         self._console.print(line, highlight=False, markup=False)
@@ -171,10 +211,14 @@ def _render_refusal(verdict: Verdict, env: str) -> str:
     from infra.report import Summary, render
 
     summary = Summary.of(
-        verdict.findings, tenants=len(verdict.checked), environment=env,
-        fleet=len(verdict.fleet), capacity=capacity_usage(
-            (t.spec for t in verdict.fleet), _env(env)),
-        files=[str(t.path) for t in verdict.checked], hidden=verdict.hidden)
+        verdict.findings,
+        tenants=len(verdict.checked),
+        environment=env,
+        fleet=len(verdict.fleet),
+        capacity=capacity_usage((t.spec for t in verdict.fleet), _env(env)),
+        files=[str(t.path) for t in verdict.checked],
+        hidden=verdict.hidden,
+    )
     return render("text", verdict.findings, summary, colour=sys.stderr.isatty())
 
 
@@ -191,18 +235,24 @@ def _override(args: argparse.Namespace) -> Any:
     if reason is None and document is None:
         return None
     if not (reason or "").strip() or not (document or "").strip():
-        raise InputError("an override needs both --override-reason and --override-document",
-                         field="--override-reason")
+        raise InputError(
+            "an override needs both --override-reason and --override-document",
+            field="--override-reason",
+        )
     return Override(reason=reason.strip(), document=document.strip())
 
 
 def run(args: argparse.Namespace) -> int:
     override = _override(args)
-    risky = [why for why, applies in (
-        (f"the {args.env} environment", args.env == "prod"),
-        (f"every tenant of {args.env}", args.all and args.env != "local"),
-        ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
-    ) if applies]
+    risky = [
+        why
+        for why, applies in (
+            (f"the {args.env} environment", args.env == "prod"),
+            (f"every tenant of {args.env}", args.all and args.env != "local"),
+            ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
+        )
+        if applies
+    ]
     if risky and not args.preview:  # asked before anything is touched
         confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
     use_local_cloud(args.env)
@@ -225,28 +275,50 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
     from infra.provision.engine import Pulumi
 
     root = find_repo_root()
-    state = (bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared"
-             else None)
-    tenants = select_tenants(root, args.env, tenants=args.tenant,
-                             changed_since=args.changed_since, everything=args.all, state=state)
+    state = (
+        bootstrap_state(_env(args.env)) if state_kind(args.env, args.state) == "shared" else None
+    )
+    tenants = select_tenants(
+        root,
+        args.env,
+        tenants=args.tenant,
+        changed_since=args.changed_since,
+        everything=args.all,
+        state=state,
+    )
     if args.changed_since:
         from infra.provision.deploy import CHANGED_SINCE_SCOPE
 
-        print(f"--changed-since {args.changed_since}: {len(tenants)} tenant(s) changed "
-              f"({CHANGED_SINCE_SCOPE}): {', '.join(tenants) or 'none'}", file=sys.stderr)
+        print(
+            f"--changed-since {args.changed_since}: {len(tenants)} tenant(s) changed "
+            f"({CHANGED_SINCE_SCOPE}): {', '.join(tenants) or 'none'}",
+            file=sys.stderr,
+        )
     opts = DeployOptions(
-        root=root, env=args.env, parallel=args.parallel, preview=args.preview,
-        today=args.today, policy_pack=root / "policypack", platform=args.platform,
+        root=root,
+        env=args.env,
+        parallel=args.parallel,
+        preview=args.preview,
+        today=args.today,
+        policy_pack=root / "policypack",
+        platform=args.platform,
         destroy_data_before_retention_ends=args.destroy_data_before_retention_ends,
-        override=override, state=state,
+        override=override,
+        state=state,
     )
     if opts.destroy_data_before_retention_ends:
-        print("WARNING: --destroy-data-before-retention-ends is set: buckets of "
-              "decommissioning tenants may be deleted with their data", file=sys.stderr)
+        print(
+            "WARNING: --destroy-data-before-retention-ends is set: buckets of "
+            "decommissioning tenants may be deleted with their data",
+            file=sys.stderr,
+        )
 
     live = sys.stderr.isatty() and "CI" not in os.environ
-    plain = Progress(lambda line: print(line, file=sys.stderr if args.format == "json"
-                                        else sys.stdout, flush=True))
+    plain = Progress(
+        lambda line: print(
+            line, file=sys.stderr if args.format == "json" else sys.stdout, flush=True
+        )
+    )
     try:
         # What this machine can tell first (the compliance checks, a Pulumi CLI), then the
         # endpoints: no stack starts before both have been seen to accept connections.
@@ -257,25 +329,30 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
         preflight(_env(args.env).cloud.endpoint, wait=args.wait)
         if live:
             with _LiveProgress() as progress:
-                results = deploy(opts, tenants, progress=_as_progress(progress),
-                                 verdict=verdict)
+                results = deploy(opts, tenants, progress=_as_progress(progress), verdict=verdict)
         else:
             results = deploy(opts, tenants, progress=plain, verdict=verdict)
     except DeployRefused as refused:
         sys.stderr.write(_render_refusal(refused.verdict, args.env))
-        print("govcloud: deploy refused: fix the errors above (the same checks as "
-              "`govcloud check`); nothing was deployed", file=sys.stderr)
+        print(
+            "govcloud: deploy refused: fix the errors above (the same checks as "
+            "`govcloud check`); nothing was deployed",
+            file=sys.stderr,
+        )
         return 1
     if args.format == "json":
-        json.dump({"stacks": [r.as_data() for r in results]}, sys.stdout, ensure_ascii=False,
-                  indent=2)
+        json.dump(
+            {"stacks": [r.as_data() for r in results]}, sys.stdout, ensure_ascii=False, indent=2
+        )
         sys.stdout.write("\n")
     else:
         print_table(results)
     failed = [r for r in results if r.failed]
     if failed:
-        print(f"\n{len(failed)} stack(s) failed; logs in {root / '.govcloud' / 'deploy-logs'}",
-              file=sys.stderr)
+        print(
+            f"\n{len(failed)} stack(s) failed; logs in {root / '.govcloud' / 'deploy-logs'}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -24,17 +24,26 @@ __all__ = ["diff_json", "register"]
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "diff", help="tenants added/changed/removed against a git ref, with capacity impact")
-    parser.add_argument("--base", required=True, metavar="GIT_REF",
-                        help="compare the working tree's tenants with this git ref, e.g. "
-                             "origin/main (required)")
-    parser.add_argument("--dir", default="tenants",
-                        help="tenant directory in the repository (default: tenants)")
-    parser.add_argument("--format", choices=["text", "markdown", "json"], default="text",
-                        help="output: text, markdown (a pull-request comment) or json "
-                             "(default: text)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="write to this file (default: standard output)")
+        "diff", help="tenants added/changed/removed against a git ref, with capacity impact"
+    )
+    parser.add_argument(
+        "--base",
+        required=True,
+        metavar="GIT_REF",
+        help="compare the working tree's tenants with this git ref, e.g. origin/main (required)",
+    )
+    parser.add_argument(
+        "--dir", default="tenants", help="tenant directory in the repository (default: tenants)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="output: text, markdown (a pull-request comment) or json (default: text)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="write to this file (default: standard output)"
+    )
     add_env_options(parser)
     parser.set_defaults(handler=run)
 
@@ -52,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
         text = render_diff(change, base=args.base, markdown=args.format == "markdown")
     write_output(text, args.output)
     for where in skipped:
-        print(f"govcloud: note: {where} did not load at the base; treated as absent",
-              file=sys.stderr)
+        print(
+            f"govcloud: note: {where} did not load at the base; treated as absent", file=sys.stderr
+        )
     return 0
 
 
@@ -64,10 +74,14 @@ def _plain(value: Any) -> Any:
     """JSON values from the change's dataclasses: numbers stay numbers (capacity in cores
     or bytes), dates become ISO strings."""
     if isinstance(value, Usage):
-        return {"resource": value.resource, "used": _plain(value.used),
-                "available": _plain(value.available), "unit": value.unit,
-                "fraction": round(value.fraction, 6) if value.available else None,
-                "over": value.over}
+        return {
+            "resource": value.resource,
+            "used": _plain(value.used),
+            "available": _plain(value.available),
+            "unit": value.unit,
+            "fraction": round(value.fraction, 6) if value.available else None,
+            "over": value.over,
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Decimal):
@@ -85,6 +99,8 @@ def diff_json(change: FleetChange, *, base: str) -> dict[str, Any]:
     """`govcloud diff --format json`: every field of the computed change, with capacity as
     before/after pairs per resource."""
     data = _plain(change)
-    data["capacity"] = [{"resource": before.resource, "before": _plain(before),
-                         "after": _plain(after)} for before, after in change.capacity]
+    data["capacity"] = [
+        {"resource": before.resource, "before": _plain(before), "after": _plain(after)}
+        for before, after in change.capacity
+    ]
     return {"format_version": FORMAT_VERSION, "base": base, **data}

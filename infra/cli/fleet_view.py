@@ -84,12 +84,15 @@ class Row:
     @property
     def unknown(self) -> bool:
         """Deployed, and whether it is as planned could not be observed."""
-        return (self.deployed and not self.decommissioning
-                and self.ready not in ("True", "False"))
+        return self.deployed and not self.decommissioning and self.ready not in ("True", "False")
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "drifting": self.drifting, "failing": self.failing,
-                "unknown": self.unknown}
+        return {
+            **asdict(self),
+            "drifting": self.drifting,
+            "failing": self.failing,
+            "unknown": self.unknown,
+        }
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,11 @@ class FleetSummary:
 def conditions_of(obj: Obj | None) -> dict[str, dict[str, Any]]:
     """The Tenant's status conditions by type."""
     status = (obj or {}).get("status") or {}
-    return {str(c.get("type")): dict(c) for c in status.get("conditions") or []
-            if isinstance(c, Mapping)}
+    return {
+        str(c.get("type")): dict(c)
+        for c in status.get("conditions") or []
+        if isinstance(c, Mapping)
+    }
 
 
 def _repairs(obj: Obj) -> int:
@@ -157,9 +163,11 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
 def _differing(want: Any, have: Any, path: str = "") -> list[str]:
     """Dotted fields where the file's spec and the live Tenant's differ."""
     if isinstance(want, Mapping) and isinstance(have, Mapping):
-        return [f for key in sorted(set(want) | set(have))
-                for f in _differing(want.get(key), have.get(key),
-                                    f"{path}.{key}" if path else str(key))]
+        return [
+            f
+            for key in sorted(set(want) | set(have))
+            for f in _differing(want.get(key), have.get(key), f"{path}.{key}" if path else str(key))
+        ]
     if want in (None, [], {}) and have in (None, [], {}):
         return []
     return [] if want == have else [path or "spec"]
@@ -173,22 +181,32 @@ def join(specs: Iterable[TenantSpec], live: Mapping[str, Obj] | None) -> list[Ro
     for spec in specs:
         obj = live.get(spec.id)
         rows[spec.id] = Row(
-            id=spec.id, name=spec.name, level=spec.level.value,
-            classification=spec.data.classification.value, cidr=str(spec.network.cidr),
-            lifecycle=spec.lifecycle.state.value, in_files=True,
+            id=spec.id,
+            name=spec.name,
+            level=spec.level.value,
+            classification=spec.data.classification.value,
+            cidr=str(spec.network.cidr),
+            lifecycle=spec.lifecycle.state.value,
+            in_files=True,
             out_of_date=_differing(tenant_resource_spec(spec), (obj or {}).get("spec"))
-            if obj is not None else [],
-            **_live_fields(obj))
+            if obj is not None
+            else [],
+            **_live_fields(obj),
+        )
     for name, obj in live.items():
         if name in rows:
             continue
         spec_obj = obj.get("spec") or {}
         rows[name] = Row(
-            id=name, name=_dig(spec_obj, "name"), level=_dig(spec_obj, "level"),
+            id=name,
+            name=_dig(spec_obj, "name"),
+            level=_dig(spec_obj, "level"),
             classification=_dig(spec_obj, "data", "classification"),
             cidr=_dig(spec_obj, "network", "cidr"),
-            lifecycle=_dig(spec_obj, "lifecycle", "state") or "active", in_files=False,
-            **_live_fields(obj))
+            lifecycle=_dig(spec_obj, "lifecycle", "state") or "active",
+            in_files=False,
+            **_live_fields(obj),
+        )
     return [rows[k] for k in sorted(rows)]
 
 
@@ -209,8 +227,12 @@ def summarise(rows: Sequence[Row]) -> FleetSummary:
 
 def _event_time(event: Obj) -> str:
     meta = event.get("metadata") or {}
-    for value in (event.get("lastTimestamp"), event.get("eventTime"),
-                  event.get("firstTimestamp"), meta.get("creationTimestamp")):
+    for value in (
+        event.get("lastTimestamp"),
+        event.get("eventTime"),
+        event.get("firstTimestamp"),
+        meta.get("creationTimestamp"),
+    ):
         if value:
             return str(value)
     return ""
@@ -227,13 +249,23 @@ def _sequence(event: Obj) -> int:
 
 def recent_events(events: Iterable[Obj], tenant: str, limit: int = 10) -> list[dict[str, Any]]:
     """The newest ``limit`` Events about Tenant ``tenant``, newest first, flattened."""
-    mine = [e for e in events
-            if _dig(e, "involvedObject", "kind") == "Tenant"
-            and _dig(e, "involvedObject", "name") == tenant]
+    mine = [
+        e
+        for e in events
+        if _dig(e, "involvedObject", "kind") == "Tenant"
+        and _dig(e, "involvedObject", "name") == tenant
+    ]
     mine.sort(key=lambda e: (_event_time(e), _sequence(e)), reverse=True)
-    return [{"time": _event_time(e), "type": str(e.get("type") or ""),
-             "reason": str(e.get("reason") or ""), "message": str(e.get("message") or ""),
-             "count": int(e.get("count") or 1)} for e in mine[:limit]]
+    return [
+        {
+            "time": _event_time(e),
+            "type": str(e.get("type") or ""),
+            "reason": str(e.get("reason") or ""),
+            "message": str(e.get("message") or ""),
+            "count": int(e.get("count") or 1),
+        }
+        for e in mine[:limit]
+    ]
 
 
 def days_left(expires: dt.date, today: dt.date) -> int:
@@ -244,31 +276,54 @@ def spec_summary(spec: TenantSpec, today: dt.date) -> dict[str, Any]:
     """What `tenant show` tells about a tenant's spec, as plain JSON-able values."""
     review = spec.budget.review
     return {
-        "id": spec.id, "name": spec.name, "credit_code": spec.credit_code,
-        "level": spec.level.value, "division_code": spec.division_code,
+        "id": spec.id,
+        "name": spec.name,
+        "credit_code": spec.credit_code,
+        "level": spec.level.value,
+        "division_code": spec.division_code,
         "classification": spec.data.classification.value,
         "personal_information": spec.data.personal_information.value,
         "retention_days": spec.data.retention_days,
         "dedicated_key": spec.data.dedicated_key,
-        "cidr": str(spec.network.cidr), "egress": spec.network.egress.value,
-        "peers": [{"tenant": p.tenant, "agreement": p.agreement, "ports": list(p.ports)}
-                  for p in spec.network.peers],
+        "cidr": str(spec.network.cidr),
+        "egress": spec.network.egress.value,
+        "peers": [
+            {"tenant": p.tenant, "agreement": p.agreement, "ports": list(p.ports)}
+            for p in spec.network.peers
+        ],
         "shared_services": list(spec.network.shared_services),
-        "owners": {"group": spec.owners.group,
-                   "contacts": [f"{c.name} <{c.email}>" for c in spec.owners.contacts]},
-        "quotas": {"cpu": str(spec.quotas.cpu), "memory": str(spec.quotas.memory),
-                   "storage": str(spec.quotas.storage), "pods": spec.quotas.pods},
-        "grants": [{"group": g.group, "scope": g.scope.value, "document": g.document,
-                    "granted_by": str(g.granted_by), "granted": g.granted.isoformat(),
-                    "expires": g.expires.isoformat(),
-                    "expires_at": g.expires_at.isoformat() if g.expires_at else None,
-                    "days_left": days_left(g.expires, today),
-                    "expired": days_left(g.expires, today) < 0}
-                   for g in spec.access],
-        "budget": {"annual_cny": spec.budget.annual_cny,
-                   "review": None if review is None else
-                   {"reference": review.reference, "date": review.date.isoformat()}},
-        "lifecycle": {"state": spec.lifecycle.state.value,
-                      "since": spec.lifecycle.since.isoformat() if spec.lifecycle.since
-                      else None},
+        "owners": {
+            "group": spec.owners.group,
+            "contacts": [f"{c.name} <{c.email}>" for c in spec.owners.contacts],
+        },
+        "quotas": {
+            "cpu": str(spec.quotas.cpu),
+            "memory": str(spec.quotas.memory),
+            "storage": str(spec.quotas.storage),
+            "pods": spec.quotas.pods,
+        },
+        "grants": [
+            {
+                "group": g.group,
+                "scope": g.scope.value,
+                "document": g.document,
+                "granted_by": str(g.granted_by),
+                "granted": g.granted.isoformat(),
+                "expires": g.expires.isoformat(),
+                "expires_at": g.expires_at.isoformat() if g.expires_at else None,
+                "days_left": days_left(g.expires, today),
+                "expired": days_left(g.expires, today) < 0,
+            }
+            for g in spec.access
+        ],
+        "budget": {
+            "annual_cny": spec.budget.annual_cny,
+            "review": None
+            if review is None
+            else {"reference": review.reference, "date": review.date.isoformat()},
+        },
+        "lifecycle": {
+            "state": spec.lifecycle.state.value,
+            "since": spec.lifecycle.since.isoformat() if spec.lifecycle.since else None,
+        },
     }

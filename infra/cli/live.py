@@ -23,8 +23,20 @@ import yaml
 from infra.errors import DriverError, GovcloudError, UnreachableError
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
-__all__ = ["BUDGET", "DEADLINE", "WAIT", "CloudReach", "Cluster", "Live", "locate",
-           "locate_cloud", "probe_cloud", "process_age", "read_live", "say_note"]
+__all__ = [
+    "BUDGET",
+    "DEADLINE",
+    "WAIT",
+    "CloudReach",
+    "Cluster",
+    "Live",
+    "locate",
+    "locate_cloud",
+    "probe_cloud",
+    "process_age",
+    "read_live",
+    "say_note",
+]
 
 DEADLINE = 1.5  # seconds of retries inside the driver
 WAIT = 5.0  # seconds before a read that has not finished is given up
@@ -59,8 +71,7 @@ class Live:
         return self.tenants is not None
 
     def to_json(self) -> dict[str, Any]:
-        return {"endpoint": self.endpoint, "reachable": self.reachable,
-                "note": self.note or None}
+        return {"endpoint": self.endpoint, "reachable": self.reachable, "note": self.note or None}
 
 
 def _server(kubeconfig: Path) -> str:
@@ -92,12 +103,18 @@ def locate(env: str) -> Cluster:
     if shell_env and shell_env != env:
         # Why: after `eval "$(govcloud localcloud env)"` KUBECONFIG is the local cloud's;
         # reading it as another environment's cluster would report the wrong fleet.
-        return Cluster(None, f"this shell is set up for env {shell_env} (GOVCLOUD_ENV)",
-                       f"use a shell with the {env} cluster's KUBECONFIG")
+        return Cluster(
+            None,
+            f"this shell is set up for env {shell_env} (GOVCLOUD_ENV)",
+            f"use a shell with the {env} cluster's KUBECONFIG",
+        )
     raw = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     path = Path(raw) if raw else Path.home() / ".kube" / "config"
-    remedy = ("start it: govcloud localcloud up" if env == "local" else
-              f"check the network path to the {env} cluster and KUBECONFIG")
+    remedy = (
+        "start it: govcloud localcloud up"
+        if env == "local"
+        else f"check the network path to the {env} cluster and KUBECONFIG"
+    )
     if not path.is_file():
         return Cluster(None, f"no kubeconfig at {path}", f"set KUBECONFIG for env {env}")
     return Cluster(path, _server(path) or str(path), remedy)
@@ -118,8 +135,13 @@ def process_age() -> float:
 def _why(exc: DriverError) -> str:
     if isinstance(exc, UnreachableError):
         return _short(exc.cause)
-    text = {"Unreachable": "no answer", "NoAnswer": "no answer", "Forbidden": "forbidden",
-            "Unauthorized": "credentials refused", "Kubeconfig": "kubeconfig unusable"}
+    text = {
+        "Unreachable": "no answer",
+        "NoAnswer": "no answer",
+        "Forbidden": "forbidden",
+        "Unauthorized": "credentials refused",
+        "Kubeconfig": "kubeconfig unusable",
+    }
     return text.get(exc.code, exc.code or type(exc).__name__)
 
 
@@ -132,8 +154,11 @@ class CloudReach:
     lost: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"endpoint": self.endpoint or None, "reachable": not self.lost,
-                "note": self.lost or None}
+        return {
+            "endpoint": self.endpoint or None,
+            "reachable": not self.lost,
+            "note": self.lost or None,
+        }
 
 
 def locate_cloud(env: str) -> str:
@@ -168,7 +193,7 @@ def probe_cloud(env: str) -> CloudReach:
 
 
 def _short(cause: str) -> str:
-    """"connection refused", "host name not found", "no answer": the cause without its
+    """ "connection refused", "host name not found", "no answer": the cause without its
     explanation, to sit in parentheses."""
     return cause.split(" (", 1)[0]
 
@@ -178,13 +203,16 @@ def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
 
     kube = KubeClient(cluster.kubeconfig, deadline=deadline)
     try:
-        tenants = {str(o["metadata"]["name"]): o
-                   for o in kube.list(TENANT_API, "Tenant")}
+        tenants = {str(o["metadata"]["name"]): o for o in kube.list(TENANT_API, "Tenant")}
     except DriverError as exc:
         if exc.code == "KindNotServed":
-            return Live(cluster.endpoint, {}, [] if events else None,
-                        note=f"no Tenant objects at {cluster.endpoint}: the platform is not "
-                             "deployed there yet (govcloud deploy --all)")
+            return Live(
+                cluster.endpoint,
+                {},
+                [] if events else None,
+                note=f"no Tenant objects at {cluster.endpoint}: the platform is not "
+                "deployed there yet (govcloud deploy --all)",
+            )
         raise
     found = Live(cluster.endpoint, tenants)
     if events:
@@ -197,8 +225,14 @@ def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
     return found
 
 
-def read_live(env: str, *, events: bool = False, deadline: float = DEADLINE,
-              wait: float | None = None, fetch: Callable[..., Live] = _fetch) -> Live:
+def read_live(
+    env: str,
+    *,
+    events: bool = False,
+    deadline: float = DEADLINE,
+    wait: float | None = None,
+    fetch: Callable[..., Live] = _fetch,
+) -> Live:
     """The live Tenant objects of ``env`` (and Events in namespace default), or a Live with
     ``tenants=None`` and a one-line ``note`` saying which endpoint failed and what to do.
 
@@ -208,8 +242,9 @@ def read_live(env: str, *, events: bool = False, deadline: float = DEADLINE,
         wait = max(1.0, min(WAIT, BUDGET - process_age()))
     cluster = locate(env)
     if cluster.kubeconfig is None:
-        return Live(cluster.endpoint, note=f"cluster unreachable: {cluster.endpoint}; "
-                                           f"{cluster.remedy}")
+        return Live(
+            cluster.endpoint, note=f"cluster unreachable: {cluster.endpoint}; {cluster.remedy}"
+        )
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -226,8 +261,10 @@ def read_live(env: str, *, events: bool = False, deadline: float = DEADLINE,
         live: Live = box["live"]
         return live
     why = _why(box["error"]) if "error" in box else f"no answer within {wait:.0f} s"
-    return Live(cluster.endpoint, note=f"cluster unreachable at {cluster.endpoint} ({why}); "
-                                       f"{cluster.remedy}")
+    return Live(
+        cluster.endpoint,
+        note=f"cluster unreachable at {cluster.endpoint} ({why}); {cluster.remedy}",
+    )
 
 
 def say_note(found: Live) -> None:

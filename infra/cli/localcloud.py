@@ -16,31 +16,56 @@ __all__ = ["register"]
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "localcloud", help="run the embedded local provincial cloud (Kubernetes, cloud API)",
+        "localcloud",
+        help="run the embedded local provincial cloud (Kubernetes, cloud API)",
         description="Build, start and stop the local provincial cloud on loopback.",
     )
-    parser.add_argument("--state-dir", default=None,
-                        help="where the cloud keeps its state (default .govcloud/localcloud)")
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="where the cloud keeps its state (default .govcloud/localcloud)",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("build", help="build (or find in the cache) every tool, and install "
-                       "prowler for `govcloud audit` in its own virtualenv, then stop")
-    actions.add_parser("up", help="build what is missing, start what is not running (same "
-                       "ports as before), wait until ready; resources survive down and up")
-    actions.add_parser("down", help="stop the background reconciler and every component "
-                       "(state is kept for the next up)")
-    status = actions.add_parser("status", help="pid, port, version and health of each "
-                                "component and of the background reconciler")
-    status.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (default: text)")
+    actions.add_parser(
+        "build",
+        help="build (or find in the cache) every tool, and install "
+        "prowler for `govcloud audit` in its own virtualenv, then stop",
+    )
+    actions.add_parser(
+        "up",
+        help="build what is missing, start what is not running (same "
+        "ports as before), wait until ready; resources survive down and up",
+    )
+    actions.add_parser(
+        "down",
+        help="stop the background reconciler and every component (state is kept for the next up)",
+    )
+    status = actions.add_parser(
+        "status",
+        help="pid, port, version and health of each component and of the background reconciler",
+    )
+    status.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     actions.add_parser("env", help="shell exports for kubectl, boto3 and pulumi")
-    logs = actions.add_parser("logs", help="the last lines of one component's log, or of the "
-                              "API server's audit log (one line per request)")
-    logs.add_argument("component", help="etcd, kube-apiserver, kube-controller-manager, cloud, "
-                      "reconciler, or audit")
-    logs.add_argument("-n", "--lines", type=int, default=50,
-                      help="lines from the end (default: 50)")
-    logs.add_argument("-f", "--follow", action="store_true",
-                      help="keep printing new lines until interrupted (default: off)")
+    logs = actions.add_parser(
+        "logs",
+        help="the last lines of one component's log, or of the "
+        "API server's audit log (one line per request)",
+    )
+    logs.add_argument(
+        "component",
+        help="etcd, kube-apiserver, kube-controller-manager, cloud, reconciler, or audit",
+    )
+    logs.add_argument(
+        "-n", "--lines", type=int, default=50, help="lines from the end (default: 50)"
+    )
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep printing new lines until interrupted (default: off)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -61,8 +86,11 @@ def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
         for directory in ensure_tools():
             print(directory)
-        print(ensure_prowler(lambda line: print(f"[localcloud] {line}", file=sys.stderr,
-                                                flush=True)).parent)
+        print(
+            ensure_prowler(
+                lambda line: print(f"[localcloud] {line}", file=sys.stderr, flush=True)
+            ).parent
+        )
         print(f"tools ready in {time.monotonic() - started:.1f}s")
         return 0
     if args.action == "up":
@@ -71,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"cloud API       {lay.cloud_url}  (region cn-northwest-1, partition aws-cn)")
         print(f"kubeconfig      {lay.kubeconfig}")
         print(f"audit log       {lay.audit_log}  (govcloud localcloud logs audit)")
-        print("next: eval \"$(govcloud localcloud env)\" && kubectl get namespaces")
+        print('next: eval "$(govcloud localcloud env)" && kubectl get namespaces')
         return 0
     if args.action == "down":
         from infra.cli.reconcile import stop_background
@@ -105,14 +133,30 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
     from infra import __version__
     from infra.cli.reconcile import background_status
 
-    rows = [{"component": r.name, "pid": r.pid, "port": r.port, "version": r.version,
-             "healthy": r.healthy, "detail": "ok" if r.healthy else f"down ({r.detail})"}
-            for r in cloud.status()]
+    rows = [
+        {
+            "component": r.name,
+            "pid": r.pid,
+            "port": r.port,
+            "version": r.version,
+            "healthy": r.healthy,
+            "detail": "ok" if r.healthy else f"down ({r.detail})",
+        }
+        for r in cloud.status()
+    ]
     pid, log = background_status()
-    rows.append({"component": "reconciler", "pid": pid, "port": None,
-                 "version": f"govcloud {__version__}", "healthy": pid is not None,
-                 "detail": f"ok (log {log})" if pid else
-                 "not running (start: govcloud reconcile --env local --background)"})
+    rows.append(
+        {
+            "component": "reconciler",
+            "pid": pid,
+            "port": None,
+            "version": f"govcloud {__version__}",
+            "healthy": pid is not None,
+            "detail": f"ok (log {log})"
+            if pid
+            else "not running (start: govcloud reconcile --env local --background)",
+        }
+    )
     if args.format == "json":
         print(json.dumps({"format_version": 1, "components": rows}, indent=2))
     else:
@@ -120,8 +164,10 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         for row in rows:
             pid_text = str(row["pid"]) if row["pid"] else "-"
             port = str(row["port"]) if row["port"] else "-"
-            print(f"{row['component']:<25}{pid_text:>8}{port:>7}  {row['version']!s:<16}"
-                  f"{row['detail']}")
+            print(
+                f"{row['component']:<25}{pid_text:>8}{port:>7}  {row['version']!s:<16}"
+                f"{row['detail']}"
+            )
     return 0 if all(r["healthy"] for r in rows if r["component"] != "reconciler") else 1
 
 

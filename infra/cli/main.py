@@ -48,9 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tenant environments for the departments of the provincial government cloud.",
     )
     parser.add_argument("--version", action="version", version=f"govcloud {__version__}")
-    parser.add_argument("--lang", choices=LANGUAGES, default=None,
-                        help="language of messages and hints, also accepted after any command "
-                             "(default: from LC_ALL, LC_MESSAGES or LANG; zh_CN.UTF-8 is zh)")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="language of messages and hints, also accepted after any command "
+        "(default: from LC_ALL, LC_MESSAGES or LANG; zh_CN.UTF-8 is zh)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _COMMANDS:
         try:

@@ -23,8 +23,16 @@ from typing import Any
 from infra.errors import UnreachableError
 from infra.i18n import N_, _
 
-__all__ = ["BUDGET", "DEFAULT_WAIT", "add_wait_option", "duration", "patience", "preflight",
-           "remedy", "unreachable_line"]
+__all__ = [
+    "BUDGET",
+    "DEFAULT_WAIT",
+    "add_wait_option",
+    "duration",
+    "patience",
+    "preflight",
+    "remedy",
+    "unreachable_line",
+]
 
 BUDGET = 12.0  # seconds from the command's start to giving up, by default: an exit within 15 s
 DEFAULT_WAIT = 10.0  # seconds a refusal later in a run is retried, by default
@@ -32,8 +40,7 @@ _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smh]?)")
 _SERVICES = {"API server": N_("API server"), "cloud endpoint": N_("cloud endpoint")}
 _CAUSES = {
-    "connection refused (nothing listens there)": N_("connection refused (nothing listens "
-                                                     "there)"),
+    "connection refused (nothing listens there)": N_("connection refused (nothing listens there)"),
     "host name not found": N_("host name not found"),
     "network unreachable": N_("network unreachable"),
     "no route to host": N_("no route to host"),
@@ -47,16 +54,24 @@ def duration(text: str) -> float:
     parts = _PART.findall(cleaned)
     if not cleaned or "".join(n + u for n, u in parts) != cleaned:
         raise argparse.ArgumentTypeError(
-            _("{text!r} is not a duration (say 15s, 2m or 1m30s)").format(text=text))
+            _("{text!r} is not a duration (say 15s, 2m or 1m30s)").format(text=text)
+        )
     return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
 def add_wait_option(parser: argparse.ArgumentParser, *, help: str | None = None) -> None:
     parser.add_argument(
-        "--wait", type=duration, default=None, metavar="DURATION",
-        help=help or _("how long to keep retrying an API server or cloud endpoint that "
-                       "refuses connections, for the whole run, e.g. 2m (default: give up "
-                       "within 15 s of the command's start)"))
+        "--wait",
+        type=duration,
+        default=None,
+        metavar="DURATION",
+        help=help
+        or _(
+            "how long to keep retrying an API server or cloud endpoint that "
+            "refuses connections, for the whole run, e.g. 2m (default: give up "
+            "within 15 s of the command's start)"
+        ),
+    )
 
 
 def _budget_left() -> float:
@@ -74,8 +89,7 @@ def patience(args: argparse.Namespace, *, shared: bool = False) -> Iterator[None
 
     saved = {k: os.environ.get(k) for k in (ENV_WAIT, ENV_REACH_DIR)}
     wait = getattr(args, "wait", None)
-    os.environ[ENV_WAIT] = str(wait if wait is not None else
-                               min(DEFAULT_WAIT, _budget_left()))
+    os.environ[ENV_WAIT] = str(wait if wait is not None else min(DEFAULT_WAIT, _budget_left()))
     folder = tempfile.mkdtemp(prefix="govcloud-reach-") if shared else None
     if folder:
         os.environ[ENV_REACH_DIR] = folder
@@ -96,10 +110,14 @@ def remedy(env: str | None, service: str = "") -> str:
     if env == "local":
         return _("start it: govcloud localcloud up")
     if service == "API server":
-        return _("check that it runs and that KUBECONFIG is env {env}'s cluster "
-                 "(stacks/{env}.yaml); or wait longer: --wait 2m").format(env=env)
-    return _("check that it runs and that stacks/{env}.yaml names it (cloud.endpoint); or "
-             "wait longer: --wait 2m").format(env=env)
+        return _(
+            "check that it runs and that KUBECONFIG is env {env}'s cluster "
+            "(stacks/{env}.yaml); or wait longer: --wait 2m"
+        ).format(env=env)
+    return _(
+        "check that it runs and that stacks/{env}.yaml names it (cloud.endpoint); or "
+        "wait longer: --wait 2m"
+    ).format(env=env)
 
 
 def unreachable_line(error: UnreachableError, env: str | None) -> str:
@@ -108,14 +126,24 @@ def unreachable_line(error: UnreachableError, env: str | None) -> str:
 
     service = _(_SERVICES.get(error.service, error.service))
     cause = _(_CAUSES[error.cause]) if error.cause in _CAUSES else error.cause
-    return _("cannot reach the {service} at {endpoint}: {cause}; gave up after {seconds:.0f} s; "
-             "{remedy}").format(service=service, endpoint=error.endpoint, cause=cause,
-                                seconds=PATIENCE.waited(error.endpoint),
-                                remedy=remedy(env, error.service))
+    return _(
+        "cannot reach the {service} at {endpoint}: {cause}; gave up after {seconds:.0f} s; {remedy}"
+    ).format(
+        service=service,
+        endpoint=error.endpoint,
+        cause=cause,
+        seconds=PATIENCE.waited(error.endpoint),
+        remedy=remedy(env, error.service),
+    )
 
 
-def preflight(configured_cloud: str | None, *, wait: float | None = None, kube: bool = True,
-              cloud: bool = True) -> None:
+def preflight(
+    configured_cloud: str | None,
+    *,
+    wait: float | None = None,
+    kube: bool = True,
+    cloud: bool = True,
+) -> None:
     """Before any work: the API server (KUBECONFIG's) and the cloud endpoint (where the cloud
     clients send requests; ``configured_cloud`` is the environment spec's) accept
     connections, or :class:`UnreachableError` once ``wait`` (default: the command's budget

@@ -37,7 +37,8 @@ def _addr(text: str) -> str:
     match = _ADDR.match(text)
     if not match or not 0 < int(match.group(2)) < 65536:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: say HOST:PORT on loopback, e.g. 127.0.0.1:9464")
+            f"{text!r}: say HOST:PORT on loopback, e.g. 127.0.0.1:9464"
+        )
     return text
 
 
@@ -53,57 +54,115 @@ def _positive(text: str) -> float:
 
 def register(sub: Any) -> None:
     rec = sub.add_parser(
-        "reconcile", help="keep every tenant as planned: repair drift, revoke expired access",
+        "reconcile",
+        help="keep every tenant as planned: repair drift, revoke expired access",
         description="Watch the Tenant objects and everything they own; repair drift, remove "
-                    "objects that weaken a tenant, revoke operator access when it expires, "
-                    "write status and events. Only the leader (Lease) of its shard acts.")
-    rec.add_argument("--env", default="local", help="environment: stacks/<ENV>.yaml "
-                                                   "(default: local)")
+        "objects that weaken a tenant, revoke operator access when it expires, "
+        "write status and events. Only the leader (Lease) of its shard acts.",
+    )
+    rec.add_argument(
+        "--env", default="local", help="environment: stacks/<ENV>.yaml (default: local)"
+    )
     mode = rec.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="one pass over every tenant, then "
-                                                          "exit (default)")
+    mode.add_argument(
+        "--once", action="store_true", help="one pass over every tenant, then exit (default)"
+    )
     mode.add_argument("--watch", action="store_true", help="run until stopped")
-    mode.add_argument("--background", action="store_true",
-                      help="start `--watch` as a background process with the reconciler's "
-                           "own service account (local cloud); logs in .govcloud/")
+    mode.add_argument(
+        "--background",
+        action="store_true",
+        help="start `--watch` as a background process with the reconciler's "
+        "own service account (local cloud); logs in .govcloud/",
+    )
     mode.add_argument("--stop", action="store_true", help="stop the background reconciler")
-    rec.add_argument("--dry-run", action="store_true", help="change nothing; report what "
-                                                            "would be repaired")
-    rec.add_argument("--metrics-addr", type=_addr, default=None, metavar="HOST:PORT",
-                     help="serve /metrics, /healthz, /readyz here (default: off)")
-    rec.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/N",
-                     help="reconcile only tenants whose stable hash mod N is I (default 0/1)")
-    rec.add_argument("--no-cloud", action="store_true",
-                     help="leave cloud guardrails alone (Kubernetes only)")
-    rec.add_argument("--cloud-interval", type=_positive, default=None, metavar="SECONDS",
-                     help=_("how often the cloud endpoint is read per tenant: the backstop "
-                            "while its change events are followed (default 300), the only "
-                            "check without them (default 30)"))
-    rec.add_argument("--no-cloud-events", action="store_true",
-                     help=_("do not follow the cloud's change events; check the cloud on "
-                            "the poll (--cloud-interval) alone"))
-    rec.add_argument("--resync", type=_positive, default=300.0, metavar="SECONDS",
-                     help="re-check every tenant this often even without events (default 300)")
-    rec.add_argument("--workers", type=int, default=4, choices=range(1, 33), metavar="N",
-                     help="tenants reconciled at once (1-32, default 4)")
-    rec.add_argument("--lease-duration", type=_positive, default=10.0, metavar="SECONDS",
-                     help="leader lease duration; a standby takes over after it (default 10)")
-    rec.add_argument("--identity", default=None,
-                     help="this replica's name in the Lease (default host-pid)")
-    rec.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                     help="report format for --once (default text)")
+    rec.add_argument(
+        "--dry-run", action="store_true", help="change nothing; report what would be repaired"
+    )
+    rec.add_argument(
+        "--metrics-addr",
+        type=_addr,
+        default=None,
+        metavar="HOST:PORT",
+        help="serve /metrics, /healthz, /readyz here (default: off)",
+    )
+    rec.add_argument(
+        "--shard",
+        type=_shard,
+        default=(0, 1),
+        metavar="I/N",
+        help="reconcile only tenants whose stable hash mod N is I (default 0/1)",
+    )
+    rec.add_argument(
+        "--no-cloud", action="store_true", help="leave cloud guardrails alone (Kubernetes only)"
+    )
+    rec.add_argument(
+        "--cloud-interval",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help=_(
+            "how often the cloud endpoint is read per tenant: the backstop "
+            "while its change events are followed (default 300), the only "
+            "check without them (default 30)"
+        ),
+    )
+    rec.add_argument(
+        "--no-cloud-events",
+        action="store_true",
+        help=_(
+            "do not follow the cloud's change events; check the cloud on "
+            "the poll (--cloud-interval) alone"
+        ),
+    )
+    rec.add_argument(
+        "--resync",
+        type=_positive,
+        default=300.0,
+        metavar="SECONDS",
+        help="re-check every tenant this often even without events (default 300)",
+    )
+    rec.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        choices=range(1, 33),
+        metavar="N",
+        help="tenants reconciled at once (1-32, default 4)",
+    )
+    rec.add_argument(
+        "--lease-duration",
+        type=_positive,
+        default=10.0,
+        metavar="SECONDS",
+        help="leader lease duration; a standby takes over after it (default 10)",
+    )
+    rec.add_argument(
+        "--identity", default=None, help="this replica's name in the Lease (default host-pid)"
+    )
+    rec.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="report format for --once (default text)",
+    )
     rec.set_defaults(handler=run_reconcile)
 
     drift = sub.add_parser(
-        "drift", help="report drift between every tenant's plan and the live state (read-only)",
+        "drift",
+        help="report drift between every tenant's plan and the live state (read-only)",
         description="Compare every deployed Tenant's plan with the live cluster and cloud "
-                    "endpoint; tenants in tenants/ without a Tenant object are listed as not "
-                    "deployed. Changes nothing. Exit 0: no drift; 1: something drifts; 2: the "
-                    "check could not run (an endpoint unreachable, bad input); 3: incomplete, "
-                    "something could not be checked (named in the report).")
+        "endpoint; tenants in tenants/ without a Tenant object are listed as not "
+        "deployed. Changes nothing. Exit 0: no drift; 1: something drifts; 2: the "
+        "check could not run (an endpoint unreachable, bad input); 3: incomplete, "
+        "something could not be checked (named in the report).",
+    )
     drift.add_argument("--env", default="local", help="environment (default: local)")
-    drift.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                       help="report format (default text)")
+    drift.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="report format (default text)",
+    )
     drift.add_argument("--no-cloud", action="store_true", help="Kubernetes only")
     add_wait_option(drift)
     drift.set_defaults(handler=run_drift)
@@ -119,9 +178,14 @@ def _log_json() -> None:
                 payload = {"msg": message}
             if not isinstance(payload, dict):
                 payload = {"msg": message}
-            return json.dumps({"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-                               "level": record.levelname.lower(), **payload},
-                              ensure_ascii=False)
+            return json.dumps(
+                {
+                    "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+                    "level": record.levelname.lower(),
+                    **payload,
+                },
+                ensure_ascii=False,
+            )
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Json())
@@ -130,8 +194,14 @@ def _log_json() -> None:
     root.setLevel(logging.INFO)
 
 
-def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None = None,
-             deadline: float = 15.0) -> Any:
+def _context(
+    env_name: str,
+    *,
+    dry_run: bool,
+    cloud: bool,
+    identity: str | None = None,
+    deadline: float = 15.0,
+) -> Any:
     from infra.cli.deploy import use_local_cloud
     from infra.drivers import CloudTable, KubeClient
     from infra.reconcile import make_context
@@ -142,9 +212,13 @@ def _context(env_name: str, *, dry_run: bool, cloud: bool, identity: str | None 
     from infra.plan.names import RECONCILER_WRITER
 
     kube = KubeClient(deadline=deadline, field_manager=RECONCILER_WRITER)
-    return make_context(kube, CloudTable() if cloud else None, env,
-                        dry_run=dry_run,
-                        identity=identity or f"{socket.gethostname()}-{os.getpid()}")
+    return make_context(
+        kube,
+        CloudTable() if cloud else None,
+        env,
+        dry_run=dry_run,
+        identity=identity or f"{socket.gethostname()}-{os.getpid()}",
+    )
 
 
 def run_drift(args: argparse.Namespace) -> int:
@@ -152,8 +226,9 @@ def run_drift(args: argparse.Namespace) -> int:
     from infra.reconcile import drift_exit_code, render_drift, run_once
 
     with patience(args):
-        ctx = _context(args.env, dry_run=True, cloud=not args.no_cloud,
-                       deadline=max(15.0, args.wait or 0.0))
+        ctx = _context(
+            args.env, dry_run=True, cloud=not args.no_cloud, deadline=max(15.0, args.wait or 0.0)
+        )
         outcomes = run_once(ctx)
     missing = _not_deployed({o.tenant for o in outcomes})
     sys.stdout.write(render_drift(outcomes, args.format, not_deployed=missing))
@@ -181,8 +256,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
     from infra.reconcile import Shard, make_controller, render_drift, run_once
 
     _log_json()
-    ctx = _context(args.env, dry_run=args.dry_run, cloud=not args.no_cloud,
-                   identity=args.identity)
+    ctx = _context(args.env, dry_run=args.dry_run, cloud=not args.no_cloud, identity=args.identity)
     shard = Shard(*args.shard)
     if not args.watch:
         outcomes = run_once(ctx, shard)
@@ -195,16 +269,23 @@ def run_reconcile(args: argparse.Namespace) -> int:
 
     events = _events(ctx, args)
     ctx.cloud_interval = args.cloud_interval or (BACKSTOP_INTERVAL if events else POLL_INTERVAL)
-    controller = make_controller(ctx, shard=shard, workers=args.workers, resync=args.resync,
-                                 metrics_addr=args.metrics_addr,
-                                 lease_duration=args.lease_duration, events=events,
-                                 poll_alone=None if args.cloud_interval else POLL_INTERVAL)
+    controller = make_controller(
+        ctx,
+        shard=shard,
+        workers=args.workers,
+        resync=args.resync,
+        metrics_addr=args.metrics_addr,
+        lease_duration=args.lease_duration,
+        events=events,
+        poll_alone=None if args.cloud_interval else POLL_INTERVAL,
+    )
     signal.signal(signal.SIGTERM, lambda *_: controller.stop())
     signal.signal(signal.SIGINT, lambda *_: controller.stop())
     signal.signal(signal.SIGUSR1, lambda *_: controller.resync_now())
     controller.start()
-    logging.getLogger("govcloud.reconcile").info(json.dumps(
-        {"msg": "reconciler running", "identity": ctx.identity, "lease": shard.lease}))
+    logging.getLogger("govcloud.reconcile").info(
+        json.dumps({"msg": "reconciler running", "identity": ctx.identity, "lease": shard.lease})
+    )
     controller.wait()
     return 0
 
@@ -233,6 +314,7 @@ def _passthrough(args: argparse.Namespace) -> list[str]:
 
 
 # -- the background reconciler of the local cloud -------------------------------------------
+
 
 def _state_dir() -> Path:
     from infra.spec.load import find_repo_root
@@ -268,12 +350,17 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
     use_local_cloud(env)
     state = _state_dir()
     if KubeClient().get("v1", "ServiceAccount", RECONCILER_SA, RECONCILER_NAMESPACE) is None:
-        raise InputError("the reconciler's service account does not exist yet: deploy the "
-                         f"platform first (govcloud deploy --env {env} --all)",
-                         field="--background")
+        raise InputError(
+            "the reconciler's service account does not exist yet: deploy the "
+            f"platform first (govcloud deploy --env {env} --all)",
+            field="--background",
+        )
     kubeconfig = write_service_account_kubeconfig(
-        KubeClient(), service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-        target=state / "kubeconfig")
+        KubeClient(),
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=state / "kubeconfig",
+    )
     extra = list(extra or [])
     if "--metrics-addr" not in extra:
         with socket.socket() as sock:
@@ -283,14 +370,31 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
     child_env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": env}
     handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", env, "--watch",
-         "--identity", f"{socket.gethostname()}-local", *extra],
-        stdout=handle, stderr=handle, stdin=subprocess.DEVNULL, env=child_env,
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "reconcile",
+            "--env",
+            env,
+            "--watch",
+            "--identity",
+            f"{socket.gethostname()}-local",
+            *extra,
+        ],
+        stdout=handle,
+        stderr=handle,
+        stdin=subprocess.DEVNULL,
+        env=child_env,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     os.close(handle)
     (state / "pid").write_text(str(proc.pid))
-    print(f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
-          f"metrics http://{metrics}/metrics; log: {log}")
+    print(
+        f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
+        f"metrics http://{metrics}/metrics; log: {log}"
+    )
     return proc.pid
 
 

@@ -41,15 +41,28 @@ def bounded(low: float, high: float) -> Callable[[str], float]:
 
 
 def add_usage_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threshold", type=bounded(0, 1), default=0.3,
-                        help="right-sizing candidates use less than this fraction of their "
-                             "CPU and memory quota (default: 0.3)")
-    parser.add_argument("--kubeconfig", type=Path, default=None,
-                        help="cluster to read quota use from (default: the local cloud for "
-                             "--env local, else $KUBECONFIG)")
-    parser.add_argument("--quotas-file", type=Path, default=None, metavar="FILE",
-                        help="read ResourceQuota objects from FILE (`kubectl get resourcequota "
-                             "-A -o json`) instead of the cluster")
+    parser.add_argument(
+        "--threshold",
+        type=bounded(0, 1),
+        default=0.3,
+        help="right-sizing candidates use less than this fraction of their "
+        "CPU and memory quota (default: 0.3)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="cluster to read quota use from (default: the local cloud for "
+        "--env local, else $KUBECONFIG)",
+    )
+    parser.add_argument(
+        "--quotas-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="read ResourceQuota objects from FILE (`kubectl get resourcequota "
+        "-A -o json`) instead of the cluster",
+    )
 
 
 def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str, TenantUsage]:
@@ -79,19 +92,33 @@ def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str,
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "report", help="capacity, cost vs budget, use vs allocation, access and the "
-                       "data-sharing KPI (数据需求满足率) for the bureau")
+        "report",
+        help="capacity, cost vs budget, use vs allocation, access and the "
+        "data-sharing KPI (数据需求满足率) for the bureau",
+    )
     add_env_options(parser)
-    parser.add_argument("--live", action="store_true",
-                        help="read ResourceQuota use from the cluster (right-sizing candidates)")
-    parser.add_argument("--format", choices=("markdown", "html", "json"), default="markdown",
-                        help="Markdown with Mermaid charts, one self-contained HTML page, or "
-                             "JSON (default: markdown)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="write the report here (default: standard output)")
-    parser.add_argument("--since", type=dt.date.fromisoformat, default=None, metavar="DATE",
-                        help="the KPI counts requests received from this day (default: a year "
-                             "before --today)")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="read ResourceQuota use from the cluster (right-sizing candidates)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "html", "json"),
+        default="markdown",
+        help="Markdown with Mermaid charts, one self-contained HTML page, or "
+        "JSON (default: markdown)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="write the report here (default: standard output)"
+    )
+    parser.add_argument(
+        "--since",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="the KPI counts requests received from this day (default: a year before --today)",
+    )
     add_usage_options(parser)
     parser.set_defaults(handler=run)
 
@@ -115,28 +142,40 @@ def run(args: argparse.Namespace) -> int:
     directory = tenants_dir(args)
     # Two years of history and thousands of specs are both CPU-bound: replay the history in a
     # forked process while this one loads the specs (the result it sends back is small).
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) \
-            as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
         replay = pool.submit(_history, directory)
         specs: list[TenantSpec] = [t.spec for t in load_tenants([directory])]
         history = replay.result()
     if isinstance(history, str):
         raise InputError(history)
     usage = tenant_usage(args, specs) if args.live or args.quotas_file else None
-    report = build_report(specs, env, today=args.today, history=history,
-                          since=args.since, usage=usage, threshold=args.threshold)
+    report = build_report(
+        specs,
+        env,
+        today=args.today,
+        history=history,
+        since=args.since,
+        usage=usage,
+        threshold=args.threshold,
+    )
     if args.format == "json":
         from infra.bureau.render_json import render_json
+
         text = render_json(report)
     elif args.format == "html":
         from infra.bureau.charts import cjk_font
         from infra.bureau.render_html import render_html
+
         if cjk_font() is None:
-            print("govcloud: warning: no CJK font found (Debian: fonts-noto-cjk); Chinese "
-                  "labels in the charts will not render", file=sys.stderr)
+            print(
+                "govcloud: warning: no CJK font found (Debian: fonts-noto-cjk); Chinese "
+                "labels in the charts will not render",
+                file=sys.stderr,
+            )
         text = render_html(report)
     else:
         from infra.bureau.render_md import render_markdown
+
         text = render_markdown(report)
     write_output(text, args.output)
     return 0

@@ -18,14 +18,23 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "rightsize", help="lower CPU and memory quotas of tenants using little of them "
-                          "(edits tenants/*.yaml with --write)")
+        "rightsize",
+        help="lower CPU and memory quotas of tenants using little of them "
+        "(edits tenants/*.yaml with --write)",
+    )
     add_env_options(parser)
     parser.add_argument("--tenant", default=None, metavar="ID", help="only this tenant")
-    parser.add_argument("--headroom", type=bounded(0, 10), default=0.5,
-                        help="new quota = use × (1 + HEADROOM), rounded up (default: 0.5)")
-    parser.add_argument("--write", action="store_true",
-                        help="edit the tenant files (default: only show the proposal)")
+    parser.add_argument(
+        "--headroom",
+        type=bounded(0, 10),
+        default=0.5,
+        help="new quota = use × (1 + HEADROOM), rounded up (default: 0.5)",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="edit the tenant files (default: only show the proposal)",
+    )
     add_usage_options(parser)
     parser.set_defaults(handler=run)
 
@@ -39,14 +48,16 @@ def run(args: argparse.Namespace) -> int:
         if not loaded:
             raise InputError(f"no tenant {args.tenant!r}", field="--tenant")
     specs = [t.spec for t in loaded]
-    resizes = plan_resizes(specs, tenant_usage(args, specs), threshold=args.threshold,
-                           headroom=args.headroom)
+    resizes = plan_resizes(
+        specs, tenant_usage(args, specs), threshold=args.threshold, headroom=args.headroom
+    )
     if not resizes:
         print(f"No tenant uses less than {args.threshold:.0%} of its CPU and memory quota.")
         return 0
     for r in resizes:
-        print(f"{r.tenant}: quotas.{r.resource} {r.current} → {r.proposed} "
-              f"(using {r.fraction:.0%})")
+        print(
+            f"{r.tenant}: quotas.{r.resource} {r.current} → {r.proposed} (using {r.fraction:.0%})"
+        )
     if not args.write:
         print("Run again with --write to edit the tenant files.")
         return 0
@@ -57,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
             text = apply_resizes(tenant.text, mine, where=str(tenant.path))
             tenant.path.write_text(text, encoding="utf-8")
             changed.append(tenant.path)
-    print(f"Wrote {len(changed)} file(s): {', '.join(map(str, changed))}. Review with "
-          "`git diff`, run `govcloud check`, and open a pull request.")
+    print(
+        f"Wrote {len(changed)} file(s): {', '.join(map(str, changed))}. Review with "
+        "`git diff`, run `govcloud check`, and open a pull request."
+    )
     return 0

@@ -15,11 +15,20 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "schema", help="JSON Schema for tenant and environment specs")
-    parser.add_argument("kind", nargs="?", choices=sorted(SCHEMAS), default="tenant",
-                        help="which schema to print (default: tenant)")
-    parser.add_argument("--write", action="store_true",
-                        help="write every schema to <repo>/schema/<kind>.schema.json")
+        "schema", help="JSON Schema for tenant and environment specs"
+    )
+    parser.add_argument(
+        "kind",
+        nargs="?",
+        choices=sorted(SCHEMAS),
+        default="tenant",
+        help="which schema to print (default: tenant)",
+    )
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write every schema to <repo>/schema/<kind>.schema.json",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -31,15 +31,21 @@ _LISTED = 8  # ids named per line; the rest are counted
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "status", help="fleet summary: ready, failing, drifting, decommissioning, repairs",
+        "status",
+        help="fleet summary: ready, failing, drifting, decommissioning, repairs",
         description="Summarise every tenant's live Tenant object: how many are Ready, failing, "
-                    "drifting (an aspect condition False), decommissioning, not deployed, and "
-                    "the reconciler's repairs. Exit 0 when the cluster was read, 1 when not.")
+        "drifting (an aspect condition False), decommissioning, not deployed, and "
+        "the reconciler's repairs. Exit 0 when the cluster was read, 1 when not.",
+    )
     add_format_option(parser)
     add_env_options(parser)
-    add_wait_option(parser, help=_(
-        "how long to wait for an API server that refuses or does not answer, e.g. 1m "
-        "(default: give up within 10 s of the command's start)"))
+    add_wait_option(
+        parser,
+        help=_(
+            "how long to wait for an API server that refuses or does not answer, e.g. 1m "
+            "(default: give up within 10 s of the command's start)"
+        ),
+    )
     parser.set_defaults(handler=run)
 
 
@@ -47,24 +53,38 @@ def run(args: argparse.Namespace) -> int:
     directory = tenants_dir(args)
     specs = [t.spec for t in load_tenants([directory])] if any(directory.glob("*.y*ml")) else []
     probed: list[live.CloudReach] = []
-    prober = threading.Thread(target=lambda: probed.append(live.probe_cloud(args.env)),
-                              name="govcloud-cloud-probe", daemon=True)
+    prober = threading.Thread(
+        target=lambda: probed.append(live.probe_cloud(args.env)),
+        name="govcloud-cloud-probe",
+        daemon=True,
+    )
     prober.start()  # one connection to the cloud endpoint while the cluster is read
     with patience(args):
-        found = (live.read_live(args.env) if args.wait is None else
-                 live.read_live(args.env, deadline=args.wait, wait=args.wait))
+        found = (
+            live.read_live(args.env)
+            if args.wait is None
+            else live.read_live(args.env, deadline=args.wait, wait=args.wait)
+        )
     prober.join(max(0.1, live.BUDGET - live.process_age()))  # a slow name lookup: not said
     cloud = probed[0] if probed else live.CloudReach("")
     rows = fleet_view.join(specs, found.tenants)
     if not found.reachable:  # nothing live is known: not deployed, ready, or anything else
-        rows = [dataclasses.replace(r, ready="Unknown", reason=API_SERVER_UNREACHABLE,
-                                    message=found.note) for r in rows]
+        rows = [
+            dataclasses.replace(
+                r, ready="Unknown", reason=API_SERVER_UNREACHABLE, message=found.note
+            )
+            for r in rows
+        ]
     summary = fleet_view.summarise(rows)
     if args.format == "json":
-        payload = {"format_version": FORMAT_VERSION, "env": args.env,
-                   "cluster": found.to_json(), "cloud": cloud.to_json(),
-                   "summary": summary.to_json() if found.reachable else None,
-                   "tenants": [r.to_json() for r in rows]}
+        payload = {
+            "format_version": FORMAT_VERSION,
+            "env": args.env,
+            "cluster": found.to_json(),
+            "cloud": cloud.to_json(),
+            "summary": summary.to_json() if found.reachable else None,
+            "tenants": [r.to_json() for r in rows],
+        }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(render_status(args.env, rows, summary, found, cloud))
@@ -81,20 +101,34 @@ def _ids(ids: list[str], detail: dict[str, str] | None = None) -> str:
     return f"{len(ids)}: {', '.join(named)}{more}"
 
 
-def render_status(env: str, rows: list[fleet_view.Row], summary: fleet_view.FleetSummary,
-                  found: live.Live, cloud: live.CloudReach | None = None) -> str:
+def render_status(
+    env: str,
+    rows: list[fleet_view.Row],
+    summary: fleet_view.FleetSummary,
+    found: live.Live,
+    cloud: live.CloudReach | None = None,
+) -> str:
     if not found.reachable:
-        return (_("env {env}: live state unknown: {note}").format(env=env, note=found.note)
-                + "\n" + _("  {count} tenant(s) in files; every one Unknown until the API "
-                           "server answers").format(count=summary.total) + "\n")
+        return (
+            _("env {env}: live state unknown: {note}").format(env=env, note=found.note)
+            + "\n"
+            + _(
+                "  {count} tenant(s) in files; every one Unknown until the API server answers"
+            ).format(count=summary.total)
+            + "\n"
+        )
     by_id = {r.id: r for r in rows}
     reasons = {i: by_id[i].reason for i in [*summary.failing, *summary.unknown]}
     aspects = {i: ", ".join(by_id[i].drifting) for i in summary.drifting}
     head = f"env {env}, live state from {found.endpoint}\n"
     if cloud is not None and cloud.lost:
-        head = _("env {env}: cloud endpoint {endpoint} cannot be reached ({why}); "
-                 "{remedy}").format(env=env, endpoint=cloud.endpoint, why=cloud.lost,
-                                    remedy=remedy(env)) + "\n" + head
+        head = (
+            _("env {env}: cloud endpoint {endpoint} cannot be reached ({why}); {remedy}").format(
+                env=env, endpoint=cloud.endpoint, why=cloud.lost, remedy=remedy(env)
+            )
+            + "\n"
+            + head
+        )
     pairs = [
         ("tenants", str(summary.total)),
         ("ready", str(len(summary.ready))),
@@ -103,9 +137,19 @@ def render_status(env: str, rows: list[fleet_view.Row], summary: fleet_view.Flee
         ("drifting", _ids(summary.drifting, aspects)),
         ("decommissioning", _ids(summary.decommissioning)),
         ("not deployed", _ids(summary.not_deployed)),
-        *([("out of date", _ids(summary.out_of_date, {
-            i: ", ".join(by_id[i].out_of_date[:3]) for i in summary.out_of_date}))]
-          if summary.out_of_date else []),
+        *(
+            [
+                (
+                    "out of date",
+                    _ids(
+                        summary.out_of_date,
+                        {i: ", ".join(by_id[i].out_of_date[:3]) for i in summary.out_of_date},
+                    ),
+                )
+            ]
+            if summary.out_of_date
+            else []
+        ),
         ("repairs", f"{summary.repairs} in total"),
     ]
     return head + "".join(f"  {k:<16} {v}\n" for k, v in pairs)

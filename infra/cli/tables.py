@@ -19,7 +19,9 @@ def columns(header: Sequence[str], rows: Sequence[Sequence[str]], gap: int = 2) 
     widths = [max(width(r[i]) for r in table) for i in range(len(header))]
     lines = []
     for row in table:
-        cells = [cell + " " * (widths[i] - width(cell) + gap) if i < len(row) - 1 else cell
-                 for i, cell in enumerate(row)]
+        cells = [
+            cell + " " * (widths[i] - width(cell) + gap) if i < len(row) - 1 else cell
+            for i, cell in enumerate(row)
+        ]
         lines.append("".join(cells).rstrip())
     return "\n".join(lines) + "\n"

@@ -31,19 +31,23 @@ class Access:
         return f"{self.verb} {api}{self.resource}{where}"
 
 
-def access_review(client: KubeClient, user: str, groups: Sequence[str], access: Access
-                  ) -> tuple[bool, str]:
+def access_review(
+    client: KubeClient, user: str, groups: Sequence[str], access: Access
+) -> tuple[bool, str]:
     """``(allowed, reason)`` from a SubjectAccessReview created by ``client`` (an admin)."""
     resource, _, sub = access.resource.partition("/")
-    attributes: dict[str, Any] = {"verb": access.verb, "resource": resource,
-                                  "group": access.group}
+    attributes: dict[str, Any] = {"verb": access.verb, "resource": resource, "group": access.group}
     if sub:
         attributes["subresource"] = sub
     if access.namespace:
         attributes["namespace"] = access.namespace
-    review = client.create({
-        "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
-        "spec": {"user": user, "groups": list(groups), "resourceAttributes": attributes}})
+    review = client.create(
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"user": user, "groups": list(groups), "resourceAttributes": attributes},
+        }
+    )
     status = review.get("status") or {}
     return bool(status.get("allowed")), str(status.get("reason") or "")
 
@@ -58,10 +62,17 @@ class RuleSet:
     @classmethod
     def of(cls, rules: Sequence[Mapping[str, Any]]) -> RuleSet:
         """From RBAC rule dicts (``verbs``, ``apiGroups``, ``resources``, ``resourceNames``)."""
-        return cls(tuple(
-            (frozenset(r.get("verbs") or []), frozenset(r.get("apiGroups") or []),
-             frozenset(r.get("resources") or []), not r.get("resourceNames"))
-            for r in rules))
+        return cls(
+            tuple(
+                (
+                    frozenset(r.get("verbs") or []),
+                    frozenset(r.get("apiGroups") or []),
+                    frozenset(r.get("resources") or []),
+                    not r.get("resourceNames"),
+                )
+                for r in rules
+            )
+        )
 
     def allows(self, access: Access) -> bool:
         for verbs, groups, resources, unnamed in self.rules:
@@ -70,17 +81,24 @@ class RuleSet:
             if not ({"*", access.verb} & verbs and {"*", access.group} & groups):
                 continue
             top, _, sub = access.resource.partition("/")
-            if access.resource in resources or "*" in resources or (
-                    sub and (f"*/{sub}" in resources or f"{top}/*" in resources)):
+            if (
+                access.resource in resources
+                or "*" in resources
+                or (sub and (f"*/{sub}" in resources or f"{top}/*" in resources))
+            ):
                 return True
         return False
 
 
 def rules_review(client: KubeClient, namespace: str) -> RuleSet:
     """Every resource rule ``client`` (impersonating someone) holds in ``namespace``."""
-    review = client.create({"apiVersion": "authorization.k8s.io/v1",
-                            "kind": "SelfSubjectRulesReview",
-                            "spec": {"namespace": namespace}})
+    review = client.create(
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectRulesReview",
+            "spec": {"namespace": namespace},
+        }
+    )
     status = review.get("status") or {}
     found = RuleSet.of(status.get("resourceRules") or [])
     return RuleSet(found.rules, bool(status.get("incomplete")))

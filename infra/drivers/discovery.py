@@ -40,8 +40,11 @@ def cache_file(host: str) -> str:
         directory.mkdir(mode=0o700)
     try:
         info = directory.lstat()
-        ours = (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-                and not stat.S_IMODE(info.st_mode) & 0o077)
+        ours = (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.getuid()
+            and not stat.S_IMODE(info.st_mode) & 0o077
+        )
     except OSError:
         ours = False
     # Not ours alone: /dev/null is no directory, so nothing is read from there or written.

@@ -29,8 +29,7 @@ from infra.errors import (
     short,
 )
 
-__all__ = ["cloud_error", "connection_error", "kube_error", "translate_cloud",
-           "translate_kube"]
+__all__ = ["cloud_error", "connection_error", "kube_error", "translate_cloud", "translate_kube"]
 
 # A connection failure in a few words, not the pool's nested retry text.
 _CAUSES = (
@@ -52,24 +51,53 @@ _CAUSES = (
 )
 # Causes that mean nothing listens at the endpoint (or nothing leads there): waiting longer
 # helps only if someone starts it, so these are retried for the run's patience alone.
-_NOTHING_THERE = frozenset({"connection refused (nothing listens there)", "host name not found",
-                            "network unreachable", "no route to host"})
+_NOTHING_THERE = frozenset(
+    {
+        "connection refused (nothing listens there)",
+        "host name not found",
+        "network unreachable",
+        "no route to host",
+    }
+)
 _HOST_PORT = re.compile(r"host='([^']+)', port=(\d+)")
 _URL = re.compile(r"endpoint URL: \"([^\"]+)\"")
 
 _KUBE_TRANSIENT = {409, 429}  # conflict, throttled
 _KUBE_PERMANENT_HINT = {400: "invalid", 401: "unauthorized", 403: "forbidden", 422: "rejected"}
 # The Status reason the API server sends with each code, when the body has none.
-_KUBE_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-                 409: "Conflict", 410: "Expired", 422: "Invalid", 429: "TooManyRequests"}
+_KUBE_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+}
 
 _CLOUD_TRANSIENT_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-    "RequestThrottled", "RequestThrottledException", "TooManyRequestsException", "SlowDown",
-    "ServiceUnavailable", "ServiceUnavailableException", "InternalError", "InternalFailure",
-    "InternalServerError", "KMSInternalException", "DependencyTimeoutException",
-    "OperationAborted", "ConcurrentModification", "ConcurrentModificationException",
-    "PriorRequestNotComplete", "RequestTimeout", "RequestTimeoutException",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "KMSInternalException",
+    "DependencyTimeoutException",
+    "OperationAborted",
+    "ConcurrentModification",
+    "ConcurrentModificationException",
+    "PriorRequestNotComplete",
+    "RequestTimeout",
+    "RequestTimeoutException",
 }
 _CLOUD_NOT_FOUND_CODES = {"404"}  # HeadBucket answers with a bare status code
 
@@ -104,18 +132,26 @@ def kube_error(exc: Exception, operation: str) -> DriverError:
         if status in _KUBE_TRANSIENT or status >= 500:
             return TransientError(message, operation=operation, status=status, code=code)
         hint = _KUBE_PERMANENT_HINT.get(status, f"HTTP {status}")
-        return PermanentError(f"{hint}: {message}", operation=operation, status=status,
-                              code=code)
+        return PermanentError(f"{hint}: {message}", operation=operation, status=status, code=code)
     if isinstance(exc, ResourceNotFoundError):
-        return NotFoundError(f"the API server does not serve this kind ({exc})",
-                             operation=operation, code="KindNotServed")
+        return NotFoundError(
+            f"the API server does not serve this kind ({exc})",
+            operation=operation,
+            code="KindNotServed",
+        )
     if isinstance(exc, ConfigException):
         return PermanentError(f"kubeconfig: {exc}", operation=operation, code="Kubeconfig")
     return connection_error(exc, operation, "API server")
 
 
-def connection_error(exc: BaseException, operation: str, service: str, *, where: str = "",
-                     unanswered_too: bool = False) -> TransientError:
+def connection_error(
+    exc: BaseException,
+    operation: str,
+    service: str,
+    *,
+    where: str = "",
+    unanswered_too: bool = False,
+) -> TransientError:
     """A failed connection to ``service`` (at ``where``, else as the exception says):
     :class:`UnreachableError` when nothing listens there (refused, no route, unknown host),
     else a transient ``NoAnswer`` (timed out, reset, closed) — unless ``unanswered_too``."""
@@ -123,8 +159,9 @@ def connection_error(exc: BaseException, operation: str, service: str, *, where:
     at = f" at {where}" if where else ""
     message = f"cannot reach the {service}{at}: {cause}"
     if cause in _NOTHING_THERE or unanswered_too:
-        return UnreachableError(message, operation=operation, service=service,
-                                endpoint=where or "?", cause=cause)
+        return UnreachableError(
+            message, operation=operation, service=service, endpoint=where or "?", cause=cause
+        )
     return TransientError(message, operation=operation, code="NoAnswer")
 
 
@@ -151,8 +188,13 @@ def translate_kube(operation: str) -> Iterator[None]:
     """Map Kubernetes client and connection exceptions raised inside the block."""
     try:
         yield
-    except (ApiException, ResourceNotFoundError, ConfigException,
-            urllib3.exceptions.HTTPError, ConnectionError) as exc:
+    except (
+        ApiException,
+        ResourceNotFoundError,
+        ConfigException,
+        urllib3.exceptions.HTTPError,
+        ConnectionError,
+    ) as exc:
         raise kube_error(exc, operation) from exc
 
 
@@ -178,8 +220,9 @@ def cloud_error(exc: Exception, operation: str) -> DriverError:
         return connection_error(exc, operation, "cloud endpoint")
     # NoCredentialsError, NoRegionError, ParamValidationError, ...: configuration or a bug
     # in our request; retrying cannot fix either.
-    return PermanentError(f"{type(exc).__name__}: {exc}", operation=operation,
-                          code=type(exc).__name__)
+    return PermanentError(
+        f"{type(exc).__name__}: {exc}", operation=operation, code=type(exc).__name__
+    )
 
 
 @contextmanager

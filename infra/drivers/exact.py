@@ -24,8 +24,17 @@ __all__ = ["EXACT_KINDS", "apply_exact", "whole_numbers"]
 
 # Kinds whose sections the plan owns whole and the API server does not default: what another
 # client added to them is drift to remove (a rule, a subject, a quota line).
-EXACT_KINDS = frozenset({"NetworkPolicy", "Role", "RoleBinding", "ClusterRole",
-                         "ClusterRoleBinding", "ResourceQuota", "LimitRange"})
+EXACT_KINDS = frozenset(
+    {
+        "NetworkPolicy",
+        "Role",
+        "RoleBinding",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ResourceQuota",
+        "LimitRange",
+    }
+)
 
 
 def whole_numbers(value: Any) -> Any:

@@ -29,15 +29,16 @@ def _current_cluster(path: str) -> dict[str, Any]:
     return dict(clusters[context["cluster"]])
 
 
-def write_service_account_kubeconfig(admin: KubeClient, *, service_account: str,
-                                     namespace: str, target: Path,
-                                     seconds: int = 86400) -> Path:
+def write_service_account_kubeconfig(
+    admin: KubeClient, *, service_account: str, namespace: str, target: Path, seconds: int = 86400
+) -> Path:
     source = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
     cluster = _current_cluster(source.split(os.pathsep)[0])
     token = admin.create_token(service_account, namespace, seconds=seconds)
     user = f"{namespace}:{service_account}"
     config = {
-        "apiVersion": "v1", "kind": "Config",
+        "apiVersion": "v1",
+        "kind": "Config",
         "clusters": [{"name": "govcloud", "cluster": cluster}],
         "users": [{"name": user, "user": {"token": token}}],
         "contexts": [{"name": user, "context": {"cluster": "govcloud", "user": user}}],

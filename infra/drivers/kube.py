@@ -77,9 +77,15 @@ _DISCOVERY = threading.RLock()
 class KubeClient:
     """Talks to one cluster, optionally as an impersonated user."""
 
-    def __init__(self, kubeconfig: str | os.PathLike[str] | None = None, *,
-                 deadline: float = DEFAULT_DEADLINE, user: str | None = None,
-                 groups: Sequence[str] = (), field_manager: str = FIELD_MANAGER) -> None:
+    def __init__(
+        self,
+        kubeconfig: str | os.PathLike[str] | None = None,
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        user: str | None = None,
+        groups: Sequence[str] = (),
+        field_manager: str = FIELD_MANAGER,
+    ) -> None:
         self._kubeconfig = os.fspath(kubeconfig) if kubeconfig is not None else None
         self.field_manager = field_manager
         self._deadline = deadline
@@ -105,13 +111,23 @@ class KubeClient:
 
     def impersonate(self, user: str, groups: Sequence[str] = ()) -> KubeClient:
         """A client for the same cluster that acts as ``user`` in ``groups``."""
-        return KubeClient(self._kubeconfig, deadline=self._deadline, user=user, groups=groups,
-                          field_manager=self.field_manager)
+        return KubeClient(
+            self._kubeconfig,
+            deadline=self._deadline,
+            user=user,
+            groups=groups,
+            field_manager=self.field_manager,
+        )
 
     def as_writer(self, field_manager: str) -> KubeClient:
         """A client for the same cluster and user that writes as another field manager."""
-        return KubeClient(self._kubeconfig, deadline=self._deadline, user=self._user,
-                          groups=self._groups, field_manager=field_manager)
+        return KubeClient(
+            self._kubeconfig,
+            deadline=self._deadline,
+            user=self._user,
+            groups=self._groups,
+            field_manager=field_manager,
+        )
 
     # -- plumbing ------------------------------------------------------------------------
     def _dynamic(self) -> Any:
@@ -125,15 +141,18 @@ class KubeClient:
                 api = config.new_client_from_config(config_file=path)
                 if self._user is not None:
                     api.rest_client.pool_manager = _Impersonating(
-                        api.rest_client.pool_manager, self._user, self._groups)
+                        api.rest_client.pool_manager, self._user, self._groups
+                    )
             self._api = api
             # Discovery is cached in one file per cluster, replaced whole (infra.drivers.
             # discovery); clients discovering at once (an audit impersonates hundreds) would
             # still each fetch and write it. One discovery at a time per process.
             cache = discovery.cache_file(api.configuration.host)
             with _DISCOVERY:
-                self._dyn = self._call("discover API resources", lambda: DynamicClient(
-                    api, cache_file=cache, discoverer=discovery.Discoverer))
+                self._dyn = self._call(
+                    "discover API resources",
+                    lambda: DynamicClient(api, cache_file=cache, discoverer=discovery.Discoverer),
+                )
         return self._dyn
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
@@ -158,39 +177,54 @@ class KubeClient:
         operation = f"discover {kind}.{api_version}"
         try:
             with _DISCOVERY:  # a first lookup may discover a group and rewrite the cache file
-                return self._call(operation,
-                                  lambda: dyn.resources.get(api_version=api_version, kind=kind))
+                return self._call(
+                    operation, lambda: dyn.resources.get(api_version=api_version, kind=kind)
+                )
         except NotFoundError as exc:
             # The discovery cache may predate a CRD created moments ago: refresh it once.
             if not isinstance(exc.__cause__, ResourceNotFoundError):
                 raise
         self._call(operation, dyn.resources.invalidate_cache)
-        return self._call(operation,
-                          lambda: dyn.resources.get(api_version=api_version, kind=kind))
+        return self._call(operation, lambda: dyn.resources.get(api_version=api_version, kind=kind))
 
     # -- reads ---------------------------------------------------------------------------
-    def get(self, api_version: str, kind: str, name: str,
-            namespace: str | None = None) -> Obj | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
         """The object as a plain dict, or ``None`` if it does not exist."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
         try:
-            obj = self._call(f"get {kind} {_where(name, namespace)}", lambda: dyn.get(
-                res, name=name, namespace=namespace, _request_timeout=_REQUEST_TIMEOUT))
+            obj = self._call(
+                f"get {kind} {_where(name, namespace)}",
+                lambda: dyn.get(
+                    res, name=name, namespace=namespace, _request_timeout=_REQUEST_TIMEOUT
+                ),
+            )
         except NotFoundError:
             return None
         return _plain(obj)
 
-    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str = "") -> ObjectList:
+    def list(
+        self, api_version: str, kind: str, *, namespace: str | None = None, label_selector: str = ""
+    ) -> ObjectList:
         """Every object of a kind (in one namespace, or all), filtered by label, with the
         list's resourceVersion (of the last page: a consistent snapshot across pages)."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
         items: list[Obj] = []
         token: str | None = None
         while True:
-            page = self._call(f"list {kind}", functools.partial(
-                dyn.get, res, namespace=namespace, label_selector=label_selector or None,
-                limit=_PAGE, _continue=token, _request_timeout=_REQUEST_TIMEOUT))
+            page = self._call(
+                f"list {kind}",
+                functools.partial(
+                    dyn.get,
+                    res,
+                    namespace=namespace,
+                    label_selector=label_selector or None,
+                    limit=_PAGE,
+                    _continue=token,
+                    _request_timeout=_REQUEST_TIMEOUT,
+                ),
+            )
             raw = _plain(page)
             for item in raw.get("items") or []:
                 item.setdefault("apiVersion", api_version)
@@ -201,9 +235,16 @@ class KubeClient:
             if not token:
                 return ObjectList(items, str(meta.get("resourceVersion") or ""))
 
-    def watch(self, api_version: str, kind: str, *, namespace: str | None = None,
-              label_selector: str = "", timeout_seconds: int = 60,
-              resource_version: str | None = None) -> Iterator[tuple[str, Obj]]:
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        timeout_seconds: int = 60,
+        resource_version: str | None = None,
+    ) -> Iterator[tuple[str, Obj]]:
         """Yield ``(event_type, object)`` until the server ends the watch, including
         ``BOOKMARK`` events (their object carries only the resourceVersion). Not retried:
         a resourceVersion too old raises ``ExpiredError`` (list again, then watch); a broken
@@ -211,10 +252,14 @@ class KubeClient:
         res, dyn = self._resource(api_version, kind), self._dynamic()
         operation = f"watch {kind}"
         with translate_kube(operation):
-            for event in dyn.watch(res, namespace=namespace,
-                                   label_selector=label_selector or None,
-                                   resource_version=resource_version, timeout=timeout_seconds,
-                                   allow_watch_bookmarks=True):
+            for event in dyn.watch(
+                res,
+                namespace=namespace,
+                label_selector=label_selector or None,
+                resource_version=resource_version,
+                timeout=timeout_seconds,
+                allow_watch_bookmarks=True,
+            ):
                 kind_of_event, raw = str(event["type"]), dict(event["raw_object"])
                 if kind_of_event == "ERROR":
                     raise _status_error(raw, operation)
@@ -226,9 +271,12 @@ class KubeClient:
         meta = manifest.get("metadata") or {}
         namespace = meta.get("namespace")
         res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
-        obj = self._call(f"create {manifest['kind']} {_where(str(meta.get('name')), namespace)}",
-                         lambda: dyn.create(res, body=manifest, namespace=namespace,
-                                            _request_timeout=_REQUEST_TIMEOUT))
+        obj = self._call(
+            f"create {manifest['kind']} {_where(str(meta.get('name')), namespace)}",
+            lambda: dyn.create(
+                res, body=manifest, namespace=namespace, _request_timeout=_REQUEST_TIMEOUT
+            ),
+        )
         return _plain(obj)
 
     def replace(self, manifest: Obj) -> Obj:
@@ -239,20 +287,29 @@ class KubeClient:
         res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
         operation = f"replace {manifest['kind']} {_where(name, namespace)}"
         with translate_kube(operation):
-            obj = dyn.replace(res, body=manifest, name=name, namespace=namespace,
-                              field_manager=self.field_manager,
-                              _request_timeout=_REQUEST_TIMEOUT)
+            obj = dyn.replace(
+                res,
+                body=manifest,
+                name=name,
+                namespace=namespace,
+                field_manager=self.field_manager,
+                _request_timeout=_REQUEST_TIMEOUT,
+            )
         return _plain(obj)
 
-    def create_token(self, service_account: str, namespace: str, *,
-                     seconds: int = 3600) -> str:
+    def create_token(self, service_account: str, namespace: str, *, seconds: int = 3600) -> str:
         """A short-lived token for a service account (TokenRequest; never a Secret)."""
         res, dyn = self._resource("v1", "ServiceAccount"), self._dynamic()
         path = res.path(name=service_account, namespace=namespace) + "/token"
-        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
-                "spec": {"expirationSeconds": seconds}}
-        obj = self._call(f"token for {namespace}/{service_account}", lambda: dyn.request(
-            "post", path, body=body, _request_timeout=_REQUEST_TIMEOUT))
+        body = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": seconds},
+        }
+        obj = self._call(
+            f"token for {namespace}/{service_account}",
+            lambda: dyn.request("post", path, body=body, _request_timeout=_REQUEST_TIMEOUT),
+        )
         return str(_plain(obj)["status"]["token"])
 
     def apply(self, manifest: Obj) -> Obj:
@@ -260,51 +317,93 @@ class KubeClient:
         meta = manifest.get("metadata") or {}
         name, namespace = str(meta["name"]), meta.get("namespace")
         res, dyn = self._resource(manifest["apiVersion"], manifest["kind"]), self._dynamic()
-        obj = self._call(f"apply {manifest['kind']} {_where(name, namespace)}",
-                         lambda: dyn.server_side_apply(
-                             res, body=manifest, name=name, namespace=namespace,
-                             field_manager=self.field_manager, force_conflicts=True,
-                             _request_timeout=_REQUEST_TIMEOUT))
+        obj = self._call(
+            f"apply {manifest['kind']} {_where(name, namespace)}",
+            lambda: dyn.server_side_apply(
+                res,
+                body=manifest,
+                name=name,
+                namespace=namespace,
+                field_manager=self.field_manager,
+                force_conflicts=True,
+                _request_timeout=_REQUEST_TIMEOUT,
+            ),
+        )
         return _plain(obj)
 
-    def patch_status(self, api_version: str, kind: str, name: str, status: Obj,
-                     namespace: str | None = None) -> Obj:
+    def patch_status(
+        self, api_version: str, kind: str, name: str, status: Obj, namespace: str | None = None
+    ) -> Obj:
         """Apply ``status`` to the status subresource (fields we no longer set are removed).
 
         An empty map is sent as no field: server-side apply turns a map whose entries this
         manager owned and now drops into null, which a typed schema refuses (422)."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
-        body: Obj = {"apiVersion": api_version, "kind": kind,
-                     "metadata": {"name": name, **({"namespace": namespace} if namespace else {})},
-                     "status": {k: v for k, v in status.items() if v != {}}}
+        body: Obj = {
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": {"name": name, **({"namespace": namespace} if namespace else {})},
+            "status": {k: v for k, v in status.items() if v != {}},
+        }
         path = res.path(name=name, namespace=namespace) + "/status"
-        obj = self._call(f"status {kind} {_where(name, namespace)}", lambda: dyn.request(
-            "patch", path, body=body, content_type="application/apply-patch+yaml",
-            field_manager=self.field_manager, force_conflicts=True,
-            _request_timeout=_REQUEST_TIMEOUT))
+        obj = self._call(
+            f"status {kind} {_where(name, namespace)}",
+            lambda: dyn.request(
+                "patch",
+                path,
+                body=body,
+                content_type="application/apply-patch+yaml",
+                field_manager=self.field_manager,
+                force_conflicts=True,
+                _request_timeout=_REQUEST_TIMEOUT,
+            ),
+        )
         return _plain(obj)
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *,
-               propagation: str | None = "Background") -> bool:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: str | None = "Background",
+    ) -> bool:
         """Delete one object; ``True`` if it existed. Returns before finalizers finish."""
         res, dyn = self._resource(api_version, kind), self._dynamic()
         try:
-            self._call(f"delete {kind} {_where(name, namespace)}", lambda: dyn.delete(
-                res, name=name, namespace=namespace, propagation_policy=propagation,
-                _request_timeout=_REQUEST_TIMEOUT))
+            self._call(
+                f"delete {kind} {_where(name, namespace)}",
+                lambda: dyn.delete(
+                    res,
+                    name=name,
+                    namespace=namespace,
+                    propagation_policy=propagation,
+                    _request_timeout=_REQUEST_TIMEOUT,
+                ),
+            )
         except NotFoundError:
             return False
         return True
 
-    def wait_deleted(self, api_version: str, kind: str, name: str,
-                     namespace: str | None = None, *, timeout: float = 60.0,
-                     interval: float = 0.25) -> None:
+    def wait_deleted(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        timeout: float = 60.0,
+        interval: float = 0.25,
+    ) -> None:
         """Block until the object is gone; ``TransientError`` if it is still there."""
         deadline = time.monotonic() + timeout
         while self.get(api_version, kind, name, namespace) is not None:
             if time.monotonic() > deadline:
-                raise TransientError(f"still present after {timeout:.0f}s",
-                                     operation=f"wait for {kind} {_where(name, namespace)}")
+                raise TransientError(
+                    f"still present after {timeout:.0f}s",
+                    operation=f"wait for {kind} {_where(name, namespace)}",
+                )
             time.sleep(interval)
 
 

@@ -88,8 +88,9 @@ def _endpoint(text: str) -> Endpoint:
     block = _RANGE.match(text)
     if block:
         return Endpoint(first_ip=block["first"], last_ip=block["last"])
-    raise PermanentError(f"unexpected endpoint {text!r} in its output", operation=_OPERATION,
-                         code="UnexpectedOutput")
+    raise PermanentError(
+        f"unexpected endpoint {text!r} in its output", operation=_OPERATION, code="UnexpectedOutput"
+    )
 
 
 def _ports(conn: str) -> frozenset[str]:
@@ -106,8 +107,11 @@ def _ports(conn: str) -> frozenset[str]:
         if named:
             proto, part = named["proto"], named["port"]
         if not proto or not part:
-            raise PermanentError(f"unexpected connection {conn!r} in its output",
-                                 operation=_OPERATION, code="UnexpectedOutput")
+            raise PermanentError(
+                f"unexpected connection {conn!r} in its output",
+                operation=_OPERATION,
+                code="UnexpectedOutput",
+            )
         out.add(f"{proto}/{part}")
     return frozenset(out)
 
@@ -117,14 +121,14 @@ def parse_connections(output: str) -> tuple[Connection, ...]:
     try:
         items = json.loads(output or "[]")
     except ValueError as exc:
-        raise PermanentError(f"its output is not JSON: {exc}", operation=_OPERATION,
-                             code="UnexpectedOutput") from exc
+        raise PermanentError(
+            f"its output is not JSON: {exc}", operation=_OPERATION, code="UnexpectedOutput"
+        ) from exc
     out = []
     for item in items:
         ports = _ports(str(item.get("conn", "")))
         if ports:
-            out.append(Connection(_endpoint(str(item["src"])), _endpoint(str(item["dst"])),
-                                  ports))
+            out.append(Connection(_endpoint(str(item["src"])), _endpoint(str(item["dst"])), ports))
     return tuple(out)
 
 
@@ -148,20 +152,23 @@ class NetpolAnalyzerCLI:
         self._version: str | None = None
 
     def binary(self) -> str:
-        found = self._binary or os.environ.get("NETPOL_ANALYZER") or shutil.which(
-            "netpol-analyzer")
+        found = self._binary or os.environ.get("NETPOL_ANALYZER") or shutil.which("netpol-analyzer")
         if not found or not os.access(found, os.X_OK):
             raise PermanentError(
                 "netpol-analyzer is not built or not on PATH: run `govcloud localcloud build`"
-                " and `eval \"$(govcloud localcloud env)\"` (or set NETPOL_ANALYZER)",
-                operation=_OPERATION, code=NOT_BUILT)
+                ' and `eval "$(govcloud localcloud env)"` (or set NETPOL_ANALYZER)',
+                operation=_OPERATION,
+                code=NOT_BUILT,
+            )
         return found
 
     def version(self) -> str:
         if self._version is None:
             self._version = "unknown version"
-            with open(self.binary(), "rb") as handle, mmap.mmap(
-                    handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            with (
+                open(self.binary(), "rb") as handle,
+                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+            ):
                 found = _BUILD_INFO.search(data)
                 if found:
                     self._version = found.group(1).decode()
@@ -171,19 +178,26 @@ class NetpolAnalyzerCLI:
         binary = self.binary()
         with tempfile.TemporaryDirectory(prefix="govcloud-netpol-") as scratch:
             inputs = Path(scratch) / "objects.yaml"
-            inputs.write_text(yaml.safe_dump_all([_manifest(o) for o in objects],
-                                                 sort_keys=False))
+            inputs.write_text(yaml.safe_dump_all([_manifest(o) for o in objects], sort_keys=False))
             try:
                 done = subprocess.run(
-                    [binary, "list", "--dirpath", scratch, "-o", "json"], capture_output=True,
-                    text=True, timeout=self._timeout, check=False)
+                    [binary, "list", "--dirpath", scratch, "-o", "json"],
+                    capture_output=True,
+                    text=True,
+                    timeout=self._timeout,
+                    check=False,
+                )
             except subprocess.TimeoutExpired as exc:
-                raise PermanentError(f"no answer within {self._timeout:.0f}s",
-                                     operation=_OPERATION, code="Timeout") from exc
+                raise PermanentError(
+                    f"no answer within {self._timeout:.0f}s", operation=_OPERATION, code="Timeout"
+                ) from exc
             except OSError as exc:  # not executable, wrong architecture
                 raise PermanentError(str(exc), operation=_OPERATION, code=NOT_BUILT) from exc
         if done.returncode != 0:
-            raise PermanentError(f"exit {done.returncode}: {done.stderr or done.stdout}",
-                                 operation=_OPERATION, code="Failed")
+            raise PermanentError(
+                f"exit {done.returncode}: {done.stderr or done.stdout}",
+                operation=_OPERATION,
+                code="Failed",
+            )
         warnings = tuple(short(line) for line in done.stderr.splitlines() if line.strip())
         return NetpolAnalysis(self.version(), parse_connections(done.stdout), warnings)

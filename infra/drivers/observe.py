@@ -19,8 +19,9 @@ Planned = TypeVar("Planned", KubeObject, CloudObject)
 R = TypeVar("R")
 
 
-def _read_all(objects: Iterable[Planned], read: Callable[[Planned], R],
-              workers: int) -> dict[str, R]:
+def _read_all(
+    objects: Iterable[Planned], read: Callable[[Planned], R], workers: int
+) -> dict[str, R]:
     todo = list(objects)
     if workers <= 1 or len(todo) <= 1:
         return {o.key: read(o) for o in todo}
@@ -28,12 +29,15 @@ def _read_all(objects: Iterable[Planned], read: Callable[[Planned], R],
         return dict(zip((o.key for o in todo), pool.map(read, todo), strict=True))
 
 
-def observe_kube(client: KubeDriver, objects: Iterable[KubeObject], *, workers: int = WORKERS
-                 ) -> dict[str, dict[str, Any] | None]:
-    return _read_all(objects, lambda o: client.get(o.api_version, o.kind, o.name, o.namespace),
-                     workers)
+def observe_kube(
+    client: KubeDriver, objects: Iterable[KubeObject], *, workers: int = WORKERS
+) -> dict[str, dict[str, Any] | None]:
+    return _read_all(
+        objects, lambda o: client.get(o.api_version, o.kind, o.name, o.namespace), workers
+    )
 
 
-def observe_cloud(cloud: CloudDriver, objects: Iterable[CloudObject], *, workers: int = WORKERS
-                  ) -> dict[str, Mapping[str, Any] | None]:
+def observe_cloud(
+    cloud: CloudDriver, objects: Iterable[CloudObject], *, workers: int = WORKERS
+) -> dict[str, Mapping[str, Any] | None]:
     return _read_all(objects, lambda o: cloud.read(o.kind, o.props), workers)

@@ -27,19 +27,35 @@ from typing import Any
 from infra.drivers.cloud._session import call, client, region, tag_dict
 from infra.errors import PermanentError, short
 
-__all__ = ["SERVICES", "ProwlerFinding", "ProwlerRun", "Unanswered", "parse_log",
-           "parse_ocsf", "run_prowler", "vpc_defaults"]
+__all__ = [
+    "SERVICES",
+    "ProwlerFinding",
+    "ProwlerRun",
+    "Unanswered",
+    "parse_log",
+    "parse_ocsf",
+    "run_prowler",
+    "vpc_defaults",
+]
 
 SERVICES = ("s3", "kms", "iam", "ec2")
 # Passed through to prowler; nothing else of the caller's environment is.
-_PASSED = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-           "AWS_SESSION_TOKEN", "PATH", "LANG", "TZ")
+_PASSED = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "PATH",
+    "LANG",
+    "TZ",
+)
 _SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 _SECRET_LENGTH = 20  # real secret keys have 40 characters; the local cloud's is a plain word
 _RECORD = re.compile(
     r'\{"timestamp": "[^"]*", "filename": "(?P<file>[^"]*)", "level": "(?P<level>\w+)", '
     r'"module": "(?P<module>[^"]*)", "message": "(?P<message>.*?)"\}\s*(?=\{"timestamp"|\Z)',
-    re.DOTALL)
+    re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -103,15 +119,22 @@ def parse_ocsf(document: str, *, hide: Sequence[str] = ()) -> list[ProwlerFindin
     for item in json.loads(document or "[]"):
         check = str(item["metadata"]["event_code"])
         for res in item.get("resources") or [{}]:
-            out.append(ProwlerFinding(
-                check=check, status=str(item.get("status_code", "")),
-                severity=str(item.get("severity", "")).lower(),
-                region=str(res.get("region", "")), resource_arn=str(res.get("uid", "")),
-                resource_id=str(res.get("name", "")), resource_type=str(res.get("type", "")),
-                message=_hidden(str(item.get("message") or item.get("status_detail") or ""),
-                                hide),
-                tags=_labels(res),
-                vpc_id=str(((res.get("data") or {}).get("metadata") or {}).get("vpc_id") or "")))
+            out.append(
+                ProwlerFinding(
+                    check=check,
+                    status=str(item.get("status_code", "")),
+                    severity=str(item.get("severity", "")).lower(),
+                    region=str(res.get("region", "")),
+                    resource_arn=str(res.get("uid", "")),
+                    resource_id=str(res.get("name", "")),
+                    resource_type=str(res.get("type", "")),
+                    message=_hidden(
+                        str(item.get("message") or item.get("status_detail") or ""), hide
+                    ),
+                    tags=_labels(res),
+                    vpc_id=str(((res.get("data") or {}).get("metadata") or {}).get("vpc_id") or ""),
+                )
+            )
     return out
 
 
@@ -137,9 +160,14 @@ def _functions(source: Path) -> list[tuple[int, int, str]]:
         tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError):  # an unreadable source only costs the function's name
         return []
-    return sorted(((n.lineno, n.end_lineno or n.lineno, n.name) for n in ast.walk(tree)
-                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
-                  key=lambda f: -f[0])
+    return sorted(
+        (
+            (n.lineno, n.end_lineno or n.lineno, n.name)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ),
+        key=lambda f: -f[0],
+    )
 
 
 def _function_at(package: Path | None, module: str, line: int) -> str | None:
@@ -147,8 +175,7 @@ def _function_at(package: Path | None, module: str, line: int) -> str | None:
         return None
     service = module.removesuffix("_service")
     source = package / "providers" / "aws" / "services" / service / f"{module}.py"
-    return next((name for first, last, name in _functions(source) if first <= line <= last),
-                None)
+    return next((name for first, last, name in _functions(source) if first <= line <= last), None)
 
 
 def _is_check(package: Path, module: str) -> bool:
@@ -156,8 +183,9 @@ def _is_check(package: Path, module: str) -> bool:
     return (package / "providers" / "aws" / "services" / service / module).is_dir()
 
 
-def parse_log(text: str, *, package: Path | None = None, hide: Sequence[str] = ()
-              ) -> list[Unanswered]:
+def parse_log(
+    text: str, *, package: Path | None = None, hide: Sequence[str] = ()
+) -> list[Unanswered]:
     """Errors in prowler's JSON log: by check (a check module failed) or by service call
     (``<service>_service.py:LINE``, named by the prowler function at LINE when ``package``,
     the installed prowler package, is given)."""
@@ -188,20 +216,31 @@ def _hidden(text: str, hide: Sequence[str]) -> str:
 
 def _environment(home: Path) -> dict[str, str]:
     env = {k: os.environ[k] for k in _PASSED if os.environ.get(k)}
-    env.update({
-        "HOME": str(home), "AWS_REGION": region(), "AWS_DEFAULT_REGION": region(),
-        # never a profile or credentials file of whoever runs the audit
-        "AWS_CONFIG_FILE": str(home / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
-        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
-        "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update(
+        {
+            "HOME": str(home),
+            "AWS_REGION": region(),
+            "AWS_DEFAULT_REGION": region(),
+            # never a profile or credentials file of whoever runs the audit
+            "AWS_CONFIG_FILE": str(home / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
+            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     for key, value in os.environ.items():
         if key.startswith("AWS_ENDPOINT_URL_"):
             env[key] = value
     return env
 
 
-def run_prowler(python: Path, *, services: Sequence[str] = SERVICES,
-                excluded_checks: Sequence[str] = (), timeout: float = 900.0) -> ProwlerRun:
+def run_prowler(
+    python: Path,
+    *,
+    services: Sequence[str] = SERVICES,
+    excluded_checks: Sequence[str] = (),
+    timeout: float = 900.0,
+) -> ProwlerRun:
     """Run prowler's aws provider on ``services`` of the environment's endpoint and region,
     without retries (a call that fails is reported in ``unanswered``).
 
@@ -211,44 +250,80 @@ def run_prowler(python: Path, *, services: Sequence[str] = SERVICES,
     with tempfile.TemporaryDirectory(prefix="govcloud-prowler-") as tmp:
         work = Path(tmp)
         log = work / "prowler.log"
-        command = [str(python), "-m", "prowler", "aws", "--services", *services,
-                   "--scan-unused-services", "--region", region(),
-                   "--output-formats", "json-ocsf", "--output-directory", str(work / "out"),
-                   "--output-filename", "prowler", "--no-banner", "--no-color",
-                   "--ignore-exit-code-3", "--log-level", "ERROR", "--log-file", str(log),
-                   # The endpoint answers 500 to what it does not implement (per role, per
-                   # page): retries with backoff only cost time; each failure is listed.
-                   "--aws-retries-max-attempts", "1"]
+        command = [
+            str(python),
+            "-m",
+            "prowler",
+            "aws",
+            "--services",
+            *services,
+            "--scan-unused-services",
+            "--region",
+            region(),
+            "--output-formats",
+            "json-ocsf",
+            "--output-directory",
+            str(work / "out"),
+            "--output-filename",
+            "prowler",
+            "--no-banner",
+            "--no-color",
+            "--ignore-exit-code-3",
+            "--log-level",
+            "ERROR",
+            "--log-file",
+            str(log),
+            # The endpoint answers 500 to what it does not implement (per role, per
+            # page): retries with backoff only cost time; each failure is listed.
+            "--aws-retries-max-attempts",
+            "1",
+        ]
         if excluded_checks:
             command += ["--excluded-check", *excluded_checks]
         started = time.monotonic()
         try:
-            done = subprocess.run(command, env=_environment(work), cwd=work, timeout=timeout,
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                command,
+                env=_environment(work),
+                cwd=work,
+                timeout=timeout,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         except subprocess.TimeoutExpired as exc:
-            raise PermanentError(f"prowler did not finish within {timeout:.0f}s",
-                                 operation="prowler") from exc
+            raise PermanentError(
+                f"prowler did not finish within {timeout:.0f}s", operation="prowler"
+            ) from exc
         except OSError as exc:
-            raise PermanentError(f"cannot run prowler with {python}: {exc}",
-                                 operation="prowler") from exc
+            raise PermanentError(
+                f"cannot run prowler with {python}: {exc}", operation="prowler"
+            ) from exc
         seconds = time.monotonic() - started
         report = work / "out" / "prowler.ocsf.json"
         if done.returncode != 0 or not report.exists():
             tail = _hidden((done.stderr or done.stdout).strip(), hide).splitlines()[-3:]
-            raise PermanentError(f"prowler exited {done.returncode}: {short(' '.join(tail))}",
-                                 operation="prowler")
+            raise PermanentError(
+                f"prowler exited {done.returncode}: {short(' '.join(tail))}", operation="prowler"
+            )
         document = report.read_text(encoding="utf-8")
         try:
             findings = parse_ocsf(document, hide=hide)
         # a report in another shape than this module reads (another prowler version)
         except (ValueError, KeyError, TypeError) as exc:
-            raise PermanentError(f"cannot read prowler's report: {exc!r}",
-                                 operation="prowler") from exc
+            raise PermanentError(
+                f"cannot read prowler's report: {exc!r}", operation="prowler"
+            ) from exc
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
         unanswered = parse_log(text, package=_package(python), hide=hide)
     ran = re.findall(r"(\d+)/\d+ \[100%\]", done.stdout)
-    return ProwlerRun(_product_version(document), tuple(findings), tuple(unanswered), seconds,
-                      int(ran[-1]) if ran else 0)
+    return ProwlerRun(
+        _product_version(document),
+        tuple(findings),
+        tuple(unanswered),
+        seconds,
+        int(ran[-1]) if ran else 0,
+    )
 
 
 def _package(python: Path) -> Path | None:
@@ -266,18 +341,24 @@ def vpc_defaults(tag_key: str = "managed-by", tag_value: str = "govcloud") -> di
     each VPC tagged ``tag_key=tag_value``: its id, its default group's and its ACLs' ids ->
     the VPC's tenant tag (``platform`` for shared VPCs)."""
     ec2 = client("ec2")
-    vpcs = call("ec2:DescribeVpcs", ec2.describe_vpcs, Filters=[
-        {"Name": f"tag:{tag_key}", "Values": [tag_value]}])["Vpcs"]
+    vpcs = call(
+        "ec2:DescribeVpcs",
+        ec2.describe_vpcs,
+        Filters=[{"Name": f"tag:{tag_key}", "Values": [tag_value]}],
+    )["Vpcs"]
     owner = {str(v["VpcId"]): tag_dict(v.get("Tags")).get("tenant", "platform") for v in vpcs}
     if not owner:
         return {}
     where = [{"Name": "vpc-id", "Values": sorted(owner)}]
     out = dict(owner)
-    for acl in call("ec2:DescribeNetworkAcls", ec2.describe_network_acls,
-                    Filters=where)["NetworkAcls"]:
+    for acl in call("ec2:DescribeNetworkAcls", ec2.describe_network_acls, Filters=where)[
+        "NetworkAcls"
+    ]:
         out[str(acl["NetworkAclId"])] = owner[str(acl["VpcId"])]
-    for group in call("ec2:DescribeSecurityGroups", ec2.describe_security_groups,
-                      Filters=[*where, {"Name": "group-name", "Values": ["default"]}]
-                      )["SecurityGroups"]:
+    for group in call(
+        "ec2:DescribeSecurityGroups",
+        ec2.describe_security_groups,
+        Filters=[*where, {"Name": "group-name", "Values": ["default"]}],
+    )["SecurityGroups"]:
         out[str(group["GroupId"])] = owner[str(group["VpcId"])]
     return out

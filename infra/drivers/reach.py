@@ -39,8 +39,9 @@ def _connect(url: str, timeout: float) -> None:
         return
 
 
-def probe(url: str, *, service: str = "endpoint", timeout: float = _TIMEOUT
-          ) -> UnreachableError | None:
+def probe(
+    url: str, *, service: str = "endpoint", timeout: float = _TIMEOUT
+) -> UnreachableError | None:
     """None when a connection to ``url`` opens within ``timeout``; otherwise why not (an
     unanswered connection counts: the endpoint is not there for its clients either)."""
     try:
@@ -52,12 +53,14 @@ def probe(url: str, *, service: str = "endpoint", timeout: float = _TIMEOUT
     return None
 
 
-def reach(url: str, *, service: str, timeout: float = _TIMEOUT,
-          deadline: float | None = None) -> None:
+def reach(
+    url: str, *, service: str, timeout: float = _TIMEOUT, deadline: float | None = None
+) -> None:
     """Return once ``url`` accepts a connection. An endpoint that refuses is retried for the
     run's patience, or until ``deadline`` seconds have passed (announced as it goes), then
     :class:`UnreachableError` is raised. One that accepts slowly or not at all is left to
     the calls themselves, which retry it."""
+
     def once() -> None:
         try:
             _connect(url, timeout)
@@ -66,15 +69,17 @@ def reach(url: str, *, service: str, timeout: float = _TIMEOUT,
             if isinstance(error, UnreachableError):
                 raise error from exc
 
-    call_with_retry(once, deadline=max(DEFAULT_DEADLINE, PATIENCE.seconds())
-                    if deadline is None else deadline)
+    call_with_retry(
+        once, deadline=max(DEFAULT_DEADLINE, PATIENCE.seconds()) if deadline is None else deadline
+    )
 
 
 def api_server(kubeconfig: str | os.PathLike[str] | None = None) -> str:
     """The API server URL the Kubernetes client would use with ``kubeconfig`` (default:
     ``KUBECONFIG``, else ~/.kube/config); "" if there is none to tell."""
-    path = os.fspath(kubeconfig) if kubeconfig is not None else (
-        os.environ.get("KUBECONFIG") or None)
+    path = (
+        os.fspath(kubeconfig) if kubeconfig is not None else (os.environ.get("KUBECONFIG") or None)
+    )
     try:
         api = config.new_client_from_config(config_file=path)
     # Why: no usable kubeconfig only means no API server to try; the calls will say why.

@@ -40,8 +40,16 @@ from tenacity import (
 from infra.errors import ExpiredError, TransientError, UnreachableError
 from infra.notices import RetryNotice, announce, listening
 
-__all__ = ["DEFAULT_DEADLINE", "DEFAULT_PATIENCE", "ENV_REACH_DIR", "ENV_WAIT", "PATIENCE",
-           "Patience", "call_with_retry", "retrying"]
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_PATIENCE",
+    "ENV_REACH_DIR",
+    "ENV_WAIT",
+    "PATIENCE",
+    "Patience",
+    "call_with_retry",
+    "retrying",
+]
 
 DEFAULT_DEADLINE = 60.0  # seconds, over all attempts
 DEFAULT_PATIENCE = 10.0  # seconds an endpoint that refuses is retried in one run
@@ -160,6 +168,7 @@ def _announce(deadline: float) -> Callable[[RetryCallState], None]:
         if isinstance(error, UnreachableError):
             remaining = min(remaining, PATIENCE.left(error.endpoint) or 0.0)
         announce(RetryNotice(text, state.attempt_number, wait, remaining))
+
     return before_sleep
 
 
@@ -172,6 +181,7 @@ def _stop(deadline: float) -> Callable[[RetryCallState], bool]:
             return True
         error = state.outcome.exception() if state.outcome else None
         return isinstance(error, UnreachableError) and PATIENCE.refused(error.endpoint) <= 0
+
     return stop
 
 
@@ -183,11 +193,13 @@ def _wait(first_wait: float, max_wait: float) -> Callable[[RetryCallState], floa
         error = state.outcome.exception() if state.outcome else None
         left = PATIENCE.left(error.endpoint) if isinstance(error, UnreachableError) else None
         return float(backoff(state)) if left is None else max(0.0, min(backoff(state), left))
+
     return wait
 
 
-def _retrying(deadline: float, first_wait: float, max_wait: float,
-              sleep: Callable[[float], None]) -> Retrying:
+def _retrying(
+    deadline: float, first_wait: float, max_wait: float, sleep: Callable[[float], None]
+) -> Retrying:
     return Retrying(
         # An expired watch or continuation stays expired: the caller must list afresh.
         retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(ExpiredError),
@@ -199,9 +211,14 @@ def _retrying(deadline: float, first_wait: float, max_wait: float,
     )
 
 
-def call_with_retry(fn: Callable[[], T], *, deadline: float = DEFAULT_DEADLINE,
-                    first_wait: float = _FIRST_WAIT, max_wait: float = _MAX_WAIT,
-                    sleep: Callable[[float], None] = time.sleep) -> T:
+def call_with_retry(
+    fn: Callable[[], T],
+    *,
+    deadline: float = DEFAULT_DEADLINE,
+    first_wait: float = _FIRST_WAIT,
+    max_wait: float = _MAX_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
     """Call ``fn()`` until it succeeds, raises a non-transient error, or the deadline passes
     (an endpoint that refuses: until the run's patience for it is spent)."""
     refused: set[str] = set()
@@ -219,16 +236,25 @@ def call_with_retry(fn: Callable[[], T], *, deadline: float = DEFAULT_DEADLINE,
     return result
 
 
-def retrying(*, deadline: float = DEFAULT_DEADLINE, first_wait: float = _FIRST_WAIT,
-             max_wait: float = _MAX_WAIT, sleep: Callable[[float], None] = time.sleep
-             ) -> Callable[[Callable[P, T]], Callable[P, T]]:
+def retrying(
+    *,
+    deadline: float = DEFAULT_DEADLINE,
+    first_wait: float = _FIRST_WAIT,
+    max_wait: float = _MAX_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Decorator form of :func:`call_with_retry`."""
 
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            return call_with_retry(lambda: fn(*args, **kwargs), deadline=deadline,
-                                   first_wait=first_wait, max_wait=max_wait, sleep=sleep)
+            return call_with_retry(
+                lambda: fn(*args, **kwargs),
+                deadline=deadline,
+                first_wait=first_wait,
+                max_wait=max_wait,
+                sleep=sleep,
+            )
 
         return wrapper
 

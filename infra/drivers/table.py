@@ -29,15 +29,24 @@ Props = Mapping[str, Any]
 class KubeDriver(Protocol):
     """What consumers need of a Kubernetes client (``infra.drivers.KubeClient``)."""
 
-    def get(self, api_version: str, kind: str, name: str,
-            namespace: str | None = None) -> Obj | None: ...
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None: ...
 
-    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str = "") -> ObjectList: ...
+    def list(
+        self, api_version: str, kind: str, *, namespace: str | None = None, label_selector: str = ""
+    ) -> ObjectList: ...
 
-    def watch(self, api_version: str, kind: str, *, namespace: str | None = None,
-              label_selector: str = "", timeout_seconds: int = 60,
-              resource_version: str | None = None) -> Iterator[tuple[str, Obj]]: ...
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        timeout_seconds: int = 60,
+        resource_version: str | None = None,
+    ) -> Iterator[tuple[str, Obj]]: ...
 
     def apply(self, manifest: Obj) -> Obj: ...
 
@@ -45,11 +54,19 @@ class KubeDriver(Protocol):
 
     def replace(self, manifest: Obj) -> Obj: ...
 
-    def patch_status(self, api_version: str, kind: str, name: str, status: Obj,
-                     namespace: str | None = None) -> Obj: ...
+    def patch_status(
+        self, api_version: str, kind: str, name: str, status: Obj, namespace: str | None = None
+    ) -> Obj: ...
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *,
-               propagation: str | None = "Background") -> bool: ...
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: str | None = "Background",
+    ) -> bool: ...
 
 
 class CloudDriver(Protocol):
@@ -77,27 +94,48 @@ class CloudKindOps:
 _TABLE: dict[str, CloudKindOps] = {
     # A key and a bucket are read as their plan names them: the key that the bucket records
     # as govcloud's (never whatever the alias names now), the bucket against its key's alias.
-    "kms-key": CloudKindOps("alias", _c.ensure_key,
-                            lambda p: _c.read_key(p["alias"], pin_bucket=p.get("pin_bucket")),
-                            lambda p: _c.delete_key(p["alias"]), ("alias",)),
-    "bucket": CloudKindOps("name", _c.ensure_bucket,
-                           lambda p: _c.read_bucket(p["name"], alias=p.get("kms_key_alias")),
-                           lambda p: _c.delete_bucket(p["name"],
-                                                     force=bool(p.get("force_destroy"))),
-                           ("name",)),
-    "role": CloudKindOps("name", _c.ensure_role, lambda p: _c.read_role(p["name"]),
-                         lambda p: _c.delete_role(p["name"]), ("name",)),
-    "vpc": CloudKindOps("name", _c.ensure_vpc, lambda p: _c.read_vpc(p["name"]),
-                        lambda p: _c.delete_vpc(p["name"]), ("name", "cidr")),
-    "subnet": CloudKindOps("name", _c.ensure_subnet,
-                           lambda p: _c.read_subnet(p["name"], p["vpc_name"]),
-                           lambda p: _c.delete_subnet(p["name"], p["vpc_name"]),
-                           ("name", "vpc_name", "cidr")),
+    "kms-key": CloudKindOps(
+        "alias",
+        _c.ensure_key,
+        lambda p: _c.read_key(p["alias"], pin_bucket=p.get("pin_bucket")),
+        lambda p: _c.delete_key(p["alias"]),
+        ("alias",),
+    ),
+    "bucket": CloudKindOps(
+        "name",
+        _c.ensure_bucket,
+        lambda p: _c.read_bucket(p["name"], alias=p.get("kms_key_alias")),
+        lambda p: _c.delete_bucket(p["name"], force=bool(p.get("force_destroy"))),
+        ("name",),
+    ),
+    "role": CloudKindOps(
+        "name",
+        _c.ensure_role,
+        lambda p: _c.read_role(p["name"]),
+        lambda p: _c.delete_role(p["name"]),
+        ("name",),
+    ),
+    "vpc": CloudKindOps(
+        "name",
+        _c.ensure_vpc,
+        lambda p: _c.read_vpc(p["name"]),
+        lambda p: _c.delete_vpc(p["name"]),
+        ("name", "cidr"),
+    ),
+    "subnet": CloudKindOps(
+        "name",
+        _c.ensure_subnet,
+        lambda p: _c.read_subnet(p["name"], p["vpc_name"]),
+        lambda p: _c.delete_subnet(p["name"], p["vpc_name"]),
+        ("name", "vpc_name", "cidr"),
+    ),
     "security-group": CloudKindOps(
-        "name", _c.ensure_security_group,
+        "name",
+        _c.ensure_security_group,
         lambda p: _c.read_security_group(p["name"], p["vpc_name"]),
         lambda p: _c.delete_security_group(p["name"], p["vpc_name"]),
-        ("name", "vpc_name")),
+        ("name", "vpc_name"),
+    ),
 }
 CLOUD_KINDS = tuple(_TABLE)
 

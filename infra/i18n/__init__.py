@@ -16,8 +16,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language",
-           "language_from_env", "ngettext", "set_language"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "N_",
+    "_",
+    "current_language",
+    "language_from_env",
+    "ngettext",
+    "set_language",
+]
 
 DOMAIN = "govcloud"
 LOCALE_DIR = Path(__file__).parent / "locale"

@@ -50,10 +50,17 @@ def format_audit_event(line: str) -> str:
     if impersonated:
         user = f"{user} as {impersonated}"
     code = event.get("responseStatus", {}).get("code", "")
-    return "  ".join(str(x) for x in (
-        event.get("stageTimestamp", ""), event.get("level", ""), user, event.get("verb", ""),
-        _object(event.get("objectRef", {}), event.get("requestURI", "")), code,
-    ))
+    return "  ".join(
+        str(x)
+        for x in (
+            event.get("stageTimestamp", ""),
+            event.get("level", ""),
+            user,
+            event.get("verb", ""),
+            _object(event.get("objectRef", {}), event.get("requestURI", "")),
+            code,
+        )
+    )
 
 
 def format_audit_tail(path: Path, lines: int) -> str:

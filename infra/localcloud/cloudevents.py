@@ -53,8 +53,11 @@ READ_ACTION = re.compile(r"(Describe|List|Get|Head|Check)[A-Z]")
 _CRYPTO_ACTION = re.compile(r"(Encrypt|Decrypt|ReEncrypt|Generate|Sign|Verify|DeriveShared)")
 SERVICES = frozenset({"s3", "kms", "iam", "ec2"})
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
-_SECRET_NAME = re.compile(r"secret|passw|token|plaintext|ciphertext|signature|credential|"
-                          r"keymaterial|private|authoriz|userdata", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"secret|passw|token|plaintext|ciphertext|signature|credential|"
+    r"keymaterial|private|authoriz|userdata",
+    re.IGNORECASE,
+)
 _SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 _FORM = "application/x-www-form-urlencoded"
 _PEEK_LIMIT = 1 << 20
@@ -134,9 +137,13 @@ def _s3_call(environ: Mapping[str, Any], region: str) -> Call | None:
     if method not in ("PUT", "DELETE") or not path or "/" in path:
         return None  # reads, object-level data events, POST ?delete (DeleteObjects)
     # Sub-resources only: a presigned request's X-Amz-* (credential, signature) never count.
-    query = [k for k, _ in urllib.parse.parse_qsl(str(environ.get("QUERY_STRING") or ""),
-                                                  keep_blank_values=True)
-             if not k.lower().startswith("x-amz-") and k not in _PRESIGN_V2]
+    query = [
+        k
+        for k, _ in urllib.parse.parse_qsl(
+            str(environ.get("QUERY_STRING") or ""), keep_blank_values=True
+        )
+        if not k.lower().startswith("x-amz-") and k not in _PRESIGN_V2
+    ]
     verb = "Put" if method == "PUT" else "Delete"
     subresource = next((k for k in query if k in _S3_SUBRESOURCES), None)
     if subresource is not None:
@@ -198,8 +205,7 @@ def _peek(environ: dict[str, Any]) -> bytes:
 class EventLog:
     """The feed: the newest ``capacity`` records in memory, numbered from 1 in this run."""
 
-    def __init__(self, capacity: int = 50_000,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, capacity: int = 50_000, clock: Callable[[], float] = time.time) -> None:
         self.run = uuid.uuid4().hex[:12]
         self._clock = clock
         self._records: deque[tuple[int, dict[str, Any]]] = deque(maxlen=capacity)
@@ -231,8 +237,7 @@ class EventLog:
     def cursor(self, number: int | None = None) -> str:
         return f"{self.run}.{self._last if number is None else number}"
 
-    def after(self, cursor: str | None, *, wait: float = 0.0,
-              limit: int = 1000) -> dict[str, Any]:
+    def after(self, cursor: str | None, *, wait: float = 0.0, limit: int = 1000) -> dict[str, Any]:
         """The answer to a feed read (see the module docstring). Raises ValueError for a
         cursor that is not one."""
         with self._cond:
@@ -250,8 +255,7 @@ class EventLog:
                 self._cond.wait(left)
             first = number + 1 - oldest  # the index of the first record after the cursor
             picked = [r for _, r in itertools.islice(self._records, first, first + limit)]
-            return {"events": picked, "cursor": self.cursor(number + len(picked)),
-                    "reset": False}
+            return {"events": picked, "cursor": self.cursor(number + len(picked)), "reset": False}
 
 
 def _loopback(environ: Mapping[str, Any]) -> bool:
@@ -266,8 +270,7 @@ class EventFeed:
         self.app = app
         self.log = log
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse
-                 ) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == FEED_PATH:
             return self._serve(environ, start_response)
         call = describe(environ, _peek(environ))
@@ -290,8 +293,7 @@ class EventFeed:
             self.log.append(call, environ)
         return [body]
 
-    def _serve(self, environ: Mapping[str, Any], start_response: StartResponse
-               ) -> list[bytes]:
+    def _serve(self, environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
         if not _loopback(environ):
             return _answer(start_response, "403 Forbidden", {"error": "loopback only"})
         if environ.get("REQUEST_METHOD") != "GET":
@@ -306,9 +308,9 @@ class EventFeed:
         return _answer(start_response, "200 OK", page)
 
 
-def _answer(start_response: StartResponse, status: str, data: Mapping[str, Any]
-            ) -> list[bytes]:
+def _answer(start_response: StartResponse, status: str, data: Mapping[str, Any]) -> list[bytes]:
     body = json.dumps(data, ensure_ascii=False).encode()
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
     return [body]

@@ -131,8 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         restored = load_state(args.state)
     except UnreadableState as exc:
-        print(f"cloud: cannot restore {args.state}: {exc}. Move the file away to start with an "
-              "empty cloud (its resources are then lost).", file=sys.stderr, flush=True)
+        print(
+            f"cloud: cannot restore {args.state}: {exc}. Move the file away to start with an "
+            "empty cloud (its resources are then lost).",
+            file=sys.stderr,
+            flush=True,
+        )
         return 3
     print(f"cloud: restored {restored} services from {args.state}", file=sys.stderr, flush=True)
 
@@ -142,8 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     persisted = Persisted(app, args.state)
     # Outermost: the change-event feed (an emulation of the provider's; see cloudevents.py)
     # records successful writes and serves its reads without waiting on moto's lock.
-    server = make_server(args.host, args.port, EventFeed(persisted, EventLog()), threaded=True,
-                         request_handler=handler)
+    server = make_server(
+        args.host,
+        args.port,
+        EventFeed(persisted, EventLog()),
+        threaded=True,
+        request_handler=handler,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -151,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="serve",
-                     daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="serve", daemon=True
+    ).start()
     saver = threading.Thread(target=persisted.saver, name="save", daemon=True)
     saver.start()
     while not stop.wait(timeout=1.0):

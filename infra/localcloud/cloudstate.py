@@ -27,8 +27,13 @@ __all__ = ["FORMAT", "UnreadableState", "load_state", "restore", "snapshot"]
 
 FORMAT = 1
 _PRIVATE_KEYS = (
-    rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey, ed25519.Ed25519PrivateKey,
-    ed448.Ed448PrivateKey, x25519.X25519PrivateKey, x448.X448PrivateKey,
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    dsa.DSAPrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+    x25519.X25519PrivateKey,
+    x448.X448PrivateKey,
 )
 
 
@@ -52,8 +57,9 @@ def _backend_dicts() -> dict[str, Any]:
 def _load_private_key(der: bytes) -> Any:
     # Checking an RSA key costs ~150 ms (seconds for a few dozen KMS keys); these keys were
     # made by the endpoint itself and come back from an owner-only file.
-    return serialization.load_der_private_key(der, password=None,
-                                              unsafe_skip_rsa_key_validation=True)
+    return serialization.load_der_private_key(
+        der, password=None, unsafe_skip_rsa_key_validation=True
+    )
 
 
 class _Pickler(pickle.Pickler):
@@ -66,9 +72,11 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, _PRIVATE_KEYS):
-            der = obj.private_bytes(serialization.Encoding.DER,
-                                    serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+            der = obj.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
             return _load_private_key, (der,)
         return NotImplemented
 
@@ -85,8 +93,7 @@ def snapshot() -> bytes:
     names = {id(backend): key for key, backend in live.items()}
     contents = {key: dict(backend) for key, backend in live.items() if len(backend)}
     handle = io.BytesIO()
-    _Pickler(handle, names).dump({"format": FORMAT, "moto": version("moto"),
-                                  "backends": contents})
+    _Pickler(handle, names).dump({"format": FORMAT, "moto": version("moto"), "backends": contents})
     return handle.getvalue()
 
 

@@ -61,9 +61,12 @@ class LocalCloud:
     """One embedded provincial cloud: etcd, kube-apiserver, kube-controller-manager and the
     AWS-compatible endpoint, all on loopback, with their state under ``state``."""
 
-    def __init__(self, state: Path | None = None, *,
-                 tools: tuple[Tool, ...] = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL)
-                 ) -> None:
+    def __init__(
+        self,
+        state: Path | None = None,
+        *,
+        tools: tuple[Tool, ...] = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL),
+    ) -> None:
         self.state = (state or default_state_dir()).resolve()
         self.tools = tools
         self._state_file = self.state / "state.json"
@@ -87,8 +90,9 @@ class LocalCloud:
     @staticmethod
     def _ssl(comp: Component, lay: Layout) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=str(lay.pki.path(f"{comp.probe_ca}.crt")))
-        ctx.load_cert_chain(str(lay.pki.path(f"{comp.probe_cert}.crt")),
-                            str(lay.pki.path(f"{comp.probe_cert}.key")))
+        ctx.load_cert_chain(
+            str(lay.pki.path(f"{comp.probe_cert}.crt")), str(lay.pki.path(f"{comp.probe_cert}.key"))
+        )
         return ctx
 
     def _probe(self, comp: Component, lay: Layout) -> tuple[bool, str]:
@@ -114,8 +118,11 @@ class LocalCloud:
             running = pid is not None and self._runs(comp, pid)
             healthy, detail = self._probe(comp, lay) if running else (False, "not running")
             port = lay.ports.get(comp.ports[0]) if comp.ports else None
-            out.append(ComponentStatus(comp.name, pid if running else None, port,
-                                       comp.version, healthy, detail))
+            out.append(
+                ComponentStatus(
+                    comp.name, pid if running else None, port, comp.version, healthy, detail
+                )
+            )
         return out
 
     def running(self) -> bool:
@@ -137,8 +144,10 @@ class LocalCloud:
             say(f"already running ({self.state})")
             return self.layout()
         for comp in reversed(stale):  # dependents first, as down does
-            say(f"restarting {comp.name} (pid {current[comp.name].pid}): its command line "
-                "changed, or one it starts after did")
+            say(
+                f"restarting {comp.name} (pid {current[comp.name].pid}): its command line "
+                "changed, or one it starts after did"
+            )
             stop(current[comp.name].pid or 0)
             current[comp.name] = replace(current[comp.name], pid=None, healthy=False)
         ensure_tools(self.tools, say=say)
@@ -168,8 +177,13 @@ class LocalCloud:
                 stale.add(comp.name)
         return [comp for comp in components() if comp.name in stale]
 
-    def _start_all(self, lay: Layout, current: dict[str, ComponentStatus],
-                   data: dict[str, dict[str, int]], say: Progress) -> None:
+    def _start_all(
+        self,
+        lay: Layout,
+        current: dict[str, ComponentStatus],
+        data: dict[str, dict[str, int]],
+        say: Progress,
+    ) -> None:
         """Start each component that is not healthy as soon as the ones it runs ``after`` are
         ready (the cloud endpoint alongside etcd), and wait until every one is ready."""
         todo = [c for c in components() if not current[c.name].healthy]
@@ -196,8 +210,7 @@ class LocalCloud:
             if not progressed:
                 time.sleep(0.1)
 
-    def _start(self, comp: Component, lay: Layout, status: ComponentStatus,
-               say: Progress) -> int:
+    def _start(self, comp: Component, lay: Layout, status: ComponentStatus, say: Progress) -> int:
         """Spawn ``comp``, or keep its running process if it recovers within a grace period."""
         if status.pid is not None:
             if self._ready_within(comp, lay, status.pid, _GRACE_SECONDS):
@@ -220,8 +233,9 @@ class LocalCloud:
 
     @staticmethod
     def _check_ports(comp: Component, lay: Layout) -> None:
-        busy = [f"{name} {lay.ports[name]}" for name in comp.ports
-                if not port_free(lay.ports[name])]
+        busy = [
+            f"{name} {lay.ports[name]}" for name in comp.ports if not port_free(lay.ports[name])
+        ]
         if busy:
             raise LocalCloudError(
                 f"cannot restart {comp.name}: port {', '.join(busy)} is taken by another "
@@ -239,8 +253,7 @@ class LocalCloud:
     def _spawn(self, comp: Component, lay: Layout) -> int:
         env = dict(os.environ)
         env.pop("KUBECONFIG", None)
-        return spawn(comp.command(lay), log=lay.logs / f"{comp.name}.log", cwd=self.state,
-                     env=env)
+        return spawn(comp.command(lay), log=lay.logs / f"{comp.name}.log", cwd=self.state, env=env)
 
     def _ready(self, comp: Component, lay: Layout, pid: int, deadline: float) -> bool:
         """One look at a starting component: ready, not yet, or an error when it exited or
@@ -289,8 +302,10 @@ class LocalCloud:
         """What a shell (or a test) needs to talk to this local cloud."""
         lay = self.layout()
         if "cloud" not in lay.ports or "kube-apiserver" not in lay.ports:
-            raise LocalCloudError(f"the local cloud in {self.state} has not been started yet; "
-                                  "start it with: govcloud localcloud up")
+            raise LocalCloudError(
+                f"the local cloud in {self.state} has not been started yet; "
+                "start it with: govcloud localcloud up"
+            )
         backend = private_dir(self.state / "pulumi-state")
         private_dir(self.state / "pulumi-home")
         bins = [str(d) for d in tool_dirs()]
@@ -314,8 +329,9 @@ class LocalCloud:
             # venv); Pulumi resolves a relative `virtualenv` option from the program dir.
             "PULUMI_PYTHON_CMD": python_command(),
             # the tools, then govcloud's own scripts (`govcloud` works after `eval`)
-            "PATH": os.pathsep.join([*bins, str(Path(sys.executable).parent),
-                                     os.environ.get("PATH", "")]),
+            "PATH": os.pathsep.join(
+                [*bins, str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+            ),
         }
 
     def log_names(self) -> list[str]:

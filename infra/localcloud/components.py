@@ -18,8 +18,7 @@ from .hardening import (
 from .pki import Pki
 from .toolchain import ETCD_TOOL, KUBE_TOOL
 
-__all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components",
-           "port_names"]
+__all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components", "port_names"]
 
 ADMISSION_PLUGINS = (
     "NamespaceLifecycle",
@@ -219,8 +218,14 @@ def _controller_manager(lay: Layout) -> list[str]:
 
 def _cloud(lay: Layout) -> list[str]:
     return [
-        "-m", "infra.localcloud.cloudserver", "--host", "127.0.0.1",
-        "--port", str(lay.ports["cloud"]), "--state", str(lay.cloud_state),
+        "-m",
+        "infra.localcloud.cloudserver",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(lay.ports["cloud"]),
+        "--state",
+        str(lay.cloud_state),
     ]
 
 
@@ -228,13 +233,24 @@ def _write_kubeconfig(lay: Layout, user: str, cert: str, path: Path) -> None:
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "govcloud-local", "cluster": {
-            "server": lay.apiserver_url, "certificate-authority": str(lay.pki.ca)}}],
-        "users": [{"name": user, "user": {
-            "client-certificate": str(lay.pki.path(f"{cert}.crt")),
-            "client-key": str(lay.pki.path(f"{cert}.key"))}}],
-        "contexts": [{"name": "govcloud-local",
-                      "context": {"cluster": "govcloud-local", "user": user}}],
+        "clusters": [
+            {
+                "name": "govcloud-local",
+                "cluster": {"server": lay.apiserver_url, "certificate-authority": str(lay.pki.ca)},
+            }
+        ],
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "client-certificate": str(lay.pki.path(f"{cert}.crt")),
+                    "client-key": str(lay.pki.path(f"{cert}.key")),
+                },
+            }
+        ],
+        "contexts": [
+            {"name": "govcloud-local", "context": {"cluster": "govcloud-local", "user": user}}
+        ],
         "current-context": "govcloud-local",
     }
     write_private(path, yaml.safe_dump(config, sort_keys=False).encode())
@@ -247,8 +263,9 @@ def _prepare_apiserver(lay: Layout) -> None:
 
 
 def _prepare_controller_manager(lay: Layout) -> None:
-    _write_kubeconfig(lay, "controller-manager", "controller-manager",
-                      lay.kubeconfig_for("controller-manager"))
+    _write_kubeconfig(
+        lay, "controller-manager", "controller-manager", lay.kubeconfig_for("controller-manager")
+    )
 
 
 def components() -> tuple[Component, ...]:
@@ -259,28 +276,44 @@ def components() -> tuple[Component, ...]:
     kube = KUBERNETES.version
     return (
         Component(
-            "etcd", str(ETCD_TOOL.directory / "etcd"), _etcd,
-            health=lambda lay: f"{lay.etcd_url}/health", version=ETCD.version,
-            ports=("etcd", "etcd-peer"), ready_seconds=30.0,
-            probe_ca="etcd-ca", probe_cert="apiserver-etcd-client",
+            "etcd",
+            str(ETCD_TOOL.directory / "etcd"),
+            _etcd,
+            health=lambda lay: f"{lay.etcd_url}/health",
+            version=ETCD.version,
+            ports=("etcd", "etcd-peer"),
+            ready_seconds=30.0,
+            probe_ca="etcd-ca",
+            probe_cert="apiserver-etcd-client",
         ),
         Component(
-            "kube-apiserver", str(KUBE_TOOL.directory / "kube-apiserver"), _apiserver,
-            health=lambda lay: f"{lay.apiserver_url}/readyz", version=kube,
-            ports=("kube-apiserver",), ready_seconds=90.0, prepare=_prepare_apiserver,
+            "kube-apiserver",
+            str(KUBE_TOOL.directory / "kube-apiserver"),
+            _apiserver,
+            health=lambda lay: f"{lay.apiserver_url}/readyz",
+            version=kube,
+            ports=("kube-apiserver",),
+            ready_seconds=90.0,
+            prepare=_prepare_apiserver,
             after=("etcd",),
         ),
         Component(
-            "kube-controller-manager", str(KUBE_TOOL.directory / "kube-controller-manager"),
+            "kube-controller-manager",
+            str(KUBE_TOOL.directory / "kube-controller-manager"),
             _controller_manager,
             health=lambda lay: f"https://127.0.0.1:{lay.ports['kube-controller-manager']}/healthz",
-            version=kube, ports=("kube-controller-manager",), after=("kube-apiserver",),
+            version=kube,
+            ports=("kube-controller-manager",),
+            after=("kube-apiserver",),
             prepare=_prepare_controller_manager,
         ),
         Component(
-            "cloud", sys.executable, _cloud,
+            "cloud",
+            sys.executable,
+            _cloud,
             # Not /moto-api/data.json: that serializes every resource (megabytes, seconds).
-            health=lambda lay: f"{lay.cloud_url}/moto-api/config", version=_moto_version(),
+            health=lambda lay: f"{lay.cloud_url}/moto-api/config",
+            version=_moto_version(),
             ports=("cloud",),
         ),
     )
@@ -298,4 +331,3 @@ def _moto_version() -> str:
 def port_names() -> tuple[str, ...]:
     """Every port the components need, each component's in its own order."""
     return tuple(name for comp in components() for name in comp.ports)
-

@@ -39,10 +39,28 @@ _WRITES = ["create", "update", "patch", "delete", "deletecollection"]
 # literals, arguments), wherever a pod spec is written (workloads, their revisions, pod
 # templates, pod subresources such as ephemeral containers and exec).
 _SECRET_BEARING: list[dict[str, Any]] = [
-    {"group": "", "resources": ["secrets", "configmaps", "serviceaccounts/token", "pods",
-                                "pods/*", "podtemplates", "replicationcontrollers"]},
-    {"group": "apps", "resources": ["deployments", "statefulsets", "daemonsets",
-                                    "replicasets", "controllerrevisions"]},
+    {
+        "group": "",
+        "resources": [
+            "secrets",
+            "configmaps",
+            "serviceaccounts/token",
+            "pods",
+            "pods/*",
+            "podtemplates",
+            "replicationcontrollers",
+        ],
+    },
+    {
+        "group": "apps",
+        "resources": [
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "replicasets",
+            "controllerrevisions",
+        ],
+    },
     {"group": "batch", "resources": ["jobs", "cronjobs"]},
     {"group": "authentication.k8s.io", "resources": ["tokenreviews"]},
 ]
@@ -87,13 +105,15 @@ def ensure_encryption_config(path: Path) -> Path:
     config = {
         "apiVersion": "apiserver.config.k8s.io/v1",
         "kind": "EncryptionConfiguration",
-        "resources": [{
-            "resources": ["secrets"],
-            "providers": [
-                {"secretbox": {"keys": [{"name": "key1", "secret": key}]}},
-                {"identity": {}},
-            ],
-        }],
+        "resources": [
+            {
+                "resources": ["secrets"],
+                "providers": [
+                    {"secretbox": {"keys": [{"name": "key1", "secret": key}]}},
+                    {"identity": {}},
+                ],
+            }
+        ],
     }
     write_private(path, yaml.safe_dump(config, sort_keys=False).encode())
     return path
@@ -107,16 +127,34 @@ def audit_policy() -> dict[str, Any]:
         "omitStages": ["RequestReceived"],
         "rules": [
             # Probes, discovery and the API server's own heartbeats: nothing anyone did.
-            {"level": "None", "nonResourceURLs": [
-                "/healthz*", "/readyz*", "/livez*", "/version", "/openapi*", "/api", "/api/*",
-                "/apis", "/apis/*"]},
+            {
+                "level": "None",
+                "nonResourceURLs": [
+                    "/healthz*",
+                    "/readyz*",
+                    "/livez*",
+                    "/version",
+                    "/openapi*",
+                    "/api",
+                    "/api/*",
+                    "/apis",
+                    "/apis/*",
+                ],
+            },
             # The API server reading its own objects (at start, for its caches), and its lease.
             {"level": "None", "users": ["system:apiserver"], "verbs": ["get", "list", "watch"]},
-            {"level": "None", "users": ["system:apiserver"],
-             "resources": [{"group": "coordination.k8s.io", "resources": ["leases"]}]},
-            {"level": "None", "resources": [
-                {"group": "", "resources": ["events"]},
-                {"group": "events.k8s.io", "resources": ["events"]}]},
+            {
+                "level": "None",
+                "users": ["system:apiserver"],
+                "resources": [{"group": "coordination.k8s.io", "resources": ["leases"]}],
+            },
+            {
+                "level": "None",
+                "resources": [
+                    {"group": "", "resources": ["events"]},
+                    {"group": "events.k8s.io", "resources": ["events"]},
+                ],
+            },
             # Never a body for what may hold a secret: who, what, when, answer only.
             {"level": "Metadata", "resources": _SECRET_BEARING},
             # Writes with their request: tenant namespaces, RBAC, network and admission

@@ -76,9 +76,15 @@ def _issue(
     if ca:
         builder = builder.add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True,
-                content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -98,8 +104,9 @@ def _issue(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _write_cert(pki: Pki, name: str, cert: x509.Certificate,
-                key: ec.EllipticCurvePrivateKey) -> None:
+def _write_cert(
+    pki: Pki, name: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
+) -> None:
     pki.path(f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     write_private(pki.path(f"{name}.key"), _key_pem(key))
 
@@ -107,33 +114,54 @@ def _write_cert(pki: Pki, name: str, cert: x509.Certificate,
 def _new_ca(pki: Pki, name: str, common: str) -> tuple[x509.Name, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = _name(common)
-    _write_cert(pki, name, _issue(subject=subject, key=key, issuer=subject, issuer_key=key,
-                                  ca=True), key)
+    _write_cert(
+        pki, name, _issue(subject=subject, key=key, issuer=subject, issuer_key=key, ca=True), key
+    )
     return subject, key
 
 
-def _issue_leaves(pki: Pki, ca: tuple[x509.Name, ec.EllipticCurvePrivateKey],
-                  leaves: dict[str, tuple[x509.Name, tuple[str, ...], bool]]) -> None:
+def _issue_leaves(
+    pki: Pki,
+    ca: tuple[x509.Name, ec.EllipticCurvePrivateKey],
+    leaves: dict[str, tuple[x509.Name, tuple[str, ...], bool]],
+) -> None:
     for name, (subject, sans, client) in leaves.items():
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = _issue(subject=subject, key=key, issuer=ca[0], issuer_key=ca[1],
-                      server_names=sans, client=client)
+        cert = _issue(
+            subject=subject,
+            key=key,
+            issuer=ca[0],
+            issuer_key=ca[1],
+            server_names=sans,
+            client=client,
+        )
         _write_cert(pki, name, cert, key)
 
 
 def _control_plane(pki: Pki) -> None:
     ca = _new_ca(pki, "ca", "govcloud-local-ca")
-    _issue_leaves(pki, ca, {
-        "apiserver": (
-            _name("kube-apiserver"),
-            ("127.0.0.1", "localhost", _SERVICE_IP, "kubernetes", "kubernetes.default",
-             "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"),
-            False,
-        ),
-        "controller-manager-serving": (_name("kube-controller-manager"), ("127.0.0.1",), False),
-        "admin": (_name("govcloud-admin", "system:masters"), (), True),
-        "controller-manager": (_name("system:kube-controller-manager"), (), True),
-    })
+    _issue_leaves(
+        pki,
+        ca,
+        {
+            "apiserver": (
+                _name("kube-apiserver"),
+                (
+                    "127.0.0.1",
+                    "localhost",
+                    _SERVICE_IP,
+                    "kubernetes",
+                    "kubernetes.default",
+                    "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                ),
+                False,
+            ),
+            "controller-manager-serving": (_name("kube-controller-manager"), ("127.0.0.1",), False),
+            "admin": (_name("govcloud-admin", "system:masters"), (), True),
+            "controller-manager": (_name("system:kube-controller-manager"), (), True),
+        },
+    )
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     write_private(pki.path("sa.key"), _key_pem(sa_key))
     pki.path("sa.pub").write_bytes(
@@ -149,11 +177,15 @@ def _etcd(pki: Pki) -> None:
     etcd's serving certificate is a client one too: its JSON gateway calls etcd's gRPC with it
     (as kubeadm issues it); only etcd holds its key."""
     ca = _new_ca(pki, "etcd-ca", "govcloud-local-etcd-ca")
-    _issue_leaves(pki, ca, {
-        "etcd-server": (_name("etcd"), ("127.0.0.1", "localhost"), True),
-        "etcd-peer": (_name("etcd-peer"), ("127.0.0.1", "localhost"), True),
-        "apiserver-etcd-client": (_name(ETCD_CLIENT_CN), (), True),
-    })
+    _issue_leaves(
+        pki,
+        ca,
+        {
+            "etcd-server": (_name("etcd"), ("127.0.0.1", "localhost"), True),
+            "etcd-peer": (_name("etcd-peer"), ("127.0.0.1", "localhost"), True),
+            "apiserver-etcd-client": (_name(ETCD_CLIENT_CN), (), True),
+        },
+    )
 
 
 def ensure_pki(directory: Path) -> Pki:
@@ -162,7 +194,6 @@ def ensure_pki(directory: Path) -> Pki:
     private_dir(directory)
     if not (pki.ca.exists() and pki.path("sa.key").exists()):
         _control_plane(pki)
-    if not (pki.path("etcd-ca.crt").exists()
-            and pki.path("apiserver-etcd-client.key").exists()):
+    if not (pki.path("etcd-ca.crt").exists() and pki.path("apiserver-etcd-client.key").exists()):
         _etcd(pki)
     return pki

@@ -67,8 +67,13 @@ def spawn(command: list[str], *, log: Path, cwd: Path, env: dict[str, str]) -> i
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "ab") as handle:
         proc = subprocess.Popen(
-            command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=cwd, env=env, start_new_session=True,
+            command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
         )
     return proc.pid
 

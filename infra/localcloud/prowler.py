@@ -49,8 +49,13 @@ def _run(step: str, command: list[str], say: Progress) -> None:
     """Run one install step with a progress line every 15 s (pip is silent for minutes while
     it unpacks), from the lines it printed so far."""
     started = time.monotonic()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     lines: list[str] = []
 
     def read() -> None:
@@ -63,8 +68,11 @@ def _run(step: str, command: list[str], say: Progress) -> None:
         reader.join(timeout=_PROGRESS_SECONDS)
         if proc.poll() is None:
             resolved = sum(line.startswith("Collecting ") for line in list(lines))
-            phase = "installing" if any(line.startswith("Installing collected") for line in
-                                        list(lines)) else "resolving"
+            phase = (
+                "installing"
+                if any(line.startswith("Installing collected") for line in list(lines))
+                else "resolving"
+            )
             say(f"{step}: {phase}, {resolved} packages, {time.monotonic() - started:.0f}s")
     reader.join()
     if proc.returncode != 0:
@@ -87,14 +95,35 @@ def ensure_prowler(say: Progress) -> Path:
     started = time.monotonic()
     python = staging / "venv" / "bin" / "python"
     _run(step, [sys.executable, "-m", "venv", str(staging / "venv")], say)
-    _run(step, [str(python), "-m", "pip", "install", "--disable-pip-version-check",
-                "--no-input", "--progress-bar", "off", "-c", str(constraints),
-                f"prowler=={PROWLER_VERSION}"], say)
-    answer = subprocess.run([str(python), "-m", "prowler", "--version"], capture_output=True,
-                            text=True, timeout=120, check=False)
+    _run(
+        step,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "-c",
+            str(constraints),
+            f"prowler=={PROWLER_VERSION}",
+        ],
+        say,
+    )
+    answer = subprocess.run(
+        [str(python), "-m", "prowler", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if PROWLER_VERSION not in answer.stdout:
-        raise LocalCloudError(f"{step}: the installed prowler answers "
-                              f"{(answer.stdout or answer.stderr).strip()[:200]!r}")
+        raise LocalCloudError(
+            f"{step}: the installed prowler answers "
+            f"{(answer.stdout or answer.stderr).strip()[:200]!r}"
+        )
     _marker(staging).write_text(f"prowler {PROWLER_VERSION}\n", encoding="utf-8")
     shutil.rmtree(home, ignore_errors=True)
     staging.rename(home)

@@ -56,8 +56,12 @@ KUBE_TOOL = Tool(KUBERNETES, ("kube-apiserver", "kube-controller-manager", "kube
 ETCD_TOOL = Tool(ETCD, ("etcd",))
 PULUMI_TOOL = Tool(
     PULUMI,
-    ("pulumi", "pulumi-language-python", "pulumi-language-python-exec",
-     "pulumi-resource-pulumi-python"),
+    (
+        "pulumi",
+        "pulumi-language-python",
+        "pulumi-language-python-exec",
+        "pulumi-resource-pulumi-python",
+    ),
 )
 ACTIONLINT_TOOL = Tool(ACTIONLINT, ("actionlint",))
 NETPOL_TOOL = Tool(NETPOL_ANALYZER, ("netpol-analyzer",))
@@ -87,16 +91,21 @@ def _go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _run_go(step: str, args: Sequence[str], cwd: Path, say: Progress,
-            env: dict[str, str] | None = None) -> None:
+def _run_go(
+    step: str, args: Sequence[str], cwd: Path, say: Progress, env: dict[str, str] | None = None
+) -> None:
     """Run a go command, turning its `-v` package lines into a progress count."""
     if shutil.which("go") is None:
         raise LocalCloudError(f"{step}: the go command is not installed (Go 1.26 is needed)")
     say(f"{step}: go {' '.join(args[:2])} … (cold builds take minutes on 2 cores)")
     started = time.monotonic()
     proc = subprocess.Popen(
-        ["go", *args], cwd=cwd, env=_go_env(env), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        ["go", *args],
+        cwd=cwd,
+        env=_go_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert proc.stdout is not None
     tail: list[str] = []
@@ -134,7 +143,8 @@ def _build_kubernetes(dest: Path, say: Progress) -> None:
     _run_go(
         f"build kubernetes {version}",
         ["build", "-v", "-trimpath", "-ldflags", _k8s_ldflags(version), "-o", f"{dest}/", *pkgs],
-        project_root() / "tools" / "kubernetes", say,
+        project_root() / "tools" / "kubernetes",
+        say,
     )
 
 
@@ -142,7 +152,8 @@ def _build_etcd(dest: Path, say: Progress) -> None:
     _run_go(
         f"build etcd {ETCD.version}",
         ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "etcd"), ETCD.module],
-        project_root() / "tools" / "etcd", say,
+        project_root() / "tools" / "etcd",
+        say,
     )
 
 
@@ -150,9 +161,18 @@ def _build_actionlint(dest: Path, say: Progress) -> None:
     env_dir = project_root() / "tools" / "actionlint"
     _run_go(
         f"build actionlint {ACTIONLINT.version}",
-        ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "actionlint"),
-         ACTIONLINT.module],
-        env_dir, say,
+        [
+            "build",
+            "-v",
+            "-trimpath",
+            "-ldflags",
+            "-s -w",
+            "-o",
+            str(dest / "actionlint"),
+            ACTIONLINT.module,
+        ],
+        env_dir,
+        say,
     )
 
 
@@ -162,9 +182,18 @@ def _build_netpol_analyzer(dest: Path, say: Progress) -> None:
     # skips the database, so a clean machine still verifies every other download.
     _run_go(
         f"build netpol-analyzer {NETPOL_ANALYZER.version}",
-        ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "netpol-analyzer"),
-         NETPOL_ANALYZER.module],
-        project_root() / "tools" / "netpol-analyzer", say,
+        [
+            "build",
+            "-v",
+            "-trimpath",
+            "-ldflags",
+            "-s -w",
+            "-o",
+            str(dest / "netpol-analyzer"),
+            NETPOL_ANALYZER.module,
+        ],
+        project_root() / "tools" / "netpol-analyzer",
+        say,
         env={"GONOSUMDB": "github.com/np-guard/models"},
     )
 
@@ -188,10 +217,12 @@ _BUILDERS: dict[str, Callable[[Path, Progress], None]] = {
 }
 
 
-def _with_progress(builder: Callable[[Path, Progress], None],
-                   say: Progress) -> Callable[[Path], None]:
+def _with_progress(
+    builder: Callable[[Path, Progress], None], say: Progress
+) -> Callable[[Path], None]:
     def build(dest: Path) -> None:
         builder(dest, say)
+
     return build
 
 
@@ -202,8 +233,9 @@ def _adopt_installed_pulumi(tool: Tool, say: Progress) -> bool:
         return False
     home = Path(found).resolve().parent
     try:
-        out = subprocess.run([found, "version"], capture_output=True, text=True, timeout=30,
-                             check=False).stdout.strip()
+        out = subprocess.run(
+            [found, "version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
         have = tuple(int(x) for x in out.lstrip("v").split("-")[0].split("."))
     except (OSError, ValueError, subprocess.TimeoutExpired):
         return False

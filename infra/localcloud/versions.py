@@ -19,6 +19,7 @@ ETCD = ToolVersion("etcd", "v3.6.16", "go.etcd.io/etcd/server/v3")
 PULUMI = ToolVersion("pulumi", "v3.274.1", "github.com/pulumi/pulumi/pkg/v3")
 ACTIONLINT = ToolVersion("actionlint", "v1.7.12", "github.com/rhysd/actionlint/cmd/actionlint")
 NETPOL_ANALYZER = ToolVersion(
-    "netpol-analyzer", "v1.4.4", "github.com/np-guard/netpol-analyzer/cmd/netpolicy")
+    "netpol-analyzer", "v1.4.4", "github.com/np-guard/netpol-analyzer/cmd/netpolicy"
+)
 
 COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT, NETPOL_ANALYZER)

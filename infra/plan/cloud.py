@@ -78,14 +78,34 @@ PROXY_PORT = 3128
 BUCKET_OWNERSHIP = "BucketOwnerEnforced"  # ACLs disabled: the policy alone decides access
 # Key administration, spelled out: no `kms:*` and no wildcards anywhere on a key.
 KEY_ADMIN_ACTIONS = [
-    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey",
-    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
-    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags",
-    "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
-    "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 ]
-KEY_USE_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
-                   "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+KEY_USE_ACTIONS = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+]
 
 
 def uses_tls(env: EnvironmentSpec) -> bool:
@@ -101,30 +121,54 @@ def uses_tls(env: EnvironmentSpec) -> bool:
 def deny_insecure_transport(env: EnvironmentSpec, resources: list[str]) -> list[dict[str, Any]]:
     if not uses_tls(env):
         return []
-    return [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
-             "Action": "s3:*", "Resource": resources,
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+    return [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
 
 
-def key_policy(env: EnvironmentSpec, users: list[str], *, delegate_use: bool = True
-               ) -> str:
+def key_policy(env: EnvironmentSpec, users: list[str], *, delegate_use: bool = True) -> str:
     """The account administers the key (listed actions only); ``users`` may use it. With
     ``delegate_use`` the account may also grant use through IAM policies, only through S3
     (the platform key: each general tenant's role is granted it for its own bucket)."""
     suffix = ".cn" if env.cloud.partition == "aws-cn" else ""
     statements: list[dict[str, Any]] = [
-        {"Sid": "AccountAdministersKey", "Effect": "Allow",
-         "Principal": {"AWS": arn(env, "iam", "root")}, "Action": KEY_ADMIN_ACTIONS,
-         "Resource": "*"},
-        {"Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": sorted(users)},
-         "Action": KEY_USE_ACTIONS, "Resource": "*"},
+        {
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": arn(env, "iam", "root")},
+            "Action": KEY_ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "NamedRolesUseKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": sorted(users)},
+            "Action": KEY_USE_ACTIONS,
+            "Resource": "*",
+        },
     ]
     if delegate_use:
         statements.append(
-            {"Sid": "AccountGrantsUseThroughS3", "Effect": "Allow",
-             "Principal": {"AWS": arn(env, "iam", "root")}, "Action": KEY_USE_ACTIONS,
-             "Resource": "*", "Condition": {"StringEquals": {
-                 "kms:ViaService": f"s3.{env.cloud.region}.amazonaws.com{suffix}"}}})
+            {
+                "Sid": "AccountGrantsUseThroughS3",
+                "Effect": "Allow",
+                "Principal": {"AWS": arn(env, "iam", "root")},
+                "Action": KEY_USE_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": f"s3.{env.cloud.region}.amazonaws.com{suffix}"
+                    }
+                },
+            }
+        )
     return policy_json(statements)
 
 
@@ -137,8 +181,9 @@ def _key(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
         "enabled": True,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
-    return CloudObject("kms-key", f"{spec.id}-key",
-                       {**props, **key_reach(bucket_name(env.name, spec.id))})
+    return CloudObject(
+        "kms-key", f"{spec.id}-key", {**props, **key_reach(bucket_name(env.name, spec.id))}
+    )
 
 
 def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
@@ -169,8 +214,9 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
         "expiration_days": spec.data.retention_days,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
     }
-    return CloudObject("bucket", f"{spec.id}-bucket",
-                       {**props, **bucket_reach(spec.data.retention_days)})
+    return CloudObject(
+        "bucket", f"{spec.id}-bucket", {**props, **bucket_reach(spec.data.retention_days)}
+    )
 
 
 def workload_trust(env: EnvironmentSpec, tenant: str) -> str:
@@ -178,18 +224,30 @@ def workload_trust(env: EnvironmentSpec, tenant: str) -> str:
     namespace, by the tokens the cluster issues (web identity through the issuer the cloud
     trusts). Never a tag: any principal that can tag itself could claim one."""
     issuer = env.cloud.workload_issuer
-    return policy_json([{
-        "Sid": "TenantWorkloads", "Effect": "Allow",
-        "Principal": {"Federated": arn(env, "iam", f"oidc-provider/{issuer}")},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{issuer}:aud": "sts.amazonaws.com"},
-                      # a service account's name has no ':': the namespace is exact
-                      "StringLike": {f"{issuer}:sub": f"system:serviceaccount:{tenant}:*"}},
-    }])
+    return policy_json(
+        [
+            {
+                "Sid": "TenantWorkloads",
+                "Effect": "Allow",
+                "Principal": {"Federated": arn(env, "iam", f"oidc-provider/{issuer}")},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{issuer}:aud": "sts.amazonaws.com"},
+                    # a service account's name has no ':': the namespace is exact
+                    "StringLike": {f"{issuer}:sub": f"system:serviceaccount:{tenant}:*"},
+                },
+            }
+        ]
+    )
 
 
-_BUCKET_USE = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket",
-               "s3:PutObject"]
+_BUCKET_USE = [
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:ListBucket",
+    "s3:PutObject",
+]
 
 
 def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
@@ -207,9 +265,13 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Clou
     def use(sids: tuple[str, str]) -> list[dict[str, Any]]:
         return [
             {"Sid": sids[0], "Effect": "Allow", "Action": _BUCKET_USE, "Resource": own},
-            {"Sid": sids[1], "Effect": "Allow",
-             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-             "Resource": arn(env, "kms", "key/*", regional=True), "Condition": bucket_key},
+            {
+                "Sid": sids[1],
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": arn(env, "kms", "key/*", regional=True),
+                "Condition": bucket_key,
+            },
         ]
 
     boundary = policy_json(
@@ -242,8 +304,13 @@ def peer_ports(spec: TenantSpec) -> dict[str, list[int]]:
 
 
 def _rule(cidr: str, protocol: str, ports: tuple[int, int], description: str) -> SecurityRule:
-    return {"cidr": cidr, "protocol": protocol, "from_port": ports[0], "to_port": ports[1],
-            "description": description}
+    return {
+        "cidr": cidr,
+        "protocol": protocol,
+        "from_port": ports[0],
+        "to_port": ports[1],
+        "description": description,
+    }
 
 
 def _network(
@@ -259,8 +326,11 @@ def _network(
     }
     within = _rule(spec.network.cidr, "-1", (-1, -1), f"within {spec.id}")
     ports = peer_ports(spec)
-    peering = [_rule(cidr, "tcp", (port, port), f"peer {peer}")
-               for peer, cidr in sorted(peer_cidrs.items()) for port in ports.get(peer, [443])]
+    peering = [
+        _rule(cidr, "tcp", (port, port), f"peer {peer}")
+        for peer, cidr in sorted(peer_cidrs.items())
+        for port in ports.get(peer, [443])
+    ]
     ingress = [within, *peering]
     # Egress exactly as the spec says: the tenant itself, its peers and, with `egress: proxy`,
     # the platform proxy; never the default allow-all (IPv4 or IPv6).

@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 ASPECT_CONDITIONS: dict[Aspect, str] = {
-    "quota": "QuotaEnforced", "network": "NetworkIsolated", "access": "AccessCompliant",
+    "quota": "QuotaEnforced",
+    "network": "NetworkIsolated",
+    "access": "AccessCompliant",
     "cloud": "CloudGuardrails",
 }
 CONDITION_TYPES = ("Ready", *ASPECT_CONDITIONS.values())
@@ -76,15 +78,25 @@ def timestamp(now: dt.datetime) -> str:
 
 
 def condition(kind: str, ok: bool, reason: str, message: str, generation: int) -> Condition:
-    return {"type": kind, "status": "True" if ok else "False", "reason": reason,
-            "message": message[:1000], "observedGeneration": generation}
+    return {
+        "type": kind,
+        "status": "True" if ok else "False",
+        "reason": reason,
+        "message": message[:1000],
+        "observedGeneration": generation,
+    }
 
 
 def deploying(generation: int, now: dt.datetime, what: str) -> Condition:
     """Deploy's hold: stamped now (never carried over), so a hold always starts afresh."""
-    return {"type": DEPLOYED, "status": "Unknown", "reason": "Deploying",
-            "message": f"{what} started at {timestamp(now)}"[:1000],
-            "observedGeneration": generation, "lastTransitionTime": timestamp(now)}
+    return {
+        "type": DEPLOYED,
+        "status": "Unknown",
+        "reason": "Deploying",
+        "message": f"{what} started at {timestamp(now)}"[:1000],
+        "observedGeneration": generation,
+        "lastTransitionTime": timestamp(now),
+    }
 
 
 def deployed(ok: bool, reason: str, message: str, generation: int) -> Condition:
@@ -116,16 +128,27 @@ def deploy_hold(tenant: Mapping[str, Any], now: dt.datetime) -> dt.datetime | No
         return None
     until = since + DEPLOY_HOLD
     return until if until > now else None
+
+
 def unknown_condition(kind: str, reason: str, message: str, generation: int) -> Condition:
-    return {"type": kind, "status": "Unknown", "reason": reason, "message": message[:1000],
-            "observedGeneration": generation}
+    return {
+        "type": kind,
+        "status": "Unknown",
+        "reason": reason,
+        "message": message[:1000],
+        "observedGeneration": generation,
+    }
 
 
-def conditions_for(differences: Sequence[Difference], *, generation: int,
-                   errors: Mapping[Aspect, str] | None = None,
-                   carried: Mapping[Aspect, Condition] | None = None,
-                   unknown: Mapping[Aspect, tuple[str, str]] | None = None,
-                   ready_reason: str = "Reconciled") -> list[Condition]:
+def conditions_for(
+    differences: Sequence[Difference],
+    *,
+    generation: int,
+    errors: Mapping[Aspect, str] | None = None,
+    carried: Mapping[Aspect, Condition] | None = None,
+    unknown: Mapping[Aspect, tuple[str, str]] | None = None,
+    ready_reason: str = "Reconciled",
+) -> list[Condition]:
     """One condition per aspect and Ready, from the drift that remains after repairs.
 
     ``errors`` names aspects that could not be repaired (a permanent error): they are
@@ -147,27 +170,34 @@ def conditions_for(differences: Sequence[Difference], *, generation: int,
             more = f" (+{len(mine) - 5} more)" if len(mine) > 5 else ""
             out.append(condition(kind, False, "Drifted", text + more, generation))
         else:
-            out.append(condition(kind, True, "AsPlanned", "observed state matches the plan",
-                                 generation))
+            out.append(
+                condition(kind, True, "AsPlanned", "observed state matches the plan", generation)
+            )
     failing = [c["type"] for c in out if c["status"] == "False"]
     unseen = [c for c in out if c["status"] not in ("True", "False")]
     if failing:
-        ready = condition("Ready", False, "NotAsPlanned", f"not as planned: {', '.join(failing)}",
-                          generation)
+        ready = condition(
+            "Ready", False, "NotAsPlanned", f"not as planned: {', '.join(failing)}", generation
+        )
     elif unseen:
         reasons = {str(c.get("reason") or "") for c in unseen}
         ready = unknown_condition(
-            "Ready", reasons.pop() if len(reasons) == 1 else "NotObserved",
-            "cannot tell: " + "; ".join(f"{c['type']} unknown ({c.get('message', '')})"
-                                        for c in unseen), generation)
+            "Ready",
+            reasons.pop() if len(reasons) == 1 else "NotObserved",
+            "cannot tell: "
+            + "; ".join(f"{c['type']} unknown ({c.get('message', '')})" for c in unseen),
+            generation,
+        )
     else:
-        ready = condition("Ready", True, ready_reason, "observed state matches the plan",
-                          generation)
+        ready = condition(
+            "Ready", True, ready_reason, "observed state matches the plan", generation
+        )
     return [ready, *out]
 
 
-def merge_conditions(previous: Sequence[Condition], new: Sequence[Condition],
-                     now: dt.datetime) -> list[Condition]:
+def merge_conditions(
+    previous: Sequence[Condition], new: Sequence[Condition], now: dt.datetime
+) -> list[Condition]:
     """New conditions with ``lastTransitionTime`` kept where the status did not change;
     conditions of other types already on the object are kept as they are."""
     before = {c.get("type"): c for c in previous}
@@ -176,8 +206,14 @@ def merge_conditions(previous: Sequence[Condition], new: Sequence[Condition],
     for cond in new:
         old = before.pop(cond["type"], None)
         keep = old is not None and old.get("status") == cond["status"]
-        merged.append({**cond, "lastTransitionTime": old.get("lastTransitionTime", stamp)
-                       if keep and old is not None else stamp})
+        merged.append(
+            {
+                **cond,
+                "lastTransitionTime": old.get("lastTransitionTime", stamp)
+                if keep and old is not None
+                else stamp,
+            }
+        )
     return merged + list(before.values())
 
 
@@ -189,11 +225,20 @@ def stored(status: Mapping[str, Any]) -> dict[str, Any]:
 def same_status(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """Whether writing ``new`` would change nothing a reader cares about (compared as
     stored, so a steady pass that computes ``repairs: {}`` writes nothing)."""
+
     def strip(status: Mapping[str, Any]) -> dict[str, Any]:
-        conds = sorted(({k: v for k, v in c.items() if k != "lastTransitionTime"}
-                        for c in status.get("conditions") or []), key=lambda c: str(c["type"]))
-        return {**{k: v for k, v in stored(status).items() if k != "conditions"},
-                "conditions": conds}
+        conds = sorted(
+            (
+                {k: v for k, v in c.items() if k != "lastTransitionTime"}
+                for c in status.get("conditions") or []
+            ),
+            key=lambda c: str(c["type"]),
+        )
+        return {
+            **{k: v for k, v in stored(status).items() if k != "conditions"},
+            "conditions": conds,
+        }
+
     return strip(old) == strip(new)
 
 
@@ -203,19 +248,32 @@ _RECONCILER_FIELDS = ("observedGeneration", "repairs", "nextChange")
 def owned_status(status: Mapping[str, Any]) -> dict[str, Any]:
     """The reconciler's part of a Tenant's status (what it applies; deploy owns the rest)."""
     out = {k: status[k] for k in _RECONCILER_FIELDS if k in status}
-    out["conditions"] = [dict(c) for c in status.get("conditions") or []
-                         if c.get("type") in RECONCILER_CONDITIONS]
+    out["conditions"] = [
+        dict(c) for c in status.get("conditions") or [] if c.get("type") in RECONCILER_CONDITIONS
+    ]
     return stored(out)
 
 
-def with_deploy(mine: Sequence[Condition], status: Mapping[str, Any],
-                generation: int) -> list[Condition]:
+def with_deploy(
+    mine: Sequence[Condition], status: Mapping[str, Any], generation: int
+) -> list[Condition]:
     """The reconciler's conditions, Ready made False while deploy says its last deploy
     failed: every view that reads Ready shows the failure until a deploy succeeds."""
-    failed = next((c for c in status.get("conditions") or []
-                   if c.get("type") == DEPLOYED and c.get("status") == "False"), None)
+    failed = next(
+        (
+            c
+            for c in status.get("conditions") or []
+            if c.get("type") == DEPLOYED and c.get("status") == "False"
+        ),
+        None,
+    )
     if failed is None:
         return list(mine)
-    ready = condition("Ready", False, str(failed.get("reason") or "DeployFailed"),
-                      f"last deploy failed: {failed.get('message', '')}", generation)
+    ready = condition(
+        "Ready",
+        False,
+        str(failed.get("reason") or "DeployFailed"),
+        f"last deploy failed: {failed.get('message', '')}",
+        generation,
+    )
     return [ready if c["type"] == "Ready" else c for c in mine]

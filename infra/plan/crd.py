@@ -23,21 +23,45 @@ from infra.spec.tenant import TenantSpec
 from .names import CRD_GROUP, CRD_VERSION, DOMAIN, LABEL_MANAGED_BY, MANAGED_BY
 from .objects import KubeObject
 
-__all__ = ["STATUS_SCHEMA", "camel", "snake", "tenant_crd", "tenant_from_resource",
-           "tenant_resource_spec", "tenant_spec_schema"]
+__all__ = [
+    "STATUS_SCHEMA",
+    "camel",
+    "snake",
+    "tenant_crd",
+    "tenant_from_resource",
+    "tenant_resource_spec",
+    "tenant_spec_schema",
+]
 
-_KEEP = frozenset({"type", "properties", "items", "required", "enum", "description", "format",
-                   "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
-                   "pattern", "nullable"})
+_KEEP = frozenset(
+    {
+        "type",
+        "properties",
+        "items",
+        "required",
+        "enum",
+        "description",
+        "format",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "pattern",
+        "nullable",
+    }
+)
 _FORMATS = frozenset({"date", "date-time", "email", "ipv4", "ipv6", "cidr", "uri"})
 
 _CONDITION = {
     "type": "object",
     "required": ["type", "status"],
     "properties": {
-        "type": {"type": "string"}, "status": {"type": "string", "enum": ["True", "False",
-                                                                          "Unknown"]},
-        "reason": {"type": "string"}, "message": {"type": "string"},
+        "type": {"type": "string"},
+        "status": {"type": "string", "enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string"},
+        "message": {"type": "string"},
         "observedGeneration": {"type": "integer"},
         "lastTransitionTime": {"type": "string", "format": "date-time"},
     },
@@ -49,15 +73,24 @@ STATUS_SCHEMA: dict[str, Any] = {
         # One entry per type, merged by type: each writer applies only the conditions it owns
         # (server-side apply), so deploy's Deployed and the reconciler's never overwrite
         # each other.
-        "conditions": {"type": "array", "items": _CONDITION,
-                       "x-kubernetes-list-type": "map",
-                       "x-kubernetes-list-map-keys": ["type"]},
-        "repairs": {"type": "object", "additionalProperties": {"type": "integer"},
-                    "description": "repairs made by the reconciler, by aspect"},
+        "conditions": {
+            "type": "array",
+            "items": _CONDITION,
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+        },
+        "repairs": {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+            "description": "repairs made by the reconciler, by aspect",
+        },
         "lastDeploy": {"type": "string", "format": "date-time"},
         "lastReconcile": {"type": "string", "format": "date-time"},
-        "nextChange": {"type": "string", "format": "date-time",
-                       "description": "when the desired state next changes by itself"},
+        "nextChange": {
+            "type": "string",
+            "format": "date-time",
+            "description": "when the desired state next changes by itself",
+        },
     },
 }
 
@@ -101,8 +134,11 @@ def _convert(node: Any, defs: dict[str, Any]) -> Any:
     if "anyOf" in node:
         options = [o for o in node["anyOf"] if o.get("type") != "null"]
         nullable = len(options) < len(node["anyOf"])
-        base = _convert(options[0], defs) if len(options) == 1 else {
-            "x-kubernetes-int-or-string": True}
+        base = (
+            _convert(options[0], defs)
+            if len(options) == 1
+            else {"x-kubernetes-int-or-string": True}
+        )
         extra = {k: v for k, v in node.items() if k in ("description",)}
         return {**base, **extra, **({"nullable": True} if nullable else {})}
     out: dict[str, Any] = {}
@@ -142,40 +178,56 @@ def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
         {"name": "Reason", "type": "string", "jsonPath": ready.format("Ready", "reason")},
         {"name": "Deployed", "type": "string", "jsonPath": ready.format("Deployed", "status")},
         {"name": "Quota", "type": "string", "jsonPath": ready.format("QuotaEnforced", "status")},
-        {"name": "Isolated", "type": "string",
-         "jsonPath": ready.format("NetworkIsolated", "status")},
-        {"name": "Access", "type": "string",
-         "jsonPath": ready.format("AccessCompliant", "status")},
-        {"name": "Cloud", "type": "string",
-         "jsonPath": ready.format("CloudGuardrails", "status")},
+        {
+            "name": "Isolated",
+            "type": "string",
+            "jsonPath": ready.format("NetworkIsolated", "status"),
+        },
+        {"name": "Access", "type": "string", "jsonPath": ready.format("AccessCompliant", "status")},
+        {"name": "Cloud", "type": "string", "jsonPath": ready.format("CloudGuardrails", "status")},
         {"name": "Repairs", "type": "integer", "jsonPath": ".status.repairs.total"},
         {"name": "Official-Name", "type": "string", "jsonPath": ".spec.name", "priority": 1},
         {"name": "CIDR", "type": "string", "jsonPath": ".spec.network.cidr", "priority": 1},
         {"name": "Last-Deploy", "type": "date", "jsonPath": ".status.lastDeploy", "priority": 1},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]
-    return KubeObject({
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"tenants.{CRD_GROUP}",
-                     "labels": labels or {LABEL_MANAGED_BY: MANAGED_BY},
-                     "annotations": {f"{DOMAIN}/schema": "generated from infra.spec.TenantSpec"}},
-        "spec": {
-            "group": CRD_GROUP,
-            "scope": "Cluster",
-            "names": {"plural": "tenants", "singular": "tenant", "kind": "Tenant",
-                      "shortNames": ["tn"]},
-            "versions": [{
-                "name": CRD_VERSION,
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "additionalPrinterColumns": columns,
-                "schema": {"openAPIV3Schema": {
-                    "type": "object",
-                    "required": ["spec"],
-                    "properties": {"spec": tenant_spec_schema(), "status": STATUS_SCHEMA},
-                }},
-            }],
-        },
-    })
+    return KubeObject(
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {
+                "name": f"tenants.{CRD_GROUP}",
+                "labels": labels or {LABEL_MANAGED_BY: MANAGED_BY},
+                "annotations": {f"{DOMAIN}/schema": "generated from infra.spec.TenantSpec"},
+            },
+            "spec": {
+                "group": CRD_GROUP,
+                "scope": "Cluster",
+                "names": {
+                    "plural": "tenants",
+                    "singular": "tenant",
+                    "kind": "Tenant",
+                    "shortNames": ["tn"],
+                },
+                "versions": [
+                    {
+                        "name": CRD_VERSION,
+                        "served": True,
+                        "storage": True,
+                        "subresources": {"status": {}},
+                        "additionalPrinterColumns": columns,
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "required": ["spec"],
+                                "properties": {
+                                    "spec": tenant_spec_schema(),
+                                    "status": STATUS_SCHEMA,
+                                },
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+    )

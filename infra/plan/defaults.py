@@ -24,8 +24,11 @@ def _match(block: dict[str, Any], *, rules_key: str | None) -> None:
 def with_server_defaults(manifest: dict[str, Any]) -> dict[str, Any]:
     """``manifest`` with the defaults the API server fills in for its kind."""
     kind = manifest.get("kind")
-    if kind not in ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-                    "CustomResourceDefinition"):
+    if kind not in (
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "CustomResourceDefinition",
+    ):
         return manifest
     out = copy.deepcopy(manifest)
     spec = out.setdefault("spec", {})

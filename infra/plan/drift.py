@@ -37,9 +37,13 @@ Change = Literal["missing", "changed", "unexpected"]
 ASPECTS: tuple[Aspect, ...] = ("quota", "network", "access", "cloud")
 
 _ASPECT_BY_KIND: dict[str, Aspect] = {
-    "ResourceQuota": "quota", "LimitRange": "quota",
-    "NetworkPolicy": "network", "Namespace": "network",
-    "Role": "access", "RoleBinding": "access", "ServiceAccount": "access",
+    "ResourceQuota": "quota",
+    "LimitRange": "quota",
+    "NetworkPolicy": "network",
+    "Namespace": "network",
+    "Role": "access",
+    "RoleBinding": "access",
+    "ServiceAccount": "access",
     "Tenant": "record",
 }
 # Sections the API server fills in on its own, per kind: not ours to compare.
@@ -74,8 +78,14 @@ class Difference:
         return f"{self.key}{self.path}: {_show(self.observed)} (plan: {_show(self.desired)})"
 
     def as_data(self) -> dict[str, Any]:
-        return {"key": self.key, "aspect": self.aspect, "change": self.change,
-                "path": self.path, "desired": self.desired, "observed": self.observed}
+        return {
+            "key": self.key,
+            "aspect": self.aspect,
+            "change": self.change,
+            "path": self.path,
+            "desired": self.desired,
+            "observed": self.observed,
+        }
 
 
 def _show(value: Any) -> str:
@@ -89,7 +99,8 @@ def _list_delta(desired: list[Any], observed: list[Any]) -> str:
     extra = [v for v in observed if v not in desired]
     missing = [v for v in desired if v not in observed]
     parts = ([f"not in the plan: {_show(extra)}"] if extra else []) + (
-        [f"missing: {_show(missing)}"] if missing else [])
+        [f"missing: {_show(missing)}"] if missing else []
+    )
     return "; ".join(parts) or f"{_show(observed)} (plan: {_show(desired)})"
 
 
@@ -125,8 +136,11 @@ def compare(desired: Any, observed: Any, path: str = "") -> list[tuple[str, Any,
     if isinstance(desired, list):
         if not isinstance(observed, list) or len(observed) != len(desired):
             return [(path, desired, observed)]
-        return [d for i, (a, b) in enumerate(zip(desired, observed, strict=True))
-                for d in compare(a, b, f"{path}[{i}]")]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(desired, observed, strict=True))
+            for d in compare(a, b, f"{path}[{i}]")
+        ]
     return [] if _same_scalar(desired, observed) else [(path, desired, observed)]
 
 
@@ -135,19 +149,24 @@ def _owned_sections(manifest: Mapping[str, Any], live: Mapping[str, Any]) -> set
     return (set(manifest) | set(live)) - skip
 
 
-def _metadata_drift(desired: Mapping[str, Any], live: Mapping[str, Any]
-                    ) -> list[tuple[str, Any, Any]]:
+def _metadata_drift(
+    desired: Mapping[str, Any], live: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
     out: list[tuple[str, Any, Any]] = []
     for section in ("labels", "annotations"):
         want = (desired.get("metadata") or {}).get(section) or {}
         have = (live.get("metadata") or {}).get(section) or {}
-        out += [(f".metadata.{section}.{k}", v, have.get(k)) for k, v in sorted(want.items())
-                if have.get(k) != v]
+        out += [
+            (f".metadata.{section}.{k}", v, have.get(k))
+            for k, v in sorted(want.items())
+            if have.get(k) != v
+        ]
     return out
 
 
-def kube_drift(desired: Iterable[KubeObject],
-               observed: Mapping[str, Mapping[str, Any] | None]) -> list[Difference]:
+def kube_drift(
+    desired: Iterable[KubeObject], observed: Mapping[str, Mapping[str, Any] | None]
+) -> list[Difference]:
     """Differences between planned objects and the live objects read under their keys."""
     out: list[Difference] = []
     for obj in desired:
@@ -170,9 +189,11 @@ def owned_view(obj: KubeObject, live: Mapping[str, Any]) -> dict[str, Any]:
         return dict(obj.manifest)
     meta = live.get("metadata") or {}
     view: dict[str, Any] = {
-        "apiVersion": obj.api_version, "kind": obj.kind,
-        "metadata": {k: meta[k] for k in ("name", "namespace", "labels", "annotations")
-                     if k in meta},
+        "apiVersion": obj.api_version,
+        "kind": obj.kind,
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "labels", "annotations") if k in meta
+        },
     }
     for section in sorted(_owned_sections(obj.manifest, live)):
         if section in live:
@@ -180,8 +201,9 @@ def owned_view(obj: KubeObject, live: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def cloud_drift(desired: Iterable[CloudObject],
-                observed: Mapping[str, Mapping[str, Any] | None]) -> list[Difference]:
+def cloud_drift(
+    desired: Iterable[CloudObject], observed: Mapping[str, Mapping[str, Any] | None]
+) -> list[Difference]:
     """Differences between planned cloud resources and what the endpoint reports."""
     out: list[Difference] = []
     for res in desired:
@@ -190,13 +212,17 @@ def cloud_drift(desired: Iterable[CloudObject],
             out.append(Difference(res.key, "cloud", "missing"))
             continue
         for key in sorted(res.props):
-            out += [Difference(res.key, "cloud", "changed", p, d, o)
-                    for p, d, o in compare(res.props[key], actual.get(key), f".{key}")]
+            out += [
+                Difference(res.key, "cloud", "changed", p, d, o)
+                for p, d, o in compare(res.props[key], actual.get(key), f".{key}")
+            ]
     return out
 
 
 def unexpected(keys: Sequence[tuple[str, str]]) -> list[Difference]:
     """Differences for ``(key, reason)`` pairs of objects not in the plan that weaken a
     tenant (``Kind/namespace/name`` keys; the aspect follows the kind)."""
-    return [Difference(key, aspect_of(key.split("/", 1)[0]), "unexpected", observed=reason)
-            for key, reason in keys]
+    return [
+        Difference(key, aspect_of(key.split("/", 1)[0]), "unexpected", observed=reason)
+        for key, reason in keys
+    ]

@@ -28,16 +28,25 @@ from .names import (
 from .objects import KubeObject
 from .quota import limit_range_item, quota_hard
 
-__all__ = ["ADMIN_RULES", "OPERATOR_ROLES", "TENANT_ADMIN_ROLE", "grant_binding_name",
-           "tenant_kube_objects"]
+__all__ = [
+    "ADMIN_RULES",
+    "OPERATOR_ROLES",
+    "TENANT_ADMIN_ROLE",
+    "grant_binding_name",
+    "tenant_kube_objects",
+]
 
 TENANT_ADMIN_ROLE = "govcloud-tenant-admin"
 OPERATOR_ROLES = {"ops": "govcloud-operator-ops", "data": "govcloud-operator-data"}
 _NS_NAME = "kubernetes.io/metadata.name"
 
 
-def _meta(name: str, spec: TenantSpec, namespace: str | None = None,
-          annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+def _meta(
+    name: str,
+    spec: TenantSpec,
+    namespace: str | None = None,
+    annotations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "name": name,
         "labels": {
@@ -59,23 +68,33 @@ def _obj(api_version: str, kind: str, metadata: dict[str, Any], **body: Any) -> 
 
 def _namespace(spec: TenantSpec) -> KubeObject:
     meta = _meta(spec.id, spec, annotations={f"{DOMAIN}/official-name": spec.name})
-    meta["labels"].update({
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
-    })
+    meta["labels"].update(
+        {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+        }
+    )
     return _obj("v1", "Namespace", meta)
 
 
 def _quota(spec: TenantSpec, env: EnvironmentSpec, planned: list[KubeObject]) -> KubeObject:
-    return _obj("v1", "ResourceQuota", _meta("govcloud-quota", spec, spec.id),
-                spec={"hard": quota_hard(spec, env, planned)})
+    return _obj(
+        "v1",
+        "ResourceQuota",
+        _meta("govcloud-quota", spec, spec.id),
+        spec={"hard": quota_hard(spec, env, planned)},
+    )
 
 
 def _limits(spec: TenantSpec) -> KubeObject:
-    return _obj("v1", "LimitRange", _meta("govcloud-limits", spec, spec.id),
-                spec={"limits": [limit_range_item(spec)]})
+    return _obj(
+        "v1",
+        "LimitRange",
+        _meta("govcloud-limits", spec, spec.id),
+        spec={"limits": [limit_range_item(spec)]},
+    )
 
 
 def _netpol(spec: TenantSpec, name: str, body: dict[str, Any]) -> KubeObject:
@@ -89,49 +108,84 @@ def _ns_peer(namespace: str, pod_labels: Mapping[str, str] | None = None) -> dic
     return peer
 
 
-def _network_policies(spec: TenantSpec, env: EnvironmentSpec,
-                      peers: list[str]) -> list[KubeObject]:
+def _network_policies(spec: TenantSpec, env: EnvironmentSpec, peers: list[str]) -> list[KubeObject]:
     both = ["Ingress", "Egress"]
     out = [
         _netpol(spec, "govcloud-default-deny", {"podSelector": {}, "policyTypes": both}),
-        _netpol(spec, "govcloud-allow-same-namespace", {
-            "podSelector": {}, "policyTypes": both,
-            "ingress": [{"from": [{"podSelector": {}}]}],
-            "egress": [{"to": [{"podSelector": {}}]}],
-        }),
-        _netpol(spec, "govcloud-allow-dns", {
-            "podSelector": {}, "policyTypes": ["Egress"],
-            "egress": [{
-                "to": [_ns_peer("kube-system", {"k8s-app": "kube-dns"})],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            }],
-        }),
+        _netpol(
+            spec,
+            "govcloud-allow-same-namespace",
+            {
+                "podSelector": {},
+                "policyTypes": both,
+                "ingress": [{"from": [{"podSelector": {}}]}],
+                "egress": [{"to": [{"podSelector": {}}]}],
+            },
+        ),
+        _netpol(
+            spec,
+            "govcloud-allow-dns",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [_ns_peer("kube-system", {"k8s-app": "kube-dns"})],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                    }
+                ],
+            },
+        ),
     ]
     catalog = {s.id: s for s in env.shared_services}
-    declared = [catalog[sid] for sid in sorted(set(spec.network.shared_services))
-                if sid in catalog]
+    declared = [catalog[sid] for sid in sorted(set(spec.network.shared_services)) if sid in catalog]
     rules = [
-        {"to": [_ns_peer(svc.namespace, {LABEL_SERVICE: svc.id})],
-         "ports": [{"protocol": "TCP", "port": svc.port}]}
+        {
+            "to": [_ns_peer(svc.namespace, {LABEL_SERVICE: svc.id})],
+            "ports": [{"protocol": "TCP", "port": svc.port}],
+        }
         for svc in declared
     ]
     if rules:
-        out.append(_netpol(spec, "govcloud-allow-shared-services",
-                           {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}))
+        out.append(
+            _netpol(
+                spec,
+                "govcloud-allow-shared-services",
+                {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules},
+            )
+        )
     ports = peer_ports(spec)
     for peer in peers:
         tcp = [{"protocol": "TCP", "port": port} for port in ports.get(peer, [443])]
-        out.append(_netpol(spec, k8s_name("govcloud-peer", peer), {
-            "podSelector": {}, "policyTypes": both,
-            "ingress": [{"from": [_ns_peer(peer)], "ports": tcp}],
-            "egress": [{"to": [_ns_peer(peer)], "ports": tcp}],
-        }))
+        out.append(
+            _netpol(
+                spec,
+                k8s_name("govcloud-peer", peer),
+                {
+                    "podSelector": {},
+                    "policyTypes": both,
+                    "ingress": [{"from": [_ns_peer(peer)], "ports": tcp}],
+                    "egress": [{"to": [_ns_peer(peer)], "ports": tcp}],
+                },
+            )
+        )
     if spec.network.egress is Egress.proxy and env.proxy_cidr:
-        out.append(_netpol(spec, "govcloud-allow-egress-proxy", {
-            "podSelector": {}, "policyTypes": ["Egress"],
-            "egress": [{"to": [{"ipBlock": {"cidr": env.proxy_cidr}}],
-                        "ports": [{"protocol": "TCP", "port": PROXY_PORT}]}],
-        }))
+        out.append(
+            _netpol(
+                spec,
+                "govcloud-allow-egress-proxy",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [{"ipBlock": {"cidr": env.proxy_cidr}}],
+                            "ports": [{"protocol": "TCP", "port": PROXY_PORT}],
+                        }
+                    ],
+                },
+            )
+        )
     return out
 
 
@@ -146,11 +200,23 @@ def _shared_service_ingress(spec: TenantSpec, env: EnvironmentSpec) -> list[Kube
         if svc is None:
             continue
         meta = _meta(k8s_name("govcloud-from", spec.id, sid), spec, svc.namespace)
-        out.append(_obj("networking.k8s.io/v1", "NetworkPolicy", meta, spec={
-            "podSelector": {"matchLabels": {LABEL_SERVICE: sid}}, "policyTypes": ["Ingress"],
-            "ingress": [{"from": [_ns_peer(spec.id)],
-                         "ports": [{"protocol": "TCP", "port": svc.port}]}],
-        }))
+        out.append(
+            _obj(
+                "networking.k8s.io/v1",
+                "NetworkPolicy",
+                meta,
+                spec={
+                    "podSelector": {"matchLabels": {LABEL_SERVICE: sid}},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [
+                        {
+                            "from": [_ns_peer(spec.id)],
+                            "ports": [{"protocol": "TCP", "port": svc.port}],
+                        }
+                    ],
+                },
+            )
+        )
     return out
 
 
@@ -162,56 +228,103 @@ _READ = ["get", "list", "watch"]
 # Admission refuses the rest: token Secrets, externalIPs, NodePort/LoadBalancer, Ingress
 # outside the platform class, NetworkPolicy rules without peers or reaching outside.
 _ADMIN_RULES: list[dict[str, Any]] = [
-    {"apiGroups": [""], "resources": [
-        "pods", "services", "configmaps", "secrets", "persistentvolumeclaims",
-        "serviceaccounts"], "verbs": _ALL},
+    {
+        "apiGroups": [""],
+        "resources": [
+            "pods",
+            "services",
+            "configmaps",
+            "secrets",
+            "persistentvolumeclaims",
+            "serviceaccounts",
+        ],
+        "verbs": _ALL,
+    },
     {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
-    {"apiGroups": [""], "resources": ["pods/exec", "pods/attach", "pods/portforward"],
-     "verbs": ["get", "create"]},
-    {"apiGroups": [""], "resources": ["events", "endpoints", "resourcequotas", "limitranges"],
-     "verbs": _READ},
-    {"apiGroups": ["apps", "batch", "autoscaling", "policy"], "resources": ["*"],
-     "verbs": _ALL},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies", "ingresses"],
-     "verbs": _ALL},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"],
-     "verbs": _READ},
+    {
+        "apiGroups": [""],
+        "resources": ["pods/exec", "pods/attach", "pods/portforward"],
+        "verbs": ["get", "create"],
+    },
+    {
+        "apiGroups": [""],
+        "resources": ["events", "endpoints", "resourcequotas", "limitranges"],
+        "verbs": _READ,
+    },
+    {"apiGroups": ["apps", "batch", "autoscaling", "policy"], "resources": ["*"], "verbs": _ALL},
+    {
+        "apiGroups": ["networking.k8s.io"],
+        "resources": ["networkpolicies", "ingresses"],
+        "verbs": _ALL,
+    },
+    {
+        "apiGroups": ["rbac.authorization.k8s.io"],
+        "resources": ["roles", "rolebindings"],
+        "verbs": _READ,
+    },
 ]
 ADMIN_RULES = _ADMIN_RULES
 
 
-def _binding(spec: TenantSpec, name: str, role_kind: str, role: str,
-             subjects: list[dict[str, str]],
-             annotations: Mapping[str, str] | None = None) -> KubeObject:
-    return _obj("rbac.authorization.k8s.io/v1", "RoleBinding",
-                _meta(name, spec, spec.id, annotations),
-                roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind,
-                         "name": role},
-                subjects=subjects)
+def _binding(
+    spec: TenantSpec,
+    name: str,
+    role_kind: str,
+    role: str,
+    subjects: list[dict[str, str]],
+    annotations: Mapping[str, str] | None = None,
+) -> KubeObject:
+    return _obj(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        _meta(name, spec, spec.id, annotations),
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role},
+        subjects=subjects,
+    )
 
 
 def _rbac(spec: TenantSpec, now: dt.datetime) -> list[KubeObject]:
     group = {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io"}
     out = [
-        _obj("rbac.authorization.k8s.io/v1", "Role", _meta(TENANT_ADMIN_ROLE, spec, spec.id),
-             rules=_ADMIN_RULES),
-        _binding(spec, "govcloud-owners", "Role", TENANT_ADMIN_ROLE,
-                 [{**group, "name": spec.owners.group}]),
+        _obj(
+            "rbac.authorization.k8s.io/v1",
+            "Role",
+            _meta(TENANT_ADMIN_ROLE, spec, spec.id),
+            rules=_ADMIN_RULES,
+        ),
+        _binding(
+            spec,
+            "govcloud-owners",
+            "Role",
+            TENANT_ADMIN_ROLE,
+            [{**group, "name": spec.owners.group}],
+        ),
         _obj("v1", "ServiceAccount", _meta("govcloud-deployer", spec, spec.id)),
-        _binding(spec, "govcloud-deployer", "Role", TENANT_ADMIN_ROLE,
-                 [{"kind": "ServiceAccount", "name": "govcloud-deployer",
-                   "namespace": spec.id}]),
+        _binding(
+            spec,
+            "govcloud-deployer",
+            "Role",
+            TENANT_ADMIN_ROLE,
+            [{"kind": "ServiceAccount", "name": "govcloud-deployer", "namespace": spec.id}],
+        ),
     ]
     for grant in sorted(spec.access, key=lambda g: (g.group, g.scope.value, g.expires)):
         if not grant_active(grant, now):
             continue  # outside its window: no access (the reconciler revokes it on expiry)
-        out.append(_binding(
-            spec, grant_binding_name(grant), "ClusterRole",
-            OPERATOR_ROLES[grant.scope.value], [{**group, "name": grant.group}],
-            annotations={f"{DOMAIN}/document": grant.document,
-                         f"{DOMAIN}/granted-by": grant.granted_by,
-                         f"{DOMAIN}/expires": grant.expires.isoformat()},
-        ))
+        out.append(
+            _binding(
+                spec,
+                grant_binding_name(grant),
+                "ClusterRole",
+                OPERATOR_ROLES[grant.scope.value],
+                [{**group, "name": grant.group}],
+                annotations={
+                    f"{DOMAIN}/document": grant.document,
+                    f"{DOMAIN}/granted-by": grant.granted_by,
+                    f"{DOMAIN}/expires": grant.expires.isoformat(),
+                },
+            )
+        )
     return out
 
 
@@ -225,12 +338,17 @@ def _tenant_resource(spec: TenantSpec, env: EnvironmentSpec) -> KubeObject:
     meta = _meta(spec.id, spec)
     # Which environment's rules the spec was judged by (the policy pack judges it again).
     meta["annotations"] = {ENVIRONMENT_ANNOTATION: env.name}
-    return _obj(f"{CRD_GROUP}/{CRD_VERSION}", "Tenant", meta,
-                spec=tenant_resource_spec(spec))
+    return _obj(f"{CRD_GROUP}/{CRD_VERSION}", "Tenant", meta, spec=tenant_resource_spec(spec))
 
 
-def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[str],
-                        now: dt.datetime, access: bool = True) -> list[KubeObject]:
+def tenant_kube_objects(
+    spec: TenantSpec,
+    env: EnvironmentSpec,
+    *,
+    peers: list[str],
+    now: dt.datetime,
+    access: bool = True,
+) -> list[KubeObject]:
     """In apply order. ``access=False`` (decommissioning) drops every binding."""
     policies = [*_network_policies(spec, env, peers), *_shared_service_ingress(spec, env)]
     rbac = _rbac(spec, now)
@@ -238,5 +356,11 @@ def tenant_kube_objects(spec: TenantSpec, env: EnvironmentSpec, *, peers: list[s
         rbac = [o for o in rbac if o.kind not in ("RoleBinding",)]
     # The Tenant first: it carries the desired state, so the reconciler (which reads it)
     # learns of a change, and deploy's hold, before any object of the tenant changes.
-    return [_tenant_resource(spec, env), _namespace(spec), _quota(spec, env, [*policies, *rbac]),
-            _limits(spec), *policies, *rbac]
+    return [
+        _tenant_resource(spec, env),
+        _namespace(spec),
+        _quota(spec, env, [*policies, *rbac]),
+        _limits(spec),
+        *policies,
+        *rbac,
+    ]

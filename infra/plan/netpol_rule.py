@@ -27,8 +27,7 @@ _SIDES = (("ingress", "from"), ("egress", "to"))
 
 def peer_problem(peer: Any, namespace: str) -> str | None:
     """Why a peer reaches beyond ``namespace`` (None: it stays inside)."""
-    if not isinstance(peer, Mapping) or not ("podSelector" in peer
-                                             or "namespaceSelector" in peer):
+    if not isinstance(peer, Mapping) or not ("podSelector" in peer or "namespaceSelector" in peer):
         return "a peer without a pod or namespace selector matches everything"
     if "ipBlock" in peer:
         block = (peer.get("ipBlock") or {}).get("cidr", "?")
@@ -65,13 +64,17 @@ def _cel_peer_ok(p: str) -> str:
 
 
 def _cel_named(direction: str, side: str) -> str:
-    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
-            f"has(r.{side}) && size(r.{side}) > 0)")
+    return (
+        f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
+        f"has(r.{side}) && size(r.{side}) > 0)"
+    )
 
 
 def _cel_inside(direction: str, side: str) -> str:
-    return (f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
-            f"!has(r.{side}) || r.{side}.all(p, {_cel_peer_ok('p')}))")
+    return (
+        f"!has(object.spec.{direction}) || object.spec.{direction}.all(r, "
+        f"!has(r.{side}) || r.{side}.all(p, {_cel_peer_ok('p')}))"
+    )
 
 
 # The admission policy's expressions: every rule names peers; every peer stays inside.
@@ -85,19 +88,32 @@ def _ns(name: str) -> dict[str, Any]:
 
 # (spec, allowed) for a policy in namespace "{own}" (the tests put their namespace there).
 CASES: list[tuple[dict[str, Any], bool]] = [
-    ({"ingress": [{}]}, False),                                  # no peers: everyone
-    ({"ingress": [{"from": []}]}, False),                        # empty list: everyone
-    ({"ingress": [{"ports": [{"port": 80}]}]}, False),           # ports only: everyone
+    ({"ingress": [{}]}, False),  # no peers: everyone
+    ({"ingress": [{"from": []}]}, False),  # empty list: everyone
+    ({"ingress": [{"ports": [{"port": 80}]}]}, False),  # ports only: everyone
     ({"egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}, False),
     ({"egress": [{"to": [{"ipBlock": {"cidr": "::/0"}}]}]}, False),  # IPv6
     ({"egress": [{"to": [{"ipBlock": {"cidr": "10.64.1.128/25"}}]}]}, False),  # even inside
     ({"ingress": [{"from": [{"namespaceSelector": {}}]}]}, False),
-    ({"ingress": [{"from": [_ns("kube-system")]}]}, False),      # another namespace
-    ({"ingress": [{"from": [{"namespaceSelector": {"matchExpressions": [
-        {"key": "x", "operator": "Exists"}]}}]}]}, False),
+    ({"ingress": [{"from": [_ns("kube-system")]}]}, False),  # another namespace
+    (
+        {
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchExpressions": [{"key": "x", "operator": "Exists"}]
+                            }
+                        }
+                    ]
+                }
+            ]
+        },
+        False,
+    ),
     ({"ingress": [{"from": [{"podSelector": {}}]}]}, True),
     ({"ingress": [{"from": [_ns("{own}")]}]}, True),
-    ({"egress": [{"to": [{**_ns("{own}"), "podSelector": {"matchLabels": {"a": "b"}}}]}]},
-     True),
-    ({"podSelector": {}, "policyTypes": ["Ingress"]}, True),      # deny-all
+    ({"egress": [{"to": [{**_ns("{own}"), "podSelector": {"matchLabels": {"a": "b"}}}]}]}, True),
+    ({"podSelector": {}, "policyTypes": ["Ingress"]}, True),  # deny-all
 ]

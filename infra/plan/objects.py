@@ -107,8 +107,7 @@ def rule_key(rule: SecurityRule) -> tuple[str, str, int, int, str]:
     """Ports mean nothing for "all protocols"; the cloud reports them as -1 (or omits them)."""
     if rule["protocol"] == "-1":
         return (rule["cidr"], "-1", -1, -1, rule["description"])
-    return (rule["cidr"], rule["protocol"], rule["from_port"], rule["to_port"],
-            rule["description"])
+    return (rule["cidr"], rule["protocol"], rule["from_port"], rule["to_port"], rule["description"])
 
 
 def sort_rules(rules: list[SecurityRule]) -> list[SecurityRule]:

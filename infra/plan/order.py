@@ -14,15 +14,29 @@ __all__ = ["ANCHOR_KINDS", "CLOUD_DEPENDS_ON", "KUBE_APPLY_ORDER", "kube_sorted"
 ANCHOR_KINDS = frozenset({"CustomResourceDefinition", "Tenant", "Namespace"})
 
 KUBE_APPLY_ORDER = (
-    "CustomResourceDefinition", "Tenant", "Namespace", "ClusterRole", "ClusterRoleBinding",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ResourceQuota",
-    "LimitRange", "NetworkPolicy", "Role", "ServiceAccount", "RoleBinding",
+    "CustomResourceDefinition",
+    "Tenant",
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "Role",
+    "ServiceAccount",
+    "RoleBinding",
 )
 
 # A bucket is encrypted with a key; subnets and security groups live in a VPC.
 CLOUD_DEPENDS_ON: dict[CloudKind, tuple[CloudKind, ...]] = {
-    "kms-key": (), "vpc": (), "role": (), "bucket": ("kms-key",),
-    "subnet": ("vpc",), "security-group": ("vpc",),
+    "kms-key": (),
+    "vpc": (),
+    "role": (),
+    "bucket": ("kms-key",),
+    "subnet": ("vpc",),
+    "security-group": ("vpc",),
 }
 
 

@@ -78,8 +78,12 @@ INGRESS_CLASS = "govcloud"
 
 
 def _resources(group: str, resources: list[str], operations: list[str]) -> dict[str, Any]:
-    return {"apiGroups": [group], "apiVersions": ["*"], "operations": operations,
-            "resources": resources}
+    return {
+        "apiGroups": [group],
+        "apiVersions": ["*"],
+        "operations": operations,
+        "resources": resources,
+    }
 
 
 def _policy(
@@ -130,16 +134,22 @@ def _netpol_policy() -> list[KubeObject]:
         "govcloud-tenant-netpol-stays-inside",
         [_resources("networking.k8s.io", ["networkpolicies"], ["CREATE", "UPDATE"])],
         [
-            {"expression": CEL_NAMED["ingress"],
-             "message": "every ingress rule of a tenant's NetworkPolicy must list `from` peers: "
-                        "a rule without peers (missing or empty `from`) admits every source"},
-            {"expression": CEL_NAMED["egress"],
-             "message": "every egress rule of a tenant's NetworkPolicy must list `to` peers: "
-                        "a rule without peers (missing or empty `to`) reaches every destination"},
-            {"expression": CEL_INSIDE,
-             "message": "a tenant's own NetworkPolicy may only select pods in its own "
-                        "namespace (no other or empty namespace selector, no ipBlock, IPv4 or "
-                        "IPv6); cross-tenant paths come from peerings in the tenant spec"},
+            {
+                "expression": CEL_NAMED["ingress"],
+                "message": "every ingress rule of a tenant's NetworkPolicy must list `from` peers: "
+                "a rule without peers (missing or empty `from`) admits every source",
+            },
+            {
+                "expression": CEL_NAMED["egress"],
+                "message": "every egress rule of a tenant's NetworkPolicy must list `to` peers: "
+                "a rule without peers (missing or empty `to`) reaches every destination",
+            },
+            {
+                "expression": CEL_INSIDE,
+                "message": "a tenant's own NetworkPolicy may only select pods in its own "
+                "namespace (no other or empty namespace selector, no ipBlock, IPv4 or "
+                "IPv6); cross-tenant paths come from peerings in the tenant spec",
+            },
         ],
         conditions=[
             {"name": "not-platform", "expression": _NOT_PLATFORM},
@@ -153,26 +163,34 @@ def _service_policies() -> list[KubeObject]:
         "govcloud-deny-nodeport",
         [_resources("", ["services"], ["CREATE", "UPDATE"])],
         [
-            {"expression": "!has(object.spec.type) || "
-                           "!(object.spec.type in ['NodePort', 'LoadBalancer'])",
-             "message": "NodePort and LoadBalancer services are not allowed in tenant "
-                        "namespaces; use the platform ingress"},
-            {"expression": "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
-             "message": "services with externalIPs are not allowed in tenant namespaces: they "
-                        "can intercept other traffic (CVE-2020-8554)"},
+            {
+                "expression": "!has(object.spec.type) || "
+                "!(object.spec.type in ['NodePort', 'LoadBalancer'])",
+                "message": "NodePort and LoadBalancer services are not allowed in tenant "
+                "namespaces; use the platform ingress",
+            },
+            {
+                "expression": "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+                "message": "services with externalIPs are not allowed in tenant namespaces: they "
+                "can intercept other traffic (CVE-2020-8554)",
+            },
         ],
     )
     ingress = _policy(
         "govcloud-ingress-platform-class",
         [_resources("networking.k8s.io", ["ingresses"], ["CREATE", "UPDATE"])],
-        [{"expression": f"has(object.spec.ingressClassName) && "
-                        f"object.spec.ingressClassName == '{INGRESS_CLASS}' && "
-                        "!(has(object.metadata.annotations) && "
-                        "'kubernetes.io/ingress.class' in object.metadata.annotations && "
-                        "object.metadata.annotations['kubernetes.io/ingress.class'] != "
-                        f"'{INGRESS_CLASS}')",
-          "message": f"an Ingress in a tenant namespace must use the platform's class "
-                     f"(spec.ingressClassName: {INGRESS_CLASS})"}],
+        [
+            {
+                "expression": f"has(object.spec.ingressClassName) && "
+                f"object.spec.ingressClassName == '{INGRESS_CLASS}' && "
+                "!(has(object.metadata.annotations) && "
+                "'kubernetes.io/ingress.class' in object.metadata.annotations && "
+                "object.metadata.annotations['kubernetes.io/ingress.class'] != "
+                f"'{INGRESS_CLASS}')",
+                "message": f"an Ingress in a tenant namespace must use the platform's class "
+                f"(spec.ingressClassName: {INGRESS_CLASS})",
+            }
+        ],
         conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
     )
     return [*services, *ingress]
@@ -182,32 +200,53 @@ def _secret_policies() -> list[KubeObject]:
     tokens = _policy(
         "govcloud-deny-token-secrets",
         [_resources("", ["secrets"], ["CREATE", "UPDATE"])],
-        [{"expression": "!has(object.type) || "
-                        "object.type != 'kubernetes.io/service-account-token'",
-          "message": "service-account token Secrets are not allowed in tenant namespaces: "
-                     "they never expire; use short-lived tokens (TokenRequest)"}],
+        [
+            {
+                "expression": "!has(object.type) || "
+                "object.type != 'kubernetes.io/service-account-token'",
+                "message": "service-account token Secrets are not allowed in tenant namespaces: "
+                "they never expire; use short-lived tokens (TokenRequest)",
+            }
+        ],
         conditions=[{"name": "not-platform", "expression": _NOT_PLATFORM}],
     )
-    pod_spec = ("object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
-                "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)")
+    pod_spec = (
+        "object.kind == 'Pod' ? object.spec : (object.kind == 'CronJob' ? "
+        "object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)"
+    )
     workloads = [
         _resources("", ["pods"], ["CREATE", "UPDATE"]),
-        _resources("apps", ["deployments", "statefulsets", "daemonsets", "replicasets"],
-                   ["CREATE", "UPDATE"]),
-        _resources("batch", ["jobs", "cronjobs"], ["CREATE", "UPDATE"])]
+        _resources(
+            "apps",
+            ["deployments", "statefulsets", "daemonsets", "replicasets"],
+            ["CREATE", "UPDATE"],
+        ),
+        _resources("batch", ["jobs", "cronjobs"], ["CREATE", "UPDATE"]),
+    ]
     variables = [
         {"name": "podSpec", "expression": pod_spec},
-        {"name": "containers", "expression":
-            "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? "
-            "variables.podSpec.initContainers : [])"},
+        {
+            "name": "containers",
+            "expression": "variables.podSpec.containers + (has(variables.podSpec.initContainers) ? "
+            "variables.podSpec.initContainers : [])",
+        },
     ]
     not_platform = [{"name": "not-platform", "expression": _NOT_PLATFORM}]
-    env = _policy("govcloud-credentials-in-secrets", workloads, credential_validations(),
-                  conditions=not_platform, variables=variables)
+    env = _policy(
+        "govcloud-credentials-in-secrets",
+        workloads,
+        credential_validations(),
+        conditions=not_platform,
+        variables=variables,
+    )
     # The rules (CEL and the audit's check) are in infra.plan.workloads.
-    identity = _policy("govcloud-workload-service-account", workloads,
-                       service_account_validations(), conditions=not_platform,
-                       variables=variables)
+    identity = _policy(
+        "govcloud-workload-service-account",
+        workloads,
+        service_account_validations(),
+        conditions=not_platform,
+        variables=variables,
+    )
     return [*tokens, *env, *identity]
 
 
@@ -257,12 +296,23 @@ _WORKLOADS = ["deployments", "statefulsets", "daemonsets", "replicasets"]
 #   govcloud-credentials-in-secrets policy refuses them.
 OPS_RULES: list[dict[str, Any]] = [
     {"apiGroups": [""], "resources": ["pods"], "verbs": [*_READ, "delete"]},
-    {"apiGroups": [""], "resources": ["events", "services", "endpoints",
-                                      "persistentvolumeclaims", "resourcequotas",
-                                      "limitranges"], "verbs": _READ},
-    {"apiGroups": ["apps"], "resources": ["deployments/scale", "statefulsets/scale",
-                                          "replicasets/scale"],
-     "verbs": ["get", "update", "patch"]},
+    {
+        "apiGroups": [""],
+        "resources": [
+            "events",
+            "services",
+            "endpoints",
+            "persistentvolumeclaims",
+            "resourcequotas",
+            "limitranges",
+        ],
+        "verbs": _READ,
+    },
+    {
+        "apiGroups": ["apps"],
+        "resources": ["deployments/scale", "statefulsets/scale", "replicasets/scale"],
+        "verbs": ["get", "update", "patch"],
+    },
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": _READ},
 ]
 # data: ops plus reading the tenant's data: Secrets, ConfigMaps, workload specs, pod logs.
@@ -305,28 +355,59 @@ def _shared_services(env: EnvironmentSpec) -> list[KubeObject]:
         both = ["Ingress", "Egress"]
         for name, spec in (
             ("govcloud-default-deny", {"podSelector": {}, "policyTypes": both}),
-            ("govcloud-allow-same-namespace", {
-                "podSelector": {}, "policyTypes": both,
-                "ingress": [{"from": [{"podSelector": {}}]}],
-                "egress": [{"to": [{"podSelector": {}}]}]}),
-            ("govcloud-allow-dns", {
-                "podSelector": {}, "policyTypes": ["Egress"],
-                "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
-                    _NS_NAME: "kube-system"}}, "podSelector": {"matchLabels": {
-                        "k8s-app": "kube-dns"}}}],
-                    "ports": [{"protocol": "UDP", "port": 53},
-                              {"protocol": "TCP", "port": 53}]}]}),
+            (
+                "govcloud-allow-same-namespace",
+                {
+                    "podSelector": {},
+                    "policyTypes": both,
+                    "ingress": [{"from": [{"podSelector": {}}]}],
+                    "egress": [{"to": [{"podSelector": {}}]}],
+                },
+            ),
+            (
+                "govcloud-allow-dns",
+                {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {"matchLabels": {_NS_NAME: "kube-system"}},
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                            "ports": [
+                                {"protocol": "UDP", "port": 53},
+                                {"protocol": "TCP", "port": 53},
+                            ],
+                        }
+                    ],
+                },
+            ),
         ):
-            out.append(KubeObject({"apiVersion": "networking.k8s.io/v1",
-                                   "kind": "NetworkPolicy", "metadata": _meta(name, ns),
-                                   "spec": spec}))
+            out.append(
+                KubeObject(
+                    {
+                        "apiVersion": "networking.k8s.io/v1",
+                        "kind": "NetworkPolicy",
+                        "metadata": _meta(name, ns),
+                        "spec": spec,
+                    }
+                )
+            )
     return out
 
 
 def _ingress_class() -> KubeObject:
-    return KubeObject({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-                       "metadata": _meta(INGRESS_CLASS),
-                       "spec": {"controller": f"{DOMAIN}/ingress-gateway"}})
+    return KubeObject(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": _meta(INGRESS_CLASS),
+            "spec": {"controller": f"{DOMAIN}/ingress-gateway"},
+        }
+    )
 
 
 def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
@@ -378,8 +459,12 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         "policy": policy_json(
             # Why first: the local endpoint stops at the first statement naming its log service
             # and fails on a "*" principal before it.
-            [logging_service, *deny_insecure_transport(env, [arn(env, "s3", audit),
-                                                             arn(env, "s3", f"{audit}/*")])]
+            [
+                logging_service,
+                *deny_insecure_transport(
+                    env, [arn(env, "s3", audit), arn(env, "s3", f"{audit}/*")]
+                ),
+            ]
         ),
         "expiration_days": AUDIT_RETENTION_DAYS,
         "tags": tagset,
@@ -401,10 +486,18 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
             [
                 {
                     "Effect": "Allow",
-                    "Action": sorted([*KEY_ADMIN_ACTIONS, *_BUCKET_ADMIN_ACTIONS,
-                                      "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-                                      "ec2:DescribeVpcs", "iam:GetRole", "iam:GetRolePolicy",
-                                      "iam:ListRoles"]),
+                    "Action": sorted(
+                        [
+                            *KEY_ADMIN_ACTIONS,
+                            *_BUCKET_ADMIN_ACTIONS,
+                            "ec2:DescribeSecurityGroups",
+                            "ec2:DescribeSubnets",
+                            "ec2:DescribeVpcs",
+                            "iam:GetRole",
+                            "iam:GetRolePolicy",
+                            "iam:ListRoles",
+                        ]
+                    ),
                     "Resource": "*",
                 }
             ]
@@ -421,27 +514,47 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
         "tags": tagset,
     }
     vpcs: list[VpcProps] = [
-        {"name": vpc_name(env.name, block), "cidr": block, "tags": tagset,
-         "default_group_closed": True}
+        {
+            "name": vpc_name(env.name, block),
+            "cidr": block,
+            "tags": tagset,
+            "default_group_closed": True,
+        }
         for block in vpc_blocks(env.network.pool)
     ]
     return [
         *(CloudObject("vpc", f"vpc-{v['name']}", dict(v)) for v in vpcs),
         # The audit bucket records which key the platform alias must name.
         CloudObject("kms-key", "platform-key", {**key, **key_reach(audit)}),
-        CloudObject("bucket", "audit-bucket",
-                    {**audit_props, **bucket_reach(AUDIT_RETENTION_DAYS)}),
+        CloudObject(
+            "bucket", "audit-bucket", {**audit_props, **bucket_reach(AUDIT_RETENTION_DAYS)}
+        ),
         CloudObject("role", "platform-admin-role", {**role, **role_reach()}),
     ]
 
 
 _BUCKET_ADMIN_ACTIONS = [
-    "s3:GetBucketAcl", "s3:GetBucketLogging", "s3:GetBucketNotification",
-    "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:ListAllMyBuckets",
-    "s3:PutBucketAcl", "s3:PutBucketLogging", "s3:PutBucketNotification",
-    "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
-    "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+    "s3:GetBucketAcl",
+    "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListAllMyBuckets",
+    "s3:PutBucketAcl",
+    "s3:PutBucketLogging",
+    "s3:PutBucketNotification",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
 ]

@@ -36,10 +36,21 @@ __all__ = [
     "weakening_shared_policies",
 ]
 
-PLATFORM_KINDS = ("ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
-                  "ValidatingAdmissionPolicyBinding", "NetworkPolicy")
-REPAIRED_BY_DEPLOY = frozenset({"ClusterRole", "ClusterRoleBinding",
-                                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"})
+PLATFORM_KINDS = (
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "NetworkPolicy",
+)
+REPAIRED_BY_DEPLOY = frozenset(
+    {
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    }
+)
 Obj = Mapping[str, Any]
 
 
@@ -65,9 +76,13 @@ def _subject(subject: Obj) -> str:
     return f"{subject.get('kind')}:{subject.get('name')}"
 
 
-def weakening_cluster_bindings(bindings: Iterable[Obj], *, planned: Iterable[KubeObject],
-                               groups: Iterable[str], tenant_namespaces: Iterable[str]
-                               ) -> list[tuple[str, str]]:
+def weakening_cluster_bindings(
+    bindings: Iterable[Obj],
+    *,
+    planned: Iterable[KubeObject],
+    groups: Iterable[str],
+    tenant_namespaces: Iterable[str],
+) -> list[tuple[str, str]]:
     """``(key, reason)`` for each unplanned ClusterRoleBinding that gives a tenant's owners,
     an operator group or a tenant's service account a cluster-wide role."""
     known = {o.key for o in planned}
@@ -77,18 +92,23 @@ def weakening_cluster_bindings(bindings: Iterable[Obj], *, planned: Iterable[Kub
         key = object_key({**binding, "kind": "ClusterRoleBinding"})
         if key in known:
             continue
-        reached = sorted({_subject(s) for s in binding.get("subjects") or []
-                          if (s.get("kind") == "Group" and s.get("name") in guarded)
-                          or (s.get("kind") == "ServiceAccount"
-                              and s.get("namespace") in namespaces)})
+        reached = sorted(
+            {
+                _subject(s)
+                for s in binding.get("subjects") or []
+                if (s.get("kind") == "Group" and s.get("name") in guarded)
+                or (s.get("kind") == "ServiceAccount" and s.get("namespace") in namespaces)
+            }
+        )
         if reached:
             role = (binding.get("roleRef") or {}).get("name", "?")
             out.append((key, f"grants ClusterRole/{role} cluster-wide to {', '.join(reached)}"))
     return out
 
 
-def weakening_shared_policies(policies: Iterable[Obj], *, planned: Iterable[KubeObject],
-                              namespaces: Iterable[str]) -> list[tuple[str, str]]:
+def weakening_shared_policies(
+    policies: Iterable[Obj], *, planned: Iterable[KubeObject], namespaces: Iterable[str]
+) -> list[tuple[str, str]]:
     """``(key, reason)`` for each NetworkPolicy in a shared-services namespace that no stack
     planned: nobody but govcloud opens paths to the platform's services."""
     known, shared = {o.key for o in planned}, set(namespaces)

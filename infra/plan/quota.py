@@ -26,13 +26,25 @@ from infra.spec.tenant import TenantSpec
 
 from .objects import KubeObject
 
-__all__ = ["COUNTED_KINDS", "EXTENDED_RESOURCES", "PLAN_ROOM", "count_limit", "limit_range_item",
-           "quota_hard"]
+__all__ = [
+    "COUNTED_KINDS",
+    "EXTENDED_RESOURCES",
+    "PLAN_ROOM",
+    "count_limit",
+    "limit_range_item",
+    "quota_hard",
+]
 
 # Device-plugin resources a tenant could ask for (GPUs, NPUs, DCUs, MLUs) and huge pages.
 EXTENDED_RESOURCES = (
-    "nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915", "huawei.com/Ascend910",
-    "huawei.com/Ascend310", "hygon.com/dcu", "cambricon.com/mlu", "hugepages-2Mi",
+    "nvidia.com/gpu",
+    "amd.com/gpu",
+    "gpu.intel.com/i915",
+    "huawei.com/Ascend910",
+    "huawei.com/Ascend310",
+    "hygon.com/dcu",
+    "cambricon.com/mlu",
+    "hugepages-2Mi",
     "hugepages-1Gi",
 )
 PLAN_ROOM = 5
@@ -52,20 +64,28 @@ def _planned(objects: Iterable[KubeObject], namespace: str) -> dict[str, int]:
     return counts
 
 
-def quota_hard(spec: TenantSpec, env: EnvironmentSpec,
-               planned: Iterable[KubeObject]) -> dict[str, str]:
+def quota_hard(
+    spec: TenantSpec, env: EnvironmentSpec, planned: Iterable[KubeObject]
+) -> dict[str, str]:
     """The ``spec.hard`` of the tenant's ResourceQuota; ``planned``: the tenant's other
     objects (for the object counts)."""
     q = spec.quotas
     ephemeral = env.ceilings[spec.level.value].ephemeral_quota(q.ephemeral_storage)
     hard = {
-        "requests.cpu": q.cpu, "limits.cpu": q.cpu,
-        "requests.memory": q.memory, "limits.memory": q.memory,
+        "requests.cpu": q.cpu,
+        "limits.cpu": q.cpu,
+        "requests.memory": q.memory,
+        "limits.memory": q.memory,
         "requests.storage": q.storage,
-        "requests.ephemeral-storage": ephemeral, "limits.ephemeral-storage": ephemeral,
-        "pods": str(q.pods), "services": str(q.services), "configmaps": str(q.config_maps),
-        "secrets": str(q.secrets), "persistentvolumeclaims": str(q.persistent_volume_claims),
-        "services.nodeports": "0", "services.loadbalancers": "0",
+        "requests.ephemeral-storage": ephemeral,
+        "limits.ephemeral-storage": ephemeral,
+        "pods": str(q.pods),
+        "services": str(q.services),
+        "configmaps": str(q.config_maps),
+        "secrets": str(q.secrets),
+        "persistentvolumeclaims": str(q.persistent_volume_claims),
+        "services.nodeports": "0",
+        "services.loadbalancers": "0",
     }
     for resource in sorted({*EXTENDED_RESOURCES, env.gpu_resource}):
         hard[f"requests.{resource}"] = str(q.gpus if resource == env.gpu_resource else 0)
@@ -82,10 +102,16 @@ def limit_range_item(spec: TenantSpec) -> dict[str, Any]:
     d = spec.quotas.defaults
     return {
         "type": "Container",
-        "default": {"cpu": d.limits.cpu, "memory": d.limits.memory,
-                    "ephemeral-storage": d.ephemeral_limit},
-        "defaultRequest": {"cpu": d.requests.cpu, "memory": d.requests.memory,
-                           "ephemeral-storage": d.ephemeral_request},
+        "default": {
+            "cpu": d.limits.cpu,
+            "memory": d.limits.memory,
+            "ephemeral-storage": d.ephemeral_limit,
+        },
+        "defaultRequest": {
+            "cpu": d.requests.cpu,
+            "memory": d.requests.memory,
+            "ephemeral-storage": d.ephemeral_request,
+        },
     }
 
 

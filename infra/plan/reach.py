@@ -45,30 +45,38 @@ def retention_rules(days: int | None) -> list[dict[str, Any]]:
     none when the data is kept without end."""
     if days is None:
         return []
-    return [{"ID": RETENTION_RULE, "Status": "Enabled", "Filter": {"Prefix": ""},
-             "Expiration": {"Days": days},
-             "NoncurrentVersionExpiration": {"NoncurrentDays": days}}]
+    return [
+        {
+            "ID": RETENTION_RULE,
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "Expiration": {"Days": days},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": days},
+        }
+    ]
 
 
 def bucket_reach(expiration_days: int | None) -> dict[str, Any]:
     """The bucket props that close everything else: exactly the retention rules, no ACL
     grant, no replication, no notification."""
-    return {"lifecycle_rules": retention_rules(expiration_days), "acl_grants": [],
-            "replication": "", "notifications": ""}
+    return {
+        "lifecycle_rules": retention_rules(expiration_days),
+        "acl_grants": [],
+        "replication": "",
+        "notifications": "",
+    }
 
 
 def key_reach(pin_bucket: str) -> dict[str, Any]:
     """The key props that close everything else: the alias on govcloud's key (recorded on
     ``pin_bucket``), enabled and not pending deletion, no grant."""
-    return {"pin_bucket": pin_bucket, "alias_key": ALIAS_PINNED, "state": "Enabled",
-            "grants": []}
+    return {"pin_bucket": pin_bucket, "alias_key": ALIAS_PINNED, "state": "Enabled", "grants": []}
 
 
 def role_reach() -> dict[str, Any]:
     """The role props that close everything else: the planned inline policy only, nothing
     attached, a boundary with one version (a second one could be made default)."""
-    return {"inline_policies": [INLINE_POLICY], "attached_policies": [],
-            "boundary_versions": 1}
+    return {"inline_policies": [INLINE_POLICY], "attached_policies": [], "boundary_versions": 1}
 
 
 def key_id_of(reference: str) -> str:
@@ -89,8 +97,9 @@ def parse_pin(value: str | None) -> tuple[str, str] | None:
     return alias, key_id
 
 
-def pinned_key(alias: str, *, recorded: str | None, encrypted_with: str, alias_target: str
-               ) -> str | None:
+def pinned_key(
+    alias: str, *, recorded: str | None, encrypted_with: str, alias_target: str
+) -> str | None:
     """The id of the key govcloud created for ``alias``; ``""`` when there is none yet (no
     record, no encryption, no alias), ``None`` when it cannot be told.
 
@@ -112,8 +121,10 @@ def pinned_key(alias: str, *, recorded: str | None, encrypted_with: str, alias_t
 def alias_key_view(alias_target: str, pinned: str | None) -> str:
     """A key's ``alias_key`` as read: ``ALIAS_PINNED`` when the alias names govcloud's key."""
     if pinned is None:
-        return (f"{alias_target or 'no key'}: cannot tell govcloud's key (no pin recorded; "
-                "the bucket is encrypted with another key)")
+        return (
+            f"{alias_target or 'no key'}: cannot tell govcloud's key (no pin recorded; "
+            "the bucket is encrypted with another key)"
+        )
     if not alias_target:
         return f"no alias (govcloud's key is {pinned})"
     if pinned and alias_target != pinned:
@@ -135,7 +146,9 @@ def encryption_view(alias: str, encrypted_with: str, pinned: str | None) -> str:
 
 def unknown_key(bucket: str, alias: str, *, alias_target: str, encrypted_with: str) -> str:
     """Why nothing is moved when ``pinned_key`` cannot tell, and what a person does about it."""
-    return (f"cannot tell govcloud's key for {alias}: bucket {bucket} is encrypted with key "
-            f"{encrypted_with or '(none)'}, the alias names key {alias_target or '(none)'}, and "
-            f"the bucket records no {KEY_PIN_TAG} tag; nothing is moved. Tag the bucket "
-            f"{KEY_PIN_TAG}={pin_record(alias, '<id of the key that holds its data>')}")
+    return (
+        f"cannot tell govcloud's key for {alias}: bucket {bucket} is encrypted with key "
+        f"{encrypted_with or '(none)'}, the alias names key {alias_target or '(none)'}, and "
+        f"the bucket records no {KEY_PIN_TAG} tag; nothing is moved. Tag the bucket "
+        f"{KEY_PIN_TAG}={pin_record(alias, '<id of the key that holds its data>')}"
+    )

@@ -33,55 +33,117 @@ def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
 def _rules() -> list[dict[str, Any]]:
     return [
         {"apiGroups": [CRD_GROUP], "resources": ["tenants"], "verbs": _READ},
-        {"apiGroups": [CRD_GROUP], "resources": ["tenants/status"],
-         "verbs": ["get", "update", "patch"]},
-        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch",
-                                                                   "patch"]},
-        {"apiGroups": [""], "resources": ["resourcequotas", "limitranges", "serviceaccounts"],
-         "verbs": _WRITE},
-        {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"],
-         "verbs": [*_WRITE, "delete"]},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"],
-         "verbs": [*_WRITE, "delete"]},
+        {
+            "apiGroups": [CRD_GROUP],
+            "resources": ["tenants/status"],
+            "verbs": ["get", "update", "patch"],
+        },
+        {
+            "apiGroups": [""],
+            "resources": ["namespaces"],
+            "verbs": ["get", "list", "watch", "patch"],
+        },
+        {
+            "apiGroups": [""],
+            "resources": ["resourcequotas", "limitranges", "serviceaccounts"],
+            "verbs": _WRITE,
+        },
+        {
+            "apiGroups": ["networking.k8s.io"],
+            "resources": ["networkpolicies"],
+            "verbs": [*_WRITE, "delete"],
+        },
+        {
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["rolebindings"],
+            "verbs": [*_WRITE, "delete"],
+        },
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": _WRITE},
         # What reaches tenants from outside their namespaces: read, and a ClusterRoleBinding
         # that gives a department's groups cluster-wide access removed. Never written: a
         # writable ClusterRole or admission policy would let this identity lift its own
         # confinement (deploy repairs those; infra.plan.platform_reach).
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
-         "verbs": _READ},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterrolebindings"],
-         "verbs": [*_READ, "delete"]},
-        {"apiGroups": ["admissionregistration.k8s.io"],
-         "resources": ["validatingadmissionpolicies", "validatingadmissionpolicybindings"],
-         "verbs": _READ},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": _READ},
+        {
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["clusterrolebindings"],
+            "verbs": [*_READ, "delete"],
+        },
+        {
+            "apiGroups": ["admissionregistration.k8s.io"],
+            "resources": ["validatingadmissionpolicies", "validatingadmissionpolicybindings"],
+            "verbs": _READ,
+        },
         # Re-creating the tenant-admin Role and the bindings to operator roles without
         # holding their permissions itself (no Secrets, no exec).
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
-         "verbs": ["bind", "escalate"], "resourceNames": [TENANT_ADMIN_ROLE]},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
-         "verbs": ["bind"], "resourceNames": sorted(OPERATOR_ROLES.values())},
-        {"apiGroups": ["", "events.k8s.io"], "resources": ["events"],
-         "verbs": ["create", "patch"]},
-        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
-         "verbs": ["get", "create", "update"]},
+        {
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["roles"],
+            "verbs": ["bind", "escalate"],
+            "resourceNames": [TENANT_ADMIN_ROLE],
+        },
+        {
+            "apiGroups": ["rbac.authorization.k8s.io"],
+            "resources": ["clusterroles"],
+            "verbs": ["bind"],
+            "resourceNames": sorted(OPERATOR_ROLES.values()),
+        },
+        {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch"]},
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "create", "update"],
+        },
     ]
 
 
 def reconciler_objects() -> list[KubeObject]:
     return [
-        KubeObject({"apiVersion": "v1", "kind": "Namespace",
-                    "metadata": {**_meta(RECONCILER_NAMESPACE), "labels": {
+        KubeObject(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    **_meta(RECONCILER_NAMESPACE),
+                    "labels": {
                         LABEL_MANAGED_BY: MANAGED_BY,
-                        "pod-security.kubernetes.io/enforce": "restricted"}}}),
-        KubeObject({"apiVersion": "v1", "kind": "ServiceAccount",
-                    "metadata": _meta(RECONCILER_SA, RECONCILER_NAMESPACE)}),
-        KubeObject({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                    "metadata": _meta(RECONCILER_SA), "rules": _rules()}),
-        KubeObject({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                    "metadata": _meta(RECONCILER_SA),
-                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                "name": RECONCILER_SA},
-                    "subjects": [{"kind": "ServiceAccount", "name": RECONCILER_SA,
-                                  "namespace": RECONCILER_NAMESPACE}]}),
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                    },
+                },
+            }
+        ),
+        KubeObject(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": _meta(RECONCILER_SA, RECONCILER_NAMESPACE),
+            }
+        ),
+        KubeObject(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": _meta(RECONCILER_SA),
+                "rules": _rules(),
+            }
+        ),
+        KubeObject(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": _meta(RECONCILER_SA),
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": RECONCILER_SA,
+                },
+                "subjects": [
+                    {
+                        "kind": "ServiceAccount",
+                        "name": RECONCILER_SA,
+                        "namespace": RECONCILER_NAMESPACE,
+                    }
+                ],
+            }
+        ),
     ]

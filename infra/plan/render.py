@@ -22,8 +22,7 @@ from .names import DOMAIN, RESERVED_NAMESPACES, digest
 from .objects import CloudObject, KubeObject
 from .platform import platform_cloud_objects, platform_kube_objects
 
-__all__ = ["PLAN_DIGEST", "Plan", "dump_plan", "mutual_peers", "render_platform",
-           "render_tenant"]
+__all__ = ["PLAN_DIGEST", "Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant"]
 
 PLAN_DIGEST = f"{DOMAIN}/plan-digest"
 
@@ -46,8 +45,7 @@ class Plan:
         return {
             "stack": self.name,
             "kubernetes": [o.manifest for o in self.kube],
-            "cloud": [{"kind": c.kind, "name": c.name, "properties": c.props}
-                      for c in self.cloud],
+            "cloud": [{"kind": c.kind, "name": c.name, "properties": c.props} for c in self.cloud],
         }
 
 
@@ -69,17 +67,23 @@ def mutual_peers(spec: TenantSpec, fleet: Mapping[str, TenantSpec]) -> dict[str,
     return dict(sorted(out.items()))
 
 
-def render_tenant(spec: TenantSpec, env: EnvironmentSpec, *,
-                  fleet: Mapping[str, TenantSpec], today: dt.date,
-                  now: dt.datetime | None = None) -> Plan:
+def render_tenant(
+    spec: TenantSpec,
+    env: EnvironmentSpec,
+    *,
+    fleet: Mapping[str, TenantSpec],
+    today: dt.date,
+    now: dt.datetime | None = None,
+) -> Plan:
     """The desired state of one department; same input, byte-identical output.
 
     Grants are bound while valid at ``now`` (default: noon of ``today``, Beijing time)."""
     if spec.id in RESERVED_NAMESPACES or spec.id.startswith("kube-"):
         raise InputError(f"tenant id {spec.id!r} is reserved for the platform", field="id")
     peers = mutual_peers(spec, fleet)
-    kube = tenant_kube_objects(spec, env, peers=list(peers), now=now or moment_of(today),
-                               access=_active(spec))
+    kube = tenant_kube_objects(
+        spec, env, peers=list(peers), now=now or moment_of(today), access=_active(spec)
+    )
     cloud = tenant_cloud_objects(spec, env, peer_cidrs=peers)
     return Plan(f"{env.name}.{spec.id}", tuple(_with_plan_digest(kube, cloud)), tuple(cloud))
 
@@ -87,8 +91,14 @@ def render_tenant(spec: TenantSpec, env: EnvironmentSpec, *,
 def _with_plan_digest(kube: list[KubeObject], cloud: list[CloudObject]) -> list[KubeObject]:
     """The Tenant carries a digest of everything else planned, so any change to the plan
     (a spec edit, an environment default, an expired grant) changes the Tenant first."""
-    body = json.dumps([[o.manifest for o in kube if o.kind != "Tenant"],
-                       [[c.kind, c.name, c.props] for c in cloud]], sort_keys=True, default=str)
+    body = json.dumps(
+        [
+            [o.manifest for o in kube if o.kind != "Tenant"],
+            [[c.kind, c.name, c.props] for c in cloud],
+        ],
+        sort_keys=True,
+        default=str,
+    )
     out: list[KubeObject] = []
     for obj in kube:
         if obj.kind == "Tenant":

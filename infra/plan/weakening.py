@@ -35,8 +35,9 @@ def _managed(obj: Obj) -> bool:
     return bool(labels.get(LABEL_MANAGED_BY) == MANAGED_BY)
 
 
-def weakening_policies(policies: Iterable[Obj], *, namespace: str,
-                       planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
+def weakening_policies(
+    policies: Iterable[Obj], *, namespace: str, planned: Iterable[KubeObject]
+) -> list[tuple[str, str]]:
     """``(key, reason)`` for each NetworkPolicy not in the plan that opens a path out, by
     the rule the admission policy enforces (``infra.plan.netpol_rule``)."""
     known = {o.key for o in planned}
@@ -61,9 +62,12 @@ def _role_id(binding: Mapping[str, Any]) -> str:
     return f"{ref.get('kind', 'Role')}/{ref.get('name', '?')}"
 
 
-def weakening_bindings(bindings: Iterable[Obj], *, planned: Iterable[KubeObject],
-                       allowed: frozenset[tuple[str, str]] | None = None
-                       ) -> list[tuple[str, str]]:
+def weakening_bindings(
+    bindings: Iterable[Obj],
+    *,
+    planned: Iterable[KubeObject],
+    allowed: frozenset[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
     """``(key, reason)`` for each RoleBinding not in the plan that grants a role to a subject
     the plan does not bind to that role (``allowed``: the plan's grants by default)."""
     planned = list(planned)
@@ -74,23 +78,34 @@ def weakening_bindings(bindings: Iterable[Obj], *, planned: Iterable[KubeObject]
         if _key(binding) in known:
             continue
         role = _role_id(binding)
-        extra = sorted({_subject_id(s) for s in binding.get("subjects") or []
-                        if (_subject_id(s), role) not in grants})
+        extra = sorted(
+            {
+                _subject_id(s)
+                for s in binding.get("subjects") or []
+                if (_subject_id(s), role) not in grants
+            }
+        )
         if extra:
             out.append((_key(binding), f"grants {role} to {', '.join(extra)}"))
     return out
 
 
-def stale_managed(objects: Iterable[Obj], planned: Iterable[KubeObject]
-                  ) -> list[tuple[str, str]]:
+def stale_managed(objects: Iterable[Obj], planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
     """``(key, reason)`` for objects labelled as govcloud's that the plan no longer lists."""
     known = {o.key for o in planned}
-    return [(_key(o), "labelled as managed by govcloud but no longer planned")
-            for o in objects if _managed(o) and _key(o) not in known]
+    return [
+        (_key(o), "labelled as managed by govcloud but no longer planned")
+        for o in objects
+        if _managed(o) and _key(o) not in known
+    ]
 
 
 def planned_grants(planned: Iterable[KubeObject]) -> frozenset[tuple[str, str]]:
     """Every (subject, role) pair the plan's RoleBindings grant: the only grants allowed in
     the namespace."""
-    return frozenset((_subject_id(s), _role_id(o.manifest)) for o in planned
-                     if o.kind == "RoleBinding" for s in o.manifest.get("subjects") or [])
+    return frozenset(
+        (_subject_id(s), _role_id(o.manifest))
+        for o in planned
+        if o.kind == "RoleBinding"
+        for s in o.manifest.get("subjects") or []
+    )

@@ -28,9 +28,16 @@ __all__ = [
     "exit_code",
 ]
 
-_HOME = {"Usage": "capacity", "capacity_usage": "capacity", "evaluate": "engine",
-         "RULES": "findings", "Finding": "findings", "Rule": "findings",
-         "Severity": "findings", "exit_code": "findings"}
+_HOME = {
+    "Usage": "capacity",
+    "capacity_usage": "capacity",
+    "evaluate": "engine",
+    "RULES": "findings",
+    "Finding": "findings",
+    "Rule": "findings",
+    "Severity": "findings",
+    "exit_code": "findings",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -21,14 +21,24 @@ def check_budget(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         return
     review = budget.review
     if review is None:
-        yield Issue("GC023", ("budget", "review"),
-                    _("annual budget {budget:,} CNY is above {threshold:,} CNY; an "
-                      "expert-committee review record is required").format(
-                          budget=budget.annual_cny, threshold=threshold))
+        yield Issue(
+            "GC023",
+            ("budget", "review"),
+            _(
+                "annual budget {budget:,} CNY is above {threshold:,} CNY; an "
+                "expert-committee review record is required"
+            ).format(budget=budget.annual_cny, threshold=threshold),
+        )
         return
     if review.date > ctx.today:
-        yield Issue("GC023", ("budget", "review", "date"),
-                    _("review date {date} is in the future").format(date=review.date))
+        yield Issue(
+            "GC023",
+            ("budget", "review", "date"),
+            _("review date {date} is in the future").format(date=review.date),
+        )
     if not any(p.role.strip().lower() in VICE_CHAIR_ROLES for p in review.participants):
-        yield Issue("GC023", ("budget", "review", "participants"),
-                    _("no vice-chair among the participants (role: vice-chair)"))
+        yield Issue(
+            "GC023",
+            ("budget", "review", "participants"),
+            _("no vice-chair among the participants (role: vice-chair)"),
+        )

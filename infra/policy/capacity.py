@@ -39,8 +39,11 @@ class Usage:
     def render(self) -> str:
         binary = self.resource != "cpu"
         return _("{resource} {used} of {available} ({fraction:.0%})").format(
-            resource=self.resource, used=format_quantity(self.used, binary=binary),
-            available=format_quantity(self.available, binary=binary), fraction=self.fraction)
+            resource=self.resource,
+            used=format_quantity(self.used, binary=binary),
+            available=format_quantity(self.available, binary=binary),
+            fraction=self.fraction,
+        )
 
 
 def capacity_usage(specs: Iterable[TenantSpec], env: EnvironmentSpec) -> list[Usage]:

@@ -17,8 +17,18 @@ from .requests import RequestState, pending_groups, request_state
 
 __all__ = ["FleetChange", "TenantChange", "compare"]
 
-_QUOTAS = ("cpu", "memory", "storage", "pods", "services", "config_maps", "secrets",
-           "persistent_volume_claims", "gpus", "network_policies")
+_QUOTAS = (
+    "cpu",
+    "memory",
+    "storage",
+    "pods",
+    "services",
+    "config_maps",
+    "secrets",
+    "persistent_volume_claims",
+    "gpus",
+    "network_policies",
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,11 @@ def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
     for name in _QUOTAS:
         old = getattr(before.quotas, name) if before else 0
         new = getattr(after.quotas, name) if after else 0
-        delta = (q(str(new)) - q(str(old))) if name in ("cpu", "memory", "storage") \
+        delta = (
+            (q(str(new)) - q(str(old)))
+            if name in ("cpu", "memory", "storage")
             else Decimal(int(new) - int(old))
+        )
         if delta:
             out.append(f"{name} {old} → {new} ({_amount(name, delta)})")
     return out
@@ -61,21 +74,23 @@ def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
 
 def _summary(spec: TenantSpec) -> list[str]:
     """An added tenant at a glance."""
-    return [f"{spec.name}: {spec.level.value} level, {spec.data.classification.value} data, "
-            f"personal information {spec.data.personal_information.value}",
-            f"CIDR {spec.network.cidr}, egress {spec.network.egress.value}",
-            f"owners {spec.owners.group}: "
-            + ", ".join(c.email for c in spec.owners.contacts)]
+    return [
+        f"{spec.name}: {spec.level.value} level, {spec.data.classification.value} data, "
+        f"personal information {spec.data.personal_information.value}",
+        f"CIDR {spec.network.cidr}, egress {spec.network.egress.value}",
+        f"owners {spec.owners.group}: " + ", ".join(c.email for c in spec.owners.contacts),
+    ]
 
 
 def _removal(spec: TenantSpec, today: dt.date) -> list[str]:
     """A removed file is a decommissioning: what the next deploys will do."""
     since = spec.lifecycle.since or today
     ends = since + dt.timedelta(days=spec.data.retention_days or 0)
-    return ["decommissioning: the next deploy revokes all access (bindings, operator grants, "
-            "peerings)",
-            f"its bucket and data are kept until {ends.isoformat()} (retention "
-            f"{spec.data.retention_days or 0} days), then the stack is destroyed"]
+    return [
+        "decommissioning: the next deploy revokes all access (bindings, operator grants, peerings)",
+        f"its bucket and data are kept until {ends.isoformat()} (retention "
+        f"{spec.data.retention_days or 0} days), then the stack is destroyed",
+    ]
 
 
 def _network(before: TenantSpec, after: TenantSpec) -> list[str]:
@@ -95,34 +110,53 @@ def _network(before: TenantSpec, after: TenantSpec) -> list[str]:
 
 
 def _changed_fields(before: TenantSpec, after: TenantSpec) -> list[str]:
-    return [name for name in type(after).model_fields
-            if getattr(before, name) != getattr(after, name)]
+    return [
+        name for name in type(after).model_fields if getattr(before, name) != getattr(after, name)
+    ]
 
 
 def _peerings(specs: Sequence[TenantSpec]) -> set[str]:
-    return {" ↔ ".join(sorted((s.id, p.tenant))) + f" ({p.agreement})"
-            for s in specs for p in s.network.peers}
+    return {
+        " ↔ ".join(sorted((s.id, p.tenant))) + f" ({p.agreement})"
+        for s in specs
+        for p in s.network.peers
+    }
 
 
 def _grants(specs: Sequence[TenantSpec]) -> set[str]:
-    return {f"{s.id}: {g.group} {g.scope.value} until {g.expires} ({g.document})"
-            for s in specs for g in s.access}
+    return {
+        f"{s.id}: {g.group} {g.scope.value} until {g.expires} ({g.document})"
+        for s in specs
+        for g in s.access
+    }
 
 
 def _satisfied(specs: Sequence[TenantSpec]) -> set[str]:
     fleet = {s.id: s for s in specs}
-    return {f"{r.provider} → {s.id}: {r.data}" for s in specs for r in s.data_requests
-            if request_state(s, r, fleet) is RequestState.satisfied}
+    return {
+        f"{r.provider} → {s.id}: {r.data}"
+        for s in specs
+        for r in s.data_requests
+        if request_state(s, r, fleet) is RequestState.satisfied
+    }
 
 
 def _pending(head: Sequence[TenantSpec], touched: set[str], today: dt.date) -> list[str]:
     """Pending requests to or from a department this change touches (both sides' PRs)."""
-    return [g.render(today) for g in pending_groups(head)
-            if g.provider in touched or g.requester in touched]
+    return [
+        g.render(today)
+        for g in pending_groups(head)
+        if g.provider in touched or g.requester in touched
+    ]
 
 
-def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
-            env: EnvironmentSpec, *, today: dt.date | None = None) -> FleetChange:
+def compare(
+    base: Sequence[TenantSpec],
+    head: Sequence[TenantSpec],
+    env: EnvironmentSpec,
+    *,
+    today: dt.date | None = None,
+) -> FleetChange:
     """Dictionaries by id on both sides: O(n)."""
     old = {s.id: s for s in base}
     new = {s.id: s for s in head}
@@ -131,17 +165,31 @@ def compare(base: Sequence[TenantSpec], head: Sequence[TenantSpec],
         before, after = old.get(tid), new.get(tid)
         if before is None:
             assert after is not None
-            changes.append(TenantChange(tid, "added", [], _deltas(None, after),
-                                        _summary(after)))
+            changes.append(TenantChange(tid, "added", [], _deltas(None, after), _summary(after)))
         elif after is None:
-            changes.append(TenantChange(tid, "removed", [], _deltas(before, None),
-                                        _removal(before, today or dt.date.today())))
+            changes.append(
+                TenantChange(
+                    tid,
+                    "removed",
+                    [],
+                    _deltas(before, None),
+                    _removal(before, today or dt.date.today()),
+                )
+            )
         elif before != after:
-            changes.append(TenantChange(tid, "changed", _changed_fields(before, after),
-                                        _deltas(before, after), _network(before, after)))
+            changes.append(
+                TenantChange(
+                    tid,
+                    "changed",
+                    _changed_fields(before, after),
+                    _deltas(before, after),
+                    _network(before, after),
+                )
+            )
     capacity = list(zip(capacity_usage(base, env), capacity_usage(head, env), strict=True))
     return FleetChange(
-        tenants=changes, capacity=capacity,
+        tenants=changes,
+        capacity=capacity,
         new_peerings=sorted(_peerings(head) - _peerings(base)),
         new_grants=sorted(_grants(head) - _grants(base)),
         satisfied_requests=sorted(_satisfied(head) - _satisfied(base)),

@@ -21,9 +21,11 @@ _TIB = Decimal(2) ** 40
 
 def has_dedicated_key(spec: TenantSpec) -> bool:
     """Important and core data, sensitive personal information, or asked for: own key."""
-    return (spec.data.dedicated_key
-            or spec.data.classification is not Classification.general
-            or spec.data.personal_information is PersonalInformation.sensitive)
+    return (
+        spec.data.dedicated_key
+        or spec.data.classification is not Classification.general
+        or spec.data.personal_information is PersonalInformation.sensitive
+    )
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,11 @@ def check_cost(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         return
     cost = annual_cost(spec, prices).total
     if cost > spec.budget.annual_cny:
-        yield Issue("GC033", ("budget", "annual_cny"),
-                    _("the quotas cost {cost:,.0f} CNY a year at {env} list prices, above the "
-                      "approved budget of {budget:,} CNY").format(
-                          cost=cost, env=ctx.env.name, budget=spec.budget.annual_cny))
+        yield Issue(
+            "GC033",
+            ("budget", "annual_cny"),
+            _(
+                "the quotas cost {cost:,.0f} CNY a year at {env} list prices, above the "
+                "approved budget of {budget:,} CNY"
+            ).format(cost=cost, env=ctx.env.name, budget=spec.budget.annual_cny),
+        )

@@ -63,8 +63,13 @@ class EnvironmentFile:
         return line_of(self.text, field) if self.text else None
 
 
-def to_finding(tenant: LoadedTenant | None, issue: Issue, *,
-               env_file: EnvironmentFile | None = None, related: Sequence[str] = ()) -> Finding:
+def to_finding(
+    tenant: LoadedTenant | None,
+    issue: Issue,
+    *,
+    env_file: EnvironmentFile | None = None,
+    related: Sequence[str] = (),
+) -> Finding:
     rule = RULES[issue.rule]
     field = dotted(issue.loc)
     if tenant is not None:
@@ -137,12 +142,19 @@ class _Fleet:
     def _overlapping(self, net: ipaddress.IPv4Network) -> list[str]:
         # Aligned blocks overlap only by containment: look up the supernets, then the
         # blocks that start inside this one.
-        out = [p for prefix in range(net.prefixlen + 1)
-               for p in self.by_net.get(net.supernet(new_prefix=prefix), [])]
+        out = [
+            p
+            for prefix in range(net.prefixlen + 1)
+            for p in self.by_net.get(net.supernet(new_prefix=prefix), [])
+        ]
         lo = bisect_left(self.starts, int(net.network_address))
         hi = bisect_right(self.starts, int(net.broadcast_address))
-        out += [p for inner in self.nets[lo:hi] if inner.prefixlen > net.prefixlen
-                for p in self.by_net[inner]]
+        out += [
+            p
+            for inner in self.nets[lo:hi]
+            if inner.prefixlen > net.prefixlen
+            for p in self.by_net[inner]
+        ]
         return out
 
 
@@ -167,14 +179,23 @@ def _naming(tenants: Sequence[LoadedTenant], focus: set[str]) -> list[LoadedTena
     """The tenants whose own findings can involve ``focus``: those tenants, and those that
     name one of them (a peer, a data request's provider). A tenant check's finding names
     another file only through such a reference (``_Fleet.related``)."""
-    return [t for t in tenants if t.spec.id in focus
-            or focus & {p.tenant for p in t.spec.network.peers}
-            or focus & {r.provider for r in t.spec.data_requests}]
+    return [
+        t
+        for t in tenants
+        if t.spec.id in focus
+        or focus & {p.tenant for p in t.spec.network.peers}
+        or focus & {r.provider for r in t.spec.data_requests}
+    ]
 
 
-def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.date, *,
-             env_file: EnvironmentFile | None = None,
-             focus: Iterable[str] | None = None) -> list[Finding]:
+def evaluate(
+    tenants: Sequence[LoadedTenant],
+    env: EnvironmentSpec,
+    today: dt.date,
+    *,
+    env_file: EnvironmentFile | None = None,
+    focus: Iterable[str] | None = None,
+) -> list[Finding]:
     """Every finding for the fleet, ordered by file, line and rule.
 
     With ``focus`` (tenant ids), the per-tenant checks run only on the tenants whose findings
@@ -184,16 +205,29 @@ def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.da
     ctx = Context(env=env, today=today, tenants={t.spec.id: t.spec for t in tenants})
     findings: list[Finding] = []
     fleet = _Fleet(tenants)
-    for tenant in (tenants if focus is None else _naming(tenants, set(focus))):
+    for tenant in tenants if focus is None else _naming(tenants, set(focus)):
         if tenant.spec.id != tenant.path.stem:
-            findings.append(to_finding(tenant, Issue(
-                "GC002", ("id",), _("{id!r} differs from the file name {file!r}").format(
-                    id=tenant.spec.id, file=tenant.path.name))))
+            findings.append(
+                to_finding(
+                    tenant,
+                    Issue(
+                        "GC002",
+                        ("id",),
+                        _("{id!r} differs from the file name {file!r}").format(
+                            id=tenant.spec.id, file=tenant.path.name
+                        ),
+                    ),
+                )
+            )
         for check in TENANT_CHECKS:
-            findings.extend(to_finding(tenant, issue, related=fleet.related(tenant, issue))
-                            for issue in check(tenant.spec, ctx))
-    findings.extend(to_finding(t, issue, env_file=env_file, related=fleet.related(t, issue))
-                    for t, issue in check_fleet(tenants, ctx))
+            findings.extend(
+                to_finding(tenant, issue, related=fleet.related(tenant, issue))
+                for issue in check(tenant.spec, ctx)
+            )
+    findings.extend(
+        to_finding(t, issue, env_file=env_file, related=fleet.related(t, issue))
+        for t, issue in check_fleet(tenants, ctx)
+    )
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.rule, f.message))
     return findings
 
@@ -201,6 +235,10 @@ def evaluate(tenants: Sequence[LoadedTenant], env: EnvironmentSpec, today: dt.da
 def involving(findings: Iterable[Finding], files: Iterable[str]) -> list[Finding]:
     """The findings about ``files``: in them, naming them as related, or fleet-wide."""
     wanted = {os.path.abspath(f) for f in files}
-    return [f for f in findings
-            if f.tenant is None or f.path is None
-            or any(os.path.abspath(p) in wanted for p in (f.path, *f.related))]
+    return [
+        f
+        for f in findings
+        if f.tenant is None
+        or f.path is None
+        or any(os.path.abspath(p) in wanted for p in (f.path, *f.related))
+    ]

@@ -35,9 +35,14 @@ def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[Fleet
     yield from _peers(tenants)
     for usage in capacity_usage((t.spec for t in tenants), ctx.env):
         if usage.over:
-            yield FleetIssue(None, Issue("GC010", ("quotas", usage.resource),
-                                         _("all tenants together ask for {usage}").format(
-                                             usage=usage.render())))
+            yield FleetIssue(
+                None,
+                Issue(
+                    "GC010",
+                    ("quotas", usage.resource),
+                    _("all tenants together ask for {usage}").format(usage=usage.render()),
+                ),
+            )
 
 
 def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
@@ -46,9 +51,16 @@ def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
         for tenant in tenants:
             value = getattr(tenant.spec, field)
             if value in first:
-                yield FleetIssue(tenant, Issue(
-                    "GC003", (field,), _("{value!r} is already used by {path}").format(
-                        value=value, path=first[value].path)))
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC003",
+                        (field,),
+                        _("{value!r} is already used by {path}").format(
+                            value=value, path=first[value].path
+                        ),
+                    ),
+                )
             else:
                 first[value] = tenant
 
@@ -64,22 +76,38 @@ def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator
     ranges = []
     for cidr in env.network.reserved:
         net = ipaddress.IPv4Network(cidr)
-        ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
-                             _("reserved range {cidr}").format(cidr=cidr), None))
+        ranges.append(
+            _Range(
+                int(net.network_address),
+                int(net.broadcast_address),
+                _("reserved range {cidr}").format(cidr=cidr),
+                None,
+            )
+        )
     for tenant in tenants:
         net = ipaddress.IPv4Network(tenant.spec.network.cidr)
-        ranges.append(_Range(int(net.network_address), int(net.broadcast_address),
-                             _("{cidr} of tenant {tenant}").format(cidr=net, tenant=tenant.spec.id),
-                             tenant))
+        ranges.append(
+            _Range(
+                int(net.network_address),
+                int(net.broadcast_address),
+                _("{cidr} of tenant {tenant}").format(cidr=net, tenant=tenant.spec.id),
+                tenant,
+            )
+        )
     ranges.sort(key=lambda r: (r.start, -r.end))
     widest: _Range | None = None
     for current in ranges:
         if widest is not None and current.start <= widest.end:
             for here, there in ((current, widest), (widest, current)):
                 if here.tenant is not None:
-                    yield FleetIssue(here.tenant, Issue(
-                        "GC012", ("network", "cidr"),
-                        _("overlaps {other}").format(other=there.label)))
+                    yield FleetIssue(
+                        here.tenant,
+                        Issue(
+                            "GC012",
+                            ("network", "cidr"),
+                            _("overlaps {other}").format(other=there.label),
+                        ),
+                    )
         if widest is None or current.end > widest.end:
             widest = current
 
@@ -97,14 +125,22 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
             at = ("network", "peers", i, "tenant")
             other = by_id.get(peer.tenant)
             if peer.tenant in seen or peer.tenant == me.id:
-                yield FleetIssue(tenant, Issue(
-                    "GC013", at, _("{peer!r} is listed twice").format(peer=peer.tenant)
-                    if peer.tenant in seen else _("a tenant cannot peer with itself")))
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC013",
+                        at,
+                        _("{peer!r} is listed twice").format(peer=peer.tenant)
+                        if peer.tenant in seen
+                        else _("a tenant cannot peer with itself"),
+                    ),
+                )
                 continue
             seen.add(peer.tenant)
             if other is None:
-                yield FleetIssue(tenant, Issue(
-                    "GC013", at, _("no tenant {peer!r}").format(peer=peer.tenant)))
+                yield FleetIssue(
+                    tenant, Issue("GC013", at, _("no tenant {peer!r}").format(peer=peer.tenant))
+                )
                 continue
             inactive = _inactive_peering(me, other.spec)
             if inactive:
@@ -112,21 +148,41 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
                 continue
             back = declared.get((peer.tenant, me.id))
             if back is None:
-                yield FleetIssue(tenant, Issue(
-                    "GC013", at, _("{peer!r} does not declare a peering back to {me!r}").format(
-                        peer=peer.tenant, me=me.id)))
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC013",
+                        at,
+                        _("{peer!r} does not declare a peering back to {me!r}").format(
+                            peer=peer.tenant, me=me.id
+                        ),
+                    ),
+                )
             elif back != peer.agreement:
-                yield FleetIssue(tenant, Issue(
-                    "GC013", ("network", "peers", i, "agreement"),
-                    _("{agreement!r} differs from {back!r} cited by {peer!r}").format(
-                        agreement=peer.agreement, back=back, peer=peer.tenant)))
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC013",
+                        ("network", "peers", i, "agreement"),
+                        _("{agreement!r} differs from {back!r} cited by {peer!r}").format(
+                            agreement=peer.agreement, back=back, peer=peer.tenant
+                        ),
+                    ),
+                )
             theirs = other.spec.data.classification
             if theirs.rank < me.data.classification.rank:
-                yield FleetIssue(tenant, Issue(
-                    "GC016", at, _("{mine} data may not flow to {peer!r}, which holds only "
-                                   "{theirs} data").format(
-                        mine=me.data.classification.value, peer=peer.tenant,
-                        theirs=theirs.value)))
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC016",
+                        at,
+                        _(
+                            "{mine} data may not flow to {peer!r}, which holds only {theirs} data"
+                        ).format(
+                            mine=me.data.classification.value, peer=peer.tenant, theirs=theirs.value
+                        ),
+                    ),
+                )
 
 
 def _inactive_peering(me: TenantSpec, other: TenantSpec) -> str | None:
@@ -135,14 +191,28 @@ def _inactive_peering(me: TenantSpec, other: TenantSpec) -> str | None:
         if leaving.lifecycle.state is LifecycleState.decommissioning:
             since = leaving.lifecycle.since
             if leaving is me:
-                message = _("this tenant is decommissioning: deploy drops this peering and "
-                            "its data-sharing agreement") if since is None else _(
-                    "this tenant is decommissioning since {since}: deploy drops this "
-                    "peering and its data-sharing agreement")
+                message = (
+                    _(
+                        "this tenant is decommissioning: deploy drops this peering and "
+                        "its data-sharing agreement"
+                    )
+                    if since is None
+                    else _(
+                        "this tenant is decommissioning since {since}: deploy drops this "
+                        "peering and its data-sharing agreement"
+                    )
+                )
             else:
-                message = _("{other!r} is decommissioning: deploy drops this peering and its "
-                            "data-sharing agreement") if since is None else _(
-                    "{other!r} is decommissioning since {since}: deploy drops this peering "
-                    "and its data-sharing agreement")
+                message = (
+                    _(
+                        "{other!r} is decommissioning: deploy drops this peering and its "
+                        "data-sharing agreement"
+                    )
+                    if since is None
+                    else _(
+                        "{other!r} is decommissioning since {since}: deploy drops this peering "
+                        "and its data-sharing agreement"
+                    )
+                )
             return message.format(other=other.id, since=since)
     return None

@@ -23,11 +23,15 @@ def bucket_violations(props: Mapping[str, Any]) -> list[str]:
     name = props.get("name", "?")
     out = []
     if not props.get("kms_key_alias"):
-        out.append(_("bucket {name} is not encrypted with a KMS key (kms_key_alias is "
-                     "empty)").format(name=name))
+        out.append(
+            _("bucket {name} is not encrypted with a KMS key (kms_key_alias is empty)").format(
+                name=name
+            )
+        )
     if not props.get("public_access_block"):
-        out.append(_("bucket {name} does not block public access (public_access_block)").format(
-            name=name))
+        out.append(
+            _("bucket {name} does not block public access (public_access_block)").format(name=name)
+        )
     if not props.get("versioning"):
         out.append(_("bucket {name} has versioning off").format(name=name))
     return out
@@ -37,8 +41,10 @@ def security_group_violations(props: Mapping[str, Any]) -> list[str]:
     name = props.get("name", "?")
     return [
         _("security group {name} allows ingress from {cidr} (the whole internet)").format(
-            name=name, cidr=rule.get("cidr"))
-        for rule in props.get("ingress") or [] if rule.get("cidr") in _WORLD
+            name=name, cidr=rule.get("cidr")
+        )
+        for rule in props.get("ingress") or []
+        if rule.get("cidr") in _WORLD
     ]
 
 
@@ -54,15 +60,20 @@ def namespace_violations(namespace: str, objects: Iterable[Mapping[str, Any]]) -
     out = []
     if not any(o.get("kind") == "ResourceQuota" for o in inside):
         out.append(_("namespace {namespace} has no ResourceQuota").format(namespace=namespace))
-    if not any(o.get("kind") == "NetworkPolicy" and _denies_all(o.get("spec") or {})
-               for o in inside):
-        out.append(_("namespace {namespace} has no default-deny NetworkPolicy").format(
-            namespace=namespace))
+    if not any(
+        o.get("kind") == "NetworkPolicy" and _denies_all(o.get("spec") or {}) for o in inside
+    ):
+        out.append(
+            _("namespace {namespace} has no default-deny NetworkPolicy").format(namespace=namespace)
+        )
     return out
 
 
 def _denies_all(spec: Mapping[str, Any]) -> bool:
     """Selects every pod, covers both directions and allows nothing."""
-    return (not (spec.get("podSelector") or {})
-            and set(spec.get("policyTypes") or []) >= {"Ingress", "Egress"}
-            and not spec.get("ingress") and not spec.get("egress"))
+    return (
+        not (spec.get("podSelector") or {})
+        and set(spec.get("policyTypes") or []) >= {"Ingress", "Egress"}
+        and not spec.get("ingress")
+        and not spec.get("egress")
+    )

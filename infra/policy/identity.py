@@ -32,4 +32,3 @@ def check_identity(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         registered = credit_division_problem(spec.credit_code, spec.division_code)
         if registered:
             yield Issue("GC027", ("credit_code",), said_again(registered))
-

@@ -24,13 +24,24 @@ def _where(tenant_id: str) -> Path:
     return Path("Tenant") / tenant_id  # the stem is the id, as for a file named by it
 
 
-def refusals(spec: TenantSpec, fleet: Mapping[str, TenantSpec], env: EnvironmentSpec,
-             today: dt.date, *, accepted: Sequence[str] = ()) -> list[Finding]:
+def refusals(
+    spec: TenantSpec,
+    fleet: Mapping[str, TenantSpec],
+    env: EnvironmentSpec,
+    today: dt.date,
+    *,
+    accepted: Sequence[str] = (),
+) -> list[Finding]:
     """The errors that involve this tenant's own spec (not fleet totals such as capacity,
     which refuse a plan, not an access), less the rules a recorded override ``accepted``."""
     loaded = [LoadedTenant(_where(t.id), t, "") for t in {**fleet, spec.id: spec}.values()]
     mine = str(_where(spec.id))
     found = evaluate(loaded, env, today, focus=[spec.id])
-    return [f for f in found
-            if f.severity is Severity.error and f.rule not in accepted
-            and f.path is not None and mine in (f.path, *f.related)]
+    return [
+        f
+        for f in found
+        if f.severity is Severity.error
+        and f.rule not in accepted
+        and f.path is not None
+        and mine in (f.path, *f.related)
+    ]

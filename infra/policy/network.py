@@ -20,19 +20,33 @@ def check_network(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     cidr = ipaddress.IPv4Network(spec.network.cidr)
     prefix = ctx.env.network.tenant_prefix
     if not cidr.subnet_of(ctx.pool):
-        yield Issue("GC011", ("network", "cidr"),
-                    _("{cidr} is outside the tenant pool {pool}").format(cidr=cidr, pool=ctx.pool))
+        yield Issue(
+            "GC011",
+            ("network", "cidr"),
+            _("{cidr} is outside the tenant pool {pool}").format(cidr=cidr, pool=ctx.pool),
+        )
     elif cidr.prefixlen != prefix:
-        yield Issue("GC011", ("network", "cidr"),
-                    _("{cidr} is a /{length}; tenants get a /{prefix}").format(
-                        cidr=cidr, length=cidr.prefixlen, prefix=prefix))
+        yield Issue(
+            "GC011",
+            ("network", "cidr"),
+            _("{cidr} is a /{length}; tenants get a /{prefix}").format(
+                cidr=cidr, length=cidr.prefixlen, prefix=prefix
+            ),
+        )
     seen: set[str] = set()
     for i, service in enumerate(spec.network.shared_services):
         if service not in ctx.services:
-            yield Issue("GC014", ("network", "shared_services", i),
-                        _("{service!r} is not in the catalogue ({services})").format(
-                            service=service, services=", ".join(sorted(ctx.services))))
+            yield Issue(
+                "GC014",
+                ("network", "shared_services", i),
+                _("{service!r} is not in the catalogue ({services})").format(
+                    service=service, services=", ".join(sorted(ctx.services))
+                ),
+            )
         elif service in seen:
-            yield Issue("GC014", ("network", "shared_services", i),
-                        _("{service!r} is listed twice").format(service=service))
+            yield Issue(
+                "GC014",
+                ("network", "shared_services", i),
+                _("{service!r} is listed twice").format(service=service),
+            )
         seen.add(service)

@@ -28,15 +28,24 @@ def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     for name in ("cpu", "memory", "storage", "ephemeral_storage"):
         asked, limit = getattr(quotas, name), getattr(ceiling, name)
         if asked is not None and q(asked) > q(limit):
-            yield Issue("GC008", ("quotas", name),
-                        _("{asked} is above the {level}-level ceiling of {limit}").format(
-                            asked=asked, level=spec.level.value, limit=limit))
+            yield Issue(
+                "GC008",
+                ("quotas", name),
+                _("{asked} is above the {level}-level ceiling of {limit}").format(
+                    asked=asked, level=spec.level.value, limit=limit
+                ),
+            )
     for name in ("pods", "gpus"):
         if getattr(quotas, name) > getattr(ceiling, name):
-            yield Issue("GC008", ("quotas", name),
-                        _("{asked} is above the {level}-level ceiling of {limit}").format(
-                            asked=getattr(quotas, name), level=spec.level.value,
-                            limit=getattr(ceiling, name)))
+            yield Issue(
+                "GC008",
+                ("quotas", name),
+                _("{asked} is above the {level}-level ceiling of {limit}").format(
+                    asked=getattr(quotas, name),
+                    level=spec.level.value,
+                    limit=getattr(ceiling, name),
+                ),
+            )
     yield from _defaults(spec, ctx)
 
 
@@ -46,18 +55,26 @@ def _defaults(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     quotas, defaults = spec.quotas, spec.quotas.defaults
     ephemeral = ctx.env.ceilings[spec.level.value].ephemeral_quota(quotas.ephemeral_storage)
     for name, request, limit, quota in (
-            ("cpu", defaults.requests.cpu, defaults.limits.cpu, quotas.cpu),
-            ("memory", defaults.requests.memory, defaults.limits.memory, quotas.memory),
-            ("ephemeral_storage", defaults.ephemeral_request, defaults.ephemeral_limit,
-             ephemeral)):
+        ("cpu", defaults.requests.cpu, defaults.limits.cpu, quotas.cpu),
+        ("memory", defaults.requests.memory, defaults.limits.memory, quotas.memory),
+        ("ephemeral_storage", defaults.ephemeral_request, defaults.ephemeral_limit, ephemeral),
+    ):
         if q(request) > q(limit):
-            yield Issue("GC009", ("quotas", "defaults", "requests", name),
-                        _("default request {request} is above the default limit "
-                          "{limit}").format(request=request, limit=limit))
+            yield Issue(
+                "GC009",
+                ("quotas", "defaults", "requests", name),
+                _("default request {request} is above the default limit {limit}").format(
+                    request=request, limit=limit
+                ),
+            )
         if q(limit) > q(quota):
-            yield Issue("GC009", ("quotas", "defaults", "limits", name),
-                        _("default limit {limit} is above the tenant quota {quota}").format(
-                            limit=limit, quota=quota))
+            yield Issue(
+                "GC009",
+                ("quotas", "defaults", "limits", name),
+                _("default limit {limit} is above the tenant quota {quota}").format(
+                    limit=limit, quota=quota
+                ),
+            )
 
 
 def _unstorable(quotas: Quotas) -> Iterator[Issue]:
@@ -65,21 +82,31 @@ def _unstorable(quotas: Quotas) -> Iterator[Issue]:
     sub-milli precision (rounded up) and decimal amounts beyond exa (printed without suffix)."""
     fields: list[tuple[tuple[str, ...], str | None]] = [
         ((name,), getattr(quotas, name))
-        for name in ("cpu", "memory", "storage", "ephemeral_storage")]
+        for name in ("cpu", "memory", "storage", "ephemeral_storage")
+    ]
     for kind in ("requests", "limits"):
         resources = getattr(quotas.defaults, kind)
-        fields += [(("defaults", kind, name), getattr(resources, name))
-                   for name in ("cpu", "memory", "ephemeral_storage")]
+        fields += [
+            (("defaults", kind, name), getattr(resources, name))
+            for name in ("cpu", "memory", "ephemeral_storage")
+        ]
     for loc, text in fields:
         if text is None:
             continue
         if q(text) < 0:
-            yield Issue("GC001", ("quotas", *loc),
-                        _("{text!r} is negative; a quota is at least 0").format(text=text))
+            yield Issue(
+                "GC001",
+                ("quotas", *loc),
+                _("{text!r} is negative; a quota is at least 0").format(text=text),
+            )
             continue
         stored = parse_resource(text).canonical
         if parse_quantity(stored) != q(text):
-            yield Issue("GC001", ("quotas", *loc),
-                        _("{text!r} would be stored by the API server as {stored!r}, a "
-                          "different amount; use units from 1m up to 999E").format(
-                              text=text, stored=stored))
+            yield Issue(
+                "GC001",
+                ("quotas", *loc),
+                _(
+                    "{text!r} would be stored by the API server as {stored!r}, a "
+                    "different amount; use units from 1m up to 999E"
+                ).format(text=text, stored=stored),
+            )

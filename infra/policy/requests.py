@@ -31,14 +31,14 @@ def agreement_between(requester: TenantSpec, provider: TenantSpec | None) -> str
     """The agreement both sides cite for their mutual peering, if they do."""
     if provider is None:
         return None
-    theirs = next((p.agreement for p in provider.network.peers if p.tenant == requester.id),
-                  None)
+    theirs = next((p.agreement for p in provider.network.peers if p.tenant == requester.id), None)
     mine = next((p.agreement for p in requester.network.peers if p.tenant == provider.id), None)
     return theirs if theirs is not None and theirs == mine else None
 
 
-def request_state(requester: TenantSpec, request: DataRequest,
-                  fleet: Mapping[str, TenantSpec]) -> RequestState:
+def request_state(
+    requester: TenantSpec, request: DataRequest, fleet: Mapping[str, TenantSpec]
+) -> RequestState:
     provider = fleet.get(request.provider)
     if agreement_between(requester, provider) is None:
         return RequestState.pending
@@ -52,37 +52,62 @@ def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         provider = ctx.tenants.get(request.provider)
         key = (request.provider, request.data)
         if request.provider == spec.id:
-            yield Issue("GC030", (*at, "from"),
-                        _("a department cannot request data from itself"))
+            yield Issue("GC030", (*at, "from"), _("a department cannot request data from itself"))
             continue
         if key in seen:
-            yield Issue("GC030", (*at, "data"),
-                        _("{data!r} from {provider!r} is requested twice").format(
-                            data=request.data, provider=request.provider))
+            yield Issue(
+                "GC030",
+                (*at, "data"),
+                _("{data!r} from {provider!r} is requested twice").format(
+                    data=request.data, provider=request.provider
+                ),
+            )
         seen.add(key)
         if request.requested > ctx.today:
-            yield Issue("GC030", (*at, "requested"),
-                        _("{date} is in the future").format(date=request.requested))
+            yield Issue(
+                "GC030",
+                (*at, "requested"),
+                _("{date} is in the future").format(date=request.requested),
+            )
         if provider is None:
-            yield Issue("GC030", (*at, "from"),
-                        _("no tenant {provider!r}").format(provider=request.provider))
+            yield Issue(
+                "GC030",
+                (*at, "from"),
+                _("no tenant {provider!r}").format(provider=request.provider),
+            )
             continue
         if provider.lifecycle.state is LifecycleState.decommissioning:
-            yield Issue("GC030", (*at, "from"),
-                        _("{provider!r} is decommissioning and will not share data").format(
-                            provider=request.provider),
-                        Severity.warning)
+            yield Issue(
+                "GC030",
+                (*at, "from"),
+                _("{provider!r} is decommissioning and will not share data").format(
+                    provider=request.provider
+                ),
+                Severity.warning,
+            )
         theirs = provider.data.classification
         if theirs is Classification.core and request.justification is None:
-            yield Issue("GC031", (*at, "justification"),
-                        _("{provider!r} holds core data; a request needs a "
-                          "justification").format(provider=request.provider))
+            yield Issue(
+                "GC031",
+                (*at, "justification"),
+                _("{provider!r} holds core data; a request needs a justification").format(
+                    provider=request.provider
+                ),
+            )
         if theirs.rank > spec.data.classification.rank:
-            yield Issue("GC032", (*at, "from"),
-                        _("{theirs} data of {provider!r} may not flow to {me!r}, which is "
-                          "classified {mine}").format(
-                              theirs=theirs.value, provider=request.provider, me=spec.id,
-                              mine=spec.data.classification.value))
+            yield Issue(
+                "GC032",
+                (*at, "from"),
+                _(
+                    "{theirs} data of {provider!r} may not flow to {me!r}, which is "
+                    "classified {mine}"
+                ).format(
+                    theirs=theirs.value,
+                    provider=request.provider,
+                    me=spec.id,
+                    mine=spec.data.classification.value,
+                ),
+            )
 
 
 @dataclass(frozen=True)
@@ -97,8 +122,10 @@ class PendingGroup:
     def render(self, today: dt.date) -> str:
         noun = "request" if self.count == 1 else "requests"
         days = (today - self.oldest).days
-        return (f"{self.provider} has {self.count} pending {noun} from {self.requester}, "
-                f"oldest {days} day{'' if days == 1 else 's'}")
+        return (
+            f"{self.provider} has {self.count} pending {noun} from {self.requester}, "
+            f"oldest {days} day{'' if days == 1 else 's'}"
+        )
 
 
 def pending_groups(specs: Iterable[TenantSpec]) -> list[PendingGroup]:
@@ -109,5 +136,4 @@ def pending_groups(specs: Iterable[TenantSpec]) -> list[PendingGroup]:
         for request in spec.data_requests:
             if request_state(spec, request, fleet) is RequestState.pending:
                 groups.setdefault((request.provider, spec.id), []).append(request.requested)
-    return [PendingGroup(p, r, len(dates), min(dates))
-            for (p, r), dates in sorted(groups.items())]
+    return [PendingGroup(p, r, len(dates), min(dates)) for (p, r), dates in sorted(groups.items())]

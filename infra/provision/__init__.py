@@ -21,8 +21,15 @@ if TYPE_CHECKING:  # what __getattr__ hands out, so that type checkers see it to
         select_tenants,
     )
 
-__all__ = ["DeployOptions", "DeployRefused", "Override", "Progress", "StackResult", "deploy",
-           "select_tenants"]
+__all__ = [
+    "DeployOptions",
+    "DeployRefused",
+    "Override",
+    "Progress",
+    "StackResult",
+    "deploy",
+    "select_tenants",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,8 +28,16 @@ from infra.plan.drift import cloud_drift
 from infra.plan.objects import BucketProps, CloudKind, CloudObject, KeyProps
 from infra.spec.environment import EnvironmentSpec
 
-__all__ = ["SharedState", "bootstrap_state", "ensure_state_key", "file_state_secrets",
-           "reach_state_key", "shared_stack_missing", "shared_state", "state_kind"]
+__all__ = [
+    "SharedState",
+    "bootstrap_state",
+    "ensure_state_key",
+    "file_state_secrets",
+    "reach_state_key",
+    "shared_stack_missing",
+    "shared_state",
+    "state_kind",
+]
 
 STATE_KINDS = ("file", "shared")
 
@@ -42,9 +50,11 @@ class SharedState:
     secrets_provider: str  # for `pulumi stack init --secrets-provider`
 
     def environment(self) -> dict[str, str]:
-        return {"PULUMI_BACKEND_URL": self.url,
-                # The Go SDK warns on every response of an endpoint without checksums.
-                "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required"}
+        return {
+            "PULUMI_BACKEND_URL": self.url,
+            # The Go SDK warns on every response of an endpoint without checksums.
+            "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        }
 
 
 def state_kind(env_name: str, requested: str | None) -> str:
@@ -53,17 +63,18 @@ def state_kind(env_name: str, requested: str | None) -> str:
     if requested is None:
         return "file" if env_name == "local" else "shared"
     if requested not in STATE_KINDS:
-        raise InputError(f"state backend {requested!r}: choose file or shared",
-                         field="--state")
+        raise InputError(f"state backend {requested!r}: choose file or shared", field="--state")
     return requested
 
 
 def _endpoint(env: EnvironmentSpec) -> str:
     endpoint = env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL") or ""
     if not endpoint:
-        raise InputError(f"environment {env.name} has no cloud endpoint for shared state "
-                         "(cloud.endpoint in its spec, or AWS_ENDPOINT_URL)",
-                         field="cloud.endpoint")
+        raise InputError(
+            f"environment {env.name} has no cloud endpoint for shared state "
+            "(cloud.endpoint in its spec, or AWS_ENDPOINT_URL)",
+            field="cloud.endpoint",
+        )
     return endpoint
 
 
@@ -71,12 +82,12 @@ def shared_state(env: EnvironmentSpec) -> SharedState:
     endpoint = urlparse(_endpoint(env))
     bucket = f"govcloud-{env.name}-pulumi-state"
     alias = _key_alias(env)
-    query = {"endpoint": endpoint.netloc, "s3ForcePathStyle": "true",
-             "region": env.cloud.region}
+    query = {"endpoint": endpoint.netloc, "s3ForcePathStyle": "true", "region": env.cloud.region}
     if endpoint.scheme == "http":
         query["disableSSL"] = "true"
-    return SharedState(bucket, alias, f"s3://{bucket}?{urlencode(query)}",
-                       _secrets_provider(env, alias))
+    return SharedState(
+        bucket, alias, f"s3://{bucket}?{urlencode(query)}", _secrets_provider(env, alias)
+    )
 
 
 def _key_alias(env: EnvironmentSpec) -> str:
@@ -89,34 +100,60 @@ def _secrets_provider(env: EnvironmentSpec, alias: str) -> str:
 
 
 def _tags(env: EnvironmentSpec) -> dict[str, str]:
-    return {"managed-by": "govcloud", "govcloud-env": env.name, "tenant": "platform",
-            "purpose": "pulumi-state"}
+    return {
+        "managed-by": "govcloud",
+        "govcloud-env": env.name,
+        "tenant": "platform",
+        "purpose": "pulumi-state",
+    }
 
 
 def _key(env: EnvironmentSpec) -> KeyProps:
     return {
         "alias": _key_alias(env),
         "description": f"govcloud {env.name}: Pulumi state and stack secrets",
-        "policy": policy_json([{"Sid": "Account", "Effect": "Allow",
-                                "Principal": {"AWS": arn(env, "iam", "root")},
-                                "Action": "kms:*", "Resource": "*"}]),
-        "rotation": True, "enabled": True, "tags": _tags(env),
+        "policy": policy_json(
+            [
+                {
+                    "Sid": "Account",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": arn(env, "iam", "root")},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ]
+        ),
+        "rotation": True,
+        "enabled": True,
+        "tags": _tags(env),
     }
 
 
 def _bucket(env: EnvironmentSpec, state: SharedState) -> BucketProps:
     secure = urlparse(_endpoint(env)).scheme == "https"
-    deny_plain_http = policy_json([{
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [arn(env, "s3", state.bucket), arn(env, "s3", f"{state.bucket}/*")],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}])
+    deny_plain_http = policy_json(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [arn(env, "s3", state.bucket), arn(env, "s3", f"{state.bucket}/*")],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    )
     return {
-        "name": state.bucket, "kms_key_alias": state.key_alias, "versioning": True,
-        "public_access_block": True, "ownership": "BucketOwnerEnforced",
+        "name": state.bucket,
+        "kms_key_alias": state.key_alias,
+        "versioning": True,
+        "public_access_block": True,
+        "ownership": "BucketOwnerEnforced",
         "access_log_bucket": "",
         # The local endpoint speaks plain HTTP only; real environments refuse it.
         "policy": deny_plain_http if secure else "",
-        "expiration_days": None, "tags": _tags(env),
+        "expiration_days": None,
+        "tags": _tags(env),
     }
 
 

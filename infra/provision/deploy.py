@@ -57,8 +57,15 @@ from .stacks import PROJECT, StackOps, outputs_if_any
 if TYPE_CHECKING:
     from infra.drivers import KubeClient
 
-__all__ = ["DeployOptions", "DeployRefused", "Override", "Progress", "StackResult", "deploy",
-           "select_tenants"]
+__all__ = [
+    "DeployOptions",
+    "DeployRefused",
+    "Override",
+    "Progress",
+    "StackResult",
+    "deploy",
+    "select_tenants",
+]
 
 Say = Callable[[str], None]
 
@@ -81,15 +88,21 @@ class DeployOptions:
 
     def validate(self) -> None:
         if self.parallel < 1:
-            raise InputError(f"--parallel must be at least 1, not {self.parallel}",
-                             field="--parallel")
+            raise InputError(
+                f"--parallel must be at least 1, not {self.parallel}", field="--parallel"
+            )
         if self.resource_parallel < 1:
-            raise InputError(f"resource parallelism must be at least 1, not "
-                             f"{self.resource_parallel}", field="resource_parallel")
-        if self.override is not None and not (self.override.reason.strip()
-                                              and self.override.document.strip()):
-            raise InputError("an override needs both --override-reason and "
-                             "--override-document", field="--override-reason")
+            raise InputError(
+                f"resource parallelism must be at least 1, not {self.resource_parallel}",
+                field="resource_parallel",
+            )
+        if self.override is not None and not (
+            self.override.reason.strip() and self.override.document.strip()
+        ):
+            raise InputError(
+                "an override needs both --override-reason and --override-document",
+                field="--override-reason",
+            )
         if self.policy_pack is not None and not self.policy_pack.is_dir():
             raise InputError(f"no policy pack at {self.policy_pack}", field="policy_pack")
 
@@ -105,7 +118,7 @@ class StackResult:
 
     @property
     def change_summary(self) -> str:
-        """"2 update, 1 create", or "" when nothing changed."""
+        """ "2 update, 1 create", or "" when nothing changed."""
         return ", ".join(f"{v} {k}" for k, v in sorted(self.changes.items()))
 
     @property
@@ -113,9 +126,14 @@ class StackResult:
         return self.result == "failed"
 
     def as_data(self) -> dict[str, Any]:
-        return {"stack": self.stack, "result": self.result, "changes": self.changes,
-                "seconds": round(self.seconds, 2), "message": self.message,
-                "steps": self.steps}
+        return {
+            "stack": self.stack,
+            "result": self.result,
+            "changes": self.changes,
+            "seconds": round(self.seconds, 2),
+            "message": self.message,
+            "steps": self.steps,
+        }
 
 
 class Progress:
@@ -136,36 +154,56 @@ class Progress:
         self.say(line)
 
 
-CHANGED_SINCE_SCOPE = ("commits since the ref, uncommitted edits and new untracked files "
-                       "under tenants/")
+CHANGED_SINCE_SCOPE = (
+    "commits since the ref, uncommitted edits and new untracked files under tenants/"
+)
 
 
 def _changed_since(root: Path, ref: str) -> list[str]:
     """Tenants whose spec differs from ``ref`` in the working tree: commits since the ref,
     uncommitted edits and new untracked files alike (``CHANGED_SINCE_SCOPE``)."""
     proc = subprocess.run(
-        ["git", "diff", "--name-only", ref, "--", "tenants/"], cwd=root, text=True,
-        capture_output=True, check=False,
+        ["git", "diff", "--name-only", ref, "--", "tenants/"],
+        cwd=root,
+        text=True,
+        capture_output=True,
+        check=False,
     )
     if proc.returncode != 0:
-        raise InputError(f"cannot diff against {ref!r}: {proc.stderr.strip()}",
-                         field="--changed-since")
+        raise InputError(
+            f"cannot diff against {ref!r}: {proc.stderr.strip()}", field="--changed-since"
+        )
     untracked = subprocess.run(
-        ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants/"], cwd=root,
-        text=True, capture_output=True, check=False).stdout
-    return sorted({Path(line).stem for line in (proc.stdout + untracked).split()
-                   if line.endswith((".yaml", ".yml"))})
+        ["git", "ls-files", "--others", "--exclude-standard", "--", "tenants/"],
+        cwd=root,
+        text=True,
+        capture_output=True,
+        check=False,
+    ).stdout
+    return sorted(
+        {
+            Path(line).stem
+            for line in (proc.stdout + untracked).split()
+            if line.endswith((".yaml", ".yml"))
+        }
+    )
 
 
 def _existing_tenant_stacks(root: Path, env: str, state: SharedState | None) -> list[str]:
     prefix = f"{env}."
     pulumi = Pulumi(root, state.environment() if state else {})
-    return sorted(s[len(prefix):] for s in pulumi.stacks() if s.startswith(prefix))
+    return sorted(s[len(prefix) :] for s in pulumi.stacks() if s.startswith(prefix))
 
 
-def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
-                   changed_since: str | None = None, everything: bool = False,
-                   state: SharedState | None = None) -> list[str]:
+def select_tenants(
+    root: Path,
+    env: str,
+    *,
+    tenants: Sequence[str] = (),
+    changed_since: str | None = None,
+    everything: bool = False,
+    state: SharedState | None = None,
+) -> list[str]:
     """Tenant ids to deploy: named, changed since a git ref, or all (incl. removed ones)."""
     known = {p.stem for p in (root / "tenants").glob("*.yaml")}
     if tenants:
@@ -173,15 +211,18 @@ def select_tenants(root: Path, env: str, *, tenants: Sequence[str] = (),
         if unknown:  # a removed tenant is still deployable (decommissioning) if it has a stack
             unknown = sorted(set(unknown) - set(_existing_tenant_stacks(root, env, state)))
         if unknown:
-            raise InputError(f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(known))})",
-                             field="--tenant")
+            raise InputError(
+                f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+                field="--tenant",
+            )
         return sorted(set(tenants))
     if changed_since:
         return _changed_since(root, changed_since)
     if everything:
         return sorted(known | set(_existing_tenant_stacks(root, env, state)))
-    raise InputError("say which tenants: --tenant ID, --changed-since REF or --all",
-                     field="--tenant")
+    raise InputError(
+        "say which tenants: --tenant ID, --changed-since REF or --all", field="--tenant"
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -190,8 +231,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 class _Deployer:
-    def __init__(self, opts: DeployOptions, progress: Progress, verdict: Verdict,
-                 env: Any, fleet: dict[str, TenantSpec]) -> None:
+    def __init__(
+        self,
+        opts: DeployOptions,
+        progress: Progress,
+        verdict: Verdict,
+        env: Any,
+        fleet: dict[str, TenantSpec],
+    ) -> None:
         self.opts = opts
         self.progress = progress
         self.verdict = verdict
@@ -201,8 +248,10 @@ class _Deployer:
         self.today = self.now.date()
         self.env = env
         self.fleet = fleet
-        run_env = {ENV_NOW: self.now.isoformat(),
-                   **(opts.state.environment() if opts.state else {})}
+        run_env = {
+            ENV_NOW: self.now.isoformat(),
+            **(opts.state.environment() if opts.state else {}),
+        }
         if opts.destroy_data_before_retention_ends:
             run_env[ENV_DESTROY_DATA] = "true"
         self._lock = threading.Lock()
@@ -210,12 +259,17 @@ class _Deployer:
         secrets, prepare = self._secrets()
         if secrets:  # Pulumi's cloud SDK warns on each answer of an endpoint without checksums
             run_env.setdefault("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
-        self.stacks = StackOps(Pulumi(opts.root, run_env), opts.root,
-                               logs=opts.root / ".govcloud" / "deploy-logs",
-                               note=progress.note, preview=opts.preview,
-                               secrets_provider=secrets, prepare_secrets=prepare,
-                               reach_secrets=(lambda: reach_state_key(env)) if secrets else None,
-                               missing=self._shared_missing)
+        self.stacks = StackOps(
+            Pulumi(opts.root, run_env),
+            opts.root,
+            logs=opts.root / ".govcloud" / "deploy-logs",
+            note=progress.note,
+            preview=opts.preview,
+            secrets_provider=secrets,
+            prepare_secrets=prepare,
+            reach_secrets=(lambda: reach_state_key(env)) if secrets else None,
+            missing=self._shared_missing,
+        )
 
     def _shared_missing(self, stack: str) -> bool:
         state = self.opts.state
@@ -243,8 +297,9 @@ class _Deployer:
     def _result(self, name: str, outcome: Outcome) -> StackResult:
         if self.opts.preview:
             return StackResult(name, "previewed", outcome.changes, steps=outcome.steps)
-        return StackResult(name, "changed" if outcome.changes else "ok", outcome.changes,
-                           steps=outcome.steps)
+        return StackResult(
+            name, "changed" if outcome.changes else "ok", outcome.changes, steps=outcome.steps
+        )
 
     # -- platform -------------------------------------------------------------------------
     def platform(self) -> StackResult:
@@ -253,18 +308,28 @@ class _Deployer:
         if not self.opts.platform and self.stacks.fingerprint(name) == fingerprint:
             drifted = self._platform_drift()
             if not drifted:
-                return StackResult(name, "skipped", message="plan and govcloud version "
-                                   "unchanged since its last deploy, and read back live as "
-                                   "planned (--platform runs it anyway)")
-            self.progress.note(f"… {name}: live platform differs from the plan: "
-                               f"{'; '.join(drifted[:3])}")
+                return StackResult(
+                    name,
+                    "skipped",
+                    message="plan and govcloud version "
+                    "unchanged since its last deploy, and read back live as "
+                    "planned (--platform runs it anyway)",
+                )
+            self.progress.note(
+                f"… {name}: live platform differs from the plan: {'; '.join(drifted[:3])}"
+            )
 
         def work() -> StackResult:
-            result = self._result(name, self.stacks.operate(
-                "preview" if self.opts.preview else "up", name, flags=self._flags()))
+            result = self._result(
+                name,
+                self.stacks.operate(
+                    "preview" if self.opts.preview else "up", name, flags=self._flags()
+                ),
+            )
             if not self.opts.preview:
                 self.stacks.record_fingerprint(name, fingerprint)
             return result
+
         return self._timed(name, work)
 
     def _platform_drift(self) -> list[str]:
@@ -291,18 +356,23 @@ class _Deployer:
             return result
         try:
             spec = self.fleet.get(tenant_id)
-            plan = (render_tenant(spec, self.env, fleet=self.fleet, today=self.today,
-                                  now=self.now)
-                    if spec is not None else None)
+            plan = (
+                render_tenant(spec, self.env, fleet=self.fleet, today=self.today, now=self.now)
+                if spec is not None
+                else None
+            )
             from .status import record_deploy  # the client libraries: loaded by warm_up
 
-            overridden = (self.verdict.errors_of(tenant_id)
-                          if self.opts.override is not None else [])
+            overridden = self.verdict.errors_of(tenant_id) if self.opts.override is not None else []
             if spec is not None and result.result != "failed":
                 mark_override(self._kube(), tenant_id, [f.rule for f in overridden])
-            record = record_deploy(tenant_id, result.result,
-                                   result.message or f"stack {name} deployed", plan=plan,
-                                   client=self._kube())
+            record = record_deploy(
+                tenant_id,
+                result.result,
+                result.message or f"stack {name} deployed",
+                plan=plan,
+                client=self._kube(),
+            )
         except Exception as exc:  # one tenant's failure must not stop others
             result.result, result.message = "failed", f"status not written: {_one_line(exc)}"
             return result
@@ -337,8 +407,10 @@ class _Deployer:
         errors = self.verdict.errors_of(tenant_id)
         if errors and self.opts.override is not None and not self.opts.preview:
             record_override(self._kube(), tenant_id, self.opts.override, errors)
-            self.progress.note(f"! {name}: deploying despite {len(errors)} compliance "
-                               f"error(s), override recorded on Tenant {tenant_id}")
+            self.progress.note(
+                f"! {name}: deploying despite {len(errors)} compliance "
+                f"error(s), override recorded on Tenant {tenant_id}"
+            )
         spec = self.fleet.get(tenant_id)
         extra: dict[str, str] = {}
         if spec is None:
@@ -346,20 +418,26 @@ class _Deployer:
             extra[ENV_DECOMMISSION_SPEC] = spec.model_dump_json()
         if not self.opts.preview:
             self._hold(tenant_id, name)
-        outcome = self.stacks.operate("preview" if self.opts.preview else "up", name,
-                                      flags=self._flags(), env=extra)
+        outcome = self.stacks.operate(
+            "preview" if self.opts.preview else "up", name, flags=self._flags(), env=extra
+        )
         result = self._result(name, outcome)
         if spec.lifecycle.state is LifecycleState.active or self.opts.preview:
             return result
-        if not destroy_data_allowed(spec, self.today,
-                                    override=self.opts.destroy_data_before_retention_ends):
+        if not destroy_data_allowed(
+            spec, self.today, override=self.opts.destroy_data_before_retention_ends
+        ):
             ends = retention_ends(spec)
             until = ends.isoformat() if ends else "a decommissioning date is recorded"
             result.result, result.message = "retained", f"access revoked; data kept until {until}"
             return result
         self.stacks.destroy(name, env=extra)
-        return StackResult(name, "destroyed", result.changes,
-                           message="access revoked, retention ended, stack destroyed")
+        return StackResult(
+            name,
+            "destroyed",
+            result.changes,
+            message="access revoked, retention ended, stack destroyed",
+        )
 
     def _hold(self, tenant_id: str, name: str) -> None:
         """Deploy's hold on the tenant before its stack changes anything: the reconciler
@@ -375,8 +453,10 @@ class _Deployer:
     def _removed_spec(self, name: str, tenant_id: str) -> TenantSpec:
         outputs = outputs_if_any(self.stacks.pulumi, name)
         if "spec" not in outputs:
-            raise InputError(f"tenant {tenant_id} has no spec file and its stack has no "
-                             "recorded spec", field="--tenant")
+            raise InputError(
+                f"tenant {tenant_id} has no spec file and its stack has no recorded spec",
+                field="--tenant",
+            )
         data: dict[str, Any] = dict(outputs["spec"])
         lifecycle = dict(data.get("lifecycle") or {})
         if lifecycle.get("state") != LifecycleState.decommissioning.value:
@@ -409,8 +489,10 @@ def _interruptible_children() -> Iterator[None]:
     that ignores it costs the CLI's 5 s kill timeout per stack. So while deploy runs, a
     no-op handler replaces SIG_IGN: this process still ignores SIGINT, its children do not.
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    ):
         yield
         return
     signal.signal(signal.SIGINT, lambda _signum, _frame: None)
@@ -428,13 +510,19 @@ def gate(opts: DeployOptions, tenant_ids: Sequence[str]) -> Verdict:
     if tenants.resolve().is_relative_to(Path.cwd()):  # paths in the report as check shows them
         tenants = Path(os.path.relpath(tenants))
     fleet = load_tenants([tenants], cache=SpecCache(opts.root / ".govcloud" / "cache"))
-    return check_compliance(fleet, env, stacks_dir / f"{opts.env}.yaml", tenant_ids,
-                            opts.today or dt.date.today())
+    return check_compliance(
+        fleet, env, stacks_dir / f"{opts.env}.yaml", tenant_ids, opts.today or dt.date.today()
+    )
 
 
-def deploy(opts: DeployOptions, tenant_ids: Sequence[str], *, say: Say = print,
-           progress: Progress | None = None, verdict: Verdict | None = None
-           ) -> list[StackResult]:
+def deploy(
+    opts: DeployOptions,
+    tenant_ids: Sequence[str],
+    *,
+    say: Say = print,
+    progress: Progress | None = None,
+    verdict: Verdict | None = None,
+) -> list[StackResult]:
     """Deploy (or preview) the platform and the tenants; raises :class:`DeployRefused`
     before any stack runs when the compliance checks find errors and there is no override."""
     opts.validate()

@@ -55,8 +55,11 @@ def _plain(text: str) -> str:
 def _error_line(message: str) -> str:
     """The readable line of a diagnostic: our typed error if there is one."""
     lines = [line.strip() for line in _plain(message).splitlines() if line.strip()]
-    ours = [line.split("infra.errors.", 1)[1] for line in lines
-            if "infra.errors." in line and "Error:" in line]
+    ours = [
+        line.split("infra.errors.", 1)[1]
+        for line in lines
+        if "infra.errors." in line and "Error:" in line
+    ]
     if ours:
         return ours[-1]
     useful = [line for line in lines if not line.startswith(("Traceback", "File ", "^"))]
@@ -79,13 +82,21 @@ def field_changes(meta: Mapping[str, Any]) -> list[str]:
         return []
     before = meta.get("old") or {}
     old = before.get("outputs") or before.get("inputs") or {}
-    new = {k: v for k, v in (((meta.get("new") or {}).get("inputs")) or {}).items()
-           if not k.startswith("__") and v is not None}  # the engine drops null inputs
+    new = {
+        k: v
+        for k, v in (((meta.get("new") or {}).get("inputs")) or {}).items()
+        if not k.startswith("__") and v is not None
+    }  # the engine drops null inputs
     # Labels and annotations others added to an object are theirs (as in infra.plan.drift).
-    diffs = [(p, want, was) for p, want, was in compare(new, {k: old.get(k) for k in new})
-             if not (want is None and p.startswith(".manifest.metadata."))]
-    lines = [f"    {path.lstrip('.')}: {_short(was)} → {_short(want)}"
-             for path, want, was in diffs[:_MAX_FIELDS]]
+    diffs = [
+        (p, want, was)
+        for p, want, was in compare(new, {k: old.get(k) for k in new})
+        if not (want is None and p.startswith(".manifest.metadata."))
+    ]
+    lines = [
+        f"    {path.lstrip('.')}: {_short(was)} → {_short(want)}"
+        for path, want, was in diffs[:_MAX_FIELDS]
+    ]
     if len(diffs) > _MAX_FIELDS:
         lines.append(f"    … and {len(diffs) - _MAX_FIELDS} more")
     return lines
@@ -102,21 +113,27 @@ def read_events(path: Path) -> Outcome:
         except ValueError:
             continue  # a line cut short by a kill
         if summary := event.get("summaryEvent"):
-            outcome.changes = {k: int(v) for k, v in
-                               (summary.get("resourceChanges") or {}).items()
-                               if k != "same" and v}
+            outcome.changes = {
+                k: int(v)
+                for k, v in (summary.get("resourceChanges") or {}).items()
+                if k != "same" and v
+            }
         elif pre := event.get("resourcePreEvent"):
             meta = pre.get("metadata") or {}
-            if meta.get("op") not in _QUIET_OPS and meta.get("type") not in (
-                    None, "pulumi:pulumi:Stack") and "$" not in str(meta.get("type")):
+            if (
+                meta.get("op") not in _QUIET_OPS
+                and meta.get("type") not in (None, "pulumi:pulumi:Stack")
+                and "$" not in str(meta.get("type"))
+            ):
                 kind = str(meta["type"]).rsplit(":", 1)[-1]
                 name = str(meta.get("urn", "")).rsplit("::", 1)[-1]
                 outcome.steps.append(f"{meta['op']} {kind} {name}")
                 outcome.steps += field_changes(meta)
         elif policy := event.get("policyEvent"):
             if policy.get("enforcementLevel") == "mandatory":
-                outcome.errors.append(f"{policy.get('policyName')}: "
-                                      f"{_plain(str(policy.get('message', '')))}")
+                outcome.errors.append(
+                    f"{policy.get('policyName')}: {_plain(str(policy.get('message', '')))}"
+                )
         elif (diag := event.get("diagnosticEvent")) and diag.get("severity") == "error":
             text = _error_line(str(diag.get("message", "")))
             if text and "update failed" not in text and "preview failed" not in text:
@@ -140,8 +157,7 @@ class _CommandFailed(Exception):
         super().__init__(f"\n code: {code}\n stdout: {stdout}\n stderr: {stderr}")
 
 
-def _execute(command: Sequence[str], cwd: Path, env: Mapping[str, str],
-             log: Log | None) -> str:
+def _execute(command: Sequence[str], cwd: Path, env: Mapping[str, str], log: Log | None) -> str:
     """Run the CLI as the Automation API does (non-interactive, output streamed to ``log``),
     without importing the Pulumi SDK into govcloud's own process (0.2 s at every start)."""
     out: list[str] = []
@@ -157,11 +173,20 @@ def _execute(command: Sequence[str], cwd: Path, env: Mapping[str, str],
 
     # umask 077: what the CLI and its plugins write (the event log in the deploy logs, the
     # file backend's checkpoints) is the operator's alone.
-    with subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          cwd=cwd, env=dict(env), encoding="utf-8", errors="replace",
-                          umask=0o077) as proc:
-        readers = [threading.Thread(target=consume, args=(proc.stdout, out)),
-                   threading.Thread(target=consume, args=(proc.stderr, err))]
+    with subprocess.Popen(
+        list(command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=dict(env),
+        encoding="utf-8",
+        errors="replace",
+        umask=0o077,
+    ) as proc:
+        readers = [
+            threading.Thread(target=consume, args=(proc.stdout, out)),
+            threading.Thread(target=consume, args=(proc.stderr, err)),
+        ]
         for reader in readers:
             reader.start()
         for reader in readers:
@@ -202,8 +227,12 @@ class Pulumi:
     def __init__(self, root: Path, env: Mapping[str, str]) -> None:
         self.root = root
         # PULUMI_DEBUG_COMMANDS enables --event-log, as the Automation API itself does.
-        self.env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DEBUG_COMMANDS": "true",
-                    "PULUMI_AUTOMATION_API": "true", **env}
+        self.env = {
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DEBUG_COMMANDS": "true",
+            "PULUMI_AUTOMATION_API": "true",
+            **env,
+        }
         found = shutil.which("pulumi")
         try:
             if found is None:
@@ -217,14 +246,22 @@ class Pulumi:
             detail = " ".join(str(exc).split())
             raise InputError(
                 f"the Pulumi CLI cannot be run ({type(exc).__name__}: {detail}); put `pulumi` "
-                "on PATH (for the local cloud: eval \"$(govcloud localcloud env)\", or "
-                "govcloud localcloud build)", field="pulumi") from None
+                'on PATH (for the local cloud: eval "$(govcloud localcloud env)", or '
+                "govcloud localcloud build)",
+                field="pulumi",
+            ) from None
         self.binary = found
         # The plugins next to the binary come first, as with the Automation API.
         self._path = os.pathsep.join([os.path.dirname(found), os.environ.get("PATH", "")])
 
-    def run(self, args: Sequence[str], *, stack: str | None = None,
-            env: Mapping[str, str] | None = None, log: Log | None = None) -> str:
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        stack: str | None = None,
+        env: Mapping[str, str] | None = None,
+        log: Log | None = None,
+    ) -> str:
         full = [self.binary, "--non-interactive", *args, *(["--stack", stack] if stack else [])]
         merged = {**os.environ, **self.env, **(env or {}), "PATH": self._path}
         try:
@@ -237,21 +274,30 @@ class Pulumi:
 
     def outputs(self, stack: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(
-            self.run(["stack", "output", "--json", "--show-secrets"], stack=stack) or "{}")
+            self.run(["stack", "output", "--json", "--show-secrets"], stack=stack) or "{}"
+        )
         return data
 
-    def operate(self, op: str, stack: str, *, events: Path, log: Log,
-                flags: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Outcome:
+    def operate(
+        self,
+        op: str,
+        stack: str,
+        *,
+        events: Path,
+        log: Log,
+        flags: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> Outcome:
         """``pulumi <op>`` of one stack; raises :class:`StackError` when it fails."""
         events.unlink(missing_ok=True)
-        args = [op, "--color", "never", "--suppress-progress", "--event-log", str(events),
-                *flags]
+        args = [op, "--color", "never", "--suppress-progress", "--event-log", str(events), *flags]
         if op != "preview":
             args += ["--yes", "--skip-preview"]
         try:
             self.run(args, stack=stack, env=env, log=log)
         except StackError as exc:
             outcome = read_events(events)
-            raise StackError(" | ".join(outcome.errors[:3])[:600] or str(exc),
-                             raw=exc.raw) from None
+            raise StackError(
+                " | ".join(outcome.errors[:3])[:600] or str(exc), raw=exc.raw
+            ) from None
         return read_events(events)

@@ -52,8 +52,9 @@ def known_missing(project: str, stack: str, backend_url: str | None = None) -> b
     return directory is not None and not _has_checkpoint(directory, stack)
 
 
-def file_backend_tags(project: str, stack: str,
-                      backend_url: str | None = None) -> dict[str, str] | None:
+def file_backend_tags(
+    project: str, stack: str, backend_url: str | None = None
+) -> dict[str, str] | None:
     """A stack's tags read straight from a file backend (``<stack>.pulumi-tags``), without
     a CLI call that opens the backend (0.1-0.3 s, more with many stacks). None when this is
     not such a backend or the file is not readable: ask the CLI."""
@@ -85,8 +86,9 @@ def _write_new(path: Path, text: str) -> bool:
     return True
 
 
-def create_stack(project: str, stack: str, backend_url: str | None, *,
-                 config_dir: Path, like: Path) -> bool:
+def create_stack(
+    project: str, stack: str, backend_url: str | None, *, config_dir: Path, like: Path
+) -> bool:
     """Create the empty stack ``stack`` as `pulumi stack init` does on a file backend, with
     the secrets settings of the stack config ``like`` (the environment's platform stack:
     same project, same passphrase or KMS key). `stack init` spends 0.25 s, most of it

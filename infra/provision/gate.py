@@ -30,8 +30,14 @@ if TYPE_CHECKING:
 
 OVERRIDE_WRITER = "govcloud-deploy-override"
 
-__all__ = ["DeployRefused", "Override", "Verdict", "check_compliance", "mark_override",
-           "record_override"]
+__all__ = [
+    "DeployRefused",
+    "Override",
+    "Verdict",
+    "check_compliance",
+    "mark_override",
+    "record_override",
+]
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,14 @@ class Verdict:
 
     def errors_of(self, tenant_id: str) -> list[Finding]:
         """Errors in the tenant's own spec, naming it, or fleet-wide."""
-        path = next((os.path.abspath(t.path) for t in self.checked
-                     if t.spec.id == tenant_id), None)
-        return [f for f in self.errors if f.tenant is None or f.path is None
-                or (path is not None and path in {os.path.abspath(p)
-                                                  for p in (f.path, *f.related)})]
+        path = next((os.path.abspath(t.path) for t in self.checked if t.spec.id == tenant_id), None)
+        return [
+            f
+            for f in self.errors
+            if f.tenant is None
+            or f.path is None
+            or (path is not None and path in {os.path.abspath(p) for p in (f.path, *f.related)})
+        ]
 
 
 class DeployRefused(GovcloudError):
@@ -74,8 +83,13 @@ class DeployRefused(GovcloudError):
         self.verdict = verdict
 
 
-def check_compliance(fleet: Sequence[LoadedTenant], env: EnvironmentSpec, env_path: Path,
-                     tenant_ids: Sequence[str], today: dt.date) -> Verdict:
+def check_compliance(
+    fleet: Sequence[LoadedTenant],
+    env: EnvironmentSpec,
+    env_path: Path,
+    tenant_ids: Sequence[str],
+    today: dt.date,
+) -> Verdict:
     """The CI checks over the fleet, narrowed to what involves ``tenant_ids``."""
     env_file = EnvironmentFile(_shown(env_path), env_path.read_text(encoding="utf-8"))
     wanted = set(tenant_ids)
@@ -93,8 +107,9 @@ def _shown(path: Path) -> str:
     return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
 
 
-def record_override(client: KubeDriver, tenant_id: str, override: Override,
-                    errors: Sequence[Finding]) -> None:
+def record_override(
+    client: KubeDriver, tenant_id: str, override: Override, errors: Sequence[Finding]
+) -> None:
     """An Event on the Tenant: who overrode which rules, why, under which document."""
     api = f"{CRD_GROUP}/{CRD_VERSION}"
     tenant = client.get(api, "Tenant", tenant_id) or {}
@@ -103,19 +118,30 @@ def record_override(client: KubeDriver, tenant_id: str, override: Override,
     involved: dict[str, Any] = {"apiVersion": api, "kind": "Tenant", "name": tenant_id}
     if uid := (tenant.get("metadata") or {}).get("uid"):
         involved["uid"] = uid
-    client.create({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"generateName": f"{tenant_id}.compliance-override-",
-                     "namespace": "default"},
-        "involvedObject": involved,
-        "type": "Warning", "reason": "ComplianceOverride",
-        "message": (f"deployed despite {len(errors)} compliance error(s) ({rules}) by "
-                    f"{os.environ.get('USER', 'unknown')}: {override.reason} "
-                    f"(document {override.document})")[:1000],
-        "source": {"component": "govcloud-deploy", "host": socket.gethostname()},
-        "reportingComponent": "govcloud-deploy", "reportingInstance": socket.gethostname(),
-        "firstTimestamp": now, "lastTimestamp": now, "count": 1,
-    })
+    client.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "generateName": f"{tenant_id}.compliance-override-",
+                "namespace": "default",
+            },
+            "involvedObject": involved,
+            "type": "Warning",
+            "reason": "ComplianceOverride",
+            "message": (
+                f"deployed despite {len(errors)} compliance error(s) ({rules}) by "
+                f"{os.environ.get('USER', 'unknown')}: {override.reason} "
+                f"(document {override.document})"
+            )[:1000],
+            "source": {"component": "govcloud-deploy", "host": socket.gethostname()},
+            "reportingComponent": "govcloud-deploy",
+            "reportingInstance": socket.gethostname(),
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }
+    )
 
 
 def mark_override(client: KubeClient, tenant_id: str, rules: Sequence[str]) -> None:
@@ -133,5 +159,4 @@ def mark_override(client: KubeClient, tenant_id: str, rules: Sequence[str]) -> N
     meta: dict[str, Any] = {"name": tenant_id}
     if wanted:
         meta["annotations"] = {OVERRIDE_ANNOTATION: wanted}
-    client.as_writer(OVERRIDE_WRITER).apply({"apiVersion": api, "kind": "Tenant",
-                                             "metadata": meta})
+    client.as_writer(OVERRIDE_WRITER).apply({"apiVersion": api, "kind": "Tenant", "metadata": meta})

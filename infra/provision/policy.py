@@ -43,10 +43,14 @@ def validate_resource(args: Any, report_violation: Report) -> None:
 
 
 def validate_stack(args: Any, report_violation: Report) -> None:
-    manifests = [dict(r.props.get("manifest") or {}) for r in args.resources
-                 if r.resource_type.startswith(f"{_PREFIX}k8s:")]
+    manifests = [
+        dict(r.props.get("manifest") or {})
+        for r in args.resources
+        if r.resource_type.startswith(f"{_PREFIX}k8s:")
+    ]
     tenant_namespaces = [
-        m["metadata"]["name"] for m in manifests
+        m["metadata"]["name"]
+        for m in manifests
         if m.get("kind") == "Namespace"
         and "govcloud.gd.gov.cn/tenant" in (m["metadata"].get("labels") or {})
     ]
@@ -93,21 +97,20 @@ POLICIES = [
     ResourceValidationPolicy(
         name="govcloud-cloud-resources",
         description="Buckets are KMS-encrypted, versioned and block public access; security "
-                    "groups are never open to the world; roles have a permissions boundary.",
+        "groups are never open to the world; roles have a permissions boundary.",
         enforcement_level=EnforcementLevel.MANDATORY,
         validate=validate_resource,
     ),
     StackValidationPolicy(
         name="govcloud-tenant-namespaces",
-        description="Every tenant namespace has a ResourceQuota and a default-deny "
-                    "NetworkPolicy.",
+        description="Every tenant namespace has a ResourceQuota and a default-deny NetworkPolicy.",
         enforcement_level=EnforcementLevel.MANDATORY,
         validate=validate_stack,
     ),
     ResourceValidationPolicy(
         name="govcloud-compliance-rules",
         description="The tenant spec passes every compliance rule `govcloud check` runs in CI "
-                    "(identity, ownership, quotas, network, data, access, budget, lifecycle).",
+        "(identity, ownership, quotas, network, data, access, budget, lifecycle).",
         enforcement_level=EnforcementLevel.MANDATORY,
         validate=validate_tenant,
     ),

@@ -36,9 +36,14 @@ from infra.spec.tenant import TenantSpec
 from .components import PlatformStack, StackArgs, TenantEnvironment
 from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_NOW, ENV_TODAY, STORED_SETTINGS
 
-__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_NOW", "ENV_TODAY", "STORED_SETTINGS",
-           "run"]
-
+__all__ = [
+    "ENV_DECOMMISSION_SPEC",
+    "ENV_DESTROY_DATA",
+    "ENV_NOW",
+    "ENV_TODAY",
+    "STORED_SETTINGS",
+    "run",
+]
 
 
 def _now() -> dt.datetime:
@@ -54,8 +59,7 @@ def _now() -> dt.datetime:
             return moment_of(dt.date.fromisoformat(day))
     except ValueError:
         name, wanted = (ENV_NOW, "instant with an offset") if instant else (ENV_TODAY, "date")
-        raise InputError(f"{name}={instant or day!r} is not an ISO {wanted}",
-                         field=name) from None
+        raise InputError(f"{name}={instant or day!r} is not an ISO {wanted}", field=name) from None
     return dt.datetime.now(PROVINCE_TZ)
 
 
@@ -97,14 +101,15 @@ def run() -> None:
     if spec is None:
         last = os.environ.get(ENV_DECOMMISSION_SPEC)
         if not last:
-            raise InputError(f"no tenants/{tenant_id}.yaml and no {ENV_DECOMMISSION_SPEC} "
-                             "(`govcloud deploy` sets it from the stack's recorded spec)",
-                             field="stack")
+            raise InputError(
+                f"no tenants/{tenant_id}.yaml and no {ENV_DECOMMISSION_SPEC} "
+                "(`govcloud deploy` sets it from the stack's recorded spec)",
+                field="stack",
+            )
         spec = TenantSpec.model_validate_json(last, strict=False)
         fleet[tenant_id] = spec
     ends = retention_ends(spec)
-    force = destroy_data_allowed(
-        spec, today, override=os.environ.get(ENV_DESTROY_DATA) == "true")
+    force = destroy_data_allowed(spec, today, override=os.environ.get(ENV_DESTROY_DATA) == "true")
     plan = render_tenant(spec, env, fleet=fleet, today=today, now=now)
     component = TenantEnvironment(tenant_id, StackArgs(plan, force_destroy_data=force))
     pulumi.export("tenant", tenant_id)

@@ -94,6 +94,7 @@ def _ops(kind: str) -> CloudKindOps:
     _in_provider_process()
     return cloud_ops(kind)
 
+
 # Identity of a Kubernetes object: changing any of these means a different object.
 _KUBE_IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
 
@@ -115,16 +116,20 @@ def kube_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     """Changed manifest → update in place; changed identity → replace."""
     old, new = olds.get("manifest") or {}, news.get("manifest") or {}
     replaces = [
-        "manifest." + ".".join(path) for path in _KUBE_IDENTITY
+        "manifest." + ".".join(path)
+        for path in _KUBE_IDENTITY
         if _dig(old, path) != _dig(new, path)
     ]
     return DiffResult(changes=old != new, replaces=replaces, delete_before_replace=True)
 
 
-def _against_live(provider: ResourceProvider, id_: str, olds: dict[str, Any],
-                  news: dict[str, Any],
-                  compare: Callable[[dict[str, Any], dict[str, Any]], DiffResult]
-                  ) -> DiffResult:
+def _against_live(
+    provider: ResourceProvider,
+    id_: str,
+    olds: dict[str, Any],
+    news: dict[str, Any],
+    compare: Callable[[dict[str, Any], dict[str, Any]], DiffResult],
+) -> DiffResult:
     """The plan against the resource as it is now, not as the checkpoint remembers it.
 
     This is how a plain ``pulumi up`` (and ``govcloud deploy``) sees drift without a
@@ -172,8 +177,12 @@ class KubeProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         manifest = props.get("manifest") or {}
         meta = manifest.get("metadata", {})
-        live = _kube().get(manifest.get("apiVersion", ""), manifest.get("kind", ""),
-                                meta.get("name", ""), meta.get("namespace"))
+        live = _kube().get(
+            manifest.get("apiVersion", ""),
+            manifest.get("kind", ""),
+            meta.get("name", ""),
+            meta.get("namespace"),
+        )
         if live is None:
             return ReadResult(None, {})
         # Everything the plan owns, as the cluster has it now: fields or rules someone else
@@ -184,8 +193,9 @@ class KubeProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         manifest = props["manifest"]
         meta = manifest["metadata"]
-        _kube().delete(manifest["apiVersion"], manifest["kind"], meta["name"],
-                            meta.get("namespace"))
+        _kube().delete(
+            manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace")
+        )
 
     @staticmethod
     def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +210,9 @@ def _hold_if_tenant(client: KubeClient, manifest: dict[str, Any]) -> None:
         return
     from .status import mark_deploying
 
-    mark_deploying(str(manifest["metadata"]["name"]), "pulumi up of this tenant's stack",
-                   client=client)
+    mark_deploying(
+        str(manifest["metadata"]["name"]), "pulumi up of this tenant's stack", client=client
+    )
 
 
 def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:
@@ -210,8 +221,7 @@ def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> N
     while time.monotonic() < deadline:
         crd = client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name) or {}
         conditions = (crd.get("status") or {}).get("conditions") or []
-        if any(c.get("type") == "Established" and c.get("status") == "True"
-               for c in conditions):
+        if any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
             return
         time.sleep(0.2)
     raise TransientError(f"CustomResourceDefinition {name} not established after {timeout}s")
@@ -231,8 +241,11 @@ _NULLABLE = {"bucket": ("expiration_days",)}
 
 
 def _desired(props: dict[str, Any]) -> dict[str, Any]:
-    desired = {k: whole_numbers(v) for k, v in props.items()
-               if k not in _CONTROL and not k.startswith("__")}
+    desired = {
+        k: whole_numbers(v)
+        for k, v in props.items()
+        if k not in _CONTROL and not k.startswith("__")
+    }
     for key in _NULLABLE.get(str(props.get("kind")), ()):
         desired.setdefault(key, None)
     return desired
@@ -289,8 +302,11 @@ class DeployReportProvider(ResourceProvider):
     then writes its own read-back over it."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=olds.get("digest") != news.get("digest"), replaces=[],
-                          delete_before_replace=True)
+        return DiffResult(
+            changes=olds.get("digest") != news.get("digest"),
+            replaces=[],
+            delete_before_replace=True,
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         _report_applied(props)

@@ -33,8 +33,10 @@ def repair_checkpoint(project: str, stack: str, backend_url: str | None = None) 
         return []
     done: list[str] = []
     checkpoint = directory / f"{stack}.json"
-    for sidecar in (checkpoint.with_name(checkpoint.name + ".attrs"),
-                    checkpoint.with_name(checkpoint.name + ".bak.attrs")):
+    for sidecar in (
+        checkpoint.with_name(checkpoint.name + ".attrs"),
+        checkpoint.with_name(checkpoint.name + ".bak.attrs"),
+    ):
         if sidecar.exists() and sidecar.stat().st_size == 0:
             sidecar.unlink()
             done.append(f"removed empty {sidecar.name}")

@@ -18,8 +18,14 @@ from .providers import CloudProvider, DeployReportProvider, KubeProvider
 
 __all__ = ["cloud_resource", "deploy_report", "kube_resource"]
 
-_CLOUD_TYPES = {"kms-key": "Key", "bucket": "Bucket", "role": "Role", "vpc": "Vpc",
-                "subnet": "Subnet", "security-group": "SecurityGroup"}
+_CLOUD_TYPES = {
+    "kms-key": "Key",
+    "bucket": "Bucket",
+    "role": "Role",
+    "vpc": "Vpc",
+    "subnet": "Subnet",
+    "security-group": "SecurityGroup",
+}
 _classes: dict[tuple[str, str], type[Resource]] = {}
 _KUBE = KubeProvider()
 _CLOUD = CloudProvider()
@@ -39,8 +45,9 @@ def kube_resource(name: str, obj: KubeObject, opts: pulumi.ResourceOptions) -> R
     return cls(_KUBE, name, props, opts)
 
 
-def cloud_resource(name: str, obj: CloudObject, opts: pulumi.ResourceOptions, *,
-                   force_destroy: bool = False) -> Resource:
+def cloud_resource(
+    name: str, obj: CloudObject, opts: pulumi.ResourceOptions, *, force_destroy: bool = False
+) -> Resource:
     cls = _resource_class("cloud", _CLOUD_TYPES[obj.kind])
     props: dict[str, Any] = {**obj.props, "kind": obj.kind}
     if obj.kind == "bucket":
@@ -48,8 +55,9 @@ def cloud_resource(name: str, obj: CloudObject, opts: pulumi.ResourceOptions, *,
     return cls(_CLOUD, name, props, opts)
 
 
-def deploy_report(name: str, tenant: str, plan_digest: str,
-                  opts: pulumi.ResourceOptions) -> Resource:
+def deploy_report(
+    name: str, tenant: str, plan_digest: str, opts: pulumi.ResourceOptions
+) -> Resource:
     """Runs after everything else in the stack, when the plan changed (see the provider)."""
     cls = _resource_class("govcloud", "DeployReport")
     return cls(_REPORT, name, {"tenant": tenant, "digest": plan_digest}, opts)

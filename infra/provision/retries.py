@@ -54,8 +54,9 @@ def _new_lines(path: Path, offset: int) -> tuple[list[str], int]:
 
 
 @contextmanager
-def follow(path: Path, show: Callable[[str], None], *,
-           interval: float = 0.5) -> Iterator[dict[str, str]]:
+def follow(
+    path: Path, show: Callable[[str], None], *, interval: float = 0.5
+) -> Iterator[dict[str, str]]:
     """Empty ``path``, then pass every line appended to it to ``show`` while the block runs.
     Yields the environment that points provider processes at the file."""
     private_file(path, empty=True)

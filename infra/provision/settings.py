@@ -4,8 +4,7 @@ stored in the stack config). A module of their own: deploy needs the names, not 
 
 from __future__ import annotations
 
-__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_NOW", "ENV_TODAY",
-           "STORED_SETTINGS"]
+__all__ = ["ENV_DECOMMISSION_SPEC", "ENV_DESTROY_DATA", "ENV_NOW", "ENV_TODAY", "STORED_SETTINGS"]
 
 # One clock: deploy renders every stack of a run as of one real instant (ENV_NOW, ISO 8601
 # with its offset), the instant the reconciler would use; a rehearsal's date-only --today
@@ -15,5 +14,8 @@ ENV_TODAY = "GOVCLOUD_TODAY"
 ENV_DECOMMISSION_SPEC = "GOVCLOUD_DECOMMISSION_SPEC"
 ENV_DESTROY_DATA = "GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS"
 # Per-run settings that earlier versions stored in stack config; deploy removes them.
-STORED_SETTINGS = ("govcloud:today", "govcloud:destroyDataBeforeRetentionEnds",
-                   "govcloud:decommissionSpec")
+STORED_SETTINGS = (
+    "govcloud:today",
+    "govcloud:destroyDataBeforeRetentionEnds",
+    "govcloud:decommissionSpec",
+)

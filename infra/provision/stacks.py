@@ -51,8 +51,15 @@ def outputs_if_any(pulumi: Pulumi, name: str) -> dict[str, Any]:
 def _secrets_unreachable(text: str) -> bool:
     """The CLI could not open the stack's secrets: its KMS endpoint did not answer."""
     return "secrets manager" in text and any(
-        sign in text for sign in ("connection refused", "dial tcp", "i/o timeout",
-                                  "no such host", "connection reset"))
+        sign in text
+        for sign in (
+            "connection refused",
+            "dial tcp",
+            "i/o timeout",
+            "no such host",
+            "connection reset",
+        )
+    )
 
 
 def _held_lock(text: str) -> bool:
@@ -80,13 +87,20 @@ def _stale_lock(text: str) -> bool:
 
 
 class StackOps:
-    def __init__(self, pulumi: Pulumi, root: Path, *, logs: Path,
-                 note: Callable[[str], None], preview: bool,
-                 secrets_provider: str | None = None,
-                 prepare_secrets: Callable[[], None] | None = None,
-                 reach_secrets: Callable[[], None] | None = None,
-                 missing: Callable[[str], bool] | None = None,
-                 lock_wait: float = LOCK_WAIT) -> None:
+    def __init__(
+        self,
+        pulumi: Pulumi,
+        root: Path,
+        *,
+        logs: Path,
+        note: Callable[[str], None],
+        preview: bool,
+        secrets_provider: str | None = None,
+        prepare_secrets: Callable[[], None] | None = None,
+        reach_secrets: Callable[[], None] | None = None,
+        missing: Callable[[str], bool] | None = None,
+        lock_wait: float = LOCK_WAIT,
+    ) -> None:
         self.pulumi = pulumi
         self.secrets_provider = secrets_provider
         self._prepare_secrets = prepare_secrets  # run once, before the first `stack init`
@@ -114,10 +128,13 @@ class StackOps:
         env = name.split(".")[0]
         platform = self.root / "stacks" / f"Pulumi.{env}.yaml"
         # A tenant stack on a file backend takes the platform stack's secrets settings.
-        if name != env and create_stack(PROJECT, name, self._backend,
-                                        config_dir=self.root / "stacks", like=platform):
-            log(f"stack {name} created in the file backend, with the secrets settings of "
-                f"{platform.name}")
+        if name != env and create_stack(
+            PROJECT, name, self._backend, config_dir=self.root / "stacks", like=platform
+        ):
+            log(
+                f"stack {name} created in the file backend, with the secrets settings of "
+                f"{platform.name}"
+            )
             return
         with self._prepared:
             if self._prepare_secrets is not None:
@@ -154,15 +171,18 @@ class StackOps:
         def write(line: str) -> None:
             with lock, path.open("a") as handle:
                 handle.write(line.rstrip("\n") + "\n")
+
         return write
 
     def _retry_note(self, name: str) -> Callable[[str], None]:
         def show(line: str) -> None:
             self.note(f"  {name}: {line}")
+
         return show
 
-    def operate(self, op: str, name: str, *, flags: Sequence[str] = (),
-                env: Mapping[str, str] | None = None) -> Outcome:
+    def operate(
+        self, op: str, name: str, *, flags: Sequence[str] = (), env: Mapping[str, str] | None = None
+    ) -> Outcome:
         """``pulumi <op>`` on stack ``name`` (created if missing), recovering once from
         what a killed deploy left behind."""
         repairs, waiting_since, created, reached = 0, 0.0, 0, 0
@@ -174,9 +194,13 @@ class StackOps:
             try:
                 with follow(self.logs / f"{name}.retries", self._retry_note(name)) as pointer:
                     return self.pulumi.operate(
-                        op, name, events=self.logs / f"{name}.events.jsonl",
-                        log=self._log(name), flags=flags,
-                        env={**(env or {}), **pointer, **marker})
+                        op,
+                        name,
+                        events=self.logs / f"{name}.events.jsonl",
+                        log=self._log(name),
+                        flags=flags,
+                        env={**(env or {}), **pointer, **marker},
+                    )
             except StackError as exc:
                 # A CLI that failed early leaves its language host running: stop it.
                 stop_orphans(ENV_OPERATION, marker[ENV_OPERATION])
@@ -199,12 +223,17 @@ class StackOps:
                     now = time.monotonic()
                     waiting_since = waiting_since or now
                     if now - waiting_since > self.lock_wait:
-                        raise StackError(f"stack {name} is locked by another deploy "
-                                         f"(waited {self.lock_wait:.0f}s): "
-                                         f"{_lock_holder(exc.raw)}", exc.raw) from None
+                        raise StackError(
+                            f"stack {name} is locked by another deploy "
+                            f"(waited {self.lock_wait:.0f}s): "
+                            f"{_lock_holder(exc.raw)}",
+                            exc.raw,
+                        ) from None
                     if now == waiting_since:
-                        self.note(f"… {name}: waiting for another deploy of this stack "
-                                  f"({_lock_holder(exc.raw)})")
+                        self.note(
+                            f"… {name}: waiting for another deploy of this stack "
+                            f"({_lock_holder(exc.raw)})"
+                        )
                     time.sleep(2.0)
                     continue
                 # A stale lock and a torn checkpoint can both be in the way.
@@ -261,7 +290,7 @@ class StackOps:
         if self.preview:
             return
         for path in sorted((self.root / "stacks").glob("Pulumi.*.yaml")):
-            stack = path.name[len("Pulumi."):-len(".yaml")]
+            stack = path.name[len("Pulumi.") : -len(".yaml")]
             text = path.read_text(encoding="utf-8")
             for key in keys:
                 if f"{key}:" in text:

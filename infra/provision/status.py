@@ -25,8 +25,9 @@ _API = f"{CRD_GROUP}/{CRD_VERSION}"
 _FAILED = {"failed": "DeployFailed"}
 
 
-def _deployed(result: str, message: str, plan: Plan | None, kube: KubeClient,
-              generation: int) -> dict[str, Any]:
+def _deployed(
+    result: str, message: str, plan: Plan | None, kube: KubeClient, generation: int
+) -> dict[str, Any]:
     """Deploy's one condition: True only when what was read back after the update matches
     the plan (a retained tenant: access revoked as planned, data kept)."""
     if result in _FAILED or plan is None:
@@ -35,8 +36,9 @@ def _deployed(result: str, message: str, plan: Plan | None, kube: KubeClient,
     drift += cloud_drift(plan.cloud, observe_cloud(CloudTable(), plan.cloud))
     if drift:
         ready = conditions_for(drift, generation=generation)[0]
-        return deployed(False, "NotAsPlanned", f"read back after the update: "
-                        f"{ready['message']}", generation)
+        return deployed(
+            False, "NotAsPlanned", f"read back after the update: {ready['message']}", generation
+        )
     if result == "retained":
         return deployed(True, "Decommissioning", message, generation)
     return deployed(True, "Deployed", "read back after the update: as planned", generation)
@@ -63,8 +65,9 @@ def _owned(status: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def mark_deploying(tenant_id: str, what: str, *, client: KubeClient,
-                   now: dt.datetime | None = None) -> bool:
+def mark_deploying(
+    tenant_id: str, what: str, *, client: KubeClient, now: dt.datetime | None = None
+) -> bool:
     """Put deploy's hold on an existing Tenant before its stack changes anything (the
     reconciler leaves it alone until deploy reports or the hold lapses). False: no Tenant
     yet (a new tenant: the Tenant object's provider puts the hold with its first write)."""
@@ -87,16 +90,29 @@ def report_applied(tenant_id: str, plan_digest: str, *, client: KubeClient) -> b
     generation = int((live.get("metadata") or {}).get("generation") or 0)
     old = _owned(dict(live.get("status") or {}))
     now = dt.datetime.now(dt.UTC)
-    mine = deployed(True, "Applied", f"every resource of plan {plan_digest} applied; the "
-                    "reconciler reads it back (Ready)", generation)
-    new = {**old, "conditions": merge_conditions(old["conditions"], [mine], now),
-           "lastDeploy": timestamp(now)}
+    mine = deployed(
+        True,
+        "Applied",
+        f"every resource of plan {plan_digest} applied; the reconciler reads it back (Ready)",
+        generation,
+    )
+    new = {
+        **old,
+        "conditions": merge_conditions(old["conditions"], [mine], now),
+        "lastDeploy": timestamp(now),
+    }
     client.patch_status(_API, "Tenant", tenant_id, new)
     return True
 
 
-def record_deploy(tenant_id: str, result: str, message: str, *, plan: Plan | None = None,
-                  client: KubeClient | None = None) -> StatusRecord:
+def record_deploy(
+    tenant_id: str,
+    result: str,
+    message: str,
+    *,
+    plan: Plan | None = None,
+    client: KubeClient | None = None,
+) -> StatusRecord:
     """Set deploy's condition from the state read back (and release deploy's hold); skip
     the write when nothing changed. Truthy if written."""
     if result not in ("ok", "changed", "retained", *_FAILED):
@@ -110,8 +126,10 @@ def record_deploy(tenant_id: str, result: str, message: str, *, plan: Plan | Non
         now = dt.datetime.now(dt.UTC)
         old = _owned(dict(live.get("status") or {}))
         mine = _deployed(result, message, plan, kube, generation)
-        new: dict[str, Any] = {**old, "conditions": merge_conditions(
-            old["conditions"], [mine], now)}
+        new: dict[str, Any] = {
+            **old,
+            "conditions": merge_conditions(old["conditions"], [mine], now),
+        }
         if mine["status"] == "True":
             new["lastDeploy"] = old.get("lastDeploy") if same_status(old, new) else timestamp(now)
         if same_status(old, new):

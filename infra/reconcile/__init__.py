@@ -30,12 +30,25 @@ __all__ = [
 ]
 
 
-def make_context(kube: KubeDriver, cloud: CloudDriver | None, env: EnvironmentSpec, *,
-                 dry_run: bool = False, identity: str = "govcloud-reconciler",
-                 cloud_interval: float = 30.0) -> Context:
+def make_context(
+    kube: KubeDriver,
+    cloud: CloudDriver | None,
+    env: EnvironmentSpec,
+    *,
+    dry_run: bool = False,
+    identity: str = "govcloud-reconciler",
+    cloud_interval: float = 30.0,
+) -> Context:
     """A context whose caches only list on demand (``run_once``)."""
-    ctx = Context(kube=kube, cloud=cloud, env=env, caches={}, dry_run=dry_run,
-                  identity=identity, cloud_interval=cloud_interval)
+    ctx = Context(
+        kube=kube,
+        cloud=cloud,
+        env=env,
+        caches={},
+        dry_run=dry_run,
+        identity=identity,
+        cloud_interval=cloud_interval,
+    )
     ctx.caches = build_caches(kube, lambda *_: None)
     return ctx
 

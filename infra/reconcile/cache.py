@@ -39,9 +39,16 @@ def _slim(obj: Obj) -> Obj:
 class Informer:
     """One kind, all namespaces: a dict of objects kept current by a background thread."""
 
-    def __init__(self, client: KubeDriver, api_version: str, kind: str, *,
-                 on_change: OnChange, watch_timeout: int = 60,
-                 relist_every: float = 600.0) -> None:
+    def __init__(
+        self,
+        client: KubeDriver,
+        api_version: str,
+        kind: str,
+        *,
+        on_change: OnChange,
+        watch_timeout: int = 60,
+        relist_every: float = 600.0,
+    ) -> None:
         self.api_version, self.kind = api_version, kind
         self._client = client
         self._on_change = on_change
@@ -73,8 +80,7 @@ class Informer:
 
     # -- the loop ------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"informer-{self.kind}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"informer-{self.kind}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -84,9 +90,13 @@ class Informer:
         """List and replace the cache, reporting what appeared, changed or vanished."""
         result = self._client.list(self.api_version, self.kind)
         self.lists += 1
-        fresh = {object_key((o.get("metadata") or {}).get("namespace"),
-                            str((o.get("metadata") or {}).get("name"))): _slim(o)
-                 for o in result}
+        fresh = {
+            object_key(
+                (o.get("metadata") or {}).get("namespace"),
+                str((o.get("metadata") or {}).get("name")),
+            ): _slim(o)
+            for o in result
+        }
         index: dict[str, dict[str, Obj]] = {}
         for key, obj in fresh.items():
             namespace = (obj.get("metadata") or {}).get("namespace")
@@ -138,8 +148,11 @@ class Informer:
                     listed_at, need_list = time.monotonic(), False
                 self.watches += 1
                 for event, obj in self._client.watch(
-                        self.api_version, self.kind, timeout_seconds=self._watch_timeout,
-                        resource_version=self.resource_version or None):
+                    self.api_version,
+                    self.kind,
+                    timeout_seconds=self._watch_timeout,
+                    resource_version=self.resource_version or None,
+                ):
                     self._apply(event, obj)
                     if self._stop.is_set():
                         return
@@ -154,7 +167,8 @@ class Informer:
                 # The first failure of a run is worth a line; the retries of an API server
                 # that stays away are said once by the endpoint watch, not per kind and try.
                 (_log.warning if failures == 1 else _log.debug)(
-                    "watch %s failed (%s); relisting", self.kind, exc)
+                    "watch %s failed (%s); relisting", self.kind, exc
+                )
                 self._stop.wait(min(0.2 * 2 ** min(failures, 6), 5.0))
             # Why: this thread is the only thing keeping the cache current; a bug in an
             # event handler must be logged loudly and survived, not end the watch silently.
@@ -170,10 +184,14 @@ _VOLATILE = frozenset({"resourceVersion", "managedFields", "generation"})
 
 def _same_but_status(old: Obj, new: Obj) -> bool:
     """Whether only ``status`` (and bookkeeping metadata) differs between two versions."""
+
     def core(obj: Obj) -> Obj:
         meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _VOLATILE}
-        return {**{k: v for k, v in obj.items() if k not in ("status", "metadata")},
-                "metadata": meta}
+        return {
+            **{k: v for k, v in obj.items() if k not in ("status", "metadata")},
+            "metadata": meta,
+        }
+
     return core(old) == core(new)
 
 

@@ -35,8 +35,13 @@ from infra.plan.names import bucket_name, cloud_name, key_alias
 
 from .context import Context
 
-__all__ = ["BACKSTOP_INTERVAL", "POLL_INTERVAL", "CloudEventFollower", "TenantIndex",
-           "tenant_handles"]
+__all__ = [
+    "BACKSTOP_INTERVAL",
+    "POLL_INTERVAL",
+    "CloudEventFollower",
+    "TenantIndex",
+    "tenant_handles",
+]
 
 _log = logging.getLogger("govcloud.reconcile")
 # Seconds between two reads of a tenant's cloud side: while change events are followed the
@@ -50,8 +55,12 @@ POLL_INTERVAL = 30.0
 def tenant_handles(env: str, tenant: str) -> tuple[str, ...]:
     """The names a tenant's cloud resources have (``infra.plan.cloud`` uses these): bucket,
     key alias, role / subnet / security group, permissions boundary."""
-    return (bucket_name(env, tenant), key_alias(env, tenant), cloud_name(env, tenant),
-            cloud_name(env, tenant, "boundary"))
+    return (
+        bucket_name(env, tenant),
+        key_alias(env, tenant),
+        cloud_name(env, tenant),
+        cloud_name(env, tenant, "boundary"),
+    )
 
 
 class TenantIndex:
@@ -93,10 +102,18 @@ class CloudEventFollower:
     counts events by outcome (placed: naming a tenant's resource; unrelated; unplaced: an
     id still unknown after a refresh; lost: the feed reset)."""
 
-    def __init__(self, ctx: Context, source: EventSource, *, queue: Callable[[str], bool],
-                 queue_all: Callable[[], None], count: Callable[[str], None] = lambda _: None,
-                 wait: float = MAX_WAIT, refresh_every: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        source: EventSource,
+        *,
+        queue: Callable[[str], bool],
+        queue_all: Callable[[], None],
+        count: Callable[[str], None] = lambda _: None,
+        wait: float = MAX_WAIT,
+        refresh_every: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ctx, self.source = ctx, source
         self.queue, self.queue_all, self.count = queue, queue_all, count
         self.wait, self.refresh_every, self.clock = wait, refresh_every, clock
@@ -117,27 +134,51 @@ class CloudEventFollower:
             # Why: no feed at this endpoint (a provider without one, a refused read): the
             # poll alone keeps checking the cloud, as before events existed.
             except PermanentError as exc:
-                _log.error(json.dumps({"msg": _("no cloud change events: the cloud side is "
-                                               "checked on the poll alone"),
-                                       "error": str(exc), "code": exc.code},
-                                      ensure_ascii=False))
+                _log.error(
+                    json.dumps(
+                        {
+                            "msg": _(
+                                "no cloud change events: the cloud side is "
+                                "checked on the poll alone"
+                            ),
+                            "error": str(exc),
+                            "code": exc.code,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
                 return
             # Why: the endpoint restarting or busy; read again after a pause. Whatever
             # happened meanwhile is still in the feed (or the feed says it may be lost).
             except DriverError as exc:
                 failures += 1
                 delay = min(30.0, 0.5 * 2 ** min(failures, 6))
-                _log.warning(json.dumps({"msg": _("cannot read the cloud change events"),
-                                         "error": str(exc), "retry_in": delay},
-                                        ensure_ascii=False))
+                _log.warning(
+                    json.dumps(
+                        {
+                            "msg": _("cannot read the cloud change events"),
+                            "error": str(exc),
+                            "retry_in": delay,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
                 stop.wait(delay)
                 continue
             failures = 0
             if page.reset and cursor is not None:
                 self.count("lost")
-                _log.warning(json.dumps({"msg": _("cloud change events may have been lost: "
-                                                 "every tenant's cloud side is checked")},
-                                        ensure_ascii=False))
+                _log.warning(
+                    json.dumps(
+                        {
+                            "msg": _(
+                                "cloud change events may have been lost: "
+                                "every tenant's cloud side is checked"
+                            )
+                        },
+                        ensure_ascii=False,
+                    )
+                )
                 self.queue_all()
             cursor = page.cursor
             self.handle(page.events)
@@ -174,18 +215,27 @@ class CloudEventFollower:
         if queued or tenants:
             self.count("placed")
         for tenant in queued:
-            _log.info(json.dumps({"tenant": tenant, "msg": _("cloud change event: the cloud "
-                                                            "side is checked now"),
-                                  "cloud_event": event.name, "event_id": event.id,
-                                  "event_time": event.time}, ensure_ascii=False))
+            _log.info(
+                json.dumps(
+                    {
+                        "tenant": tenant,
+                        "msg": _("cloud change event: the cloud side is checked now"),
+                        "cloud_event": event.name,
+                        "event_id": event.id,
+                        "event_time": event.time,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return queued
 
     def _sync_tenants(self) -> None:
         tenants = self.ctx.caches["Tenant"]
         if tenants.version != self._tenants_version:
             self._tenants_version = tenants.version
-            self.index.set_tenants(str((o.get("metadata") or {}).get("name"))
-                                   for o in tenants.all())
+            self.index.set_tenants(
+                str((o.get("metadata") or {}).get("name")) for o in tenants.all()
+            )
 
     def _refresh(self) -> None:
         self._next_refresh = self.clock() + self.refresh_every
@@ -194,5 +244,9 @@ class CloudEventFollower:
         # Why: without the id table, events naming ids wait for the poll; those naming
         # resources by name are still placed.
         except DriverError as exc:
-            _log.warning(json.dumps({"msg": _("cannot read the cloud's resource ids"),
-                                     "error": str(exc)}, ensure_ascii=False))
+            _log.warning(
+                json.dumps(
+                    {"msg": _("cannot read the cloud's resource ids"), "error": str(exc)},
+                    ensure_ascii=False,
+                )
+            )

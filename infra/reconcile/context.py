@@ -90,8 +90,13 @@ class Context:
     _generations: tuple[int, int] = (-1, 0)  # (Tenant cache version, spec generations key)
     platform_reported: frozenset[str] = frozenset()  # platform drift already evented
 
-    def refusals(self, tenant: Mapping[str, Any], spec: TenantSpec,
-                 fleet: Mapping[str, TenantSpec], now: dt.datetime) -> list[Any]:
+    def refusals(
+        self,
+        tenant: Mapping[str, Any],
+        spec: TenantSpec,
+        fleet: Mapping[str, TenantSpec],
+        now: dt.datetime,
+    ) -> list[Any]:
         """The compliance errors of a Tenant's spec (``infra.policy.live``), judged again
         only when a Tenant changed or the day did (a steady pass costs no evaluation)."""
         from infra.policy.live import refusals
@@ -102,8 +107,9 @@ class Context:
         if seen is not None and seen[0] == version and seen[1] == today.isoformat():
             return seen[2]
         notes = (tenant.get("metadata") or {}).get("annotations") or {}
-        accepted = [r.strip() for r in str(notes.get(OVERRIDE_ANNOTATION, "")).split(",")
-                    if r.strip()]
+        accepted = [
+            r.strip() for r in str(notes.get(OVERRIDE_ANNOTATION, "")).split(",") if r.strip()
+        ]
         found = refusals(spec, fleet, self.env, today, accepted=accepted)
         self._verdicts[spec.id] = (version, today.isoformat(), found)
         return found
@@ -114,10 +120,17 @@ class Context:
         tenants = self.caches["Tenant"]
         with self._lock:
             if self._generations[0] != tenants.version:
-                key = hash(tuple(sorted(
-                    (str((o.get("metadata") or {}).get("name")),
-                     int((o.get("metadata") or {}).get("generation") or 0))
-                    for o in tenants.all())))
+                key = hash(
+                    tuple(
+                        sorted(
+                            (
+                                str((o.get("metadata") or {}).get("name")),
+                                int((o.get("metadata") or {}).get("generation") or 0),
+                            )
+                            for o in tenants.all()
+                        )
+                    )
+                )
                 self._generations = (tenants.version, key)
             return self._generations[1]
 

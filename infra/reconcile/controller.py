@@ -56,12 +56,17 @@ class Shard:
         return base if self.count == 1 else f"{base}-shard-{self.index}-of-{self.count}"
 
 
-_CLUSTER_KINDS = frozenset({"ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy",
-                            "ValidatingAdmissionPolicyBinding"})
+_CLUSTER_KINDS = frozenset(
+    {
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    }
+)
 
 
-def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozenset()
-               ) -> list[str]:
+def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozenset()) -> list[str]:
     meta = obj.get("metadata") or {}
     if kind in _CLUSTER_KINDS or (kind == "NetworkPolicy" and meta.get("namespace") in shared):
         return [PLATFORM]
@@ -70,38 +75,55 @@ def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozense
         # (a pass validates it; an invalid one still queues the tenant itself).
         network = (obj.get("spec") or {}).get("network")
         listed = network.get("peers") if isinstance(network, dict) else None
-        peers = [str(p["tenant"]) for p in listed or []
-                 if isinstance(p, dict) and isinstance(p.get("tenant"), str)]
+        peers = [
+            str(p["tenant"])
+            for p in listed or []
+            if isinstance(p, dict) and isinstance(p.get("tenant"), str)
+        ]
         return [str(meta.get("name")), *peers]
     if kind == "Namespace":
         return [str(meta.get("name"))]
     return [str(meta.get("namespace"))] if meta.get("namespace") else []
 
 
-def build_caches(kube: KubeDriver, on_change: Callable[[str, str, dict[str, Any]], None],
-                 *, watch_timeout: int = 60) -> dict[str, Informer]:
+def build_caches(
+    kube: KubeDriver,
+    on_change: Callable[[str, str, dict[str, Any]], None],
+    *,
+    watch_timeout: int = 60,
+) -> dict[str, Informer]:
     def feed(kind: str) -> Callable[[str, dict[str, Any]], None]:
         return lambda event, obj: on_change(kind, event, obj)
 
-    return {kind: Informer(kube, api, kind, watch_timeout=watch_timeout, on_change=feed(kind))
-            for api, kind in WATCHED}
+    return {
+        kind: Informer(kube, api, kind, watch_timeout=watch_timeout, on_change=feed(kind))
+        for api, kind in WATCHED
+    }
 
 
 def run_once(ctx: Context, shard: Shard = Shard()) -> list[Outcome]:
     """List once, reconcile (or, with ``dry_run``, only inspect) every tenant of the shard."""
     for informer in ctx.caches.values():
         informer.list_once()
-    names = sorted(str((o.get("metadata") or {}).get("name"))
-                   for o in ctx.caches["Tenant"].all())
+    names = sorted(str((o.get("metadata") or {}).get("name")) for o in ctx.caches["Tenant"].all())
     platform = [reconcile_platform(ctx)] if shard.index == 0 else []
     return platform + [reconcile_tenant(ctx, name) for name in names if shard.owns(name)]
 
 
 class Controller:
-    def __init__(self, ctx: Context, *, shard: Shard = Shard(), workers: int = 4,
-                 resync: float = 300.0, metrics_addr: str | None = None,
-                 lease_namespace: str = "govcloud", lease_duration: float = 10.0,
-                 events: EventSource | None = None, poll_alone: float | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        shard: Shard = Shard(),
+        workers: int = 4,
+        resync: float = 300.0,
+        metrics_addr: str | None = None,
+        lease_namespace: str = "govcloud",
+        lease_duration: float = 10.0,
+        events: EventSource | None = None,
+        poll_alone: float | None = None,
+    ) -> None:
         self.ctx, self.shard, self.workers, self.resync = ctx, shard, workers, resync
         self.events = events  # the cloud's change events: cloud checks queued at once
         self.poll_alone = poll_alone  # the cloud interval to fall back to without events
@@ -114,26 +136,36 @@ class Controller:
         self.metrics_addr = metrics_addr
         self._stop = threading.Event()
         # Lease traffic is counted apart: a steady-state pass itself should make no writes.
-        lease_kube = CountingKube(raw, lambda verb: self.metrics.requests.labels(
-            f"lease-{verb}").inc())
-        self.elector = LeaderElector(lease_kube, name=shard.lease, namespace=lease_namespace,
-                                     identity=ctx.identity, duration=lease_duration,
-                                     retry=min(2.0, lease_duration / 4),
-                                     on_change=self._leadership)
+        lease_kube = CountingKube(
+            raw, lambda verb: self.metrics.requests.labels(f"lease-{verb}").inc()
+        )
+        self.elector = LeaderElector(
+            lease_kube,
+            name=shard.lease,
+            namespace=lease_namespace,
+            identity=ctx.identity,
+            duration=lease_duration,
+            retry=min(2.0, lease_duration / 4),
+            on_change=self._leadership,
+        )
         self.passes = 0
         self._shared = shared_namespaces(ctx.env)
         self._drifting: set[str] = set()
         self._drifting_lock = threading.Lock()
         self.endpoints = EndpointWatch(
-            ctx, self._endpoints(), on_cloud_lost=self._enqueue_all,
+            ctx,
+            self._endpoints(),
+            on_cloud_lost=self._enqueue_all,
             on_cloud_back=lambda: self._enqueue_all(self.cloud_queue),
-            on_state=lambda name, up: self.metrics.endpoint_up.labels(name).set(int(up)))
+            on_state=lambda name, up: self.metrics.endpoint_up.labels(name).set(int(up)),
+        )
 
     def _endpoints(self) -> list[Endpoint]:
         found = [Endpoint("api-server", "API server", api_server())]
         if self.ctx.cloud is not None:
-            found.append(Endpoint("cloud", "cloud endpoint",
-                                  cloud_endpoint(self.ctx.env.cloud.endpoint)))
+            found.append(
+                Endpoint("cloud", "cloud endpoint", cloud_endpoint(self.ctx.env.cloud.endpoint))
+            )
         return found
 
     # -- events from the caches --------------------------------------------------------
@@ -144,7 +176,8 @@ class Controller:
                     self.queue.add(PLATFORM)
                 continue
             if self.shard.owns(tenant) and (
-                    kind == "Tenant" or self.ctx.cached("Tenant", None, tenant) is not None):
+                kind == "Tenant" or self.ctx.cached("Tenant", None, tenant) is not None
+            ):
                 self.queue.add(tenant)
 
     def _leadership(self, leading: bool) -> None:
@@ -182,8 +215,11 @@ class Controller:
     def _reconcile(self, key: str, queue: WorkQueue, cloud: bool) -> None:
         started = time.monotonic()
         try:
-            out = (reconcile_platform(self.ctx) if key == PLATFORM
-                   else reconcile_tenant(self.ctx, key, cloud_check=cloud))
+            out = (
+                reconcile_platform(self.ctx)
+                if key == PLATFORM
+                else reconcile_tenant(self.ctx, key, cloud_check=cloud)
+            )
         except PermanentError as exc:
             self.metrics.errors.labels("permanent").inc()
             _log.error(json.dumps({"tenant": key, "error": str(exc), "retry": False}))
@@ -209,8 +245,9 @@ class Controller:
             # Someone wrote the object between our read and our write (a deploy, most
             # often): the pass is simply run again on what is there now. Not a warning.
             self.metrics.errors.labels("conflict").inc()
-            _log.debug(json.dumps({"tenant": key, "conflict": str(exc),
-                                   "retry_in": round(delay, 2)}))
+            _log.debug(
+                json.dumps({"tenant": key, "conflict": str(exc), "retry_in": round(delay, 2)})
+            )
             return
         self.metrics.errors.labels("transient").inc()
         _log.warning(json.dumps({"tenant": key, "error": str(exc), "retry_in": round(delay, 2)}))
@@ -226,8 +263,11 @@ class Controller:
         self.metrics.duration.observe(time.monotonic() - started)
         for repair in out.repairs:
             self.metrics.repairs.labels(repair.aspect, repair.action).inc()
-            _log.info(json.dumps({"tenant": key, "repair": repair.as_data()},
-                                 ensure_ascii=False, default=str))
+            _log.info(
+                json.dumps(
+                    {"tenant": key, "repair": repair.as_data()}, ensure_ascii=False, default=str
+                )
+            )
         if out.requeue_after is not None:
             self.queue.add_after(key, out.requeue_after)
 
@@ -250,29 +290,43 @@ class Controller:
 
     def start(self) -> None:
         if self.metrics_addr:
-            serve(self.metrics_addr, self.metrics, healthy=lambda: not self._stop.is_set(),
-                  ready=self.ready)
+            serve(
+                self.metrics_addr,
+                self.metrics,
+                healthy=lambda: not self._stop.is_set(),
+                ready=self.ready,
+            )
         for informer in self.ctx.caches.values():
             informer.start()
         wait_synced(self.ctx.caches.values(), timeout=60)
         threading.Thread(target=self.elector.run, name="leader", daemon=True).start()
         for i in range(self.workers):
-            threading.Thread(target=self._work, args=(self.queue, False), name=f"worker-{i}",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._work, args=(self.queue, False), name=f"worker-{i}", daemon=True
+            ).start()
         if self.ctx.cloud is not None:
             for i in range(max(1, self.workers // 2)):
-                threading.Thread(target=self._work, args=(self.cloud_queue, True),
-                                 name=f"cloud-worker-{i}", daemon=True).start()
+                threading.Thread(
+                    target=self._work,
+                    args=(self.cloud_queue, True),
+                    name=f"cloud-worker-{i}",
+                    daemon=True,
+                ).start()
         threading.Thread(target=self._resync, name="resync", daemon=True).start()
-        threading.Thread(target=self.endpoints.run, args=(self._stop,), name="endpoints",
-                         daemon=True).start()
+        threading.Thread(
+            target=self.endpoints.run, args=(self._stop,), name="endpoints", daemon=True
+        ).start()
         if self.ctx.cloud is not None and self.events is not None:
             follower = CloudEventFollower(
-                self.ctx, self.events, queue=self._queue_cloud,
+                self.ctx,
+                self.events,
+                queue=self._queue_cloud,
                 queue_all=self._queue_cloud_all,
-                count=lambda outcome: self.metrics.cloud_events.labels(outcome).inc())
-            threading.Thread(target=self._follow, args=(follower,), name="cloud-events",
-                             daemon=True).start()
+                count=lambda outcome: self.metrics.cloud_events.labels(outcome).inc(),
+            )
+            threading.Thread(
+                target=self._follow, args=(follower,), name="cloud-events", daemon=True
+            ).start()
 
     def _follow(self, follower: CloudEventFollower) -> None:
         follower.run(self._stop)  # returns early when the endpoint has no event feed

@@ -45,10 +45,17 @@ class Endpoint:
 class EndpointWatch:
     """Probes each endpoint every ``interval`` seconds and acts on a change only."""
 
-    def __init__(self, ctx: Context, endpoints: list[Endpoint], *, probe: Probe = probe,
-                 on_cloud_lost: Callable[[], None], on_cloud_back: Callable[[], None],
-                 on_state: Callable[[str, bool], None] = lambda *_: None,
-                 interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        endpoints: list[Endpoint],
+        *,
+        probe: Probe = probe,
+        on_cloud_lost: Callable[[], None],
+        on_cloud_back: Callable[[], None],
+        on_state: Callable[[str, bool], None] = lambda *_: None,
+        interval: float = 2.0,
+    ) -> None:
         self.ctx = ctx
         self.endpoints = [e for e in endpoints if e.url]
         self._probe = probe
@@ -73,8 +80,9 @@ class EndpointWatch:
             self._state(endpoint.name, not why)
             learnt = endpoint.name == "cloud" and self.ctx.cloud_unreachable()
             if why and not learnt:  # a check that failed to connect may have said it first
-                _log.warning(json.dumps({endpoint.name: "unreachable", "error": why},
-                                        ensure_ascii=False))
+                _log.warning(
+                    json.dumps({endpoint.name: "unreachable", "error": why}, ensure_ascii=False)
+                )
             elif not why:
                 _log.info(json.dumps({endpoint.name: "reachable again", "url": endpoint.url}))
             if endpoint.name == "cloud":

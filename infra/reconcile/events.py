@@ -21,29 +21,47 @@ def record_repair(ctx: Context, tenant: Mapping[str, Any], repair: Repair) -> No
     reason = {"revoked": "AccessRevoked", "removed": "Removed"}.get(repair.action, "Repaired")
     if repair.warning:
         reason = "PossibleDataLoss"
-    record_event(ctx, tenant, warning=repair.warning, reason=reason,
-                 message=repair.describe())
+    record_event(ctx, tenant, warning=repair.warning, reason=reason, message=repair.describe())
 
 
-def record_event(ctx: Context, tenant: Mapping[str, Any] | None, *, warning: bool, reason: str,
-                 message: str, involved: Mapping[str, Any] | None = None) -> None:
+def record_event(
+    ctx: Context,
+    tenant: Mapping[str, Any] | None,
+    *,
+    warning: bool,
+    reason: str,
+    message: str,
+    involved: Mapping[str, Any] | None = None,
+) -> None:
     """One Event on the Tenant (or, for the platform, on the ``involved`` object)."""
     meta = (tenant or {}).get("metadata") or {}
     now = ctx.clock()
     stamp = timestamp(now)
     digest = hashlib.sha256(f"{reason}{message}{now.isoformat()}".encode()).hexdigest()[:10]
-    ctx.kube.create({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": f"{meta.get('name') or 'platform'}.{digest}",
-                     "namespace": EVENT_NAMESPACE},
-        "involvedObject": dict(involved) if involved is not None else {
-            "apiVersion": TENANT_API, "kind": "Tenant", "name": meta.get("name"),
-            "uid": meta.get("uid")},
-        "type": "Warning" if warning else "Normal",
-        "reason": reason,
-        "message": message[:1000],
-        "source": {"component": "govcloud-reconciler"},
-        "reportingComponent": "govcloud-reconciler",
-        "reportingInstance": ctx.identity[:128],
-        "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
-    })
+    ctx.kube.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{meta.get('name') or 'platform'}.{digest}",
+                "namespace": EVENT_NAMESPACE,
+            },
+            "involvedObject": dict(involved)
+            if involved is not None
+            else {
+                "apiVersion": TENANT_API,
+                "kind": "Tenant",
+                "name": meta.get("name"),
+                "uid": meta.get("uid"),
+            },
+            "type": "Warning" if warning else "Normal",
+            "reason": reason,
+            "message": message[:1000],
+            "source": {"component": "govcloud-reconciler"},
+            "reportingComponent": "govcloud-reconciler",
+            "reportingInstance": ctx.identity[:128],
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+        }
+    )

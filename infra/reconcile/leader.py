@@ -32,10 +32,18 @@ def _parse(text: str | None) -> dt.datetime | None:
 
 
 class LeaderElector:
-    def __init__(self, kube: KubeDriver, *, name: str, namespace: str, identity: str,
-                 duration: float = 10.0, retry: float = 2.0,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 on_change: Callable[[bool], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        kube: KubeDriver,
+        *,
+        name: str,
+        namespace: str,
+        identity: str,
+        duration: float = 10.0,
+        retry: float = 2.0,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        on_change: Callable[[bool], None] = lambda _: None,
+    ) -> None:
         self._kube, self.name, self.namespace = kube, name, namespace
         self.identity, self.duration, self.retry = identity, duration, retry
         self._clock, self._on_change = clock, on_change
@@ -53,19 +61,27 @@ class LeaderElector:
         """One round: acquire or renew. True if this candidate holds the lease after it."""
         now = self._clock()
         lease = self._kube.get("coordination.k8s.io/v1", "Lease", self.name, self.namespace)
-        spec_new = {"holderIdentity": self.identity,
-                    "leaseDurationSeconds": int(self.duration), "renewTime": _micro(now)}
+        spec_new = {
+            "holderIdentity": self.identity,
+            "leaseDurationSeconds": int(self.duration),
+            "renewTime": _micro(now),
+        }
         if lease is None:
-            self._kube.create({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-                               "metadata": {"name": self.name, "namespace": self.namespace},
-                               "spec": {**spec_new, "acquireTime": _micro(now),
-                                        "leaseTransitions": 0}})
+            self._kube.create(
+                {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {"name": self.name, "namespace": self.namespace},
+                    "spec": {**spec_new, "acquireTime": _micro(now), "leaseTransitions": 0},
+                }
+            )
             return self._won(now)
         spec = dict(lease.get("spec") or {})
         holder = spec.get("holderIdentity")
         renewed = _parse(spec.get("renewTime")) or dt.datetime.min.replace(tzinfo=dt.UTC)
         expired = (now - renewed).total_seconds() > float(
-            spec.get("leaseDurationSeconds") or self.duration)
+            spec.get("leaseDurationSeconds") or self.duration
+        )
         if holder not in (None, "", self.identity) and not expired:
             self._lost()
             return False
@@ -73,8 +89,7 @@ class LeaderElector:
             spec_new["acquireTime"] = _micro(now)
             spec_new["leaseTransitions"] = int(spec.get("leaseTransitions") or 0) + 1
         lease["spec"] = {**spec, **spec_new}
-        lease["metadata"] = {k: v for k, v in lease["metadata"].items()
-                             if k != "managedFields"}
+        lease["metadata"] = {k: v for k, v in lease["metadata"].items() if k != "managedFields"}
         self._kube.replace(lease)  # carries resourceVersion: a concurrent win → Conflict
         return self._won(now)
 

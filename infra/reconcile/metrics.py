@@ -16,35 +16,58 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.duration = Histogram(
-            "govcloud_reconcile_duration_seconds", "Time to reconcile one tenant",
+            "govcloud_reconcile_duration_seconds",
+            "Time to reconcile one tenant",
             registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-        self.repairs = Counter("govcloud_repairs_total", "Repairs made, by aspect and action",
-                               ["aspect", "action"], registry=self.registry)
-        self.errors = Counter("govcloud_reconcile_errors_total",
-                              "Reconcile passes that failed, by kind of error", ["kind"],
-                              registry=self.registry)
-        self.queue_depth = Gauge("govcloud_queue_depth", "Tenants waiting to be reconciled",
-                                 registry=self.registry)
-        self.leader = Gauge("govcloud_leader", "1 while this replica is the leader",
-                            registry=self.registry)
-        self.requests = Counter("govcloud_api_requests_total",
-                                "Requests made to the API server, by verb", ["verb"],
-                                registry=self.registry)
-        self.endpoint_up = Gauge("govcloud_endpoint_up",
-                                 "1 while the endpoint accepts connections (api-server, cloud)",
-                                 ["endpoint"], registry=self.registry)
-        self.cloud_events = Counter("govcloud_cloud_events_total",
-                                    "Cloud change events read, by outcome (placed: it named "
-                                    "a tenant's resource, whose cloud check was queued)",
-                                    ["outcome"], registry=self.registry)
-        self.drift = Gauge("govcloud_tenants_drifting",
-                           "Tenants whose observed state did not match the plan at last pass",
-                           registry=self.registry)
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.repairs = Counter(
+            "govcloud_repairs_total",
+            "Repairs made, by aspect and action",
+            ["aspect", "action"],
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "govcloud_reconcile_errors_total",
+            "Reconcile passes that failed, by kind of error",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "govcloud_queue_depth", "Tenants waiting to be reconciled", registry=self.registry
+        )
+        self.leader = Gauge(
+            "govcloud_leader", "1 while this replica is the leader", registry=self.registry
+        )
+        self.requests = Counter(
+            "govcloud_api_requests_total",
+            "Requests made to the API server, by verb",
+            ["verb"],
+            registry=self.registry,
+        )
+        self.endpoint_up = Gauge(
+            "govcloud_endpoint_up",
+            "1 while the endpoint accepts connections (api-server, cloud)",
+            ["endpoint"],
+            registry=self.registry,
+        )
+        self.cloud_events = Counter(
+            "govcloud_cloud_events_total",
+            "Cloud change events read, by outcome (placed: it named "
+            "a tenant's resource, whose cloud check was queued)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.drift = Gauge(
+            "govcloud_tenants_drifting",
+            "Tenants whose observed state did not match the plan at last pass",
+            registry=self.registry,
+        )
 
 
-def serve(addr: str, metrics: Metrics, *, healthy: Callable[[], bool],
-          ready: Callable[[], bool]) -> ThreadingHTTPServer:
+def serve(
+    addr: str, metrics: Metrics, *, healthy: Callable[[], bool], ready: Callable[[], bool]
+) -> ThreadingHTTPServer:
     host, _, port = addr.rpartition(":")
 
     class Handler(BaseHTTPRequestHandler):

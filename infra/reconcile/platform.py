@@ -32,16 +32,22 @@ __all__ = ["PLATFORM", "PLATFORM_API", "reconcile_platform"]
 
 _log = logging.getLogger("govcloud.reconcile")
 PLATFORM = "@platform"  # the work-queue key: never a tenant id (a DNS label has no '@')
-PLATFORM_API = {"ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
-                "NetworkPolicy": "networking.k8s.io/v1"}
+PLATFORM_API = {
+    "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
+}
 
 
 def _outsiders(ctx: Context, desired: list[Any]) -> list[tuple[str, str]]:
     fleet = ctx.fleet()
     groups = {s.owners.group for s in fleet.values()}
     groups |= set(ctx.env.operator_groups) | {g.group for s in fleet.values() for g in s.access}
-    found = weakening_cluster_bindings(ctx.caches["ClusterRoleBinding"].all(), planned=desired,
-                                       groups=groups, tenant_namespaces=fleet)
+    found = weakening_cluster_bindings(
+        ctx.caches["ClusterRoleBinding"].all(),
+        planned=desired,
+        groups=groups,
+        tenant_namespaces=fleet,
+    )
     shared = shared_namespaces(ctx.env)
     policies = [p for ns in sorted(shared) for p in ctx.caches["NetworkPolicy"].in_namespace(ns)]
     return found + weakening_shared_policies(policies, planned=desired, namespaces=shared)
@@ -52,8 +58,11 @@ def _remove(ctx: Context, found: list[tuple[str, str]]) -> list[Repair]:
     for key, reason in found:
         kind, _, rest = key.partition("/")
         namespace, _, name = rest.rpartition("/")
-        action: Action = "would-repair" if ctx.dry_run else (
-            "revoked" if kind == "ClusterRoleBinding" else "removed")
+        action: Action = (
+            "would-repair"
+            if ctx.dry_run
+            else ("revoked" if kind == "ClusterRoleBinding" else "removed")
+        )
         if not ctx.dry_run:
             ctx.kube.delete(PLATFORM_API[kind], kind, name, namespace or None)
         repairs.append(Repair(key, aspect_of(kind), action, reason, "deleted"))
@@ -72,8 +81,10 @@ def reconcile_platform(ctx: Context) -> Outcome:
     written: dict[str, dict[str, Any]] = {}
     out.repairs += restore_objects(ctx, desired, ours, written)
     out.repairs += _remove(ctx, outsiders)
-    out.remaining = [*deploys, *(verify(desired, written) if written else
-                                 (ours if ctx.dry_run else []))]
+    out.remaining = [
+        *deploys,
+        *(verify(desired, written) if written else (ours if ctx.dry_run else [])),
+    ]
     if ctx.dry_run:
         out.remaining += unexpected(outsiders)
     _report(ctx, out, deploys)
@@ -84,16 +95,27 @@ def _report(ctx: Context, out: Outcome, deploys: list[Difference]) -> None:
     if ctx.dry_run:
         return
     for repair in out.repairs:
-        _event(ctx, repair.key, warning=False, reason={"revoked": "AccessRevoked",
-               "removed": "Removed"}.get(repair.action, "Repaired"),
-               message=repair.describe())
+        _event(
+            ctx,
+            repair.key,
+            warning=False,
+            reason={"revoked": "AccessRevoked", "removed": "Removed"}.get(
+                repair.action, "Repaired"
+            ),
+            message=repair.describe(),
+        )
     seen = frozenset(d.describe() for d in deploys)
     if seen and seen != ctx.platform_reported:
         for key in dict.fromkeys(d.key for d in deploys):
             text = "; ".join(d.describe() for d in deploys if d.key == key)
-            _event(ctx, key, warning=True, reason="PlatformDrift",
-                   message=f"{text} — only deploy writes this object: run `govcloud deploy "
-                           f"--env {ctx.env.name} --all` (the platform stack reads it live)")
+            _event(
+                ctx,
+                key,
+                warning=True,
+                reason="PlatformDrift",
+                message=f"{text} — only deploy writes this object: run `govcloud deploy "
+                f"--env {ctx.env.name} --all` (the platform stack reads it live)",
+            )
         _log.warning("platform drift, repaired by the next deploy: %s", "; ".join(sorted(seen)))
     ctx.platform_reported = seen
 
@@ -103,8 +125,7 @@ def _event(ctx: Context, key: str, *, warning: bool, reason: str, message: str) 
     namespace, _, name = rest.rpartition("/")
     involved = {"kind": kind, "name": name, **({"namespace": namespace} if namespace else {})}
     try:
-        record_event(ctx, None, warning=warning, reason=reason, message=message,
-                     involved=involved)
+        record_event(ctx, None, warning=warning, reason=reason, message=message, involved=involved)
     # Why: an Event is a report; the repair (or the drift) is in the log and the metrics.
     except Exception as exc:
         _log.warning("platform: cannot record event (%s): %s", RECONCILER_SA, exc)

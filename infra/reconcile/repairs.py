@@ -25,8 +25,14 @@ class Repair:
         return f"{self.action} {self.key}: {self.before} → {self.after}"
 
     def as_data(self) -> dict[str, Any]:
-        return {"key": self.key, "aspect": self.aspect, "action": self.action,
-                "before": self.before, "after": self.after, "warning": self.warning}
+        return {
+            "key": self.key,
+            "aspect": self.aspect,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "warning": self.warning,
+        }
 
 
 @dataclass

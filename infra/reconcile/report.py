@@ -31,17 +31,25 @@ def _rows(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
     rows = []
     for out in outcomes:
         for diff in out.found:
-            rows.append({"tenant": out.tenant, "aspect": diff.aspect, "change": diff.change,
-                         "what": diff.describe()})
+            rows.append(
+                {
+                    "tenant": out.tenant,
+                    "aspect": diff.aspect,
+                    "change": diff.change,
+                    "what": diff.describe(),
+                }
+            )
         for aspect, error in out.errors.items():
-            rows.append({"tenant": out.tenant, "aspect": aspect, "change": "error",
-                         "what": error})
+            rows.append({"tenant": out.tenant, "aspect": aspect, "change": "error", "what": error})
     return rows
 
 
 def _unchecked(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
-    return [{"tenant": out.tenant, "aspect": aspect, "reason": reason, "why": why}
-            for out in outcomes for aspect, (reason, why) in out.unknown.items()]
+    return [
+        {"tenant": out.tenant, "aspect": aspect, "reason": reason, "why": why}
+        for out in outcomes
+        for aspect, (reason, why) in out.unknown.items()
+    ]
 
 
 def _unchecked_lines(unchecked: list[dict[str, str]]) -> list[str]:
@@ -49,28 +57,46 @@ def _unchecked_lines(unchecked: list[dict[str, str]]) -> list[str]:
     by_why: dict[tuple[str, str], list[str]] = {}
     for row in unchecked:
         by_why.setdefault((row["aspect"], row["why"]), []).append(row["tenant"])
-    return [_("not checked: {aspect} of {count} tenant(s) ({tenants}): {why}").format(
-        aspect=aspect, count=len(tenants), tenants=", ".join(tenants), why=why)
-        for (aspect, why), tenants in by_why.items()]
+    return [
+        _("not checked: {aspect} of {count} tenant(s) ({tenants}): {why}").format(
+            aspect=aspect, count=len(tenants), tenants=", ".join(tenants), why=why
+        )
+        for (aspect, why), tenants in by_why.items()
+    ]
 
 
-def render_drift(outcomes: Sequence[Outcome], fmt: str = "text", *,
-                 not_deployed: Sequence[str] = ()) -> str:
+def render_drift(
+    outcomes: Sequence[Outcome], fmt: str = "text", *, not_deployed: Sequence[str] = ()
+) -> str:
     rows = _rows(outcomes)
     unchecked = _unchecked(outcomes)
     drifting = sorted({r["tenant"] for r in rows})
     if fmt == "json":
-        return json.dumps({"format_version": 1, "tenants": len(outcomes),
-                           "drifting": drifting, "differences": rows,
-                           "complete": not unchecked, "not_checked": unchecked,
-                           "not_deployed": list(not_deployed)},
-                          ensure_ascii=False, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "format_version": 1,
+                    "tenants": len(outcomes),
+                    "drifting": drifting,
+                    "differences": rows,
+                    "complete": not unchecked,
+                    "not_checked": unchecked,
+                    "not_deployed": list(not_deployed),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     notes = _unchecked_lines(unchecked)
     if not_deployed:
-        notes.append(_("not deployed (no Tenant object yet): {tenants}").format(
-            tenants=", ".join(not_deployed)))
+        notes.append(
+            _("not deployed (no Tenant object yet): {tenants}").format(
+                tenants=", ".join(not_deployed)
+            )
+        )
     if fmt == "markdown":
-        head = (f"## govcloud drift: {len(drifting)} of {len(outcomes)} tenants drift\n\n")
+        head = f"## govcloud drift: {len(drifting)} of {len(outcomes)} tenants drift\n\n"
         title = _("Not checked, not deployed")
         tail = "".join(f"- {n}\n" for n in notes)
         tail = f"\n### {title}\n\n{tail}" if tail else ""
@@ -78,15 +104,23 @@ def render_drift(outcomes: Sequence[Outcome], fmt: str = "text", *,
             return head + "Every tenant's observed state matches its plan.\n" + tail
         lines = ["| tenant | aspect | change | what |", "|---|---|---|---|"]
         pipe = "\\|"
-        lines += [f"| {r['tenant']} | {r['aspect']} | {r['change']} | "
-                  f"{r['what'].replace('|', pipe)} |" for r in rows]
+        lines += [
+            f"| {r['tenant']} | {r['aspect']} | {r['change']} | {r['what'].replace('|', pipe)} |"
+            for r in rows
+        ]
         return head + "\n".join(lines) + "\n" + tail
     tail = "".join(f"{n}\n" for n in notes)
     if not rows and unchecked:
-        return _("no drift in what could be checked ({count} tenants); the check is "
-                 "incomplete").format(count=len(outcomes)) + "\n" + tail
+        return (
+            _(
+                "no drift in what could be checked ({count} tenants); the check is incomplete"
+            ).format(count=len(outcomes))
+            + "\n"
+            + tail
+        )
     if not rows:
         return f"no drift: {len(outcomes)} tenants match their plans\n" + tail
-    body = "\n".join(f"{r['tenant']:<14} {r['aspect']:<8} {r['change']:<10} {r['what']}"
-                     for r in rows)
+    body = "\n".join(
+        f"{r['tenant']:<14} {r['aspect']:<8} {r['change']:<10} {r['what']}" for r in rows
+    )
     return body + f"\n\n{len(drifting)} of {len(outcomes)} tenants drift\n" + tail

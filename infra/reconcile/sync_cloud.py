@@ -42,8 +42,9 @@ def _rank(obj: CloudObject) -> int:
     return len(CLOUD_DEPENDS_ON.get(obj.kind, ()))
 
 
-def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference],
-            repairs: list[Repair]) -> list[str]:
+def _repair(
+    ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Difference], repairs: list[Repair]
+) -> list[str]:
     """Repairs made go into ``repairs`` (even when a later one fails); returns why others
     could not be made (each object on its own: a key that cannot be told apart does not keep
     the role or the security group from being repaired)."""
@@ -56,8 +57,9 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
         before = "missing" if missing else ", ".join(d.path for d in mine[:4]) + " differ"
         lost = missing and obj.kind == "bucket"
         if ctx.dry_run:
-            repairs.append(Repair(obj.key, "cloud", "would-repair", before, "as planned",
-                                  warning=lost))
+            repairs.append(
+                Repair(obj.key, "cloud", "would-repair", before, "as planned", warning=lost)
+            )
             continue
         try:
             ctx.cloud.ensure(obj.kind, obj.props)
@@ -73,13 +75,20 @@ def _repair(ctx: Context, objects: Sequence[CloudObject], drift: Sequence[Differ
                 repairs += _made_empty(ctx, obj, before, exc)
             raise
         after = "re-created EMPTY: its data may be lost" if lost else "as planned"
-        repairs.append(Repair(obj.key, "cloud", "recreated" if missing else "restored",
-                              before, after, warning=lost))
+        repairs.append(
+            Repair(
+                obj.key,
+                "cloud",
+                "recreated" if missing else "restored",
+                before,
+                after,
+                warning=lost,
+            )
+        )
     return errors
 
 
-def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError
-                ) -> list[Repair]:
+def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError) -> list[Repair]:
     """A missing bucket whose re-creation failed half-way: the next check will find it, no
     longer missing, so its possible data loss is reported now. One still missing is left to
     the next check, which reports it."""
@@ -89,13 +98,26 @@ def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError
     # Why: the endpoint failing again; the next check reads it once more.
     except DriverError:
         made = False
-    return [Repair(obj.key, "cloud", "recreated", before, "re-created EMPTY: its data may be "
-                   f"lost (its settings not restored yet: {exc.code or 'error'})",
-                   warning=True)] if made else []
+    return (
+        [
+            Repair(
+                obj.key,
+                "cloud",
+                "recreated",
+                before,
+                "re-created EMPTY: its data may be "
+                f"lost (its settings not restored yet: {exc.code or 'error'})",
+                warning=True,
+            )
+        ]
+        if made
+        else []
+    )
 
 
-def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
-                ) -> tuple[list[Difference], list[Repair]]:
+def check_cloud(
+    ctx: Context, tenant: str, objects: Sequence[CloudObject]
+) -> tuple[list[Difference], list[Repair]]:
     """Read the tenant's resources, repair drift, read back. Returns (found, repairs) and
     records what remains (or why it could not be observed) in ``ctx.cloud_seen``."""
     down = ctx.cloud_unreachable()
@@ -113,12 +135,22 @@ def check_cloud(ctx: Context, tenant: str, objects: Sequence[CloudObject]
         _failed(ctx, tenant, exc)
         return [], repairs  # what was repaired before the error is still reported
     if remaining:
-        _log.warning(json.dumps({"tenant": tenant, "cloud": "still drifting",
-                                 "differences": [d.describe() for d in remaining[:5]]},
-                                ensure_ascii=False))
+        _log.warning(
+            json.dumps(
+                {
+                    "tenant": tenant,
+                    "cloud": "still drifting",
+                    "differences": [d.describe() for d in remaining[:5]],
+                },
+                ensure_ascii=False,
+            )
+        )
     if errors:
-        _log.error(json.dumps({"tenant": tenant, "cloud": "cannot repair", "errors": errors},
-                              ensure_ascii=False))
+        _log.error(
+            json.dumps(
+                {"tenant": tenant, "cloud": "cannot repair", "errors": errors}, ensure_ascii=False
+            )
+        )
     ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), remaining, "; ".join(errors))
     return found, repairs
 
@@ -130,11 +162,18 @@ def _failed(ctx: Context, tenant: str, exc: DriverError) -> None:
     if isinstance(exc, TransientError) and exc.code in ("Unreachable", "NoAnswer"):
         message = exc.detail
         if not ctx.cloud_unreachable():
-            _log.warning(json.dumps({"cloud": "unreachable", "error": message,
-                                     "learnt from": tenant}, ensure_ascii=False))
+            _log.warning(
+                json.dumps(
+                    {"cloud": "unreachable", "error": message, "learnt from": tenant},
+                    ensure_ascii=False,
+                )
+            )
         ctx.cloud_down = CloudDown(message, ctx.monotonic() + ctx.cloud_interval)
         ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], message, CLOUD_UNREACHABLE)
         return
     ctx.cloud_seen[tenant] = CloudSeen(ctx.monotonic(), [], message, "CheckFailed")
-    _log.warning(json.dumps({"tenant": tenant, "cloud": "check failed", "error": str(exc)},
-                            ensure_ascii=False))
+    _log.warning(
+        json.dumps(
+            {"tenant": tenant, "cloud": "check failed", "error": str(exc)}, ensure_ascii=False
+        )
+    )

@@ -22,9 +22,12 @@ from .repairs import Action, Repair
 __all__ = ["remove_unexpected", "restore_objects", "verify"]
 
 
-def restore_objects(ctx: Context, desired: Sequence[KubeObject],
-                    drift: Sequence[Difference],
-                    written: dict[str, dict[str, Any]] | None = None) -> list[Repair]:
+def restore_objects(
+    ctx: Context,
+    desired: Sequence[KubeObject],
+    drift: Sequence[Difference],
+    written: dict[str, dict[str, Any]] | None = None,
+) -> list[Repair]:
     """Repair each drifted object. ``written`` collects what the API server answered each
     write with: the object as stored, which is what the repair is verified against."""
     by_key = {o.key: o for o in desired}
@@ -33,8 +36,11 @@ def restore_objects(ctx: Context, desired: Sequence[KubeObject],
     for key in dict.fromkeys(d.key for d in drift):
         obj = by_key[key]
         mine = [d for d in drift if d.key == key]
-        before = "missing" if mine[0].change == "missing" else "; ".join(
-            f"{d.path}={d.observed!r}"[:160] for d in mine[:3])
+        before = (
+            "missing"
+            if mine[0].change == "missing"
+            else "; ".join(f"{d.path}={d.observed!r}"[:160] for d in mine[:3])
+        )
         if ctx.dry_run:
             repairs.append(Repair(key, aspect_of(obj.kind), "would-repair", before, "as planned"))
             continue
@@ -44,19 +50,18 @@ def restore_objects(ctx: Context, desired: Sequence[KubeObject],
     return repairs
 
 
-def verify(desired: Sequence[KubeObject], written: dict[str, dict[str, Any]]
-           ) -> list[Difference]:
+def verify(desired: Sequence[KubeObject], written: dict[str, dict[str, Any]]) -> list[Difference]:
     """Compare repaired objects as the API server stored them (its answer to each write,
     not the cache) with the plan once more."""
     objs = [o for o in desired if o.key in written]
     return kube_drift(objs, {o.key: written[o.key] for o in objs})
 
 
-def remove_unexpected(ctx: Context, found: Sequence[tuple[str, str]],
-                      stale: frozenset[str]) -> list[Repair]:
+def remove_unexpected(
+    ctx: Context, found: Sequence[tuple[str, str]], stale: frozenset[str]
+) -> list[Repair]:
     """Delete objects outside the plan that weaken the tenant (``Kind/ns/name`` keys)."""
-    api = {"NetworkPolicy": "networking.k8s.io/v1",
-           "RoleBinding": "rbac.authorization.k8s.io/v1"}
+    api = {"NetworkPolicy": "networking.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1"}
     repairs: list[Repair] = []
     for key, reason in found:
         kind, namespace, name = key.split("/", 2)

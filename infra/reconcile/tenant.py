@@ -61,8 +61,9 @@ def _observed(ctx: Context, desired: list[KubeObject]) -> dict[str, dict[str, An
     return {o.key: ctx.cached(o.kind, o.namespace, o.name) for o in desired}
 
 
-def _outsiders(ctx: Context, spec: TenantSpec, desired: list[KubeObject]
-               ) -> tuple[list[tuple[str, str]], frozenset[str]]:
+def _outsiders(
+    ctx: Context, spec: TenantSpec, desired: list[KubeObject]
+) -> tuple[list[tuple[str, str]], frozenset[str]]:
     policies = ctx.caches["NetworkPolicy"].in_namespace(spec.id)
     bindings = ctx.caches["RoleBinding"].in_namespace(spec.id)
     stale = stale_managed([*policies, *bindings], desired)
@@ -83,8 +84,12 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     try:
         spec = parse_tenant(cr)
     except ValidationError as exc:
-        _write_invalid(ctx, cr, f"the Tenant's spec is not a valid tenant spec: "
-                                f"{exc.errors()[0].get('msg', exc)}", out)
+        _write_invalid(
+            ctx,
+            cr,
+            f"the Tenant's spec is not a valid tenant spec: {exc.errors()[0].get('msg', exc)}",
+            out,
+        )
         return out
     now = ctx.clock()
     hold = deploy_hold(cr, now)
@@ -100,8 +105,9 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     if refused:
         _write_refused(ctx, cr, spec, refused, out)
         return out
-    plan = render_tenant(spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(),
-                         now=now)
+    plan = render_tenant(
+        spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(), now=now
+    )
     desired = list(plan.guarded_kube)
 
     # -- Kubernetes ----------------------------------------------------------------------
@@ -111,11 +117,15 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     out.found = list(drift)
     try:
         written: dict[str, dict[str, Any]] = {}
-        out.repairs += restore_objects(ctx, desired, [d for d in drift
-                                                      if d.change != "unexpected"], written)
+        out.repairs += restore_objects(
+            ctx, desired, [d for d in drift if d.change != "unexpected"], written
+        )
         out.repairs += remove_unexpected(ctx, outsiders, stale)
-        out.remaining = verify(desired, written) if written else (
-            [d for d in drift if d.change != "unexpected"] if ctx.dry_run else [])
+        out.remaining = (
+            verify(desired, written)
+            if written
+            else ([d for d in drift if d.change != "unexpected"] if ctx.dry_run else [])
+        )
         if ctx.dry_run:
             out.remaining += [d for d in drift if d.change == "unexpected"]
     except PermanentError as exc:
@@ -184,14 +194,23 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
     status: dict[str, Any] = dict(cr.get("status") or {})
     old = owned_status(status)
     errors: dict[Aspect, str] = dict(out.errors)
-    mine = conditions_for(out.remaining, generation=generation, errors=errors,
-                          carried=out.carried, unknown=out.unknown)
-    mine.append(condition(COMPLIANT, True, "Accepted",
-                          "the spec passes the compliance rules", generation))
-    new: dict[str, Any] = {"observedGeneration": generation,
-                           "conditions": merge_conditions(
-                               old["conditions"], with_deploy(mine, status, generation), now),
-                           "repairs": _counters(old, _pending(ctx, spec.id, out.repairs))}
+    mine = conditions_for(
+        out.remaining,
+        generation=generation,
+        errors=errors,
+        carried=out.carried,
+        unknown=out.unknown,
+    )
+    mine.append(
+        condition(COMPLIANT, True, "Accepted", "the spec passes the compliance rules", generation)
+    )
+    new: dict[str, Any] = {
+        "observedGeneration": generation,
+        "conditions": merge_conditions(
+            old["conditions"], with_deploy(mine, status, generation), now
+        ),
+        "repairs": _counters(old, _pending(ctx, spec.id, out.repairs)),
+    }
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)
     if same_status(old, new):
@@ -223,13 +242,15 @@ def _write_invalid(ctx: Context, cr: dict[str, Any], message: str, out: Outcome)
     _write_not_ready(ctx, cr, "InvalidSpec", message, out)
 
 
-def _write_refused(ctx: Context, cr: dict[str, Any], spec: TenantSpec,
-                   refused: list[Finding], out: Outcome) -> None:
+def _write_refused(
+    ctx: Context, cr: dict[str, Any], spec: TenantSpec, refused: list[Finding], out: Outcome
+) -> None:
     """A spec the compliance rules refuse: nothing is created or restored from it; the
     Tenant says why (Compliant=False, Ready=False) and an Event names the rules, once."""
     rules = ", ".join(sorted({f.rule for f in refused}))
-    message = (f"refused by the compliance rules ({rules}): "
-               + "; ".join(f"{f.rule} {f.message}" for f in refused[:3]))
+    message = f"refused by the compliance rules ({rules}): " + "; ".join(
+        f"{f.rule} {f.message}" for f in refused[:3]
+    )
     out.skipped = "refused by the compliance rules"
     out.errors["access"] = message
     written = _write_not_ready(ctx, cr, "ComplianceRefused", message, out)
@@ -242,20 +263,30 @@ def _write_refused(ctx: Context, cr: dict[str, Any], spec: TenantSpec,
     _log.warning("tenant %s: %s", spec.id, message)
 
 
-def _write_not_ready(ctx: Context, cr: dict[str, Any], reason: str, message: str,
-                     out: Outcome) -> bool:
+def _write_not_ready(
+    ctx: Context, cr: dict[str, Any], reason: str, message: str, out: Outcome
+) -> bool:
     if ctx.dry_run:
         return False
     meta = cr.get("metadata") or {}
     generation = int(meta.get("generation") or 0)
     old = owned_status(dict(cr.get("status") or {}))
     compliant = reason != "ComplianceRefused"
-    mine = [condition("Ready", False, reason, message, generation),
-            condition(COMPLIANT, compliant, "Accepted" if compliant else reason,
-                      "the spec passes the compliance rules" if compliant else message,
-                      generation)]
-    new = {**old, "observedGeneration": generation,
-           "conditions": merge_conditions(old["conditions"], mine, ctx.clock())}
+    mine = [
+        condition("Ready", False, reason, message, generation),
+        condition(
+            COMPLIANT,
+            compliant,
+            "Accepted" if compliant else reason,
+            "the spec passes the compliance rules" if compliant else message,
+            generation,
+        ),
+    ]
+    new = {
+        **old,
+        "observedGeneration": generation,
+        "conditions": merge_conditions(old["conditions"], mine, ctx.clock()),
+    }
     if same_status(old, new):
         return False
     ctx.kube.patch_status(TENANT_API, "Tenant", str(meta.get("name")), stored(new))

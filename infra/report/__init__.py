@@ -18,8 +18,14 @@ __all__ = ["FORMATS", "Summary", "render"]
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
 
-def render(fmt: str, findings: Sequence[Finding], summary: Summary, *,
-           colour: bool = False, link_base: str | None = None) -> str:
+def render(
+    fmt: str,
+    findings: Sequence[Finding],
+    summary: Summary,
+    *,
+    colour: bool = False,
+    link_base: str | None = None,
+) -> str:
     """One renderer per format; every format gets the same findings and summary."""
     if fmt == "text":
         return render_text(findings, summary, colour=colour)

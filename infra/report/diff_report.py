@@ -13,8 +13,7 @@ _MARK = {"added": "+", "changed": "~", "removed": "-"}
 
 def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
     bullet = "- " if markdown else "  "
-    lines = [f"### govcloud diff against `{base}`" if markdown else f"Changes against {base}:",
-             ""]
+    lines = [f"### govcloud diff against `{base}`" if markdown else f"Changes against {base}:", ""]
     if not change.tenants:
         lines.append(f"{bullet}no tenant changes")
     for t in change.tenants:
@@ -26,10 +25,12 @@ def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
     lines += ["", "**Capacity used** (before → after)" if markdown else "Capacity used:", ""]
     for before, after in change.capacity:
         lines.append(f"{bullet}{before.render()} → {after.render()}")
-    for title, items in (("New peerings", change.new_peerings),
-                         ("New operator grants", change.new_grants),
-                         ("Data requests satisfied", change.satisfied_requests),
-                         ("Pending data requests", change.pending_requests)):
+    for title, items in (
+        ("New peerings", change.new_peerings),
+        ("New operator grants", change.new_grants),
+        ("Data requests satisfied", change.satisfied_requests),
+        ("Pending data requests", change.pending_requests),
+    ):
         if items:
             lines += ["", f"**{title}**" if markdown else f"{title}:", ""]
             lines.extend(f"{bullet}{escape(item)}" for item in items)

@@ -27,9 +27,15 @@ def _number(value: Decimal) -> int | float:
 
 
 def _usage(u: Usage) -> dict[str, Any]:
-    return {"resource": u.resource, "unit": u.unit, "used": _number(u.used),
-            "total": _number(u.available), "fraction": round(u.fraction, 4), "over": u.over,
-            "text": u.render()}
+    return {
+        "resource": u.resource,
+        "unit": u.unit,
+        "used": _number(u.used),
+        "total": _number(u.available),
+        "fraction": round(u.fraction, 4),
+        "over": u.over,
+        "text": u.render(),
+    }
 
 
 def render_json(findings: Sequence[Finding], summary: Summary) -> str:
@@ -48,7 +54,9 @@ def render_json(findings: Sequence[Finding], summary: Summary) -> str:
             "headline": summary.headline(),
             "capacity": [_usage(u) for u in summary.capacity],
         },
-        "findings": [{**asdict(f), "related": list(f.related), "severity": f.severity.value,
-                      "name": f.name} for f in findings],
+        "findings": [
+            {**asdict(f), "related": list(f.related), "severity": f.severity.value, "name": f.name}
+            for f in findings
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -19,8 +19,10 @@ __all__ = ["render_junit"]
 
 def _case(suite: ET.Element, f: Finding, summary: Summary) -> bool:
     """Add the finding's test case; True when it is a failure."""
-    attrs = {"classname": f"govcloud.{f.tenant or 'fleet'}",
-             "name": f"{f.rule} {f.name} {f.location()} {f.field}".rstrip()}
+    attrs = {
+        "classname": f"govcloud.{f.tenant or 'fleet'}",
+        "name": f"{f.rule} {f.name} {f.location()} {f.field}".rstrip(),
+    }
     if f.path:
         attrs["file"] = f.path
     if f.line is not None:
@@ -41,8 +43,13 @@ def render_junit(findings: Sequence[Finding], summary: Summary) -> str:
     failures = sum(_case(suite, f, summary) for f in findings)
     clean = summary.clean_files(findings)
     for path in clean:
-        ET.SubElement(suite, "testcase", classname=f"govcloud.{PurePath(path).stem}",
-                      name=f"{path}: no findings", file=path)
+        ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"govcloud.{PurePath(path).stem}",
+            name=f"{path}: no findings",
+            file=path,
+        )
     tests = len(findings) + len(clean)
     suite.attrib.update(tests=str(tests), failures=str(failures), errors="0", skipped="0")
     root = ET.Element("testsuites", tests=str(tests), failures=str(failures), errors="0")

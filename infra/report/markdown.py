@@ -39,8 +39,7 @@ def group_by_tenant(findings: Sequence[Finding]) -> list[tuple[str, list[Finding
         groups[f.tenant or FLEET].append(f)
     for items in groups.values():
         items.sort(key=lambda f: (_RANK[f.severity], f.line or 0, f.rule))
-    return sorted(groups.items(),
-                  key=lambda g: (_RANK[g[1][0].severity], g[0] != FLEET, g[0]))
+    return sorted(groups.items(), key=lambda g: (_RANK[g[1][0].severity], g[0] != FLEET, g[0]))
 
 
 def _link(path: str, line: int | None, base: str | None, text: str | None = None) -> str:
@@ -54,19 +53,24 @@ def _link(path: str, line: int | None, base: str | None, text: str | None = None
 
 
 def _row(f: Finding, base: str | None) -> str:
-    where = _link(f.path, f.line, base, f"line {f.line}" if f.line else "file") \
-        if f.path else ""
+    where = _link(f.path, f.line, base, f"line {f.line}" if f.line else "file") if f.path else ""
     field = f" `{f.field}`" if f.field else ""
     problem = escape(f.message)
     if f.related:
-        problem += " (involves " + ", ".join(
-            _link(p, None, base, PurePath(p).stem) for p in f.related) + ")"
-    return (f"| {_ICON[f.severity]} {f.severity.value} | {f.rule} {f.name} | {where}{field} | "
-            f"{problem} | {escape(f.hint)} |")
+        problem += (
+            " (involves "
+            + ", ".join(_link(p, None, base, PurePath(p).stem) for p in f.related)
+            + ")"
+        )
+    return (
+        f"| {_ICON[f.severity]} {f.severity.value} | {f.rule} {f.name} | {where}{field} | "
+        f"{problem} | {escape(f.hint)} |"
+    )
 
 
-def render_markdown(findings: Sequence[Finding], summary: Summary, *,
-                    link_base: str | None = None) -> str:
+def render_markdown(
+    findings: Sequence[Finding], summary: Summary, *, link_base: str | None = None
+) -> str:
     icon = "❌" if summary.failed else "✅"
     lines = [f"### {icon} govcloud check", "", headline(summary), ""]
     for tenant, items in group_by_tenant(findings):
@@ -74,20 +78,30 @@ def render_markdown(findings: Sequence[Finding], summary: Summary, *,
         title = f"{_ICON[items[0].severity]} **{escape(tenant)}**"
         if path:
             title += f" — {_link(path, None, link_base)}"
-        lines += [f"#### {title}", "",
-                  _("| | Rule | Where | Problem | How to fix |"), "|---|---|---|---|---|"]
+        lines += [
+            f"#### {title}",
+            "",
+            _("| | Rule | Where | Problem | How to fix |"),
+            "|---|---|---|---|---|",
+        ]
         lines += [_row(f, link_base) for f in items]
         lines.append("")
     clean = [PurePath(p).stem for p in summary.clean_files(findings)]
     if clean:
         lines += [_("✅ No findings: {tenants}").format(tenants=", ".join(clean)), ""]
     if summary.capacity:
-        lines += [_("**Capacity used** (all tenants of the fleet)"), "",
-                  _("| Resource | Used | Total | |"), "|---|---|---|---|"]
+        lines += [
+            _("**Capacity used** (all tenants of the fleet)"),
+            "",
+            _("| Resource | Used | Total | |"),
+            "|---|---|---|---|",
+        ]
         for u in summary.capacity:
             binary = u.unit == "bytes"
-            lines.append(f"| {u.resource} | {format_quantity(u.used, binary=binary)} | "
-                         f"{format_quantity(u.available, binary=binary)} | "
-                         f"{u.fraction:.0%}{' ❌' if u.over else ''} |")
+            lines.append(
+                f"| {u.resource} | {format_quantity(u.used, binary=binary)} | "
+                f"{format_quantity(u.available, binary=binary)} | "
+                f"{u.fraction:.0%}{' ❌' if u.over else ''} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -21,7 +21,9 @@ from .summary import Summary
 
 __all__ = ["SCHEMA", "render_sarif"]
 
-SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.note: "note"}
 
 
@@ -32,8 +34,12 @@ def _uri(path: str) -> str:
 
 
 def _location(path: str, line: int | None) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": {"uri": _uri(path)},
-                                 "region": {"startLine": line or 1}}}
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _uri(path)},
+            "region": {"startLine": line or 1},
+        }
+    }
 
 
 def _result(f: Finding, index: dict[str, int], summary: Summary) -> dict[str, Any]:
@@ -47,7 +53,8 @@ def _result(f: Finding, index: dict[str, int], summary: Summary) -> dict[str, An
     if f.related:
         result["relatedLocations"] = [
             {"id": i, **_location(p, None), "message": {"text": f"also involved: {p}"}}
-            for i, p in enumerate(f.related)]
+            for i, p in enumerate(f.related)
+        ]
     if f.tenant:
         result["properties"] = {"tenant": f.tenant}
     return result
@@ -59,21 +66,28 @@ def render_sarif(findings: Sequence[Finding], summary: Summary) -> str:
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "govcloud",
-                "version": __version__,
-                "informationUri": "https://gd.gov.cn/govcloud",
-                "rules": [{
-                    "id": rule.id,
-                    "name": rule.name,
-                    "shortDescription": {"text": rule.summary},
-                    "help": {"text": rule.hint},
-                    "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-                } for rule in rules],
-            }},
-            "results": [_result(f, index, summary) for f in findings],
-            "properties": {"summary": summary.headline()},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "govcloud",
+                        "version": __version__,
+                        "informationUri": "https://gd.gov.cn/govcloud",
+                        "rules": [
+                            {
+                                "id": rule.id,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.summary},
+                                "help": {"text": rule.hint},
+                                "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": [_result(f, index, summary) for f in findings],
+                "properties": {"summary": summary.headline()},
+            }
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -29,13 +29,21 @@ class Summary:
     strict: bool = False
 
     @classmethod
-    def of(cls, findings: Sequence[Finding], *, tenants: int, environment: str,
-           capacity: Sequence[Usage] = (), files: Sequence[str] = (), fleet: int | None = None,
-           hidden: int = 0, strict: bool = False) -> Summary:
+    def of(
+        cls,
+        findings: Sequence[Finding],
+        *,
+        tenants: int,
+        environment: str,
+        capacity: Sequence[Usage] = (),
+        files: Sequence[str] = (),
+        fleet: int | None = None,
+        hidden: int = 0,
+        strict: bool = False,
+    ) -> Summary:
         counted = Counter(f.severity.value for f in findings)
         counts = {s.value: counted.get(s.value, 0) for s in Severity}
-        return cls(tenants, environment, counts, list(capacity), list(files), fleet, hidden,
-                   strict)
+        return cls(tenants, environment, counts, list(capacity), list(files), fleet, hidden, strict)
 
     def fails(self, severity: Severity) -> bool:
         """Whether findings of this severity fail the check (warnings only with --strict)."""
@@ -53,9 +61,12 @@ class Summary:
     def headline(self) -> str:
         c = self.counts
         verdict = "FAILED" if self.failed else "passed"
-        context = f" in a fleet of {self.fleet}" if self.fleet and self.fleet != self.tenants \
-            else ""
+        context = (
+            f" in a fleet of {self.fleet}" if self.fleet and self.fleet != self.tenants else ""
+        )
         hidden = f"; {self.hidden} finding(s) about other tenants not shown" if self.hidden else ""
-        return (f"{self.tenants} tenant(s) checked{context} against {self.environment}: "
-                f"{verdict} — {c['error']} error(s), {c['warning']} warning(s), "
-                f"{c['note']} note(s){hidden}")
+        return (
+            f"{self.tenants} tenant(s) checked{context} against {self.environment}: "
+            f"{verdict} — {c['error']} error(s), {c['warning']} warning(s), "
+            f"{c['note']} note(s){hidden}"
+        )

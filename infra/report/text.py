@@ -22,15 +22,29 @@ def headline(summary: Summary) -> str:
     """``Summary.headline()`` in the user's language (the same words in English)."""
     c = summary.counts
     verdict = _("FAILED") if summary.failed else _("passed")
-    context = _(" in a fleet of {fleet}").format(fleet=summary.fleet) \
-        if summary.fleet and summary.fleet != summary.tenants else ""
-    hidden = _("; {hidden} finding(s) about other tenants not shown").format(
-        hidden=summary.hidden) if summary.hidden else ""
-    return _("{tenants} tenant(s) checked{context} against {environment}: {verdict} — "
-             "{errors} error(s), {warnings} warning(s), {notes} note(s){hidden}").format(
-        tenants=summary.tenants, context=context, environment=summary.environment,
-        verdict=verdict, errors=c["error"], warnings=c["warning"], notes=c["note"],
-        hidden=hidden)
+    context = (
+        _(" in a fleet of {fleet}").format(fleet=summary.fleet)
+        if summary.fleet and summary.fleet != summary.tenants
+        else ""
+    )
+    hidden = (
+        _("; {hidden} finding(s) about other tenants not shown").format(hidden=summary.hidden)
+        if summary.hidden
+        else ""
+    )
+    return _(
+        "{tenants} tenant(s) checked{context} against {environment}: {verdict} — "
+        "{errors} error(s), {warnings} warning(s), {notes} note(s){hidden}"
+    ).format(
+        tenants=summary.tenants,
+        context=context,
+        environment=summary.environment,
+        verdict=verdict,
+        errors=c["error"],
+        warnings=c["warning"],
+        notes=c["note"],
+        hidden=hidden,
+    )
 
 
 def render_text(findings: Sequence[Finding], summary: Summary, *, colour: bool = False) -> str:
@@ -44,6 +58,7 @@ def render_text(findings: Sequence[Finding], summary: Summary, *, colour: bool =
     if lines:
         lines.append("")
     lines.append(_paint(headline(summary), "1", colour))
-    lines.extend(_("  capacity: {usage}").format(usage=usage.render())
-                 for usage in summary.capacity)
+    lines.extend(
+        _("  capacity: {usage}").format(usage=usage.render()) for usage in summary.capacity
+    )
     return "\n".join(lines) + "\n"

@@ -48,8 +48,15 @@ class SpecCache:
             if isinstance(loaded, dict):
                 self._known = loaded
         # Why: a missing, torn or foreign cache is only a slower run.
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                TypeError, ValueError):
+        except (
+            OSError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ):
             self._known = {}
 
     @staticmethod

@@ -39,10 +39,45 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _CREDIT_FORMAT = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # GB/T 2260 first two digits: provinces, autonomous regions, municipalities, HK, MO, TW.
-_PROVINCES = frozenset(str(n) for n in (
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
-    50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
-))
+_PROVINCES = frozenset(
+    str(n)
+    for n in (
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+    )
+)
 
 
 def credit_check_char(first17: str) -> str:
@@ -151,5 +186,7 @@ def credit_division_problem(credit_code: str, division_code: str) -> str | None:
         return None
     where = table.current.get(registered) or (table.retired.get(registered) or ("",))[0]
     named = f" ({where})" if where else ""
-    return (f"positions 3–8 of the credit code give the registering division {registered}"
-            f"{named}, which is neither {division_code} nor a parent of it")
+    return (
+        f"positions 3–8 of the credit code give the registering division {registered}"
+        f"{named}, which is neither {division_code} nor a parent of it"
+    )

@@ -30,20 +30,21 @@ class CloudEndpoint(BaseModel):
     region: str = "cn-northwest-1"
     partition: str = "aws-cn"
     account_id: str = Field(
-        default="123456789012", pattern=r"^[0-9]{12}$",
+        default="123456789012",
+        pattern=r"^[0-9]{12}$",
         description="Account that owns the tenant resources (ARNs in key and bucket policies)",
     )
     tls: bool | None = Field(
         default=None,
         description="Whether the endpoint speaks TLS (bucket policies then refuse plain "
-                    "HTTP); null: from the endpoint's scheme",
+        "HTTP); null: from the endpoint's scheme",
     )
     workload_issuer: str = Field(
         default="kubernetes.default.svc.cluster.local",
         pattern=r"^[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$",
         description="Issuer of the cluster's service-account tokens as the cloud's IAM knows "
-                    "it (an OIDC provider, without https://): a tenant's role trusts exactly "
-                    "its namespace's service accounts through it",
+        "it (an OIDC provider, without https://): a tenant's role trusts exactly "
+        "its namespace's service accounts through it",
     )
 
 
@@ -91,11 +92,13 @@ class LevelCeilings(BaseModel):
     storage: Quantity
     pods: int = Field(ge=0)
     ephemeral_storage: Quantity = Field(
-        default="500Gi", description="Node-local scratch space (emptyDir volumes, container "
-                                     "logs, writable layers) one tenant may ask for")
+        default="500Gi",
+        description="Node-local scratch space (emptyDir volumes, container "
+        "logs, writable layers) one tenant may ask for",
+    )
     default_ephemeral_storage: Quantity = Field(
-        default="300Gi", description="A tenant's ephemeral-storage quota when its spec "
-                                     "states none")
+        default="300Gi", description="A tenant's ephemeral-storage quota when its spec states none"
+    )
     gpus: int = Field(default=0, ge=0, description="GPUs one tenant may be granted")
 
     def ephemeral_quota(self, asked: str | None) -> str:
@@ -104,10 +107,11 @@ class LevelCeilings(BaseModel):
 
     @model_validator(mode="after")
     def _default_within(self) -> LevelCeilings:
-        if parse_quantity(self.default_ephemeral_storage) > parse_quantity(
-                self.ephemeral_storage):
-            raise ValueError(f"default_ephemeral_storage {self.default_ephemeral_storage} is "
-                             f"above the ceiling ephemeral_storage {self.ephemeral_storage}")
+        if parse_quantity(self.default_ephemeral_storage) > parse_quantity(self.ephemeral_storage):
+            raise ValueError(
+                f"default_ephemeral_storage {self.default_ephemeral_storage} is "
+                f"above the ceiling ephemeral_storage {self.ephemeral_storage}"
+            )
         return self
 
 
@@ -139,16 +143,21 @@ class EnvironmentSpec(BaseModel):
     committee_threshold_cny: int = Field(default=30_000_000, ge=0)
     platform_admin_role: str = "govcloud-platform-admin"
     deploy_users: list[str] = Field(
-        default_factory=lambda: ["govcloud-admin"], min_length=1,
-        description="Kubernetes users deploy runs as: the only writers of Tenant objects")
+        default_factory=lambda: ["govcloud-admin"],
+        min_length=1,
+        description="Kubernetes users deploy runs as: the only writers of Tenant objects",
+    )
     proxy_cidr: Network | None = Field(
         default=None, description="Where the platform egress proxy lives"
     )
     prices: Prices | None = Field(
-        default=None, description="Priced service catalogue; without it no cost is reported")
+        default=None, description="Priced service catalogue; without it no cost is reported"
+    )
     gpu_resource: str = Field(
-        default="nvidia.com/gpu", pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9._-]+$",
-        description="The extended resource a tenant's quotas.gpus grants")
+        default="nvidia.com/gpu",
+        pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9._-]+$",
+        description="The extended resource a tenant's quotas.gpus grants",
+    )
 
     @field_validator("ceilings")
     @classmethod

@@ -25,8 +25,9 @@ SYMLINK_MODE = "120000"  # git's mode of a symbolic link
 
 def _git(*args: str, cwd: Path) -> bytes:
     try:
-        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
-                                timeout=60)
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=60
+        )
     except FileNotFoundError:
         raise InputError("git is not installed") from None
     if result.returncode != 0:
@@ -39,8 +40,9 @@ def git_root(start: Path) -> Path:
     return Path(_git("rev-parse", "--show-toplevel", cwd=start).decode().strip())
 
 
-def load_tenants_at(ref: str, directory: str, *, repo: Path) -> tuple[list[LoadedTenant],
-                                                                    list[str]]:
+def load_tenants_at(
+    ref: str, directory: str, *, repo: Path
+) -> tuple[list[LoadedTenant], list[str]]:
     """Valid specs under ``directory`` at ``ref``, and the files that did not load."""
     _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=repo)
     listing = _git("ls-tree", "-z", f"{ref}:{directory}", cwd=repo).decode()
@@ -113,8 +115,12 @@ def _blocks(text: str) -> tuple[str, str] | None:
                 if stripped.startswith("peers:"):
                     indent = depth
                     peers.append(stripped)
-            elif (not stripped or stripped.startswith("#") or depth > indent
-                  or (depth == indent and stripped.startswith("- "))):
+            elif (
+                not stripped
+                or stripped.startswith("#")
+                or depth > indent
+                or (depth == indent and stripped.startswith("- "))
+            ):
                 peers.append(line[indent:])
             else:
                 done = True
@@ -139,8 +145,12 @@ def _load(text: str, where: str) -> Any:
         raise InputError("not valid YAML", path=where) from None
 
 
-def _part(text: str, where: str, cache: _Cache, pick: Callable[[Any], frozenset[Any]],
-          ) -> frozenset[Any] | None:
+def _part(
+    text: str,
+    where: str,
+    cache: _Cache,
+    pick: Callable[[Any], frozenset[Any]],
+) -> frozenset[Any] | None:
     if text not in cache:
         try:
             cache[text] = pick(_load(text, where) if text.strip() else {})
@@ -162,8 +172,12 @@ def _facts(text: str, where: str, cache: _Cache) -> _Facts | None:
     version does not parse (it is then treated as unchanged)."""
     blocks = _blocks(text)
     if blocks is None:  # flow style at the top: parse the whole file
-        whole = _part(text, where, cache, lambda d: frozenset(
-            [(_requests_of(d), _peers_of(d.get("network") or {}))]))
+        whole = _part(
+            text,
+            where,
+            cache,
+            lambda d: frozenset([(_requests_of(d), _peers_of(d.get("network") or {}))]),
+        )
         return next(iter(whole)) if whole else None
     requests = _part(blocks[0], where, cache, _requests_of)
     peers = _part(blocks[1], where, cache, _peers_of)
@@ -174,9 +188,19 @@ def _facts(text: str, where: str, cache: _Cache) -> _Facts | None:
 
 def _commits(repo: Path, directory: str) -> list[tuple[dt.date, list[tuple[str, str]]]]:
     """(date, [(path, new blob or '' when deleted)]) per first-parent commit, oldest first."""
-    out = _git("log", "--first-parent", "--diff-merges=first-parent", "--reverse",
-               "--no-renames", "--raw", "--no-abbrev", f"--format={_COMMIT}%cI", "--",
-               directory, cwd=repo).decode("utf-8", "replace")
+    out = _git(
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--reverse",
+        "--no-renames",
+        "--raw",
+        "--no-abbrev",
+        f"--format={_COMMIT}%cI",
+        "--",
+        directory,
+        cwd=repo,
+    ).decode("utf-8", "replace")
     commits = []
     for chunk in out.split(_COMMIT)[1:]:
         head, _, body = chunk.partition("\n")
@@ -186,7 +210,7 @@ def _commits(repo: Path, directory: str) -> list[tuple[dt.date, list[tuple[str, 
                 continue
             meta, _, path = line.partition("\t")
             parts = meta.split()
-            if not path.endswith((".yaml", ".yml")) or "/" in path[len(directory) + 1:]:
+            if not path.endswith((".yaml", ".yml")) or "/" in path[len(directory) + 1 :]:
                 continue
             # A link's blob is its target, not a spec: the file counts as gone.
             gone = parts[4] == "D" or parts[1] == SYMLINK_MODE
@@ -199,9 +223,14 @@ def _blobs(repo: Path, shas: list[str]) -> dict[str, str]:
     """Contents of many blobs through one ``git cat-file --batch``."""
     if not shas:
         return {}
-    result = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, check=False,
-                            input="\n".join(shas).encode() + b"\n", capture_output=True,
-                            timeout=300)
+    result = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        check=False,
+        input="\n".join(shas).encode() + b"\n",
+        capture_output=True,
+        timeout=300,
+    )
     data, pos, out = result.stdout, 0, {}
     for sha in shas:
         header_end = data.index(b"\n", pos)
@@ -210,7 +239,7 @@ def _blobs(repo: Path, shas: list[str]) -> dict[str, str]:
             pos = header_end + 1
             continue
         size = int(header[2])
-        body = data[header_end + 1:header_end + 1 + size]
+        body = data[header_end + 1 : header_end + 1 + size]
         out[sha] = body.decode("utf-8", "replace") if size <= MAX_BYTES else ""
         pos = header_end + 1 + size + 1
     return out

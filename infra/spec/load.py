@@ -59,9 +59,13 @@ def tenant_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir() and path.is_symlink():
-            raise InputError(_("is a symbolic link; a spec directory must be a real "
-                               "directory in the repository (the link is not followed)"),
-                             path=str(path))
+            raise InputError(
+                _(
+                    "is a symbolic link; a spec directory must be a real "
+                    "directory in the repository (the link is not followed)"
+                ),
+                path=str(path),
+            )
         if path.is_dir() and path.suffix not in SUFFIXES:
             files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES))
         else:
@@ -86,8 +90,7 @@ def _problems(error: InputError) -> list[SpecProblem]:
     return [SpecProblem(error.path or "<input>", error.line, error.field or "", error.message)]
 
 
-def load_tenants(paths: Sequence[Path], *, cache: SpecCache | None = None
-                 ) -> list[LoadedTenant]:
+def load_tenants(paths: Sequence[Path], *, cache: SpecCache | None = None) -> list[LoadedTenant]:
     """Load every tenant spec under ``paths``; SpecError lists the problems of all files.
     With a ``cache``, files whose text was validated before are not parsed again.
 
@@ -118,7 +121,8 @@ def find_repo_root(start: Path | None = None) -> Path:
             return candidate
     raise InputError(
         "not inside a govcloud checkout (no Pulumi.yaml above the current directory); "
-        "pass --stacks-dir", path=str(here),
+        "pass --stacks-dir",
+        path=str(here),
     )
 
 
@@ -128,11 +132,16 @@ def load_environment(name: str, stacks_dir: Path | None = None) -> EnvironmentSp
     path = directory / f"{name}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in directory.glob("*.yaml") if not p.stem.startswith("Pulumi"))
-        raise InputError(f"no environment {name!r} (known: {', '.join(known) or 'none'})",
-                         path=str(path))
+        raise InputError(
+            f"no environment {name!r} (known: {', '.join(known) or 'none'})", path=str(path)
+        )
     text = read_text(path)
     env = validate(EnvironmentSpec, parse_yaml(text, str(path)), text=text, where=str(path))
     if env.name != name:
-        raise InputError(f"name is {env.name!r} but the file is {name}.yaml",
-                         path=str(path), line=_line_of(text, ("name",)), field="name")
+        raise InputError(
+            f"name is {env.name!r} but the file is {name}.yaml",
+            path=str(path),
+            line=_line_of(text, ("name",)),
+            field="name",
+        )
     return env

@@ -25,8 +25,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["Quantity", "canonical_quantity", "format_quantity", "parse", "parse_quantity",
-           "parse_resource", "quantity_hint"]
+__all__ = [
+    "Quantity",
+    "canonical_quantity",
+    "format_quantity",
+    "parse",
+    "parse_quantity",
+    "parse_resource",
+    "quantity_hint",
+]
 
 DECIMAL_SI, BINARY_SI, DECIMAL_EXPONENT = "DecimalSI", "BinarySI", "DecimalExponent"
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -97,8 +104,9 @@ def parse_resource(text: str) -> Quantity:
         mantissa, scale = _round_up(mantissa, -3 - scale), -3
     if sign:
         mantissa = -mantissa
-    return Quantity(_decimal(mantissa, scale), quantity.format,
-                    _canonical(mantissa, scale, quantity.format))
+    return Quantity(
+        _decimal(mantissa, scale), quantity.format, _canonical(mantissa, scale, quantity.format)
+    )
 
 
 def canonical_quantity(text: str) -> str:
@@ -139,8 +147,9 @@ def _interpret(suffix: str) -> tuple[int, int, str] | None:
     return None
 
 
-def _quick(text: str, negative: bool, num: str, denom: str, base: int, exponent: int,
-           fmt: str) -> Quantity | None:
+def _quick(
+    text: str, negative: bool, num: str, denom: str, base: int, exponent: int, fmt: str
+) -> Quantity | None:
     """The server's int64 fast path, which keeps the text as written when it looks canonical."""
     if base == 10:
         scale, multiplier = exponent, 1
@@ -168,8 +177,7 @@ def _quick(text: str, negative: bool, num: str, denom: str, base: int, exponent:
     return Quantity(_decimal(result, scale), fmt, canonical, scale)
 
 
-def _exact(negative: bool, num: str, denom: str, base: int, exponent: int,
-           fmt: str) -> Quantity:
+def _exact(negative: bool, num: str, denom: str, base: int, exponent: int, fmt: str) -> Quantity:
     """The server's arbitrary-precision path: scale, round up to 1n, cap binary values."""
     mantissa, scale = int(num + denom), -len(denom)
     if base == 10:

@@ -29,8 +29,18 @@ from .tenant import TenantSpec
 from .types import DnsLabel, Email
 from .validate import credit_code_message, said_again
 
-__all__ = ["DEFAULT_QUOTAS", "MODELINE", "QUESTIONS", "AnswerError", "MissingAnswers",
-           "Question", "Refused", "interview", "render_tenant", "scaffold_tenant"]
+__all__ = [
+    "DEFAULT_QUOTAS",
+    "MODELINE",
+    "QUESTIONS",
+    "AnswerError",
+    "MissingAnswers",
+    "Question",
+    "Refused",
+    "interview",
+    "render_tenant",
+    "scaffold_tenant",
+]
 
 MODELINE = "# yaml-language-server: $schema=../schema/tenant.schema.json"
 DEFAULT_QUOTAS: dict[str, dict[str, Any]] = {
@@ -76,6 +86,7 @@ def _choice(field: str, choices: tuple[str, ...]) -> Check:
         if value not in choices:
             raise Refused(_("answer one of {choices}").format(choices=", ".join(choices)))
         return value
+
     return check
 
 
@@ -83,11 +94,15 @@ def _id(text: str, answers: Answers, env: EnvironmentSpec) -> str:
     try:
         tenant = _DNS_LABEL.validate_python(_plain(text))
     except ValidationError:
-        raise Refused(_("{id!r} is not a tenant id: lower-case letters, digits and '-', "
-                        "e.g. th-zwsjj").format(id=text.strip())) from None
+        raise Refused(
+            _(
+                "{id!r} is not a tenant id: lower-case letters, digits and '-', e.g. th-zwsjj"
+            ).format(id=text.strip())
+        ) from None
     if tenant in answers.get(_TAKEN, ()):
-        raise Refused(_("{id} already has a spec ({id}.yaml); edit that file instead").format(
-            id=tenant))
+        raise Refused(
+            _("{id} already has a spec ({id}.yaml); edit that file instead").format(id=tenant)
+        )
     return tenant
 
 
@@ -123,19 +138,24 @@ def _owner(text: str, answers: Answers, env: EnvironmentSpec) -> tuple[str, str,
     """'王芳 <wangfang@yx.gz.gov.cn> 科长': name, e-mail and an optional title."""
     match = re.fullmatch(r"\s*([^<>]+?)\s*<([^<>]+)>\s*(.*?)\s*", _plain(text) or " ")
     if match is None:
-        raise Refused(_("write it as: Name <e-mail> (title optional), e.g. "
-                        "王芳 <wangfang@yx.gz.gov.cn> 科长"))
+        raise Refused(
+            _("write it as: Name <e-mail> (title optional), e.g. 王芳 <wangfang@yx.gz.gov.cn> 科长")
+        )
     name, address, title = match.groups()
     try:
         email = _EMAIL.validate_python(address)
     except ValidationError:
         raise Refused(_("{email!r} is not an e-mail address").format(email=address)) from None
     if _in(email, env.operator_domains):
-        raise Refused(_("{email} belongs to the operating company and cannot be an "
-                        "owner").format(email=email))
+        raise Refused(
+            _("{email} belongs to the operating company and cannot be an owner").format(email=email)
+        )
     if not _in(email, env.owner_domains):
-        raise Refused(_("{email} is not in an allowed owner domain ({domains})").format(
-            email=email, domains=", ".join(env.owner_domains)))
+        raise Refused(
+            _("{email} is not in an allowed owner domain ({domains})").format(
+                email=email, domains=", ".join(env.owner_domains)
+            )
+        )
     if any(email == owner[1] for owner in answers.get("owners", [])):
         raise Refused(_("{email} is already an owner").format(email=email))
     return name, email, title
@@ -145,8 +165,9 @@ def _retention(text: str, answers: Answers, env: EnvironmentSpec) -> int | None:
     word = _plain(text).lower()
     if word in _NONE_WORDS:
         if answers["personal_information"] != "none":
-            raise Refused(_("personal information needs a retention period (PIPL): give a "
-                            "number of days"))
+            raise Refused(
+                _("personal information needs a retention period (PIPL): give a number of days")
+            )
         return None
     if not word.isdigit() or not 1 <= int(word) <= 36500:
         raise Refused(_("give a number of days from 1 to 36500, or none"))
@@ -179,64 +200,142 @@ def _services(text: str, answers: Answers, env: EnvironmentSpec) -> list[str]:
 
 def _egress(text: str, answers: Answers, env: EnvironmentSpec) -> str:
     value: str = _choice("egress", ("none", "proxy"))(text, answers, env)
-    strict = answers["classification"] != "general" or \
-        answers["personal_information"] == "sensitive"
+    strict = (
+        answers["classification"] != "general" or answers["personal_information"] == "sensitive"
+    )
     if value == "proxy" and strict:
-        raise Refused(_("important or core data and sensitive personal information may not "
-                        "reach the internet: answer none"))
+        raise Refused(
+            _(
+                "important or core data and sensitive personal information may not "
+                "reach the internet: answer none"
+            )
+        )
     return value
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("id", N_("tenant id"),
-             N_("A short id for the department: lower-case letters, digits and '-', usually "
-                "area-department, e.g. th-zwsjj. The file is tenants/<id>.yaml."), _id),
-    Question("name", N_("official name"),
-             N_("The department's official name in Chinese, as on its credit-code "
-                "certificate."), _name),
-    Question("credit_code", N_("unified social credit code"),
-             N_("The 18-character code on the department's registration certificate "
-                "(GB 32100-2015); copy it from the certificate."), _credit_code),
-    Question("level", N_("administrative level"),
-             N_("province (省级), city (市级) or county (县级): sets the quota ceilings."),
-             _choice("level", ("province", "city", "county")), ("province", "city", "county")),
-    Question("division_code", N_("division code"),
-             N_("The six-digit GB/T 2260 code of the department's area, e.g. 440106 for "
-                "Tianhe District."), _division),
-    Question("owners", N_("owner"),
-             N_("Government owners approve changes and sign in as admins: at least two people "
-                "of the department with e-mail in {owner_domains}, none from the operating "
-                "company. Name <e-mail> title; an empty answer after the second ends the "
-                "list."), _owner, many=True),
-    Question("purpose", N_("what will run in this tenant (one line)"),
-             N_("A line for reviewers, written into the file as a comment, e.g. "
-                "区级政务服务门户与办事指南."), lambda text, answers, env: text.strip()),
-    Question("classification", N_("data classification"),
-             N_("GB/T 43697-2024: general (一般数据), important (重要数据) or core (核心数据). "
-                "Important and core data never reach the internet; core data gets its own "
-                "key."), _choice("classification", ("general", "important", "core")),
-             ("general", "important", "core")),
-    Question("personal_information", N_("personal information"),
-             N_("PIPL: none (不涉及), personal (个人信息) or sensitive (敏感个人信息, e.g. ID "
-                "numbers, health, finances). Sensitive information gets its own key and no "
-                "internet."),
-             _choice("personal_information", ("none", "personal", "sensitive")),
-             ("none", "personal", "sensitive")),
-    Question("retention_days", N_("retention in days"),
-             N_("How many days data is kept after the tenant is decommissioned; required "
-                "with personal information (PIPL: no longer than the purpose needs), "
-                "otherwise a number or none."), _retention),
-    Question("annual_cny", N_("annual budget in CNY"),
-             N_("The approved yearly budget for this tenant's resources; above "
-                "{threshold:,} CNY an expert-committee review must be added to the file "
-                "(budget.review)."), _budget),
-    Question("shared_services", N_("shared services"),
-             N_("Platform services this tenant may reach: {services}. Give ids separated by "
-                "spaces, or none."), _services),
-    Question("egress", N_("internet egress"),
-             N_("none: no internet; proxy: through the audited proxy. Important or core data "
-                "and sensitive personal information: none only."),
-             _egress, ("none", "proxy")),
+    Question(
+        "id",
+        N_("tenant id"),
+        N_(
+            "A short id for the department: lower-case letters, digits and '-', usually "
+            "area-department, e.g. th-zwsjj. The file is tenants/<id>.yaml."
+        ),
+        _id,
+    ),
+    Question(
+        "name",
+        N_("official name"),
+        N_("The department's official name in Chinese, as on its credit-code certificate."),
+        _name,
+    ),
+    Question(
+        "credit_code",
+        N_("unified social credit code"),
+        N_(
+            "The 18-character code on the department's registration certificate "
+            "(GB 32100-2015); copy it from the certificate."
+        ),
+        _credit_code,
+    ),
+    Question(
+        "level",
+        N_("administrative level"),
+        N_("province (省级), city (市级) or county (县级): sets the quota ceilings."),
+        _choice("level", ("province", "city", "county")),
+        ("province", "city", "county"),
+    ),
+    Question(
+        "division_code",
+        N_("division code"),
+        N_(
+            "The six-digit GB/T 2260 code of the department's area, e.g. 440106 for "
+            "Tianhe District."
+        ),
+        _division,
+    ),
+    Question(
+        "owners",
+        N_("owner"),
+        N_(
+            "Government owners approve changes and sign in as admins: at least two people "
+            "of the department with e-mail in {owner_domains}, none from the operating "
+            "company. Name <e-mail> title; an empty answer after the second ends the "
+            "list."
+        ),
+        _owner,
+        many=True,
+    ),
+    Question(
+        "purpose",
+        N_("what will run in this tenant (one line)"),
+        N_(
+            "A line for reviewers, written into the file as a comment, e.g. "
+            "区级政务服务门户与办事指南."
+        ),
+        lambda text, answers, env: text.strip(),
+    ),
+    Question(
+        "classification",
+        N_("data classification"),
+        N_(
+            "GB/T 43697-2024: general (一般数据), important (重要数据) or core (核心数据). "
+            "Important and core data never reach the internet; core data gets its own "
+            "key."
+        ),
+        _choice("classification", ("general", "important", "core")),
+        ("general", "important", "core"),
+    ),
+    Question(
+        "personal_information",
+        N_("personal information"),
+        N_(
+            "PIPL: none (不涉及), personal (个人信息) or sensitive (敏感个人信息, e.g. ID "
+            "numbers, health, finances). Sensitive information gets its own key and no "
+            "internet."
+        ),
+        _choice("personal_information", ("none", "personal", "sensitive")),
+        ("none", "personal", "sensitive"),
+    ),
+    Question(
+        "retention_days",
+        N_("retention in days"),
+        N_(
+            "How many days data is kept after the tenant is decommissioned; required "
+            "with personal information (PIPL: no longer than the purpose needs), "
+            "otherwise a number or none."
+        ),
+        _retention,
+    ),
+    Question(
+        "annual_cny",
+        N_("annual budget in CNY"),
+        N_(
+            "The approved yearly budget for this tenant's resources; above "
+            "{threshold:,} CNY an expert-committee review must be added to the file "
+            "(budget.review)."
+        ),
+        _budget,
+    ),
+    Question(
+        "shared_services",
+        N_("shared services"),
+        N_(
+            "Platform services this tenant may reach: {services}. Give ids separated by "
+            "spaces, or none."
+        ),
+        _services,
+    ),
+    Question(
+        "egress",
+        N_("internet egress"),
+        N_(
+            "none: no internet; proxy: through the audited proxy. Important or core data "
+            "and sensitive personal information: none only."
+        ),
+        _egress,
+        ("none", "proxy"),
+    ),
 )
 
 
@@ -258,8 +357,11 @@ class MissingAnswers(ValueError):
 
 def _explain(question: Question, env: EnvironmentSpec) -> str:
     services = ", ".join(f"{s.id} ({s.name})" for s in env.shared_services)
-    return _(question.explain).format(owner_domains=", ".join(env.owner_domains),
-                                      threshold=env.committee_threshold_cny, services=services)
+    return _(question.explain).format(
+        owner_domains=", ".join(env.owner_domains),
+        threshold=env.committee_threshold_cny,
+        services=services,
+    )
 
 
 def _from_flags(question: Question, raw: Any, answers: Answers, env: EnvironmentSpec) -> Any:
@@ -276,15 +378,21 @@ def _from_flags(question: Question, raw: Any, answers: Answers, env: Environment
         raise AnswerError(question.key, str(exc)) from None
 
 
-def _ask(question: Question, answers: Answers, env: EnvironmentSpec,
-         ask: Callable[[str], str], say: Callable[[str], None]) -> None:
+def _ask(
+    question: Question,
+    answers: Answers,
+    env: EnvironmentSpec,
+    ask: Callable[[str], str],
+    say: Callable[[str], None],
+) -> None:
     say(_explain(question, env))
     choices = f" [{'/'.join(question.choices)}]" if question.choices else ""
     if not question.many:
         while True:
             try:
                 answers[question.key] = question.check(
-                    ask(f"{_(question.prompt)}{choices}: "), answers, env)
+                    ask(f"{_(question.prompt)}{choices}: "), answers, env
+                )
                 return
             except Refused as exc:
                 say(f"  ✗ {exc}")
@@ -301,8 +409,14 @@ def _ask(question: Question, answers: Answers, env: EnvironmentSpec,
             say(f"  ✗ {exc}")
 
 
-def interview(given: Answers, env: EnvironmentSpec, *, ask: Callable[[str], str] | None,
-              say: Callable[[str], None], taken: frozenset[str] = frozenset()) -> Answers:
+def interview(
+    given: Answers,
+    env: EnvironmentSpec,
+    *,
+    ask: Callable[[str], str] | None,
+    say: Callable[[str], None],
+    taken: frozenset[str] = frozenset(),
+) -> Answers:
     """Every answer, from ``given`` (flags: text, or lists for owners and shared services)
     or asked with ``ask`` (a prompt in, the line typed out; EOFError when input ends).
 
@@ -330,30 +444,60 @@ def interview(given: Answers, env: EnvironmentSpec, *, ask: Callable[[str], str]
     return answers
 
 
-def scaffold_tenant(*, id: str, name: str, credit_code: str, level: str, division_code: str,
-                    owners: Sequence[tuple[str, ...]], classification: str,
-                    personal_information: str, retention_days: int | None, cidr: str,
-                    shared_services: list[str], egress: str, annual_cny: int) -> TenantSpec:
+def scaffold_tenant(
+    *,
+    id: str,
+    name: str,
+    credit_code: str,
+    level: str,
+    division_code: str,
+    owners: Sequence[tuple[str, ...]],
+    classification: str,
+    personal_information: str,
+    retention_days: int | None,
+    cidr: str,
+    shared_services: list[str],
+    egress: str,
+    annual_cny: int,
+) -> TenantSpec:
     """Build and validate the spec; raises pydantic's ValidationError on bad values.
 
     ``owners`` are (name, e-mail) or (name, e-mail, title)."""
     base = DEFAULT_QUOTAS[level]
     pods = int(base["pods"])
-    contacts = [{"name": o[0], "email": o[1], **({"title": o[2]} if o[2:] and o[2] else {})}
-                for o in owners]
+    contacts = [
+        {"name": o[0], "email": o[1], **({"title": o[2]} if o[2:] and o[2] else {})} for o in owners
+    ]
     data: dict[str, Any] = {
-        "id": id, "name": name, "credit_code": credit_code, "level": level,
+        "id": id,
+        "name": name,
+        "credit_code": credit_code,
+        "level": level,
         "division_code": division_code,
         "owners": {"group": f"{id}-owners", "contacts": contacts},
-        "data": {"classification": classification, "personal_information": personal_information,
-                 "retention_days": retention_days,
-                 "dedicated_key": classification == "core" or personal_information == "sensitive"},
-        "quotas": {**base, "services": pods // 5, "config_maps": pods // 2,
-                   "secrets": pods // 2, "persistent_volume_claims": pods // 10,
-                   "defaults": {"requests": {"cpu": "250m", "memory": "512Mi"},
-                                "limits": {"cpu": "1", "memory": "2Gi"}}},
-        "network": {"cidr": cidr, "shared_services": shared_services, "peers": [],
-                    "egress": egress},
+        "data": {
+            "classification": classification,
+            "personal_information": personal_information,
+            "retention_days": retention_days,
+            "dedicated_key": classification == "core" or personal_information == "sensitive",
+        },
+        "quotas": {
+            **base,
+            "services": pods // 5,
+            "config_maps": pods // 2,
+            "secrets": pods // 2,
+            "persistent_volume_claims": pods // 10,
+            "defaults": {
+                "requests": {"cpu": "250m", "memory": "512Mi"},
+                "limits": {"cpu": "1", "memory": "2Gi"},
+            },
+        },
+        "network": {
+            "cidr": cidr,
+            "shared_services": shared_services,
+            "peers": [],
+            "egress": egress,
+        },
         "access": [],
         "budget": {"annual_cny": annual_cny},
     }
@@ -375,8 +519,12 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str)
-_EMPTY_DEFAULTS = (("network", "peers"), ("network", "shared_services"), ("access",),
-                   ("data_requests",))
+_EMPTY_DEFAULTS = (
+    ("network", "peers"),
+    ("network", "shared_services"),
+    ("access",),
+    ("data_requests",),
+)
 
 
 def render_tenant(spec: TenantSpec, *, today: dt.date, purpose: str = "") -> str:
@@ -391,5 +539,6 @@ def render_tenant(spec: TenantSpec, *, today: dt.date, purpose: str = "") -> str
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     line = unicodedata.normalize("NFC", " ".join(purpose.split()))
     comment = f"# {line}\n" if line else ""
-    return (f"{MODELINE}\n{comment}# Requested {today.isoformat()} with `govcloud tenant new`."
-            f"\n{body}")
+    return (
+        f"{MODELINE}\n{comment}# Requested {today.isoformat()} with `govcloud tenant new`.\n{body}"
+    )

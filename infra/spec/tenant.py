@@ -111,8 +111,10 @@ class ContainerResources(BaseModel):
     cpu: Quantity
     memory: Quantity
     ephemeral_storage: Quantity | None = Field(
-        default=None, description="Node-local scratch space (emptyDir, logs, writable layer); "
-                                  "default: 256Mi requested, 1Gi limit")
+        default=None,
+        description="Node-local scratch space (emptyDir, logs, writable layer); "
+        "default: 256Mi requested, 1Gi limit",
+    )
 
 
 class ContainerDefaults(BaseModel):
@@ -142,13 +144,22 @@ class Quotas(BaseModel):
     secrets: int = Field(ge=0, le=100000)
     persistent_volume_claims: int = Field(ge=0, le=10000)
     ephemeral_storage: Quantity | None = Field(
-        default=None, description="Node-local scratch space of all containers together; "
-                                  "default: the level's default in stacks/<env>.yaml")
-    gpus: int = Field(default=0, ge=0, le=1000,
-                      description="GPUs granted; every other extended resource stays at 0")
+        default=None,
+        description="Node-local scratch space of all containers together; "
+        "default: the level's default in stacks/<env>.yaml",
+    )
+    gpus: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="GPUs granted; every other extended resource stays at 0",
+    )
     network_policies: int = Field(
-        default=20, ge=0, le=200,
-        description="NetworkPolicies the department may add besides govcloud's own")
+        default=20,
+        ge=0,
+        le=200,
+        description="NetworkPolicies the department may add besides govcloud's own",
+    )
     defaults: ContainerDefaults
 
 
@@ -159,9 +170,12 @@ class Peer(BaseModel):
     tenant: DnsLabel
     agreement: str = Field(min_length=1, max_length=128)
     ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
-        default_factory=lambda: [443], min_length=1, max_length=20,
+        default_factory=lambda: [443],
+        min_length=1,
+        max_length=20,
         description="TCP ports this side opens to the peer and may reach on it (default 443); "
-                    "a path exists on the ports both sides declare")
+        "a path exists on the ports both sides declare",
+    )
 
 
 class NetworkSpec(BaseModel):
@@ -184,18 +198,22 @@ class AccessGrant(BaseModel):
     granted: Date
     expires: Date
     expires_at: AwareDatetime | None = Field(
-        default=None, strict=False,
+        default=None,
+        strict=False,
         description="The exact moment of expiry when the document names a time of day "
-                    "(ISO 8601 with a UTC offset, on the `expires` date in Beijing time); "
-                    "without it the grant ends at the end of `expires`")
+        "(ISO 8601 with a UTC offset, on the `expires` date in Beijing time); "
+        "without it the grant ends at the end of `expires`",
+    )
 
     @model_validator(mode="after")
     def _expiry_on_its_date(self) -> AccessGrant:
         if self.expires_at is not None:
             beijing = dt.timezone(dt.timedelta(hours=8))
             if self.expires_at.astimezone(beijing).date() != self.expires:
-                raise ValueError(f"expires_at {self.expires_at.isoformat()} is not on the "
-                                 f"expires date {self.expires.isoformat()} (Beijing time)")
+                raise ValueError(
+                    f"expires_at {self.expires_at.isoformat()} is not on the "
+                    f"expires date {self.expires.isoformat()} (Beijing time)"
+                )
         return self
 
 
@@ -222,12 +240,16 @@ class DataRequest(BaseModel):
     provider: DnsLabel = Field(alias="from", description="Tenant id of the providing department")
     data: str = Field(min_length=1, max_length=128, description="What data is needed")
     purpose: str = Field(min_length=1, max_length=256, description="What it is needed for")
-    legal_basis: str = Field(min_length=1, max_length=128,
-                             description="The law, regulation or document that allows it")
+    legal_basis: str = Field(
+        min_length=1, max_length=128, description="The law, regulation or document that allows it"
+    )
     requested: Date
     justification: str | None = Field(
-        default=None, min_length=1, max_length=512,
-        description="Why the need outweighs the risk; required for core data")
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="Why the need outweighs the risk; required for core data",
+    )
 
 
 class Budget(BaseModel):

@@ -48,7 +48,7 @@ def _date(value: Any) -> Any:
 def _code(value: Any) -> Any:
     # An all-digit code such as 440100 is a number to YAML; say how to write it.
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f"write the code as a quoted string, e.g. \"{value}\"")
+        raise ValueError(f'write the code as a quoted string, e.g. "{value}"')
     return value
 
 

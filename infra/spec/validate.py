@@ -66,10 +66,14 @@ _PYDANTIC = {  # pydantic's English templates, translated when the language is n
     "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
     "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
     "less_than_equal": N_("Input should be less than or equal to {le}"),
-    "too_short": N_("{field_type} should have at least {min_length} item{expected_plural} "
-                    "after validation, not {actual_length}"),
-    "too_long": N_("{field_type} should have at most {max_length} item{expected_plural} "
-                   "after validation, not {actual_length}"),
+    "too_short": N_(
+        "{field_type} should have at least {min_length} item{expected_plural} "
+        "after validation, not {actual_length}"
+    ),
+    "too_long": N_(
+        "{field_type} should have at most {max_length} item{expected_plural} "
+        "after validation, not {actual_length}"
+    ),
     "string_type": N_("Input should be a valid string"),
     "string_too_short": N_("String should have at least {min_length} character{expected_plural}"),
     "string_too_long": N_("String should have at most {max_length} character{expected_plural}"),
@@ -87,44 +91,81 @@ _PYDANTIC = {  # pydantic's English templates, translated when the language is n
 
 # The field types' own messages (infra/spec/types.py, quantity.py) are English; in another
 # language they are recognised here, at the boundary, and said again from the catalogue.
-_VALUE_ERRORS = [(re.compile(pattern), template) for pattern, template in (
-    (r"(?P<value>.+) is not a Kubernetes quantity \(did you mean (?P<hint>.+)\?\)",
-     N_("{value} is not a Kubernetes quantity (did you mean {hint}?)")),
-    (r"(?P<value>.+) is not a Kubernetes quantity \((?P<examples>.+)\)",
-     N_("{value} is not a Kubernetes quantity ({examples})")),
-    (r"write the code as a quoted string, e\.g\. (?P<example>.+)",
-     N_("write the code as a quoted string, e.g. {example}")),
-    (r"(?P<value>.+) is not a DNS-1123 label .*",
-     N_("{value} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 "
-        "characters, starting and ending with a letter or digit)")),
-    (r"(?P<value>.+) is not an e-mail address", N_("{value} is not an e-mail address")),
-    (r"(?P<value>.+) is not a date \(YYYY-MM-DD\)", N_("{value} is not a date (YYYY-MM-DD)")),
-    (r"(?P<value>.+) is not a valid date \((?P<reason>.+)\)",
-     N_("{value} is not a valid date ({reason})")),
-    (r"expected a date \(YYYY-MM-DD\), not a date and time",
-     N_("expected a date (YYYY-MM-DD), not a date and time")),
-    (r"(?P<value>.+) is not an IPv4 network in CIDR form \((?P<reason>.+)\)",
-     N_("{value} is not an IPv4 network in CIDR form ({reason})")),
-    # infra/spec/codes.py
-    (r"(?P<code>.+) is not a GB/T 2260 administrative division code \(six digits, PPCCDD\)",
-     N_("{code} is not a GB/T 2260 administrative division code (six digits, PPCCDD)")),
-    (r"(?P<code>.+) is a (?P<actual>\w+)-level division code, but level is (?P<level>.+)",
-     N_("{code} is a {actual}-level division code, but level is {level}")),
-    (r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
-     r"\((?P<change>.+)\); look up the division that took over its area",
-     N_("{code} ({name}) was retired from GB/T 2260 in {year} ({change}); look up the "
-        "division that took over its area")),
-    (r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
-     r"\((?P<change>.+)\); the current code is (?P<successor>.+)",
-     N_("{code} ({name}) was retired from GB/T 2260 in {year} ({change}); the current code "
-        "is {successor}")),
-    (r"(?P<code>.+) is not in the current GB/T 2260 table \((?P<source>.+)\)",
-     N_("{code} is not in the current GB/T 2260 table ({source})")),
-    (r"positions 3–8 of the credit code give the registering division (?P<registered>.+), "
-     r"which is neither (?P<division>.+) nor a parent of it",
-     N_("positions 3–8 of the credit code give the registering division {registered}, which "
-        "is neither {division} nor a parent of it")),
-)]
+_VALUE_ERRORS = [
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (
+            r"(?P<value>.+) is not a Kubernetes quantity \(did you mean (?P<hint>.+)\?\)",
+            N_("{value} is not a Kubernetes quantity (did you mean {hint}?)"),
+        ),
+        (
+            r"(?P<value>.+) is not a Kubernetes quantity \((?P<examples>.+)\)",
+            N_("{value} is not a Kubernetes quantity ({examples})"),
+        ),
+        (
+            r"write the code as a quoted string, e\.g\. (?P<example>.+)",
+            N_("write the code as a quoted string, e.g. {example}"),
+        ),
+        (
+            r"(?P<value>.+) is not a DNS-1123 label .*",
+            N_(
+                "{value} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 "
+                "characters, starting and ending with a letter or digit)"
+            ),
+        ),
+        (r"(?P<value>.+) is not an e-mail address", N_("{value} is not an e-mail address")),
+        (r"(?P<value>.+) is not a date \(YYYY-MM-DD\)", N_("{value} is not a date (YYYY-MM-DD)")),
+        (
+            r"(?P<value>.+) is not a valid date \((?P<reason>.+)\)",
+            N_("{value} is not a valid date ({reason})"),
+        ),
+        (
+            r"expected a date \(YYYY-MM-DD\), not a date and time",
+            N_("expected a date (YYYY-MM-DD), not a date and time"),
+        ),
+        (
+            r"(?P<value>.+) is not an IPv4 network in CIDR form \((?P<reason>.+)\)",
+            N_("{value} is not an IPv4 network in CIDR form ({reason})"),
+        ),
+        # infra/spec/codes.py
+        (
+            r"(?P<code>.+) is not a GB/T 2260 administrative division code \(six digits, PPCCDD\)",
+            N_("{code} is not a GB/T 2260 administrative division code (six digits, PPCCDD)"),
+        ),
+        (
+            r"(?P<code>.+) is a (?P<actual>\w+)-level division code, but level is (?P<level>.+)",
+            N_("{code} is a {actual}-level division code, but level is {level}"),
+        ),
+        (
+            r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
+            r"\((?P<change>.+)\); look up the division that took over its area",
+            N_(
+                "{code} ({name}) was retired from GB/T 2260 in {year} ({change}); look up the "
+                "division that took over its area"
+            ),
+        ),
+        (
+            r"(?P<code>'\d+') \((?P<name>.+)\) was retired from GB/T 2260 in (?P<year>\d+) "
+            r"\((?P<change>.+)\); the current code is (?P<successor>.+)",
+            N_(
+                "{code} ({name}) was retired from GB/T 2260 in {year} ({change}); the current code "
+                "is {successor}"
+            ),
+        ),
+        (
+            r"(?P<code>.+) is not in the current GB/T 2260 table \((?P<source>.+)\)",
+            N_("{code} is not in the current GB/T 2260 table ({source})"),
+        ),
+        (
+            r"positions 3–8 of the credit code give the registering division (?P<registered>.+), "
+            r"which is neither (?P<division>.+) nor a parent of it",
+            N_(
+                "positions 3–8 of the credit code give the registering division {registered}, "
+                "which is neither {division} nor a parent of it"
+            ),
+        ),
+    )
+]
 
 
 def said_again(message: str) -> str:
@@ -168,8 +209,9 @@ def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
             continue
         if not (isinstance(kind, type) and issubclass(kind, BaseModel)):
             return []
-        field = next((f for name, f in kind.model_fields.items()
-                      if (f.alias or name) == part), None)
+        field = next(
+            (f for name, f in kind.model_fields.items() if (f.alias or name) == part), None
+        )
         if field is None:
             return []
         kind = field.annotation
@@ -214,7 +256,8 @@ def _diagnose(error: Any, loc: Loc, line_text: str) -> str | None:
         guess = term or closest(value.strip().lower(), allowed)
         if guess:
             return _("{value!r} is not one of {allowed}; did you mean {guess}?").format(
-                value=value, allowed=", ".join(allowed), guess=guess)
+                value=value, allowed=", ".join(allowed), guess=guess
+            )
     return None
 
 
@@ -227,8 +270,9 @@ def _keys_at(data: Any, loc: Loc) -> set[str]:
     return set(data) if isinstance(data, dict) else set()
 
 
-def _problems(model: type[BaseModel], errors: list[Any], *, data: Any, text: str,
-              where: str) -> list[SpecProblem]:
+def _problems(
+    model: type[BaseModel], errors: list[Any], *, data: Any, text: str, where: str
+) -> list[SpecProblem]:
     """One problem per error, a misspelled field named once (its "missing" twin dropped)."""
     missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
     meant: dict[Loc, str] = {}
@@ -241,8 +285,11 @@ def _problems(model: type[BaseModel], errors: list[Any], *, data: Any, text: str
         # A field already written is not the one meant (`gpu` is not a misspelt `cpu`).
         absent = set(_fields_at(model, parent)) - _keys_at(data, parent)
         named = CHINESE_FIELDS.get(loc[-1].strip())
-        guess = (named if named in absent else None) or closest(loc[-1], twins) \
+        guess = (
+            (named if named in absent else None)
+            or closest(loc[-1], twins)
             or closest(loc[-1], sorted(absent))
+        )
         if guess:
             meant[loc] = guess
     dropped = {(*loc[:-1], guess) for loc, guess in meant.items()}
@@ -254,7 +301,8 @@ def _problems(model: type[BaseModel], errors: list[Any], *, data: Any, text: str
         line = line_of(text, loc)
         if loc in meant:
             message = _("unknown field {field!r}; did you mean {guess!r}?").format(
-                field=loc[-1], guess=meant[loc])
+                field=loc[-1], guess=meant[loc]
+            )
         else:
             message = _diagnose(error, loc, _line_text(text, line)) or _message(error)
         problems.append(SpecProblem(where, line, dotted(loc), message))
@@ -266,8 +314,10 @@ def validate(model: type[M], data: Any, *, text: str, where: str) -> M:
     if not isinstance(data, dict):
         raise InputError(
             _("expected a mapping of fields at the top level, got {kind}").format(
-                kind=type(data).__name__),
-            path=where, line=1,
+                kind=type(data).__name__
+            ),
+            path=where,
+            line=1,
         )
     try:
         return model.model_validate(data)
@@ -285,10 +335,16 @@ def credit_code_message(code: str) -> str | None:
     if problem is None:
         return None
     if len(code) != 18 or problem.startswith(repr(code)):
-        return _("{code!r} is not 18 characters of digits and upper-case letters (I, O, Z, S "
-                 "and V are not used)").format(code=code)
+        return _(
+            "{code!r} is not 18 characters of digits and upper-case letters (I, O, Z, S "
+            "and V are not used)"
+        ).format(code=code)
     if code[17] != credit_check_char(code[:17]):
-        return _("{code!r} fails the GB 32100-2015 check: a character is mistyped; copy the "
-                 "code from the department's registration certificate").format(code=code)
-    return _("{code!r} has a wrong organization-code check digit (GB 11714): a character is "
-             "mistyped; copy the code from the registration certificate").format(code=code)
+        return _(
+            "{code!r} fails the GB 32100-2015 check: a character is mistyped; copy the "
+            "code from the department's registration certificate"
+        ).format(code=code)
+    return _(
+        "{code!r} has a wrong organization-code check digit (GB 11714): a character is "
+        "mistyped; copy the code from the registration certificate"
+    ).format(code=code)

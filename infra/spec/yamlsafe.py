@@ -43,11 +43,17 @@ def read_text(path: Path) -> str:
     except FileNotFoundError:
         raise InputError(_("no such file"), path=where) from None
     except OSError as exc:
-        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror),
-                         path=where) from None
+        raise InputError(
+            _("cannot read: {reason}").format(reason=exc.strerror), path=where
+        ) from None
     if stat.S_ISLNK(info.st_mode):
-        raise InputError(_("is a symbolic link; a spec must be a regular file in the "
-                           "repository (the link is not followed)"), path=where)
+        raise InputError(
+            _(
+                "is a symbolic link; a spec must be a regular file in the "
+                "repository (the link is not followed)"
+            ),
+            path=where,
+        )
     if stat.S_ISDIR(info.st_mode):
         raise InputError(_("is a directory, expected a YAML file"), path=where)
     if not stat.S_ISREG(info.st_mode):
@@ -55,19 +61,22 @@ def read_text(path: Path) -> str:
     if info.st_size > MAX_BYTES:
         raise InputError(
             _("file is {size:,} bytes; spec files may be at most {limit:,} bytes").format(
-                size=info.st_size, limit=MAX_BYTES),
+                size=info.st_size, limit=MAX_BYTES
+            ),
             path=where,
         )
     try:  # O_NOFOLLOW: a link put in its place since lstat() is refused too
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
-        raise InputError(_("cannot read: {reason}").format(reason=exc.strerror),
-                         path=where) from None
+        raise InputError(
+            _("cannot read: {reason}").format(reason=exc.strerror), path=where
+        ) from None
     with os.fdopen(fd, "rb") as fh:
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:  # grew since stat()
-        raise InputError(_("file is larger than {limit:,} bytes").format(limit=MAX_BYTES),
-                         path=where)
+        raise InputError(
+            _("file is larger than {limit:,} bytes").format(limit=MAX_BYTES), path=where
+        )
     return decode(raw, where)
 
 
@@ -78,8 +87,10 @@ def decode(raw: bytes, where: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(
             _("not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8").format(
-                byte=raw[exc.start]),
-            path=where, line=line,
+                byte=raw[exc.start]
+            ),
+            path=where,
+            line=line,
         ) from None
     if not text.strip():
         raise InputError(_("file is empty"), path=where)
@@ -87,7 +98,8 @@ def decode(raw: bytes, where: str) -> str:
     if tab >= 0:
         raise InputError(
             _("tab character; YAML must be indented with spaces"),
-            path=where, line=text.count("\n", 0, tab) + 1,
+            path=where,
+            line=text.count("\n", 0, tab) + 1,
         )
     return text
 
@@ -114,8 +126,9 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, seen: set[int] | None) -> A
     """
     if seen is not None:
         if id(node) in seen:
-            raise _refuse(_("anchors and aliases (&name, *name) are not allowed in spec files"),
-                          node)
+            raise _refuse(
+                _("anchors and aliases (&name, *name) are not allowed in spec files"), node
+            )
         seen.add(id(node))
     kind = type(node)
     if kind is _Scalar:
@@ -209,13 +222,13 @@ def parse_yaml(text: str, where: str) -> Any:
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
         raise InputError(_("not valid YAML: {problem}").format(problem=exc), path=where) from None
     except RecursionError:  # belt and braces: depth is bounded above
-        raise InputError(_("nested deeper than {depth} levels").format(depth=MAX_DEPTH),
-                         path=where) from None
+        raise InputError(
+            _("nested deeper than {depth} levels").format(depth=MAX_DEPTH), path=where
+        ) from None
     finally:
         loader.dispose()
     if data is None:
-        raise InputError(_("file has no content (only comments or an empty document)"),
-                         path=where)
+        raise InputError(_("file has no content (only comments or an empty document)"), path=where)
     return data
 
 
@@ -240,11 +253,13 @@ def _input_error(exc: yaml.MarkedYAMLError, where: str, text: str) -> InputError
                 return InputError(wide, path=where, line=number)
     problem = exc.problem or str(exc)
     if "expected a single document" in (exc.context or ""):
-        return InputError(_("several YAML documents in one file; a spec file holds exactly one"),
-                          path=where, line=line)
+        return InputError(
+            _("several YAML documents in one file; a spec file holds exactly one"),
+            path=where,
+            line=line,
+        )
     if exc.context and exc.problem:
         problem = f"{exc.context}: {exc.problem}"
     if isinstance(exc, _Refusal):
         return InputError(problem, path=where, line=line)
-    return InputError(_("not valid YAML: {problem}").format(problem=problem), path=where,
-                      line=line)
+    return InputError(_("not valid YAML: {problem}").format(problem=problem), path=where, line=line)

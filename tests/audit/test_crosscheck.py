@@ -34,12 +34,14 @@ NS = "kubernetes.io/metadata.name"
 ALONE, PROXIED = "gd-rst", "gd-jyt"  # no peers; egress none / egress through the proxy
 DNS_POD = "kube-system/govcloud-audit-1[Pod]"  # the pod labelled k8s-app=kube-dns
 CLEAN = [
-    {"src": f"{PROXIED}/govcloud-audit-0[Pod]", "dst": "10.64.0.0-10.64.0.63",
-     "conn": "TCP 3128"},
+    {"src": f"{PROXIED}/govcloud-audit-0[Pod]", "dst": "10.64.0.0-10.64.0.63", "conn": "TCP 3128"},
     {"src": f"{PROXIED}/govcloud-audit-0[Pod]", "dst": DNS_POD, "conn": "TCP 53,UDP 53"},
     {"src": f"{ALONE}/govcloud-audit-0[Pod]", "dst": DNS_POD, "conn": "TCP 53,UDP 53"},
-    {"src": "kube-system/govcloud-audit-0[Pod]", "dst": "0.0.0.0-10.63.255.255",
-     "conn": "All Connections"},
+    {
+        "src": "kube-system/govcloud-audit-0[Pod]",
+        "dst": "0.0.0.0-10.63.255.255",
+        "conn": "All Connections",
+    },
 ]
 
 
@@ -55,36 +57,58 @@ class FakeAnalyzer:
         return NetpolAnalysis("v1.4.4", parse_connections(json.dumps(self.answer)))
 
 
-def _world(env: EnvironmentSpec, fleet: dict[str, TenantSpec]
-           ) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
+def _world(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]]]:
     """Two tenants and kube-system, with the policies the plans render in them."""
     namespaces = {n: {NS: n} for n in (ALONE, PROXIED, "kube-system")}
-    policies = [o.manifest for t in (ALONE, PROXIED)
-                for o in render_tenant(fleet[t], env, fleet=fleet, today=TODAY).kube
-                if o.kind == "NetworkPolicy" and o.manifest["metadata"]["namespace"] == t]
+    policies = [
+        o.manifest
+        for t in (ALONE, PROXIED)
+        for o in render_tenant(fleet[t], env, fleet=fleet, today=TODAY).kube
+        if o.kind == "NetworkPolicy" and o.manifest["metadata"]["namespace"] == t
+    ]
     return namespaces, policies
 
 
-def _check(env: EnvironmentSpec, fleet: dict[str, TenantSpec], answer: list[dict[str, str]],
-           ours: Paths | None = None) -> tuple[CrossCheck, FakeAnalyzer, Paths]:
+def _check(
+    env: EnvironmentSpec,
+    fleet: dict[str, TenantSpec],
+    answer: list[dict[str, str]],
+    ours: Paths | None = None,
+) -> tuple[CrossCheck, FakeAnalyzer, Paths]:
     namespaces, policies = _world(env, fleet)
     if ours is None:
         ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
     fake = FakeAnalyzer(answer)
-    check = cross_check(fake, namespaces=namespaces, policies=list(policies), ours=ours,
-                        fleet=fleet, env=env, audited={ALONE, PROXIED})
+    check = cross_check(
+        fake,
+        namespaces=namespaces,
+        policies=list(policies),
+        ours=ours,
+        fleet=fleet,
+        env=env,
+        audited={ALONE, PROXIED},
+    )
     return check, fake, ours
 
 
 def test_the_analyzer_gets_namespaces_policies_and_a_pod_for_each_selector(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     _, fake, _ = _check(env, fleet, CLEAN)
     kinds = [o["kind"] for o in fake.objects]
     assert kinds.count("Namespace") == 3 and "NetworkPolicy" in kinds
     assert {o["metadata"]["name"] for o in fake.objects if o["kind"] == "Namespace"} == {
-        ALONE, PROXIED, "kube-system"}
-    pods = {(o["metadata"]["namespace"], tuple(o["metadata"]["labels"].items()))
-            for o in fake.objects if o["kind"] == "Pod"}
+        ALONE,
+        PROXIED,
+        "kube-system",
+    }
+    pods = {
+        (o["metadata"]["namespace"], tuple(o["metadata"]["labels"].items()))
+        for o in fake.objects
+        if o["kind"] == "Pod"
+    }
     # The DNS rule names kube-dns pods in kube-system: that pod exists there, and only there.
     assert ("kube-system", (("k8s-app", "kube-dns"),)) in pods
     assert (ALONE, (("k8s-app", "kube-dns"),)) not in pods
@@ -95,35 +119,54 @@ def test_the_analyzer_gets_namespaces_policies_and_a_pod_for_each_selector(
 
 
 def test_a_pod_selected_by_expressions_carries_labels_that_match() -> None:
-    policy = {"metadata": {"namespace": "a"}, "spec": {"podSelector": {"matchExpressions": [
-        {"key": "tier", "operator": "In", "values": ["db", "cache"]},
-        {"key": "audited", "operator": "Exists"}]}}}
+    policy = {
+        "metadata": {"namespace": "a"},
+        "spec": {
+            "podSelector": {
+                "matchExpressions": [
+                    {"key": "tier", "operator": "In", "values": ["db", "cache"]},
+                    {"key": "audited", "operator": "Exists"},
+                ]
+            }
+        },
+    }
     pods = representative_pods({"a": {NS: "a"}}, [policy])
     labels = [p["metadata"]["labels"] for p in pods]
     assert {} in labels and {"tier": "db", "audited": "govcloud-audit"} in labels
 
 
 def test_the_clean_answer_agrees_on_every_path_in_scope(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     check, _, ours = _check(env, fleet, CLEAN)
     assert (PROXIED, PROXY) in ours and (ALONE, "kube-system") in ours
     assert (check.compared, check.agreed) == (3, 3)  # kube-system's own paths are out of scope
     assert check.deviations == () and dict(check.leaks) == {}
-    assert check.note() == ("network cross-check: netpol-analyzer v1.4.4 agreed on 3 of 3 "
-                            "paths (namespace to namespace, to and from the internet)")
+    assert check.note() == (
+        "network cross-check: netpol-analyzer v1.4.4 agreed on 3 of 3 "
+        "paths (namespace to namespace, to and from the internet)"
+    )
 
 
 def test_a_path_only_the_analyzer_finds_is_a_deviation_and_a_leak(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
-    extra = {"src": f"{ALONE}/govcloud-audit-0[Pod]", "dst": f"{PROXIED}/govcloud-audit-0[Pod]",
-             "conn": "TCP 443"}
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
+    extra = {
+        "src": f"{ALONE}/govcloud-audit-0[Pod]",
+        "dst": f"{PROXIED}/govcloud-audit-0[Pod]",
+        "conn": "TCP 443",
+    }
     check, _, _ = _check(env, fleet, [*CLEAN, extra])
     assert (check.compared, check.agreed) == (4, 3)
     [deviation] = check.deviations
     assert deviation.kind == "deviation" and (deviation.subject, deviation.target) == (
-        ALONE, PROXIED)
-    assert deviation.request == (f"{ALONE} -> {PROXIED}: netpol-analyzer v1.4.4 finds TCP/443; "
-                                 "govcloud's connectivity finds no path")
+        ALONE,
+        PROXIED,
+    )
+    assert deviation.request == (
+        f"{ALONE} -> {PROXIED}: netpol-analyzer v1.4.4 finds TCP/443; "
+        "govcloud's connectivity finds no path"
+    )
     merged = check.merge([])
     leak = next(f for f in merged if f.kind == "leak")
     assert leak.request == f"{ALONE} -> {PROXIED} on TCP/443"
@@ -131,34 +174,42 @@ def test_a_path_only_the_analyzer_finds_is_a_deviation_and_a_leak(
 
 
 def test_a_leak_both_find_is_reported_once_and_marked(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     namespaces, policies = _world(env, fleet)
     ours = dict(connectivity(namespaces, policies, proxy=env.proxy_cidr))
     ours[(ALONE, INTERNET)] = ours[(ALONE, PROXY)] = frozenset({"*"})
-    wide = {"src": f"{ALONE}/govcloud-audit-0[Pod]", "dst": "0.0.0.0-255.255.255.255",
-            "conn": "All Connections"}
+    wide = {
+        "src": f"{ALONE}/govcloud-audit-0[Pod]",
+        "dst": "0.0.0.0-255.255.255.255",
+        "conn": "All Connections",
+    }
     check, _, _ = _check(env, fleet, [*CLEAN, wide], ours)
     assert check.deviations == ()
     found, _ = unexpected_paths(ours, fleet, env, {ALONE, PROXIED})
     merged = check.merge(found)
     assert len(merged) == len(found) == 2
     egress = next(f for f in merged if f.target == INTERNET)
-    assert egress.reason == ("internet egress is not declared; netpol-analyzer v1.4.4 finds "
-                             "the same path")
+    assert egress.reason == (
+        "internet egress is not declared; netpol-analyzer v1.4.4 finds the same path"
+    )
 
 
-@pytest.mark.parametrize(("ours", "conn", "same"), [
-    ({"*"}, "All Connections", True),
-    ({"*"}, "SCTP 1-65535,TCP 1-65535,UDP 1-65535", True),
-    ({"TCP/*"}, "TCP 1-65535", True),
-    ({"TCP/8000-8080"}, "TCP 8000-8040,8041-8080", True),
-    ({"TCP/*"}, "TCP 1-52,54-65535", False),
-    ({"TCP/53", "UDP/53"}, "TCP 53", False),
-    ({"TCP/http"}, "TCP 80", False),
-])
+@pytest.mark.parametrize(
+    ("ours", "conn", "same"),
+    [
+        ({"*"}, "All Connections", True),
+        ({"*"}, "SCTP 1-65535,TCP 1-65535,UDP 1-65535", True),
+        ({"TCP/*"}, "TCP 1-65535", True),
+        ({"TCP/8000-8080"}, "TCP 8000-8040,8041-8080", True),
+        ({"TCP/*"}, "TCP 1-52,54-65535", False),
+        ({"TCP/53", "UDP/53"}, "TCP 53", False),
+        ({"TCP/http"}, "TCP 80", False),
+    ],
+)
 def test_ports_compare_by_what_they_allow_not_how_they_are_written(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec], ours: set[str], conn: str,
-        same: bool) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec], ours: set[str], conn: str, same: bool
+) -> None:
     answer = [{"src": f"{ALONE}/govcloud-audit-0[Pod]", "dst": DNS_POD, "conn": conn}]
     check, _, _ = _check(env, fleet, answer, {(ALONE, "kube-system"): frozenset(ours)})
     assert (check.agreed == 1) is same and len(check.deviations) == (0 if same else 1)
@@ -167,24 +218,49 @@ def test_ports_compare_by_what_they_allow_not_how_they_are_written(
 def test_address_ranges_become_the_internet_or_the_proxy() -> None:
     def conn(src: str, dst: str) -> dict[str, str]:
         return {"src": src, "dst": dst, "conn": "TCP 443"}
+
     pod = "a/govcloud-audit-0[Pod]"
-    paths = analyzer_paths(parse_connections(json.dumps([
-        conn(pod, "10.64.0.0-10.64.0.63"), conn(pod, "11.0.0.0-11.255.255.255"),
-        conn("b/govcloud-audit-0[Pod]", "0.0.0.0-255.255.255.255"),
-        conn("10.64.0.0-10.64.0.63", pod), conn("0.0.0.0-255.255.255.255", "b/x[Pod]"),
-        conn(pod, "a/govcloud-audit-1[Pod]")])), proxy="10.64.0.0/26")
-    assert set(paths) == {("a", PROXY), ("a", INTERNET), ("b", INTERNET), ("b", PROXY),
-                          (INTERNET, "b")}  # no source is the proxy, no path to oneself
-    assert analyzer_paths(parse_connections(json.dumps([
-        conn(pod, "10.64.0.0-10.64.0.63")]))) == {("a", INTERNET): frozenset({"TCP/443"})}
+    paths = analyzer_paths(
+        parse_connections(
+            json.dumps(
+                [
+                    conn(pod, "10.64.0.0-10.64.0.63"),
+                    conn(pod, "11.0.0.0-11.255.255.255"),
+                    conn("b/govcloud-audit-0[Pod]", "0.0.0.0-255.255.255.255"),
+                    conn("10.64.0.0-10.64.0.63", pod),
+                    conn("0.0.0.0-255.255.255.255", "b/x[Pod]"),
+                    conn(pod, "a/govcloud-audit-1[Pod]"),
+                ]
+            )
+        ),
+        proxy="10.64.0.0/26",
+    )
+    assert set(paths) == {
+        ("a", PROXY),
+        ("a", INTERNET),
+        ("b", INTERNET),
+        ("b", PROXY),
+        (INTERNET, "b"),
+    }  # no source is the proxy, no path to oneself
+    assert analyzer_paths(parse_connections(json.dumps([conn(pod, "10.64.0.0-10.64.0.63")]))) == {
+        ("a", INTERNET): frozenset({"TCP/443"})
+    }
 
 
 def test_the_tool_output_parses_into_typed_connections() -> None:
-    [first, second] = parse_connections(json.dumps([
-        {"src": "ns-a/web[Pod]", "dst": "0.0.0.0-9.255.255.255",
-         "conn": "SCTP 1-9002,9004-65535,TCP 1-65535"},
-        {"src": "ns-a/web[Pod]", "dst": "ns-b/db[Deployment]", "conn": "All Connections"},
-        {"src": "ns-b/db[Deployment]", "dst": "ns-a/web[Pod]", "conn": "No Connections"}]))
+    [first, second] = parse_connections(
+        json.dumps(
+            [
+                {
+                    "src": "ns-a/web[Pod]",
+                    "dst": "0.0.0.0-9.255.255.255",
+                    "conn": "SCTP 1-9002,9004-65535,TCP 1-65535",
+                },
+                {"src": "ns-a/web[Pod]", "dst": "ns-b/db[Deployment]", "conn": "All Connections"},
+                {"src": "ns-b/db[Deployment]", "dst": "ns-a/web[Pod]", "conn": "No Connections"},
+            ]
+        )
+    )
     assert first.src == Endpoint(namespace="ns-a", name="web")
     assert first.dst == Endpoint(first_ip="0.0.0.0", last_ip="9.255.255.255")
     assert first.dst.external and not first.src.external
@@ -195,8 +271,9 @@ def test_the_tool_output_parses_into_typed_connections() -> None:
     assert err.value.code == "UnexpectedOutput" and "entire-cluster" in str(err.value)
 
 
-def test_a_missing_binary_says_how_to_build_it(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_binary_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NETPOL_ANALYZER", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(PermanentError) as err:
@@ -206,28 +283,43 @@ def test_a_missing_binary_says_how_to_build_it(tmp_path: Path,
 
 
 def test_without_the_tool_the_audit_notes_it_and_keeps_its_own_verdicts(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec], tmp_path: Path) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec], tmp_path: Path
+) -> None:
     namespaces, policies = _world(env, fleet)
     ours = {(ALONE, INTERNET): frozenset({"*"})}
     found, _ = unexpected_paths(ours, fleet, env, {ALONE})
     result = AuditResult("local", [ALONE])
-    kept = _cross_check(result, NetpolAnalyzerCLI(str(tmp_path / "missing")), namespaces,
-                        policies, ours, fleet, env, {ALONE}, found)
+    kept = _cross_check(
+        result,
+        NetpolAnalyzerCLI(str(tmp_path / "missing")),
+        namespaces,
+        policies,
+        ours,
+        fleet,
+        env,
+        {ALONE},
+        found,
+    )
     assert kept == found and result.tally.requests == 0
-    assert result.notes[0].startswith("network cross-check skipped: netpol-analyzer list: "
-                                      "netpol-analyzer is not built")
+    assert result.notes[0].startswith(
+        "network cross-check skipped: netpol-analyzer list: netpol-analyzer is not built"
+    )
 
 
 def test_the_report_shows_the_version_and_agreement_as_a_summary_line(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     namespaces, policies = _world(env, fleet)
     ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
     result = AuditResult("local", [ALONE, PROXIED])
-    found = _cross_check(result, FakeAnalyzer(CLEAN), namespaces, policies, ours, fleet, env,
-                         {ALONE, PROXIED}, [])
+    found = _cross_check(
+        result, FakeAnalyzer(CLEAN), namespaces, policies, ours, fleet, env, {ALONE, PROXIED}, []
+    )
     assert found == [] and (result.tally.requests, result.tally.checks) == (1, 3)
-    line = ("netpol-analyzer v1.4.4 agreed on 3 of 3 paths (namespace to namespace, to and "
-            "from the internet)")
+    line = (
+        "netpol-analyzer v1.4.4 agreed on 3 of 3 paths (namespace to namespace, to and "
+        "from the internet)"
+    )
     assert f"  network cross-check: {line}\n" in render(result, "text")
     markdown = render(result, "markdown")
     assert f"Network cross-check: {line}." in markdown and "### Notes" not in markdown
@@ -235,33 +327,50 @@ def test_the_report_shows_the_version_and_agreement_as_a_summary_line(
 
 
 def test_a_left_out_namespace_reaches_neither_the_analyzer_nor_the_comparison(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     namespaces, policies = _world(env, fleet)
     ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
     fake = FakeAnalyzer([a for a in CLEAN if not a["src"].startswith(PROXIED)])
-    check = cross_check(fake, namespaces=namespaces, policies=list(policies), ours=ours,
-                        fleet=fleet, env=env, audited={ALONE, PROXIED},
-                        left_out=frozenset({PROXIED}))
-    given = {(o["kind"], o["metadata"].get("namespace") or o["metadata"]["name"])
-             for o in fake.objects}
+    check = cross_check(
+        fake,
+        namespaces=namespaces,
+        policies=list(policies),
+        ours=ours,
+        fleet=fleet,
+        env=env,
+        audited={ALONE, PROXIED},
+        left_out=frozenset({PROXIED}),
+    )
+    given = {
+        (o["kind"], o["metadata"].get("namespace") or o["metadata"]["name"]) for o in fake.objects
+    }
     assert not {ns for _, ns in given} & {PROXIED}
     assert (check.compared, check.agreed) == (1, 1) and check.deviations == ()
 
 
-def _flood(env: EnvironmentSpec, fleet: dict[str, TenantSpec], count: int
-           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    plans = {t: render_tenant(fleet[t], env, fleet=fleet, today=TODAY)
-             for t in (ALONE, PROXIED)}
+def _flood(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec], count: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    plans = {t: render_tenant(fleet[t], env, fleet=fleet, today=TODAY) for t in (ALONE, PROXIED)}
     _, policies = _world(env, fleet)
-    policies += [{"metadata": {"namespace": ALONE, "name": f"p{i}"}, "spec": {
-        "podSelector": {"matchLabels": {"app": f"a{i}"}}, "policyTypes": ["Ingress"],
-        "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": f"b{i}"}}}]}]}}
-        for i in range(count)]
+    policies += [
+        {
+            "metadata": {"namespace": ALONE, "name": f"p{i}"},
+            "spec": {
+                "podSelector": {"matchLabels": {"app": f"a{i}"}},
+                "policyTypes": ["Ingress"],
+                "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": f"b{i}"}}}]}],
+            },
+        }
+        for i in range(count)
+    ]
     return plans, policies
 
 
 def test_a_tenant_over_its_policy_quota_is_a_finding_and_left_out(
-        env: EnvironmentSpec, fleet: dict[str, TenantSpec]) -> None:
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     from infra.audit.run import _by_namespace, _over_quota
     from infra.plan.quota import count_limit
 

@@ -21,8 +21,10 @@ def test_grants_are_sorted_into_30_and_90_days_and_expired(specs: list[TenantSpe
     assert [g.tenant for g in later.expiring_30] == ["gz-wjw"]
 
 
-def test_decommissioning_tenants_with_the_day_their_data_may_go(
-        specs: list[TenantSpec]) -> None:
+def test_decommissioning_tenants_with_the_day_their_data_may_go(specs: list[TenantSpec]) -> None:
     [offboarding] = access_view(specs, TODAY).offboarding
     assert (offboarding.tenant, offboarding.since, offboarding.retention_ends) == (
-        "st-wglj", dt.date(2026, 9, 1), dt.date(2029, 8, 31))
+        "st-wglj",
+        dt.date(2026, 9, 1),
+        dt.date(2029, 8, 31),
+    )

@@ -16,8 +16,7 @@ def _by_id(specs: list[TenantSpec]) -> dict[str, TenantSpec]:
     return {s.id: s for s in specs}
 
 
-def test_totals_agree_with_the_capacity_rule(specs: list[TenantSpec],
-                                             env: EnvironmentSpec) -> None:
+def test_totals_agree_with_the_capacity_rule(specs: list[TenantSpec], env: EnvironmentSpec) -> None:
     view = capacity_view(specs, env)
     rule = {u.resource: u for u in capacity_usage(specs, env)}
     for allocation in view.total[:3]:
@@ -29,8 +28,9 @@ def test_totals_agree_with_the_capacity_rule(specs: list[TenantSpec],
     assert pods.allocated == sum(s.quotas.pods for s in specs) and pods.available is None
 
 
-def test_levels_and_cities_partition_the_fleet(specs: list[TenantSpec],
-                                               env: EnvironmentSpec) -> None:
+def test_levels_and_cities_partition_the_fleet(
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     view = capacity_view(specs, env)
     assert list(view.by_level) == ["province", "city", "county"]
     for groups in (view.by_level, view.by_city):
@@ -40,13 +40,15 @@ def test_levels_and_cities_partition_the_fleet(specs: list[TenantSpec],
     assert city_of(ids["th-zwsjj"]) == "440100"  # Tianhe district belongs to Guangzhou
     assert city_of(ids["gz-wjw"]) == "440100"
     assert city_of(ids["gd-gat"]) == PROVINCE
-    guangzhou_cpu = sum(Decimal(ids[t].quotas.cpu) for t in
-                        ("gz-gaj", "gz-wjw", "gz-zwsjj", "th-zwsjj"))
+    guangzhou_cpu = sum(
+        Decimal(ids[t].quotas.cpu) for t in ("gz-gaj", "gz-wjw", "gz-zwsjj", "th-zwsjj")
+    )
     assert view.by_city["440100"][0].allocated == guangzhou_cpu
 
 
-def test_largest_consumers_are_ten_biggest_first(specs: list[TenantSpec],
-                                                 env: EnvironmentSpec) -> None:
+def test_largest_consumers_are_ten_biggest_first(
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     largest = capacity_view(specs, env).largest
     assert len(largest) == 10
     assert largest[0].tenant == "gd-gat"  # 128 of 768 vCPU
@@ -62,8 +64,9 @@ def test_annual_cost_at_list_prices(specs: list[TenantSpec], env: EnvironmentSpe
     assert general.keys == 0  # general data without sensitive information: the platform key
 
 
-def test_cost_view_flags_departments_over_budget(specs: list[TenantSpec],
-                                                 env: EnvironmentSpec) -> None:
+def test_cost_view_flags_departments_over_budget(
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     th = _by_id(specs)["th-zwsjj"]
     poor = th.model_copy(update={"budget": th.budget.model_copy(update={"annual_cny": 1000})})
     view = cost_view([*specs, poor.model_copy(update={"id": "th-poor"})], env)
@@ -73,7 +76,8 @@ def test_cost_view_flags_departments_over_budget(specs: list[TenantSpec],
     assert view.total == sum(line.cost.total for line in view.lines)
 
 
-def test_without_a_price_catalogue_nothing_is_costed(specs: list[TenantSpec],
-                                                     env: EnvironmentSpec) -> None:
+def test_without_a_price_catalogue_nothing_is_costed(
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     view = cost_view(specs, env.model_copy(update={"prices": None}))
     assert not view.priced and view.lines == []

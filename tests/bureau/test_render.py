@@ -32,20 +32,34 @@ GI = Decimal(2) ** 30
 
 @pytest.fixture(scope="module")
 def report(specs: list[TenantSpec], env: EnvironmentSpec) -> BureauReport:
-    usage = {"gd-jyt": TenantUsage("gd-jyt", {"cpu": Decimal(1), "memory": 2 * GI},
-                                   {"cpu": Decimal(24), "memory": 96 * GI}),
-             "gd-gat": TenantUsage("gd-gat", {"cpu": Decimal(100), "memory": 400 * GI},
-                                   {"cpu": Decimal(128), "memory": 512 * GI})}
+    usage = {
+        "gd-jyt": TenantUsage(
+            "gd-jyt", {"cpu": Decimal(1), "memory": 2 * GI}, {"cpu": Decimal(24), "memory": 96 * GI}
+        ),
+        "gd-gat": TenantUsage(
+            "gd-gat",
+            {"cpu": Decimal(100), "memory": 400 * GI},
+            {"cpu": Decimal(128), "memory": 512 * GI},
+        ),
+    }
     return build_report(specs, env, today=TODAY, history=SharingHistory(), usage=usage)
 
 
 def test_markdown_has_every_section_with_tables_and_mermaid(report: BureauReport) -> None:
     md = render_markdown(report)
-    for heading in ("## Capacity", "### By level", "### By prefecture-level city",
-                    "### Ten largest consumers", "## Cost against budget",
-                    "## Use against allocation", "### Right-sizing candidates",
-                    "### Grants expiring within 30 days", "### Decommissioning",
-                    "## 数据需求满足率", "### Pending requests"):
+    for heading in (
+        "## Capacity",
+        "### By level",
+        "### By prefecture-level city",
+        "### Ten largest consumers",
+        "## Cost against budget",
+        "## Use against allocation",
+        "### Right-sizing candidates",
+        "### Grants expiring within 30 days",
+        "### Decommissioning",
+        "## 数据需求满足率",
+        "### Pending requests",
+    ):
         assert heading in md
     assert "| Province-wide 全省 | 472 / 768 (61%) |" in md
     assert "| 广州市 (440100) | 128 / 768 (17%) |" in md
@@ -71,8 +85,10 @@ def test_json_has_every_row_and_numbers(report: BureauReport) -> None:
 
 
 def _svgs(page: str) -> list[str]:
-    return [base64.b64decode(m).decode() for m in
-            re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)]
+    return [
+        base64.b64decode(m).decode()
+        for m in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    ]
 
 
 def test_html_is_self_contained_with_one_svg_per_chart(report: BureauReport) -> None:
@@ -113,8 +129,14 @@ def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(tmp_path: P
     env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
 
     def python(code: str) -> str:
-        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                              text=True, check=True, timeout=120).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.strip()
 
     python(_STALE_CACHE)  # a font list without the CJK fonts, as before they were installed
     find = "from infra.bureau.charts import cjk_font; print(cjk_font())"

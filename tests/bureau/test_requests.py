@@ -20,13 +20,21 @@ def _fleet(specs: list[TenantSpec]) -> dict[str, TenantSpec]:
 
 
 def _request(provider: str, **extra: str) -> DataRequest:
-    return DataRequest.model_validate({"from": provider, "data": "学历学位信息",
-                                       "purpose": "免提交", "legal_basis": "办法第二十二条",
-                                       "requested": "2026-10-18", **extra})
+    return DataRequest.model_validate(
+        {
+            "from": provider,
+            "data": "学历学位信息",
+            "purpose": "免提交",
+            "legal_basis": "办法第二十二条",
+            "requested": "2026-10-18",
+            **extra,
+        }
+    )
 
 
-def _with(spec: TenantSpec, *, requests: list[DataRequest] | None = None,
-          peers: list[Peer] | None = None) -> TenantSpec:
+def _with(
+    spec: TenantSpec, *, requests: list[DataRequest] | None = None, peers: list[Peer] | None = None
+) -> TenantSpec:
     update: dict[str, object] = {}
     if requests is not None:
         update["data_requests"] = requests
@@ -37,8 +45,9 @@ def _with(spec: TenantSpec, *, requests: list[DataRequest] | None = None,
 
 def test_examples_have_satisfied_and_pending_requests(specs: list[TenantSpec]) -> None:
     fleet = _fleet(specs)
-    states = {(s.id, r.provider): request_state(s, r, fleet)
-              for s in specs for r in s.data_requests}
+    states = {
+        (s.id, r.provider): request_state(s, r, fleet) for s in specs for r in s.data_requests
+    }
     assert states[("gz-wjw", "gd-wjw")] is RequestState.satisfied
     assert states[("gz-gaj", "gd-gat")] is RequestState.satisfied
     assert states[("gz-zwsjj", "gd-rst")] is RequestState.pending
@@ -58,14 +67,15 @@ def test_a_one_sided_or_mismatched_peering_does_not_satisfy(specs: list[TenantSp
     assert request_state(zwsjj, request, one_sided) is RequestState.pending
     mine = _with(zwsjj, peers=[*zwsjj.network.peers, Peer(tenant="gd-rst", agreement="B")])
     assert request_state(mine, request, {**one_sided, mine.id: mine}) is RequestState.pending
-    both = _with(zwsjj, peers=[*zwsjj.network.peers,
-                               Peer(tenant="gd-rst", agreement="A〔2026〕1号")])
-    assert request_state(both, request, {**one_sided, both.id: both}) is \
-        RequestState.satisfied
+    both = _with(
+        zwsjj, peers=[*zwsjj.network.peers, Peer(tenant="gd-rst", agreement="A〔2026〕1号")]
+    )
+    assert request_state(both, request, {**one_sided, both.id: both}) is RequestState.satisfied
 
 
-def _issues(spec: TenantSpec, fleet: dict[str, TenantSpec],
-            env: EnvironmentSpec) -> list[tuple[str, str]]:
+def _issues(
+    spec: TenantSpec, fleet: dict[str, TenantSpec], env: EnvironmentSpec
+) -> list[tuple[str, str]]:
     ctx = Context(env=env, today=TODAY, tenants=fleet)
     return [(i.rule, ".".join(map(str, i.loc))) for i in check_requests(spec, ctx)]
 
@@ -74,16 +84,20 @@ def test_request_rules(specs: list[TenantSpec], env: EnvironmentSpec) -> None:
     fleet = _fleet(specs)
     nh = fleet["nh-wsjkj"]  # general data
     assert _issues(_with(nh, requests=[_request("gd-nope")]), fleet, env) == [
-        ("GC030", "data_requests.0.from")]
+        ("GC030", "data_requests.0.from")
+    ]
     assert _issues(_with(nh, requests=[_request("nh-wsjkj")]), fleet, env) == [
-        ("GC030", "data_requests.0.from")]
+        ("GC030", "data_requests.0.from")
+    ]
     # important data to a general tenant: refused like a peering down a level
     assert _issues(_with(nh, requests=[_request("gd-rst")]), fleet, env) == [
-        ("GC032", "data_requests.0.from")]
+        ("GC032", "data_requests.0.from")
+    ]
     gaj = fleet["gz-gaj"]  # core asks core: allowed, with a justification
     assert _issues(gaj, fleet, env) == []
     assert _issues(_with(gaj, requests=[_request("gd-gat")]), fleet, env) == [
-        ("GC031", "data_requests.0.justification")]
+        ("GC031", "data_requests.0.justification")
+    ]
     twice = _with(nh, requests=[_request("th-zwsjj"), _request("th-zwsjj")])
     assert _issues(twice, fleet, env) == [("GC030", "data_requests.1.data")]
     future = _with(nh, requests=[_request("th-zwsjj", requested="2027-01-01")])
@@ -91,13 +105,13 @@ def test_request_rules(specs: list[TenantSpec], env: EnvironmentSpec) -> None:
 
 
 def test_diff_shows_satisfied_and_pending_requests_of_touched_departments(
-        specs: list[TenantSpec], env: EnvironmentSpec) -> None:
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     fleet = _fleet(specs)
     agreement = "粤数共享协议〔2026〕40号"
     rst = _with(fleet["gd-rst"], peers=[Peer(tenant="gz-zwsjj", agreement=agreement)])
     zwsjj = fleet["gz-zwsjj"]
-    zwsjj = _with(zwsjj, peers=[*zwsjj.network.peers,
-                                Peer(tenant="gd-rst", agreement=agreement)])
+    zwsjj = _with(zwsjj, peers=[*zwsjj.network.peers, Peer(tenant="gd-rst", agreement=agreement)])
     head = [s for s in specs if s.id not in {"gd-rst", "gz-zwsjj"}] + [rst, zwsjj]
     change = compare(specs, head, env, today=TODAY)
     assert change.satisfied_requests == ["gd-rst → gz-zwsjj: 社会保险参保缴费信息"]
@@ -121,11 +135,15 @@ def _paths(spec: TenantSpec, fleet: dict[str, TenantSpec], env: EnvironmentSpec)
     return json.dumps(objects, ensure_ascii=False)
 
 
-def test_a_pending_request_never_becomes_a_network_path(specs: list[TenantSpec],
-                                                        env: EnvironmentSpec) -> None:
+def test_a_pending_request_never_becomes_a_network_path(
+    specs: list[TenantSpec], env: EnvironmentSpec
+) -> None:
     fleet = _fleet(specs)
-    for requester, provider in (("gz-zwsjj", "gd-rst"), ("gd-zsj", "gd-rst"),
-                                ("gz-zwsjj", "gd-jyt")):
+    for requester, provider in (
+        ("gz-zwsjj", "gd-rst"),
+        ("gd-zsj", "gd-rst"),
+        ("gz-zwsjj", "gd-jyt"),
+    ):
         mine, theirs = _paths(fleet[requester], fleet, env), _paths(fleet[provider], fleet, env)
         assert provider not in mine and fleet[provider].network.cidr not in mine
         assert requester not in theirs and fleet[requester].network.cidr not in theirs

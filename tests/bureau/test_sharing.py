@@ -33,8 +33,13 @@ def _commit(repo: Path, day: str, message: str) -> None:
 
 
 def _request(provider: str, data: str) -> dict[str, Any]:
-    return {"from": provider, "data": data, "purpose": "p", "legal_basis": "b",
-            "requested": dt.date(2025, 1, 1)}
+    return {
+        "from": provider,
+        "data": data,
+        "purpose": "p",
+        "legal_basis": "b",
+        "requested": dt.date(2025, 1, 1),
+    }
 
 
 def _add_request(provider: str, data: str) -> Edit:
@@ -42,8 +47,9 @@ def _add_request(provider: str, data: str) -> Edit:
 
 
 def _peer(other: str, agreement: str) -> Edit:
-    return lambda d: d["network"].setdefault("peers", []).append(
-        {"tenant": other, "agreement": agreement})
+    return lambda d: (
+        d["network"].setdefault("peers", []).append({"tenant": other, "agreement": agreement})
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +100,9 @@ def test_history_dates_requests_and_peerings_by_landing_day(history: SharingHist
 def test_rate_per_provider_and_province(repo: Path, history: SharingHistory) -> None:
     specs = [t.spec for t in load_tenants([repo / "tenants"])]
     view = sharing_view(specs, history, since=dt.date(2025, 1, 1), until=dt.date(2025, 12, 31))
-    rates = {r.provider: (r.received, r.satisfied, r.median_days, r.pending)
-             for r in view.providers}
+    rates = {
+        r.provider: (r.received, r.satisfied, r.median_days, r.pending) for r in view.providers
+    }
     # satisfied when the second side declared the peering: 2025-02-01 → 2025-03-20
     assert rates == {"gd-rst": (1, 1, 47, 0), "gd-jyt": (1, 0, None, 1)}
     assert view.province.rate == 0.5 and view.province.median_days == 47
@@ -108,8 +115,9 @@ def test_rate_per_provider_and_province(repo: Path, history: SharingHistory) -> 
 
 def test_outside_git_the_requested_dates_are_used(repo: Path) -> None:
     specs = [t.spec for t in load_tenants([repo / "tenants"])]
-    view = sharing_view(specs, SharingHistory(), since=dt.date(2024, 1, 1),
-                        until=dt.date(2025, 12, 31))
+    view = sharing_view(
+        specs, SharingHistory(), since=dt.date(2024, 1, 1), until=dt.date(2025, 12, 31)
+    )
     assert {r.received for r in view.requests} == {dt.date(2025, 1, 1)}
     assert not any(r.from_history for r in view.requests)
     satisfied = [r for r in view.requests if r.status is Status.satisfied]
@@ -123,11 +131,15 @@ def test_the_same_history_gives_the_same_numbers(repo: Path, history: SharingHis
 def test_block_and_flow_style_files_give_the_same_facts() -> None:
     from infra.spec.git import _facts
 
-    block = ("id: a\nnetwork:\n  cidr: 10.0.0.0/24\n  peers:\n  - tenant: b\n"
-             "    agreement: x\n  egress: none\ndata_requests:\n  - {from: c, data: d}\n"
-             "budget: {annual_cny: 1}\n")
-    flow = ("{id: a, network: {cidr: 10.0.0.0/24, peers: [{tenant: b, agreement: x}]},\n"
-            " data_requests: [{from: c, data: d}], budget: {annual_cny: 1}}\n")
+    block = (
+        "id: a\nnetwork:\n  cidr: 10.0.0.0/24\n  peers:\n  - tenant: b\n"
+        "    agreement: x\n  egress: none\ndata_requests:\n  - {from: c, data: d}\n"
+        "budget: {annual_cny: 1}\n"
+    )
+    flow = (
+        "{id: a, network: {cidr: 10.0.0.0/24, peers: [{tenant: b, agreement: x}]},\n"
+        " data_requests: [{from: c, data: d}], budget: {annual_cny: 1}}\n"
+    )
     expected = (frozenset({("c", "d")}), frozenset({"b"}))
     assert _facts(block, "a.yaml", {}) == expected
     assert _facts(flow, "a.yaml", {}) == expected

@@ -60,8 +60,13 @@ def _writes(job: dict[str, Any]) -> set[str]:
 
 def test_actionlint_accepts_the_workflows() -> None:
     assert len(WORKFLOWS) >= 2
-    result = subprocess.run([_actionlint(), "-shellcheck=", "-pyflakes=", *map(str, WORKFLOWS)],
-                            capture_output=True, text=True, check=False, timeout=120)
+    result = subprocess.run(
+        [_actionlint(), "-shellcheck=", "-pyflakes=", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -112,8 +117,7 @@ def test_verdict_and_summary_do_not_depend_on_code_scanning() -> None:
 
 
 def test_fork_comments_use_the_two_step_pattern() -> None:
-    assert COMMENT["on"] == {"workflow_run": {"workflows": [CHECK["name"]],
-                                              "types": ["completed"]}}
+    assert COMMENT["on"] == {"workflow_run": {"workflows": [CHECK["name"]], "types": ["completed"]}}
     assert COMMENT["permissions"] == {}
     (job,) = COMMENT["jobs"].values()
     assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
@@ -126,14 +130,21 @@ def test_fork_comments_use_the_two_step_pattern() -> None:
     download = next(s for s in _steps(job) if "download-artifact" in str(s.get("uses")))
     assert download["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
     # The pull request's own run uploads the report for this workflow, whatever the verdict.
-    upload = next(s for s in _steps(CHECK["jobs"]["check"])
-                  if s.get("with", {}).get("name") == download["with"]["name"])
+    upload = next(
+        s
+        for s in _steps(CHECK["jobs"]["check"])
+        if s.get("with", {}).get("name") == download["with"]["name"]
+    )
     assert upload["if"] == "always()"
 
 
 def test_installs_use_the_constraints() -> None:
-    runs = [str(s.get("run", "")) for p in WORKFLOWS
-            for j in _load(p.name)["jobs"].values() for s in _steps(j)]
+    runs = [
+        str(s.get("run", ""))
+        for p in WORKFLOWS
+        for j in _load(p.name)["jobs"].values()
+        for s in _steps(j)
+    ]
     installs = [r for r in runs if "pip install" in r]
     assert installs and all("-c constraints.txt" in r for r in installs)
 
@@ -170,9 +181,14 @@ def _comment_script() -> str:
     return script
 
 
-def _post(tmp_path: Path, *, pr: str = "7", head: str = "abc", comments: Any = (),
-          report: str = "### ✅ govcloud check\n") -> tuple[subprocess.CompletedProcess[str],
-                                                          list[dict[str, Any]]]:
+def _post(
+    tmp_path: Path,
+    *,
+    pr: str = "7",
+    head: str = "abc",
+    comments: Any = (),
+    report: str = "### ✅ govcloud check\n",
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
     bin_dir, state, out = tmp_path / "bin", tmp_path / "state", tmp_path / "report"
     for d in (bin_dir, state, out):
         d.mkdir()
@@ -184,11 +200,24 @@ def _post(tmp_path: Path, *, pr: str = "7", head: str = "abc", comments: Any = (
     (out / "comment.md").write_text(report, encoding="utf-8")
     script = tmp_path / "comment.py"
     script.write_text(_comment_script())
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "FAKE_GH": str(state), "FAKE_HEAD": head, "REPO": "gd-zsj/govcloud",
-           "HEAD_SHA": "abc", "REPORT": str(out), "GH_TOKEN": "test-token-not-a-secret"}
-    result = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_GH": str(state),
+        "FAKE_HEAD": head,
+        "REPO": "gd-zsj/govcloud",
+        "HEAD_SHA": "abc",
+        "REPORT": str(out),
+        "GH_TOKEN": "test-token-not-a-secret",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     log = state / "calls.jsonl"
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return result, calls
@@ -199,10 +228,16 @@ def _comment(id_: int, login: str, body: str) -> dict[str, Any]:
 
 
 def test_the_comment_is_updated_in_place_found_by_its_marker(tmp_path: Path) -> None:
-    pages = [[_comment(1, "wangfang", f"{MARKER} quoting the bot"),
-              _comment(2, "github-actions[bot]", "another bot's comment")],
-             [_comment(3, "github-actions[bot]", f"{MARKER}\n### ❌ govcloud check"),
-              _comment(4, "liqiang", "looks good")]]
+    pages = [
+        [
+            _comment(1, "wangfang", f"{MARKER} quoting the bot"),
+            _comment(2, "github-actions[bot]", "another bot's comment"),
+        ],
+        [
+            _comment(3, "github-actions[bot]", f"{MARKER}\n### ❌ govcloud check"),
+            _comment(4, "liqiang", "looks good"),
+        ],
+    ]
     result, calls = _post(tmp_path, comments=pages)
     assert result.returncode == 0, result.stderr
     (write,) = [c for c in calls if "-X" in c["args"]]
@@ -241,17 +276,28 @@ def test_a_huge_report_is_cut_below_githubs_limit(tmp_path: Path) -> None:
 
 # The check job's report step, run on a merge commit as actions/checkout gives it ------------
 
+
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _run_step(repo: Path, name: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     step = next(s for s in _steps(CHECK["jobs"]["check"]) if s.get("name") == name)
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                          cwd=repo, env={**os.environ, **env, "PATH": path},
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=repo,
+        env={**os.environ, **env, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_report_step_shows_what_the_pull_request_changes(tmp_path: Path) -> None:
@@ -270,9 +316,12 @@ def test_the_report_step_shows_what_the_pull_request_changes(tmp_path: Path) -> 
     _git(repo, "checkout", "-q", "main")
     _git(repo, "merge", "-q", "--no-ff", "-m", "merge", "pr")  # HEAD^1 is the base branch
     summary = tmp_path / "summary.md"
-    env = {"LINK_BASE": "https://github.com/gd-zsj/govcloud/blob/abc", "PR_NUMBER": "7",
-           "RUN_URL": "https://github.com/gd-zsj/govcloud/actions/runs/1",
-           "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {
+        "LINK_BASE": "https://github.com/gd-zsj/govcloud/blob/abc",
+        "PR_NUMBER": "7",
+        "RUN_URL": "https://github.com/gd-zsj/govcloud/actions/runs/1",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
 
     result = _run_step(repo, "Report (job summary and pull-request comment)", env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -294,9 +343,11 @@ def test_the_report_step_shows_what_the_pull_request_changes(tmp_path: Path) -> 
     sarif = _run_step(repo, "SARIF (every tenant)", env)
     assert sarif.returncode == 0, sarif.stderr
     results = json.loads((repo / "govcloud.sarif").read_text())["runs"][0]["results"]
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in results if r["ruleId"] == "GC012"} == {"tenants/gz-wjw.yaml",
-                                                           "tenants/gd-gat.yaml"}
+    assert {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in results
+        if r["ruleId"] == "GC012"
+    } == {"tenants/gz-wjw.yaml", "tenants/gd-gat.yaml"}
 
 
 def test_bureau_report_is_published_on_every_push_to_main() -> None:

@@ -54,14 +54,24 @@ def test_schema_error_names_file_line_and_field() -> None:
     result = govcloud("check", str(case), "--today", TODAY)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"govcloud: {case}/th-zwsjj.yaml:25: quotas.gpu: unknown field 'gpu'; did you mean "
-        "'gpus'?")
+        f"govcloud: {case}/th-zwsjj.yaml:25: quotas.gpu: unknown field 'gpu'; did you mean 'gpus'?"
+    )
 
 
 def test_schema_errors_also_go_into_sarif(tmp_path: Path) -> None:
     out = tmp_path / "r.sarif"
-    code = main(["check", str(INVALID / "GC001-wrong-type"), "--format", "sarif",
-                 "--output", str(out), "--today", TODAY])
+    code = main(
+        [
+            "check",
+            str(INVALID / "GC001-wrong-type"),
+            "--format",
+            "sarif",
+            "--output",
+            str(out),
+            "--today",
+            TODAY,
+        ]
+    )
     assert code == 2
     result = json.loads(out.read_text())["runs"][0]["results"][0]
     assert result["ruleId"] == "GC001"
@@ -82,8 +92,7 @@ def test_warnings_fail_only_with_strict() -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "markdown"])
 def test_every_format_renders(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(INVALID / "GC023-no-review"), "--format", fmt,
-                 "--today", TODAY]) == 1
+    assert main(["check", str(INVALID / "GC023-no-review"), "--format", fmt, "--today", TODAY]) == 1
     out = capsys.readouterr().out
     assert "GC023" in out
     if fmt in {"json", "sarif"}:
@@ -103,6 +112,7 @@ def test_bad_today_is_a_usage_error() -> None:
 
 
 # A named file is checked with the other specs of its directory ------------------------------
+
 
 def _fleet_copy(tmp_path: Path) -> Path:
     fleet = tmp_path / "tenants"
@@ -126,12 +136,14 @@ def test_one_file_sees_its_existing_peer() -> None:
 def test_one_file_sees_an_overlap_with_another_tenant(tmp_path: Path) -> None:
     fleet = _fleet_copy(tmp_path)
     _edit(fleet / "gz-wjw.yaml", "cidr: 10.64.", "cidr: 10.64.2.0/24  # was 10.64.")
-    result = govcloud("check", str(fleet / "gz-wjw.yaml"), "--today", TODAY,
-                      "--stacks-dir", str(ROOT / "stacks"))
+    result = govcloud(
+        "check", str(fleet / "gz-wjw.yaml"), "--today", TODAY, "--stacks-dir", str(ROOT / "stacks")
+    )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (f"{fleet / 'gz-wjw.yaml'}:" in result.stdout
-            and "error GC012 network.cidr: overlaps 10.64.2.0/24 of tenant gd-gat"
-            in result.stdout)
+    assert (
+        f"{fleet / 'gz-wjw.yaml'}:" in result.stdout
+        and "error GC012 network.cidr: overlaps 10.64.2.0/24 of tenant gd-gat" in result.stdout
+    )
     assert f"involves: {fleet / 'gd-gat.yaml'}" in result.stdout
 
 
@@ -145,28 +157,39 @@ def test_other_departments_notes_stay_out_of_a_files_report() -> None:
 
 def test_a_file_sees_findings_on_peers_that_name_it(tmp_path: Path) -> None:
     fleet = _fleet_copy(tmp_path)  # gz-gaj withdraws its side of the gd-gat peering
-    _edit(fleet / "gz-gaj.yaml", "  peers:\n    - tenant: gd-gat\n",
-          "  peers:\n    - tenant: gz-wjw\n")
-    result = govcloud("check", str(fleet / "gz-gaj.yaml"), "--today", TODAY,
-                      "--stacks-dir", str(ROOT / "stacks"))
+    _edit(
+        fleet / "gz-gaj.yaml",
+        "  peers:\n    - tenant: gd-gat\n",
+        "  peers:\n    - tenant: gz-wjw\n",
+    )
+    result = govcloud(
+        "check", str(fleet / "gz-gaj.yaml"), "--today", TODAY, "--stacks-dir", str(ROOT / "stacks")
+    )
     assert result.returncode == 1
-    assert (f"{fleet / 'gd-gat.yaml'}:44: error GC013 network.peers[0].tenant: 'gz-gaj' "
-            "does not declare a peering back to 'gd-gat'") in result.stdout
+    assert (
+        f"{fleet / 'gd-gat.yaml'}:44: error GC013 network.peers[0].tenant: 'gz-gaj' "
+        "does not declare a peering back to 'gd-gat'"
+    ) in result.stdout
 
 
 def test_a_broken_neighbour_is_left_out_with_a_note(tmp_path: Path) -> None:
     fleet = _fleet_copy(tmp_path)
     (fleet / "zz-broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
-    result = govcloud("check", str(fleet / "gz-wjw.yaml"), "--today", TODAY,
-                      "--stacks-dir", str(ROOT / "stacks"))
+    result = govcloud(
+        "check", str(fleet / "gz-wjw.yaml"), "--today", TODAY, "--stacks-dir", str(ROOT / "stacks")
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr.startswith(f"govcloud: note: {fleet / 'zz-broken.yaml'} is left out")
     assert "in a fleet of 12" in result.stdout
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_changed_since_reports_what_a_branch_touches(tmp_path: Path) -> None:
@@ -183,22 +206,24 @@ def test_changed_since_reports_what_a_branch_touches(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     out = result.stdout
     assert "tenants/gz-wjw.yaml:" in out and "GC012" in out
-    assert "tenants/gd-gat.yaml:44: error GC013 network.peers[0].tenant: no tenant 'gz-gaj'" \
-        in out
+    assert "tenants/gd-gat.yaml:44: error GC013 network.peers[0].tenant: no tenant 'gz-gaj'" in out
     assert "GC025" not in out
     assert "1 tenant(s) checked in a fleet of 11" in out
 
     _edit(tmp_path / "stacks" / "local.yaml", "name: local", "name: local  # edited")
     everything = govcloud(*args, cwd=tmp_path)
-    assert "note GC025" in everything.stdout and "11 tenant(s) checked against local" \
-        in everything.stdout
+    assert (
+        "note GC025" in everything.stdout
+        and "11 tenant(s) checked against local" in everything.stdout
+    )
 
 
 def test_changed_since_an_unknown_ref_is_an_input_error(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
     shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
-    result = govcloud("check", "--changed-since", "nope", "--stacks-dir", str(ROOT / "stacks"),
-                      cwd=tmp_path)
+    result = govcloud(
+        "check", "--changed-since", "nope", "--stacks-dir", str(ROOT / "stacks"), cwd=tmp_path
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("govcloud: <input>: --changed-since: git rev-parse")
 

@@ -26,30 +26,42 @@ def bash_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _complete(script_path: Path, *words: str) -> list[str]:
     """What bash offers after `words` (the last one is being typed)."""
     quoted = " ".join(f"'{w}'" for w in ("govcloud", *words))
-    program = (f'source "{script_path}"\nCOMP_WORDS=({quoted})\n'
-               'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n_govcloud\n'
-               'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    program = (
+        f'source "{script_path}"\nCOMP_WORDS=({quoted})\n'
+        "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n_govcloud\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
     bash = shutil.which("bash")
     assert bash is not None
-    result = subprocess.run([bash, "--norc", "-c", program], cwd=ROOT, capture_output=True,
-                            text=True, timeout=30, check=True)
+    result = subprocess.run(
+        [bash, "--norc", "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return sorted(line for line in result.stdout.splitlines() if line)
 
 
-@pytest.mark.parametrize(("words", "offered"), [
-    (("",), None),
-    (("ten",), ["tenant"]),
-    (("tenant", ""), ["list", "new", "show"]),
-    (("tenant", "show", "gd-j"), ["gd-jyt"]),
-    (("tenant", "list", "--format", ""), ["json", "text"]),
-    (("status", "--env", ""), ["local", "prod", "staging"]),
-    (("deploy", "--tenant", "gz-"), ["gz-gaj", "gz-wjw", "gz-zwsjj"]),
-    (("deploy", "--env", "prod", "--pr"), ["--preview"]),
-    (("completion", ""), ["bash", "zsh"]),
-    (("diff", "--output", "READ"), ["README.md"]),
-])
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        (("",), None),
+        (("ten",), ["tenant"]),
+        (("tenant", ""), ["list", "new", "show"]),
+        (("tenant", "show", "gd-j"), ["gd-jyt"]),
+        (("tenant", "list", "--format", ""), ["json", "text"]),
+        (("status", "--env", ""), ["local", "prod", "staging"]),
+        (("deploy", "--tenant", "gz-"), ["gz-gaj", "gz-wjw", "gz-zwsjj"]),
+        (("deploy", "--env", "prod", "--pr"), ["--preview"]),
+        (("completion", ""), ["bash", "zsh"]),
+        (("diff", "--output", "READ"), ["README.md"]),
+    ],
+)
 def test_bash_completes_commands_options_choices_and_tenants(
-        bash_script: Path, words: tuple[str, ...], offered: list[str] | None) -> None:
+    bash_script: Path, words: tuple[str, ...], offered: list[str] | None
+) -> None:
     got = _complete(bash_script, *words)
     if offered is None:  # every top-level command
         assert {"check", "deploy", "status", "tenant", "completion"} <= set(got)
@@ -69,6 +81,8 @@ def test_zsh_script_loads_bash_completion_first() -> None:
     result = govcloud("completion", "zsh")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[1:3] == ["autoload -U +X compinit && compinit",
-                          "autoload -U +X bashcompinit && bashcompinit"]
+    assert lines[1:3] == [
+        "autoload -U +X compinit && compinit",
+        "autoload -U +X bashcompinit && bashcompinit",
+    ]
     assert lines[-1] == "complete -o filenames -F _govcloud govcloud"

@@ -26,8 +26,10 @@ def test_without_a_terminal_it_refuses_with_exit_2_naming_yes() -> None:
     with pytest.raises(NotConfirmed) as caught:
         confirm("deploy 12 tenants to prod?", yes=False, stdin=io.StringIO("y\n"))
     assert caught.value.exit_code == 2
-    assert str(caught.value) == ("deploy 12 tenants to prod: needs confirmation, and there is "
-                                 "no terminal to ask on; add --yes to confirm (as CI does)")
+    assert str(caught.value) == (
+        "deploy 12 tenants to prod: needs confirmation, and there is "
+        "no terminal to ask on; add --yes to confirm (as CI does)"
+    )
 
 
 @pytest.mark.parametrize("answer", ["y\n", "yes\n", "YES\n", "是\n"])

@@ -21,15 +21,17 @@ def repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.cn", "add", ".")
-    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.cn",
-         "commit", "-qm", "base")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "base")
     tenants = tmp_path / "tenants"
     (tenants / "nh-wsjkj.yaml").unlink()
     zsj = tenants / "gd-zsj.yaml"
     zsj.write_text(zsj.read_text().replace('cpu: "64"', 'cpu: "96"'))
     th = (tenants / "th-zwsjj.yaml").read_text()
-    th = th.replace("    - electronic-seal\n", "    - electronic-seal\n  peers:\n"
-                    "    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕30号\n")
+    th = th.replace(
+        "    - electronic-seal\n",
+        "    - electronic-seal\n  peers:\n"
+        "    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕30号\n",
+    )
     (tenants / "th-zwsjj.yaml").write_text(th)
     new = (tenants / "st-wglj.yaml").read_text().replace("st-wglj", "st-new")
     (tenants / "st-new.yaml").write_text(new.replace("10.64.12.0/24", "10.64.30.0/24"))
@@ -37,8 +39,9 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _diff(repo: Path, *extra: str) -> str:
-    result = govcloud("diff", "--base", "main", "--stacks-dir", str(ROOT / "stacks"), *extra,
-                      cwd=repo)
+    result = govcloud(
+        "diff", "--base", "main", "--stacks-dir", str(ROOT / "stacks"), *extra, cwd=repo
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -91,13 +94,17 @@ def test_diff_shows_requests_a_change_satisfies(repo: Path) -> None:
     tenants = repo / "tenants"
     rst = (tenants / "gd-rst.yaml").read_text()
     assert "  peers:" not in rst
-    (tenants / "gd-rst.yaml").write_text(rst.replace(
-        "  egress:", "  peers:\n    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕41号\n"
-        "  egress:", 1))
+    (tenants / "gd-rst.yaml").write_text(
+        rst.replace(
+            "  egress:",
+            "  peers:\n    - tenant: gz-zwsjj\n      agreement: 粤数共享协议〔2026〕41号\n"
+            "  egress:",
+            1,
+        )
+    )
     zwsjj = (tenants / "gz-zwsjj.yaml").read_text()
     peer = "    - tenant: gd-rst\n      agreement: 粤数共享协议〔2026〕41号\n"
     (tenants / "gz-zwsjj.yaml").write_text(zwsjj.replace("  peers:\n", "  peers:\n" + peer, 1))
     out = _diff(repo, "--format", "markdown")
-    assert ("**Data requests satisfied**\n\n- gd-rst → gz-zwsjj: 社会保险参保缴费信息"
-            in out)
+    assert "**Data requests satisfied**\n\n- gd-rst → gz-zwsjj: 社会保险参保缴费信息" in out
     assert "gd-jyt has 1 pending request from gz-zwsjj" in out

@@ -25,12 +25,18 @@ def test_without_live_state_every_file_is_a_row_with_unknown_readiness() -> None
 
 
 def test_live_conditions_repairs_and_last_deploy_are_joined_by_id() -> None:
-    live = {"gd-jyt": tenant_object("gd-jyt", ready="False", reason="NotAsPlanned",
-                                    aspects={"QuotaEnforced": "False"}, repairs=3)}
+    live = {
+        "gd-jyt": tenant_object(
+            "gd-jyt",
+            ready="False",
+            reason="NotAsPlanned",
+            aspects={"QuotaEnforced": "False"},
+            repairs=3,
+        )
+    }
     rows = {r.id: r for r in fleet_view.join(_specs().values(), live)}
     jyt = rows["gd-jyt"]
-    assert (jyt.deployed, jyt.ready, jyt.reason, jyt.repairs) == (True, "False",
-                                                                   "NotAsPlanned", 3)
+    assert (jyt.deployed, jyt.ready, jyt.reason, jyt.repairs) == (True, "False", "NotAsPlanned", 3)
     assert jyt.drifting == ["QuotaEnforced"] and jyt.failing
     assert jyt.last_deploy == "2026-11-28T06:00:00Z"
     assert not rows["gd-wjw"].deployed and not rows["gd-wjw"].failing
@@ -49,8 +55,13 @@ def test_a_tenant_object_without_a_file_is_listed_as_removed() -> None:
 def test_summary_counts_ready_failing_drifting_decommissioning_and_repairs() -> None:
     live = {
         "gd-jyt": tenant_object("gd-jyt", repairs=2),
-        "gd-wjw": tenant_object("gd-wjw", ready="False", reason="NotAsPlanned",
-                                aspects={"NetworkIsolated": "False"}, repairs=1),
+        "gd-wjw": tenant_object(
+            "gd-wjw",
+            ready="False",
+            reason="NotAsPlanned",
+            aspects={"NetworkIsolated": "False"},
+            repairs=1,
+        ),
         "gz-wjw": tenant_object("gz-wjw", ready="False", reason="DeployFailed"),
         # Decommissioning in its file: not Ready, yet not failing either.
         "st-wglj": tenant_object("st-wglj", ready="False", reason="Decommissioning"),
@@ -67,12 +78,19 @@ def test_summary_counts_ready_failing_drifting_decommissioning_and_repairs() -> 
 
 def test_recent_events_are_the_tenants_own_newest_first_and_capped() -> None:
     def event(name: str, stamp: str, kind: str = "Tenant") -> dict[str, object]:
-        return {"involvedObject": {"kind": kind, "name": name}, "type": "Normal",
-                "reason": "Repaired", "message": f"{name} at {stamp}", "lastTimestamp": stamp}
+        return {
+            "involvedObject": {"kind": kind, "name": name},
+            "type": "Normal",
+            "reason": "Repaired",
+            "message": f"{name} at {stamp}",
+            "lastTimestamp": stamp,
+        }
 
     events = [event("gd-jyt", f"2026-11-28T06:{m:02d}:00Z") for m in range(15)]
-    events += [event("gd-wjw", "2026-11-28T07:00:00Z"),
-               event("gd-jyt", "2026-11-28T08:00:00Z", kind="Namespace")]
+    events += [
+        event("gd-wjw", "2026-11-28T07:00:00Z"),
+        event("gd-jyt", "2026-11-28T08:00:00Z", kind="Namespace"),
+    ]
     recent = fleet_view.recent_events(events, "gd-jyt", limit=10)
     assert len(recent) == 10
     assert recent[0]["time"] == "2026-11-28T06:14:00Z"
@@ -117,10 +135,20 @@ def test_a_failed_deploy_is_failing_even_if_ready_still_says_true() -> None:
 
     root = Path(__file__).resolve().parents[2]
     spec = next(t.spec for t in load_tenants([root / "tenants" / "gz-wjw.yaml"]))
-    obj = {"metadata": {"name": spec.id}, "status": {"conditions": [
-        {"type": "Ready", "status": "True", "reason": "Reconciled"},
-        {"type": "Deployed", "status": "False", "reason": "DeployFailed",
-         "message": "stack local.gz-wjw failed"}]}}
+    obj = {
+        "metadata": {"name": spec.id},
+        "status": {
+            "conditions": [
+                {"type": "Ready", "status": "True", "reason": "Reconciled"},
+                {
+                    "type": "Deployed",
+                    "status": "False",
+                    "reason": "DeployFailed",
+                    "message": "stack local.gz-wjw failed",
+                },
+            ]
+        },
+    }
     row = fleet_view.join([spec], {spec.id: obj})[0]
     assert row.failing and row.reason == "DeployFailed"
     assert "stack local.gz-wjw failed" in row.message
@@ -128,10 +156,18 @@ def test_a_failed_deploy_is_failing_even_if_ready_still_says_true() -> None:
 
 def test_events_of_the_same_second_come_in_the_order_they_were_stored() -> None:
     def event(rv: str, message: str) -> dict:
-        return {"metadata": {"resourceVersion": rv}, "lastTimestamp": "2026-11-28T06:00:00Z",
-                "involvedObject": {"kind": "Tenant", "name": "t1"}, "reason": "Repaired",
-                "message": message, "type": "Normal"}
+        return {
+            "metadata": {"resourceVersion": rv},
+            "lastTimestamp": "2026-11-28T06:00:00Z",
+            "involvedObject": {"kind": "Tenant", "name": "t1"},
+            "reason": "Repaired",
+            "message": message,
+            "type": "Normal",
+        }
 
     events = [event("105", "second"), event("99", "first"), event("1200", "third")]
     assert [e["message"] for e in fleet_view.recent_events(events, "t1")] == [
-        "third", "second", "first"]
+        "third",
+        "second",
+        "first",
+    ]

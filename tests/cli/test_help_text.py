@@ -14,8 +14,9 @@ from infra.cli.main import build_parser
 PENDING: dict[str, str] = {}
 
 
-def _actions(parser: argparse.ArgumentParser, path: str
-             ) -> Iterator[tuple[str, argparse.ArgumentParser, argparse.Action]]:
+def _actions(
+    parser: argparse.ArgumentParser, path: str
+) -> Iterator[tuple[str, argparse.ArgumentParser, argparse.Action]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
@@ -65,8 +66,12 @@ def test_the_walk_reaches_nested_commands_and_sees_a_missing_help() -> None:
     sub.add_argument("--format", default="text", help="output (default: text)")
     sub.add_argument("--env", default="local", help="environment")
     sub.add_argument("--lines", type=int, default=50)
-    found = {f"{p} {'/'.join(a.option_strings)}": _problem(s, a)
-             for p, s, a in _actions(parser, "govcloud")}
-    assert found == {"govcloud tenant show --format": None,
-                     "govcloud tenant show --env": "default not shown",
-                     "govcloud tenant show --lines": "no help"}
+    found = {
+        f"{p} {'/'.join(a.option_strings)}": _problem(s, a)
+        for p, s, a in _actions(parser, "govcloud")
+    }
+    assert found == {
+        "govcloud tenant show --format": None,
+        "govcloud tenant show --env": "default not shown",
+        "govcloud tenant show --lines": "no help",
+    }

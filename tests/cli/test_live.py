@@ -34,7 +34,8 @@ def _kubeconfig(path: Path, server: str) -> Path:
         f"clusters:\n- name: k\n  cluster:\n    server: {server}\n"
         "    insecure-skip-tls-verify: true\n"
         "contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n"
-        "users:\n- name: u\n  user:\n    token: not-a-secret\n")
+        "users:\n- name: u\n  user:\n    token: not-a-secret\n"
+    )
     return path
 
 
@@ -57,8 +58,9 @@ def silent_server() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
-def test_local_uses_the_local_clouds_kubeconfig(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_uses_the_local_clouds_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GOVCLOUD_STATE_DIR", str(tmp_path))
     cluster = live.locate("local")
     assert cluster.kubeconfig is None and cluster.endpoint == "the local cloud is not started"
@@ -69,8 +71,7 @@ def test_local_uses_the_local_clouds_kubeconfig(tmp_path: Path,
     assert cluster.remedy == "start it: govcloud localcloud up"
 
 
-def test_other_environments_use_kubeconfig(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_environments_use_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _kubeconfig(tmp_path / "prod.yaml", "https://k8s.prod.example:6443")
     monkeypatch.setenv("KUBECONFIG", str(config))
     cluster = live.locate("prod")
@@ -79,26 +80,34 @@ def test_other_environments_use_kubeconfig(tmp_path: Path,
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     read = live.read_live("prod")
     assert not read.reachable
-    assert read.note == (f"cluster unreachable: no kubeconfig at {tmp_path / 'missing'}; "
-                         "set KUBECONFIG for env prod")
+    assert read.note == (
+        f"cluster unreachable: no kubeconfig at {tmp_path / 'missing'}; set KUBECONFIG for env prod"
+    )
 
 
 def test_a_shell_set_up_for_the_local_cloud_is_not_read_as_prod(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://127.0.0.1:9")))
     monkeypatch.setenv("GOVCLOUD_ENV", "local")
     read = live.read_live("prod")
     assert read.tenants is None
-    assert read.note == ("cluster unreachable: this shell is set up for env local "
-                         "(GOVCLOUD_ENV); use a shell with the prod cluster's KUBECONFIG")
+    assert read.note == (
+        "cluster unreachable: this shell is set up for env local "
+        "(GOVCLOUD_ENV); use a shell with the prod cluster's KUBECONFIG"
+    )
 
 
-@pytest.mark.parametrize(("error", "why"), [
-    (TransientError("boom", code="Unreachable"), "no answer"),
-    (PermanentError("forbidden: x", code="Forbidden"), "forbidden"),
-])
-def test_driver_errors_become_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       error: Exception, why: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        (TransientError("boom", code="Unreachable"), "no answer"),
+        (PermanentError("forbidden: x", code="Forbidden"), "forbidden"),
+    ],
+)
+def test_driver_errors_become_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, why: str
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
 
     def fetch(*_: Any, **__: Any) -> live.Live:
@@ -106,8 +115,10 @@ def test_driver_errors_become_one_line(tmp_path: Path, monkeypatch: pytest.Monke
 
     read = live.read_live("staging", fetch=fetch)
     assert read.tenants is None
-    assert read.note == (f"cluster unreachable at https://h:1 ({why}); check the network "
-                         "path to the staging cluster and KUBECONFIG")
+    assert read.note == (
+        f"cluster unreachable at https://h:1 ({why}); check the network "
+        "path to the staging cluster and KUBECONFIG"
+    )
 
 
 def test_a_read_that_hangs_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +135,8 @@ def test_a_read_that_hangs_is_given_up(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_the_wait_shrinks_to_keep_the_whole_command_within_its_budget(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
     monkeypatch.setattr(live, "process_age", lambda: live.BUDGET - 0.2)  # a slow start
 
@@ -152,40 +164,52 @@ class _NoTenantKind:
         raise NotFoundError("not served", code="KindNotServed")
 
 
-def test_a_cluster_without_the_platform_says_so(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cluster_without_the_platform_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(_kubeconfig(tmp_path / "k", "https://h:1")))
     monkeypatch.setattr(drivers, "KubeClient", _NoTenantKind)
     read = live.read_live("staging", events=True)
     assert read.reachable and read.tenants == {} and read.events == []
-    assert read.note == ("no Tenant objects at https://h:1: the platform is not deployed "
-                         "there yet (govcloud deploy --all)")
+    assert read.note == (
+        "no Tenant objects at https://h:1: the platform is not deployed "
+        "there yet (govcloud deploy --all)"
+    )
 
 
 def _timed(args: list[str], kubeconfig: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
     env.pop("GOVCLOUD_ENV", None)
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     return time.monotonic() - start, result
 
 
-@pytest.mark.parametrize("command", [["tenant", "list"], ["tenant", "show", "gd-jyt"],
-                                     ["status"]])
-def test_a_stopped_api_server_is_reported_within_10_s(tmp_path: Path, closed_port: int,
-                                                      command: list[str]) -> None:
+@pytest.mark.parametrize("command", [["tenant", "list"], ["tenant", "show", "gd-jyt"], ["status"]])
+def test_a_stopped_api_server_is_reported_within_10_s(
+    tmp_path: Path, closed_port: int, command: list[str]
+) -> None:
     server = f"https://127.0.0.1:{closed_port}"
-    seconds, result = _timed([*command, "--env", "staging"],
-                             _kubeconfig(tmp_path / "k", server))
+    seconds, result = _timed([*command, "--env", "staging"], _kubeconfig(tmp_path / "k", server))
     assert seconds < 10
     # On a loaded machine the read may still be importing the client when its wait is over.
-    note = (rf"cluster unreachable at {re.escape(server)} \((connection refused|no answer "
-            r"within \d s)\); check the network path to the staging cluster and KUBECONFIG")
+    note = (
+        rf"cluster unreachable at {re.escape(server)} \((connection refused|no answer "
+        r"within \d s)\); check the network path to the staging cluster and KUBECONFIG"
+    )
     if command == ["status"]:  # status names it in its first line, and says it once
         assert result.returncode == 1
-        assert re.fullmatch(f"env staging: live state unknown: {note}",
-                            result.stdout.splitlines()[0]), result.stdout
+        assert re.fullmatch(
+            f"env staging: live state unknown: {note}", result.stdout.splitlines()[0]
+        ), result.stdout
         retries = result.stderr.splitlines()
     else:
         assert result.returncode == 0
@@ -198,9 +222,11 @@ def _assert_retries_shown(lines: list[str], port: int, cause: str) -> None:
     """The first retry is shown as it happens, one short line naming the endpoint; later
     ones at most every 5 s (so within the 10 s budget, no more than two)."""
     assert 1 <= len(lines) <= 2, lines
-    pattern = (rf"govcloud: retrying: discover API resources: cannot reach the API server at "
-               rf"127\.0\.0\.1:{port}: {re.escape(cause)} \(attempt \d+ failed; next in "
-               rf"\d+\.\ds, giving up in \d+s\)")
+    pattern = (
+        rf"govcloud: retrying: discover API resources: cannot reach the API server at "
+        rf"127\.0\.0\.1:{port}: {re.escape(cause)} \(attempt \d+ failed; next in "
+        rf"\d+\.\ds, giving up in \d+s\)"
+    )
     assert all(re.fullmatch(pattern, line) for line in lines), lines
 
 
@@ -210,7 +236,8 @@ def test_a_hung_api_server_is_reported_within_10_s(tmp_path: Path, silent_server
     assert seconds < 10
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith(
-        f"env staging: live state unknown: cluster unreachable at {server} (")
+        f"env staging: live state unknown: cluster unreachable at {server} ("
+    )
     retries = result.stderr.splitlines()
     if retries:  # a first attempt that used the whole deadline is not retried
         _assert_retries_shown(retries, silent_server, "no answer (timed out)")

@@ -16,8 +16,12 @@ OUTSIDE = "id: outside-secret-id\nname: SECRET-LINE-FROM-OUTSIDE\ntoken: hunter2
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                   cwd=repo, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
 
 
 def _repo(tmp_path: Path) -> tuple[Path, Path]:
@@ -34,20 +38,33 @@ def _assert_refused(result: subprocess.CompletedProcess[str], link: str, outside
     assert result.returncode == 2, result.stdout + result.stderr
     shown = result.stdout + result.stderr
     assert f"{link}: is a symbolic link" in shown and "Traceback" not in shown
-    for secret in ("SECRET-LINE-FROM-OUTSIDE", "hunter2-outside", "outside-secret-id",
-                   str(outside), "elsewhere"):
+    for secret in (
+        "SECRET-LINE-FROM-OUTSIDE",
+        "hunter2-outside",
+        "outside-secret-id",
+        str(outside),
+        "elsewhere",
+    ):
         assert secret not in shown, secret
 
 
 def test_check_refuses_a_linked_spec_without_showing_its_target(tmp_path: Path) -> None:
     repo, outside = _repo(tmp_path)
     (repo / "tenants" / "zz-link.yaml").symlink_to(outside)
-    result = govcloud("check", "tenants", "--stacks-dir", "stacks", "--today", TODAY,
-                      cwd=repo)
+    result = govcloud("check", "tenants", "--stacks-dir", "stacks", "--today", TODAY, cwd=repo)
     _assert_refused(result, "tenants/zz-link.yaml", outside)
     for fmt in ("json", "sarif", "markdown"):
-        result = govcloud("check", "tenants", "--stacks-dir", "stacks", "--today", TODAY,
-                          "--format", fmt, cwd=repo)
+        result = govcloud(
+            "check",
+            "tenants",
+            "--stacks-dir",
+            "stacks",
+            "--today",
+            TODAY,
+            "--format",
+            fmt,
+            cwd=repo,
+        )
         assert result.returncode == 2
         assert "SECRET-LINE-FROM-OUTSIDE" not in result.stdout + result.stderr
         assert "is a symbolic link" in result.stdout
@@ -59,19 +76,20 @@ def test_changed_since_refuses_a_new_link_and_a_linked_directory(tmp_path: Path)
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "base")
     (repo / "tenants" / "zz-link.yaml").symlink_to(outside)
-    result = govcloud("check", "--changed-since", "main", "--stacks-dir", "stacks",
-                      "--today", TODAY, cwd=repo)
+    result = govcloud(
+        "check", "--changed-since", "main", "--stacks-dir", "stacks", "--today", TODAY, cwd=repo
+    )
     _assert_refused(result, "tenants/zz-link.yaml", outside)
     # Another spec checked alone: the link is left out of the fleet, named, not read.
-    result = govcloud("check", "tenants/gz-wjw.yaml", "--stacks-dir", "stacks",
-                      "--today", TODAY, cwd=repo)
+    result = govcloud(
+        "check", "tenants/gz-wjw.yaml", "--stacks-dir", "stacks", "--today", TODAY, cwd=repo
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "tenants/zz-link.yaml is left out of the fleet" in result.stderr
     assert "SECRET-LINE-FROM-OUTSIDE" not in result.stdout + result.stderr
     linked = tmp_path / "linked"
     linked.symlink_to(outside.parent, target_is_directory=True)
-    result = govcloud("check", str(linked), "--stacks-dir", "stacks", "--today", TODAY,
-                      cwd=repo)
+    result = govcloud("check", str(linked), "--stacks-dir", "stacks", "--today", TODAY, cwd=repo)
     _assert_refused(result, str(linked), outside)
 
 
@@ -84,7 +102,6 @@ def test_a_committed_link_is_skipped_at_the_base_never_read(tmp_path: Path) -> N
     loaded, skipped = load_tenants_at("main", "tenants", repo=repo)
     assert skipped == ["main:tenants/zz-link.yaml"]
     assert len(loaded) == 12
-    diff = govcloud("diff", "--base", "main", "--stacks-dir", "stacks", "--today", TODAY,
-                    cwd=repo)
+    diff = govcloud("diff", "--base", "main", "--stacks-dir", "stacks", "--today", TODAY, cwd=repo)
     assert "SECRET-LINE-FROM-OUTSIDE" not in diff.stdout + diff.stderr
     assert "tenants/zz-link.yaml: is a symbolic link" in diff.stderr

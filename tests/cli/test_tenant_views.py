@@ -26,14 +26,18 @@ REACHABLE = live.CloudReach(CLOUD)
 def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
-    shutil.copytree(ROOT / "stacks", tmp_path / "stacks",
-                    ignore=shutil.ignore_patterns("Pulumi.*", "__pycache__"))
+    shutil.copytree(
+        ROOT / "stacks",
+        tmp_path / "stacks",
+        ignore=shutil.ignore_patterns("Pulumi.*", "__pycache__"),
+    )
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
-def _fake(monkeypatch: pytest.MonkeyPatch, found: live.Live,
-          cloud: live.CloudReach = REACHABLE) -> list[dict[str, Any]]:
+def _fake(
+    monkeypatch: pytest.MonkeyPatch, found: live.Live, cloud: live.CloudReach = REACHABLE
+) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def read_live(env: str, **kwargs: Any) -> live.Live:
@@ -54,20 +58,27 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
         code = main(list(argv))
         out, err = capsys.readouterr()
         return code, out, err
+
     return go
 
 
 def _fleet() -> dict[str, dict[str, Any]]:
     return {
         "gd-jyt": tenant_object("gd-jyt", repairs=2),
-        "gd-wjw": tenant_object("gd-wjw", ready="False", reason="NotAsPlanned",
-                                aspects={"QuotaEnforced": "False"}, repairs=1),
+        "gd-wjw": tenant_object(
+            "gd-wjw",
+            ready="False",
+            reason="NotAsPlanned",
+            aspects={"QuotaEnforced": "False"},
+            repairs=1,
+        ),
         "st-wglj": tenant_object("st-wglj", ready="False", reason="Decommissioning"),
     }
 
 
-def test_list_joins_files_with_live_conditions(checkout: Path, run: Run,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_joins_files_with_live_conditions(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = _fake(monkeypatch, live.Live(ENDPOINT, _fleet()))
     code, out, err = run("tenant", "list", "--env", "local")
     assert code == 0 and err == ""
@@ -80,9 +91,9 @@ def test_list_joins_files_with_live_conditions(checkout: Path, run: Run,
     assert out.splitlines()[-1] == f"12 tenant(s); live state from {ENDPOINT}"
 
 
-def test_list_says_the_cluster_is_unreachable_in_one_line(checkout: Path, run: Run,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
+def test_list_says_the_cluster_is_unreachable_in_one_line(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     note = f"cluster unreachable at {ENDPOINT} (no answer); start it: govcloud localcloud up"
     _fake(monkeypatch, live.Live(ENDPOINT, note=note))
     code, out, err = run("tenant", "list")
@@ -91,8 +102,9 @@ def test_list_says_the_cluster_is_unreachable_in_one_line(checkout: Path, run: R
     assert "gd-jyt" in out and "live state unknown (cluster unreachable)" in out
 
 
-def test_list_json_carries_the_rows_and_the_cluster(checkout: Path, run: Run,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_json_carries_the_rows_and_the_cluster(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, _fleet()))
     code, out, _ = run("tenant", "list", "--format", "json")
     data = json.loads(out)
@@ -108,16 +120,25 @@ def _deploy_log(root: Path, stack: str) -> None:
     logs.mkdir(parents=True)
     (logs / f"{stack}.log").write_text("Updating (local.gd-jyt)\n")
     (logs / f"{stack}.events.jsonl").write_text(
-        json.dumps({"summaryEvent": {"resourceChanges": {"same": 9, "update": 2}}}) + "\n"
-        + '{"cut short by a ki')
+        json.dumps({"summaryEvent": {"resourceChanges": {"same": 9, "update": 2}}})
+        + "\n"
+        + '{"cut short by a ki'
+    )
     os.utime(logs / f"{stack}.log", (1_795_000_000, 1_795_000_000))
 
 
 def test_show_has_spec_conditions_events_stack_and_last_deploy(
-        checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    events = [{"involvedObject": {"kind": "Tenant", "name": "gd-jyt"}, "type": "Normal",
-               "reason": "Repaired", "message": "ResourceQuota gd-jyt/quota restored",
-               "lastTimestamp": "2026-11-28T06:30:00Z"}]
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [
+        {
+            "involvedObject": {"kind": "Tenant", "name": "gd-jyt"},
+            "type": "Normal",
+            "reason": "Repaired",
+            "message": "ResourceQuota gd-jyt/quota restored",
+            "lastTimestamp": "2026-11-28T06:30:00Z",
+        }
+    ]
     calls = _fake(monkeypatch, live.Live(ENDPOINT, _fleet(), events))
     _deploy_log(checkout, "local.gd-jyt")
     code, out, err = run("tenant", "show", "gd-jyt", "--today", TODAY)
@@ -130,13 +151,14 @@ def test_show_has_spec_conditions_events_stack_and_last_deploy(
     assert "QuotaEnforced    True    AsPlanned" in out
     assert "last deploy      2026-11-28 06:00 UTC (Tenant status.lastDeploy)" in out
     assert "2026-11-28 06:30 UTC  Normal  Repaired         ResourceQuota gd-jyt/quota" in out
-    assert ("local.gd-jyt: last run 2026-11-18 11:06 UTC (modification time of "
-            ".govcloud/deploy-logs/local.gd-jyt.log)") in out
+    assert (
+        "local.gd-jyt: last run 2026-11-18 11:06 UTC (modification time of "
+        ".govcloud/deploy-logs/local.gd-jyt.log)"
+    ) in out
     assert "changes          update 2" in out
 
 
-def test_show_json_for_scripts(checkout: Path, run: Run,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_json_for_scripts(checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, _fleet(), []))
     code, out, _ = run("tenant", "show", "gd-wjw", "--format", "json", "--today", TODAY)
     data = json.loads(out)
@@ -147,8 +169,9 @@ def test_show_json_for_scripts(checkout: Path, run: Run,
     assert data["repairs"] == {"total": 1} and data["events"] == []
 
 
-def test_show_an_unknown_tenant_is_a_user_mistake(checkout: Path, run: Run,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_an_unknown_tenant_is_a_user_mistake(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, {}, []))
     code, out, err = run("tenant", "show", "gd-nope")
     assert code == 2 and out == ""
@@ -156,8 +179,9 @@ def test_show_an_unknown_tenant_is_a_user_mistake(checkout: Path, run: Run,
     assert len(err.splitlines()) == 1
 
 
-def test_show_a_tenant_only_in_the_cluster(checkout: Path, run: Run,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_a_tenant_only_in_the_cluster(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, {"old-dept": tenant_object("old-dept")}, []))
     code, out, _ = run("tenant", "show", "old-dept")
     assert code == 0
@@ -165,8 +189,9 @@ def test_show_a_tenant_only_in_the_cluster(checkout: Path, run: Run,
     assert "Ready            True    Reconciled" in out
 
 
-def test_status_summarises_the_fleet(checkout: Path, run: Run,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_summarises_the_fleet(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, _fleet()))
     code, out, _ = run("status", "--env", "local")
     assert code == 0
@@ -183,8 +208,9 @@ def test_status_summarises_the_fleet(checkout: Path, run: Run,
     ]
 
 
-def test_status_json_and_an_unreachable_cluster(checkout: Path, run: Run,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_json_and_an_unreachable_cluster(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, _fleet()))
     code, out, _ = run("status", "--format", "json")
     summary = json.loads(out)["summary"]
@@ -194,33 +220,38 @@ def test_status_json_and_an_unreachable_cluster(checkout: Path, run: Run,
     assert code == 1
     assert out.splitlines() == [  # the endpoint in the first line, said once
         "env local: live state unknown: cluster unreachable at x (no answer); y",
-        "  12 tenant(s) in files; every one Unknown until the API server answers"]
+        "  12 tenant(s) in files; every one Unknown until the API server answers",
+    ]
     assert err == ""
     code, out, _ = run("status", "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["summary"] is None
     assert {(t["ready"], t["reason"]) for t in data["tenants"]} == {
-        ("Unknown", "APIServerUnreachable")}  # never silently True, nor "not deployed"
+        ("Unknown", "APIServerUnreachable")
+    }  # never silently True, nor "not deployed"
 
 
 def test_status_names_a_lost_cloud_endpoint_first_and_unknown_tenants(
-        checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    fleet = {name: tenant_object(name, ready="Unknown", reason="CloudUnreachable",
-                                 aspects={"CloudGuardrails": "Unknown"})
-             for name in ("gd-jyt", "gd-wjw")}
-    _fake(monkeypatch, live.Live(ENDPOINT, fleet),
-          live.CloudReach(CLOUD, "connection refused"))
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = {
+        name: tenant_object(
+            name, ready="Unknown", reason="CloudUnreachable", aspects={"CloudGuardrails": "Unknown"}
+        )
+        for name in ("gd-jyt", "gd-wjw")
+    }
+    _fake(monkeypatch, live.Live(ENDPOINT, fleet), live.CloudReach(CLOUD, "connection refused"))
     code, out, _ = run("status", "--env", "local")
     lines = out.splitlines()
     assert code == 0
     assert lines[:2] == [
         f"env local: cloud endpoint {CLOUD} cannot be reached (connection refused); start "
         "it: govcloud localcloud up",
-        f"env local, live state from {ENDPOINT}"]
+        f"env local, live state from {ENDPOINT}",
+    ]
     assert "  unknown          2: gd-jyt (CloudUnreachable), gd-wjw (CloudUnreachable)" in lines
     assert "  failing          0" in lines and "  drifting         0" in lines
     code, out, _ = run("status", "--env", "local", "--format", "json")
     data = json.loads(out)
-    assert data["cloud"] == {"endpoint": CLOUD, "reachable": False,
-                             "note": "connection refused"}
+    assert data["cloud"] == {"endpoint": CLOUD, "reachable": False, "note": "connection refused"}
     assert data["summary"]["unknown"] == ["gd-jyt", "gd-wjw"]

@@ -46,7 +46,8 @@ def test_a_reader_never_sees_a_half_written_cache(tmp_path: Path) -> None:
 
 
 def test_the_cache_is_private_and_one_file_per_cluster(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     first, again = cache_file("https://127.0.0.1:6443"), cache_file("https://127.0.0.1:6443")
     other = cache_file("https://127.0.0.1:7443")
@@ -55,8 +56,9 @@ def test_the_cache_is_private_and_one_file_per_cluster(
     assert stat.S_IMODE(Path(first).parent.stat().st_mode) == 0o700
 
 
-def test_a_directory_others_can_write_is_not_used(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_directory_others_can_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     shared = tmp_path / f"govcloud-kube-discovery-{os.getuid()}"
     shared.mkdir()

@@ -29,11 +29,19 @@ def _api_exception(status: int, message: str = "boom") -> ApiException:
     return exc
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    (404, NotFoundError), (409, TransientError), (429, TransientError),
-    (500, TransientError), (503, TransientError), (400, PermanentError),
-    (403, PermanentError), (422, PermanentError),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (404, NotFoundError),
+        (409, TransientError),
+        (429, TransientError),
+        (500, TransientError),
+        (503, TransientError),
+        (400, PermanentError),
+        (403, PermanentError),
+        (422, PermanentError),
+    ],
+)
 def test_kube_api_exception_maps_by_status(status: int, expected: type[DriverError]) -> None:
     with pytest.raises(expected) as info, translate_kube("apply Namespace x"):
         raise _api_exception(status)
@@ -51,8 +59,10 @@ def test_kube_message_is_the_api_message_cut_short() -> None:
 
 
 def test_kube_connection_errors_are_transient() -> None:
-    with pytest.raises(TransientError, match="cannot reach the API server"), \
-            translate_kube("get Namespace x"):
+    with (
+        pytest.raises(TransientError, match="cannot reach the API server"),
+        translate_kube("get Namespace x"),
+    ):
         raise urllib3.exceptions.MaxRetryError(None, "https://127.0.0.1:1/api")  # type: ignore[arg-type]
 
 
@@ -63,8 +73,10 @@ def test_a_refused_connection_is_one_short_line_naming_the_endpoint() -> None:
         pool = urllib3.PoolManager(retries=urllib3.Retry(0))
         with pytest.raises(TransientError) as info, translate_kube("get Namespace x"):
             pool.request("GET", f"https://127.0.0.1:{port}/api")
-    assert str(info.value) == (f"get Namespace x: cannot reach the API server at "
-                               f"127.0.0.1:{port}: connection refused (nothing listens there)")
+    assert str(info.value) == (
+        f"get Namespace x: cannot reach the API server at "
+        f"127.0.0.1:{port}: connection refused (nothing listens there)"
+    )
     assert info.value.code == "Unreachable"
     assert isinstance(info.value, UnreachableError)
     assert (info.value.service, info.value.endpoint) == ("API server", f"127.0.0.1:{port}")
@@ -76,25 +88,33 @@ def test_kube_unserved_kind_is_not_found() -> None:
 
 
 def _client_error(code: str, status: int) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": f"{code} happened"},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "AnOperation")
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": f"{code} happened"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "AnOperation",
+    )
 
 
-@pytest.mark.parametrize(("code", "status", "expected"), [
-    ("NoSuchEntity", 404, NotFoundError),
-    ("NoSuchBucket", 404, NotFoundError),
-    ("NotFoundException", 400, NotFoundError),
-    ("InvalidVpcID.NotFound", 400, NotFoundError),
-    ("ServerSideEncryptionConfigurationNotFoundError", 404, NotFoundError),
-    ("404", 404, NotFoundError),
-    ("Throttling", 400, TransientError),
-    ("RequestLimitExceeded", 503, TransientError),
-    ("InternalError", 500, TransientError),
-    ("SomethingOdd", 502, TransientError),
-    ("AccessDenied", 403, PermanentError),
-    ("BucketNotEmpty", 409, PermanentError),
-    ("MalformedPolicyDocument", 400, PermanentError),
-])
+@pytest.mark.parametrize(
+    ("code", "status", "expected"),
+    [
+        ("NoSuchEntity", 404, NotFoundError),
+        ("NoSuchBucket", 404, NotFoundError),
+        ("NotFoundException", 400, NotFoundError),
+        ("InvalidVpcID.NotFound", 400, NotFoundError),
+        ("ServerSideEncryptionConfigurationNotFoundError", 404, NotFoundError),
+        ("404", 404, NotFoundError),
+        ("Throttling", 400, TransientError),
+        ("RequestLimitExceeded", 503, TransientError),
+        ("InternalError", 500, TransientError),
+        ("SomethingOdd", 502, TransientError),
+        ("AccessDenied", 403, PermanentError),
+        ("BucketNotEmpty", 409, PermanentError),
+        ("MalformedPolicyDocument", 400, PermanentError),
+    ],
+)
 def test_client_error_maps_by_code(code: str, status: int, expected: type[DriverError]) -> None:
     with pytest.raises(expected) as info, translate_cloud("s3:PutBucketPolicy b"):
         raise _client_error(code, status)
@@ -103,16 +123,19 @@ def test_client_error_maps_by_code(code: str, status: int, expected: type[Driver
 
 
 def test_cloud_connection_errors_are_transient() -> None:
-    with pytest.raises(TransientError, match="cannot reach the cloud endpoint"), \
-            translate_cloud("kms:CreateKey"):
+    with (
+        pytest.raises(TransientError, match="cannot reach the cloud endpoint"),
+        translate_cloud("kms:CreateKey"),
+    ):
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
 
 
 def test_a_cloud_endpoint_that_does_not_answer_is_named() -> None:
     with pytest.raises(TransientError) as info, translate_cloud("kms:CreateKey"):
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
-    assert str(info.value) == ("kms:CreateKey: cannot reach the cloud endpoint at "
-                               "http://127.0.0.1:1: connection failed")
+    assert str(info.value) == (
+        "kms:CreateKey: cannot reach the cloud endpoint at http://127.0.0.1:1: connection failed"
+    )
     assert info.value.code == "NoAnswer"
 
 
@@ -120,24 +143,35 @@ def test_a_refused_cloud_endpoint_is_unreachable_and_named_without_the_request_p
     with socket.socket() as sock:  # bound, not listening: connections are refused
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}",
-                          region_name="cn-northwest-1", aws_access_key_id="x",
-                          aws_secret_access_key="y",
-                          config=Config(retries={"max_attempts": 1},
-                                        s3={"addressing_style": "path"}))
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="cn-northwest-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="y",
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+        )
         with pytest.raises(UnreachableError) as info, translate_cloud("s3:GetBucketEncryption"):
             s3.get_bucket_encryption(Bucket="gz-wjw-data")
     error = info.value
-    assert str(error) == (f"s3:GetBucketEncryption: cannot reach the cloud endpoint at "
-                          f"http://127.0.0.1:{port}: connection refused (nothing listens there)")
+    assert str(error) == (
+        f"s3:GetBucketEncryption: cannot reach the cloud endpoint at "
+        f"http://127.0.0.1:{port}: connection refused (nothing listens there)"
+    )
     assert (error.code, error.service, error.endpoint) == (
-        "Unreachable", "cloud endpoint", f"http://127.0.0.1:{port}")
+        "Unreachable",
+        "cloud endpoint",
+        f"http://127.0.0.1:{port}",
+    )
 
 
 def test_a_timeout_is_transient_but_not_unreachable() -> None:
     with pytest.raises(TransientError) as info, translate_kube("list Tenant"):
         raise urllib3.exceptions.ReadTimeoutError(
-            None, "/apis", "HTTPSConnectionPool(host='10.0.0.1', port=6443): Read timed out.")  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+            "/apis",
+            "HTTPSConnectionPool(host='10.0.0.1', port=6443): Read timed out.",
+        )
     assert not isinstance(info.value, UnreachableError)
     assert info.value.code == "NoAnswer"
     assert "cannot reach the API server at 10.0.0.1:6443: no answer (timed out)" in str(info.value)

@@ -13,7 +13,8 @@ def test_every_exported_name_exists() -> None:
     for module in (infra.drivers, infra.drivers.cloud):
         # isort style, as ruff's RUF022 keeps it: CONSTANTS, then Classes, then functions
         assert module.__all__ == sorted(
-            module.__all__, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+            module.__all__, key=lambda n: (not n.isupper(), not n[:1].isupper(), n)
+        )
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
 

@@ -21,8 +21,9 @@ class _SlowCluster:
         self.most = 0
         self._lock = threading.Lock()
 
-    def get(self, api_version: str, kind: str, name: str,
-            namespace: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
         with self._lock:
             self.asked.append(name)
             self.running += 1
@@ -34,9 +35,16 @@ class _SlowCluster:
 
 
 def _objects(count: int) -> list[KubeObject]:
-    return [KubeObject({"apiVersion": "v1", "kind": "ConfigMap",
-                        "metadata": {"name": f"cm-{i}" + ("-gone" if i % 5 == 0 else ""),
-                                     "namespace": "t"}}) for i in range(count)]
+    return [
+        KubeObject(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"cm-{i}" + ("-gone" if i % 5 == 0 else ""), "namespace": "t"},
+            }
+        )
+        for i in range(count)
+    ]
 
 
 def test_each_answer_belongs_to_the_object_asked_for() -> None:

@@ -43,10 +43,15 @@ def test_transient_errors_are_retried_until_success() -> None:
     assert fn.calls == 3
 
 
-@pytest.mark.parametrize("error", [
-    PermanentError("forbidden"), NotFoundError("gone"), InputError("bad spec"),
-    ValueError("a bug"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermanentError("forbidden"),
+        NotFoundError("gone"),
+        InputError("bad spec"),
+        ValueError("a bug"),
+    ],
+)
 def test_other_errors_are_not_retried(error: Exception) -> None:
     fn = Flaky([error])
     with pytest.raises(type(error)):
@@ -95,10 +100,15 @@ def test_decorator_keeps_arguments() -> None:
 
 # -- an endpoint that refuses: one patience per endpoint for the whole run -----------------
 
+
 def _refused(endpoint: str = "127.0.0.1:6443") -> UnreachableError:
-    return UnreachableError(f"cannot reach the API server at {endpoint}: connection refused",
-                            operation="list Tenant", service="API server", endpoint=endpoint,
-                            cause="connection refused (nothing listens there)")
+    return UnreachableError(
+        f"cannot reach the API server at {endpoint}: connection refused",
+        operation="list Tenant",
+        service="API server",
+        endpoint=endpoint,
+        cause="connection refused (nothing listens there)",
+    )
 
 
 @pytest.fixture()
@@ -114,11 +124,13 @@ def patience(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Patience:
 def _always(error: Callable[[], Exception]) -> Callable[[], None]:
     def call() -> None:
         raise error()
+
     return call
 
 
 def test_a_refusing_endpoint_is_given_up_after_the_patience_not_the_deadline(
-        patience: Patience) -> None:
+    patience: Patience,
+) -> None:
     started = time.monotonic()
     with pytest.raises(UnreachableError):
         call_with_retry(_always(_refused), deadline=30, first_wait=0.01, max_wait=5.0)
@@ -128,8 +140,12 @@ def test_a_refusing_endpoint_is_given_up_after_the_patience_not_the_deadline(
 def test_other_transient_errors_keep_their_deadline(patience: Patience) -> None:
     started = time.monotonic()
     with pytest.raises(TransientError):
-        call_with_retry(_always(lambda: TransientError("no answer (timed out)")), deadline=1.0,
-                        first_wait=0.01, max_wait=0.05)
+        call_with_retry(
+            _always(lambda: TransientError("no answer (timed out)")),
+            deadline=1.0,
+            first_wait=0.01,
+            max_wait=0.05,
+        )
     assert time.monotonic() - started >= 1.0
 
 
@@ -144,8 +160,9 @@ def test_the_patience_is_one_budget_per_endpoint_for_the_run(patience: Patience)
     assert call_with_retry(other, sleep=_no_sleep) == "ok"
 
 
-def test_another_process_of_the_run_shares_the_budget(patience: Patience,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_process_of_the_run_shares_the_budget(
+    patience: Patience, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(UnreachableError):
         call_with_retry(_always(_refused), first_wait=0.01, max_wait=0.05)
     # A provider process of the same deploy: its own memory, the run's directory.
@@ -157,7 +174,8 @@ def test_another_process_of_the_run_shares_the_budget(patience: Patience,
 
 
 def test_an_endpoint_that_answers_again_gets_the_whole_patience_next_time(
-        patience: Patience) -> None:
+    patience: Patience,
+) -> None:
     assert call_with_retry(Flaky([_refused()]), sleep=_no_sleep) == "ok"
     assert patience.left("127.0.0.1:6443") is None
     assert not any(Path(os.environ[ENV_REACH_DIR]).iterdir())
@@ -186,6 +204,8 @@ def test_a_refusal_is_announced_with_the_patience_left(patience: Patience) -> No
     finally:
         stop()
     (notice,) = notices
-    assert notice.line().startswith("retrying: list Tenant: cannot reach the API server at "
-                                    "127.0.0.1:6443: connection refused (attempt 1 failed;")
+    assert notice.line().startswith(
+        "retrying: list Tenant: cannot reach the API server at "
+        "127.0.0.1:6443: connection refused (attempt 1 failed;"
+    )
     assert notice.line().endswith("giving up in 0s)")  # 0.4 s of patience, not 60 s

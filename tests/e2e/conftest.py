@@ -67,8 +67,13 @@ class Workspace:
     root: Path
 
     def options(self, **changes: Any) -> DeployOptions:
-        base: dict[str, Any] = {"root": self.root, "env": "local", "parallel": 4,
-                                "today": TODAY, "policy_pack": self.root / "policypack"}
+        base: dict[str, Any] = {
+            "root": self.root,
+            "env": "local",
+            "parallel": 4,
+            "today": TODAY,
+            "policy_pack": self.root / "policypack",
+        }
         base.update(changes)
         return DeployOptions(**base)
 
@@ -102,7 +107,8 @@ class Workspace:
         data["network"]["peers"] = []
         data["owners"]["group"] = f"{new_id}-owners"
         (self.root / "tenants" / f"{new_id}.yaml").write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -149,8 +155,9 @@ def _plugins(workspace: Workspace) -> list[str]:
             if not any(plugin in command for plugin in _PLUGINS):
                 continue
             environ = (proc / "environ").read_bytes().split(b"\0")
-            if any(e.startswith(b"GOVCLOUD_RETRY_LOG=" + str(workspace.root).encode())
-                   for e in environ):
+            if any(
+                e.startswith(b"GOVCLOUD_RETRY_LOG=" + str(workspace.root).encode()) for e in environ
+            ):
                 left.append(f"{proc.name} {command[:120]}")
     return left
 

@@ -30,8 +30,13 @@ ATTACKER, VICTIM, LABELS = "gz-wjw", "gz-gaj", "gd-jyt"
 
 
 def _audit(workspace: Workspace, **changes: Any) -> AuditResult:
-    options = AuditOptions(root=workspace.root, env="local", prowler=False,
-                           now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC), **changes)
+    options = AuditOptions(
+        root=workspace.root,
+        env="local",
+        prowler=False,
+        now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC),
+        **changes,
+    )
     return audit_environment(workspace.env(), workspace.fleet(), options, admin=KubeClient())
 
 
@@ -53,23 +58,46 @@ def test_the_deployed_examples_audit_clean(clean: AuditResult) -> None:
     assert clean.matrix[owners][ATTACKER].startswith("allowed")
     assert clean.matrix[owners][VICTIM] == "denied"
     refused = {p.name for p in clean.probes if p.refused}
-    assert {"privileged", "host-path", "host-network", "external-ips", "token-secret",
-            "nodeport-service", "allow-all-ingress-policy", "raise-own-quota",
-            "past-quota"} <= refused
+    assert {
+        "privileged",
+        "host-path",
+        "host-network",
+        "external-ips",
+        "token-secret",
+        "nodeport-service",
+        "allow-all-ingress-policy",
+        "raise-own-quota",
+        "past-quota",
+    } <= refused
     quota = next(p for p in clean.probes if p.name == "past-quota")
     assert "exceeded quota" in quota.message
     assert all(p.refused for p in clean.probes)
 
 
-def test_the_cli_writes_markdown_and_exits_zero(deployed: dict[str, StackResult],
-                                                workspace: Workspace,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_the_cli_writes_markdown_and_exits_zero(
+    deployed: dict[str, StackResult],
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.chdir(workspace.root)
     caplog.set_level(logging.WARNING)
     out = workspace.root / "audit.md"
-    code = main(["audit", "--env", "local", "--tenant", ATTACKER, "--tenant", VICTIM,
-                 "--format", "markdown", "--output", str(out)])
+    code = main(
+        [
+            "audit",
+            "--env",
+            "local",
+            "--tenant",
+            ATTACKER,
+            "--tenant",
+            VICTIM,
+            "--format",
+            "markdown",
+            "--output",
+            str(out),
+        ]
+    )
     text = out.read_text()
     assert code == 0, text
     assert "govcloud audit: `local`: no leaks" in text and "### RBAC matrix" in text
@@ -79,6 +107,7 @@ def test_the_cli_writes_markdown_and_exits_zero(deployed: dict[str, StackResult]
 
 
 # -- the red team ----------------------------------------------------------------------------
+
 
 def _s3() -> Any:
     return boto3.client("s3")
@@ -94,42 +123,94 @@ class RedTeam:
 def broken(clean: AuditResult, workspace: Workspace) -> Iterator[RedTeam]:
     admin = KubeClient()
     fleet, env = workspace.fleet(), workspace.env()
-    plans = {t: render_tenant(fleet[t], env, fleet=fleet, today=TODAY)
-             for t in (ATTACKER, VICTIM)}
+    plans = {t: render_tenant(fleet[t], env, fleet=fleet, today=TODAY) for t in (ATTACKER, VICTIM)}
     cloud = {t: {o.kind: o.props for o in plans[t].cloud} for t in plans}
     bucket, group = cloud[VICTIM]["bucket"], cloud[VICTIM]["security-group"]
     ec2, kms = boto3.client("ec2"), boto3.client("kms")
     saved_policy = _s3().get_bucket_policy(Bucket=bucket["name"])["Policy"]
-    group_id = ec2.describe_security_groups(Filters=[
-        {"Name": "group-name", "Values": [group["name"]]}])["SecurityGroups"][0]["GroupId"]
+    group_id = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [group["name"]]}]
+    )["SecurityGroups"][0]["GroupId"]
     key_id = kms.describe_key(KeyId=cloud[VICTIM]["kms-key"]["alias"])["KeyMetadata"]["KeyId"]
-    attacker_role = (f"arn:aws-cn:iam::{env.cloud.account_id}:role/"
-                     f"{cloud[ATTACKER]['role']['name']}")
+    attacker_role = f"arn:aws-cn:iam::{env.cloud.account_id}:role/{cloud[ATTACKER]['role']['name']}"
 
-    admin.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                 "metadata": {"name": "redteam-cross", "namespace": VICTIM},
-                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                             "name": "govcloud-tenant-admin"},
-                 "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io",
-                               "name": fleet[ATTACKER].owners.group}]})
-    admin.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                 "metadata": {"name": "redteam-allow-all", "namespace": VICTIM},
-                 "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
-                          "ingress": [{}], "egress": [{}]}})
-    admin.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-        "name": LABELS, "labels": {"pod-security.kubernetes.io/enforce": "privileged"}}})
+    admin.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "redteam-cross", "namespace": VICTIM},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "govcloud-tenant-admin",
+            },
+            "subjects": [
+                {
+                    "kind": "Group",
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "name": fleet[ATTACKER].owners.group,
+                }
+            ],
+        }
+    )
+    admin.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "redteam-allow-all", "namespace": VICTIM},
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{}],
+                "egress": [{}],
+            },
+        }
+    )
+    admin.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": LABELS,
+                "labels": {"pod-security.kubernetes.io/enforce": "privileged"},
+            },
+        }
+    )
     _s3().delete_public_access_block(Bucket=bucket["name"])
-    _s3().put_bucket_policy(Bucket=bucket["name"], Policy=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Sid": "RedTeamPublic", "Effect": "Allow", "Principal": "*",
-            "Action": "s3:GetObject", "Resource": f"arn:aws-cn:s3:::{bucket['name']}/*"}]}))
-    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[{
-        "IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])
-    grant = kms.create_grant(KeyId=key_id, GranteePrincipal=attacker_role,
-                             Operations=["Decrypt"])["GrantId"]
+    _s3().put_bucket_policy(
+        Bucket=bucket["name"],
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "RedTeamPublic",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws-cn:s3:::{bucket['name']}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
+    )
+    grant = kms.create_grant(KeyId=key_id, GranteePrincipal=attacker_role, Operations=["Decrypt"])[
+        "GrantId"
+    ]
     restored: list[bool] = []
 
     def restore() -> None:
@@ -138,14 +219,24 @@ def broken(clean: AuditResult, workspace: Workspace) -> Iterator[RedTeam]:
         restored.append(True)
         admin.delete("rbac.authorization.k8s.io/v1", "RoleBinding", "redteam-cross", VICTIM)
         admin.delete("networking.k8s.io/v1", "NetworkPolicy", "redteam-allow-all", VICTIM)
-        labels = next(o for o in render_tenant(fleet[LABELS], env, fleet=fleet,
-                                               today=TODAY).kube if o.kind == "Namespace")
+        labels = next(
+            o
+            for o in render_tenant(fleet[LABELS], env, fleet=fleet, today=TODAY).kube
+            if o.kind == "Namespace"
+        )
         admin.apply(labels.manifest)
         _s3().put_bucket_policy(Bucket=bucket["name"], Policy=saved_policy)
-        _s3().put_public_access_block(Bucket=bucket["name"], PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True})
+        _s3().put_public_access_block(
+            Bucket=bucket["name"],
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
         from infra.drivers.cloud import ensure_security_group
+
         ensure_security_group(group)  # type: ignore[arg-type]
         kms.revoke_grant(KeyId=key_id, GrantId=grant)
 
@@ -182,8 +273,7 @@ def test_the_audit_names_every_break(broken: RedTeam) -> None:
     assert "❌" in markdown and "redteam-allow-all" in markdown
 
 
-def test_after_the_repair_the_audit_is_clean_again(broken: RedTeam,
-                                                   workspace: Workspace) -> None:
+def test_after_the_repair_the_audit_is_clean_again(broken: RedTeam, workspace: Workspace) -> None:
     broken.restore()
     again = _audit(workspace, tenants=[ATTACKER, VICTIM, LABELS])
     assert again.findings == [], render(again, "text")

@@ -33,15 +33,24 @@ def analyzer() -> NetpolAnalyzerCLI:
 
 
 def test_the_analyzer_agrees_on_every_path_of_the_deployed_examples(
-        deployed: dict[str, StackResult], workspace: Workspace,
-        analyzer: NetpolAnalyzerCLI) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, analyzer: NetpolAnalyzerCLI
+) -> None:
     admin, env, fleet = KubeClient(), workspace.env(), workspace.fleet()
-    namespaces = {str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
-                  for n in admin.list("v1", "Namespace")}
+    namespaces = {
+        str(n["metadata"]["name"]): dict(n["metadata"].get("labels") or {})
+        for n in admin.list("v1", "Namespace")
+    }
     policies: list[Mapping[str, Any]] = list(admin.list("networking.k8s.io/v1", "NetworkPolicy"))
     ours = connectivity(namespaces, policies, proxy=env.proxy_cidr)
-    check = cross_check(analyzer, namespaces=namespaces, policies=policies, ours=ours,
-                        fleet=fleet, env=env, audited=set(fleet) & set(namespaces))
+    check = cross_check(
+        analyzer,
+        namespaces=namespaces,
+        policies=policies,
+        ours=ours,
+        fleet=fleet,
+        env=env,
+        audited=set(fleet) & set(namespaces),
+    )
     assert check.version == NETPOL_ANALYZER.version
     assert check.deviations == (), [f.line() for f in check.deviations]
     assert dict(check.leaks) == {}
@@ -51,10 +60,19 @@ def test_the_analyzer_agrees_on_every_path_of_the_deployed_examples(
 @pytest.fixture
 def allow_all(deployed: dict[str, StackResult]) -> Iterator[None]:
     admin = KubeClient()
-    admin.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                 "metadata": {"name": POLICY, "namespace": VICTIM},
-                 "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
-                          "ingress": [{}], "egress": [{}]}})
+    admin.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": POLICY, "namespace": VICTIM},
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{}],
+                "egress": [{}],
+            },
+        }
+    )
     try:
         yield
     finally:
@@ -62,13 +80,19 @@ def allow_all(deployed: dict[str, StackResult]) -> Iterator[None]:
 
 
 def _audit(workspace: Workspace) -> AuditResult:
-    options = AuditOptions(root=workspace.root, env="local", tenants=[VICTIM], cloud=False,
-                           now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC))
+    options = AuditOptions(
+        root=workspace.root,
+        env="local",
+        tenants=[VICTIM],
+        cloud=False,
+        now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC),
+    )
     return audit_environment(workspace.env(), workspace.fleet(), options, admin=KubeClient())
 
 
 def test_an_allow_all_policy_written_as_admin_is_found_by_both(
-        allow_all: None, workspace: Workspace, analyzer: NetpolAnalyzerCLI) -> None:
+    allow_all: None, workspace: Workspace, analyzer: NetpolAnalyzerCLI
+) -> None:
     result = _audit(workspace)
     report = render(result, "text")
     both = f"netpol-analyzer {NETPOL_ANALYZER.version} finds the same path"
@@ -76,5 +100,4 @@ def test_an_allow_all_policy_written_as_admin_is_found_by_both(
     assert {(VICTIM, INTERNET), (INTERNET, VICTIM), ("kube-system", VICTIM)} <= leaks, report
     assert result.deviations == [], report  # the two analyses agree on every path
     assert any(POLICY in f.line() for f in result.leaks), report
-    assert f"network cross-check: netpol-analyzer {NETPOL_ANALYZER.version} agreed on " \
-        in report
+    assert f"network cross-check: netpol-analyzer {NETPOL_ANALYZER.version} agreed on " in report

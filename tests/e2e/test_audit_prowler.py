@@ -27,10 +27,18 @@ from .conftest import TODAY, Workspace
 pytestmark = pytest.mark.e2e
 
 VICTIM = "gz-gaj"
-OPEN_SSH = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-            "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-             "RestrictPublicBuckets": True}
+OPEN_SSH = {
+    "IpProtocol": "tcp",
+    "FromPort": 22,
+    "ToPort": 22,
+    "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+}
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
 
 
 def _python() -> Path:
@@ -40,8 +48,13 @@ def _python() -> Path:
 
 
 def _audit(workspace: Workspace, **changes: Any) -> AuditResult:
-    options = AuditOptions(root=workspace.root, env="local", prowler_python=_python(),
-                           now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC), **changes)
+    options = AuditOptions(
+        root=workspace.root,
+        env="local",
+        prowler_python=_python(),
+        now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC),
+        **changes,
+    )
     return audit_environment(workspace.env(), workspace.fleet(), options, admin=KubeClient())
 
 
@@ -68,18 +81,33 @@ def test_prowler_finds_nothing_failing_on_the_deployed_examples(clean: AuditResu
 @pytest.fixture(scope="module")
 def broken(clean: AuditResult, workspace: Workspace) -> Iterator[AuditResult]:
     fleet, env = workspace.fleet(), workspace.env()
-    cloud = {o.kind: o.props for o in render_tenant(fleet[VICTIM], env, fleet=fleet,
-                                                     today=TODAY).cloud}
+    cloud = {
+        o.kind: o.props for o in render_tenant(fleet[VICTIM], env, fleet=fleet, today=TODAY).cloud
+    }
     bucket, group = cloud["bucket"]["name"], cloud["security-group"]["name"]
     s3, ec2 = boto3.client("s3"), boto3.client("ec2")
     saved_policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    group_id = ec2.describe_security_groups(Filters=[
-        {"Name": "group-name", "Values": [group]}])["SecurityGroups"][0]["GroupId"]
+    group_id = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [group]}])[
+        "SecurityGroups"
+    ][0]["GroupId"]
     s3.delete_public_access_block(Bucket=bucket)
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Sid": "RedTeamPublic", "Effect": "Allow", "Principal": "*",
-            "Action": "s3:GetObject", "Resource": f"arn:aws-cn:s3:::{bucket}/*"}]}))
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "RedTeamPublic",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws-cn:s3:::{bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
     ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[OPEN_SSH])
     try:
         yield _audit(workspace, tenants=[VICTIM])
@@ -93,11 +121,18 @@ def test_prowler_names_a_public_bucket_and_a_world_open_group(broken: AuditResul
     found = _prowler(broken)
     report = render(broken, "text")
     assert broken.exit_code == 1
-    assert [line for line in found if "prowler s3_bucket_public_access on "
-            f"arn:aws-cn:s3:::govcloud-local-{VICTIM}" in line
-            and f"-> {VICTIM}:" in line], report
-    assert [line for line in found
-            if "prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22 on " in line
-            and f"govcloud-local-{VICTIM}" in line and f"-> {VICTIM}:" in line], report
+    assert [
+        line
+        for line in found
+        if f"prowler s3_bucket_public_access on arn:aws-cn:s3:::govcloud-local-{VICTIM}" in line
+        and f"-> {VICTIM}:" in line
+    ], report
+    assert [
+        line
+        for line in found
+        if "prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22 on " in line
+        and f"govcloud-local-{VICTIM}" in line
+        and f"-> {VICTIM}:" in line
+    ], report
     # Only the audited tenant's resources: the platform's are out of this audit's scope.
     assert all(f"-> {VICTIM}:" in line for line in found), report

@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _govcloud(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=cwd,
-                          capture_output=True, text=True, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -34,16 +40,27 @@ def test_localcloud_status_env_and_logs(local_cloud: LocalCloud, elsewhere: Path
     status = _govcloud("localcloud", "--state-dir", state, "status", cwd=elsewhere)
     assert status.returncode == 0, status.stdout + status.stderr
     rows = status.stdout.splitlines()[1:]
-    assert [r.split()[0] for r in rows] == ["etcd", "kube-apiserver",
-                                            "kube-controller-manager", "cloud", "reconciler"]
+    assert [r.split()[0] for r in rows] == [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "cloud",
+        "reconciler",
+    ]
     assert all(r.endswith("ok") for r in rows[:-1])
     # no background reconciler for this test session: said plainly, not counted as a failure
     assert "not running (start: govcloud reconcile --env local --background)" in rows[-1]
     assert "v1.37.2" in status.stdout and "v3.6.16" in status.stdout
 
     env = _govcloud("localcloud", "--state-dir", state, "env").stdout
-    for name in ("KUBECONFIG", "AWS_ENDPOINT_URL", "AWS_REGION", "PULUMI_BACKEND_URL",
-                 "PULUMI_CONFIG_PASSPHRASE_FILE", "PATH"):
+    for name in (
+        "KUBECONFIG",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE_FILE",
+        "PATH",
+    ):
         assert f"export {name}=" in env
     assert "file://" in env and "127.0.0.1" in env
 
@@ -63,8 +80,9 @@ def test_localcloud_up_is_idempotent(local_cloud: LocalCloud) -> None:
 
 
 def test_render_prints_the_plan_and_refuses_unknown_tenants() -> None:
-    out = _govcloud("render", "gz-wjw", "--env", "local", "--format", "json",
-                    "--today", "2026-11-28")
+    out = _govcloud(
+        "render", "gz-wjw", "--env", "local", "--format", "json", "--today", "2026-11-28"
+    )
     assert out.returncode == 0, out.stderr
     plan = json.loads(out.stdout)
     assert plan["stack"] == "local.gz-wjw"

@@ -28,12 +28,13 @@ from .conftest import TODAY, Workspace
 
 pytestmark = pytest.mark.e2e
 
-def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult],
-                                                workspace: Workspace) -> None:
+
+def test_every_planned_object_exists_as_planned(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     env, fleet, kube = workspace.env(), workspace.fleet(), KubeClient()
     platform = render_platform(env)  # server defaults stated in the plan: no false drift
-    problems = [d.describe() for d in kube_drift(platform.kube,
-                                                 observe_kube(kube, platform.kube))]
+    problems = [d.describe() for d in kube_drift(platform.kube, observe_kube(kube, platform.kube))]
     for tenant in fleet.values():
         plan = render_tenant(tenant, env, fleet=fleet, today=TODAY)
         drift = kube_drift(plan.kube, observe_kube(kube, plan.kube))
@@ -42,15 +43,20 @@ def test_every_planned_object_exists_as_planned(deployed: dict[str, StackResult]
     assert problems == [], "\n".join(problems)
 
 
-def test_second_deploy_changes_nothing(deployed: dict[str, StackResult],
-                                       workspace: Workspace) -> None:
+def test_second_deploy_changes_nothing(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     again = workspace.deploy(workspace.tenant_ids())
     assert {k: v.changes for k, v in again.items() if v.changes} == {}
     for stack in again:
         proc = subprocess.run(
             ["pulumi", "preview", "--expect-no-changes", "--non-interactive", "-s", stack],
-            cwd=workspace.root, capture_output=True, text=True, check=False,
-            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
+            cwd=workspace.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()},
+        )
         assert proc.returncode == 0, f"{stack} would change:\n{proc.stdout[-2000:]}"
 
 
@@ -58,59 +64,91 @@ _LOG_LINE = re.compile(r"\b(CRITICAL|ERROR|WARNING|INFO|DEBUG):[\w.]+:")  # logg
 
 
 def test_a_parallel_deploy_prints_no_library_log_lines(
-        deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud
+) -> None:
     """The stacks' provider hosts discover the API at the same time; with no discovery cache
     yet, the Kubernetes client printed `ERROR:root:load cache error: Expecting value` (another
     process's half-written cache file) into the deploy's output and logs."""
     Path(discovery.cache_file(local_cloud.layout().apiserver_url)).unlink(missing_ok=True)
     tenants = [s.removeprefix("local.") for s in deployed if s != "local"]
     result = subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", "deploy", "--env", "local", "--parallel", "4",
-         "--today", TODAY.isoformat(), *(f"--tenant={t}" for t in tenants)],
-        cwd=workspace.root, capture_output=True, text=True, check=False, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "deploy",
+            "--env",
+            "local",
+            "--parallel",
+            "4",
+            "--today",
+            TODAY.isoformat(),
+            *(f"--tenant={t}" for t in tenants),
+        ],
+        cwd=workspace.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     logs = workspace.root / ".govcloud" / "deploy-logs"
     shown = [result.stdout, result.stderr, *(p.read_text() for p in logs.glob("*.log"))]
-    stray = [line for text in shown for line in text.splitlines()
-             if _LOG_LINE.search(line) or "load cache error" in line]
+    stray = [
+        line
+        for text in shown
+        for line in text.splitlines()
+        if _LOG_LINE.search(line) or "load cache error" in line
+    ]
     assert stray == []
 
 
 def test_stack_secrets_use_the_local_clouds_key_and_no_passphrase(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
-    configs = {p.name: p.read_text(encoding="utf-8")
-               for p in (workspace.root / "stacks").glob("Pulumi.local*.yaml")}
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
+    configs = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in (workspace.root / "stacks").glob("Pulumi.local*.yaml")
+    }
     assert set(configs) >= {f"Pulumi.{stack}.yaml" for stack in deployed}
     platform = configs.pop("Pulumi.local.yaml")
     assert platform.startswith(
         "secretsprovider: awskms://alias/govcloud/local/pulumi-state?region=cn-northwest-1\n"
-        "encryptedkey: ")
+        "encryptedkey: "
+    )
     # Tenant stacks were created by govcloud with the platform stack's settings.
     assert all(text == platform for text in configs.values()), configs
     env = {k: v for k, v in os.environ.items() if "PASSPHRASE" not in k}
     tenant = f"local.{workspace.tenant_ids()[0]}"
-    proc = subprocess.run(["pulumi", "stack", "output", "--json", "--show-secrets", "-s", tenant],
-                          cwd=workspace.root, env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        ["pulumi", "stack", "output", "--json", "--show-secrets", "-s", tenant],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["spec"]["id"] == tenant.removeprefix("local.")
 
 
-def test_tenant_status_is_visible_with_kubectl(deployed: dict[str, StackResult],
-                                               workspace: Workspace) -> None:
-    out = subprocess.run(["kubectl", "get", "tenants"], capture_output=True,
-                         text=True, check=True).stdout
+def test_tenant_status_is_visible_with_kubectl(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
+    out = subprocess.run(
+        ["kubectl", "get", "tenants"], capture_output=True, text=True, check=True
+    ).stdout
     header, *lines = out.splitlines()
     deployed_at = header.index("DEPLOYED")  # deploy's own column, read back as planned
     rows = {line.split()[0]: line[deployed_at:].split()[0] for line in lines}
     assert set(rows) == set(workspace.tenant_ids())
-    active = [t for t, spec in workspace.fleet().items()
-              if spec.lifecycle.state.value == "active"]
+    active = [t for t, spec in workspace.fleet().items() if spec.lifecycle.state.value == "active"]
     assert {rows[t] for t in active} == {"True"}
 
 
 def test_tenant_objects_use_camel_case_fields_and_wide_columns(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gz-wjw"  # has data requests: the `from` field survives the API server's pruning
     live = KubeClient().get("govcloud.gd.gov.cn/v1alpha1", "Tenant", tenant) or {}
     spec = workspace.fleet()[tenant]
@@ -118,15 +156,20 @@ def test_tenant_objects_use_camel_case_fields_and_wide_columns(
     assert live["spec"]["quotas"]["configMaps"] == spec.quotas.config_maps
     assert live["spec"]["dataRequests"][0]["from"] == spec.data_requests[0].provider
     assert tenant_from_resource(live["spec"]) == spec  # nothing pruned on the way in
-    out = subprocess.run(["kubectl", "get", "tenants", tenant, "-o", "wide"],
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        ["kubectl", "get", "tenants", tenant, "-o", "wide"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     header, row = out[0].split(), out[1]
     assert {"OFFICIAL-NAME", "CIDR", "LAST-DEPLOY"} <= set(header)
     assert spec.name in row and str(spec.network.cidr) in row
 
 
-def test_quota_change_updates_only_that_stack(deployed: dict[str, StackResult],
-                                              workspace: Workspace) -> None:
+def test_quota_change_updates_only_that_stack(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gz-wjw"
     workspace.edit(tenant, lambda d: d["quotas"].update(pods=d["quotas"]["pods"] + 7))
     results = workspace.deploy(workspace.tenant_ids())
@@ -139,28 +182,44 @@ def test_quota_change_updates_only_that_stack(deployed: dict[str, StackResult],
     assert quota["spec"]["hard"]["pods"] == str(expected)
 
 
-def test_policy_pack_blocks_a_world_open_security_group(deployed: dict[str, StackResult],
-                                                        workspace: Workspace) -> None:
+def test_policy_pack_blocks_a_world_open_security_group(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     program = workspace.root / "stacks" / "__main__.py"
     original = program.read_text()
-    program.write_text(original + (
-        "\nimport pulumi\n"
-        "from infra.plan import CloudObject\n"
-        "from infra.provision.resources import cloud_resource\n"
-        "if pulumi.get_stack() == 'local.gd-jyt':\n"
-        "    cloud_resource('rogue-sg', CloudObject('security-group', 'rogue', {\n"
-        "        'name': 'rogue', 'vpc_name': 'govcloud-local-10-64-0-0',\n"
-        "        'description': 'open', 'tags': {'managed-by': 'govcloud'},\n"
-        "        'ingress': [{'cidr': '0.0.0.0/0', 'protocol': 'tcp', 'from_port': 22,\n"
-        "                     'to_port': 22, 'description': 'ssh from anywhere'}]}),\n"
-        "        pulumi.ResourceOptions())\n"))
+    program.write_text(
+        original
+        + (
+            "\nimport pulumi\n"
+            "from infra.plan import CloudObject\n"
+            "from infra.provision.resources import cloud_resource\n"
+            "if pulumi.get_stack() == 'local.gd-jyt':\n"
+            "    cloud_resource('rogue-sg', CloudObject('security-group', 'rogue', {\n"
+            "        'name': 'rogue', 'vpc_name': 'govcloud-local-10-64-0-0',\n"
+            "        'description': 'open', 'tags': {'managed-by': 'govcloud'},\n"
+            "        'ingress': [{'cidr': '0.0.0.0/0', 'protocol': 'tcp', 'from_port': 22,\n"
+            "                     'to_port': 22, 'description': 'ssh from anywhere'}]}),\n"
+            "        pulumi.ResourceOptions())\n"
+        )
+    )
     try:
         results = workspace.deploy(["gd-jyt"])
         preview = subprocess.run(
-            ["pulumi", "preview", "--non-interactive", "-s", "local.gd-jyt",
-             "--policy-pack", str(workspace.root / "policypack")],
-            cwd=workspace.root, capture_output=True, text=True, check=False,
-            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()})
+            [
+                "pulumi",
+                "preview",
+                "--non-interactive",
+                "-s",
+                "local.gd-jyt",
+                "--policy-pack",
+                str(workspace.root / "policypack"),
+            ],
+            cwd=workspace.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GOVCLOUD_TODAY": TODAY.isoformat()},
+        )
     finally:
         program.write_text(original)
     assert preview.returncode != 0
@@ -181,21 +240,27 @@ def _add_tenant(workspace: Workspace, tenant: str, *, cidr: str, serial: int) ->
         org = f"{serial:08d}"
         first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
         data["credit_code"] = first17 + credit_check_char(first17)
+
     workspace.edit(tenant, fix_code)
 
 
 def _managed_cloud(tenant: str) -> Counter[tuple[str, str]]:
-    return Counter((r.kind, r.handle) for r in cloud_driver.list_managed()
-                   if r.tags.get("tenant") == tenant)
+    return Counter(
+        (r.kind, r.handle) for r in cloud_driver.list_managed() if r.tags.get("tenant") == tenant
+    )
 
 
 def _managed_kube(tenant: str) -> set[str]:
     kube, found = KubeClient(), set()
     selector = f"govcloud.gd.gov.cn/tenant={tenant}"
-    for api, kind in (("v1", "ResourceQuota"), ("v1", "LimitRange"), ("v1", "ServiceAccount"),
-                      ("networking.k8s.io/v1", "NetworkPolicy"),
-                      ("rbac.authorization.k8s.io/v1", "Role"),
-                      ("rbac.authorization.k8s.io/v1", "RoleBinding")):
+    for api, kind in (
+        ("v1", "ResourceQuota"),
+        ("v1", "LimitRange"),
+        ("v1", "ServiceAccount"),
+        ("networking.k8s.io/v1", "NetworkPolicy"),
+        ("rbac.authorization.k8s.io/v1", "Role"),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ):
         for obj in kube.list(api, kind, namespace=tenant, label_selector=selector):
             found.add(f"{kind}/{tenant}/{obj['metadata']['name']}")
     return found
@@ -216,14 +281,28 @@ def _descendants(root: int) -> list[int]:
 
 
 def test_killed_deploy_converges_without_duplicates_or_orphans(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "e2e-interrupted"
     _add_tenant(workspace, tenant, cidr="10.66.250.0/24", serial=901)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli.main", "deploy", "--env", "local",
-         "--tenant", tenant, "--today", TODAY.isoformat()],
-        cwd=workspace.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "deploy",
+            "--env",
+            "local",
+            "--tenant",
+            tenant,
+            "--today",
+            TODAY.isoformat(),
+        ],
+        cwd=workspace.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     kube = KubeClient()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -272,12 +351,15 @@ def _bucket_props(workspace: Workspace, tenant: str) -> dict[str, Any]:
 
 
 def _bindings(tenant: str) -> list[str]:
-    return [b["metadata"]["name"] for b in
-            KubeClient().list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=tenant)]
+    return [
+        b["metadata"]["name"]
+        for b in KubeClient().list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=tenant)
+    ]
 
 
 def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "e2e-leaving"
     _add_tenant(workspace, tenant, cidr="10.66.251.0/24", serial=902)
     assert not workspace.deploy([tenant])[f"local.{tenant}"].failed
@@ -286,8 +368,9 @@ def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
     _put_data(props)
 
     since = TODAY.isoformat()
-    workspace.edit(tenant, lambda d: d.update(lifecycle={"state": "decommissioning",
-                                                         "since": since}))
+    workspace.edit(
+        tenant, lambda d: d.update(lifecycle={"state": "decommissioning", "since": since})
+    )
     retention = workspace.fleet()[tenant].data.retention_days or 0
     leaving = workspace.deploy([tenant])[f"local.{tenant}"]
     assert leaving.result == "retained", leaving.message
@@ -306,7 +389,8 @@ def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
 
 
 def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "e2e-removed"
     _add_tenant(workspace, tenant, cidr="10.66.252.0/24", serial=903)
     assert not workspace.deploy([tenant])[f"local.{tenant}"].failed

@@ -22,14 +22,31 @@ pytestmark = pytest.mark.e2e
 
 def _deploy(workspace: Workspace, tenant: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.cli.main", "deploy", "--tenant", tenant, "--state",
-         "shared", "--format", "json", "--today", TODAY.isoformat()],
-        cwd=workspace.root, env={**os.environ, "CI": "1"}, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "deploy",
+            "--tenant",
+            tenant,
+            "--state",
+            "shared",
+            "--format",
+            "json",
+            "--today",
+            TODAY.isoformat(),
+        ],
+        cwd=workspace.root,
+        env={**os.environ, "CI": "1"},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     state = bootstrap_state(workspace.env())
     bucket = cloud_driver.read_bucket(state.bucket)
     assert bucket is not None
@@ -41,8 +58,9 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
     outcomes = [(p.wait(timeout=600), *p.communicate()) for p in (first, second)]
     codes = sorted(code for code, _, _ in outcomes)
     # One proceeds; the other waits for the lock and proceeds after, or fails cleanly on it.
-    assert codes[0] == 0, "\n".join(f"exit {c}:\n{out[-1500:]}\n{err[-1500:]}"
-                                     for c, out, err in outcomes)
+    assert codes[0] == 0, "\n".join(
+        f"exit {c}:\n{out[-1500:]}\n{err[-1500:]}" for c, out, err in outcomes
+    )
     for code, out, err in outcomes:
         if code != 0:
             assert "locked by another deploy" in out + err, (out, err)
@@ -52,14 +70,20 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
             assert results[stack]["result"] in ("ok", "changed")
 
     env = {**os.environ, **state.environment()}
-    exported = subprocess.run(["pulumi", "stack", "export", "--stack", stack],
-                              cwd=workspace.root, env=env, capture_output=True, text=True,
-                              check=True).stdout
+    exported = subprocess.run(
+        ["pulumi", "stack", "export", "--stack", stack],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     deployment = json.loads(exported)["deployment"]
-    assert deployment["secrets_providers"]["state"]["url"].startswith(
-        f"awskms://{state.key_alias}")
-    assert any(r["urn"].endswith(f"::{tenant}") or f"local.{tenant}::" in r["urn"]
-               for r in deployment["resources"])
+    assert deployment["secrets_providers"]["state"]["url"].startswith(f"awskms://{state.key_alias}")
+    assert any(
+        r["urn"].endswith(f"::{tenant}") or f"local.{tenant}::" in r["urn"]
+        for r in deployment["resources"]
+    )
     assert not deployment.get("pending_operations")
 
     again = _deploy(workspace, tenant)
@@ -75,7 +99,8 @@ def test_two_concurrent_deploys_of_one_stack_on_the_shared_backend(
 
 
 def test_the_state_bootstrap_writes_only_what_is_not_as_planned(
-        cloud_env: dict[str, str], workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud_env: dict[str, str], workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import boto3
 
     from infra.drivers import CloudTable
@@ -87,11 +112,13 @@ def test_the_state_bootstrap_writes_only_what_is_not_as_planned(
     def ensure(self: CloudTable, kind: str, props: Any) -> Any:
         ensured.append(kind)
         return real(self, kind, props)
+
     monkeypatch.setattr(CloudTable, "ensure", ensure)
     bootstrap_state(workspace.env())
     assert ensured == []  # as planned: read, nothing written
-    boto3.client("s3").put_bucket_versioning(Bucket=state.bucket,
-                                             VersioningConfiguration={"Status": "Suspended"})
+    boto3.client("s3").put_bucket_versioning(
+        Bucket=state.bucket, VersioningConfiguration={"Status": "Suspended"}
+    )
     bootstrap_state(workspace.env())
     assert ensured == ["bucket"]
     bucket = cloud_driver.read_bucket(state.bucket)

@@ -56,8 +56,9 @@ def _ready(tenant: str) -> dict[str, Any]:
     return next(c for c in conditions if c["type"] == "Ready")
 
 
-def _replace(kind: str, name: str, namespace: str | None,
-             change: Callable[[dict[str, Any]], None]) -> None:
+def _replace(
+    kind: str, name: str, namespace: str | None, change: Callable[[dict[str, Any]], None]
+) -> None:
     """Edit a live object as another client would (a plain update, not our apply)."""
     kube = KubeClient()
     api = "v1" if kind in ("Namespace", "ResourceQuota") else "networking.k8s.io/v1"
@@ -68,8 +69,9 @@ def _replace(kind: str, name: str, namespace: str | None,
     kube.replace(edited)
 
 
-def _preview_then_deploy(workspace: Workspace, tenant: str, kind: str
-                         ) -> tuple[StackResult, StackResult]:
+def _preview_then_deploy(
+    workspace: Workspace, tenant: str, kind: str
+) -> tuple[StackResult, StackResult]:
     stack = f"local.{tenant}"
     preview = workspace.deploy([tenant], preview=True)[stack]
     assert preview.result == "previewed", preview.message
@@ -83,8 +85,9 @@ def _preview_then_deploy(workspace: Workspace, tenant: str, kind: str
     return preview, deployed
 
 
-def test_deleted_quota_is_shown_and_recreated(deployed: dict[str, StackResult],
-                                              workspace: Workspace) -> None:
+def test_deleted_quota_is_shown_and_recreated(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gd-jyt"
     assert KubeClient().delete("v1", "ResourceQuota", "govcloud-quota", tenant)
     assert any("ResourceQuota" in d and "missing" in d for d in _drift(workspace, tenant))
@@ -93,25 +96,32 @@ def test_deleted_quota_is_shown_and_recreated(deployed: dict[str, StackResult],
     assert KubeClient().get("v1", "ResourceQuota", "govcloud-quota", tenant) is not None
 
 
-def test_relabelled_namespace_is_shown_and_restored(deployed: dict[str, StackResult],
-                                                    workspace: Workspace) -> None:
+def test_relabelled_namespace_is_shown_and_restored(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gd-rst"
     label = "pod-security.kubernetes.io/enforce"
-    _replace("Namespace", tenant, None,
-             lambda ns: ns["metadata"]["labels"].update({label: "privileged"}))
+    _replace(
+        "Namespace", tenant, None, lambda ns: ns["metadata"]["labels"].update({label: "privileged"})
+    )
     preview, _ = _preview_then_deploy(workspace, tenant, "Namespace")
     # the preview names the field, live → planned, as `pulumi preview --diff` would
-    assert f'    manifest.metadata.labels.{label}: "privileged" → "restricted"' \
-        in preview.steps, preview.steps
+    assert f'    manifest.metadata.labels.{label}: "privileged" → "restricted"' in preview.steps, (
+        preview.steps
+    )
     namespace = KubeClient().get("v1", "Namespace", tenant) or {}
     assert namespace["metadata"]["labels"][label] == "restricted"
 
 
-def test_rule_added_to_managed_network_policy_is_removed(deployed: dict[str, StackResult],
-                                                         workspace: Workspace) -> None:
+def test_rule_added_to_managed_network_policy_is_removed(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gz-gaj"
-    policy = next(o for o in _plan(workspace, tenant).kube if o.kind == "NetworkPolicy"
-                  and not (o.manifest["spec"].get("ingress") or []))
+    policy = next(
+        o
+        for o in _plan(workspace, tenant).kube
+        if o.kind == "NetworkPolicy" and not (o.manifest["spec"].get("ingress") or [])
+    )
     opened = {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}
 
     def open_up(live: dict[str, Any]) -> None:
@@ -125,8 +135,9 @@ def test_rule_added_to_managed_network_policy_is_removed(deployed: dict[str, Sta
     assert live["spec"] == policy.manifest["spec"]
 
 
-def test_cloud_resources_lost_by_the_endpoint_are_recreated(deployed: dict[str, StackResult],
-                                                            workspace: Workspace) -> None:
+def test_cloud_resources_lost_by_the_endpoint_are_recreated(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant = "gd-gat"  # one with a dedicated key
     plan = _plan(workspace, tenant)
     by_kind = {o.kind: o for o in plan.cloud}
@@ -145,21 +156,29 @@ def _config_file(workspace: Workspace, stack: str) -> Path:
     return workspace.root / "stacks" / f"Pulumi.{stack}.yaml"
 
 
-def test_preview_writes_nothing_and_settings_are_per_run(deployed: dict[str, StackResult],
-                                                         workspace: Workspace) -> None:
+def test_preview_writes_nothing_and_settings_are_per_run(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant, stack = "gd-wjw", "local.gd-wjw"
     config = _config_file(workspace, stack)
     # A stack config as earlier versions left it: per-run settings stored in it.
-    for key, value in (("govcloud:today", "2020-01-01"),
-                       ("govcloud:destroyDataBeforeRetentionEnds", "true")):
-        subprocess.run(["pulumi", "config", "set", key, value, "--stack", stack],
-                       cwd=workspace.root, check=True, capture_output=True)
+    for key, value in (
+        ("govcloud:today", "2020-01-01"),
+        ("govcloud:destroyDataBeforeRetentionEnds", "true"),
+    ):
+        subprocess.run(
+            ["pulumi", "config", "set", key, value, "--stack", stack],
+            cwd=workspace.root,
+            check=True,
+            capture_output=True,
+        )
     before = config.read_bytes()
     assert b"govcloud:today" in before
     state = _state_file(stack)
     state_before = state.read_bytes()
-    result = workspace.deploy([tenant], preview=True, today=TODAY,
-                              destroy_data_before_retention_ends=True)[stack]
+    result = workspace.deploy(
+        [tenant], preview=True, today=TODAY, destroy_data_before_retention_ends=True
+    )[stack]
     assert result.result == "previewed", result.message
     assert config.read_bytes() == before
     assert state.read_bytes() == state_before
@@ -181,7 +200,8 @@ def _state_file(stack: str) -> Path:
 
 
 def test_spec_failing_the_checks_is_refused_before_any_stack_runs(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     tenant, stack = "gz-wjw", "local.gz-wjw"
     events = workspace.root / ".govcloud" / "deploy-logs" / f"{stack}.events.jsonl"
     state_before = _state_file(stack).read_bytes()
@@ -197,14 +217,18 @@ def test_spec_failing_the_checks_is_refused_before_any_stack_runs(
         with pytest.raises(DeployRefused):
             workspace.deploy([tenant], preview=True)
 
-        override = Override(reason="outage of the regional health platform",
-                            document="粤政数急〔2026〕3号")
+        override = Override(
+            reason="outage of the regional health platform", document="粤政数急〔2026〕3号"
+        )
         result = workspace.deploy([tenant], override=override)[stack]
         assert not result.failed, result.message
         recorded = KubeClient().list("v1", "Event", namespace="default")
-        notes = [e["message"] for e in recorded
-                 if e.get("involvedObject", {}).get("name") == tenant
-                 and e.get("reason") == "ComplianceOverride"]
+        notes = [
+            e["message"]
+            for e in recorded
+            if e.get("involvedObject", {}).get("name") == tenant
+            and e.get("reason") == "ComplianceOverride"
+        ]
         assert notes and "粤政数急〔2026〕3号" in notes[-1] and "GC015" in notes[-1]
     finally:
         (workspace.root / "tenants" / f"{tenant}.yaml").write_text(original)
@@ -212,8 +236,8 @@ def test_spec_failing_the_checks_is_refused_before_any_stack_runs(
 
 
 def test_status_write_failure_of_one_tenant_leaves_the_others_deployed(
-        deployed: dict[str, StackResult], workspace: Workspace,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken, other = "nh-wsjkj", "th-zwsjj"
     status_module = importlib.import_module("infra.provision.status")  # deploy's status writer
     real = status_module.record_deploy
@@ -228,8 +252,10 @@ def test_status_write_failure_of_one_tenant_leaves_the_others_deployed(
         workspace.edit(tenant, lambda d: d["quotas"].update(pods=d["quotas"]["pods"] + 3))
     results = workspace.deploy([broken, other])
     assert results[f"local.{broken}"].failed
-    assert results[f"local.{broken}"].message == \
-        "status not written: RuntimeError: status endpoint unavailable"
+    assert (
+        results[f"local.{broken}"].message
+        == "status not written: RuntimeError: status endpoint unavailable"
+    )
     assert results[f"local.{other}"].result == "changed"
     quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", other) or {}
     assert quota["spec"]["hard"]["pods"] == str(workspace.fleet()[other].quotas.pods)
@@ -240,7 +266,8 @@ def test_status_write_failure_of_one_tenant_leaves_the_others_deployed(
 
 
 def test_platform_stack_runs_only_when_its_plan_changed_or_forced(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     skipped = workspace.deploy(["gd-jyt"])["local"]
     assert skipped.result == "skipped"
     assert "unchanged" in skipped.message
@@ -250,7 +277,8 @@ def test_platform_stack_runs_only_when_its_plan_changed_or_forced(
 
 
 def test_a_lost_cloud_endpoint_is_retried_and_shown_while_deploy_waits(
-        deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud
+) -> None:
     """The endpoint stops; a deploy shows the provider's retry as it happens (one line naming
     the stack and the endpoint), and finishes once the endpoint is back."""
     tenant = "gd-jyt"
@@ -262,8 +290,9 @@ def test_a_lost_cloud_endpoint_is_retried_and_shown_while_deploy_waits(
     outcome: dict[str, list[StackResult]] = {}
 
     def run() -> None:
-        outcome["results"] = deploy_run(workspace.options(), [tenant],
-                                        progress=Progress(notes.append))
+        outcome["results"] = deploy_run(
+            workspace.options(), [tenant], progress=Progress(notes.append)
+        )
 
     worker = threading.Thread(target=run)
     worker.start()

@@ -48,20 +48,25 @@ def _eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 
 def _pod(name: str, cpu: str, *, privileged: bool = False) -> client.V1Pod:
     container = client.V1Container(
-        name="app", image="registry.local/app:1",
+        name="app",
+        image="registry.local/app:1",
         resources=client.V1ResourceRequirements(
             requests={"cpu": cpu, "memory": "64Mi"}, limits={"cpu": cpu, "memory": "64Mi"}
         ),
         security_context=client.V1SecurityContext(privileged=True) if privileged else None,
     )
-    return client.V1Pod(metadata=client.V1ObjectMeta(name=name),
-                        spec=client.V1PodSpec(containers=[container]))
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name), spec=client.V1PodSpec(containers=[container])
+    )
 
 
 def _wait_default_sa(core: client.CoreV1Api, ns: str) -> None:
     def has_sa() -> bool:
-        return any(sa.metadata is not None and sa.metadata.name == "default"
-                   for sa in core.list_namespaced_service_account(ns).items)
+        return any(
+            sa.metadata is not None and sa.metadata.name == "default"
+            for sa in core.list_namespaced_service_account(ns).items
+        )
+
     _eventually(has_sa)
 
 
@@ -71,11 +76,15 @@ def _quota_status(core: client.CoreV1Api, namespace: str) -> client.V1ResourceQu
     return status or client.V1ResourceQuotaStatus()
 
 
-def test_python_client_lists_namespaces_over_tls(api: client.ApiClient,
-                                                 local_cloud: LocalCloud) -> None:
+def test_python_client_lists_namespaces_over_tls(
+    api: client.ApiClient, local_cloud: LocalCloud
+) -> None:
     assert local_cloud.layout().apiserver_url.startswith("https://127.0.0.1:")
-    names = {ns.metadata.name for ns in client.CoreV1Api(api).list_namespace().items
-             if ns.metadata is not None}
+    names = {
+        ns.metadata.name
+        for ns in client.CoreV1Api(api).list_namespace().items
+        if ns.metadata is not None
+    }
     assert {"default", "kube-system"} <= names
 
 
@@ -83,8 +92,7 @@ def test_quota_controller_counts_usage(api: client.ApiClient, namespace: str) ->
     core = client.CoreV1Api(api)
     quota = client.V1ResourceQuota(
         metadata=client.V1ObjectMeta(name="q"),
-        spec=client.V1ResourceQuotaSpec(hard={"pods": "1", "requests.cpu": "1",
-                                              "limits.cpu": "1"}),
+        spec=client.V1ResourceQuotaSpec(hard={"pods": "1", "requests.cpu": "1", "limits.cpu": "1"}),
     )
     core.create_namespaced_resource_quota(namespace, quota)
     _eventually(lambda: _quota_status(core, namespace).hard)
@@ -100,11 +108,13 @@ def test_quota_controller_counts_usage(api: client.ApiClient, namespace: str) ->
     assert (_quota_status(core, namespace).used or {}).get("pods") == "1"
 
 
-def test_restricted_pod_security_rejects_privileged_pod(api: client.ApiClient,
-                                                        namespace: str) -> None:
+def test_restricted_pod_security_rejects_privileged_pod(
+    api: client.ApiClient, namespace: str
+) -> None:
     core = client.CoreV1Api(api)
-    core.patch_namespace(namespace, {"metadata": {"labels": {
-        "pod-security.kubernetes.io/enforce": "restricted"}}})
+    core.patch_namespace(
+        namespace, {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+    )
     _wait_default_sa(core, namespace)
     with pytest.raises(ApiException) as exc:
         core.create_namespaced_pod(namespace, _pod("priv", "100m", privileged=True))
@@ -125,8 +135,9 @@ def test_namespace_deletion_completes(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     name = f"gone-{uuid.uuid4().hex[:6]}"
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
-    core.create_namespaced_config_map(name, client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name="c"), data={"k": "v"}))
+    core.create_namespaced_config_map(
+        name, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c"), data={"k": "v"})
+    )
     core.delete_namespace(name)
 
     def gone() -> bool:
@@ -135,6 +146,7 @@ def test_namespace_deletion_completes(api: client.ApiClient) -> None:
         except ApiException as exc:
             return exc.status == 404
         return False
+
     _eventually(gone, timeout=60)
 
 
@@ -146,13 +158,31 @@ def test_cloud_endpoint_serves_the_aws_cn_partition(cloud_env: dict[str, str]) -
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
 
     bucket = f"t-{uuid.uuid4().hex[:10]}"
-    s3.create_bucket(Bucket=bucket,
-                     CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"})
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                               "KMSMasterKeyID": key["Arn"]}}]})
-    block = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
-                               "RestrictPublicBuckets")}
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    }
+                }
+            ]
+        },
+    )
+    block = {
+        k: True
+        for k in (
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        )
+    }
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=block)
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key["Arn"]
@@ -164,11 +194,18 @@ def test_cloud_endpoint_serves_the_aws_cn_partition(cloud_env: dict[str, str]) -
     group = ec2.create_security_group(GroupName=f"g-{bucket}", Description="t", VpcId=vpc)
     assert ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"]
 
-    boundary = iam.create_policy(PolicyName=f"b-{bucket}", PolicyDocument=(
-        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",'
-        '"Resource":"*"}]}'))["Policy"]["Arn"]
-    role = iam.create_role(RoleName=f"r-{bucket}", PermissionsBoundary=boundary,
-                           AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}')
+    boundary = iam.create_policy(
+        PolicyName=f"b-{bucket}",
+        PolicyDocument=(
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",'
+            '"Resource":"*"}]}'
+        ),
+    )["Policy"]["Arn"]
+    role = iam.create_role(
+        RoleName=f"r-{bucket}",
+        PermissionsBoundary=boundary,
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
+    )
     assert role["Role"]["Arn"].startswith("arn:aws-cn:iam::")
     read = iam.get_role(RoleName=f"r-{bucket}")["Role"]
     assert read["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary

@@ -34,31 +34,74 @@ def _policy(*statements: dict[str, Any]) -> str:
 
 
 KEY: KeyProps = {
-    "alias": f"alias/govcloud/keep/{RUN}", "description": "kept across restarts",
-    "policy": _policy({"Sid": "Root", "Effect": "Allow",
-                       "Principal": {"AWS": "arn:aws-cn:iam::123456789012:root"},
-                       "Action": "kms:*", "Resource": "*"}),
-    "rotation": True, "enabled": True, "tags": TAGS}
+    "alias": f"alias/govcloud/keep/{RUN}",
+    "description": "kept across restarts",
+    "policy": _policy(
+        {
+            "Sid": "Root",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws-cn:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ),
+    "rotation": True,
+    "enabled": True,
+    "tags": TAGS,
+}
 BUCKET: BucketProps = {
-    "name": f"govcloud-keep-{RUN}", "kms_key_alias": KEY["alias"], "versioning": True,
-    "public_access_block": True, "ownership": "", "access_log_bucket": "", "policy": "",
-    "expiration_days": 365, "tags": TAGS}
+    "name": f"govcloud-keep-{RUN}",
+    "kms_key_alias": KEY["alias"],
+    "versioning": True,
+    "public_access_block": True,
+    "ownership": "",
+    "access_log_bucket": "",
+    "policy": "",
+    "expiration_days": 365,
+    "tags": TAGS,
+}
 ROLE: RoleProps = {
     "name": f"govcloud-keep-{RUN}",
-    "trust_policy": _policy({"Effect": "Allow", "Action": "sts:AssumeRole",
-                             "Principal": {"Service": "ec2.amazonaws.com.cn"}}),
+    "trust_policy": _policy(
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ec2.amazonaws.com.cn"},
+        }
+    ),
     "boundary_name": f"govcloud-keep-{RUN}-boundary",
     "boundary_policy": _policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
-    "inline_policy": _policy({"Effect": "Allow", "Action": "s3:GetObject",
-                              "Resource": f"arn:aws-cn:s3:::govcloud-keep-{RUN}/*"}),
-    "tags": TAGS}
-VPC: VpcProps = {"name": f"govcloud-keep-{RUN}", "cidr": "10.90.0.0/16", "tags": TAGS,
-                 "default_group_closed": False}
+    "inline_policy": _policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws-cn:s3:::govcloud-keep-{RUN}/*",
+        }
+    ),
+    "tags": TAGS,
+}
+VPC: VpcProps = {
+    "name": f"govcloud-keep-{RUN}",
+    "cidr": "10.90.0.0/16",
+    "tags": TAGS,
+    "default_group_closed": False,
+}
 GROUP: SecurityGroupProps = {
-    "name": f"keep-{RUN}", "vpc_name": VPC["name"], "description": "kept",
-    "ingress": [{"cidr": "10.90.2.0/24", "protocol": "tcp", "from_port": 443, "to_port": 443,
-                 "description": "peer"}],
-    "egress": [], "tags": TAGS}
+    "name": f"keep-{RUN}",
+    "vpc_name": VPC["name"],
+    "description": "kept",
+    "ingress": [
+        {
+            "cidr": "10.90.2.0/24",
+            "protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+            "description": "peer",
+        }
+    ],
+    "egress": [],
+    "tags": TAGS,
+}
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +137,9 @@ def _snapshot(lc: LocalCloud) -> dict[str, Any]:
     iam, ec2 = boto3.client("iam"), boto3.client("ec2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [VPC["name"]]}])["Vpcs"]
     groups = ec2.describe_security_groups(
-        Filters=[{"Name": "group-name", "Values": [GROUP["name"]]}])["SecurityGroups"]
-    kube = client.CoreV1Api(config.new_client_from_config(
-        config_file=str(lc.layout().kubeconfig)))
+        Filters=[{"Name": "group-name", "Values": [GROUP["name"]]}]
+    )["SecurityGroups"]
+    kube = client.CoreV1Api(config.new_client_from_config(config_file=str(lc.layout().kubeconfig)))
     return {
         "key_id": kms.describe_key(KeyId=KEY["alias"])["KeyMetadata"]["KeyId"],
         "key": cloud.read_key(KEY["alias"]),
@@ -120,10 +163,12 @@ def test_down_and_up_keep_keys_buckets_roles_and_networks(endpoint: LocalCloud) 
     vpc = cloud.ensure_vpc(VPC)
     group = cloud.ensure_security_group(GROUP)
     sealed = boto3.client("kms").encrypt(KeyId=KEY["alias"], Plaintext=b"kept")["CiphertextBlob"]
-    kube = client.CoreV1Api(config.new_client_from_config(
-        config_file=str(endpoint.layout().kubeconfig)))
-    kube.create_namespaced_config_map("default", client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name="kept"), data={"run": RUN}))
+    kube = client.CoreV1Api(
+        config.new_client_from_config(config_file=str(endpoint.layout().kubeconfig))
+    )
+    kube.create_namespaced_config_map(
+        "default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="kept"), data={"run": RUN})
+    )
     before = _snapshot(endpoint)
     assert before["key_id"] == key["key_id"]
     assert before["vpc_ids"] == [vpc["vpc_id"]] and before["group_ids"] == [group["group_id"]]
@@ -158,7 +203,8 @@ def _wait_saved(lc: LocalCloud, since: float, timeout: float = 15.0) -> None:
 
 
 def test_up_after_the_endpoint_died_restarts_only_it_and_it_kept_recent_writes(
-        endpoint: LocalCloud) -> None:
+    endpoint: LocalCloud,
+) -> None:
     cloud.ensure_vpc(VPC)  # the endpoint is up
     pids, ports = _pids(endpoint), endpoint.layout().ports
     since = time.time()
@@ -197,6 +243,7 @@ def test_up_after_etcd_died_restarts_etcd_on_its_port(endpoint: LocalCloud) -> N
     assert _others(now, "etcd") == _others(pids, "etcd")
     assert endpoint.layout().ports == ports
     assert all(s.healthy for s in endpoint.status())
-    kube = client.CoreV1Api(config.new_client_from_config(
-        config_file=str(endpoint.layout().kubeconfig)))
+    kube = client.CoreV1Api(
+        config.new_client_from_config(config_file=str(endpoint.layout().kubeconfig))
+    )
     assert kube.read_namespaced_config_map("kept", "default").data == {"run": RUN}

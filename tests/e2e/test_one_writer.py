@@ -54,22 +54,30 @@ def _refused(write: Callable[[], Any]) -> DriverError:
 
 def _condition(kind: str) -> dict[str, Any]:
     obj = KubeClient().get(API, "Tenant", TENANT) or {}
-    return next((c for c in (obj.get("status") or {}).get("conditions") or []
-                 if c["type"] == kind), {})
+    return next(
+        (c for c in (obj.get("status") or {}).get("conditions") or [] if c["type"] == kind), {}
+    )
 
 
 def _events(reason: str, since: str = "") -> list[dict[str, Any]]:
-    return [e for e in KubeClient().list("v1", "Event", namespace="default")
-            if (e.get("involvedObject") or {}).get("name") == TENANT
-            and e.get("reason") == reason and str(e.get("lastTimestamp") or "") >= since]
+    return [
+        e
+        for e in KubeClient().list("v1", "Event", namespace="default")
+        if (e.get("involvedObject") or {}).get("name") == TENANT
+        and e.get("reason") == reason
+        and str(e.get("lastTimestamp") or "") >= since
+    ]
 
 
 def _reconciler() -> KubeClient:
-    return KubeClient().impersonate(RECONCILER_USER, ["system:serviceaccounts",
-                                                      f"system:serviceaccounts:{RECONCILER_NAMESPACE}"])
+    return KubeClient().impersonate(
+        RECONCILER_USER,
+        ["system:serviceaccounts", f"system:serviceaccounts:{RECONCILER_NAMESPACE}"],
+    )
 
 
 # -- one gate for every way in ------------------------------------------------------------------
+
 
 def test_only_deploy_writes_tenant_objects(deployed: dict[str, StackResult]) -> None:
     live = KubeClient().get(API, "Tenant", TENANT)
@@ -77,13 +85,15 @@ def test_only_deploy_writes_tenant_objects(deployed: dict[str, StackResult]) -> 
     edited = copy.deepcopy(live)
     edited["metadata"].pop("managedFields", None)
     edited["spec"]["quotas"]["cpu"] = "64"
-    owner = KubeClient().impersonate("someone@gd.gov.cn", [f"{TENANT}-owners",
-                                                          "system:authenticated"])
+    owner = KubeClient().impersonate(
+        "someone@gd.gov.cn", [f"{TENANT}-owners", "system:authenticated"]
+    )
     _refused(lambda: owner.replace(edited))  # no RBAC for it at all
     _refused(lambda: _reconciler().replace(edited))  # reads Tenants, writes only status
     # Even a cluster administrator who is not the deploy identity is refused, and named.
-    admin = KubeClient().impersonate("night-shift-admin", ["system:masters",
-                                                           "system:authenticated"])
+    admin = KubeClient().impersonate(
+        "night-shift-admin", ["system:masters", "system:authenticated"]
+    )
     error = _refused(lambda: admin.replace(edited))
     assert "written only by govcloud deploy" in str(error)
     _refused(lambda: admin.delete(API, "Tenant", TENANT))
@@ -92,25 +102,43 @@ def test_only_deploy_writes_tenant_objects(deployed: dict[str, StackResult]) -> 
 
 
 def test_the_reconciler_cannot_leave_the_tenant_namespaces(
-        deployed: dict[str, StackResult]) -> None:
+    deployed: dict[str, StackResult],
+) -> None:
     """Its RBAC lets it bind and escalate a role named govcloud-tenant-admin anywhere; the
     admission policy keeps it out of kube-system (and every other non-tenant namespace)."""
     me = _reconciler()
-    role = {"apiVersion": RBAC, "kind": "Role",
-            "metadata": {"name": "govcloud-tenant-admin", "namespace": "kube-system",
-                         "labels": {"app.kubernetes.io/managed-by": "govcloud"}},
-            "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]},
-                      {"apiGroups": [""], "resources": ["serviceaccounts/token"],
-                       "verbs": ["create"]}]}
+    role = {
+        "apiVersion": RBAC,
+        "kind": "Role",
+        "metadata": {
+            "name": "govcloud-tenant-admin",
+            "namespace": "kube-system",
+            "labels": {"app.kubernetes.io/managed-by": "govcloud"},
+        },
+        "rules": [
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]},
+            {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]},
+        ],
+    }
     error = _refused(lambda: me.create(role))
     assert "only inside tenant namespaces" in str(error)
-    binding = {"apiVersion": RBAC, "kind": "RoleBinding",
-               "metadata": {"name": "govcloud-tenant-admin", "namespace": "kube-system",
-                            "labels": {"app.kubernetes.io/managed-by": "govcloud"}},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                           "name": "govcloud-tenant-admin"},
-               "subjects": [{"kind": "ServiceAccount", "name": RECONCILER_SA,
-                             "namespace": RECONCILER_NAMESPACE}]}
+    binding = {
+        "apiVersion": RBAC,
+        "kind": "RoleBinding",
+        "metadata": {
+            "name": "govcloud-tenant-admin",
+            "namespace": "kube-system",
+            "labels": {"app.kubernetes.io/managed-by": "govcloud"},
+        },
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "govcloud-tenant-admin",
+        },
+        "subjects": [
+            {"kind": "ServiceAccount", "name": RECONCILER_SA, "namespace": RECONCILER_NAMESPACE}
+        ],
+    }
     _refused(lambda: me.create(binding))
     assert KubeClient().get(RBAC, "Role", "govcloud-tenant-admin", "kube-system") is None
     # Inside a tenant namespace it still may not create what is not labelled as govcloud's.
@@ -120,6 +148,7 @@ def test_the_reconciler_cannot_leave_the_tenant_namespaces(
 
 
 # -- the reconciler judges the desired state it acts on -------------------------------------------
+
 
 @pytest.fixture
 def restore_tenant() -> Iterator[dict[str, Any]]:
@@ -133,8 +162,8 @@ def restore_tenant() -> Iterator[dict[str, Any]]:
 
 
 def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
-        deployed: dict[str, StackResult], workspace: Workspace,
-        restore_tenant: dict[str, Any]) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, restore_tenant: dict[str, Any]
+) -> None:
     kube = KubeClient()
     quota_before = kube.get("v1", "ResourceQuota", "govcloud-quota", TENANT)
     assert quota_before is not None
@@ -163,11 +192,15 @@ def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
 
 # -- deploy and the reconciler do not fight ------------------------------------------------------
 
+
 @pytest.fixture
 def replica(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[Replica]:
     config = write_service_account_kubeconfig(
-        KubeClient(), service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "one-writer-kubeconfig")
+        KubeClient(),
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=workspace.root / ".govcloud" / "one-writer-kubeconfig",
+    )
     running = Replica(workspace.root, config, "one-writer", "--no-cloud")
     try:
         _until(running.leading, 30, "the reconciler leads")
@@ -187,7 +220,8 @@ def _repairs() -> int:
 
 
 def test_deploys_under_a_running_reconciler_are_not_repairs(
-        replica: Replica, workspace: Workspace) -> None:
+    replica: Replica, workspace: Workspace
+) -> None:
     path = workspace.root / "tenants" / f"{TENANT}.yaml"
     original = path.read_text()
     before, since = _repairs(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -199,10 +233,23 @@ def test_deploys_under_a_running_reconciler_are_not_repairs(
                 assert not result.failed, result.message
             else:  # a plain `pulumi up`, as the README shows it: as safe as deploy
                 up = subprocess.run(
-                    ["pulumi", "up", "--yes", "--non-interactive", "--skip-preview",
-                     "-s", f"local.{TENANT}", "--policy-pack", "policypack"],
-                    cwd=workspace.root, capture_output=True, text=True, timeout=300,
-                    check=False)
+                    [
+                        "pulumi",
+                        "up",
+                        "--yes",
+                        "--non-interactive",
+                        "--skip-preview",
+                        "-s",
+                        f"local.{TENANT}",
+                        "--policy-pack",
+                        "policypack",
+                    ],
+                    cwd=workspace.root,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
                 assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-2000:]
             quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT) or {}
             assert quota["spec"]["hard"]["pods"] == str(pods)
@@ -217,12 +264,19 @@ def test_deploys_under_a_running_reconciler_are_not_repairs(
 
         # One real tampering: repaired, counted and evented exactly once.
         KubeClient().delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
-        _until(lambda: KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT),
-               20, "the quota is recreated")
+        _until(
+            lambda: KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT),
+            20,
+            "the quota is recreated",
+        )
         _until(lambda: _repairs() == before + 1, 10, "one repair counted")
         assert len(_events("Repaired", since)) == 1
-        managers = {m.get("manager") for m in (KubeClient().get(
-            "v1", "ResourceQuota", "govcloud-quota", TENANT) or {})["metadata"]["managedFields"]}
+        managers = {
+            m.get("manager")
+            for m in (KubeClient().get("v1", "ResourceQuota", "govcloud-quota", TENANT) or {})[
+                "metadata"
+            ]["managedFields"]
+        }
         assert managers == {"govcloud-reconciler"}
     finally:
         path.write_text(original)

@@ -28,8 +28,15 @@ API = "govcloud.gd.gov.cn/v1alpha1"
 
 def _govcloud(workspace: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOVCLOUD_ENV": "local"}
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=workspace.root,
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _json(workspace: Workspace, *args: str) -> dict[str, Any]:
@@ -47,8 +54,9 @@ def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(c for c in obj["status"]["conditions"] if c["type"] == kind)
 
 
-def test_list_and_status_report_the_live_conditions(deployed: dict[str, StackResult],
-                                                    workspace: Workspace) -> None:
+def test_list_and_status_report_the_live_conditions(
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     live = _tenants()
     listed = _json(workspace, "tenant", "list")
     assert listed["cluster"]["reachable"] is True
@@ -59,12 +67,14 @@ def test_list_and_status_report_the_live_conditions(deployed: dict[str, StackRes
         ready = _condition(obj, "Ready")
         assert (rows[name]["ready"], rows[name]["reason"]) == (ready["status"], ready["reason"])
         assert rows[name]["last_deploy"] == obj["status"].get("lastDeploy")
-    assert rows[TENANT]["ready"] == "True" and rows[TENANT]["last_deploy"], \
-        _condition(live[TENANT], "Ready")
+    assert rows[TENANT]["ready"] == "True" and rows[TENANT]["last_deploy"], _condition(
+        live[TENANT], "Ready"
+    )
 
     summary = _json(workspace, "status")["summary"]
-    assert summary["ready"] == sorted(n for n, o in live.items()
-                                      if _condition(o, "Ready")["status"] == "True")
+    assert summary["ready"] == sorted(
+        n for n, o in live.items() if _condition(o, "Ready")["status"] == "True"
+    )
     assert "st-wglj" in summary["decommissioning"]  # decommissioning in its file
 
     text = _govcloud(workspace, "tenant", "list")
@@ -81,7 +91,8 @@ def restore_status() -> Iterator[None]:
 
 
 def test_show_and_status_follow_a_repair_and_a_drifting_aspect(
-        deployed: dict[str, StackResult], workspace: Workspace, restore_status: None) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace, restore_status: None
+) -> None:
     kube = KubeClient()
     repairs_before = _json(workspace, "status")["summary"]["repairs"]
     kube.delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
@@ -91,8 +102,9 @@ def test_show_and_status_follow_a_repair_and_a_drifting_aspect(
 
     shown = _json(workspace, "tenant", "show", TENANT)
     repaired = f"recreated ResourceQuota/{TENANT}/govcloud-quota"
-    assert any(e["reason"] == "Repaired" and e["message"].startswith(repaired)
-               for e in shown["events"])
+    assert any(
+        e["reason"] == "Repaired" and e["message"].startswith(repaired) for e in shown["events"]
+    )
     assert shown["repairs"]["quota"] >= 1
     assert shown["last_deploy"] == _tenants()[TENANT]["status"]["lastDeploy"]
     assert shown["stack"]["stack"] == f"local.{TENANT}"
@@ -105,7 +117,10 @@ def test_show_and_status_follow_a_repair_and_a_drifting_aspect(
     status = dict(_tenants()[TENANT]["status"])
     status["conditions"] = [
         {**c, "status": "False", "reason": "Drifted", "message": "quota edited"}
-        if c["type"] in ("Ready", "QuotaEnforced") else c for c in status["conditions"]]
+        if c["type"] in ("Ready", "QuotaEnforced")
+        else c
+        for c in status["conditions"]
+    ]
     kube.patch_status(API, "Tenant", TENANT, status)
     summary = _json(workspace, "status")["summary"]
     assert TENANT in summary["drifting"] and TENANT in summary["failing"]
@@ -117,26 +132,36 @@ def test_show_and_status_follow_a_repair_and_a_drifting_aspect(
     assert (quota["status"], quota["message"]) == ("False", "quota edited")
 
 
-def test_a_stopped_api_server_is_one_line_naming_it(deployed: dict[str, StackResult],
-                                                    workspace: Workspace,
-                                                    tmp_path: Path) -> None:
+def test_a_stopped_api_server_is_one_line_naming_it(
+    deployed: dict[str, StackResult], workspace: Workspace, tmp_path: Path
+) -> None:
     config = Path(os.environ["KUBECONFIG"]).read_text()
-    server = next(x.split("server:", 1)[1].strip() for x in config.splitlines()
-                  if "server:" in x)
+    server = next(x.split("server:", 1)[1].strip() for x in config.splitlines() if "server:" in x)
     port = server.rsplit(":", 1)[1]
     dead = tmp_path / "kubeconfig"
     dead.write_text(config.replace(f"127.0.0.1:{port}", "127.0.0.1:1"))
     env = {**os.environ, "GOVCLOUD_ENV": "local", "KUBECONFIG": str(dead)}
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", "status"],
-                            cwd=workspace.root, env=env, capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "status"],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == (
         "env local: live state unknown: cluster unreachable at https://127.0.0.1:1 (connection "
-        "refused); start it: govcloud localcloud up")
+        "refused); start it: govcloud localcloud up"
+    )
     retries = result.stderr.splitlines()  # said once, in the first line: no note after it
     # The retry is shown as it happens, naming the endpoint and the cause.
     assert 1 <= len(retries) <= 2 and all(
-        line.startswith("govcloud: retrying: discover API resources: cannot reach the API "
-                        "server at 127.0.0.1:1: connection refused (nothing listens there) "
-                        "(attempt ") for line in retries), retries
+        line.startswith(
+            "govcloud: retrying: discover API resources: cannot reach the API "
+            "server at 127.0.0.1:1: connection refused (nothing listens there) "
+            "(attempt "
+        )
+        for line in retries
+    ), retries

@@ -26,28 +26,49 @@ ADMISSION = "admissionregistration.k8s.io/v1"
 TENANT = "gd-rst"
 
 
-def _run(workspace: Workspace, *args: str, kubeconfig: Path | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    workspace: Workspace, *args: str, kubeconfig: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOVCLOUD_ENV": "local"}
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=workspace.root,
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_cluster_wide_grants_and_open_shared_policies_are_found_and_removed(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     kube = KubeClient()
     group = workspace.fleet()[TENANT].owners.group
-    kube.apply({"apiVersion": RBAC, "kind": "ClusterRoleBinding",
-                "metadata": {"name": "helpdesk-everything"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                            "name": "cluster-admin"},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
-                              "name": group}]})
-    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "allow-all", "namespace": "shared-services"},
-                "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]}})
+    kube.apply(
+        {
+            "apiVersion": RBAC,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "helpdesk-everything"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "cluster-admin",
+            },
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+        }
+    )
+    kube.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "allow-all", "namespace": "shared-services"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]},
+        }
+    )
 
     drift = _run(workspace, "drift", "--env", "local", "--no-cloud")
     assert drift.returncode == 1, drift.stderr
@@ -55,18 +76,20 @@ def test_cluster_wide_grants_and_open_shared_policies_are_found_and_removed(
     assert "NetworkPolicy/shared-services/allow-all" in drift.stdout
 
     config = write_service_account_kubeconfig(
-        kube, service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "platform-reach-kubeconfig")
-    once = _run(workspace, "reconcile", "--env", "local", "--once", "--no-cloud",
-                kubeconfig=config)
+        kube,
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=workspace.root / ".govcloud" / "platform-reach-kubeconfig",
+    )
+    once = _run(workspace, "reconcile", "--env", "local", "--once", "--no-cloud", kubeconfig=config)
     assert "ClusterRoleBinding/helpdesk-everything" in once.stdout, once.stdout + once.stderr
     assert kube.get(RBAC, "ClusterRoleBinding", "helpdesk-everything") is None
-    assert kube.get("networking.k8s.io/v1", "NetworkPolicy", "allow-all",
-                    "shared-services") is None
+    assert kube.get("networking.k8s.io/v1", "NetworkPolicy", "allow-all", "shared-services") is None
 
 
 def test_a_deleted_admission_binding_is_reported_and_the_next_deploy_restores_it(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     kube = KubeClient()
     name = "govcloud-tenant-netpol-stays-inside"
     assert kube.delete(ADMISSION, "ValidatingAdmissionPolicyBinding", name)

@@ -13,7 +13,7 @@ from infra.localcloud.versions import PULUMI
 
 pytestmark = pytest.mark.e2e
 
-PROGRAM = textwrap.dedent('''
+PROGRAM = textwrap.dedent("""
     import pulumi
     from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
@@ -32,12 +32,18 @@ PROGRAM = textwrap.dedent('''
     config = pulumi.Config()
     greeting = Greeting("g", config.require("who"), config.require("journal"))
     pulumi.export("text", greeting.text)
-''')
+""")
 
 
 def _pulumi(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["pulumi", *args, "--non-interactive"], cwd=project, text=True,
-                          capture_output=True, check=False, timeout=300)
+    return subprocess.run(
+        ["pulumi", *args, "--non-interactive"],
+        cwd=project,
+        text=True,
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def test_pulumi_reports_the_pinned_version(cloud_env: dict[str, str]) -> None:
@@ -45,8 +51,9 @@ def test_pulumi_reports_the_pinned_version(cloud_env: dict[str, str]) -> None:
     assert out.stdout.strip() == PULUMI.version
 
 
-def test_dynamic_provider_program_goes_up_and_down(cloud_env: dict[str, str],
-                                                   tmp_path: Path) -> None:
+def test_dynamic_provider_program_goes_up_and_down(
+    cloud_env: dict[str, str], tmp_path: Path
+) -> None:
     project = tmp_path / "demo"
     project.mkdir()
     (project / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")

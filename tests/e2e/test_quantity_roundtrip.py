@@ -23,9 +23,18 @@ pytestmark = pytest.mark.e2e
 
 NAMESPACE = "quantity-roundtrip"
 # Quota keys that take any non-negative quantity (pods, services... must be whole numbers).
-KEYS = ("requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.storage",
-        "requests.ephemeral-storage", "limits.ephemeral-storage", "cpu", "memory",
-        "ephemeral-storage")
+KEYS = (
+    "requests.cpu",
+    "limits.cpu",
+    "requests.memory",
+    "limits.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.ephemeral-storage",
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+)
 
 BEYOND_EXA = Decimal("1e21")
 # A quota is never negative (the server refuses it): no "-" sign here.
@@ -40,17 +49,22 @@ def kube(cloud_env: dict[str, str]) -> Iterator[KubeClient]:
     client.delete("v1", "Namespace", NAMESPACE)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(quantities, min_size=1, max_size=len(KEYS)))
 @example(["32Gi", "1024Mi", "1.5Gi", "500m", "0.5", "1e3", "+1Ki", "05", "1.", "100Ei"])
 @example([".000000000001Ki", "1000E", "1.5e-3", "0", "1E3", "1.500", "007Ki"])
-def test_stored_quantities_are_what_govcloud_predicts(kube: KubeClient,
-                                                      written: list[str]) -> None:
+def test_stored_quantities_are_what_govcloud_predicts(kube: KubeClient, written: list[str]) -> None:
     hard = dict(zip(KEYS, written, strict=False))
-    kube.apply({"apiVersion": "v1", "kind": "ResourceQuota",
-                "metadata": {"name": "roundtrip", "namespace": NAMESPACE},
-                "spec": {"hard": hard}})
+    kube.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "roundtrip", "namespace": NAMESPACE},
+            "spec": {"hard": hard},
+        }
+    )
     live = kube.get("v1", "ResourceQuota", "roundtrip", NAMESPACE)
     assert live is not None
     stored = live["spec"]["hard"]

@@ -53,8 +53,10 @@ def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.
             return value
         time.sleep(step)
     status = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
-    raise AssertionError(f"not within {timeout}s: {what}; {TENANT} status: "
-                         f"{json.dumps(status, ensure_ascii=False)[:1500]}")
+    raise AssertionError(
+        f"not within {timeout}s: {what}; {TENANT} status: "
+        f"{json.dumps(status, ensure_ascii=False)[:1500]}"
+    )
 
 
 class Replica:
@@ -65,11 +67,30 @@ class Replica:
         self.log = root / f".reconciler-{name}.log"
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": "local"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", "local", "--watch",
-             "--identity", name, "--cloud-interval", "2", "--lease-duration", "6",
-             "--metrics-addr", f"127.0.0.1:{self.port}", *extra],
-            cwd=root, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "infra.cli.main",
+                "reconcile",
+                "--env",
+                "local",
+                "--watch",
+                "--identity",
+                name,
+                "--cloud-interval",
+                "2",
+                "--lease-duration",
+                "6",
+                "--metrics-addr",
+                f"127.0.0.1:{self.port}",
+                *extra,
+            ],
+            cwd=root,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def metrics(self) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as r:
@@ -99,14 +120,24 @@ class Replica:
 @pytest.fixture(scope="module")
 def sa_kubeconfig(deployed: dict[str, StackResult], workspace: Workspace) -> Path:
     return write_service_account_kubeconfig(
-        KubeClient(), service_account=RECONCILER_SA, namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "reconciler-kubeconfig")
+        KubeClient(),
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=workspace.root / ".govcloud" / "reconciler-kubeconfig",
+    )
 
 
 def _govcloud(workspace: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOVCLOUD_ENV": "local"}
-    return subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=workspace.root,
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=workspace.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def _quota() -> dict[str, Any] | None:
@@ -115,8 +146,10 @@ def _quota() -> dict[str, Any] | None:
 
 # -- read-only first: drift report and dry run change nothing --------------------------------
 
+
 def test_drift_report_and_dry_run_change_nothing_then_once_repairs(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     kube = KubeClient()
     kube.delete("v1", "ResourceQuota", "govcloud-quota", TENANT)
     kube.wait_deleted("v1", "ResourceQuota", "govcloud-quota", TENANT)
@@ -124,8 +157,9 @@ def test_drift_report_and_dry_run_change_nothing_then_once_repairs(
     assert report.returncode == 1, report.stderr
     data = json.loads(report.stdout)
     assert TENANT in data["drifting"]
-    assert any(d["what"] == f"ResourceQuota/{TENANT}/govcloud-quota: missing"
-               for d in data["differences"])
+    assert any(
+        d["what"] == f"ResourceQuota/{TENANT}/govcloud-quota: missing" for d in data["differences"]
+    )
     dry = _govcloud(workspace, "reconcile", "--env", "local", "--once", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would-repair" in dry.stdout
@@ -139,6 +173,7 @@ def test_drift_report_and_dry_run_change_nothing_then_once_repairs(
 
 
 # -- the running reconciler ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def leader(sa_kubeconfig: Path, workspace: Workspace) -> Iterator[Replica]:
@@ -154,8 +189,12 @@ def leader(sa_kubeconfig: Path, workspace: Workspace) -> Iterator[Replica]:
 
 def _events(reason_part: str) -> list[dict[str, Any]]:
     events = KubeClient().list("v1", "Event", namespace="default")
-    return [e for e in events if (e.get("involvedObject") or {}).get("name") == TENANT
-            and reason_part in str(e.get("message"))]
+    return [
+        e
+        for e in events
+        if (e.get("involvedObject") or {}).get("name") == TENANT
+        and reason_part in str(e.get("message"))
+    ]
 
 
 def _reason(tenant: str = TENANT) -> tuple[str, str]:
@@ -179,8 +218,12 @@ def test_deleted_quota_is_restored_with_an_event(leader: Replica) -> None:
     assert quota["spec"]["hard"]["services.nodeports"] == "0"
     _until(lambda: _events("recreated ResourceQuota"), 5, "an event for the repair")
     _until(lambda: _ready().get("Ready") == "True", 30, "Ready again")
-    out = subprocess.run(["kubectl", "get", "tenants", TENANT, "--no-headers"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["kubectl", "get", "tenants", TENANT, "--no-headers"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.split()[0] == TENANT and "True" in out.split()
 
 
@@ -200,37 +243,60 @@ def test_relabelled_namespace_and_edited_quota_are_restored(leader: Replica) -> 
     def restored() -> bool:
         labels = (kube.get("v1", "Namespace", TENANT) or {})["metadata"]["labels"]
         hard = (_quota() or {}).get("spec", {}).get("hard", {})
-        return bool(labels["pod-security.kubernetes.io/enforce"] == "restricted"
-                    and hard.get("pods") != "100000")
+        return bool(
+            labels["pod-security.kubernetes.io/enforce"] == "restricted"
+            and hard.get("pods") != "100000"
+        )
+
     _until(restored, 20, "labels and quota restored")
 
 
 def test_allow_all_policy_rule_in_managed_policy_and_rogue_binding_are_removed(
-        leader: Replica) -> None:
+    leader: Replica,
+) -> None:
     kube = KubeClient()
-    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "allow-everything", "namespace": TENANT},
-                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
-                         "ingress": [{}], "egress": [{}]}})
+    kube.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "allow-everything", "namespace": TENANT},
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{}],
+                "egress": [{}],
+            },
+        }
+    )
     deny = kube.get("networking.k8s.io/v1", "NetworkPolicy", "govcloud-default-deny", TENANT)
     assert deny is not None
     deny["spec"]["ingress"] = [{"from": [{"ipBlock": {"cidr": "::/0"}}]}]
     deny["metadata"].pop("managedFields", None)
     kube.replace(deny)
-    kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                "metadata": {"name": "helpdesk-admin", "namespace": TENANT},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                            "name": "admin"},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                              "name": "helpdesk"}]})
+    kube.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "helpdesk-admin", "namespace": TENANT},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "admin",
+            },
+            "subjects": [
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "helpdesk"}
+            ],
+        }
+    )
 
     def clean() -> bool:
         rogue = kube.get("networking.k8s.io/v1", "NetworkPolicy", "allow-everything", TENANT)
-        binding = kube.get("rbac.authorization.k8s.io/v1", "RoleBinding", "helpdesk-admin",
-                           TENANT)
-        live = kube.get("networking.k8s.io/v1", "NetworkPolicy", "govcloud-default-deny",
-                        TENANT) or {}
+        binding = kube.get("rbac.authorization.k8s.io/v1", "RoleBinding", "helpdesk-admin", TENANT)
+        live = (
+            kube.get("networking.k8s.io/v1", "NetworkPolicy", "govcloud-default-deny", TENANT) or {}
+        )
         return rogue is None and binding is None and "ingress" not in live.get("spec", {})
+
     _until(clean, 20, "rogue objects removed and the deny policy restored")
     _until(lambda: _events("removed RoleBinding"), 5, "an event for the removal")
 
@@ -246,49 +312,69 @@ def test_cloud_guardrails_are_restored(leader: Replica, workspace: Workspace) ->
     kms.disable_key(KeyId=kms.describe_key(KeyId=key["alias"])["KeyMetadata"]["KeyId"])
     s3 = cloud_driver._session.client("s3")
     s3.delete_public_access_block(Bucket=bucket["name"])
-    s3.put_bucket_versioning(Bucket=bucket["name"],
-                             VersioningConfiguration={"Status": "Suspended"})
+    s3.put_bucket_versioning(Bucket=bucket["name"], VersioningConfiguration={"Status": "Suspended"})
     cloud_driver.delete_role(role["name"])
     ec2 = cloud_driver._session.client("ec2")
-    sg = ec2.describe_security_groups(Filters=[{"Name": "group-name",
-                                                "Values": [group["name"]]}])
+    sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [group["name"]]}])
     ec2.authorize_security_group_ingress(
         GroupId=sg["SecurityGroups"][0]["GroupId"],
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
 
     def restored() -> bool:
         live: Mapping[str, Any] = cloud_driver.read_bucket(bucket["name"]) or {}
         rules: Mapping[str, Any] = (
-            cloud_driver.read_security_group(group["name"], group["vpc_name"]) or {})
+            cloud_driver.read_security_group(group["name"], group["vpc_name"]) or {}
+        )
         found = cloud_driver.read_key(key["alias"])
         enabled = found is not None and found["enabled"]
-        return bool(live.get("public_access_block") and live.get("versioning") and enabled
-                    and cloud_driver.read_role(role["name"]) is not None
-                    and all(r["cidr"] != "0.0.0.0/0" for r in rules.get("ingress", [])))
+        return bool(
+            live.get("public_access_block")
+            and live.get("versioning")
+            and enabled
+            and cloud_driver.read_role(role["name"]) is not None
+            and all(r["cidr"] != "0.0.0.0/0" for r in rules.get("ingress", []))
+        )
+
     _until(restored, 20, "key, bucket, role and security group restored", step=0.5)
     _until(lambda: _ready().get("CloudGuardrails") == "True", 10, "CloudGuardrails True")
 
 
 def test_lost_cloud_resources_are_recreated_and_bucket_loss_is_reported(
-        leader: Replica, workspace: Workspace) -> None:
+    leader: Replica, workspace: Workspace
+) -> None:
     """What a cloud endpoint that lost its state looks like for one tenant."""
     env, fleet = workspace.env(), workspace.fleet()
     plan = render_tenant(fleet[TENANT], env, fleet=fleet, today=TODAY)
     props = {c.kind: c.props for c in plan.cloud}
     cloud_driver.delete_bucket(props["bucket"]["name"], force=True)
     cloud_driver.delete_key(props["kms-key"]["alias"])
-    cloud_driver.delete_security_group(props["security-group"]["name"],
-                                       props["security-group"]["vpc_name"])
+    cloud_driver.delete_security_group(
+        props["security-group"]["name"], props["security-group"]["vpc_name"]
+    )
 
     def back() -> bool:
-        return bool(cloud_driver.read_bucket(props["bucket"]["name"])
-                    and cloud_driver.read_key(props["kms-key"]["alias"])
-                    and cloud_driver.read_security_group(props["security-group"]["name"],
-                                                         props["security-group"]["vpc_name"]))
+        return bool(
+            cloud_driver.read_bucket(props["bucket"]["name"])
+            and cloud_driver.read_key(props["kms-key"]["alias"])
+            and cloud_driver.read_security_group(
+                props["security-group"]["name"], props["security-group"]["vpc_name"]
+            )
+        )
+
     _until(back, 30, "key, bucket and security group re-created", step=0.5)
-    warning = _until(lambda: [e for e in _events("re-created EMPTY")
-                              if e.get("type") == "Warning"], 10, "a data-loss warning")
+    warning = _until(
+        lambda: [e for e in _events("re-created EMPTY") if e.get("type") == "Warning"],
+        10,
+        "a data-loss warning",
+    )
     assert warning[0]["reason"] == "PossibleDataLoss"
     _until(lambda: _ready().get("CloudGuardrails") == "True", 15, "CloudGuardrails True")
 
@@ -298,44 +384,58 @@ def test_grant_expiring_now_is_revoked_within_two_seconds(leader: Replica) -> No
     tenant = kube.get(API, "Tenant", TENANT)
     assert tenant is not None
     expiry = (dt.datetime.now(PROVINCE_TZ) + dt.timedelta(seconds=6)).replace(microsecond=0)
-    grant = {"group": "ops-oncall", "scope": "ops", "document": "粤政数授〔2026〕999号",
-             "grantedBy": tenant["spec"]["owners"]["contacts"][0]["email"],
-             "granted": expiry.date().isoformat(), "expires": expiry.date().isoformat(),
-             "expiresAt": expiry.isoformat()}  # a Tenant object's fields are camelCase
+    grant = {
+        "group": "ops-oncall",
+        "scope": "ops",
+        "document": "粤政数授〔2026〕999号",
+        "grantedBy": tenant["spec"]["owners"]["contacts"][0]["email"],
+        "granted": expiry.date().isoformat(),
+        "expires": expiry.date().isoformat(),
+        "expiresAt": expiry.isoformat(),
+    }  # a Tenant object's fields are camelCase
     tenant["spec"]["access"] = [*tenant["spec"].get("access", []), grant]
     tenant["metadata"].pop("managedFields", None)
     kube.replace(tenant)
 
     def binding() -> list[dict[str, Any]]:
-        return [b for b in kube.list("rbac.authorization.k8s.io/v1", "RoleBinding",
-                                     namespace=TENANT)
-                if any(s.get("name") == "ops-oncall" for s in b.get("subjects") or [])]
+        return [
+            b
+            for b in kube.list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=TENANT)
+            if any(s.get("name") == "ops-oncall" for s in b.get("subjects") or [])
+        ]
+
     _until(binding, 5, "the new grant is bound")
     gone = _until(lambda: time.time() if not binding() else None, 12, "revoked")
     assert gone - expiry.timestamp() <= 2.0, f"revoked {gone - expiry.timestamp():.2f}s late"
     _until(lambda: _events("revoked RoleBinding"), 5, "an event for the revocation")
 
 
-def test_repairs_continue_after_api_server_restarts(leader: Replica,
-                                                    local_cloud: LocalCloud) -> None:
+def test_repairs_continue_after_api_server_restarts(
+    leader: Replica, local_cloud: LocalCloud
+) -> None:
     for _ in range(2):
         (api,) = [s for s in local_cloud.status() if s.name == "kube-apiserver"]
         assert api.pid is not None
         os.kill(api.pid, signal.SIGTERM)
-        _until(lambda: not any(s.healthy for s in local_cloud.status()
-                               if s.name == "kube-apiserver"), 30, "API server down")
+        _until(
+            lambda: not any(s.healthy for s in local_cloud.status() if s.name == "kube-apiserver"),
+            30,
+            "API server down",
+        )
         local_cloud.up(say=lambda _: None)
         fresh = KubeClient()
         fresh.delete("v1", "LimitRange", "govcloud-limits", TENANT)
 
         def restored(client: KubeClient = fresh) -> Any:
             return client.get("v1", "LimitRange", "govcloud-limits", TENANT)
+
         _until(restored, 30, "limit range restored after the restart")
     assert leader.proc.poll() is None
 
 
-def test_second_replica_takes_over_when_the_leader_dies(leader: Replica, sa_kubeconfig: Path,
-                                                        workspace: Workspace) -> None:
+def test_second_replica_takes_over_when_the_leader_dies(
+    leader: Replica, sa_kubeconfig: Path, workspace: Workspace
+) -> None:
     standby = Replica(workspace.root, sa_kubeconfig, "replica-b")
     try:
         _until(standby.ready, 30, "standby caches synced")
@@ -352,7 +452,8 @@ def test_second_replica_takes_over_when_the_leader_dies(leader: Replica, sa_kube
 
 
 def test_background_reconciler_runs_as_its_service_account_and_stops(
-        deployed: dict[str, StackResult], workspace: Workspace) -> None:
+    deployed: dict[str, StackResult], workspace: Workspace
+) -> None:
     """What ./quickstart leaves running, what `localcloud status` shows, what `--stop` ends."""
     started = _govcloud(workspace, "reconcile", "--env", "local", "--background")
     assert started.returncode == 0, started.stderr
@@ -367,8 +468,9 @@ def test_background_reconciler_runs_as_its_service_account_and_stops(
         _until(_quota, 60, "the background reconciler repairs")
         log = workspace.root / ".govcloud" / "reconciler" / "reconciler.log"
         _until(lambda: '"action": "recreated"' in log.read_text(), 10, "the repair is logged")
-        assert (workspace.root / ".govcloud" / "reconciler" / "kubeconfig").stat().st_mode \
-            & 0o777 == 0o600
+        assert (
+            workspace.root / ".govcloud" / "reconciler" / "kubeconfig"
+        ).stat().st_mode & 0o777 == 0o600
     finally:
         stopped = _govcloud(workspace, "reconcile", "--stop")
     assert stopped.returncode == 0 and "stopped" in stopped.stdout

@@ -37,8 +37,10 @@ REPAIR_WITHIN = 10.0
 
 # -- the endpoint emits the events ---------------------------------------------------------
 
+
 def test_the_endpoint_records_each_mutating_call_and_no_read_or_secret(
-        local_cloud: LocalCloud, cloud_env: dict[str, str]) -> None:
+    local_cloud: LocalCloud, cloud_env: dict[str, str]
+) -> None:
     feed = EndpointEvents(local_cloud.layout().cloud_url)
     start = feed.read(None).cursor
     name = f"events-{uuid.uuid4().hex[:8]}"
@@ -61,26 +63,47 @@ def test_the_endpoint_records_each_mutating_call_and_no_read_or_secret(
     iam.delete_user(UserName=name)
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     group = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
     ec2.delete_security_group(GroupId=group)
 
     page = feed.read(start, wait=5)
-    mine = [e for e in page.events if name in json.dumps(dict(e.parameters))
-            or key_id in json.dumps(dict(e.parameters)) or group in json.dumps(dict(e.parameters))]
+    mine = [
+        e
+        for e in page.events
+        if name in json.dumps(dict(e.parameters))
+        or key_id in json.dumps(dict(e.parameters))
+        or group in json.dumps(dict(e.parameters))
+    ]
     assert [(e.source.split(".")[0], e.name) for e in mine] == [
-        ("s3", "CreateBucket"), ("s3", "PutBucketVersioning"), ("s3", "DeleteBucket"),
-        ("kms", "CreateKey"), ("kms", "DisableKey"), ("kms", "ScheduleKeyDeletion"),
-        ("iam", "CreateUser"), ("iam", "CreateLoginProfile"), ("iam", "DeleteLoginProfile"),
+        ("s3", "CreateBucket"),
+        ("s3", "PutBucketVersioning"),
+        ("s3", "DeleteBucket"),
+        ("kms", "CreateKey"),
+        ("kms", "DisableKey"),
+        ("kms", "ScheduleKeyDeletion"),
+        ("iam", "CreateUser"),
+        ("iam", "CreateLoginProfile"),
+        ("iam", "DeleteLoginProfile"),
         ("iam", "DeleteUser"),
-        ("ec2", "CreateSecurityGroup"), ("ec2", "AuthorizeSecurityGroupIngress"),
-        ("ec2", "DeleteSecurityGroup")]
+        ("ec2", "CreateSecurityGroup"),
+        ("ec2", "AuthorizeSecurityGroupIngress"),
+        ("ec2", "DeleteSecurityGroup"),
+    ]
     by_name = {e.name: e for e in mine}
     assert by_name["PutBucketVersioning"].parameters["bucketName"] == name
     assert by_name["DisableKey"].parameters["keyId"] == key_id
     assert by_name["AuthorizeSecurityGroupIngress"].parameters["groupId"] == group
-    assert by_name["CreateLoginProfile"].parameters["password"] == \
-        "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert by_name["CreateLoginProfile"].parameters["password"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
     assert all(e.id and e.time.endswith("Z") and e.region for e in mine)
     assert {e.region for e in mine if not e.source.startswith("iam")} == {region}
     recorded = json.dumps([dict(e.parameters) for e in page.events])
@@ -91,6 +114,7 @@ def test_the_endpoint_records_each_mutating_call_and_no_read_or_secret(
 
 # -- the reconciler repairs from them --------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def follower(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[Replica]:
     kubeconfig = workspace.root / ".govcloud" / "reconciler-kubeconfig"
@@ -99,8 +123,12 @@ def follower(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator
         from infra.drivers.identity import write_service_account_kubeconfig
         from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 
-        write_service_account_kubeconfig(KubeClient(), service_account=RECONCILER_SA,
-                                         namespace=RECONCILER_NAMESPACE, target=kubeconfig)
+        write_service_account_kubeconfig(
+            KubeClient(),
+            service_account=RECONCILER_SA,
+            namespace=RECONCILER_NAMESPACE,
+            target=kubeconfig,
+        )
     # A poll of 300 s: within this module, only a change event can trigger a cloud check.
     replica = Replica(workspace.root, kubeconfig, "replica-events", "--cloud-interval", "300")
     tenants = len(workspace.tenant_ids())
@@ -108,8 +136,14 @@ def follower(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator
         _until(replica.leading, 30, "the reconciler leads")
         # Leading, it checks every tenant once (Kubernetes and cloud): let that first full
         # pass end, so that what repairs the tampering below is the event, not that pass.
-        _until(lambda: _passes(replica) >= 2 * tenants and _metric(
-            replica, "govcloud_queue_depth") == 0, 120, "the first full pass", step=0.5)
+        _until(
+            lambda: (
+                _passes(replica) >= 2 * tenants and _metric(replica, "govcloud_queue_depth") == 0
+            ),
+            120,
+            "the first full pass",
+            step=0.5,
+        )
         time.sleep(1.0)
         yield replica
     finally:
@@ -147,12 +181,12 @@ def _log_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def test_cloud_tampering_is_repaired_from_its_change_event_within_ten_seconds(
-        follower: Replica, workspace: Workspace) -> None:
+    follower: Replica, workspace: Workspace
+) -> None:
     env, fleet = workspace.env(), workspace.fleet()
     plan = render_tenant(fleet[TENANT], env, fleet=fleet, today=TODAY)
     props = {c.kind: c.props for c in plan.cloud}
-    bucket, key, group = props["bucket"]["name"], props["kms-key"]["alias"], props[
-        "security-group"]
+    bucket, key, group = props["bucket"]["name"], props["kms-key"]["alias"], props["security-group"]
     s3, kms = cloud_driver._session.client("s3"), cloud_driver._session.client("kms")
     ec2, iam = cloud_driver._session.client("ec2"), cloud_driver._session.client("iam")
     placed = _metric(follower, "govcloud_cloud_events_total", 'outcome="placed"')
@@ -161,29 +195,52 @@ def test_cloud_tampering_is_repaired_from_its_change_event_within_ten_seconds(
     # Named by the bucket's name: versioning suspended, public-access block deleted.
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     s3.delete_public_access_block(Bucket=bucket)
-    took["bucket versioning and public-access block"] = _timed(lambda: bool(
-        (live := _read(cloud_driver.read_bucket(bucket))).get("versioning")
-        and live.get("public_access_block")), "bucket versioning and public-access block back")
+    took["bucket versioning and public-access block"] = _timed(
+        lambda: bool(
+            (live := _read(cloud_driver.read_bucket(bucket))).get("versioning")
+            and live.get("public_access_block")
+        ),
+        "bucket versioning and public-access block back",
+    )
 
     # Named by id only: the key disabled by key id, a rule added by group id.
     key_id = kms.describe_key(KeyId=key)["KeyMetadata"]["KeyId"]
     kms.disable_key(KeyId=key_id)
     took["key disabled by id"] = _timed(
-        lambda: bool((_read(cloud_driver.read_key(key))).get("enabled")), "key enabled again")
-    group_id = ec2.describe_security_groups(Filters=[
-        {"Name": "group-name", "Values": [group["name"]]}])["SecurityGroups"][0]["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    took["ssh from anywhere on the security group"] = _timed(lambda: all(
-        r["cidr"] != "0.0.0.0/0" for r in (_read(cloud_driver.read_security_group(
-            group["name"], group["vpc_name"]))).get("ingress", [{"cidr": "0.0.0.0/0"}])),
-        "the rule revoked")
+        lambda: bool((_read(cloud_driver.read_key(key))).get("enabled")), "key enabled again"
+    )
+    group_id = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [group["name"]]}]
+    )["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group_id,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    took["ssh from anywhere on the security group"] = _timed(
+        lambda: all(
+            r["cidr"] != "0.0.0.0/0"
+            for r in (
+                _read(cloud_driver.read_security_group(group["name"], group["vpc_name"]))
+            ).get("ingress", [{"cidr": "0.0.0.0/0"}])
+        ),
+        "the rule revoked",
+    )
 
     # Named by the role's name: its permissions boundary taken away.
     iam.delete_role_permissions_boundary(RoleName=cloud_name(env.name, TENANT))
-    took["role boundary removed"] = _timed(lambda: bool(
-        iam.get_role(RoleName=cloud_name(env.name, TENANT))["Role"].get(
-            "PermissionsBoundary")), "the boundary back")
+    took["role boundary removed"] = _timed(
+        lambda: bool(
+            iam.get_role(RoleName=cloud_name(env.name, TENANT))["Role"].get("PermissionsBoundary")
+        ),
+        "the boundary back",
+    )
 
     print(json.dumps({k: round(v, 2) for k, v in took.items()}))  # the measured latencies
     assert max(took.values()) < REPAIR_WITHIN
@@ -193,14 +250,24 @@ def test_cloud_tampering_is_repaired_from_its_change_event_within_ten_seconds(
         # A repair is logged once its check has read the resource back and written status.
         lines = _log_lines(follower.log)
         mine = [line for line in lines if line.get("tenant") == TENANT]
-        repairs = [line["repair"] for line in mine if line.get("repair", {}).get("aspect")
-                   == "cloud"]
+        repairs = [
+            line["repair"] for line in mine if line.get("repair", {}).get("aspect") == "cloud"
+        ]
         return mine if len(repairs) >= 4 else None
 
     mine = _until(logged, 10, "four cloud repairs logged")
     triggered = {line.get("cloud_event") for line in mine}
-    assert {"PutBucketVersioning", "DeleteBucketPublicAccessBlock", "DisableKey",
-            "AuthorizeSecurityGroupIngress", "DeleteRolePermissionsBoundary"} <= triggered
+    assert {
+        "PutBucketVersioning",
+        "DeleteBucketPublicAccessBlock",
+        "DisableKey",
+        "AuthorizeSecurityGroupIngress",
+        "DeleteRolePermissionsBoundary",
+    } <= triggered
     repaired = {line["repair"]["key"] for line in mine if "repair" in line}
-    assert {f"bucket/{TENANT}-bucket", f"kms-key/{TENANT}-key", f"security-group/{TENANT}-sg",
-            f"role/{TENANT}-role"} <= repaired
+    assert {
+        f"bucket/{TENANT}-bucket",
+        f"kms-key/{TENANT}-key",
+        f"security-group/{TENANT}-sg",
+        f"role/{TENANT}-role",
+    } <= repaired

@@ -41,15 +41,26 @@ class Browser:
         assert binary, f"Chromium is missing: {INSTALL}"
         self.profile = Path(tempfile.mkdtemp(prefix="govcloud-chromium-"))
         self.process = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
-             f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port = self._port()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
             page = next(t for t in json.load(r) if t["type"] == "page")
-        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30,
-                                              suppress_origin=True)
+        self.ws = websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True
+        )
         self.ids = itertools.count(1)
         self.errors: list[str] = []
         self.events: list[str] = []
@@ -96,16 +107,20 @@ class Browser:
             self._event(json.loads(self.ws.recv()))
 
     def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
-                           returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
         assert "exceptionDetails" not in result, result["exceptionDetails"]
         return result["result"].get("value")
 
     def screenshot(self, path: Path) -> bytes:
         size = self.call("Page.getLayoutMetrics")["cssContentSize"]
-        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": size["width"],
-                               "height": size["height"], "scale": 1})
+        shot = self.call(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        )
         data = base64.b64decode(shot["data"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -152,11 +167,18 @@ Promise.all([...document.querySelectorAll('figure.chart img')].map(async (img) =
 """
 
 
-def _govcloud(*args: str, cwd: Path = ROOT,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=cwd,
-                            capture_output=True, text=True, check=False, timeout=300,
-                            env={**os.environ, **(env or {})})
+def _govcloud(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -172,10 +194,12 @@ def _look(browser: Browser, page: Path) -> list[dict[str, Any]]:
 
 
 def test_the_page_opens_without_errors_and_every_chart_draws(
-        browser: Browser, tmp_path: Path) -> None:
+    browser: Browser, tmp_path: Path
+) -> None:
     page = tmp_path / "report.html"
-    _govcloud("report", "--env", "local", "--today", TODAY, "--format", "html",
-              "--output", str(page))
+    _govcloud(
+        "report", "--env", "local", "--today", TODAY, "--format", "html", "--output", str(page)
+    )
     charts = _look(browser, page)
     assert [c["chart"] for c in charts] == ["capacity", "cities", "cost", "sharing"]
     title = browser.evaluate("document.querySelector('h1').textContent")
@@ -187,9 +211,11 @@ def test_the_page_opens_without_errors_and_every_chart_draws(
 def test_a_broken_page_is_caught(browser: Browser, tmp_path: Path) -> None:
     # The check above can fail: a script error and an undecodable chart are both seen.
     page = tmp_path / "broken.html"
-    page.write_text('<html><body><figure class="chart" data-chart="x">'
-                    '<img src="data:image/svg+xml;base64,AAAA"></figure>'
-                    "<script>console.error('boom')</script></body></html>")
+    page.write_text(
+        '<html><body><figure class="chart" data-chart="x">'
+        '<img src="data:image/svg+xml;base64,AAAA"></figure>'
+        "<script>console.error('boom')</script></body></html>"
+    )
     browser.open(page.as_uri())
     assert any("boom" in e for e in browser.errors)
     with pytest.raises(AssertionError):
@@ -199,21 +225,32 @@ def test_a_broken_page_is_caught(browser: Browser, tmp_path: Path) -> None:
 def _pods(kube: KubeClient, namespace: str, count: int) -> None:
     """Pods stay Pending (no kubelet) but are admitted and counted against the quota with
     the LimitRange's default requests."""
-    container = {"name": "app", "image": "registry.local/app:1",
-                 "securityContext": {"allowPrivilegeEscalation": False,
-                                     "capabilities": {"drop": ["ALL"]}}}
-    spec = {"securityContext": {"runAsNonRoot": True,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [container]}
+    container = {
+        "name": "app",
+        "image": "registry.local/app:1",
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+    spec = {
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+    }
     for i in range(count):
-        kube.apply({"apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": f"report-load-{i}", "namespace": namespace},
-                    "spec": spec})
+        kube.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"report-load-{i}", "namespace": namespace},
+                "spec": spec,
+            }
+        )
 
 
 def test_live_report_reads_quota_use_and_rightsize_writes_it(
-        deployed: dict[str, StackResult], workspace: Workspace, browser: Browser,
-        cloud_env: dict[str, str]) -> None:
+    deployed: dict[str, StackResult],
+    workspace: Workspace,
+    browser: Browser,
+    cloud_env: dict[str, str],
+) -> None:
     kube = KubeClient()
     _pods(kube, "gd-jyt", 4)  # 4 × 250m CPU and 512Mi requested by default
     try:
@@ -231,31 +268,50 @@ def _live(kube: KubeClient, workspace: Workspace, browser: Browser) -> None:
             break
         assert time.monotonic() < deadline, quota.get("status")
         time.sleep(1)
-    out = _govcloud("report", "--env", "local", "--today", TODAY, "--live", "--format",
-                    "json", cwd=workspace.root)
+    out = _govcloud(
+        "report",
+        "--env",
+        "local",
+        "--today",
+        TODAY,
+        "--live",
+        "--format",
+        "json",
+        cwd=workspace.root,
+    )
     data = json.loads(out.stdout)
     usage = {u["tenant"]: u for u in data["usage"]["tenants"]}
     assert usage["gd-jyt"]["used"]["cpu"] == 1 and usage["gd-jyt"]["used"]["pods"] == 4
     assert usage["gd-jyt"]["hard"]["cpu"] == 24
     assert data["usage"]["missing"] == []
-    candidates = {(c["tenant"], c["resource"]): c["proposed"]
-                  for c in data["usage"]["candidates"]}
+    candidates = {(c["tenant"], c["resource"]): c["proposed"] for c in data["usage"]["candidates"]}
     assert candidates[("gd-jyt", "cpu")] == "2"  # 1 × 1.5, but one default container (2)
     assert candidates[("gd-jyt", "memory")] == "4Gi"
 
     page = workspace.root / "report.html"
-    _govcloud("report", "--env", "local", "--today", TODAY, "--live", "--format", "html",
-              "--output", str(page), cwd=workspace.root)
+    _govcloud(
+        "report",
+        "--env",
+        "local",
+        "--today",
+        TODAY,
+        "--live",
+        "--format",
+        "html",
+        "--output",
+        str(page),
+        cwd=workspace.root,
+    )
     charts = _look(browser, page)
     assert [c["chart"] for c in charts] == ["capacity", "cities", "cost", "usage", "sharing"]
     shot = browser.screenshot(DOCS / "report.png")
     assert shot.startswith(b"\x89PNG") and len(shot) > 50_000
 
     before = (workspace.root / "tenants" / "gd-jyt.yaml").read_text()
-    _govcloud("rightsize", "--env", "local", "--tenant", "gd-jyt", "--write",
-              cwd=workspace.root)
+    _govcloud("rightsize", "--env", "local", "--tenant", "gd-jyt", "--write", cwd=workspace.root)
     after = (workspace.root / "tenants" / "gd-jyt.yaml").read_text()
     assert after == before.replace('  cpu: "24"\n', '  cpu: "2"\n', 1).replace(
-        "  memory: 96Gi\n", "  memory: 4Gi\n", 1)
+        "  memory: 96Gi\n", "  memory: 4Gi\n", 1
+    )
     _govcloud("check", "--env", "local", "--today", TODAY, cwd=workspace.root)
     (workspace.root / "tenants" / "gd-jyt.yaml").write_text(before)  # session state stays

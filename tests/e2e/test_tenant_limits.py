@@ -31,10 +31,14 @@ pytestmark = pytest.mark.e2e
 HOME = "gz-wjw"
 SECRET = f"S3cr3t-{uuid.uuid4().hex[:12]}"
 _CONTAINER: dict[str, Any] = {
-    "name": "app", "image": "registry.local/app:1",
-    "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True,
-                        "capabilities": {"drop": ["ALL"]},
-                        "seccompProfile": {"type": "RuntimeDefault"}},
+    "name": "app",
+    "image": "registry.local/app:1",
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
 }
 
 
@@ -51,8 +55,12 @@ def made() -> Iterator[list[dict[str, Any]]]:
     yield objects
     admin = KubeClient()
     for obj in reversed(objects):  # a missing one (never created) is simply not deleted
-        admin.delete(obj["apiVersion"], obj["kind"], obj["metadata"]["name"],
-                     obj["metadata"].get("namespace"))
+        admin.delete(
+            obj["apiVersion"],
+            obj["kind"],
+            obj["metadata"]["name"],
+            obj["metadata"].get("namespace"),
+        )
 
 
 def _denied(call: Callable[[], Any]) -> str:
@@ -62,21 +70,29 @@ def _denied(call: Callable[[], Any]) -> str:
 
 
 def _pod(name: str, **container: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": HOME},
-            "spec": {"containers": [{**copy.deepcopy(_CONTAINER), **container}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": HOME},
+        "spec": {"containers": [{**copy.deepcopy(_CONTAINER), **container}]},
+    }
 
 
 def _deployment(name: str, **pod: Any) -> dict[str, Any]:
     spec = {"containers": [copy.deepcopy(_CONTAINER)], **pod}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": HOME},
-            "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": HOME},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": spec},
+        },
+    }
 
 
-def _create(client: KubeClient, made: list[dict[str, Any]], obj: dict[str, Any]
-            ) -> dict[str, Any]:
+def _create(client: KubeClient, made: list[dict[str, Any]], obj: dict[str, Any]) -> dict[str, Any]:
     created = client.create(obj)
     made.append(obj)
     return created
@@ -88,7 +104,8 @@ def _quota_status(resource: str, timeout: float = 20.0) -> tuple[int, int]:
     deadline = time.monotonic() + timeout
     while True:
         status = (admin.get("v1", "ResourceQuota", "govcloud-quota", HOME) or {}).get(
-            "status") or {}
+            "status"
+        ) or {}
         if resource in (status.get("hard") or {}) and resource in (status.get("used") or {}):
             return int(status["used"][resource]), int(status["hard"][resource])
         assert time.monotonic() < deadline, f"{resource} not counted by the quota controller"
@@ -97,16 +114,23 @@ def _quota_status(resource: str, timeout: float = 20.0) -> tuple[int, int]:
 
 # -- quota ------------------------------------------------------------------------------------
 
+
 def test_a_pod_stating_no_ephemeral_storage_is_admitted_with_defaults_and_counted(
-        owner: KubeClient, made: list[dict[str, Any]]) -> None:
+    owner: KubeClient, made: list[dict[str, Any]]
+) -> None:
     before = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", HOME)
     assert before is not None and before["spec"]["hard"]["limits.ephemeral-storage"] == "1Ti"
     pod = _create(owner, made, _pod(f"scratch-{uuid.uuid4().hex[:6]}"))
     resources = pod["spec"]["containers"][0]["resources"]
     assert resources["limits"]["ephemeral-storage"] == "1Gi"
     assert resources["requests"]["ephemeral-storage"] == "256Mi"
-    huge = _pod("huge-scratch", resources={"requests": {"ephemeral-storage": "2Ti"},
-                                           "limits": {"ephemeral-storage": "2Ti"}})
+    huge = _pod(
+        "huge-scratch",
+        resources={
+            "requests": {"ephemeral-storage": "2Ti"},
+            "limits": {"ephemeral-storage": "2Ti"},
+        },
+    )
     message = _denied(lambda: owner.create(huge))
     assert "exceeded quota" in message and "ephemeral-storage" in message
 
@@ -118,8 +142,7 @@ def test_extended_resources_are_refused_unless_granted(owner: KubeClient, resour
     assert "exceeded quota" in message and f"requests.{resource}" in message
 
 
-def test_network_policies_stop_at_the_quota(owner: KubeClient,
-                                           made: list[dict[str, Any]]) -> None:
+def test_network_policies_stop_at_the_quota(owner: KubeClient, made: list[dict[str, Any]]) -> None:
     resource = "count/networkpolicies.networking.k8s.io"
     used, hard = _quota_status(resource)
     assert hard > used
@@ -130,47 +153,65 @@ def test_network_policies_stop_at_the_quota(owner: KubeClient,
 
 
 def _netpol(name: str) -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": HOME},
-            "spec": {"podSelector": {"matchLabels": {"app": name}},
-                     "policyTypes": ["Ingress"],
-                     "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": HOME},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": name}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+        },
+    }
 
 
 def test_role_bindings_are_counted_even_for_the_platform(made: list[dict[str, Any]]) -> None:
     resource = "count/rolebindings.rbac.authorization.k8s.io"
     used, hard = _quota_status(resource)
     admin = KubeClient()
-    binding: dict[str, Any] = {"apiVersion": "rbac.authorization.k8s.io/v1",
-                               "kind": "RoleBinding", "metadata": {"namespace": HOME},
-               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                           "name": "view"},
-               "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io",
-                             "name": "nobody@example.org"}]}
+    binding: dict[str, Any] = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"namespace": HOME},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [
+            {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "nobody@example.org"}
+        ],
+    }
     for i in range(hard - used):
-        _create(admin, made, {**binding, "metadata": {**binding["metadata"],
-                                                      "name": f"extra-{i}"}})
+        _create(admin, made, {**binding, "metadata": {**binding["metadata"], "name": f"extra-{i}"}})
     last = {**binding, "metadata": {**binding["metadata"], "name": "one-too-many"}}
     assert "exceeded quota" in _denied(lambda: admin.create(last))
 
 
 # -- credential literals and service accounts -------------------------------------------------
 
-@pytest.mark.parametrize(("name", "env", "args"), [
-    ("url", [{"name": "DATABASE_URL", "value": f"postgres://app:{SECRET}@db:5432/app"}], None),
-    ("libpq", [{"name": "PGCONN", "value": f"host=db user=app password={SECRET}"}], None),
-    ("db-pass", [{"name": "DB_PASS", "value": SECRET}], None),
-    ("aws", [{"name": "UPLOAD_ID", "value": "AKIAIOSFODNN7EXAMPLE"}], None),
-    ("pem", [{"name": "TLS", "value": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg"}], None),
-    ("hex", [{"name": "SIGNING", "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"}], None),
-    ("arg-equals", None, [f"--password={SECRET}"]),
-    ("arg-pair", None, ["--password", SECRET]),
-    ("arg-jwt", None, ["--bearer", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcHAifQ."
-                                   "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"]),
-])
-def test_credential_literals_are_refused_by_value(owner: KubeClient, name: str,
-                                                  env: list[dict[str, str]] | None,
-                                                  args: list[str] | None) -> None:
+
+@pytest.mark.parametrize(
+    ("name", "env", "args"),
+    [
+        ("url", [{"name": "DATABASE_URL", "value": f"postgres://app:{SECRET}@db:5432/app"}], None),
+        ("libpq", [{"name": "PGCONN", "value": f"host=db user=app password={SECRET}"}], None),
+        ("db-pass", [{"name": "DB_PASS", "value": SECRET}], None),
+        ("aws", [{"name": "UPLOAD_ID", "value": "AKIAIOSFODNN7EXAMPLE"}], None),
+        ("pem", [{"name": "TLS", "value": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg"}], None),
+        ("hex", [{"name": "SIGNING", "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"}], None),
+        ("arg-equals", None, [f"--password={SECRET}"]),
+        ("arg-pair", None, ["--password", SECRET]),
+        (
+            "arg-jwt",
+            None,
+            [
+                "--bearer",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcHAifQ."
+                "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            ],
+        ),
+    ],
+)
+def test_credential_literals_are_refused_by_value(
+    owner: KubeClient, name: str, env: list[dict[str, str]] | None, args: list[str] | None
+) -> None:
     container: dict[str, Any] = {"env": env} if env else {"args": args}
     pod = _pod(f"literal-{name}", **container)
     message = _denied(lambda: owner.create(pod))
@@ -180,36 +221,65 @@ def test_credential_literals_are_refused_by_value(owner: KubeClient, name: str,
     assert "Secret" in _denied(lambda: owner.create(deployment))
 
 
-def test_references_and_digests_are_admitted(owner: KubeClient,
-                                            made: list[dict[str, Any]]) -> None:
+def test_references_and_digests_are_admitted(owner: KubeClient, made: list[dict[str, Any]]) -> None:
     container = {
-        "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db",
-                                                                        "key": "password"}}},
-                {"name": "GIT_COMMIT", "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
-                {"name": "DATABASE_HOST", "value": "postgres://db:5432/app"}],
-        "args": ["--password=$(DB_PASSWORD)", "--password-file=/run/secrets/db"]}
-    created = _create(owner, made, _deployment("references", containers=[
-        {**copy.deepcopy(_CONTAINER), **container}]))
+        "env": [
+            {
+                "name": "DB_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}},
+            },
+            {"name": "GIT_COMMIT", "value": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
+            {"name": "DATABASE_HOST", "value": "postgres://db:5432/app"},
+        ],
+        "args": ["--password=$(DB_PASSWORD)", "--password-file=/run/secrets/db"],
+    }
+    created = _create(
+        owner,
+        made,
+        _deployment("references", containers=[{**copy.deepcopy(_CONTAINER), **container}]),
+    )
     assert created["metadata"]["name"] == "references"
 
 
 def test_owner_pods_cannot_run_as_govcloud_service_accounts(
-        owner: KubeClient, made: list[dict[str, Any]]) -> None:
+    owner: KubeClient, made: list[dict[str, Any]]
+) -> None:
     for field in ("serviceAccountName", "serviceAccount"):
-        message = _denied(lambda f=field: owner.create(  # type: ignore[misc]
-            {**_pod("as-deployer"), "spec": {**_pod("x")["spec"], f: "govcloud-deployer"}}))
+        message = _denied(
+            lambda f=field: owner.create(  # type: ignore[misc]
+                {**_pod("as-deployer"), "spec": {**_pod("x")["spec"], f: "govcloud-deployer"}}
+            )
+        )
         assert "govcloud's service accounts" in message, field
-    message = _denied(lambda: owner.create(_deployment("as-deployer",
-                                                       serviceAccountName="govcloud-deployer")))
+    message = _denied(
+        lambda: owner.create(_deployment("as-deployer", serviceAccountName="govcloud-deployer"))
+    )
     assert "govcloud's service accounts" in message
-    cron = {"apiVersion": "batch/v1", "kind": "CronJob",
-            "metadata": {"name": "as-deployer", "namespace": HOME},
-            "spec": {"schedule": "0 1 * * *", "jobTemplate": {"spec": {"template": {"spec": {
-                "restartPolicy": "Never", "serviceAccountName": "govcloud-deployer",
-                "containers": [copy.deepcopy(_CONTAINER)]}}}}}}
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "as-deployer", "namespace": HOME},
+        "spec": {
+            "schedule": "0 1 * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "serviceAccountName": "govcloud-deployer",
+                            "containers": [copy.deepcopy(_CONTAINER)],
+                        }
+                    }
+                }
+            },
+        },
+    }
     assert "govcloud's service accounts" in _denied(lambda: owner.create(cron))
-    own = {"apiVersion": "v1", "kind": "ServiceAccount",
-           "metadata": {"name": "app-runner", "namespace": HOME}}
+    own = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "app-runner", "namespace": HOME},
+    }
     _create(owner, made, own)
     pod = _pod("as-own")
     pod["spec"]["serviceAccountName"] = "app-runner"
@@ -218,32 +288,50 @@ def test_owner_pods_cannot_run_as_govcloud_service_accounts(
 
 # -- the audit ----------------------------------------------------------------------------------
 
+
 def _audit(workspace: Workspace) -> AuditResult:
-    options = AuditOptions(root=workspace.root, env="local", tenants=[HOME], cloud=False,
-                           prowler=False, now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC))
+    options = AuditOptions(
+        root=workspace.root,
+        env="local",
+        tenants=[HOME],
+        cloud=False,
+        prowler=False,
+        now=dt.datetime.combine(TODAY, dt.time(4), dt.UTC),
+    )
     return audit_environment(workspace.env(), workspace.fleet(), options, admin=KubeClient())
 
 
 def test_the_audit_finds_what_admission_never_saw_and_masks_it(
-        workspace: Workspace, owner: KubeClient, made: list[dict[str, Any]]) -> None:
+    workspace: Workspace, owner: KubeClient, made: list[dict[str, Any]]
+) -> None:
     admin = KubeClient()  # system:masters: no admission policy applies to it
-    _create(admin, made, _deployment("made-by-admin", containers=[{
-        **copy.deepcopy(_CONTAINER),
-        "env": [{"name": "DATABASE_URL", "value": f"postgres://app:{SECRET}@db/app"}]}],
-        serviceAccountName="govcloud-deployer"))
+    _create(
+        admin,
+        made,
+        _deployment(
+            "made-by-admin",
+            containers=[
+                {
+                    **copy.deepcopy(_CONTAINER),
+                    "env": [{"name": "DATABASE_URL", "value": f"postgres://app:{SECRET}@db/app"}],
+                }
+            ],
+            serviceAccountName="govcloud-deployer",
+        ),
+    )
     result = _audit(workspace)
     found = [f for f in result.findings if f.subject == f"Deployment {HOME}/made-by-admin"]
     assert sorted(f.request for f in found) == [
         "container app: env DATABASE_URL = postgres://app:****@db/app",
-        "serviceAccountName: govcloud-deployer"]
+        "serviceAccountName: govcloud-deployer",
+    ]
     assert all(SECRET not in f.line() for f in result.findings)
     probes = {p.name: p for p in result.probes}
     for name in ("credential-in-url", "credential-in-args", "run-as-deployer"):
         assert probes[name].refused, probes[name]
 
 
-def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(
-        workspace: Workspace) -> None:
+def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(workspace: Workspace) -> None:
     """1,500 policies made past the quota (as if before it): a finding, and the audit's time
     stays within twice a clean one's (netpol-analyzer leaves the tenant out)."""
     admin = KubeClient()
@@ -269,8 +357,11 @@ def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(
     finally:
         admin.apply(quota)
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda n: admin.delete("networking.k8s.io/v1", "NetworkPolicy", n,
-                                                 HOME), names))
+            list(
+                pool.map(
+                    lambda n: admin.delete("networking.k8s.io/v1", "NetworkPolicy", n, HOME), names
+                )
+            )
     [over] = [f for f in flooded.findings if f.category == "quota"]
     assert over.target == HOME and f"quota allows ({limit})" in over.reason
     assert flooded.seconds <= 2 * clean.seconds, (clean.seconds, flooded.seconds)
@@ -278,11 +369,10 @@ def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(
 
 # -- deploy logs --------------------------------------------------------------------------------
 
-def test_deploy_logs_are_owner_only(deployed: dict[str, StackResult],
-                                    workspace: Workspace) -> None:
+
+def test_deploy_logs_are_owner_only(deployed: dict[str, StackResult], workspace: Workspace) -> None:
     logs = workspace.root / ".govcloud" / "deploy-logs"
     assert stat.S_IMODE(logs.stat().st_mode) == 0o700
     files = list(logs.iterdir())
     assert any(p.name.endswith(".events.jsonl") for p in files)  # written by the Pulumi CLI
-    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {
-        p.name: 0o600 for p in files}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}

@@ -46,21 +46,31 @@ class Site:
     root: Path
     env: dict[str, str]
 
-    def govcloud(self, *args: str, timeout: float = 600
-                 ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    def govcloud(
+        self, *args: str, timeout: float = 600
+    ) -> tuple[float, subprocess.CompletedProcess[str]]:
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "infra.cli.main", *args], cwd=self.root,
-                                env=self.env, capture_output=True, text=True, timeout=timeout,
-                                check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "infra.cli.main", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         return time.monotonic() - started, result
 
     def kube(self) -> KubeClient:
         return KubeClient(self.env["KUBECONFIG"], deadline=2.0)
 
     def conditions(self) -> dict[str, dict[str, dict[str, Any]]]:
-        return {str(o["metadata"]["name"]): {c["type"]: c for c in
-                                             (o.get("status") or {}).get("conditions") or []}
-                for o in self.kube().list(API, "Tenant")}
+        return {
+            str(o["metadata"]["name"]): {
+                c["type"]: c for c in (o.get("status") or {}).get("conditions") or []
+            }
+            for o in self.kube().list(API, "Tenant")
+        }
 
     def pid(self, component: str) -> int:
         found = next(s.pid for s in self.cloud.status() if s.name == component)
@@ -68,8 +78,10 @@ class Site:
         return found
 
     def endpoint(self, component: str) -> str:
-        return {"cloud": self.env["AWS_ENDPOINT_URL"],
-                "kube-apiserver": self.cloud.layout().apiserver_url}[component]
+        return {
+            "cloud": self.env["AWS_ENDPOINT_URL"],
+            "kube-apiserver": self.cloud.layout().apiserver_url,
+        }[component]
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str) -> float:
@@ -100,8 +112,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         env.pop("GOVCLOUD_WAIT", None)
         env.pop("GOVCLOUD_REACH_DIR", None)
         here = Site(cloud, root, env)
-        _, done = here.govcloud("deploy", "--env", "local", *(
-            a for t in DEPLOYED for a in ("--tenant", t)))
+        _, done = here.govcloud(
+            "deploy", "--env", "local", *(a for t in DEPLOYED for a in ("--tenant", t))
+        )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         yield here
     finally:
@@ -117,10 +130,25 @@ class Reconciler:
             self.port = int(sock.getsockname()[1])
         self.log = site.root / "reconciler.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli.main", "reconcile", "--env", "local", "--watch",
-             "--metrics-addr", f"127.0.0.1:{self.port}", "--lease-duration", "4"],
-            cwd=site.root, env=site.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "infra.cli.main",
+                "reconcile",
+                "--env",
+                "local",
+                "--watch",
+                "--metrics-addr",
+                f"127.0.0.1:{self.port}",
+                "--lease-duration",
+                "4",
+            ],
+            cwd=site.root,
+            env=site.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def metrics(self) -> str:
         try:
@@ -154,6 +182,7 @@ def reconciler(site: Site) -> Iterator[Reconciler]:
 
 # -- all reachable ------------------------------------------------------------------------
 
+
 def test_the_audit_lists_an_approved_undeployed_tenant_and_audits_the_rest(site: Site) -> None:
     _, result = site.govcloud("audit", "--env", "local", "--no-prowler", "--format", "json")
     report = json.loads(result.stdout)
@@ -164,8 +193,9 @@ def test_the_audit_lists_an_approved_undeployed_tenant_and_audits_the_rest(site:
     assert report["summary"]["checks"] > 100  # the rest was audited, not skipped
     _, text = site.govcloud("audit", "--env", "local", "--no-prowler")
     assert text.returncode == 0
-    assert ("not deployed (approved in tenants/, no namespace or Tenant object yet): "
-            f"{APPROVED}") in text.stdout.splitlines()
+    assert (
+        f"not deployed (approved in tenants/, no namespace or Tenant object yet): {APPROVED}"
+    ) in text.stdout.splitlines()
 
 
 def test_drift_is_clean_and_lists_the_undeployed_tenant(site: Site) -> None:
@@ -173,26 +203,38 @@ def test_drift_is_clean_and_lists_the_undeployed_tenant(site: Site) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"no drift: {len(DEPLOYED)} tenants match their plans",
-        f"not deployed (no Tenant object yet): {APPROVED}"]
+        f"not deployed (no Tenant object yet): {APPROVED}",
+    ]
 
 
 # -- the cloud endpoint killed ---------------------------------------------------------------
 
+
 def test_a_killed_cloud_endpoint_makes_every_tenant_unknown_within_15_s(
-        site: Site, reconciler: Reconciler) -> None:
-    _until(lambda: all(c.get("CloudGuardrails", {}).get("status") == "True"
-                       for c in site.conditions().values()), 60, "cloud guardrails as planned")
-    _until(lambda: 'govcloud_endpoint_up{endpoint="cloud"} 1.0' in reconciler.metrics(), 10,
-           "the endpoint watch sees the cloud endpoint")
+    site: Site, reconciler: Reconciler
+) -> None:
+    _until(
+        lambda: all(
+            c.get("CloudGuardrails", {}).get("status") == "True" for c in site.conditions().values()
+        ),
+        60,
+        "cloud guardrails as planned",
+    )
+    _until(
+        lambda: 'govcloud_endpoint_up{endpoint="cloud"} 1.0' in reconciler.metrics(),
+        10,
+        "the endpoint watch sees the cloud endpoint",
+    )
     endpoint = site.endpoint("cloud")
     os.kill(site.pid("cloud"), signal.SIGKILL)
 
     def unknown() -> bool:
         found = site.conditions()
         return set(found) == set(DEPLOYED) and all(
-            (c["CloudGuardrails"]["status"], c["CloudGuardrails"]["reason"],
-             c["Ready"]["status"]) == ("Unknown", "CloudUnreachable", "Unknown")
-            for c in found.values())
+            (c["CloudGuardrails"]["status"], c["CloudGuardrails"]["reason"], c["Ready"]["status"])
+            == ("Unknown", "CloudUnreachable", "Unknown")
+            for c in found.values()
+        )
 
     seconds = _until(unknown, GIVE_UP, "every tenant's CloudGuardrails Unknown")
     for tenant, found in site.conditions().items():
@@ -203,7 +245,7 @@ def test_a_killed_cloud_endpoint_makes_every_tenant_unknown_within_15_s(
     assert len(said) == 1, said  # learnt once, not tenant by tenant
     assert not [line for line in reconciler.lines() if line.get("cloud") == "check failed"]
     assert 'govcloud_endpoint_up{endpoint="cloud"} 0.0' in reconciler.metrics()
-    assert 'govcloud_tenants_drifting 0.0' in reconciler.metrics()  # Unknown is not drift
+    assert "govcloud_tenants_drifting 0.0" in reconciler.metrics()  # Unknown is not drift
     print(f"every tenant Unknown {seconds:.1f}s after the endpoint was killed")
 
 
@@ -211,16 +253,19 @@ def test_status_names_the_lost_cloud_endpoint_in_its_first_line(site: Site) -> N
     seconds, result = site.govcloud("status", "--env", "local")
     assert seconds < GIVE_UP and result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"env local: cloud endpoint {site.endpoint('cloud')} cannot be reached "
-                        "(connection refused); start it: govcloud localcloud up")
-    assert f"  unknown          2: {DEPLOYED[0]} (CloudUnreachable), {DEPLOYED[1]} " \
-           "(CloudUnreachable)" in lines
+    assert lines[0] == (
+        f"env local: cloud endpoint {site.endpoint('cloud')} cannot be reached "
+        "(connection refused); start it: govcloud localcloud up"
+    )
+    assert (
+        f"  unknown          2: {DEPLOYED[0]} (CloudUnreachable), {DEPLOYED[1]} "
+        "(CloudUnreachable)" in lines
+    )
     assert "  drifting         0" in lines and "  failing          0" in lines
 
 
 def _stack_logs(site: Site) -> dict[str, float]:
-    return {p.name: p.stat().st_mtime
-            for p in (site.root / ".govcloud" / "deploy-logs").glob("*")}
+    return {p.name: p.stat().st_mtime for p in (site.root / ".govcloud" / "deploy-logs").glob("*")}
 
 
 def test_deploy_gives_up_within_15_s_with_one_line(site: Site) -> None:
@@ -231,10 +276,14 @@ def test_deploy_gives_up_within_15_s_with_one_line(site: Site) -> None:
     assert re.fullmatch(
         rf"govcloud: cannot reach the cloud endpoint at {re.escape(site.endpoint('cloud'))}: "
         r"connection refused \(nothing listens there\); gave up after \d+ s; start it: "
-        r"govcloud localcloud up", result.stderr.splitlines()[-1]), result.stderr
+        r"govcloud localcloud up",
+        result.stderr.splitlines()[-1],
+    ), result.stderr
     retries = result.stderr.splitlines()[:-1]
-    assert retries and all(line.startswith("govcloud: retrying: connect: cannot reach the "
-                                           "cloud endpoint") for line in retries), retries
+    assert retries and all(
+        line.startswith("govcloud: retrying: connect: cannot reach the cloud endpoint")
+        for line in retries
+    ), retries
     assert _stack_logs(site) == before  # no stack was started
 
 
@@ -243,35 +292,44 @@ def test_drift_is_incomplete_not_drifting_and_names_the_endpoint(site: Site) -> 
     assert result.returncode == 3, result.stdout + result.stderr
     assert seconds < GIVE_UP, seconds
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"no drift in what could be checked ({len(DEPLOYED)} tenants); the "
-                        "check is incomplete")
-    assert lines[1].startswith(f"not checked: cloud of {len(DEPLOYED)} tenant(s) "
-                               f"({', '.join(DEPLOYED)}): cannot reach the cloud endpoint at "
-                               f"{site.endpoint('cloud')}: connection refused")
+    assert lines[0] == (
+        f"no drift in what could be checked ({len(DEPLOYED)} tenants); the check is incomplete"
+    )
+    assert lines[1].startswith(
+        f"not checked: cloud of {len(DEPLOYED)} tenant(s) "
+        f"({', '.join(DEPLOYED)}): cannot reach the cloud endpoint at "
+        f"{site.endpoint('cloud')}: connection refused"
+    )
 
 
 def test_the_audit_is_incomplete_and_names_the_cloud_it_could_not_check(site: Site) -> None:
-    _, result = site.govcloud("audit", "--env", "local", "--no-prowler", "--tenant",
-                              DEPLOYED[0])
+    _, result = site.govcloud("audit", "--env", "local", "--no-prowler", "--tenant", DEPLOYED[0])
     assert result.returncode == 3, result.stdout[-3000:] + result.stderr[-2000:]
     lines = result.stdout.splitlines()
-    assert lines[0] == ("govcloud audit of local: no leaks; incomplete: 1 part(s) could not be "
-                        "checked")
-    assert ("not checked: the cloud (buckets, keys, roles, security groups, prowler): cannot "
-            f"reach the cloud endpoint at {site.endpoint('cloud')}: connection refused "
-            "(nothing listens there)") in lines
+    assert lines[0] == (
+        "govcloud audit of local: no leaks; incomplete: 1 part(s) could not be checked"
+    )
+    assert (
+        "not checked: the cloud (buckets, keys, roles, security groups, prowler): cannot "
+        f"reach the cloud endpoint at {site.endpoint('cloud')}: connection refused "
+        "(nothing listens there)"
+    ) in lines
 
 
 def test_when_the_endpoint_is_back_every_tenant_is_checked_again(
-        site: Site, reconciler: Reconciler) -> None:
+    site: Site, reconciler: Reconciler
+) -> None:
     site.cloud.up(say=lambda _: None)  # restarts the endpoint alone, on its port
-    _until(lambda: all(c["CloudGuardrails"]["status"] == "True"
-                       for c in site.conditions().values()), 60,
-           "CloudGuardrails True again")
+    _until(
+        lambda: all(c["CloudGuardrails"]["status"] == "True" for c in site.conditions().values()),
+        60,
+        "CloudGuardrails True again",
+    )
     assert [line for line in reconciler.lines() if line.get("cloud") == "reachable again"]
 
 
 # -- the API server killed -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def api_server_down(site: Site, reconciler: Reconciler) -> Iterator[str]:
@@ -281,24 +339,28 @@ def api_server_down(site: Site, reconciler: Reconciler) -> Iterator[str]:
     reconciler.stop()
 
 
-def test_status_names_the_lost_api_server_in_its_first_line(site: Site,
-                                                             api_server_down: str) -> None:
+def test_status_names_the_lost_api_server_in_its_first_line(
+    site: Site, api_server_down: str
+) -> None:
     seconds, result = site.govcloud("status", "--env", "local", "--format", "text")
     assert result.returncode == 1 and seconds < GIVE_UP, (seconds, result.stderr)
     # (a loaded machine may still be importing the client when the read's wait is over)
     assert re.fullmatch(
         rf"env local: live state unknown: cluster unreachable at {re.escape(api_server_down)} "
         r"\((connection refused|no answer within \d s)\); start it: govcloud localcloud up",
-        result.stdout.splitlines()[0]), result.stdout
+        result.stdout.splitlines()[0],
+    ), result.stdout
     _, data = site.govcloud("status", "--env", "local", "--format", "json")
     tenants = json.loads(data.stdout)["tenants"]
     assert {(t["ready"], t["reason"]) for t in tenants} == {("Unknown", "APIServerUnreachable")}
 
 
-@pytest.mark.parametrize("command", [
-    ("deploy", "--tenant", DEPLOYED[0]), ("drift",), ("audit", "--no-prowler")])
+@pytest.mark.parametrize(
+    "command", [("deploy", "--tenant", DEPLOYED[0]), ("drift",), ("audit", "--no-prowler")]
+)
 def test_deploy_drift_and_audit_give_up_within_15_s_with_one_line(
-        site: Site, api_server_down: str, command: tuple[str, ...]) -> None:
+    site: Site, api_server_down: str, command: tuple[str, ...]
+) -> None:
     seconds, result = site.govcloud(*command[:1], "--env", "local", *command[1:])
     assert result.returncode == 2, result.stdout + result.stderr
     assert seconds < GIVE_UP, seconds
@@ -306,4 +368,5 @@ def test_deploy_drift_and_audit_give_up_within_15_s_with_one_line(
         rf"govcloud: cannot reach the API server at (https://)?"
         rf"{re.escape(api_server_down.removeprefix('https://'))}: connection refused \(nothing "
         r"listens there\); gave up after \d+ s; start it: govcloud localcloud up",
-        result.stderr.splitlines()[-1]), result.stderr
+        result.stderr.splitlines()[-1],
+    ), result.stderr

@@ -31,7 +31,8 @@ def msgids() -> dict[str | tuple[str, ...], list[tuple[str, int]]]:
     """Every msgid with where it is used (file relative to the repo, line)."""
     found: dict[str | tuple[str, ...], list[tuple[str, int]]] = {}
     for name, line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "infra"), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        str(ROOT / "infra"), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
         found.setdefault(message, []).append((f"infra/{name}", line))
     for rule in RULES.values():
         for text in (rule.summary, rule.hint):
@@ -52,9 +53,15 @@ def compiled(catalogue: Catalog) -> bytes:
 
 def update() -> Catalog:
     old = read_catalogue() if PO.exists() else Catalog(locale="zh_CN", domain=DOMAIN)
-    new = Catalog(locale="zh_CN", domain=DOMAIN, project="govcloud", version="0.1.0",
-                  copyright_holder="Guangdong provincial government cloud",
-                  charset="utf-8", fuzzy=False)
+    new = Catalog(
+        locale="zh_CN",
+        domain=DOMAIN,
+        project="govcloud",
+        version="0.1.0",
+        copyright_holder="Guangdong provincial government cloud",
+        charset="utf-8",
+        fuzzy=False,
+    )
     for message, where in msgids().items():
         key = message if isinstance(message, str) else message[0]
         previous = old.get(key)
@@ -64,8 +71,15 @@ def update() -> Catalog:
         new.add(message, text, locations=sorted(set(where)))
     PO.parent.mkdir(parents=True, exist_ok=True)
     with PO.open("wb") as fh:
-        write_po(fh, new, width=100, omit_header=False, sort_output=False,
-                 no_location=False, include_lineno=False)
+        write_po(
+            fh,
+            new,
+            width=100,
+            omit_header=False,
+            sort_output=False,
+            no_location=False,
+            include_lineno=False,
+        )
     MO.write_bytes(compiled(read_catalogue()))
     return new
 

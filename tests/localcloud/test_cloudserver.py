@@ -13,8 +13,11 @@ from infra.localcloud.cloudserver import Persisted, is_write
 
 
 def _environ(method: str, body: bytes = b"", **headers: str) -> dict[str, Any]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method, "wsgi.input": io.BytesIO(body),
-                               "CONTENT_LENGTH": str(len(body))}
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+    }
     environ.update(headers)
     return environ
 
@@ -22,22 +25,28 @@ def _environ(method: str, body: bytes = b"", **headers: str) -> dict[str, Any]:
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
-@pytest.mark.parametrize(("environ", "write"), [
-    (_environ("GET"), False),
-    (_environ("HEAD"), False),
-    (_environ("PUT", b"data"), True),
-    (_environ("DELETE"), True),
-    (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.DescribeKey"), False),
-    (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.ListAliases"), False),
-    (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.CreateKey"), True),
-    (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.Encrypt"), True),
-    (_environ("POST", b"Action=DescribeVpcs&Version=2016-11-15", CONTENT_TYPE=FORM), False),
-    (_environ("POST", b"Action=GetRole&RoleName=r", CONTENT_TYPE=FORM), False),
-    (_environ("POST", b"Action=CreateVpc&CidrBlock=10.0.0.0%2F16", CONTENT_TYPE=FORM), True),
-    (_environ("POST", b"Version=1&Action=AuthorizeSecurityGroupIngress", CONTENT_TYPE=FORM),
-     True),
-    (_environ("POST", b"<Delete/>", CONTENT_TYPE="application/xml"), True),
-], ids=lambda v: str(v) if isinstance(v, bool) else "")
+@pytest.mark.parametrize(
+    ("environ", "write"),
+    [
+        (_environ("GET"), False),
+        (_environ("HEAD"), False),
+        (_environ("PUT", b"data"), True),
+        (_environ("DELETE"), True),
+        (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.DescribeKey"), False),
+        (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.ListAliases"), False),
+        (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.CreateKey"), True),
+        (_environ("POST", HTTP_X_AMZ_TARGET="TrentService.Encrypt"), True),
+        (_environ("POST", b"Action=DescribeVpcs&Version=2016-11-15", CONTENT_TYPE=FORM), False),
+        (_environ("POST", b"Action=GetRole&RoleName=r", CONTENT_TYPE=FORM), False),
+        (_environ("POST", b"Action=CreateVpc&CidrBlock=10.0.0.0%2F16", CONTENT_TYPE=FORM), True),
+        (
+            _environ("POST", b"Version=1&Action=AuthorizeSecurityGroupIngress", CONTENT_TYPE=FORM),
+            True,
+        ),
+        (_environ("POST", b"<Delete/>", CONTENT_TYPE="application/xml"), True),
+    ],
+    ids=lambda v: str(v) if isinstance(v, bool) else "",
+)
 def test_reads_and_writes_are_told_apart(environ: dict[str, Any], write: bool) -> None:
     assert is_write(environ) is write
 
@@ -54,6 +63,7 @@ def _app(seen: list[bytes]) -> Any:
         seen.append(environ["wsgi.input"].read())
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"o", b"k"]
+
     return app
 
 

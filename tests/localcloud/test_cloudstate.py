@@ -36,14 +36,12 @@ def _resources() -> dict[str, str]:
     key = kms.create_key(Description="tenant key")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/govcloud/test/t1", TargetKeyId=key)
     blob = kms.encrypt(KeyId="alias/govcloud/test/t1", Plaintext=b"records")["CiphertextBlob"]
-    s3.create_bucket(Bucket="govcloud-t1",
-                     CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.create_bucket(Bucket="govcloud-t1", CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(Bucket="govcloud-t1", Key="a/b.json", Body=b'{"n": 1}')
     role = iam.create_role(RoleName="govcloud-t1", AssumeRolePolicyDocument="{}")["Role"]
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     group = ec2.create_security_group(GroupName="t1", Description="t1", VpcId=vpc)["GroupId"]
-    return {"key": key, "blob": blob.hex(), "role": role["RoleId"], "vpc": vpc,
-            "group": group}
+    return {"key": key, "blob": blob.hex(), "role": role["RoleId"], "vpc": vpc, "group": group}
 
 
 def test_restore_brings_back_every_resource_with_its_id(aws: None) -> None:
@@ -66,8 +64,10 @@ def test_restore_brings_back_every_resource_with_its_id(aws: None) -> None:
     assert group["VpcId"] == made["vpc"]
     # The restored backends are the live ones: new writes land next to the old.
     ec2.create_subnet(VpcId=made["vpc"], CidrBlock="10.9.1.0/24")
-    assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id",
-                                              "Values": [made["vpc"]]}])["Subnets"]) == 1
+    assert (
+        len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [made["vpc"]]}])["Subnets"])
+        == 1
+    )
 
 
 def test_damaged_snapshot_is_refused_not_half_loaded(tmp_path: Path) -> None:

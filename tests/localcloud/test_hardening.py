@@ -51,8 +51,9 @@ def _level(request: dict[str, Any]) -> str:
     for rule in audit_policy()["rules"]:
         if "nonResourceURLs" in rule:
             if "path" in request and any(
-                    request["path"] == u or (u.endswith("*") and request["path"].startswith(
-                        u[:-1])) for u in rule["nonResourceURLs"]):
+                request["path"] == u or (u.endswith("*") and request["path"].startswith(u[:-1]))
+                for u in rule["nonResourceURLs"]
+            ):
                 return str(rule["level"])
             continue
         if "path" in request:
@@ -62,44 +63,67 @@ def _level(request: dict[str, Any]) -> str:
         if "users" in rule and request.get("user") not in rule["users"]:
             continue
         if "resources" in rule and not any(
-                group["group"] == request["group"] and _named(request["resource"],
-                                                              group["resources"])
-                for group in rule["resources"]):
+            group["group"] == request["group"] and _named(request["resource"], group["resources"])
+            for group in rule["resources"]
+        ):
             continue
         return str(rule["level"])
     return "None"
 
 
-@pytest.mark.parametrize(("request_", "level"), [
-    ({"verb": "get", "group": "", "resource": "pods"}, "Metadata"),
-    ({"verb": "list", "group": "rbac.authorization.k8s.io", "resource": "rolebindings"},
-     "Metadata"),
-    ({"verb": "create", "group": "rbac.authorization.k8s.io", "resource": "rolebindings"},
-     "Request"),
-    ({"verb": "patch", "group": "networking.k8s.io", "resource": "networkpolicies"}, "Request"),
-    ({"verb": "update", "group": "admissionregistration.k8s.io",
-      "resource": "validatingadmissionpolicies"}, "Request"),
-    ({"verb": "delete", "group": "", "resource": "resourcequotas"}, "Request"),
-    ({"verb": "create", "group": "", "resource": "secrets"}, "Metadata"),
-    ({"verb": "update", "group": "", "resource": "configmaps"}, "Metadata"),
-    ({"verb": "create", "group": "", "resource": "serviceaccounts/token"}, "Metadata"),
-    ({"verb": "create", "group": "", "resource": "events"}, "None"),
-    ({"verb": "create", "group": "", "resource": "pods"}, "Metadata"),
-    ({"verb": "patch", "group": "", "resource": "pods/ephemeralcontainers"}, "Metadata"),
-    ({"verb": "create", "group": "", "resource": "pods/exec"}, "Metadata"),
-    ({"verb": "update", "group": "apps", "resource": "deployments"}, "Metadata"),
-    ({"verb": "create", "group": "apps", "resource": "controllerrevisions"}, "Metadata"),
-    ({"verb": "create", "group": "batch", "resource": "cronjobs"}, "Metadata"),
-    ({"verb": "create", "group": "authentication.k8s.io", "resource": "tokenreviews"},
-     "Metadata"),
-    ({"verb": "update", "group": "apps", "resource": "deployments/scale"}, "Request"),
-    ({"verb": "get", "group": "", "resource": "secrets", "user": "system:apiserver"}, "None"),
-    ({"verb": "create", "group": "rbac.authorization.k8s.io", "resource": "clusterroles",
-      "user": "system:apiserver"}, "Request"),
-    ({"path": "/readyz"}, "None"),
-])
+@pytest.mark.parametrize(
+    ("request_", "level"),
+    [
+        ({"verb": "get", "group": "", "resource": "pods"}, "Metadata"),
+        (
+            {"verb": "list", "group": "rbac.authorization.k8s.io", "resource": "rolebindings"},
+            "Metadata",
+        ),
+        (
+            {"verb": "create", "group": "rbac.authorization.k8s.io", "resource": "rolebindings"},
+            "Request",
+        ),
+        ({"verb": "patch", "group": "networking.k8s.io", "resource": "networkpolicies"}, "Request"),
+        (
+            {
+                "verb": "update",
+                "group": "admissionregistration.k8s.io",
+                "resource": "validatingadmissionpolicies",
+            },
+            "Request",
+        ),
+        ({"verb": "delete", "group": "", "resource": "resourcequotas"}, "Request"),
+        ({"verb": "create", "group": "", "resource": "secrets"}, "Metadata"),
+        ({"verb": "update", "group": "", "resource": "configmaps"}, "Metadata"),
+        ({"verb": "create", "group": "", "resource": "serviceaccounts/token"}, "Metadata"),
+        ({"verb": "create", "group": "", "resource": "events"}, "None"),
+        ({"verb": "create", "group": "", "resource": "pods"}, "Metadata"),
+        ({"verb": "patch", "group": "", "resource": "pods/ephemeralcontainers"}, "Metadata"),
+        ({"verb": "create", "group": "", "resource": "pods/exec"}, "Metadata"),
+        ({"verb": "update", "group": "apps", "resource": "deployments"}, "Metadata"),
+        ({"verb": "create", "group": "apps", "resource": "controllerrevisions"}, "Metadata"),
+        ({"verb": "create", "group": "batch", "resource": "cronjobs"}, "Metadata"),
+        (
+            {"verb": "create", "group": "authentication.k8s.io", "resource": "tokenreviews"},
+            "Metadata",
+        ),
+        ({"verb": "update", "group": "apps", "resource": "deployments/scale"}, "Request"),
+        ({"verb": "get", "group": "", "resource": "secrets", "user": "system:apiserver"}, "None"),
+        (
+            {
+                "verb": "create",
+                "group": "rbac.authorization.k8s.io",
+                "resource": "clusterroles",
+                "user": "system:apiserver",
+            },
+            "Request",
+        ),
+        ({"path": "/readyz"}, "None"),
+    ],
+)
 def test_reads_are_metadata_writes_are_request_and_secrets_never_have_bodies(
-        request_: dict[str, Any], level: str) -> None:
+    request_: dict[str, Any], level: str
+) -> None:
     assert _level(request_) == level
 
 
@@ -111,7 +135,8 @@ def test_audit_policy_file_is_what_the_api_server_loads(tmp_path: Path) -> None:
 
 
 def test_audit_logs_are_kept_six_months_unless_told_otherwise(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("GOVCLOUD_AUDIT_MAX_AGE_DAYS", raising=False)
     assert audit_max_age_days() == 180
     monkeypatch.setenv("GOVCLOUD_AUDIT_MAX_AGE_DAYS", "400")

@@ -51,8 +51,12 @@ def test_port_free_sees_listeners(listener: int) -> None:
 
 
 def test_runs_checks_the_program_not_just_the_pid(tmp_path: Path) -> None:
-    pid = spawn([sys.executable, "-c", "import time; time.sleep(30)"], log=tmp_path / "x.log",
-                cwd=tmp_path, env={})
+    pid = spawn(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        log=tmp_path / "x.log",
+        cwd=tmp_path,
+        env={},
+    )
     try:
         assert runs(pid, sys.executable)
         assert not runs(pid, "/usr/local/bin/etcd")
@@ -68,6 +72,5 @@ def test_unknown_log_name_is_an_input_error(tmp_path: Path) -> None:
 
 def test_status_of_a_never_started_cloud_says_not_running(tmp_path: Path) -> None:
     rows = LocalCloud(tmp_path).status()
-    assert [r.name for r in rows] == ["etcd", "kube-apiserver", "kube-controller-manager",
-                                      "cloud"]
+    assert [r.name for r in rows] == ["etcd", "kube-apiserver", "kube-controller-manager", "cloud"]
     assert not any(r.healthy or r.pid for r in rows)

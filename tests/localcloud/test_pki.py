@@ -52,8 +52,7 @@ def test_an_older_state_dir_gains_etcds_certificates_and_keeps_its_ca(tmp_path: 
     ca_before = pki.ca.read_bytes()
     ensure_pki(pki.directory)
     assert pki.ca.read_bytes() == ca_before
-    assert _signed_by(_cert(pki.path("apiserver-etcd-client.crt")),
-                      _cert(pki.path("etcd-ca.crt")))
+    assert _signed_by(_cert(pki.path("apiserver-etcd-client.crt")), _cert(pki.path("etcd-ca.crt")))
 
 
 @pytest.mark.parametrize("name", ["etcd-ca", "apiserver-etcd-client"])

@@ -26,8 +26,14 @@ def _server(name: str) -> Component:
         return ["-m", "http.server", "--bind", "127.0.0.1", str(lay.ports[name]), *EXTRA[name]]
 
     return Component(
-        name, sys.executable, arguments, health=lambda lay: f"http://127.0.0.1:{lay.ports[name]}/",
-        version="test", ports=(name,), ready_seconds=20.0, after=("db",) if name == "api" else (),
+        name,
+        sys.executable,
+        arguments,
+        health=lambda lay: f"http://127.0.0.1:{lay.ports[name]}/",
+        version="test",
+        ports=(name,),
+        ready_seconds=20.0,
+        after=("db",) if name == "api" else (),
     )
 
 

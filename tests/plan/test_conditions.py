@@ -38,11 +38,13 @@ def test_errors_are_not_true() -> None:
 
 def test_what_could_not_be_observed_is_unknown_not_drift_and_not_true() -> None:
     why = "cannot reach the cloud endpoint at http://h:1: connection refused"
-    conds = _by_type(conditions_for([], generation=2,
-                                    unknown={"cloud": ("CloudUnreachable", why)}))
+    conds = _by_type(conditions_for([], generation=2, unknown={"cloud": ("CloudUnreachable", why)}))
     cloud = conds["CloudGuardrails"]
     assert (cloud["status"], cloud["reason"], cloud["message"]) == (
-        "Unknown", "CloudUnreachable", why)
+        "Unknown",
+        "CloudUnreachable",
+        why,
+    )
     assert (conds["Ready"]["status"], conds["Ready"]["reason"]) == ("Unknown", "CloudUnreachable")
     assert why in conds["Ready"]["message"]
     assert conds["QuotaEnforced"]["status"] == "True"
@@ -50,27 +52,35 @@ def test_what_could_not_be_observed_is_unknown_not_drift_and_not_true() -> None:
 
 def test_observed_drift_outweighs_an_unknown_aspect() -> None:
     drift = Difference("ResourceQuota/t1/govcloud-quota", "quota", "missing")
-    conds = _by_type(conditions_for([drift], generation=1,
-                                    unknown={"cloud": ("CloudUnreachable", "down")}))
+    conds = _by_type(
+        conditions_for([drift], generation=1, unknown={"cloud": ("CloudUnreachable", "down")})
+    )
     assert conds["Ready"]["status"] == "False"
     assert conds["Ready"]["message"] == "not as planned: QuotaEnforced"
     assert conds["CloudGuardrails"]["status"] == "Unknown"
 
 
 def test_unknown_aspects_of_different_causes_say_not_observed() -> None:
-    conds = _by_type(conditions_for([], generation=1, unknown={
-        "cloud": ("CloudUnreachable", "down"), "quota": ("NotCheckedYet", "later")}))
+    conds = _by_type(
+        conditions_for(
+            [],
+            generation=1,
+            unknown={"cloud": ("CloudUnreachable", "down"), "quota": ("NotCheckedYet", "later")},
+        )
+    )
     assert (conds["Ready"]["status"], conds["Ready"]["reason"]) == ("Unknown", "NotObserved")
 
 
 def test_transition_time_kept_while_status_unchanged() -> None:
     first = merge_conditions([], conditions_for([], generation=1), NOW)
-    later = merge_conditions(first, conditions_for([], generation=1),
-                             NOW + dt.timedelta(hours=1))
+    later = merge_conditions(first, conditions_for([], generation=1), NOW + dt.timedelta(hours=1))
     assert later == first
     assert same_status({"conditions": first}, {"conditions": later})
-    broken = merge_conditions(first, conditions_for(
-        [Difference("x", "quota", "missing")], generation=1), NOW + dt.timedelta(hours=2))
+    broken = merge_conditions(
+        first,
+        conditions_for([Difference("x", "quota", "missing")], generation=1),
+        NOW + dt.timedelta(hours=2),
+    )
     assert _by_type(broken)["Ready"]["lastTransitionTime"] == "2026-11-28T11:00:00Z"
     assert not same_status({"conditions": first}, {"conditions": broken})
 
@@ -96,8 +106,10 @@ def test_a_steady_status_with_no_repairs_is_the_same_as_stored() -> None:
 
 
 def test_deploying_holds_the_tenant_for_the_bounded_time_only() -> None:
-    tenant = {"metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"},
-              "status": {"conditions": [deploying(2, NOW, "govcloud deploy")]}}
+    tenant = {
+        "metadata": {"creationTimestamp": "2026-01-01T00:00:00Z"},
+        "status": {"conditions": [deploying(2, NOW, "govcloud deploy")]},
+    }
     assert deploy_hold(tenant, NOW) == NOW + DEPLOY_HOLD
     assert deploy_hold(tenant, NOW + DEPLOY_HOLD - dt.timedelta(seconds=1)) is not None
     assert deploy_hold(tenant, NOW + DEPLOY_HOLD) is None  # a killed deploy lapses
@@ -105,8 +117,10 @@ def test_deploying_holds_the_tenant_for_the_bounded_time_only() -> None:
 
 def test_a_reported_deploy_releases_the_hold() -> None:
     for ok in (True, False):
-        done = {**deployed(ok, "Deployed" if ok else "DeployFailed", "x", 2),
-                "lastTransitionTime": "2026-11-28T09:00:00Z"}
+        done = {
+            **deployed(ok, "Deployed" if ok else "DeployFailed", "x", 2),
+            "lastTransitionTime": "2026-11-28T09:00:00Z",
+        }
         assert deploy_hold({"status": {"conditions": [done]}}, NOW) is None
 
 
@@ -118,9 +132,14 @@ def test_a_new_tenant_no_deploy_reported_on_yet_is_held_from_its_creation() -> N
 
 
 def test_the_reconciler_owns_its_conditions_and_never_deploys() -> None:
-    status = {"conditions": [*conditions_for([], generation=1),
-                             deployed(False, "DeployFailed", "stack failed", 1)],
-              "lastDeploy": "2026-11-28T08:00:00Z", "repairs": {"total": 2}}
+    status = {
+        "conditions": [
+            *conditions_for([], generation=1),
+            deployed(False, "DeployFailed", "stack failed", 1),
+        ],
+        "lastDeploy": "2026-11-28T08:00:00Z",
+        "repairs": {"total": 2},
+    }
     mine = owned_status(status)
     assert "Deployed" not in {c["type"] for c in mine["conditions"]}
     assert "lastDeploy" not in mine and mine["repairs"] == {"total": 2}

@@ -22,7 +22,9 @@ def _walk(node: Any, path: str = "") -> list[str]:
             if key in node and not (key == "additionalProperties" and "properties" not in node):
                 bad.append(f"{path}.{key}")
         if ("properties" in node or "items" in node) and node.get("type") not in (
-                "object", "array"):
+            "object",
+            "array",
+        ):
             bad.append(f"{path}: no type")
         for key in ("properties",):
             for name, sub in (node.get(key) or {}).items():
@@ -70,11 +72,17 @@ def _undeclared(value: Any, schema: dict[str, Any], path: str = "spec") -> list[
     if isinstance(value, dict):
         props = schema.get("properties") or {}
         return [f"{path}.{k}" for k in value if k not in props] + [
-            bad for k, v in value.items() if k in props
-            for bad in _undeclared(v, props[k], f"{path}.{k}")]
+            bad
+            for k, v in value.items()
+            if k in props
+            for bad in _undeclared(v, props[k], f"{path}.{k}")
+        ]
     if isinstance(value, list):
-        return [bad for i, v in enumerate(value)
-                for bad in _undeclared(v, schema.get("items") or {}, f"{path}[{i}]")]
+        return [
+            bad
+            for i, v in enumerate(value)
+            for bad in _undeclared(v, schema.get("items") or {}, f"{path}[{i}]")
+        ]
     return []
 
 

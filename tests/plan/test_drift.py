@@ -6,17 +6,26 @@ import copy
 
 from infra.plan import CloudObject, KubeObject, cloud_drift, kube_drift, owned_view
 
-QUOTA = KubeObject({
-    "apiVersion": "v1", "kind": "ResourceQuota",
-    "metadata": {"name": "govcloud-quota", "namespace": "t1",
-                 "labels": {"app.kubernetes.io/managed-by": "govcloud"}},
-    "spec": {"hard": {"pods": "10", "requests.memory": "1024Mi"}},
-})
-DENY = KubeObject({
-    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-    "metadata": {"name": "govcloud-default-deny", "namespace": "t1"},
-    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-})
+QUOTA = KubeObject(
+    {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {
+            "name": "govcloud-quota",
+            "namespace": "t1",
+            "labels": {"app.kubernetes.io/managed-by": "govcloud"},
+        },
+        "spec": {"hard": {"pods": "10", "requests.memory": "1024Mi"}},
+    }
+)
+DENY = KubeObject(
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "govcloud-default-deny", "namespace": "t1"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+)
 
 
 def _live(obj: KubeObject) -> dict:
@@ -44,8 +53,9 @@ def test_changed_value_names_path_and_both_values() -> None:
     (diff,) = kube_drift([QUOTA], {QUOTA.key: live})
     assert diff.path == ".spec.hard.pods"
     assert (diff.desired, diff.observed) == ("10", "1000")
-    assert diff.describe() == ('ResourceQuota/t1/govcloud-quota.spec.hard.pods: "1000" '
-                               '(plan: "10")')
+    assert diff.describe() == (
+        'ResourceQuota/t1/govcloud-quota.spec.hard.pods: "1000" (plan: "10")'
+    )
 
 
 def test_rule_added_to_managed_policy_is_drift() -> None:
@@ -63,8 +73,16 @@ def test_extra_field_in_a_managed_section_is_drift() -> None:
 
 
 def test_relabelled_security_label_is_drift() -> None:
-    ns = KubeObject({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-        "name": "t1", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}})
+    ns = KubeObject(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "t1",
+                "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+            },
+        }
+    )
     live = copy.deepcopy(ns.manifest)
     live["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "privileged"
     live["spec"] = {"finalizers": ["kubernetes"]}  # server-owned: not drift
@@ -81,12 +99,19 @@ def test_owned_view_is_the_plan_when_nothing_drifted_and_live_otherwise() -> Non
 
 
 def test_cloud_drift_sees_missing_and_extra_rules() -> None:
-    sg = CloudObject("security-group", "t1-sg", {"name": "sg", "ingress": [
-        {"cidr": "10.0.0.0/24", "protocol": "tcp", "from_port": 443, "to_port": 443}]})
+    sg = CloudObject(
+        "security-group",
+        "t1-sg",
+        {
+            "name": "sg",
+            "ingress": [
+                {"cidr": "10.0.0.0/24", "protocol": "tcp", "from_port": 443, "to_port": 443}
+            ],
+        },
+    )
     assert [d.change for d in cloud_drift([sg], {sg.key: None})] == ["missing"]
     live = copy.deepcopy(sg.props)
-    live["ingress"].append({"cidr": "0.0.0.0/0", "protocol": "-1", "from_port": 0,
-                            "to_port": 0})
+    live["ingress"].append({"cidr": "0.0.0.0/0", "protocol": "-1", "from_port": 0, "to_port": 0})
     (diff,) = cloud_drift([sg], {sg.key: live})
     assert diff.path == ".ingress" and diff.aspect == "cloud"
     assert cloud_drift([sg], {sg.key: copy.deepcopy(sg.props)}) == []

@@ -37,22 +37,30 @@ def test_a_long_name_ends_in_the_digest_of_the_whole() -> None:
     assert name.endswith("-" + digest(f"govcloud-peer-{long}"))
 
 
-def test_every_rendered_name_fits_even_for_the_longest_ids(env: EnvironmentSpec,
-                                                          fleet: dict[str, TenantSpec]) -> None:
+def test_every_rendered_name_fits_even_for_the_longest_ids(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
     # A department with a 63-character id peering two others whose ids differ only at the
     # end, and an operator group of 63 characters holding two grants: a name cut at 63
     # characters without a digest would collide; every object keeps a distinct, short name.
     base = next(t for t in fleet.values() if t.access and t.network.peers)
     hub, spokes = "a" * 61 + "-0", ["a" * 61 + "-1", "a" * 61 + "-2"]
     group = "g" * 63
-    grants = [base.access[0].model_copy(update={"group": group, "document": doc})
-              for doc in ("粤政数授〔2026〕1号", "粤政数授〔2026〕2号")]
+    grants = [
+        base.access[0].model_copy(update={"group": group, "document": doc})
+        for doc in ("粤政数授〔2026〕1号", "粤政数授〔2026〕2号")
+    ]
     agreement = base.network.peers[0]
 
     def tenant(me: str, others: list[str]) -> TenantSpec:
         peers = [agreement.model_copy(update={"tenant": other}) for other in others]
-        return base.model_copy(update={"id": me, "access": grants, "network": base.network
-                                       .model_copy(update={"peers": peers})})
+        return base.model_copy(
+            update={
+                "id": me,
+                "access": grants,
+                "network": base.network.model_copy(update={"peers": peers}),
+            }
+        )
 
     long = {hub: tenant(hub, spokes), **{s: tenant(s, [hub]) for s in spokes}}
     plan = render_tenant(long[hub], env, fleet={**fleet, **long}, today=TODAY)

@@ -45,5 +45,4 @@ def test_an_override_accepts_exactly_the_rules_it_names() -> None:
     rules = sorted({f.rule for f in refusals(edited, fleet, env, TODAY)})
     assert rules
     assert refusals(edited, fleet, env, TODAY, accepted=rules) == []
-    assert {f.rule for f in refusals(edited, fleet, env, TODAY, accepted=rules[:-1])} == {
-        rules[-1]}
+    assert {f.rule for f in refusals(edited, fleet, env, TODAY, accepted=rules[:-1])} == {rules[-1]}

@@ -20,12 +20,22 @@ ENV = load_environment("local", ROOT / "stacks")
 BASE = yaml.safe_load((ROOT / "tenants" / "gd-zsj.yaml").read_text())
 PEER = ROOT / "tenants" / "gz-zwsjj.yaml"
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(),
-                    st.text(max_size=20), st.dates(), st.sampled_from(
-                        ["64", "1Gi", "500m", "core", "proxy", "data", "10.64.1.0/24", ""]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-    max_leaves=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(),
+    st.text(max_size=20),
+    st.dates(),
+    st.sampled_from(["64", "1Gi", "500m", "core", "proxy", "data", "10.64.1.0/24", ""]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -60,13 +70,18 @@ def _mutate(data: Any, path: tuple[Any, ...], value: Any, delete: bool) -> Any:
     return value
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(PATHS), value=values, delete=st.booleans(),
-       today=st.dates(dt.date(2020, 1, 1), dt.date(2035, 1, 1)))
-def test_mutations_give_findings_or_input_errors(tmp_path_factory: Any, path: tuple[Any, ...],
-                                                  value: Any, delete: bool,
-                                                  today: dt.date) -> None:
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(PATHS),
+    value=values,
+    delete=st.booleans(),
+    today=st.dates(dt.date(2020, 1, 1), dt.date(2035, 1, 1)),
+)
+def test_mutations_give_findings_or_input_errors(
+    tmp_path_factory: Any, path: tuple[Any, ...], value: Any, delete: bool, today: dt.date
+) -> None:
     directory = tmp_path_factory.mktemp("t")
     mutated = _mutate(BASE, path, value, delete)
     text = yaml.safe_dump(mutated, allow_unicode=True)

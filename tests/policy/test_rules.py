@@ -92,8 +92,9 @@ def test_fleet_rules_scale_linearithmically() -> None:
     fleet = []
     for i in range(3500):
         cidr = f"10.{65 + i // 256}.{i % 256}.0/24"
-        spec = base.spec.model_copy(update={
-            "network": base.spec.network.model_copy(update={"cidr": cidr})})
+        spec = base.spec.model_copy(
+            update={"network": base.spec.network.model_copy(update={"cidr": cidr})}
+        )
         fleet.append(LoadedTenant(path=base.path, spec=spec, text=base.text))
     started = time.perf_counter()
     assert list(_overlaps(fleet, env)) == []

@@ -23,8 +23,9 @@ def _organ_code(division: str, org: str = "MB2E1183") -> str:
 
 
 def _with(tenant: LoadedTenant, **changes: object) -> LoadedTenant:
-    return LoadedTenant(path=tenant.path, spec=tenant.spec.model_copy(update=changes),
-                        text=tenant.text)
+    return LoadedTenant(
+        path=tenant.path, spec=tenant.spec.model_copy(update=changes), text=tenant.text
+    )
 
 
 def _rules(tenants: list[LoadedTenant]) -> list[tuple[str, str, str]]:
@@ -41,8 +42,9 @@ def test_a_retired_division_code_is_refused_naming_its_successor() -> None:
 
 def test_a_well_shaped_code_not_in_the_table_is_refused() -> None:
     tenant = load_tenants([ROOT / "tenants" / "th-zwsjj.yaml"])[0]
-    messages = [m for rule, _, m in _rules([_with(tenant, division_code="440199")])
-                if rule == "GC026"]
+    messages = [
+        m for rule, _, m in _rules([_with(tenant, division_code="440199")]) if rule == "GC026"
+    ]
     assert messages and "not in the current GB/T 2260 table" in messages[0]
 
 
@@ -63,8 +65,9 @@ def test_organ_credit_code_registered_elsewhere_is_a_warning() -> None:
 def test_organ_credit_code_from_a_parent_or_a_predecessor_is_accepted() -> None:
     tenant = load_tenants([ROOT / "tenants" / "th-zwsjj.yaml"])[0]
     for registered in ("440106", "440100", "440000"):
-        assert "GC027" not in [r[0] for r in _rules(
-            [_with(tenant, credit_code=_organ_code(registered))])]
+        assert "GC027" not in [
+            r[0] for r in _rules([_with(tenant, credit_code=_organ_code(registered))])
+        ]
     # Registered in 增城市 before it became 增城区 (2014): the code keeps the old division.
     zengcheng = _with(tenant, division_code="440118", credit_code=_organ_code("440183"))
     assert "GC027" not in [r[0] for r in _rules([zengcheng])]
@@ -93,7 +96,8 @@ def test_a_peering_declared_only_by_the_decommissioning_side_is_still_reported()
     alone = _with(active, network=active.spec.network.model_copy(update={"peers": []}))
     others = [t for t in tenants if t.spec.id != "th-zwsjj"]
     assert [(r[0], r[1]) for r in _rules([*others, alone]) if r[0] == "GC028"] == [
-        ("GC028", "th-peer")]
+        ("GC028", "th-peer")
+    ]
 
 
 def test_an_exact_duplicate_grant_is_refused_but_a_renewal_is_not() -> None:

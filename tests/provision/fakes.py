@@ -22,8 +22,16 @@ class FakePulumi:
         self.calls.append(" ".join(args))
         return ""
 
-    def operate(self, op: str, name: str, *, events: Path, log: Any, flags: Sequence[str],
-                env: Mapping[str, str]) -> Outcome:
+    def operate(
+        self,
+        op: str,
+        name: str,
+        *,
+        events: Path,
+        log: Any,
+        flags: Sequence[str],
+        env: Mapping[str, str],
+    ) -> Outcome:
         self.operations += 1
         self.calls.append(f"{op} {name}")
         if self.errors:

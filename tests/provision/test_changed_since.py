@@ -14,8 +14,10 @@ GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.cn"]
 
 def test_committed_uncommitted_and_untracked_changes_are_all_selected(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "tenants", tmp_path / "tenants")
-    run = lambda *a: subprocess.run([*GIT, *a], cwd=tmp_path, check=True,  # noqa: E731
-                                    capture_output=True)
+
+    def run(*a: str) -> None:
+        subprocess.run([*GIT, *a], cwd=tmp_path, check=True, capture_output=True)
+
     run("init", "-q", "-b", "main")
     run("add", ".")
     run("commit", "-qm", "base")

@@ -35,7 +35,6 @@ def mocks() -> _Mocks:
     return m
 
 
-
 def _all(component: Any) -> pulumi.Output[Any]:
     children = [*component.kube.values(), *component.cloud.values()]
     return pulumi.Output.all(component.urn, *[c.urn for c in children])

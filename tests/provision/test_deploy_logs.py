@@ -23,8 +23,14 @@ def test_the_logs_directory_and_files_are_owner_only(tmp_path: Path) -> None:
     logs.mkdir(parents=True, mode=0o755)
     (logs / "local.x.log").write_text("from an older govcloud\n")
     (logs / "local.x.log").chmod(0o644)
-    ops = StackOps(FakePulumi(), tmp_path, logs=logs,  # type: ignore[arg-type]
-                   note=lambda _: None, preview=False, missing=lambda _: True)
+    ops = StackOps(
+        FakePulumi(),  # type: ignore[arg-type]
+        tmp_path,
+        logs=logs,
+        note=lambda _: None,
+        preview=False,
+        missing=lambda _: True,
+    )
     assert _mode(logs) == 0o700
     ops.operate("up", "local.x")
     ops.operate("up", "local.new")
@@ -42,6 +48,7 @@ def test_the_retry_file_is_owner_only(tmp_path: Path) -> None:
 def test_what_the_cli_writes_is_owner_only(tmp_path: Path) -> None:
     """The CLI runs with umask 077: its event log (and checkpoints) are created 0600."""
     target = tmp_path / "events.jsonl"
-    _execute([sys.executable, "-c", f"open({str(target)!r}, 'w').write('{{}}')"], tmp_path,
-             {}, None)
+    _execute(
+        [sys.executable, "-c", f"open({str(target)!r}, 'w').write('{{}}')"], tmp_path, {}, None
+    )
     assert _mode(target) == 0o600

@@ -22,14 +22,18 @@ ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 28)
 
 
-@pytest.mark.parametrize(("flag", "value", "message"), [
-    ("--parallel", "0", "argument --parallel: must be at least 1, not 0"),
-    ("--parallel", "-1", "argument --parallel: must be at least 1, not -1"),
-    ("--parallel", "two", "argument --parallel: 'two' is not a whole number"),
-    ("--today", "28.11.2026", "argument --today: '28.11.2026' is not a date (YYYY-MM-DD)"),
-])
-def test_bad_flags_exit_2_with_a_message(flag: str, value: str, message: str,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--parallel", "0", "argument --parallel: must be at least 1, not 0"),
+        ("--parallel", "-1", "argument --parallel: must be at least 1, not -1"),
+        ("--parallel", "two", "argument --parallel: 'two' is not a whole number"),
+        ("--today", "28.11.2026", "argument --today: '28.11.2026' is not a date (YYYY-MM-DD)"),
+    ],
+)
+def test_bad_flags_exit_2_with_a_message(
+    flag: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["deploy", "--tenant", "gz-wjw", flag, value])
     assert exited.value.code == 2
@@ -52,8 +56,7 @@ def test_library_callers_get_the_same_check(parallel: int) -> None:
 
 def _checkout(tmp_path: Path) -> Path:
     for folder in ("tenants", "stacks", "policypack"):
-        shutil.copytree(ROOT / folder, tmp_path / folder,
-                        ignore=shutil.ignore_patterns("Pulumi.*"))
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("Pulumi.*"))
     return tmp_path
 
 
@@ -78,13 +81,28 @@ def test_gate_refuses_what_check_refuses_before_any_stack(tmp_path: Path) -> Non
     assert all(f.tenant == "gz-wjw" for f in errors)
     # The same findings `govcloud check` reports for that file.
     check = subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", "check", str(path), "--today",
-         TODAY.isoformat(), "--format", "json", "--stacks-dir", str(root / "stacks")],
-        capture_output=True, text=True, check=False, cwd=root)
+        [
+            sys.executable,
+            "-m",
+            "infra.cli.main",
+            "check",
+            str(path),
+            "--today",
+            TODAY.isoformat(),
+            "--format",
+            "json",
+            "--stacks-dir",
+            str(root / "stacks"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
     assert check.returncode == 1
     assert sorted(f.rule for f in errors) == sorted(
-        f["rule"] for f in json.loads(check.stdout)["findings"]
-        if f["severity"] == "error")
+        f["rule"] for f in json.loads(check.stdout)["findings"] if f["severity"] == "error"
+    )
 
 
 def test_gate_judges_only_what_involves_the_tenants_deployed(tmp_path: Path) -> None:
@@ -102,8 +120,11 @@ def test_override_is_kept_with_its_reason_and_document() -> None:
 
 
 def test_children_get_default_sigint_while_this_process_ignores_it() -> None:
-    child = [sys.executable, "-c",
-             "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
+    child = [
+        sys.executable,
+        "-c",
+        "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)",
+    ]
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ignored = subprocess.run(child, capture_output=True, text=True, check=True).stdout
@@ -116,19 +137,30 @@ def test_children_get_default_sigint_while_this_process_ignores_it() -> None:
     assert (ignored.strip(), inside.strip()) == ("True", "False")
 
 
-def test_cli_refusal_prints_the_check_report(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_refusal_prints_the_check_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _checkout(tmp_path)
     (root / "Pulumi.yaml").write_text("name: govcloud\n")
     _give_internet_egress(root, "gz-wjw")
     env = {"GOVCLOUD_ENV": "local", "PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
     today = ["--today", TODAY.isoformat()]
-    check = subprocess.run([sys.executable, "-m", "infra.cli.main", "check",
-                            "tenants/gz-wjw.yaml", *today], cwd=root, env=env,
-                           capture_output=True, text=True, check=False)
-    refused = subprocess.run([sys.executable, "-m", "infra.cli.main", "deploy", "--tenant",
-                              "gz-wjw", *today], cwd=root, env=env,
-                             capture_output=True, text=True, check=False)
+    check = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "check", "tenants/gz-wjw.yaml", *today],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "deploy", "--tenant", "gz-wjw", *today],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (check.returncode, refused.returncode) == (1, 1)
     assert "GC015" in check.stdout
     assert refused.stderr.startswith(check.stdout), refused.stderr

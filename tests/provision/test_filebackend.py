@@ -39,7 +39,8 @@ def test_tags_are_read_from_the_file_backend_only_when_certain(tmp_path: Path) -
     url = _backend(tmp_path, "local.json", "local.gz-wjw.json", "local.gd-jyt.json")
     stacks = tmp_path / "state" / ".pulumi" / "stacks" / "govcloud"
     (stacks / "local.pulumi-tags").write_text(
-        '{"version":1,"tags":{"govcloud:platform-fingerprint":"abc"}}', encoding="utf-8")
+        '{"version":1,"tags":{"govcloud:platform-fingerprint":"abc"}}', encoding="utf-8"
+    )
     (stacks / "local.gd-jyt.pulumi-tags").write_text("{not json", encoding="utf-8")
     assert file_backend_tags("govcloud", "local", url) == {"govcloud:platform-fingerprint": "abc"}
     assert file_backend_tags("govcloud", "local.gz-wjw", url) == {}  # a stack without tags
@@ -49,15 +50,18 @@ def test_tags_are_read_from_the_file_backend_only_when_certain(tmp_path: Path) -
 
 
 def test_a_torn_checkpoint_is_repaired_in_the_backend_the_run_uses(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = _backend(tmp_path, "local.gz-wjw.json", "local.gz-wjw.json.bak")
     stacks = tmp_path / "state" / ".pulumi" / "stacks" / "govcloud"
     (stacks / "local.gz-wjw.json").write_text("{torn", encoding="utf-8")
     (stacks / "local.gz-wjw.json.attrs").write_text("", encoding="utf-8")
     monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path / 'elsewhere'}")
     done = repair_checkpoint("govcloud", "local.gz-wjw", url)
-    assert done == ["removed empty local.gz-wjw.json.attrs",
-                    "restored local.gz-wjw.json from its backup"]
+    assert done == [
+        "removed empty local.gz-wjw.json.attrs",
+        "restored local.gz-wjw.json from its backup",
+    ]
     assert (stacks / "local.gz-wjw.json").read_text(encoding="utf-8") == "{}"
 
 
@@ -68,22 +72,28 @@ def _platform_config(tmp_path: Path, text: str) -> Path:
     return config
 
 
-KMS = ("secretsprovider: awskms://alias/govcloud/local/pulumi-state?region=cn-northwest-1\n"
-       "encryptedkey: ZTcwNjFlMzgtMjdjYi00NDAwLWI5YTQtZTJm\n")
+KMS = (
+    "secretsprovider: awskms://alias/govcloud/local/pulumi-state?region=cn-northwest-1\n"
+    "encryptedkey: ZTcwNjFlMzgtMjdjYi00NDAwLWI5YTQtZTJm\n"
+)
 
 
 @pytest.mark.parametrize("secrets", [KMS, "encryptionsalt: v1:rTIMhUUbna4=:v1:aEsc:4HDz==\n"])
 def test_a_new_stack_takes_the_platform_stacks_secrets_settings(
-        tmp_path: Path, secrets: str) -> None:
+    tmp_path: Path, secrets: str
+) -> None:
     url = _backend(tmp_path, "local.json")
     config = _platform_config(tmp_path, secrets + "config:\n  govcloud:x: y\n")
-    assert create_stack("govcloud", "local.new-one", url, config_dir=config,
-                        like=config / "Pulumi.local.yaml")
+    assert create_stack(
+        "govcloud", "local.new-one", url, config_dir=config, like=config / "Pulumi.local.yaml"
+    )
     assert (config / "Pulumi.local.new-one.yaml").read_text(encoding="utf-8") == secrets
     stacks = tmp_path / "state" / ".pulumi" / "stacks" / "govcloud"
     checkpoint = json.loads((stacks / "local.new-one.json").read_text(encoding="utf-8"))
-    assert checkpoint == {"version": 3,
-                          "checkpoint": {"stack": "organization/govcloud/local.new-one"}}
+    assert checkpoint == {
+        "version": 3,
+        "checkpoint": {"stack": "organization/govcloud/local.new-one"},
+    }
     assert not known_missing("govcloud", "local.new-one", url)
     assert not [p.name for p in stacks.iterdir() if p.name.endswith(".new")]  # no temp left
 
@@ -95,13 +105,17 @@ def test_a_stack_is_left_to_the_cli_when_anything_is_unsure(tmp_path: Path) -> N
     (config / "Pulumi.local.stale.yaml").write_text("encryptionsalt: other\n", encoding="utf-8")
     assert not create_stack("govcloud", "local.stale", url, config_dir=config, like=like)
     assert not create_stack("govcloud", "local.old", url, config_dir=config, like=like)
-    assert not create_stack("govcloud", "local.x", "s3://bucket/state", config_dir=config,
-                            like=like)
-    assert not create_stack("govcloud", "local.x", url, config_dir=config,
-                            like=config / "Pulumi.missing.yaml")
+    assert not create_stack(
+        "govcloud", "local.x", "s3://bucket/state", config_dir=config, like=like
+    )
+    assert not create_stack(
+        "govcloud", "local.x", url, config_dir=config, like=config / "Pulumi.missing.yaml"
+    )
     (config / "Pulumi.plain.yaml").write_text("config: {}\n", encoding="utf-8")
-    assert not create_stack("govcloud", "local.x", url, config_dir=config,
-                            like=config / "Pulumi.plain.yaml")
+    assert not create_stack(
+        "govcloud", "local.x", url, config_dir=config, like=config / "Pulumi.plain.yaml"
+    )
     assert (config / "Pulumi.local.stale.yaml").read_text(encoding="utf-8") == (
-        "encryptionsalt: other\n")  # untouched
+        "encryptionsalt: other\n"
+    )  # untouched
     assert not (config / "Pulumi.local.x.yaml").exists()

@@ -15,8 +15,11 @@ _DEAF = "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + _SLEE
 
 
 def _start(marker: str, code: str = _SLEEPER) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            env={**os.environ, ENV_OPERATION: marker})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        env={**os.environ, ENV_OPERATION: marker},
+    )
     assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
     return proc
 

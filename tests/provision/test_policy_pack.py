@@ -26,8 +26,12 @@ def _violations(args: Any, fn: Any) -> list[str]:
     return found
 
 
-GOOD_BUCKET = {"name": "b", "kms_key_alias": "alias/k", "public_access_block": True,
-               "versioning": True}
+GOOD_BUCKET = {
+    "name": "b",
+    "kms_key_alias": "alias/k",
+    "public_access_block": True,
+    "versioning": True,
+}
 
 
 def test_encrypted_private_bucket_passes() -> None:
@@ -36,18 +40,23 @@ def test_encrypted_private_bucket_passes() -> None:
 
 
 def test_unencrypted_or_public_bucket_is_named() -> None:
-    args = _Args("pulumi-python:dynamic/cloud:Bucket",
-                 {**GOOD_BUCKET, "kms_key_alias": "", "public_access_block": False})
+    args = _Args(
+        "pulumi-python:dynamic/cloud:Bucket",
+        {**GOOD_BUCKET, "kms_key_alias": "", "public_access_block": False},
+    )
     found = _violations(args, validate_resource)
     assert any("not encrypted" in m and "bucket b" in m for m in found)
     assert any("public access" in m for m in found)
 
 
 def test_world_open_security_group_and_boundaryless_role_are_refused() -> None:
-    group = _Args("pulumi-python:dynamic/cloud:SecurityGroup",
-                  {"name": "sg", "ingress": [{"cidr": "0.0.0.0/0"}]})
+    group = _Args(
+        "pulumi-python:dynamic/cloud:SecurityGroup",
+        {"name": "sg", "ingress": [{"cidr": "0.0.0.0/0"}]},
+    )
     assert _violations(group, validate_resource) == [
-        "security group sg allows ingress from 0.0.0.0/0 (the whole internet)"]
+        "security group sg allows ingress from 0.0.0.0/0 (the whole internet)"
+    ]
     role = _Args("pulumi-python:dynamic/cloud:Role", {"name": "r", "boundary_name": ""})
     assert _violations(role, validate_resource) == ["role r has no permissions boundary"]
 
@@ -56,18 +65,25 @@ def _k8s(kind: str, name: str, namespace: str | None = None, **body: Any) -> _Ar
     meta: dict[str, Any] = {"name": name, "labels": {"govcloud.gd.gov.cn/tenant": "t"}}
     if namespace:
         meta["namespace"] = namespace
-    return _Args(f"pulumi-python:dynamic/k8s:{kind}",
-                 {"manifest": {"kind": kind, "metadata": meta, **body}})
+    return _Args(
+        f"pulumi-python:dynamic/k8s:{kind}", {"manifest": {"kind": kind, "metadata": meta, **body}}
+    )
 
 
 def test_namespace_without_quota_or_default_deny_is_refused() -> None:
     stack = _StackArgs([_k8s("Namespace", "t")])
     assert _violations(stack, validate_stack) == [
-        "namespace t has no ResourceQuota", "namespace t has no default-deny NetworkPolicy"]
+        "namespace t has no ResourceQuota",
+        "namespace t has no default-deny NetworkPolicy",
+    ]
     stack.resources += [
         _k8s("ResourceQuota", "q", "t", spec={"hard": {}}),
-        _k8s("NetworkPolicy", "d", "t",
-             spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        _k8s(
+            "NetworkPolicy",
+            "d",
+            "t",
+            spec={"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        ),
     ]
     assert _violations(stack, validate_stack) == []
 

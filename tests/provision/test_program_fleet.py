@@ -23,10 +23,12 @@ def test_the_plan_from_tenant_and_peers_is_the_plan_from_the_whole_fleet(tenant:
     env = load_environment("local", ROOT / "stacks")
     fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
     around = _fleet_around(ROOT / "tenants", tenant)
-    assert set(around) == {tenant} | {p.tenant for p in fleet[tenant].network.peers
-                                      if p.tenant in fleet}
-    assert render_tenant(around[tenant], env, fleet=around, today=TODAY) == \
-        render_tenant(fleet[tenant], env, fleet=fleet, today=TODAY)
+    assert set(around) == {tenant} | {
+        p.tenant for p in fleet[tenant].network.peers if p.tenant in fleet
+    }
+    assert render_tenant(around[tenant], env, fleet=around, today=TODAY) == render_tenant(
+        fleet[tenant], env, fleet=fleet, today=TODAY
+    )
 
 
 def test_only_the_named_files_are_read(tmp_path: Path) -> None:

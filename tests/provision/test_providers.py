@@ -24,8 +24,9 @@ class _Live:
         self.cloud: dict[str, dict[str, Any] | None] = {}
         self.reads = 0
 
-    def get(self, _api: str, kind: str, name: str, _namespace: str | None = None
-            ) -> dict[str, Any] | None:
+    def get(
+        self, _api: str, kind: str, name: str, _namespace: str | None = None
+    ) -> dict[str, Any] | None:
         self.reads += 1
         return copy.deepcopy(self.kube.get((kind, name)))
 
@@ -39,15 +40,21 @@ class _Live:
 def live(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Live]:
     state = _Live()
     monkeypatch.setattr(providers, "_kube", lambda: state)
-    monkeypatch.setattr(providers, "_ops", lambda kind: dataclasses.replace(
-        cloud_ops(kind), read=state.read_cloud))
+    monkeypatch.setattr(
+        providers, "_ops", lambda kind: dataclasses.replace(cloud_ops(kind), read=state.read_cloud)
+    )
     yield state
 
 
 def _manifest(**meta: Any) -> dict[str, Any]:
-    return {"manifest": {"apiVersion": "v1", "kind": "ResourceQuota",
-                         "metadata": {"name": "govcloud-quota", "namespace": "gz-wjw", **meta},
-                         "spec": {"hard": {"pods": "10"}}}}
+    return {
+        "manifest": {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "govcloud-quota", "namespace": "gz-wjw", **meta},
+            "spec": {"hard": {"pods": "10"}},
+        }
+    }
 
 
 def test_unchanged_manifest_is_no_change() -> None:
@@ -62,11 +69,14 @@ def test_changed_spec_updates_in_place() -> None:
     assert diff.changes is True and diff.replaces == []
 
 
-@pytest.mark.parametrize("path,value", [
-    (("metadata", "name"), "other"),
-    (("metadata", "namespace"), "gd-wjw"),
-    (("kind",), "LimitRange"),
-])
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        (("metadata", "name"), "other"),
+        (("metadata", "namespace"), "gd-wjw"),
+        (("kind",), "LimitRange"),
+    ],
+)
 def test_changed_identity_replaces(path: tuple[str, ...], value: str) -> None:
     new = copy.deepcopy(_manifest())
     node = new["manifest"]
@@ -79,9 +89,17 @@ def test_changed_identity_replaces(path: tuple[str, ...], value: str) -> None:
 
 
 def _bucket(**changes: Any) -> dict[str, Any]:
-    props = {"kind": "bucket", "name": "govcloud-local-gz-wjw", "kms_key_alias": "alias/k",
-             "versioning": True, "public_access_block": True, "policy": "{}",
-             "expiration_days": 30, "tags": {"tenant": "gz-wjw"}, "force_destroy": False}
+    props = {
+        "kind": "bucket",
+        "name": "govcloud-local-gz-wjw",
+        "kms_key_alias": "alias/k",
+        "versioning": True,
+        "public_access_block": True,
+        "policy": "{}",
+        "expiration_days": 30,
+        "tags": {"tenant": "gz-wjw"},
+        "force_destroy": False,
+    }
     props.update(changes)
     return props
 
@@ -106,10 +124,19 @@ def test_force_destroy_flag_alone_is_a_change(live: _Live) -> None:
 
 
 def _live_quota(pods: str = "10", **extra: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": "govcloud-quota", "namespace": "gz-wjw", "uid": "u1",
-                         "resourceVersion": "7", "managedFields": [{"manager": "govcloud"}]},
-            "spec": {"hard": {"pods": pods, **extra}}, "status": {"used": {"pods": "3"}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {
+            "name": "govcloud-quota",
+            "namespace": "gz-wjw",
+            "uid": "u1",
+            "resourceVersion": "7",
+            "managedFields": [{"manager": "govcloud"}],
+        },
+        "spec": {"hard": {"pods": pods, **extra}},
+        "status": {"used": {"pods": "3"}},
+    }
 
 
 def test_an_unchanged_plan_is_judged_against_the_live_object(live: _Live) -> None:
@@ -150,9 +177,9 @@ def test_a_cloud_resource_is_judged_against_what_the_endpoint_has(live: _Live) -
 
 
 @pytest.mark.parametrize("provider", [KubeProvider(), CloudProvider()])
-def test_pickled_provider_captures_no_client_or_credentials(provider: object,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_pickled_provider_captures_no_client_or_credentials(
+    provider: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
     blob = dill.dumps(provider, recurse=True)
     assert b"very-secret-value" not in blob

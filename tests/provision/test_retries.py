@@ -40,9 +40,12 @@ def test_a_retry_in_a_provider_process_is_shown_while_the_stack_runs(tmp_path: P
     release = tmp_path / "release"
     with follow(tmp_path / "local.gz-wjw.retries", shown.append, interval=0.05) as pointer:
         assert set(pointer) == {ENV_RETRY_LOG}
-        child = subprocess.Popen([sys.executable, "-c", _PROVIDER, str(release)],
-                                 env={**os.environ, **pointer}, stdout=subprocess.PIPE,
-                                 text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _PROVIDER, str(release)],
+            env={**os.environ, **pointer},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         waited = time.monotonic()
         while not shown and time.monotonic() - waited < 20:
             time.sleep(0.05)
@@ -51,17 +54,25 @@ def test_a_retry_in_a_provider_process_is_shown_while_the_stack_runs(tmp_path: P
         assert child.wait(timeout=20) == 0
     assert still_running
     # The first retry at once; the second within 5 s of it is not repeated.
-    assert shown == ["retrying: kms:CreateKey: cannot reach the cloud endpoint at "
-                     "http://127.0.0.1:1/: connection failed (attempt 1 failed; next in "
-                     + shown[0].split("next in ", 1)[1]]
+    assert shown == [
+        "retrying: kms:CreateKey: cannot reach the cloud endpoint at "
+        "http://127.0.0.1:1/: connection failed (attempt 1 failed; next in "
+        + shown[0].split("next in ", 1)[1]
+    ]
     assert shown[0].endswith("giving up in 60s)")
 
 
 def test_without_the_pointer_a_provider_process_records_nothing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != ENV_RETRY_LOG}
     script = _PROVIDER.replace("release = Path(sys.argv[1])", "sys.exit(0)")
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "r")], env=env,
-                            capture_output=True, text=True, timeout=20, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "r")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
     assert (result.returncode, result.stdout.strip()) == (0, "ok")
     assert list(tmp_path.iterdir()) == []
 

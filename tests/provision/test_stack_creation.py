@@ -14,8 +14,14 @@ NO_STACK = "error: no stack named 'local.x' found"
 
 
 def _ops(tmp_path: Path, pulumi: FakePulumi, missing: object) -> StackOps:
-    return StackOps(pulumi, tmp_path, logs=tmp_path / "logs",  # type: ignore[arg-type]
-                    note=lambda _: None, preview=False, missing=missing)  # type: ignore[arg-type]
+    return StackOps(
+        pulumi,  # type: ignore[arg-type]
+        tmp_path,
+        logs=tmp_path / "logs",
+        note=lambda _: None,
+        preview=False,
+        missing=missing,  # type: ignore[arg-type]
+    )
 
 
 def test_a_stack_known_missing_is_created_before_the_first_operation(tmp_path: Path) -> None:
@@ -25,6 +31,7 @@ def test_a_stack_known_missing_is_created_before_the_first_operation(tmp_path: P
     def missing(stack: str) -> bool:
         asked.append(stack)
         return True
+
     _ops(tmp_path, pulumi, missing).operate("up", "local.x")
     assert asked == ["local.x"]
     assert pulumi.calls == ["stack init local.x", "up local.x"]  # no failed first `up`

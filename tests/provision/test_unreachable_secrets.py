@@ -21,7 +21,8 @@ UNREACHABLE = (
     "error: getting stack configuration: get stack secrets manager: secrets (code=Unknown): "
     "operation error KMS: Decrypt, exceeded maximum number of attempts, 3, https response "
     'error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:55623/": '
-    "dial tcp 127.0.0.1:55623: connect: connection refused")
+    "dial tcp 127.0.0.1:55623: connect: connection refused"
+)
 
 
 def _endpoint_back_after(failures: int) -> Any:
@@ -30,20 +31,28 @@ def _endpoint_back_after(failures: int) -> Any:
     def reach() -> None:
         def once() -> None:
             if next(left, None) is not None:
-                raise TransientError("cannot reach the cloud endpoint at "
-                                     "http://127.0.0.1:55623: connection refused",
-                                     operation="kms:DescribeKey")
+                raise TransientError(
+                    "cannot reach the cloud endpoint at http://127.0.0.1:55623: connection refused",
+                    operation="kms:DescribeKey",
+                )
+
         call_with_retry(once, first_wait=0.01, max_wait=0.02)
+
     return reach
 
 
 def _ops(tmp_path: Path, pulumi: FakePulumi, notes: list[str], reach: Any) -> StackOps:
-    return StackOps(pulumi, tmp_path, logs=tmp_path / "logs",  # type: ignore[arg-type]
-                    note=notes.append, preview=False, reach_secrets=reach)
+    return StackOps(
+        pulumi,  # type: ignore[arg-type]
+        tmp_path,
+        logs=tmp_path / "logs",
+        note=notes.append,
+        preview=False,
+        reach_secrets=reach,
+    )
 
 
-def test_deploy_waits_for_the_key_shows_the_retry_and_runs_the_stack_again(
-        tmp_path: Path) -> None:
+def test_deploy_waits_for_the_key_shows_the_retry_and_runs_the_stack_again(tmp_path: Path) -> None:
     notes: list[str] = []
     printed: list[RetryNotice] = []  # the CLI's own "govcloud: retrying: ..." listener
     stop = on_retry(printed.append)
@@ -55,8 +64,10 @@ def test_deploy_waits_for_the_key_shows_the_retry_and_runs_the_stack_again(
     assert outcome.changes == {"update": 1} and pulumi.operations == 2
     assert printed == []  # shown once, under the stack's name
     assert len(notes) == 1, notes  # the first retry at once, the second within 5 s is not
-    assert notes[0].startswith("  local.x: retrying: kms:DescribeKey: cannot reach the cloud "
-                               "endpoint at http://127.0.0.1:55623: connection refused")
+    assert notes[0].startswith(
+        "  local.x: retrying: kms:DescribeKey: cannot reach the cloud "
+        "endpoint at http://127.0.0.1:55623: connection refused"
+    )
 
 
 def test_a_key_that_stays_unreachable_fails_the_stack_once(tmp_path: Path) -> None:

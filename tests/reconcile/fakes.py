@@ -33,17 +33,22 @@ class FakeKube:
         self.objects[self._key(obj["kind"], meta["name"], meta.get("namespace"))] = obj
         return copy.deepcopy(obj)
 
-    def get(self, api_version: str, kind: str, name: str,
-            namespace: str | None = None) -> Obj | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> Obj | None:
         self.reads += 1
         obj = self.objects.get(self._key(kind, name, namespace))
         return copy.deepcopy(obj) if obj else None
 
-    def list(self, api_version: str, kind: str, *, namespace: str | None = None,
-             label_selector: str = "") -> ObjectList:
+    def list(
+        self, api_version: str, kind: str, *, namespace: str | None = None, label_selector: str = ""
+    ) -> ObjectList:
         self.reads += 1
-        items = [copy.deepcopy(o) for (k, ns, _), o in self.objects.items()
-                 if k == kind and (namespace is None or ns == namespace)]
+        items = [
+            copy.deepcopy(o)
+            for (k, ns, _), o in self.objects.items()
+            if k == kind and (namespace is None or ns == namespace)
+        ]
         return ObjectList(items, str(next(self._rv)))
 
     def watch(self, *args: Any, **kwargs: Any) -> Iterator[tuple[str, Obj]]:
@@ -51,8 +56,13 @@ class FakeKube:
 
     def apply(self, manifest: Obj) -> Obj:
         self.writes.append(("apply", manifest["kind"]))
-        old = self.objects.get(self._key(manifest["kind"], manifest["metadata"]["name"],
-                                         manifest["metadata"].get("namespace")))
+        old = self.objects.get(
+            self._key(
+                manifest["kind"],
+                manifest["metadata"]["name"],
+                manifest["metadata"].get("namespace"),
+            )
+        )
         merged = copy.deepcopy(manifest)
         if old and "status" in old:
             merged["status"] = old["status"]
@@ -75,15 +85,23 @@ class FakeKube:
             raise TransientError("conflict", code="Conflict")
         return self._store(manifest)
 
-    def patch_status(self, api_version: str, kind: str, name: str, status: Obj,
-                     namespace: str | None = None) -> Obj:
+    def patch_status(
+        self, api_version: str, kind: str, name: str, status: Obj, namespace: str | None = None
+    ) -> Obj:
         self.writes.append(("status", kind))
         obj = self.objects[self._key(kind, name, namespace)]
         obj["status"] = copy.deepcopy(status)
         return copy.deepcopy(obj)
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *,
-               propagation: str | None = "Background") -> bool:
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: str | None = "Background",
+    ) -> bool:
         self.writes.append(("delete", kind))
         return self.objects.pop(self._key(kind, name, namespace), None) is not None
 

@@ -33,8 +33,9 @@ ACCOUNT = "arn:aws-cn:iam::123456789012"
 class FakeEvents:
     """Pages scripted in order (an exception is raised); the id table is a dict."""
 
-    def __init__(self, pages: list[EventPage | Exception] | None = None,
-                 ids: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, pages: list[EventPage | Exception] | None = None, ids: dict[str, str] | None = None
+    ) -> None:
         self.pages = list(pages or [])
         self.ids = dict(ids or {})
         self.reads: list[tuple[str | None, float]] = []
@@ -63,12 +64,23 @@ class Clock:
 
 
 def _event(name: str, **parameters: Any) -> CloudEvent:
-    return CloudEvent(id=f"id-{name}", time="2026-12-07T10:00:00Z", source="x.amazonaws.com",
-                      name=name, region="cn-northwest-1", parameters=parameters)
+    return CloudEvent(
+        id=f"id-{name}",
+        time="2026-12-07T10:00:00Z",
+        source="x.amazonaws.com",
+        name=name,
+        region="cn-northwest-1",
+        parameters=parameters,
+    )
 
 
-def _follower(kube: FakeKube, source: FakeEvents, *, owned: Callable[[str], bool] = lambda t: True,
-              clock: Clock | None = None) -> tuple[CloudEventFollower, list[str], list[str]]:
+def _follower(
+    kube: FakeKube,
+    source: FakeEvents,
+    *,
+    owned: Callable[[str], bool] = lambda t: True,
+    clock: Clock | None = None,
+) -> tuple[CloudEventFollower, list[str], list[str]]:
     env = load_environment("local", ROOT / "stacks")
     ctx = make_context(kube, FakeCloud(), env)
     ctx.caches["Tenant"].list_once()
@@ -80,34 +92,58 @@ def _follower(kube: FakeKube, source: FakeEvents, *, owned: Callable[[str], bool
             queued.append(tenant)
         return owned(tenant)
 
-    follower = CloudEventFollower(ctx, source, queue=queue,
-                                  queue_all=lambda: queued.append("*"),
-                                  count=counted.append, clock=clock or Clock())
+    follower = CloudEventFollower(
+        ctx,
+        source,
+        queue=queue,
+        queue_all=lambda: queued.append("*"),
+        count=counted.append,
+        clock=clock or Clock(),
+    )
     return follower, queued, counted
 
 
 def _kube(*tenants: str) -> FakeKube:
     kube = FakeKube()
     for tenant in tenants:
-        kube.apply({"apiVersion": "govcloud.gd.gov.cn/v1alpha1", "kind": "Tenant",
-                    "metadata": {"name": tenant}, "spec": {}})
+        kube.apply(
+            {
+                "apiVersion": "govcloud.gd.gov.cn/v1alpha1",
+                "kind": "Tenant",
+                "metadata": {"name": tenant},
+                "spec": {},
+            }
+        )
     return kube
 
 
-@pytest.mark.parametrize("event", [
-    _event("DeleteBucketPublicAccessBlock", bucketName=bucket_name("local", "sz-gaj")),
-    _event("PutBucketVersioning", bucketName=bucket_name("local", "sz-gaj"), versioning=""),
-    _event("UpdateAlias", aliasName=key_alias("local", "sz-gaj"), targetKeyId="other"),
-    _event("DisableKey", keyId=f"arn:aws-cn:kms:cn-northwest-1:123456789012:"
-                               f"{key_alias('local', 'sz-gaj')}"),
-    _event("PutRolePolicy", roleName=cloud_name("local", "sz-gaj"), policyName="extra",
-           policyDocument='{"Statement": []}'),
-    _event("CreatePolicyVersion",
-           policyArn=f"{ACCOUNT}:policy/{cloud_name('local', 'sz-gaj', 'boundary')}"),
-    _event("CreateSecurityGroup", groupName=cloud_name("local", "sz-gaj"), vpcId="vpc-0a1b"),
-], ids=lambda e: e.name)
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event("DeleteBucketPublicAccessBlock", bucketName=bucket_name("local", "sz-gaj")),
+        _event("PutBucketVersioning", bucketName=bucket_name("local", "sz-gaj"), versioning=""),
+        _event("UpdateAlias", aliasName=key_alias("local", "sz-gaj"), targetKeyId="other"),
+        _event(
+            "DisableKey",
+            keyId=f"arn:aws-cn:kms:cn-northwest-1:123456789012:{key_alias('local', 'sz-gaj')}",
+        ),
+        _event(
+            "PutRolePolicy",
+            roleName=cloud_name("local", "sz-gaj"),
+            policyName="extra",
+            policyDocument='{"Statement": []}',
+        ),
+        _event(
+            "CreatePolicyVersion",
+            policyArn=f"{ACCOUNT}:policy/{cloud_name('local', 'sz-gaj', 'boundary')}",
+        ),
+        _event("CreateSecurityGroup", groupName=cloud_name("local", "sz-gaj"), vpcId="vpc-0a1b"),
+    ],
+    ids=lambda e: e.name,
+)
 def test_an_event_queues_the_cloud_check_of_the_tenant_whose_resource_it_names(
-        event: CloudEvent) -> None:
+    event: CloudEvent,
+) -> None:
     source = FakeEvents()
     follower, queued, counted = _follower(_kube(*TENANTS), source)
     assert follower.handle([event]) == ["sz-gaj"]
@@ -115,12 +151,16 @@ def test_an_event_queues_the_cloud_check_of_the_tenant_whose_resource_it_names(
     assert source.id_reads == 0  # named by handle: no id table needed
 
 
-@pytest.mark.parametrize("event", [
-    _event("PutBucketVersioning", bucketName=bucket_name("local", "audit")),  # the platform's
-    _event("CreateBucket", bucketName="someone-elses-bucket"),
-    _event("CreateVpc", cidrBlock="10.200.0.0/16"),
-    _event("PutBucketPolicy", bucketName=bucket_name("local", "not-a-tenant")),
-], ids=lambda e: e.name + str(sorted(e.parameters.values())))
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event("PutBucketVersioning", bucketName=bucket_name("local", "audit")),  # the platform's
+        _event("CreateBucket", bucketName="someone-elses-bucket"),
+        _event("CreateVpc", cidrBlock="10.200.0.0/16"),
+        _event("PutBucketPolicy", bucketName=bucket_name("local", "not-a-tenant")),
+    ],
+    ids=lambda e: e.name + str(sorted(e.parameters.values())),
+)
 def test_an_event_naming_no_tenant_resource_queues_nothing(event: CloudEvent) -> None:
     follower, queued, counted = _follower(_kube(*TENANTS), FakeEvents())
     assert follower.handle([event]) == []
@@ -128,14 +168,17 @@ def test_an_event_naming_no_tenant_resource_queues_nothing(event: CloudEvent) ->
 
 
 def test_an_event_naming_an_unknown_id_reads_the_id_table_then_queues_its_tenant() -> None:
-    source = FakeEvents(ids={GROUP_ID: cloud_name("local", "gz-wjw"),
-                             KEY_ID: key_alias("local", "gd-zwfwsjj")})
+    source = FakeEvents(
+        ids={GROUP_ID: cloud_name("local", "gz-wjw"), KEY_ID: key_alias("local", "gd-zwfwsjj")}
+    )
     follower, queued, _ = _follower(_kube(*TENANTS), source)
-    revoke = _event("RevokeSecurityGroupEgress", groupId=GROUP_ID,
-                    **{"ipPermissions.1.ipProtocol": "-1"})
+    revoke = _event(
+        "RevokeSecurityGroupEgress", groupId=GROUP_ID, **{"ipPermissions.1.ipProtocol": "-1"}
+    )
     assert follower.handle([revoke]) == ["gz-wjw"]
-    disable = _event("ScheduleKeyDeletion",
-                     keyId=f"arn:aws-cn:kms:cn-northwest-1:123456789012:key/{KEY_ID}")
+    disable = _event(
+        "ScheduleKeyDeletion", keyId=f"arn:aws-cn:kms:cn-northwest-1:123456789012:key/{KEY_ID}"
+    )
     assert follower.handle([disable, revoke]) == ["gd-zwfwsjj", "gz-wjw"]
     assert source.id_reads == 1  # both ids known after the first read
     assert queued == ["gz-wjw", "gd-zwfwsjj", "gz-wjw"]
@@ -164,8 +207,11 @@ def test_an_event_naming_one_tenant_by_name_and_another_by_an_unknown_id_queues_
     follower, queued, _ = _follower(_kube(*TENANTS), source, clock=clock)
     follower.handle([_event("DisableKey", keyId="00000000-0000-0000-0000-000000000000")])
     assert source.id_reads == 1
-    grant = _event("CreateGrant", keyId=KEY_ID,
-                   granteePrincipal=f"{ACCOUNT}:role/{cloud_name('local', 'sz-gaj')}")
+    grant = _event(
+        "CreateGrant",
+        keyId=KEY_ID,
+        granteePrincipal=f"{ACCOUNT}:role/{cloud_name('local', 'sz-gaj')}",
+    )
     source.ids = {KEY_ID: key_alias("local", "gz-wjw")}
     assert follower.handle([grant]) == ["sz-gaj"]  # named: at once; the key id: after a read
     clock.now += 2.0
@@ -174,8 +220,9 @@ def test_an_event_naming_one_tenant_by_name_and_another_by_an_unknown_id_queues_
 
 
 def test_tenants_not_in_this_replicas_shard_are_not_queued() -> None:
-    follower, queued, counted = _follower(_kube(*TENANTS), FakeEvents(),
-                                          owned=lambda t: t != "sz-gaj")
+    follower, queued, counted = _follower(
+        _kube(*TENANTS), FakeEvents(), owned=lambda t: t != "sz-gaj"
+    )
     event = _event("PutBucketAcl", bucketName=bucket_name("local", "sz-gaj"))
     assert follower.handle([event]) == []
     assert queued == [] and counted == ["placed"]
@@ -186,8 +233,14 @@ def test_a_tenant_created_after_the_follower_started_is_placed() -> None:
     follower, _, _ = _follower(kube, FakeEvents())
     event = _event("PutBucketLifecycle", bucketName=bucket_name("local", "sz-gaj"))
     assert follower.handle([event]) == []
-    kube.apply({"apiVersion": "govcloud.gd.gov.cn/v1alpha1", "kind": "Tenant",
-                "metadata": {"name": "sz-gaj"}, "spec": {}})
+    kube.apply(
+        {
+            "apiVersion": "govcloud.gd.gov.cn/v1alpha1",
+            "kind": "Tenant",
+            "metadata": {"name": "sz-gaj"},
+            "spec": {},
+        }
+    )
     follower.ctx.caches["Tenant"].list_once()
     assert follower.handle([event]) == ["sz-gaj"]
 
@@ -205,12 +258,14 @@ def test_tenant_handles_are_the_names_the_plan_gives_its_cloud_resources() -> No
 
 def test_the_loop_starts_from_now_follows_the_cursor_and_checks_everything_after_a_reset() -> None:
     bucket = bucket_name("local", "gz-wjw")
-    source = FakeEvents([
-        EventPage((), "run.5"),
-        EventPage((_event("PutBucketVersioning", bucketName=bucket),), "run.6"),
-        EventPage((), "new.0", reset=True),
-        EventPage((_event("DeleteBucketPolicy", bucketName=bucket),), "new.1"),
-    ])
+    source = FakeEvents(
+        [
+            EventPage((), "run.5"),
+            EventPage((_event("PutBucketVersioning", bucketName=bucket),), "run.6"),
+            EventPage((), "new.0", reset=True),
+            EventPage((_event("DeleteBucketPolicy", bucketName=bucket),), "new.1"),
+        ]
+    )
     follower, queued, counted = _follower(_kube(*TENANTS), source)
     follower.run(threading.Event())  # ends when the script does (a permanent error)
     assert [after for after, _ in source.reads] == [None, "run.5", "run.6", "new.0", "new.1"]
@@ -221,11 +276,13 @@ def test_the_loop_starts_from_now_follows_the_cursor_and_checks_everything_after
 
 def test_the_loop_reads_again_after_an_unreachable_endpoint() -> None:
     bucket = bucket_name("local", "gz-wjw")
-    source = FakeEvents([
-        EventPage((), "run.1"),
-        TransientError("connection refused", code="Unreachable"),
-        EventPage((_event("PutBucketEncryption", bucketName=bucket),), "run.2"),
-    ])
+    source = FakeEvents(
+        [
+            EventPage((), "run.1"),
+            TransientError("connection refused", code="Unreachable"),
+            EventPage((_event("PutBucketEncryption", bucketName=bucket),), "run.2"),
+        ]
+    )
     follower, queued, _ = _follower(_kube(*TENANTS), source)
     follower.run(threading.Event())
     assert [after for after, _ in source.reads] == [None, "run.1", "run.1", "run.2"]
@@ -264,13 +321,18 @@ def test_without_an_event_feed_the_controller_polls_as_often_as_before_events() 
     ctx = make_context(_kube(*TENANTS), FakeCloud(), env, cloud_interval=300.0)
     no_feed = FakeEvents([])  # its first read: a permanent error (NoEventFeed)
     controller = make_controller(ctx, events=no_feed, poll_alone=30.0)
-    controller._follow(CloudEventFollower(ctx, no_feed, queue=lambda t: True,
-                                          queue_all=lambda: None))
+    controller._follow(
+        CloudEventFollower(ctx, no_feed, queue=lambda t: True, queue_all=lambda: None)
+    )
     assert ctx.cloud_interval == 30.0
-    explicit = make_controller(make_context(_kube(), FakeCloud(), env, cloud_interval=300.0),
-                               events=no_feed, poll_alone=None)  # --cloud-interval given
-    explicit._follow(CloudEventFollower(explicit.ctx, no_feed, queue=lambda t: True,
-                                        queue_all=lambda: None))
+    explicit = make_controller(
+        make_context(_kube(), FakeCloud(), env, cloud_interval=300.0),
+        events=no_feed,
+        poll_alone=None,
+    )  # --cloud-interval given
+    explicit._follow(
+        CloudEventFollower(explicit.ctx, no_feed, queue=lambda t: True, queue_all=lambda: None)
+    )
     assert explicit.ctx.cloud_interval == 300.0
 
 
@@ -280,9 +342,13 @@ def test_a_loss_learnt_by_a_check_ends_as_soon_as_the_probe_finds_the_endpoint_a
     # What a check that failed to connect leaves: the loss, learnt until the next poll.
     ctx.cloud_down = CloudDown("cannot reach the cloud endpoint", ctx.monotonic() + 300.0)
     back: list[str] = []
-    watch = EndpointWatch(ctx, [Endpoint("cloud", "cloud endpoint", "http://127.0.0.1:1")],
-                          probe=lambda url, service: None, on_cloud_lost=lambda: None,
-                          on_cloud_back=lambda: back.append("back"))
+    watch = EndpointWatch(
+        ctx,
+        [Endpoint("cloud", "cloud endpoint", "http://127.0.0.1:1")],
+        probe=lambda url, service: None,
+        on_cloud_lost=lambda: None,
+        on_cloud_back=lambda: back.append("back"),
+    )
     watch.check_once()
     assert ctx.cloud_unreachable() == "" and back == ["back"]
     watch.check_once()

@@ -30,8 +30,9 @@ class AliasGone(FakeCloud):
         if kind == "bucket":
             self.writes.append(("ensure", kind))
             self.resources[(kind, self._handle(props))] = {"name": props["name"]}
-            raise NotFoundError("no KMS key has alias", operation="kms:DescribeKey",
-                                code="NotFoundException")
+            raise NotFoundError(
+                "no KMS key has alias", operation="kms:DescribeKey", code="NotFoundException"
+            )
         return super().ensure(kind, props)
 
 
@@ -46,7 +47,8 @@ def test_a_missing_bucket_is_reported_as_possible_data_loss_even_when_recreating
     ctx = make_context(FakeKube(), cloud, env)
     found, repairs = check_cloud(ctx, "gz-wjw", plan.cloud)
     assert [(r.key, r.action, r.warning) for r in repairs] == [
-        ("bucket/gz-wjw-bucket", "recreated", True)]
+        ("bucket/gz-wjw-bucket", "recreated", True)
+    ]
     assert repairs[0].after.startswith("re-created EMPTY: its data may be lost")
     assert "no KMS key has alias" in ctx.cloud_seen["gz-wjw"].error  # unknown, not True
     assert found == []

@@ -75,16 +75,22 @@ class _WatchScript(FakeKube):
 def test_informer_relists_after_expiry_and_reports_deletions() -> None:
     stop = threading.Event()
     kube = _WatchScript(stop)
-    kube.apply({"apiVersion": "v1", "kind": "ResourceQuota",
-                "metadata": {"name": "q", "namespace": "t1"}})
+    kube.apply(
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "t1"}}
+    )
     seen: list[tuple[str, str]] = []
-    informer = Informer(kube, "v1", "ResourceQuota",
-                        on_change=lambda ev, obj: seen.append((ev, obj["metadata"]["name"])))
+    informer = Informer(
+        kube,
+        "v1",
+        "ResourceQuota",
+        on_change=lambda ev, obj: seen.append((ev, obj["metadata"]["name"])),
+    )
     informer._stop = stop  # the script ends the loop on its third watch
     del kube.objects[("ResourceQuota", "t1", "q")]  # deleted while "the server was down"
     informer.list_once()
-    kube.apply({"apiVersion": "v1", "kind": "ResourceQuota",
-                "metadata": {"name": "q2", "namespace": "t1"}})
+    kube.apply(
+        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q2", "namespace": "t1"}}
+    )
     informer._run()
     assert kube.watch_calls == 3
     assert informer.lists >= 3  # first list, relist after 410, relist after the error
@@ -101,10 +107,12 @@ def test_list_result_carries_its_resource_version() -> None:
 def test_exactly_one_of_two_candidates_leads_and_the_other_takes_over() -> None:
     kube = FakeKube()
     now = [dt.datetime(2026, 11, 28, tzinfo=dt.UTC)]
-    a = LeaderElector(kube, name="l", namespace="govcloud", identity="a", duration=10,
-                      clock=lambda: now[0])
-    b = LeaderElector(kube, name="l", namespace="govcloud", identity="b", duration=10,
-                      clock=lambda: now[0])
+    a = LeaderElector(
+        kube, name="l", namespace="govcloud", identity="a", duration=10, clock=lambda: now[0]
+    )
+    b = LeaderElector(
+        kube, name="l", namespace="govcloud", identity="b", duration=10, clock=lambda: now[0]
+    )
     assert a.try_once() is True
     assert b.try_once() is False
     now[0] += dt.timedelta(seconds=5)

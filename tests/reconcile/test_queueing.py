@@ -14,24 +14,45 @@ def _tenant(spec: Any) -> dict[str, Any]:
 
 
 def test_a_tenant_event_queues_the_tenant_and_its_peers() -> None:
-    spec = {"network": {"peers": [{"tenant": "gd-wjw", "agreement": "x"},
-                                  {"tenant": "gz-gaj", "agreement": "y"}]}}
+    spec = {
+        "network": {
+            "peers": [
+                {"tenant": "gd-wjw", "agreement": "x"},
+                {"tenant": "gz-gaj", "agreement": "y"},
+            ]
+        }
+    }
     assert _tenant_of("Tenant", _tenant(spec)) == ["gz-wjw", "gd-wjw", "gz-gaj"]
 
 
-@pytest.mark.parametrize("spec", [None, {}, {"network": None}, {"network": {"peers": "x"}},
-                                  {"network": {"peers": [{"tenant": 7}, "gd-wjw", None]}}])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        None,
+        {},
+        {"network": None},
+        {"network": {"peers": "x"}},
+        {"network": {"peers": [{"tenant": 7}, "gd-wjw", None]}},
+    ],
+)
 def test_an_invalid_tenant_still_queues_itself(spec: Any) -> None:
     assert _tenant_of("Tenant", _tenant(spec)) == ["gz-wjw"]
 
 
 def test_namespaced_objects_queue_their_namespace() -> None:
-    assert _tenant_of("ResourceQuota", {"metadata": {"name": "q", "namespace": "gd-jyt"}}) == \
-        ["gd-jyt"]
+    assert _tenant_of("ResourceQuota", {"metadata": {"name": "q", "namespace": "gd-jyt"}}) == [
+        "gd-jyt"
+    ]
     assert _tenant_of("Namespace", {"metadata": {"name": "gd-jyt"}}) == ["gd-jyt"]
     # What reaches tenants from outside their namespaces queues the platform pass.
     assert _tenant_of("ClusterRole", {"metadata": {"name": "c"}}) == ["@platform"]
-    assert _tenant_of("NetworkPolicy", {"metadata": {"name": "p", "namespace": "shared-services"}},
-                      frozenset({"shared-services"})) == ["@platform"]
-    assert _tenant_of("NetworkPolicy", {"metadata": {"name": "p", "namespace": "gd-jyt"}},
-                      frozenset({"shared-services"})) == ["gd-jyt"]
+    assert _tenant_of(
+        "NetworkPolicy",
+        {"metadata": {"name": "p", "namespace": "shared-services"}},
+        frozenset({"shared-services"}),
+    ) == ["@platform"]
+    assert _tenant_of(
+        "NetworkPolicy",
+        {"metadata": {"name": "p", "namespace": "gd-jyt"}},
+        frozenset({"shared-services"}),
+    ) == ["gd-jyt"]

@@ -70,7 +70,8 @@ def test_deleted_quota_is_recreated_reported_and_counted(world: Any) -> None:
     del kube.objects[("ResourceQuota", TENANT, "govcloud-quota")]
     (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
     assert [(r.key, r.action) for r in out.repairs] == [
-        (f"ResourceQuota/{TENANT}/govcloud-quota", "recreated")]
+        (f"ResourceQuota/{TENANT}/govcloud-quota", "recreated")
+    ]
     assert ("ResourceQuota", TENANT, "govcloud-quota") in kube.objects
     events = [o for (k, _, _), o in kube.objects.items() if k == "Event"]
     assert any("govcloud-quota" in e["message"] for e in events)
@@ -86,24 +87,34 @@ def test_rule_added_to_default_deny_is_removed(world: Any) -> None:
     policy = kube.objects[("NetworkPolicy", TENANT, "govcloud-default-deny")]
     policy["spec"]["ingress"] = [{}]
     run_once(_ctx(world))
-    assert "ingress" not in kube.objects[("NetworkPolicy", TENANT, "govcloud-default-deny")][
-        "spec"]
+    assert "ingress" not in kube.objects[("NetworkPolicy", TENANT, "govcloud-default-deny")]["spec"]
     assert ("apply", "NetworkPolicy") in kube.writes
 
 
 def test_rogue_policy_and_binding_are_removed_owners_binding_kept(world: Any) -> None:
     kube, _, _, _ = world
-    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "allow-all", "namespace": TENANT},
-                "spec": {"podSelector": {}, "ingress": [{}]}})
-    kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-                "metadata": {"name": "helpdesk", "namespace": TENANT},
-                "roleRef": {"kind": "ClusterRole", "name": "admin"},
-                "subjects": [{"kind": "User", "name": "mallory"}]})
+    kube.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "allow-all", "namespace": TENANT},
+            "spec": {"podSelector": {}, "ingress": [{}]},
+        }
+    )
+    kube.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "helpdesk", "namespace": TENANT},
+            "roleRef": {"kind": "ClusterRole", "name": "admin"},
+            "subjects": [{"kind": "User", "name": "mallory"}],
+        }
+    )
     (out,) = [o for o in run_once(_ctx(world)) if o.tenant == TENANT]
     assert {(r.key, r.action) for r in out.repairs} == {
         (f"NetworkPolicy/{TENANT}/allow-all", "removed"),
-        (f"RoleBinding/{TENANT}/helpdesk", "removed")}
+        (f"RoleBinding/{TENANT}/helpdesk", "removed"),
+    }
     assert ("RoleBinding", TENANT, "govcloud-owners") in kube.objects
 
 
@@ -111,10 +122,10 @@ def test_expired_grant_binding_is_revoked_and_next_change_scheduled(world: Any) 
     kube, _, _, fleet = world
     spec = next(s for s in fleet.values() if s.access and s.lifecycle.state == "active")
     grant = spec.access[0]
-    after = dt.datetime.combine(grant.expires + dt.timedelta(days=1), dt.time(0, 0, 1),
-                                PROVINCE_TZ)
-    bindings = [k for k in kube.objects if k[0] == "RoleBinding" and k[1] == spec.id
-                and "operator" in k[2]]
+    after = dt.datetime.combine(grant.expires + dt.timedelta(days=1), dt.time(0, 0, 1), PROVINCE_TZ)
+    bindings = [
+        k for k in kube.objects if k[0] == "RoleBinding" and k[1] == spec.id and "operator" in k[2]
+    ]
     assert bindings, "the examples bind at least one operator grant"
     outs = {o.tenant: o for o in run_once(_ctx(world, now=after))}
     revoked = [r for r in outs[spec.id].repairs if r.action == "revoked"]
@@ -171,7 +182,8 @@ def _restarted(world: Any) -> Any:
 
 
 def test_a_restarted_reconciler_keeps_the_last_cloud_check_until_it_reads_the_cloud(
-        world: Any) -> None:
+    world: Any,
+) -> None:
     kube, _, _, _ = world
     run_once(_ctx(world))  # an earlier process checked the cloud: every aspect True
     before = _conditions(kube, TENANT)
@@ -184,11 +196,16 @@ def test_a_restarted_reconciler_keeps_the_last_cloud_check_until_it_reads_the_cl
     obj = kube.objects[("Tenant", None, TENANT)]
     obj["status"]["conditions"] = [
         {**c, "status": "False", "reason": "Drifted", "message": "bucket versioning off"}
-        if c["type"] in ("Ready", "CloudGuardrails") else c for c in obj["status"]["conditions"]]
+        if c["type"] in ("Ready", "CloudGuardrails")
+        else c
+        for c in obj["status"]["conditions"]
+    ]
     reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
     after = _conditions(kube, TENANT)
     assert (after["CloudGuardrails"]["status"], after["CloudGuardrails"]["message"]) == (
-        "False", "bucket versioning off")
+        "False",
+        "bucket versioning off",
+    )
     assert after["Ready"]["status"] == "False" and "CloudGuardrails" in after["Ready"]["message"]
 
 
@@ -198,11 +215,15 @@ def test_a_tenant_never_checked_says_its_cloud_side_is_not_checked_yet(world: An
     reconcile_tenant(_restarted(world), TENANT, cloud_check=False)
     cloud = _conditions(kube, TENANT)["CloudGuardrails"]
     assert (cloud["status"], cloud["reason"], cloud["message"]) == (
-        "Unknown", "NotCheckedYet", "not checked yet")
+        "Unknown",
+        "NotCheckedYet",
+        "not checked yet",
+    )
     assert _conditions(kube, TENANT)["Ready"]["status"] == "Unknown"
 
 
 # -- what reaches tenants from outside their namespaces -----------------------------------------
+
 
 def _platform(world: Any, **changes: Any) -> Any:
     (out,) = [o for o in run_once(_ctx(world, **changes)) if o.tenant == "@platform"]
@@ -212,27 +233,39 @@ def _platform(world: Any, **changes: Any) -> Any:
 def test_a_cluster_role_binding_giving_owners_cluster_admin_is_revoked(world: Any) -> None:
     kube, _, _, fleet = world
     group = fleet[TENANT].owners.group
-    kube.apply({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-                "metadata": {"name": "helpdesk"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                            "name": "cluster-admin"},
-                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
-                              "name": group}]})
+    kube.apply(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "helpdesk"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "cluster-admin",
+            },
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+        }
+    )
     out = _platform(world)
-    assert [(r.key, r.action) for r in out.repairs] == [
-        ("ClusterRoleBinding/helpdesk", "revoked")]
+    assert [(r.key, r.action) for r in out.repairs] == [("ClusterRoleBinding/helpdesk", "revoked")]
     assert ("ClusterRoleBinding", None, "helpdesk") not in kube.objects
     assert f"Group:{group}" in out.repairs[0].before
 
 
 def test_an_allow_all_policy_in_shared_services_is_removed(world: Any) -> None:
     kube, _, _, _ = world
-    kube.apply({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "open", "namespace": "shared-services"},
-                "spec": {"podSelector": {}, "ingress": [{}]}})
+    kube.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "open", "namespace": "shared-services"},
+            "spec": {"podSelector": {}, "ingress": [{}]},
+        }
+    )
     out = _platform(world)
     assert [(r.key, r.action) for r in out.repairs] == [
-        ("NetworkPolicy/shared-services/open", "removed")]
+        ("NetworkPolicy/shared-services/open", "removed")
+    ]
 
 
 def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any) -> None:
@@ -243,9 +276,13 @@ def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any
     out = _platform(world)
     assert out.repairs == []
     assert [d.key for d in out.remaining] == [
-        "ValidatingAdmissionPolicyBinding/govcloud-tenant-netpol-stays-inside"]
-    events = [o for (k, _, _), o in kube.objects.items() if k == "Event"
-              and o["reason"] == "PlatformDrift"]
+        "ValidatingAdmissionPolicyBinding/govcloud-tenant-netpol-stays-inside"
+    ]
+    events = [
+        o
+        for (k, _, _), o in kube.objects.items()
+        if k == "Event" and o["reason"] == "PlatformDrift"
+    ]
     assert len(events) == 1 and "govcloud deploy" in events[0]["message"]
     assert binding not in kube.objects
     for key in [k for k in kube.objects if k[0] == "Event"]:
@@ -254,8 +291,16 @@ def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any
     run_once(ctx)
     ctx.clock = lambda: NOW + dt.timedelta(minutes=5)  # another pass, later: same drift
     run_once(ctx)
-    assert len([o for (k, _, _), o in kube.objects.items() if k == "Event"
-                and o["reason"] == "PlatformDrift"]) == 1  # once per drift, not per pass
+    assert (
+        len(
+            [
+                o
+                for (k, _, _), o in kube.objects.items()
+                if k == "Event" and o["reason"] == "PlatformDrift"
+            ]
+        )
+        == 1
+    )  # once per drift, not per pass
 
 
 def test_a_cloud_object_that_cannot_be_repaired_does_not_stop_the_others(world: Any) -> None:

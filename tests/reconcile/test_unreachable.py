@@ -45,8 +45,13 @@ def _tenants(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def _refused() -> UnreachableError:
-    return UnreachableError(WHY, operation="s3:HeadBucket", service="cloud endpoint",
-                            endpoint=ENDPOINT, cause="connection refused (nothing listens there)")
+    return UnreachableError(
+        WHY,
+        operation="s3:HeadBucket",
+        service="cloud endpoint",
+        endpoint=ENDPOINT,
+        cause="connection refused (nothing listens there)",
+    )
 
 
 @pytest.fixture()
@@ -57,7 +62,8 @@ def down(world: Any) -> tuple[Any, DownCloud]:  # noqa: F811
 
 
 def test_a_refusing_cloud_endpoint_makes_every_tenant_unknown_learnt_once(
-        down: tuple[Any, DownCloud]) -> None:
+    down: tuple[Any, DownCloud],
+) -> None:
     world_, cloud = down
     kube = world_[0]
     run_once(_ctx(world_))  # all as planned first
@@ -69,17 +75,25 @@ def test_a_refusing_cloud_endpoint_makes_every_tenant_unknown_learnt_once(
         assert out.unknown == {"cloud": ("CloudUnreachable", WHY)}
         conditions = _conditions(kube, out.tenant)
         cloud_condition = conditions["CloudGuardrails"]
-        assert (cloud_condition["status"], cloud_condition["reason"],
-                cloud_condition["message"]) == ("Unknown", "CloudUnreachable", WHY)
+        assert (
+            cloud_condition["status"],
+            cloud_condition["reason"],
+            cloud_condition["message"],
+        ) == ("Unknown", "CloudUnreachable", WHY)
         assert (conditions["Ready"]["status"], conditions["Ready"]["reason"]) == (
-            "Unknown", "CloudUnreachable")
+            "Unknown",
+            "CloudUnreachable",
+        )
         assert conditions["QuotaEnforced"]["status"] == "True"  # observed: still True
 
 
 def test_an_unanswered_cloud_endpoint_is_learnt_once_too(down: tuple[Any, DownCloud]) -> None:
     world_, cloud = down
-    cloud.error = TransientError(f"cannot reach the cloud endpoint at {ENDPOINT}: no answer "
-                                 "(timed out)", operation="kms:DescribeKey", code="NoAnswer")
+    cloud.error = TransientError(
+        f"cannot reach the cloud endpoint at {ENDPOINT}: no answer (timed out)",
+        operation="kms:DescribeKey",
+        code="NoAnswer",
+    )
     outcomes = _tenants(run_once(_ctx(world_)))
     assert cloud.reads == 1
     assert {out.unknown["cloud"][0] for out in outcomes} == {"CloudUnreachable"}
@@ -103,18 +117,19 @@ def _refuse_writes(manifest: dict[str, Any]) -> dict[str, Any]:
     raise PermanentError("forbidden", code="Forbidden")
 
 
-def test_another_cloud_error_is_unknown_for_its_tenant_alone(
-        down: tuple[Any, DownCloud]) -> None:
+def test_another_cloud_error_is_unknown_for_its_tenant_alone(down: tuple[Any, DownCloud]) -> None:
     world_, cloud = down
-    cloud.error = PermanentError("AccessDenied: no", operation="s3:GetBucketPolicy",
-                                 code="AccessDenied")
+    cloud.error = PermanentError(
+        "AccessDenied: no", operation="s3:GetBucketPolicy", code="AccessDenied"
+    )
     outcomes = _tenants(run_once(_ctx(world_)))
     assert cloud.reads == len(outcomes)  # not the endpoint's state: every tenant is asked
     assert {out.unknown["cloud"][0] for out in outcomes} == {"CheckFailed"}
 
 
 def test_the_endpoint_watch_learns_the_loss_once_and_the_return(
-        down: tuple[Any, DownCloud]) -> None:
+    down: tuple[Any, DownCloud],
+) -> None:
     world_, cloud = down
     kube = world_[0]
     ctx = _ctx(world_)
@@ -128,10 +143,14 @@ def test_the_endpoint_watch_learns_the_loss_once_and_the_return(
         probes.append(f"{service} {url}")
         return answers.pop(0)
 
-    watch = EndpointWatch(ctx, [Endpoint("cloud", "cloud endpoint", ENDPOINT)], probe=probe,
-                          on_cloud_lost=lambda: events.append("lost"),
-                          on_cloud_back=lambda: events.append("back"),
-                          on_state=lambda name, up: states.append((name, up)))
+    watch = EndpointWatch(
+        ctx,
+        [Endpoint("cloud", "cloud endpoint", ENDPOINT)],
+        probe=probe,
+        on_cloud_lost=lambda: events.append("lost"),
+        on_cloud_back=lambda: events.append("back"),
+        on_state=lambda name, up: states.append((name, up)),
+    )
     watch.check_once()
     assert ctx.cloud_down is None and events == []
     watch.check_once()  # lost: every tenant is queued, Kubernetes passes report Unknown
@@ -154,6 +173,7 @@ def test_the_endpoint_watch_learns_the_loss_once_and_the_return(
 
 # -- the drift report: what could not be checked is not drift, and is named ----------------
 
+
 def test_drift_exit_codes_are_distinct() -> None:
     clean, drifting, unknown = Outcome("a"), Outcome("b"), Outcome("c")
     drifting.found = [Difference("ResourceQuota/b/govcloud-quota", "quota", "missing")]
@@ -164,7 +184,8 @@ def test_drift_exit_codes_are_distinct() -> None:
 
 
 def test_the_drift_report_names_what_was_not_checked_and_who_is_not_deployed(
-        down: tuple[Any, DownCloud]) -> None:
+    down: tuple[Any, DownCloud],
+) -> None:
     world_, cloud = down
     cloud.error = _refused()
     outcomes = _tenants(run_once(_ctx(world_, dry_run=True)))
@@ -173,7 +194,8 @@ def test_the_drift_report_names_what_was_not_checked_and_who_is_not_deployed(
     assert text == [
         f"no drift in what could be checked ({len(outcomes)} tenants); the check is incomplete",
         f"not checked: cloud of {len(outcomes)} tenant(s) ({tenants}): {WHY}",
-        "not deployed (no Tenant object yet): yx-zwsjj"]
+        "not deployed (no Tenant object yet): yx-zwsjj",
+    ]
     data = json.loads(render_drift(outcomes, "json", not_deployed=["yx-zwsjj"]))
     assert data["drifting"] == [] and data["complete"] is False
     assert {r["reason"] for r in data["not_checked"]} == {"CloudUnreachable"}

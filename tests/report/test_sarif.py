@@ -43,7 +43,8 @@ def _located(result: dict[str, Any]) -> tuple[str, int]:
 def test_the_schema_is_the_oasis_file() -> None:
     raw = Path(__file__).with_name("sarif-schema-2.1.0.json").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == (
-        "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e")
+        "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+    )
     assert SCHEMA["id"].startswith("https://docs.oasis-open.org/sarif/sarif/v2.1.0/")
 
 
@@ -52,8 +53,11 @@ def test_fleet_file_and_input_findings_validate_and_all_have_a_location() -> Non
     env = load_environment("local", stacks)
     env_file = EnvironmentFile("stacks/local.yaml", (stacks / "local.yaml").read_text())
     fleet = evaluate(load_tenants([INVALID / "GC010-capacity"]), env, TODAY, env_file=env_file)
-    files = evaluate(load_tenants([INVALID / "GC013-one-sided-peer"]),
-                     load_environment("local", ROOT / "stacks"), TODAY)
+    files = evaluate(
+        load_tenants([INVALID / "GC013-one-sided-peer"]),
+        load_environment("local", ROOT / "stacks"),
+        TODAY,
+    )
     with pytest.raises(SpecError) as caught:
         load_tenants([INVALID / "GC001-wrong-type"])
     findings = [*fleet, *files, *_schema_findings(caught.value)]
@@ -74,18 +78,31 @@ def test_fleet_file_and_input_findings_validate_and_all_have_a_location() -> Non
     assert where["GC001"][1] == 24
     peer = next(r for r in results if r["ruleId"] == "GC013")
     assert peer["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
-        "GC013-one-sided-peer/th-peer.yaml")
+        "GC013-one-sided-peer/th-peer.yaml"
+    )
 
 
 @pytest.mark.parametrize("case", ["GC010-capacity", "GC012-reserved", "GC001-wrong-type"])
-def test_sarif_from_the_command_validates(case: str, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sarif_from_the_command_validates(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "r.sarif"
     stacks = INVALID / case / "stacks"
     extra = ["--stacks-dir", str(stacks.relative_to(ROOT))] if stacks.is_dir() else []
-    code = main(["check", str((INVALID / case).relative_to(ROOT)), "--format", "sarif",
-                 "--output", str(out), "--today", TODAY.isoformat(), *extra])
+    code = main(
+        [
+            "check",
+            str((INVALID / case).relative_to(ROOT)),
+            "--format",
+            "sarif",
+            "--output",
+            str(out),
+            "--today",
+            TODAY.isoformat(),
+            *extra,
+        ]
+    )
     assert code in (1, 2)
     document = json.loads(out.read_text())
     _valid(document)

@@ -16,19 +16,22 @@ BAD = ROOT / "tests" / "fixtures" / "bad"
 EXAMPLE = ROOT / "tenants" / "gd-zsj.yaml"
 
 
-@pytest.mark.parametrize(("name", "line", "words"), [
-    ("malformed.yaml", 3, "not valid YAML"),
-    ("tabs.yaml", 2, "tab character"),
-    ("duplicate-key.yaml", 2, "duplicate key 'id'"),
-    ("alias-bomb.yaml", 1, "anchors and aliases"),
-    ("non-utf8.yaml", 2, "not valid UTF-8"),
-    ("multi-doc.yaml", 2, "several YAML documents"),
-    ("empty.yaml", None, "empty"),
-    ("comments-only.yaml", None, "no content"),
-    ("top-level-list.yaml", 1, "expected a mapping"),
-    ("deep-flow.yaml", 1, "nested deeper than 50"),
-    ("deep-block.yaml", None, "nested deeper than 50"),
-])
+@pytest.mark.parametrize(
+    ("name", "line", "words"),
+    [
+        ("malformed.yaml", 3, "not valid YAML"),
+        ("tabs.yaml", 2, "tab character"),
+        ("duplicate-key.yaml", 2, "duplicate key 'id'"),
+        ("alias-bomb.yaml", 1, "anchors and aliases"),
+        ("non-utf8.yaml", 2, "not valid UTF-8"),
+        ("multi-doc.yaml", 2, "several YAML documents"),
+        ("empty.yaml", None, "empty"),
+        ("comments-only.yaml", None, "no content"),
+        ("top-level-list.yaml", 1, "expected a mapping"),
+        ("deep-flow.yaml", 1, "nested deeper than 50"),
+        ("deep-block.yaml", None, "nested deeper than 50"),
+    ],
+)
 def test_bad_files_name_file_and_line(name: str, line: int | None, words: str) -> None:
     with pytest.raises(InputError) as caught:
         load_tenant(BAD / name)

@@ -25,8 +25,7 @@ def test_committed_schema_is_up_to_date(kind: str) -> None:
 def test_tenant_schema_forbids_unknown_fields() -> None:
     schema = json.loads(schema_text("tenant"))
     assert schema["additionalProperties"] is False
-    assert {"id", "credit_code", "owners", "quotas", "network", "budget"} <= set(
-        schema["required"])
+    assert {"id", "credit_code", "owners", "quotas", "network", "budget"} <= set(schema["required"])
 
 
 def test_public_surface() -> None:
@@ -37,8 +36,11 @@ def test_public_surface() -> None:
 
 def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     models = {"TenantSpec": schema, **schema["$defs"]}
-    return [(f"{model}.{name}", prop) for model, node in models.items()
-            for name, prop in node.get("properties", {}).items()]
+    return [
+        (f"{model}.{name}", prop)
+        for model, node in models.items()
+        for name, prop in node.get("properties", {}).items()
+    ]
 
 
 def test_every_tenant_field_is_described_in_chinese_and_english() -> None:

@@ -18,12 +18,25 @@ from infra.drivers.errors import translate_cloud
 from infra.drivers.retry import call_with_retry
 from infra.errors import PermanentError
 
-__all__ = ["call", "canonical_json", "client", "pages", "partition", "prepare", "region",
-           "tag_dict", "tag_list"]
+__all__ = [
+    "call",
+    "canonical_json",
+    "client",
+    "pages",
+    "partition",
+    "prepare",
+    "region",
+    "tag_dict",
+    "tag_list",
+]
 
 # botocore retries off: tenacity in ``call`` owns backoff and the deadline.
-_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5,
-                 read_timeout=30, s3={"addressing_style": "path"})
+_CONFIG = Config(
+    retries={"max_attempts": 1, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=30,
+    s3={"addressing_style": "path"},
+)
 
 
 def region() -> str:
@@ -51,8 +64,13 @@ def client(service: str) -> Any:
     keyed by the process id and the settings they were built from, so a forked process or a
     changed environment gets its own, and they live in this module's globals: a pickled
     provider refers to them, never contains them."""
-    base = (str(os.getpid()), region(), os.environ.get("AWS_ENDPOINT_URL", ""),
-            os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_PROFILE", ""))
+    base = (
+        str(os.getpid()),
+        region(),
+        os.environ.get("AWS_ENDPOINT_URL", ""),
+        os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        os.environ.get("AWS_PROFILE", ""),
+    )
     key = (*base, service, os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""))
     with _clients_lock:
         found = _clients.get(key)
@@ -99,7 +117,8 @@ def pages(operation: str, method: Any, result_key: str, **kwargs: Any) -> list[A
     """Every item of a paged list operation (``result_key`` of each page)."""
     items: list[Any] = []
     marker_in, marker_out = {
-        "kms:ListKeys": ("Marker", "NextMarker"), "kms:ListAliases": ("Marker", "NextMarker"),
+        "kms:ListKeys": ("Marker", "NextMarker"),
+        "kms:ListAliases": ("Marker", "NextMarker"),
         "iam:ListRoles": ("Marker", "Marker"),
     }[operation]
     while True:
@@ -110,6 +129,7 @@ def pages(operation: str, method: Any, result_key: str, **kwargs: Any) -> list[A
         kwargs[marker_in] = page[marker_out]
 
 
-def tag_dict(tags: list[dict[str, str]] | None, key: str = "Key",
-             value: str = "Value") -> dict[str, str]:
+def tag_dict(
+    tags: list[dict[str, str]] | None, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
     return {t[key]: t[value] for t in tags or []}

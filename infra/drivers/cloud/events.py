@@ -29,15 +29,24 @@ from typing import Any, Protocol
 from infra.drivers.cloud._session import call, client, pages
 from infra.errors import PermanentError, TransientError, short
 
-__all__ = ["FEED_PATH", "CloudEvent", "EndpointEvents", "EventPage", "EventSource",
-           "mentioned_handles", "mentioned_ids"]
+__all__ = [
+    "FEED_PATH",
+    "CloudEvent",
+    "EndpointEvents",
+    "EventPage",
+    "EventSource",
+    "mentioned_handles",
+    "mentioned_ids",
+]
 
 FEED_PATH = "/_govcloud/events"
 MAX_WAIT = 20.0  # the feed holds a read open at most this long (SQS long polls: 20 s)
 # Ids whose resource belongs to one tenant: KMS key ids (plain and multi-region), security
 # groups, subnets. VPCs are shared by many tenants and rule ids come with their group's id.
-_ID = re.compile(r"^(sg-[0-9a-f]{8,17}|subnet-[0-9a-f]{8,17}|mrk-[0-9a-f]{32}|"
-                 r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+_ID = re.compile(
+    r"^(sg-[0-9a-f]{8,17}|subnet-[0-9a-f]{8,17}|mrk-[0-9a-f]{32}|"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
 _MAX_VALUE = 512  # longer values are documents (policies), not handles
 
 
@@ -55,11 +64,14 @@ class CloudEvent:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> CloudEvent:
         params = record.get("requestParameters")
-        return cls(id=str(record.get("eventID", "")), time=str(record.get("eventTime", "")),
-                   source=str(record.get("eventSource", "")),
-                   name=str(record.get("eventName", "")),
-                   region=str(record.get("awsRegion", "")),
-                   parameters=params if isinstance(params, dict) else {})
+        return cls(
+            id=str(record.get("eventID", "")),
+            time=str(record.get("eventTime", "")),
+            source=str(record.get("eventSource", "")),
+            name=str(record.get("eventName", "")),
+            region=str(record.get("awsRegion", "")),
+            parameters=params if isinstance(params, dict) else {},
+        )
 
 
 @dataclass(frozen=True)
@@ -138,8 +150,9 @@ class EndpointEvents:
 
     def __init__(self, endpoint: str, *, timeout: float = 10.0) -> None:
         if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
-            raise PermanentError(f"{endpoint!r} is not an http(s) URL",
-                                 operation="cloud events", code="BadEndpoint")
+            raise PermanentError(
+                f"{endpoint!r} is not an http(s) URL", operation="cloud events", code="BadEndpoint"
+            )
         self.url = endpoint.rstrip("/") + FEED_PATH
         self.timeout = timeout
 
@@ -149,11 +162,17 @@ class EndpointEvents:
         data = self._get(f"{self.url}?{urllib.parse.urlencode(query)}", wait + self.timeout)
         try:
             records = data["events"]
-            page = EventPage(tuple(CloudEvent.from_record(r) for r in records),
-                             str(data["cursor"]), bool(data.get("reset", False)))
+            page = EventPage(
+                tuple(CloudEvent.from_record(r) for r in records),
+                str(data["cursor"]),
+                bool(data.get("reset", False)),
+            )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise PermanentError(f"the event feed answered an unexpected document ({exc})",
-                                 operation="cloud events", code="BadFeed") from exc
+            raise PermanentError(
+                f"the event feed answered an unexpected document ({exc})",
+                operation="cloud events",
+                code="BadFeed",
+            ) from exc
         return page
 
     def _get(self, url: str, timeout: float) -> dict[str, Any]:
@@ -164,28 +183,48 @@ class EndpointEvents:
         except urllib.error.HTTPError as exc:
             detail = short(exc.read().decode("utf-8", "replace") or str(exc.reason), 200)
             if exc.code in (404, 405, 501):
-                raise PermanentError(f"the cloud endpoint serves no event feed at {self.url} "
-                                     f"(HTTP {exc.code})", operation=operation,
-                                     status=exc.code, code="NoEventFeed") from exc
+                raise PermanentError(
+                    f"the cloud endpoint serves no event feed at {self.url} (HTTP {exc.code})",
+                    operation=operation,
+                    status=exc.code,
+                    code="NoEventFeed",
+                ) from exc
             if exc.code >= 500 or exc.code == 429:
-                raise TransientError(f"HTTP {exc.code}: {detail}", operation=operation,
-                                     status=exc.code, code="FeedUnavailable") from exc
-            raise PermanentError(f"HTTP {exc.code}: {detail}", operation=operation,
-                                 status=exc.code, code="FeedRefused") from exc
+                raise TransientError(
+                    f"HTTP {exc.code}: {detail}",
+                    operation=operation,
+                    status=exc.code,
+                    code="FeedUnavailable",
+                ) from exc
+            raise PermanentError(
+                f"HTTP {exc.code}: {detail}",
+                operation=operation,
+                status=exc.code,
+                code="FeedRefused",
+            ) from exc
         # Why: connection refused, reset or timed out — the endpoint restarting or busy;
         # the caller reads again after a pause.
         except (OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
-            raise TransientError(f"cannot reach the event feed at {self.url}: {reason}",
-                                 operation=operation, code="Unreachable") from exc
+            raise TransientError(
+                f"cannot reach the event feed at {self.url}: {reason}",
+                operation=operation,
+                code="Unreachable",
+            ) from exc
         try:
             data = json.loads(body)
         except ValueError as exc:
-            raise PermanentError("the event feed answered something other than JSON",
-                                 operation=operation, code="BadFeed") from exc
+            raise PermanentError(
+                "the event feed answered something other than JSON",
+                operation=operation,
+                code="BadFeed",
+            ) from exc
         if not isinstance(data, dict):
-            raise PermanentError("the event feed answered something other than an object",
-                                 operation=operation, code="BadFeed")
+            raise PermanentError(
+                "the event feed answered something other than an object",
+                operation=operation,
+                code="BadFeed",
+            )
         return data
 
     def identifiers(self) -> dict[str, str]:
@@ -202,14 +241,19 @@ def resource_names() -> dict[str, str]:
         if alias.get("TargetKeyId") and not str(alias["AliasName"]).startswith("alias/aws/"):
             names.setdefault(str(alias["TargetKeyId"]), str(alias["AliasName"]))
     ec2 = client("ec2")
-    groups = call("ec2:DescribeSecurityGroups", ec2.describe_security_groups,
-                  Filters=[{"Name": "group-name", "Values": ["govcloud-*"]}])
+    groups = call(
+        "ec2:DescribeSecurityGroups",
+        ec2.describe_security_groups,
+        Filters=[{"Name": "group-name", "Values": ["govcloud-*"]}],
+    )
     for group in groups.get("SecurityGroups", []):
         names[str(group["GroupId"])] = str(group["GroupName"])
-    subnets = call("ec2:DescribeSubnets", ec2.describe_subnets,
-                   Filters=[{"Name": "tag:Name", "Values": ["govcloud-*"]}])
+    subnets = call(
+        "ec2:DescribeSubnets",
+        ec2.describe_subnets,
+        Filters=[{"Name": "tag:Name", "Values": ["govcloud-*"]}],
+    )
     for subnet in subnets.get("Subnets", []):
         tags = {t["Key"]: t["Value"] for t in subnet.get("Tags") or []}
         names[str(subnet["SubnetId"])] = tags.get("Name", str(subnet["SubnetId"]))
     return names
-

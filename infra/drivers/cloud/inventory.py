@@ -17,13 +17,13 @@ class ManagedResource(NamedTuple):
     tags: dict[str, str]
 
 
-def list_managed(tag_key: str = "managed-by", tag_value: str = "govcloud"
-                 ) -> list[ManagedResource]:
+def list_managed(tag_key: str = "managed-by", tag_value: str = "govcloud") -> list[ManagedResource]:
     """Every key, bucket, role, VPC, subnet and security group tagged ``tag_key=tag_value``.
     Keys scheduled for deletion are left out; a key without an alias is listed by key id."""
     found = [*_keys(), *_buckets(), *_roles(), *_network(tag_key, tag_value)]
-    return sorted((r for r in found if r.tags.get(tag_key) == tag_value),
-                  key=lambda r: (r.kind, r.handle))
+    return sorted(
+        (r for r in found if r.tags.get(tag_key) == tag_value), key=lambda r: (r.kind, r.handle)
+    )
 
 
 def _keys() -> list[ManagedResource]:
@@ -39,8 +39,13 @@ def _keys() -> list[ManagedResource]:
         if meta.get("KeyState") == "PendingDeletion" or meta.get("KeyManager") == "AWS":
             continue
         tags = call(f"kms:ListResourceTags {key_id}", kms.list_resource_tags, KeyId=key_id)
-        out.append(ManagedResource("kms-key", aliases.get(key_id, key_id),
-                                   tag_dict(tags.get("Tags"), "TagKey", "TagValue")))
+        out.append(
+            ManagedResource(
+                "kms-key",
+                aliases.get(key_id, key_id),
+                tag_dict(tags.get("Tags"), "TagKey", "TagValue"),
+            )
+        )
     return out
 
 
@@ -73,8 +78,10 @@ def _roles() -> list[ManagedResource]:
 def _network(tag_key: str, tag_value: str) -> list[ManagedResource]:
     ec2 = client("ec2")
     ours = [{"Name": f"tag:{tag_key}", "Values": [tag_value]}]
-    vpc_names = {v["VpcId"]: tag_dict(v.get("Tags")).get("Name", v["VpcId"]) for v in call(
-        "ec2:DescribeVpcs", ec2.describe_vpcs)["Vpcs"]}
+    vpc_names = {
+        v["VpcId"]: tag_dict(v.get("Tags")).get("Name", v["VpcId"])
+        for v in call("ec2:DescribeVpcs", ec2.describe_vpcs)["Vpcs"]
+    }
     out = []
     for vpc in call("ec2:DescribeVpcs", ec2.describe_vpcs, Filters=ours)["Vpcs"]:
         tags = tag_dict(vpc.get("Tags"))
@@ -83,10 +90,14 @@ def _network(tag_key: str, tag_value: str) -> list[ManagedResource]:
         tags = tag_dict(subnet.get("Tags"))
         name = tags.pop("Name", subnet["SubnetId"])
         out.append(ManagedResource("subnet", f"{vpc_names.get(subnet['VpcId'])}/{name}", tags))
-    for group in call("ec2:DescribeSecurityGroups", ec2.describe_security_groups,
-                      Filters=ours)["SecurityGroups"]:
+    for group in call("ec2:DescribeSecurityGroups", ec2.describe_security_groups, Filters=ours)[
+        "SecurityGroups"
+    ]:
         tags = tag_dict(group.get("Tags"))
         tags.pop("Name", None)
-        out.append(ManagedResource("security-group",
-                                   f"{vpc_names.get(group['VpcId'])}/{group['GroupName']}", tags))
+        out.append(
+            ManagedResource(
+                "security-group", f"{vpc_names.get(group['VpcId'])}/{group['GroupName']}", tags
+            )
+        )
     return out

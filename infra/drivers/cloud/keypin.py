@@ -29,8 +29,9 @@ class KeyPin:
 def describe(kms: Any, key: str) -> dict[str, Any] | None:
     """The key's metadata (by id, ARN or alias), or ``None`` if there is no such key."""
     try:
-        meta: dict[str, Any] = call(f"kms:DescribeKey {key}", kms.describe_key,
-                                    KeyId=key)["KeyMetadata"]
+        meta: dict[str, Any] = call(f"kms:DescribeKey {key}", kms.describe_key, KeyId=key)[
+            "KeyMetadata"
+        ]
     except NotFoundError:
         return None
     return meta
@@ -47,8 +48,7 @@ def _optional(operation: str, method: Any, **kwargs: Any) -> Any:
 def encryption_key(s3: Any, kms: Any, bucket: str) -> str:
     """The key id of the bucket's default SSE-KMS encryption ("" if none). A key named by
     alias is resolved: what counts is the key, not the name."""
-    got = _optional(f"s3:GetBucketEncryption {bucket}", s3.get_bucket_encryption,
-                    Bucket=bucket)
+    got = _optional(f"s3:GetBucketEncryption {bucket}", s3.get_bucket_encryption, Bucket=bucket)
     for rule in (got or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", []):
         default = rule.get("ApplyServerSideEncryptionByDefault", {})
         ref = str(default.get("KMSMasterKeyID") or "")
@@ -73,8 +73,9 @@ def decide(kms: Any, alias: str, *, recorded: str | None, encrypted_with: str) -
     window) pins nothing."""
     target = describe(kms, alias)
     alias_target = str(target["KeyId"]) if target else ""
-    pinned = pinned_key(alias, recorded=recorded, encrypted_with=encrypted_with,
-                        alias_target=alias_target)
+    pinned = pinned_key(
+        alias, recorded=recorded, encrypted_with=encrypted_with, alias_target=alias_target
+    )
     if pinned and pinned != alias_target and describe(kms, pinned) is None:
         pinned = alias_target
     return KeyPin(alias_target, encrypted_with, pinned)
@@ -83,5 +84,9 @@ def decide(kms: Any, alias: str, *, recorded: str | None, encrypted_with: str) -
 def resolve_pin(alias: str, bucket: str, *, kms: Any = None, s3: Any = None) -> KeyPin:
     """Read the evidence for ``alias`` on ``bucket`` and decide which key is govcloud's."""
     kms, s3 = kms or client("kms"), s3 or client("s3")
-    return decide(kms, alias, recorded=recorded_pin(s3, bucket),
-                  encrypted_with=encryption_key(s3, kms, bucket))
+    return decide(
+        kms,
+        alias,
+        recorded=recorded_pin(s3, bucket),
+        encrypted_with=encryption_key(s3, kms, bucket),
+    )

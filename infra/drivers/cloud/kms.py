@@ -46,19 +46,30 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     kms, alias = client("kms"), props["alias"]
     pin = _pin(kms, props)
     if pin is not None and pin.pinned is None:
-        raise PermanentError(unknown_key(str(props.get("pin_bucket")), alias,
-                                         alias_target=pin.alias_target,
-                                         encrypted_with=pin.encrypted_with),
-                             operation=f"kms:UpdateAlias {alias}")
+        raise PermanentError(
+            unknown_key(
+                str(props.get("pin_bucket")),
+                alias,
+                alias_target=pin.alias_target,
+                encrypted_with=pin.encrypted_with,
+            ),
+            operation=f"kms:UpdateAlias {alias}",
+        )
     meta = describe(kms, pin.pinned if pin and pin.pinned else alias)
     if meta is None:
-        meta = _unattached(kms, alias) or call(
-            f"kms:CreateKey {alias}", kms.create_key, Description=props["description"],
-            Policy=props["policy"],
-            Tags=tag_list({**props["tags"], ALIAS_TAG: alias}, "TagKey", "TagValue"),
-        )["KeyMetadata"]
-        call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
-             TargetKeyId=meta["KeyId"])
+        meta = (
+            _unattached(kms, alias)
+            or call(
+                f"kms:CreateKey {alias}",
+                kms.create_key,
+                Description=props["description"],
+                Policy=props["policy"],
+                Tags=tag_list({**props["tags"], ALIAS_TAG: alias}, "TagKey", "TagValue"),
+            )["KeyMetadata"]
+        )
+        call(
+            f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias, TargetKeyId=meta["KeyId"]
+        )
     elif pin is not None and pin.alias_target != meta["KeyId"]:
         _put_alias_back(kms, alias, str(meta["KeyId"]), pin.alias_target)
     key_id = str(meta["KeyId"])
@@ -68,10 +79,19 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     elif meta.get("KeyState") == "Disabled" and props.get("enabled", True):
         call(f"kms:EnableKey {alias}", kms.enable_key, KeyId=key_id)
     if meta.get("Description", "") != props["description"]:
-        call(f"kms:UpdateKeyDescription {alias}", kms.update_key_description, KeyId=key_id,
-             Description=props["description"])
-    call(f"kms:PutKeyPolicy {alias}", kms.put_key_policy, KeyId=key_id, PolicyName="default",
-         Policy=props["policy"])
+        call(
+            f"kms:UpdateKeyDescription {alias}",
+            kms.update_key_description,
+            KeyId=key_id,
+            Description=props["description"],
+        )
+    call(
+        f"kms:PutKeyPolicy {alias}",
+        kms.put_key_policy,
+        KeyId=key_id,
+        PolicyName="default",
+        Policy=props["policy"],
+    )
     _set_rotation(kms, key_id, alias, props["rotation"])
     _sync_tags(kms, key_id, alias, props["tags"])
     if "grants" in props:
@@ -82,11 +102,9 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
 def _put_alias_back(kms: Any, alias: str, key_id: str, moved_to: str) -> None:
     """The alias names another key (or none): point it at govcloud's key again."""
     if moved_to:
-        call(f"kms:UpdateAlias {alias}", kms.update_alias, AliasName=alias,
-             TargetKeyId=key_id)
+        call(f"kms:UpdateAlias {alias}", kms.update_alias, AliasName=alias, TargetKeyId=key_id)
     else:
-        call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias,
-             TargetKeyId=key_id)
+        call(f"kms:CreateAlias {alias}", kms.create_alias, AliasName=alias, TargetKeyId=key_id)
 
 
 def _grants(kms: Any, key_id: str, alias: str) -> list[dict[str, Any]]:
@@ -95,9 +113,14 @@ def _grants(kms: Any, key_id: str, alias: str) -> list[dict[str, Any]]:
     kwargs: dict[str, Any] = {"KeyId": key_id}
     while True:
         page = call(f"kms:ListGrants {alias}", kms.list_grants, **kwargs)
-        out += [{"id": str(g.get("GrantId", "")), "grantee": str(g.get("GranteePrincipal", "")),
-                 "operations": sorted(g.get("Operations") or [])}
-                for g in page.get("Grants", [])]
+        out += [
+            {
+                "id": str(g.get("GrantId", "")),
+                "grantee": str(g.get("GranteePrincipal", "")),
+                "operations": sorted(g.get("Operations") or []),
+            }
+            for g in page.get("Grants", [])
+        ]
         if not page.get("Truncated"):
             return sorted(out, key=lambda g: (g["grantee"], g["id"]))
         kwargs["Marker"] = page["NextMarker"]
@@ -112,23 +135,29 @@ def _revoke_grants(kms: Any, key_id: str, alias: str, planned: list[str]) -> Non
     for grant in _grants(kms, key_id, alias):
         if _grant_text(grant) not in planned:
             with suppress(NotFoundError):  # retired or revoked meanwhile: gone either way
-                call(f"kms:RevokeGrant {alias}", kms.revoke_grant, KeyId=key_id,
-                     GrantId=grant["id"])
+                call(
+                    f"kms:RevokeGrant {alias}", kms.revoke_grant, KeyId=key_id, GrantId=grant["id"]
+                )
 
 
 def _unattached(kms: Any, alias: str) -> dict[str, Any] | None:
     """A key created for ``alias`` that never got it (its creator was killed in between).
     Costs a list of aliases and keys, and one call per key without an alias (rare)."""
-    aliased = {a.get("TargetKeyId") for a in pages("kms:ListAliases", kms.list_aliases,
-                                                   "Aliases")}
+    aliased = {a.get("TargetKeyId") for a in pages("kms:ListAliases", kms.list_aliases, "Aliases")}
     for key in pages("kms:ListKeys", kms.list_keys, "Keys"):
         if key["KeyId"] in aliased:
             continue
-        tags = tag_dict(call(f"kms:ListResourceTags {key['KeyId']}", kms.list_resource_tags,
-                             KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+        tags = tag_dict(
+            call(
+                f"kms:ListResourceTags {key['KeyId']}", kms.list_resource_tags, KeyId=key["KeyId"]
+            ).get("Tags"),
+            "TagKey",
+            "TagValue",
+        )
         if tags.get(ALIAS_TAG) == alias:
-            meta: dict[str, Any] = call(f"kms:DescribeKey {key['KeyId']}", kms.describe_key,
-                                        KeyId=key["KeyId"])["KeyMetadata"]
+            meta: dict[str, Any] = call(
+                f"kms:DescribeKey {key['KeyId']}", kms.describe_key, KeyId=key["KeyId"]
+            )["KeyMetadata"]
             return meta
     return None
 
@@ -140,24 +169,35 @@ def _set_rotation(kms: Any, key_id: str, alias: str, enabled: bool) -> None:
     # Why: an AWS-compatible endpoint may not implement rotation; the key is still usable and
     # read_key reports the real rotation status, so the difference stays visible.
     except PermanentError as exc:
-        if exc.code not in ("NotImplemented", "UnsupportedOperationException",
-                            "UnsupportedOperation"):
+        if exc.code not in (
+            "NotImplemented",
+            "UnsupportedOperationException",
+            "UnsupportedOperation",
+        ):
             raise
 
 
 def _sync_tags(kms: Any, key_id: str, alias: str, tags: dict[str, str]) -> None:
-    actual = tag_dict(call(f"kms:ListResourceTags {alias}", kms.list_resource_tags,
-                           KeyId=key_id).get("Tags"), "TagKey", "TagValue")
+    actual = tag_dict(
+        call(f"kms:ListResourceTags {alias}", kms.list_resource_tags, KeyId=key_id).get("Tags"),
+        "TagKey",
+        "TagValue",
+    )
     extra = sorted(set(actual) - set(tags))
     if extra:
         call(f"kms:UntagResource {alias}", kms.untag_resource, KeyId=key_id, TagKeys=extra)
     if {k: v for k, v in actual.items() if k not in extra} != tags:
-        call(f"kms:TagResource {alias}", kms.tag_resource, KeyId=key_id,
-             Tags=tag_list(tags, "TagKey", "TagValue"))
+        call(
+            f"kms:TagResource {alias}",
+            kms.tag_resource,
+            KeyId=key_id,
+            Tags=tag_list(tags, "TagKey", "TagValue"),
+        )
 
 
-def read_key(alias: str, *, pin_bucket: str | None = None, kms: Any = None,
-             s3: Any = None) -> KeyProps | None:
+def read_key(
+    alias: str, *, pin_bucket: str | None = None, kms: Any = None, s3: Any = None
+) -> KeyProps | None:
     """The key's actual properties, or ``None`` if absent. Without ``pin_bucket``: the key
     the alias names (``None`` too if scheduled for deletion). With it: govcloud's key as
     recorded on that bucket, pending deletion or not, where the alias points, its grants."""
@@ -167,22 +207,29 @@ def read_key(alias: str, *, pin_bucket: str | None = None, kms: Any = None,
     if meta is None or (pin is None and meta.get("KeyState") == "PendingDeletion"):
         return None
     key_id = meta["KeyId"]
-    policy = call(f"kms:GetKeyPolicy {alias}", kms.get_key_policy, KeyId=key_id,
-                  PolicyName="default")["Policy"]
+    policy = call(
+        f"kms:GetKeyPolicy {alias}", kms.get_key_policy, KeyId=key_id, PolicyName="default"
+    )["Policy"]
     try:
-        rotation = bool(call(f"kms:GetKeyRotationStatus {alias}", kms.get_key_rotation_status,
-                             KeyId=key_id)["KeyRotationEnabled"])
+        rotation = bool(
+            call(f"kms:GetKeyRotationStatus {alias}", kms.get_key_rotation_status, KeyId=key_id)[
+                "KeyRotationEnabled"
+            ]
+        )
     # Why: see _set_rotation; no rotation support means rotation is off.
     except PermanentError:
         rotation = False
     tags = call(f"kms:ListResourceTags {alias}", kms.list_resource_tags, KeyId=key_id)
     actual: KeyProps = {
-        "alias": alias, "description": str(meta.get("Description", "")),
-        "policy": canonical_json(policy), "rotation": rotation,
+        "alias": alias,
+        "description": str(meta.get("Description", "")),
+        "policy": canonical_json(policy),
+        "rotation": rotation,
         "enabled": meta.get("KeyState") == "Enabled",
         "tags": tag_dict(tags.get("Tags"), "TagKey", "TagValue"),
         "state": str(meta.get("KeyState", "")),
-        "grants": [_grant_text(g) for g in _grants(kms, key_id, alias)]}
+        "grants": [_grant_text(g) for g in _grants(kms, key_id, alias)],
+    }
     if pin is not None:
         actual["pin_bucket"] = str(pin_bucket)
         actual["alias_key"] = alias_key_view(pin.alias_target, pin.pinned)
@@ -198,6 +245,10 @@ def delete_key(alias: str) -> bool:
     with suppress(NotFoundError):
         call(f"kms:DeleteAlias {alias}", kms.delete_alias, AliasName=alias)
     if meta.get("KeyState") != "PendingDeletion":
-        call(f"kms:ScheduleKeyDeletion {alias}", kms.schedule_key_deletion,
-             KeyId=meta["KeyId"], PendingWindowInDays=PENDING_WINDOW_DAYS)
+        call(
+            f"kms:ScheduleKeyDeletion {alias}",
+            kms.schedule_key_deletion,
+            KeyId=meta["KeyId"],
+            PendingWindowInDays=PENDING_WINDOW_DAYS,
+        )
     return True

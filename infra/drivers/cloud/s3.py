@@ -29,12 +29,23 @@ from infra.plan.reach import (
     unknown_key,
 )
 
-__all__ = ["BucketOutputs", "delete_bucket", "ensure_bucket", "has_objects", "list_buckets",
-           "read_bucket", "read_public_access_block"]
+__all__ = [
+    "BucketOutputs",
+    "delete_bucket",
+    "ensure_bucket",
+    "has_objects",
+    "list_buckets",
+    "read_bucket",
+    "read_public_access_block",
+]
 
 ACCESS_LOG_PREFIX = "access-logs/"
-_BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-              "RestrictPublicBuckets": True}
+_BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
 
 
 class BucketOutputs(TypedDict):
@@ -55,29 +66,44 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
     created = not _exists(s3, name)
     if created:
         try:
-            call(f"s3:CreateBucket {name}", s3.create_bucket, Bucket=name,
-                 CreateBucketConfiguration={"LocationConstraint": region()})
+            call(
+                f"s3:CreateBucket {name}",
+                s3.create_bucket,
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": region()},
+            )
         # Why: a retried create whose first attempt succeeded answers "already owned by you".
         except PermanentError as exc:
             if exc.code != "BucketAlreadyOwnedByYou":
                 raise
     key_id = _encrypt(s3, name, props["kms_key_alias"], fresh=created)
-    call(f"s3:PutBucketVersioning {name}", s3.put_bucket_versioning, Bucket=name,
-         VersioningConfiguration={"Status": "Enabled" if props["versioning"] else "Suspended"})
+    call(
+        f"s3:PutBucketVersioning {name}",
+        s3.put_bucket_versioning,
+        Bucket=name,
+        VersioningConfiguration={"Status": "Enabled" if props["versioning"] else "Suspended"},
+    )
     if props["public_access_block"]:
-        call(f"s3:PutPublicAccessBlock {name}", s3.put_public_access_block, Bucket=name,
-             PublicAccessBlockConfiguration=_BLOCK_ALL)
+        call(
+            f"s3:PutPublicAccessBlock {name}",
+            s3.put_public_access_block,
+            Bucket=name,
+            PublicAccessBlockConfiguration=_BLOCK_ALL,
+        )
     else:
         call(f"s3:DeletePublicAccessBlock {name}", s3.delete_public_access_block, Bucket=name)
     if props["policy"]:
-        call(f"s3:PutBucketPolicy {name}", s3.put_bucket_policy, Bucket=name,
-             Policy=props["policy"])
+        call(
+            f"s3:PutBucketPolicy {name}", s3.put_bucket_policy, Bucket=name, Policy=props["policy"]
+        )
     else:
         call(f"s3:DeleteBucketPolicy {name}", s3.delete_bucket_policy, Bucket=name)
-    _set_lifecycle(s3, name, props.get("lifecycle_rules",
-                                       retention_rules(props["expiration_days"])))
-    _set_ownership_and_logging(s3, name, props.get("ownership", ""),
-                               props.get("access_log_bucket", ""))
+    _set_lifecycle(
+        s3, name, props.get("lifecycle_rules", retention_rules(props["expiration_days"]))
+    )
+    _set_ownership_and_logging(
+        s3, name, props.get("ownership", ""), props.get("access_log_bucket", "")
+    )
     _set_object_lock(s3, name, props.get("object_lock_days", 0))
     if "acl_grants" in props:
         _close_acl(s3, name, props["acl_grants"])
@@ -87,8 +113,12 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
         _set_notifications(s3, name, props["notifications"])
     # The tag records which key the bucket was given: the alias's key from now on.
     pin = {KEY_PIN_TAG: pin_record(props["kms_key_alias"], key_id)} if key_id else {}
-    call(f"s3:PutBucketTagging {name}", s3.put_bucket_tagging, Bucket=name,
-         Tagging={"TagSet": tag_list({**props["tags"], **pin})})
+    call(
+        f"s3:PutBucketTagging {name}",
+        s3.put_bucket_tagging,
+        Bucket=name,
+        Tagging={"TagSet": tag_list({**props["tags"], **pin})},
+    )
     return {"name": name, "arn": f"arn:{partition()}:s3:::{name}"}
 
 
@@ -105,20 +135,38 @@ def _encrypt(s3: Any, name: str, alias: str, *, fresh: bool) -> str:
     else:
         # Why not read a fresh bucket's record: the local endpoint (moto 5.2.5) gives a bucket
         # re-created under a deleted one's name that bucket's old tags.
-        pin = decide(kms, alias, recorded=None if fresh else recorded_pin(s3, name),
-                     encrypted_with="" if fresh else encryption_key(s3, kms, name))
+        pin = decide(
+            kms,
+            alias,
+            recorded=None if fresh else recorded_pin(s3, name),
+            encrypted_with="" if fresh else encryption_key(s3, kms, name),
+        )
         if pin.pinned is None:
-            raise PermanentError(unknown_key(name, alias, alias_target=pin.alias_target,
-                                             encrypted_with=pin.encrypted_with),
-                                 operation=f"s3:PutBucketEncryption {name}")
+            raise PermanentError(
+                unknown_key(
+                    name, alias, alias_target=pin.alias_target, encrypted_with=pin.encrypted_with
+                ),
+                operation=f"s3:PutBucketEncryption {name}",
+            )
         meta = describe(kms, pin.pinned) if pin.pinned else None
         arn = str(meta["Arn"]) if meta else key_arn(alias, kms=kms)
         key_id = key_id_of(arn)
-    call(f"s3:PutBucketEncryption {name}", s3.put_bucket_encryption, Bucket=name,
-         ServerSideEncryptionConfiguration={"Rules": [{
-             "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                                    "KMSMasterKeyID": arn},
-             "BucketKeyEnabled": True}]})
+    call(
+        f"s3:PutBucketEncryption {name}",
+        s3.put_bucket_encryption,
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": arn,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
     return key_id
 
 
@@ -127,8 +175,12 @@ def _set_lifecycle(s3: Any, name: str, rules: list[dict[str, Any]]) -> None:
     if not rules:
         call(f"s3:DeleteBucketLifecycle {name}", s3.delete_bucket_lifecycle, Bucket=name)
         return
-    call(f"s3:PutBucketLifecycleConfiguration {name}", s3.put_bucket_lifecycle_configuration,
-         Bucket=name, LifecycleConfiguration={"Rules": rules})
+    call(
+        f"s3:PutBucketLifecycleConfiguration {name}",
+        s3.put_bucket_lifecycle_configuration,
+        Bucket=name,
+        LifecycleConfiguration={"Rules": rules},
+    )
 
 
 def _close_acl(s3: Any, name: str, planned: list[str]) -> None:
@@ -149,8 +201,12 @@ def _set_replication(s3: Any, name: str, planned: str) -> None:
     if _replication(s3, name) == canonical_json(planned):
         return
     if planned:
-        call(f"s3:PutBucketReplication {name}", s3.put_bucket_replication, Bucket=name,
-             ReplicationConfiguration=json.loads(planned))
+        call(
+            f"s3:PutBucketReplication {name}",
+            s3.put_bucket_replication,
+            Bucket=name,
+            ReplicationConfiguration=json.loads(planned),
+        )
     else:
         call(f"s3:DeleteBucketReplication {name}", s3.delete_bucket_replication, Bucket=name)
 
@@ -158,26 +214,42 @@ def _set_replication(s3: Any, name: str, planned: str) -> None:
 def _set_notifications(s3: Any, name: str, planned: str) -> None:
     if _notifications(s3, name) == canonical_json(planned):
         return
-    call(f"s3:PutBucketNotificationConfiguration {name}",
-         s3.put_bucket_notification_configuration, Bucket=name,
-         NotificationConfiguration=json.loads(planned) if planned else {})
+    call(
+        f"s3:PutBucketNotificationConfiguration {name}",
+        s3.put_bucket_notification_configuration,
+        Bucket=name,
+        NotificationConfiguration=json.loads(planned) if planned else {},
+    )
 
 
 def _set_ownership_and_logging(s3: Any, name: str, ownership: str, log_bucket: str) -> None:
     if ownership:
-        call(f"s3:PutBucketOwnershipControls {name}", s3.put_bucket_ownership_controls,
-             Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]})
+        call(
+            f"s3:PutBucketOwnershipControls {name}",
+            s3.put_bucket_ownership_controls,
+            Bucket=name,
+            OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]},
+        )
     status: dict[str, Any] = {}
     if log_bucket:
-        status = {"LoggingEnabled": {"TargetBucket": log_bucket,
-                                     "TargetPrefix": f"{ACCESS_LOG_PREFIX}{name}/"}}
-    call(f"s3:PutBucketLogging {name}", s3.put_bucket_logging, Bucket=name,
-         BucketLoggingStatus=status)
+        status = {
+            "LoggingEnabled": {
+                "TargetBucket": log_bucket,
+                "TargetPrefix": f"{ACCESS_LOG_PREFIX}{name}/",
+            }
+        }
+    call(
+        f"s3:PutBucketLogging {name}",
+        s3.put_bucket_logging,
+        Bucket=name,
+        BucketLoggingStatus=status,
+    )
 
 
 def _object_lock_days(s3: Any, name: str) -> int:
-    got = _optional(f"s3:GetObjectLockConfiguration {name}", s3.get_object_lock_configuration,
-                    Bucket=name)
+    got = _optional(
+        f"s3:GetObjectLockConfiguration {name}", s3.get_object_lock_configuration, Bucket=name
+    )
     config = (got or {}).get("ObjectLockConfiguration", {})
     retention = config.get("Rule", {}).get("DefaultRetention", {})
     if config.get("ObjectLockEnabled") != "Enabled" or retention.get("Mode") != "COMPLIANCE":
@@ -190,10 +262,15 @@ def _set_object_lock(s3: Any, name: str, days: int) -> None:
     the endpoint refuses to change it on a bucket that already holds objects)."""
     if days <= 0 or _object_lock_days(s3, name) == days:
         return
-    call(f"s3:PutObjectLockConfiguration {name}", s3.put_object_lock_configuration,
-         Bucket=name, ObjectLockConfiguration={
-             "ObjectLockEnabled": "Enabled",
-             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}}})
+    call(
+        f"s3:PutObjectLockConfiguration {name}",
+        s3.put_object_lock_configuration,
+        Bucket=name,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": days}},
+        },
+    )
 
 
 def _optional(operation: str, method: Any, **kwargs: Any) -> Any:
@@ -214,9 +291,13 @@ def _acl_grants(s3: Any, name: str) -> list[str]:
     """The ACL's grants other than the owner's own full control (``who:PERMISSION``)."""
     acl = call(f"s3:GetBucketAcl {name}", s3.get_bucket_acl, Bucket=name)
     owner = (acl.get("Owner") or {}).get("ID")
-    return sorted(_grantee(g) for g in acl.get("Grants", [])
-                  if not ((g.get("Grantee") or {}).get("ID") == owner
-                          and g.get("Permission") == "FULL_CONTROL"))
+    return sorted(
+        _grantee(g)
+        for g in acl.get("Grants", [])
+        if not (
+            (g.get("Grantee") or {}).get("ID") == owner and g.get("Permission") == "FULL_CONTROL"
+        )
+    )
 
 
 def _grantee(grant: dict[str, Any]) -> str:
@@ -232,16 +313,18 @@ def _replication(s3: Any, name: str) -> str:
 
 def _notifications(s3: Any, name: str) -> str:
     """Every event notification target (queues, topics, functions, EventBridge), or ""."""
-    got = call(f"s3:GetBucketNotificationConfiguration {name}",
-               s3.get_bucket_notification_configuration, Bucket=name)
+    got = call(
+        f"s3:GetBucketNotificationConfiguration {name}",
+        s3.get_bucket_notification_configuration,
+        Bucket=name,
+    )
     config = {k: v for k, v in got.items() if k != "ResponseMetadata" and v not in ({}, [], None)}
     if "EventBridgeConfiguration" in got:  # present, even empty, means enabled
         config["EventBridgeConfiguration"] = got["EventBridgeConfiguration"]
     return canonical_json(config) if config else ""
 
 
-def _encryption_seen(s3: Any, kms: Any, name: str, alias: str | None,
-                     recorded: str | None) -> str:
+def _encryption_seen(s3: Any, kms: Any, name: str, alias: str | None, recorded: str | None) -> str:
     """``kms_key_alias`` as read: with the planned ``alias``, whether the bucket is encrypted
     with govcloud's key for it (``infra.plan.reach.encryption_view``); without, the alias of
     whatever key it is encrypted with."""
@@ -253,8 +336,9 @@ def _encryption_seen(s3: Any, kms: Any, name: str, alias: str | None,
     return encryption_view(alias, encrypted_with, pin.pinned)
 
 
-def read_bucket(name: str, *, alias: str | None = None, s3: Any = None, kms: Any = None
-                ) -> BucketProps | None:
+def read_bucket(
+    name: str, *, alias: str | None = None, s3: Any = None, kms: Any = None
+) -> BucketProps | None:
     """The bucket's actual properties, or ``None`` if it does not exist (``alias``: the key
     it should be encrypted with; ``s3`` and ``kms``: clients to reuse for many buckets)."""
     s3 = s3 or client("s3")
@@ -265,28 +349,39 @@ def read_bucket(name: str, *, alias: str | None = None, s3: Any = None, kms: Any
     recorded = tagset.pop(KEY_PIN_TAG, None)
     versioning = call(f"s3:GetBucketVersioning {name}", s3.get_bucket_versioning, Bucket=name)
     policy = _optional(f"s3:GetBucketPolicy {name}", s3.get_bucket_policy, Bucket=name)
-    lifecycle = _optional(f"s3:GetBucketLifecycleConfiguration {name}",
-                          s3.get_bucket_lifecycle_configuration, Bucket=name)
+    lifecycle = _optional(
+        f"s3:GetBucketLifecycleConfiguration {name}",
+        s3.get_bucket_lifecycle_configuration,
+        Bucket=name,
+    )
     rules = sorted((lifecycle or {}).get("Rules", []), key=lambda r: str(r.get("ID", "")))
     days = None
     for rule in rules:
         if rule.get("ID") == RETENTION_RULE and rule.get("Status") == "Enabled":
             days = rule.get("Expiration", {}).get("Days")
-    owner = _optional(f"s3:GetBucketOwnershipControls {name}",
-                      s3.get_bucket_ownership_controls, Bucket=name)
-    ownership = "".join(r.get("ObjectOwnership", "") for r in
-                        (owner or {}).get("OwnershipControls", {}).get("Rules", [])[:1])
+    owner = _optional(
+        f"s3:GetBucketOwnershipControls {name}", s3.get_bucket_ownership_controls, Bucket=name
+    )
+    ownership = "".join(
+        r.get("ObjectOwnership", "")
+        for r in (owner or {}).get("OwnershipControls", {}).get("Rules", [])[:1]
+    )
     logging = call(f"s3:GetBucketLogging {name}", s3.get_bucket_logging, Bucket=name)
     actual: BucketProps = {
-        "name": name, "kms_key_alias": _encryption_seen(s3, kms, name, alias, recorded),
+        "name": name,
+        "kms_key_alias": _encryption_seen(s3, kms, name, alias, recorded),
         "versioning": versioning.get("Status") == "Enabled",
         "public_access_block": all(read_public_access_block(name, s3=s3).values()),
         "ownership": ownership,
         "access_log_bucket": str(logging.get("LoggingEnabled", {}).get("TargetBucket", "")),
         "policy": canonical_json((policy or {}).get("Policy")),
         "expiration_days": int(days) if days is not None else None,
-        "tags": tagset, "lifecycle_rules": rules, "acl_grants": _acl_grants(s3, name),
-        "replication": _replication(s3, name), "notifications": _notifications(s3, name)}
+        "tags": tagset,
+        "lifecycle_rules": rules,
+        "acl_grants": _acl_grants(s3, name),
+        "replication": _replication(s3, name),
+        "notifications": _notifications(s3, name),
+    }
     lock = _object_lock_days(s3, name)
     if lock:  # absent when there is none, as in the props of a bucket without a lock
         actual["object_lock_days"] = lock
@@ -313,8 +408,11 @@ def _versions(s3: Any, name: str, limit: int | None = None) -> list[dict[str, st
                 return found
         if not page.get("IsTruncated"):
             return found
-        kwargs = {"Bucket": name, "KeyMarker": page.get("NextKeyMarker"),
-                  "VersionIdMarker": page.get("NextVersionIdMarker")}
+        kwargs = {
+            "Bucket": name,
+            "KeyMarker": page.get("NextKeyMarker"),
+            "VersionIdMarker": page.get("NextVersionIdMarker"),
+        }
 
 
 def delete_bucket(name: str, *, force: bool = False) -> bool:
@@ -325,12 +423,18 @@ def delete_bucket(name: str, *, force: bool = False) -> bool:
         return False
     if _versions(s3, name, limit=1):
         if not force:
-            raise PermanentError(f"bucket {name} holds data; refusing to delete it "
-                                 "(force=True empties it first)", operation="s3:DeleteBucket")
+            raise PermanentError(
+                f"bucket {name} holds data; refusing to delete it (force=True empties it first)",
+                operation="s3:DeleteBucket",
+            )
         versions = _versions(s3, name)
         for start in range(0, len(versions), 1000):
-            call(f"s3:DeleteObjects {name}", s3.delete_objects, Bucket=name,
-                 Delete={"Objects": versions[start:start + 1000], "Quiet": True})
+            call(
+                f"s3:DeleteObjects {name}",
+                s3.delete_objects,
+                Bucket=name,
+                Delete={"Objects": versions[start : start + 1000], "Quiet": True},
+            )
     try:
         call(f"s3:DeleteBucket {name}", s3.delete_bucket, Bucket=name)
     except NotFoundError:
@@ -340,8 +444,13 @@ def delete_bucket(name: str, *, force: bool = False) -> bool:
 
 def has_objects(bucket: str, prefix: str) -> bool:
     """Whether any object's key in ``bucket`` starts with ``prefix`` (one request)."""
-    page = call(f"s3:ListObjectsV2 {bucket}/{prefix}", client("s3").list_objects_v2,
-                Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    page = call(
+        f"s3:ListObjectsV2 {bucket}/{prefix}",
+        client("s3").list_objects_v2,
+        Bucket=bucket,
+        Prefix=prefix,
+        MaxKeys=1,
+    )
     return bool(page.get("KeyCount") or page.get("Contents"))
 
 
