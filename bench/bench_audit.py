@@ -27,6 +27,7 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -140,9 +141,7 @@ def _run(args: argparse.Namespace) -> int:
         f"requests: {result.tally.requests}, checks: {result.tally.checks}, matrix cells by "
         f"equivalence: {result.tally.covered_by_equivalence}"
     )
-    ends = [t for _, t in marks[1:]] + [time.monotonic()]
-    for (line, begun), ended in zip(marks, ends, strict=True):
-        print(f"  {ended - begun:6.1f} s  {line}")
+    _phases(marks)
     print(f"total: {result.seconds:.1f} s (goal <= 60 s){' with prowler' if python else ''}")
     for finding in result.findings[:20]:
         print(f"  {finding.kind}: {finding.line()}")
@@ -150,6 +149,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.flood:
         return 0 if _flood(args.flood, kube, env, fleet, options, result.seconds) and clean else 1
     return 0 if clean else 1
+
+
+def _marker(marks: list[tuple[str, float]]) -> Callable[[str], None]:
+    def mark(line: str) -> None:
+        marks.append((line, time.monotonic()))
+
+    return mark
+
+
+def _phases(marks: list[tuple[str, float]]) -> None:
+    ends = [t for _, t in marks[1:]] + [time.monotonic()]
+    for (line, begun), ended in zip(marks, ends, strict=True):
+        print(f"  {ended - begun:6.1f} s  {line}")
 
 
 def _policy(ns: str, i: int) -> dict[str, object]:
@@ -196,7 +208,9 @@ def _flood(
             f"flood {label}: {count} NetworkPolicies in {target} "
             f"({time.monotonic() - started:.0f} s to write)"
         )
-        result = audit_environment(env, fleet, options, admin=kube)
+        phases: list[tuple[str, float]] = [("load and render", time.monotonic())]
+        result = audit_environment(env, fleet, options, admin=kube, say=_marker(phases))
+        _phases(phases)
         over = [f for f in result.findings if f.category == "quota"]
         ratio = result.seconds / clean
         print(

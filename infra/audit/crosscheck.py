@@ -23,13 +23,22 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
 from .model import Finding
-from .network import ANY, INTERNET, PROXY, Paths
+from .network import ANY, INTERNET, PROXY, Paths, _selects_all, _types
 from .paths import unexpected_paths
 
-__all__ = ["NOTE_PREFIX", "CrossCheck", "analyzer_paths", "cross_check", "representative_pods"]
+__all__ = [
+    "NOTE_PREFIX",
+    "CrossCheck",
+    "analyzer_objects",
+    "analyzer_paths",
+    "cross_check",
+    "outward_policies",
+    "representative_pods",
+]
 
 NOTE_PREFIX = "network cross-check: "  # the report shows this note as a summary line
 _PROTOCOLS = ("TCP", "UDP", "SCTP")
+_NS_NAME = "kubernetes.io/metadata.name"
 _HOST_IP = "192.0.2.1"
 _POD_NETWORK = ipaddress.IPv4Network("198.18.0.0/15")  # benchmarking range: never a peer
 Labels = frozenset[tuple[str, str]]
@@ -116,6 +125,64 @@ def _label_sets(
                     if ns in wanted:
                         wanted[ns].add(_labels(peer.get("podSelector")))
     return wanted
+
+
+def _stays_inside(peer: Any, own: str) -> bool:
+    """A peer that can only pick pods of the policy's own namespace: a pod selector alone,
+    or with a namespace selector naming exactly that namespace by its immutable name."""
+    if not isinstance(peer, Mapping) or not peer or "ipBlock" in peer:
+        return False
+    if "namespaceSelector" not in peer:
+        return "podSelector" in peer
+    chosen = peer.get("namespaceSelector") or {}
+    return (
+        not chosen.get("matchExpressions")
+        and (chosen.get("matchLabels") or {}).get(_NS_NAME) == own
+    )
+
+
+def _inward(policy: Mapping[str, Any]) -> bool:
+    """Every rule names its peers, and every peer stays in the policy's own namespace."""
+    own = str((policy.get("metadata") or {}).get("namespace"))
+    spec = policy.get("spec") or {}
+    for key, side in (("ingress", "from"), ("egress", "to")):
+        for rule in spec.get(key) or []:
+            peers = (rule or {}).get(side)
+            if not peers or not all(_stays_inside(p, own) for p in peers):
+                return False
+    return True
+
+
+def outward_policies(policies: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """What the analyzer needs for the paths *between* namespaces (the only ones compared).
+
+    In a namespace where a policy selecting every pod isolates each of a policy's directions,
+    every pod is isolated there whatever that policy says; if its peers all stay in its own
+    namespace, it only allows traffic inside it, and no path between namespaces depends on
+    it. Such a policy is left out, or, when it selects every pod, given without its rules
+    (its isolation, once per namespace and set of directions). Everything else is given as
+    it is. The analyzer's time grows with the square of a namespace's representative pods,
+    and these are the policies a tenant writes (admission refuses the others): however many
+    a tenant writes, they cost it nothing."""
+    policies = list(policies)
+    isolated: set[tuple[str, str]] = set()  # (namespace, direction): every pod isolated
+    for policy in policies:
+        spec = policy.get("spec") or {}
+        if _selects_all(spec):
+            ns = str((policy.get("metadata") or {}).get("namespace"))
+            isolated |= {(ns, direction) for direction in _types(spec)}
+    out: list[Mapping[str, Any]] = []
+    given: set[tuple[str, frozenset[str]]] = set()
+    for policy in policies:
+        spec = policy.get("spec") or {}
+        ns = str((policy.get("metadata") or {}).get("namespace"))
+        types = frozenset(_types(spec))
+        if not _inward(policy) or not all((ns, t) in isolated for t in types):
+            out.append(policy)
+        elif _selects_all(spec) and (ns, types) not in given:
+            given.add((ns, types))
+            out.append({**policy, "spec": {"podSelector": {}, "policyTypes": sorted(types)}})
+    return out
 
 
 def representative_pods(
@@ -216,6 +283,23 @@ def _spelled(ports: tuple[str, ...]) -> str:
     return ", ".join(ports)
 
 
+def analyzer_objects(
+    namespaces: Mapping[str, Mapping[str, str]],
+    policies: Iterable[Mapping[str, Any]],
+    *,
+    reduce: bool = True,
+) -> list[Mapping[str, Any]]:
+    """What the analyzer reads: the namespaces, the policies (``reduce``: only those paths
+    between namespaces depend on, :func:`outward_policies`) and representative pods."""
+    given = outward_policies(policies) if reduce else list(policies)
+    objects: list[Mapping[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": dict(lab)}}
+        for n, lab in sorted(namespaces.items())
+    ]
+    objects += [{**p, "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"} for p in given]
+    return objects + representative_pods(namespaces, given)
+
+
 def cross_check(
     analyzer: NetpolAnalyzer,
     *,
@@ -237,14 +321,7 @@ def cross_check(
         p for p in policies if str((p.get("metadata") or {}).get("namespace")) not in left_out
     ]
     ours = {pair: ports for pair, ports in ours.items() if not set(pair) & left_out}
-    objects: list[Mapping[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": dict(lab)}}
-        for n, lab in sorted(namespaces.items())
-    ]
-    objects += [
-        {**p, "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy"} for p in policies
-    ]
-    objects += representative_pods(namespaces, policies)
+    objects = analyzer_objects(namespaces, policies)
     analysis = analyzer.analyze(objects)
     theirs = analyzer_paths(analysis.connections, env.proxy_cidr)
     watched = audited | {s.namespace for s in env.shared_services}

@@ -153,9 +153,11 @@ def audit_environment(
             options.workers,
             say,
         )
+        say("workloads: live ones judged by the workload rules")
         found, tally = live_workloads(admin, set(audited) & set(present))
         result.findings += found
         result.tally.add(tally)
+        say("network: every live NetworkPolicy, cross-checked by netpol-analyzer")
         _network(result, admin, env, fleet, present, live_ns, audited)
         if cloud:
             _cloud(result, env, plans, audited, options.workers, say)

@@ -390,3 +390,96 @@ def test_a_tenant_over_its_policy_quota_is_a_finding_and_left_out(
     result = AuditResult("local", [ALONE])
     assert _over_quota(result, _by_namespace(policies), plans, {ALONE}) == frozenset()
     assert result.findings == []
+
+
+def _inside(
+    ns: str,
+    name: str,
+    selector: dict[str, Any],
+    peer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "metadata": {"namespace": ns, "name": name},
+        "spec": {
+            "podSelector": selector,
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [
+                        peer
+                        if peer is not None
+                        else {"podSelector": {"matchLabels": {"app": "web"}}}
+                    ]
+                }
+            ],
+        },
+    }
+
+
+def test_in_namespace_policies_of_an_isolated_namespace_are_not_given_to_the_analyzer(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
+    from infra.audit.crosscheck import outward_policies
+
+    _, planned = _world(env, fleet)
+    own = {
+        "namespaceSelector": {"matchLabels": {NS: ALONE}},
+        "podSelector": {"matchLabels": {"app": "web"}},
+    }
+    flood = [_inside(ALONE, f"mine-{i}", {"matchLabels": {"app": f"a{i}"}}) for i in range(50)]
+    flood += [
+        _inside(ALONE, "own-ns", {"matchLabels": {"app": "b"}}, own),
+        _inside(ALONE, "all-inside", {}),
+    ]
+    given = {
+        (p["metadata"]["namespace"], p["metadata"]["name"]): p
+        for p in outward_policies([*planned, *flood])
+    }
+    # The flood is gone; a select-all one stays as isolation only (once per namespace and
+    # directions); everything reaching out of its namespace stays whole.
+    assert not [k for k in given if k[1].startswith("mine-") or k[1] == "own-ns"]
+    assert given[(ALONE, "all-inside")]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    assert given[(ALONE, "govcloud-default-deny")]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Egress", "Ingress"],
+    }
+    assert (ALONE, "govcloud-allow-same-namespace") not in given  # the same isolation
+    outward = [
+        p
+        for p in planned
+        if p["metadata"]["name"] not in ("govcloud-allow-same-namespace", "govcloud-default-deny")
+    ]
+    for policy in outward:
+        key = (policy["metadata"]["namespace"], policy["metadata"]["name"])
+        assert given[key] == policy, key
+    pods = representative_pods({ALONE: {NS: ALONE}}, list(given.values()))
+    assert len(pods) == 1  # the flood asked for 100 label sets: none are made
+
+
+@pytest.mark.parametrize(
+    "peer",
+    [
+        {},
+        {"ipBlock": {"cidr": "10.64.8.0/24"}},
+        {"namespaceSelector": {}},
+        {"namespaceSelector": {"matchLabels": {NS: PROXIED}}},
+        {
+            "namespaceSelector": {
+                "matchExpressions": [{"key": NS, "operator": "In", "values": [ALONE]}]
+            }
+        },
+    ],
+)
+def test_a_policy_reaching_out_or_in_an_open_namespace_is_given_whole(peer: dict[str, Any]) -> None:
+    from infra.audit.crosscheck import outward_policies
+
+    deny = {
+        "metadata": {"namespace": ALONE, "name": "deny"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    reaching = _inside(ALONE, "reaching", {"matchLabels": {"app": "a"}}, peer)
+    assert reaching in outward_policies([deny, reaching])
+    # Without a policy isolating every pod, nothing is left out (isolation of some pods
+    # could then change the namespace's paths).
+    inside = _inside(ALONE, "inside", {"matchLabels": {"app": "a"}})
+    assert outward_policies([inside]) == [inside]

@@ -282,7 +282,9 @@ def test_pod_bodies_tokens_and_refused_requests_never_reach_the_audit_log(
     )
     core.create_namespaced_secret(
         namespace,
-        client.V1Secret(metadata=client.V1ObjectMeta(name="db"), string_data={"password": marker}),
+        client.V1Secret(
+            metadata=client.V1ObjectMeta(name="db-for-literal"), string_data={"password": marker}
+        ),
     )
     # A request the API server refuses is logged too: with a body, if its level had one.
     core.create_namespaced_resource_quota(

@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from infra.audit import AuditOptions, AuditResult, audit_environment
-from infra.drivers import KubeClient
+from infra.audit.crosscheck import analyzer_objects, analyzer_paths
+from infra.drivers import KubeClient, NetpolAnalyzerCLI
 from infra.errors import DriverError
-from infra.plan import render_tenant
+from infra.localcloud.toolchain import NETPOL_TOOL, ensure_tools
+from infra.plan import render_platform, render_tenant
 from infra.plan.quota import count_limit
 from infra.provision import StackResult
 
@@ -331,40 +333,99 @@ def test_the_audit_finds_what_admission_never_saw_and_masks_it(
         assert probes[name].refused, probes[name]
 
 
-def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(workspace: Workspace) -> None:
-    """1,500 policies made past the quota (as if before it): a finding, and the audit's time
-    stays within twice a clean one's (netpol-analyzer leaves the tenant out)."""
+def _flood_policy(name: str) -> dict[str, Any]:
+    """Its own pod selector and peer: two more representative pods each, were it given to
+    netpol-analyzer (whose time grows with their square)."""
+    policy = _netpol(name)
+    policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app"] = f"{name}-b"
+    return policy
+
+
+def _each(call: Callable[[str], Any], names: list[str]) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(call, names))
+
+
+def test_a_tenant_flooding_network_policies_cannot_multiply_the_audit(
+    workspace: Workspace, owner: KubeClient
+) -> None:
+    """All the policies its quota allows (the owners' own), then 1,500 more made past the
+    quota (as if before it): the audit's time stays within twice a clean one's, and the
+    second is a finding."""
     admin = KubeClient()
     fleet, env = workspace.fleet(), workspace.env()
     plan = render_tenant(fleet[HOME], env, fleet=fleet, today=TODAY)
     limit = count_limit(plan.kube, "NetworkPolicy")
-    clean = _audit(workspace)
-    assert not [f for f in clean.findings if f.category == "quota"], clean.findings
     quota = next(o.manifest for o in plan.kube if o.kind == "ResourceQuota")
-    names = [f"flood-{i}" for i in range(1500)]
 
-    def flood(name: str) -> None:
-        policy = _netpol(name)
-        policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app"] = name
-        admin.create(policy)
+    def delete(name: str) -> None:
+        admin.delete("networking.k8s.io/v1", "NetworkPolicy", name, HOME)
 
-    admin.delete("v1", "ResourceQuota", "govcloud-quota", HOME)
+    clean = _audit(workspace)
+    assert not [f for f in clean.findings if f.category in ("quota", "network")], clean.findings
+    used, hard = _quota_status("count/networkpolicies.networking.k8s.io")
+    mine = [f"mine-{i}" for i in range(hard - used)]
+    flood = [f"flood-{i}" for i in range(1500)]
     try:
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(flood, names))
+        _each(lambda n: owner.create(_flood_policy(n)), mine)
+        within = _audit(workspace)
+        admin.delete("v1", "ResourceQuota", "govcloud-quota", HOME)
+        _each(lambda n: admin.create(_flood_policy(n)), flood)
         admin.apply(quota)
-        flooded = _audit(workspace)
+        past = _audit(workspace)
     finally:
         admin.apply(quota)
-        with ThreadPoolExecutor(8) as pool:
-            list(
-                pool.map(
-                    lambda n: admin.delete("networking.k8s.io/v1", "NetworkPolicy", n, HOME), names
-                )
-            )
-    [over] = [f for f in flooded.findings if f.category == "quota"]
+        _each(delete, mine + flood)
+    assert not [f for f in within.findings if f.category in ("quota", "network")], within.findings
+    [over] = [f for f in past.findings if f.category == "quota"]
     assert over.target == HOME and f"quota allows ({limit})" in over.reason
-    assert flooded.seconds <= 2 * clean.seconds, (clean.seconds, flooded.seconds)
+    assert not [f for f in past.findings if f.category == "network"], past.findings
+    for audit in (within, past):
+        assert audit.seconds <= 2 * clean.seconds, (clean.seconds, audit.seconds)
+
+
+def test_the_analyzer_finds_the_same_paths_without_the_in_namespace_policies(
+    workspace: Workspace,
+) -> None:
+    """The cross-check leaves out what cannot change a path between namespaces: the real
+    analyzer, given everything and given that, answers the same."""
+    ensure_tools((NETPOL_TOOL,))
+    analyzer = NetpolAnalyzerCLI(str(NETPOL_TOOL.directory / "netpol-analyzer"))
+    fleet, env = workspace.fleet(), workspace.env()
+    policies = [o.manifest for o in render_platform(env).kube if o.kind == "NetworkPolicy"]
+    for t in fleet:
+        policies += [
+            o.manifest
+            for o in render_tenant(fleet[t], env, fleet=fleet, today=TODAY).kube
+            if o.kind == "NetworkPolicy"
+        ]
+    policies += [_netpol(f"mine-{i}") for i in range(30)]  # a tenant's own, in its namespace
+    policies.append(
+        {  # an admin's, reaching every other namespace
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "to-everyone", "namespace": HOME},
+            "spec": {
+                "podSelector": {"matchLabels": {"app": "mine-3"}},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [{"namespaceSelector": {}}],
+                        "ports": [{"protocol": "TCP", "port": 8080}],
+                    }
+                ],
+            },
+        }
+    )
+    namespaces = {
+        n: {"kubernetes.io/metadata.name": n}
+        for n in {*fleet, "kube-system", *(p["metadata"]["namespace"] for p in policies)}
+    }
+    full = analyzer.analyze(analyzer_objects(namespaces, policies, reduce=False))
+    reduced = analyzer.analyze(analyzer_objects(namespaces, policies))
+    between = analyzer_paths(full.connections, env.proxy_cidr)
+    assert analyzer_paths(reduced.connections, env.proxy_cidr) == between
+    assert "TCP/8080" in between[(HOME, "kube-system")]  # kube-system has no policy
 
 
 # -- deploy logs --------------------------------------------------------------------------------
