@@ -256,7 +256,7 @@ def test_the_audit_names_every_break(broken: RedTeam) -> None:
     report = render(result, "text")
     assert result.exit_code == 1
     # Cross-tenant RoleBinding: by name, and as the attacker's owners' access in the matrix.
-    assert _named(result, "redteam-cross", "grants govcloud-tenant-admin"), report
+    assert _named(result, "redteam-cross", "grants Role/govcloud-tenant-admin"), report
     assert _named(result, f"{ATTACKER} owners", VICTIM, "get secrets"), report
     # Allow-all NetworkPolicy: by name, and as paths into and out of the victim.
     assert _named(result, "redteam-allow-all", "allows everyone"), report

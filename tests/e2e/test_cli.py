@@ -86,7 +86,7 @@ def test_render_prints_the_plan_and_refuses_unknown_tenants() -> None:
     assert out.returncode == 0, out.stderr
     plan = json.loads(out.stdout)
     assert plan["stack"] == "local.gz-wjw"
-    assert plan["kubernetes"][0]["kind"] == "Namespace"
+    assert [o["kind"] for o in plan["kubernetes"][:2]] == ["Tenant", "Namespace"]  # Tenant first
     assert {c["kind"] for c in plan["cloud"]} >= {"bucket", "role", "subnet"}
     missing = _govcloud("render", "no-such-dept", "--env", "local")
     assert missing.returncode == 2 and "no tenant 'no-such-dept'" in missing.stderr
