@@ -80,9 +80,7 @@ def test_list_and_status_report_the_live_conditions(
     assert rows[TENANT]["ready"] == "True" and rows[TENANT]["last_deploy"], _shown(live[TENANT])
 
     summary = _json(workspace, "status")["summary"]
-    assert summary["ready"] == sorted(
-        n for n, o in live.items() if _shown(o)["status"] == "True"
-    )
+    assert summary["ready"] == sorted(n for n, o in live.items() if _shown(o)["status"] == "True")
     assert "st-wglj" in summary["decommissioning"]  # decommissioning in its file
 
     text = _govcloud(workspace, "tenant", "list")
