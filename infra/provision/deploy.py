@@ -51,7 +51,13 @@ from .gate import (
     mark_override,
     record_override,
 )
-from .settings import ENV_DECOMMISSION_SPEC, ENV_DESTROY_DATA, ENV_NOW, STORED_SETTINGS
+from .settings import (
+    ENV_DECOMMISSION_SPEC,
+    ENV_DESTROY_DATA,
+    ENV_NOW,
+    ENV_OVERRIDE_RULES,
+    STORED_SETTINGS,
+)
 from .stacks import PROJECT, StackOps, outputs_if_any
 
 if TYPE_CHECKING:
@@ -413,6 +419,9 @@ class _Deployer:
             )
         spec = self.fleet.get(tenant_id)
         extra: dict[str, str] = {}
+        if errors and self.opts.override is not None:
+            # The policy pack judges the spec again: it accepts exactly the recorded override.
+            extra[ENV_OVERRIDE_RULES] = ",".join(sorted({f.rule for f in errors}))
         if spec is None:
             spec = self._removed_spec(name, tenant_id)
             extra[ENV_DECOMMISSION_SPEC] = spec.model_dump_json()

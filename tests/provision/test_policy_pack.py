@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from infra.provision.policy import validate_resource, validate_stack
 
 
@@ -145,3 +147,17 @@ def test_the_pack_runs_the_full_rule_set_on_the_tenant_spec() -> None:
     assert _violations(_tenant_args("16"), validate_tenant) == []
     found = _violations(_tenant_args("5000"), validate_tenant)
     assert found and any("quotas.cpu" in m for m in found)
+
+
+def test_the_pack_accepts_exactly_the_rules_an_override_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infra.provision.policy import validate_tenant
+    from infra.provision.settings import ENV_OVERRIDE_RULES
+
+    refused = _violations(_tenant_args("5000"), validate_tenant)
+    rules = sorted({m.split()[0] for m in refused})
+    monkeypatch.setenv(ENV_OVERRIDE_RULES, ",".join(rules))
+    assert _violations(_tenant_args("5000"), validate_tenant) == []
+    monkeypatch.setenv(ENV_OVERRIDE_RULES, "GC999")
+    assert _violations(_tenant_args("5000"), validate_tenant) == refused
