@@ -385,11 +385,11 @@ def test_grant_expiring_now_is_revoked_within_two_seconds(leader: Replica) -> No
     assert tenant is not None
     expiry = (dt.datetime.now(PROVINCE_TZ) + dt.timedelta(seconds=6)).replace(microsecond=0)
     grant = {
-        "group": "ops-oncall",
+        "group": "cloud-security",  # an operator group of the environment: the rules pass
         "scope": "ops",
         "document": "粤政数授〔2026〕999号",
         "grantedBy": tenant["spec"]["owners"]["contacts"][0]["email"],
-        "granted": expiry.date().isoformat(),
+        "granted": (expiry.date() - dt.timedelta(days=1)).isoformat(),  # expires after granted
         "expires": expiry.date().isoformat(),
         "expiresAt": expiry.isoformat(),
     }  # a Tenant object's fields are camelCase
@@ -401,7 +401,7 @@ def test_grant_expiring_now_is_revoked_within_two_seconds(leader: Replica) -> No
         return [
             b
             for b in kube.list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=TENANT)
-            if any(s.get("name") == "ops-oncall" for s in b.get("subjects") or [])
+            if any(s.get("name") == "cloud-security" for s in b.get("subjects") or [])
         ]
 
     _until(binding, 5, "the new grant is bound")
