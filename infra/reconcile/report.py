@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from infra.i18n import _
 
+from .platform import PLATFORM
 from .repairs import Outcome
 
 __all__ = ["DRIFT", "INCOMPLETE", "NO_DRIFT", "drift_exit_code", "render_drift"]
@@ -71,12 +72,13 @@ def render_drift(
     rows = _rows(outcomes)
     unchecked = _unchecked(outcomes)
     drifting = sorted({r["tenant"] for r in rows})
+    tenants = sum(o.tenant != PLATFORM for o in outcomes)  # the platform is no tenant
     if fmt == "json":
         return (
             json.dumps(
                 {
                     "format_version": 1,
-                    "tenants": len(outcomes),
+                    "tenants": tenants,
                     "drifting": drifting,
                     "differences": rows,
                     "complete": not unchecked,
@@ -96,7 +98,7 @@ def render_drift(
             )
         )
     if fmt == "markdown":
-        head = f"## govcloud drift: {len(drifting)} of {len(outcomes)} tenants drift\n\n"
+        head = f"## govcloud drift: {len(drifting)} of {tenants} tenants drift\n\n"
         title = _("Not checked, not deployed")
         tail = "".join(f"- {n}\n" for n in notes)
         tail = f"\n### {title}\n\n{tail}" if tail else ""
@@ -114,13 +116,13 @@ def render_drift(
         return (
             _(
                 "no drift in what could be checked ({count} tenants); the check is incomplete"
-            ).format(count=len(outcomes))
+            ).format(count=tenants)
             + "\n"
             + tail
         )
     if not rows:
-        return f"no drift: {len(outcomes)} tenants match their plans\n" + tail
+        return f"no drift: {tenants} tenants match their plans\n" + tail
     body = "\n".join(
         f"{r['tenant']:<14} {r['aspect']:<8} {r['change']:<10} {r['what']}" for r in rows
     )
-    return body + f"\n\n{len(drifting)} of {len(outcomes)} tenants drift\n" + tail
+    return body + f"\n\n{len(drifting)} of {tenants} tenants drift\n" + tail

@@ -188,15 +188,18 @@ def test_the_drift_report_names_what_was_not_checked_and_who_is_not_deployed(
 ) -> None:
     world_, cloud = down
     cloud.error = _refused()
-    outcomes = _tenants(run_once(_ctx(world_, dry_run=True)))
-    text = render_drift(outcomes, "text", not_deployed=["yx-zwsjj"]).splitlines()
+    everything = run_once(_ctx(world_, dry_run=True))  # the platform's outcome too
+    outcomes = _tenants(everything)
+    assert len(everything) == len(outcomes) + 1
+    text = render_drift(everything, "text", not_deployed=["yx-zwsjj"]).splitlines()
     tenants = ", ".join(sorted(o.tenant for o in outcomes))
-    assert text == [
+    assert text == [  # the platform is no tenant: it is not counted as one
         f"no drift in what could be checked ({len(outcomes)} tenants); the check is incomplete",
         f"not checked: cloud of {len(outcomes)} tenant(s) ({tenants}): {WHY}",
         "not deployed (no Tenant object yet): yx-zwsjj",
     ]
-    data = json.loads(render_drift(outcomes, "json", not_deployed=["yx-zwsjj"]))
+    data = json.loads(render_drift(everything, "json", not_deployed=["yx-zwsjj"]))
+    assert data["tenants"] == len(outcomes)
     assert data["drifting"] == [] and data["complete"] is False
     assert {r["reason"] for r in data["not_checked"]} == {"CloudUnreachable"}
     assert data["not_deployed"] == ["yx-zwsjj"]
