@@ -170,8 +170,10 @@ class KubeProvider(ResourceProvider):
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         client = _kube()
-        live = apply_exact(client, news["manifest"])
+        # The hold before the new spec: a reconciler that saw the spec without the hold
+        # would apply it ahead of this stack and count that as a repair.
         _hold_if_tenant(client, news["manifest"])
+        live = apply_exact(client, news["manifest"])
         return UpdateResult(self._outs(news, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -185,3 +185,32 @@ def test_pickled_provider_captures_no_client_or_credentials(
     assert b"very-secret-value" not in blob
     assert len(blob) < 2000, "the provider should pickle by reference, not by value"
     assert vars(dill.loads(blob)) == {}
+
+
+def test_a_changed_tenant_is_held_before_its_new_spec_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reconciler that saw the new spec without deploy's hold would apply it ahead of the
+    stack (and count a repair): the hold is written first."""
+    from infra.provision import status
+
+    writes: list[str] = []
+    monkeypatch.setattr(providers, "_kube", lambda: object())
+
+    def apply(_client: object, manifest: dict[str, Any]) -> dict[str, Any]:
+        writes.append("spec")
+        return manifest
+
+    monkeypatch.setattr(providers, "apply_exact", apply)
+    monkeypatch.setattr(status, "mark_deploying", lambda *_a, **_k: writes.append("hold"))
+    tenant = {
+        "apiVersion": "govcloud.gd.gov.cn/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "gz-wjw"},
+        "spec": {"quotas": {"pods": 601}},
+    }
+    KubeProvider().update("id", {"manifest": tenant}, {"manifest": tenant})
+    assert writes == ["hold", "spec"]
+    writes.clear()
+    KubeProvider().update("id", _manifest(), _manifest())  # any other object: no hold
+    assert writes == ["spec"]
