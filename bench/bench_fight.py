@@ -82,14 +82,20 @@ def pulumi_up(cwd: Path, env: dict[str, str], tenant: str) -> None:
     )
 
 
+def _mebibytes(quantity: str) -> int:
+    units = {"Mi": 1, "Gi": 1024, "Ti": 1024 * 1024}
+    return int(quantity[:-2]) * units[quantity[-2:]]
+
+
 def edit(workspace: Path, tenant: str, n: int) -> None:
     path = workspace / "tenants" / f"{tenant}.yaml"
     data = yaml.safe_load(path.read_text())
     if n % 2:
         data["quotas"]["pods"] = int(data["quotas"]["pods"]) + 1
     else:
+        # The default memory limit raised by 8 Mi: still above the default request.
         limits = data["quotas"].setdefault("defaults", {}).setdefault("limits", {})
-        limits["memory"] = f"{256 + 8 * (n % 16)}Mi"
+        limits["memory"] = f"{_mebibytes(str(limits.get('memory', '256Mi'))) + 8}Mi"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
@@ -232,9 +238,11 @@ def main() -> None:
             else:
                 k = n - opts.changes
                 tenant = f"f{k:03d}"
-                (workspace / "tenants" / f"{tenant}.yaml").write_text(
-                    tenant_yaml(k, opts.new, next(fresh), lambda i: f"f{i:03d}", QUOTAS)
-                )
+                if k % 2 == 0:  # peers come in pairs: both files in the same change
+                    for m in range(k, min(k + 2, opts.new)):
+                        (workspace / "tenants" / f"f{m:03d}.yaml").write_text(
+                            tenant_yaml(m, opts.new, next(fresh), lambda i: f"f{i:03d}", QUOTAS)
+                        )
                 if k % 2:
                     args = ["pulumi", "stack", "init", f"local.{tenant}", "--non-interactive"]
                     if secrets:
