@@ -21,7 +21,7 @@ __all__ = ["Block", "Chart", "Heading", "Summary", "Table", "Text", "blocks", "t
 
 LEVELS = {"province": N_("province"), "city": N_("city"), "county": N_("county")}
 _RESOURCE_NAMES = {
-    "cpu": N_("CPU"),
+    "cpu": "CPU",  # the same word in both languages
     "memory": N_("memory"),
     "storage": N_("storage"),
     "pods": N_("pods"),

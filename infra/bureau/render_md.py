@@ -28,7 +28,8 @@ def _table(table: Table) -> list[str]:
 
 
 def _summary(summary: Summary) -> list[str]:
-    out = [f"| {_('item')} | {_('status')} |", "|---|---|"]
+    item, status = _("item"), _("status")
+    out = [f"| {item} | {status} |", "|---|---|"]
     for label, value, _anchor, alert in summary.rows:
         name = f"**{_cell(label)}**" if alert else _cell(label)
         out.append(f"| {name} | {_cell(value)} |")

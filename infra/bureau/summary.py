@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from infra.i18n import N_, _, ngettext
+from infra.i18n import N_, _, current_language
 
 from .blocks import Block, Heading, Summary, Text
 from .report import BureauReport
@@ -27,6 +27,11 @@ AGE_DEFINITION = N_(
     "check counts the same way."
 )
 _FEW = 3  # names listed in a summary line before "…"
+
+
+def _then(first: str, then: str) -> str:
+    """Two clauses of one summary line, with the language's semicolon."""
+    return first + ("；" if current_language() == "zh" else "; ") + then
 
 
 def _names(items: list[str]) -> str:
@@ -74,9 +79,8 @@ def _cost(r: BureauReport) -> tuple[str, str, str, bool]:
         cost=cny(cost.total), budget=cny(cost.budget), share=share
     )
     if over:
-        text += "; " + ngettext(
-            "{n} department over budget: {names}", "{n} departments over budget: {names}", len(over)
-        ).format(n=len(over), names=_names(over))
+        over_text = _("{n} department(s) over budget: {names}")
+        text = _then(text, over_text.format(n=len(over), names=_names(over)))
     return (label, text, "cost", bool(over))
 
 
@@ -92,19 +96,20 @@ def _sharing(r: BureauReport) -> tuple[str, str, str, bool]:
     )
     if pending:
         oldest = max(x.age(r.today) for x in pending)
-        text += "; " + _("{n} pending, the oldest {days} days").format(n=len(pending), days=oldest)
+        pending_text = _("{n} pending, the oldest {days} days").format(n=len(pending), days=oldest)
+        text = _then(text, pending_text)
     return (_("数据需求满足率 (data requests satisfied)"), text, "sharing", False)
 
 
 def _grants(r: BureauReport) -> tuple[str, str, str, bool]:
     soon = r.access.expiring_30
     if soon:
-        text = _names([f"{g.tenant} {g.group} ({g.expires})" for g in soon])
-        text = f"**{len(soon)}**: {text}"
+        names = _names([f"{g.tenant} {g.group} ({g.expires})" for g in soon])
+        text = _("**{n}**: {names}").format(n=len(soon), names=names)
     else:
         text = _("none")
     if r.access.expired:
-        text += "; " + _("{n} expired and still in specs").format(n=len(r.access.expired))
+        text = _then(text, _("{n} expired and still in specs").format(n=len(r.access.expired)))
     return (_("Authorizations expiring within 30 days"), text, "access", bool(soon))
 
 
@@ -120,10 +125,14 @@ def _reclaim(r: BureauReport) -> tuple[str, str, str, bool]:
     else:
         cut = sorted({c.tenant for c in r.usage.candidates})
         parts.append(
-            _("quota to reclaim from {n} tenant(s)").format(n=len(cut))
-            + (f": {_names(cut)}" if cut else "")
+            _("quota to reclaim from {n} tenant(s): {names}").format(n=len(cut), names=_names(cut))
+            if cut
+            else _("no quota to reclaim")
         )
-    return (_("Tenants to reclaim or destroy"), "; ".join(parts), "access", bool(due))
+    text = parts[0]
+    for part in parts[1:]:
+        text = _then(text, part)
+    return (_("Tenants to reclaim or destroy"), text, "access", bool(due))
 
 
 def _drift(r: BureauReport) -> tuple[str, str, str, bool]:
@@ -132,11 +141,14 @@ def _drift(r: BureauReport) -> tuple[str, str, str, bool]:
     if d is None:
         how = _("pass `--drift-file` (the output of `govcloud drift --format json`)")
         return (label, _not_available(how), "", False)
-    text = _("{n} of {total} tenants drift").format(n=len(d.drifting), total=d.tenants)
     if d.drifting:
-        text += f": {_names(d.drifting)}"
+        text = _("{n} of {total} tenants drift: {names}").format(
+            n=len(d.drifting), total=d.tenants, names=_names(d.drifting)
+        )
+    else:
+        text = _("none of {total} tenants drifts").format(total=d.tenants)
     if not d.complete:
-        text += "; " + _("incomplete: some tenants could not be checked")
+        text = _then(text, _("incomplete: some tenants could not be checked"))
     return (label, text + " — " + _("from {source}").format(source=d.source), "", bool(d.drifting))
 
 
@@ -150,7 +162,7 @@ def _leaks(r: BureauReport) -> tuple[str, str, str, bool]:
         leaks=a.leaks, deviations=a.deviations, total=a.tenants
     )
     if not a.complete:
-        text += "; " + _("incomplete: some tenants could not be checked")
+        text = _then(text, _("incomplete: some tenants could not be checked"))
     return (label, text + " — " + _("from {source}").format(source=a.source), "", a.leaks > 0)
 
 
