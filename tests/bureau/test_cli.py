@@ -113,7 +113,8 @@ def test_report_states_the_last_drift_and_audit(checkout: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (
-        "| **漂移（最近一次对账）** | 12 个租户中 1 个漂移：gd-jyt — 来自 drift.json |" in result.stdout
+        "| **漂移（最近一次对账）** | 12 个租户中 1 个漂移：gd-jyt — 来自 drift.json |"
+        in result.stdout
     )
     assert (
         "| **泄漏（最近一次审计）** | 2 个租户中泄漏 1 项、偏差 2 项 — 来自 audit.json |"
