@@ -15,10 +15,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["CJK_FONT", "Bar", "bar_chart", "bar_figure", "chart_style", "cjk_font"]
 
@@ -89,7 +90,7 @@ def bar_figure(
     return fig
 
 
-def chart_style() -> dict[str, object]:
+def chart_style() -> dict[RcKeyType, Any]:
     """The rc settings every chart is drawn with (the packaged CJK font first)."""
     return {
         "svg.fonttype": "path",

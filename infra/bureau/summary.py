@@ -50,14 +50,15 @@ def _capacity(r: BureauReport) -> list[tuple[str, str, str, bool]]:
         storage=pct(shares.get("storage")),
     )
     rows = [(_("Capacity allocated"), allocated, "capacity", any(v > 1 for v in shares.values()))]
-    if r.usage is None:
+    usage = r.usage
+    if usage is None:
         used = _not_available(_("run with `--live` to read ResourceQuota use"))
     else:
         available = {a.resource: a.available for a in r.capacity.total}
 
         def share(resource: str) -> str:
             cap = available.get(resource)
-            total = sum((u.used.get(resource, Decimal(0)) for u in r.usage.tenants), Decimal(0))
+            total = sum((u.used.get(resource, Decimal(0)) for u in usage.tenants), Decimal(0))
             return pct(float(total / cap) if cap else None)
 
         used = _("CPU {cpu}, memory {memory} of capacity × overcommit (live)").format(

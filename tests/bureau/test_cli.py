@@ -48,7 +48,9 @@ def checkout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _report(*args: str, cwd: Path = ROOT, **environ: str) -> subprocess.CompletedProcess[str]:
+def _report(
+    *args: str, cwd: Path = ROOT, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
     return subprocess.run(
         [sys.executable, "-m", "infra.cli.main", "report", *args],
@@ -57,13 +59,13 @@ def _report(*args: str, cwd: Path = ROOT, **environ: str) -> subprocess.Complete
         text=True,
         timeout=120,
         check=False,
-        env={**env, **environ},
+        env={**env, **(environ or {})},
     )
 
 
 @pytest.mark.parametrize("locale", [{}, {"LANG": "C.UTF-8"}, {"LANG": "zh_CN.UTF-8"}])
 def test_report_is_in_chinese_unless_english_is_asked_for(locale: dict[str, str]) -> None:
-    result = _report("--env", "local", "--today", "2026-11-28", **locale)
+    result = _report("--env", "local", "--today", "2026-11-28", environ=locale)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# govcloud 报告 — local，2026-11-28\n")
     assert "tenants/ 目录的" in result.stdout  # dated from git
@@ -75,7 +77,7 @@ def test_report_is_in_chinese_unless_english_is_asked_for(locale: dict[str, str]
     [(("--lang", "en"), {"LANG": "zh_CN.UTF-8"}), ((), {"LANG": "en_US.UTF-8"})],
 )
 def test_report_in_english_on_request(args: tuple[str, ...], locale: dict[str, str]) -> None:
-    result = _report("--env", "local", "--today", "2026-11-28", *args, **locale)
+    result = _report("--env", "local", "--today", "2026-11-28", *args, environ=locale)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# govcloud report — local, 2026-11-28\n")
     assert "commit(s) of tenants/ history" in result.stdout
