@@ -28,7 +28,7 @@ __all__ = [
 
 # The default of --today: the province's date of the one clock (GOVCLOUD_NOW, else now in
 # Beijing time), converted when the command line is parsed, as argparse does string defaults.
-CLOCK = "clock"
+CLOCK = "today"  # also accepted on the command line: `--today today`
 
 
 def _date(text: str) -> dt.date:
