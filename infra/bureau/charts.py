@@ -41,8 +41,13 @@ def cjk_font() -> str:
     (every face of the collection: SC, TC, JP, KR) in this process only."""
     from matplotlib import font_manager
 
+    manager = font_manager.fontManager
+    known = len(manager.ttflist)
     with resources.as_file(resources.files(_FONT_PACKAGE) / _FONT_FILE) as path:
-        font_manager.fontManager.addfont(path)
+        manager.addfont(path)  # (clears matplotlib's lookup cache)
+    # First in the list: matplotlib takes the first of equally good matches, so a copy of the
+    # same family installed on the machine (fonts-noto-cjk) is never used instead.
+    manager.ttflist[:] = manager.ttflist[known:] + manager.ttflist[:known]
     return CJK_FONT
 
 
