@@ -1,96 +1,86 @@
-"""The report as a sequence of blocks (headings, text, tables, charts) that the Markdown
-and HTML renderers both walk, so the two formats always say the same thing."""
+"""The report as a sequence of blocks (the summary first, then one section per subject) that
+the Markdown and HTML renderers both walk, so the two formats always say the same thing.
+
+Prose and headers are in the current language (``infra.i18n``): Chinese by default for the
+report, English with ``--lang en``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from infra.i18n import N_, _
 
+from .blocks import Block, Chart, Heading, Summary, Table, Text
 from .capacity import PROVINCE, RESOURCES
 from .charts import Bar
 from .cities import city_label
 from .report import BureauReport
+from .summary import summary
 from .text import alloc_row, cny, date, days, pct, rate_row, shown
 
-__all__ = ["Block", "Chart", "Heading", "Table", "Text", "blocks"]
+__all__ = ["Block", "Chart", "Heading", "Summary", "Table", "Text", "blocks", "title"]
 
-LEVELS = {"province": "省级 province", "city": "市级 city", "county": "县级 county"}
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Text:
-    text: str  # **bold** and `code` are the only markup
+LEVELS = {"province": N_("province"), "city": N_("city"), "county": N_("county")}
+_RESOURCE_NAMES = {
+    "cpu": "CPU",  # the same word in both languages
+    "memory": N_("memory"),
+    "storage": N_("storage"),
+    "pods": N_("pods"),
+}
 
 
-@dataclass(frozen=True)
-class Table:
-    header: Sequence[str]
-    rows: Sequence[Sequence[str]]
-    more: int = 0
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    bars: Sequence[Bar]
-    limit: float | None = 1.0
-    limit_label: str = "100%"
-    pie: Sequence[tuple[str, float]] = field(default_factory=tuple)  # Markdown: a pie chart
-
-
-Block = Heading | Text | Table | Chart
+def _resources() -> list[str]:
+    return [_(_RESOURCE_NAMES[r]) for r in RESOURCES]
 
 
 def _city(code: str) -> str:
-    return code if code == PROVINCE else city_label(code)
+    return _("province level") if code == PROVINCE else city_label(code)
+
+
+def title(report: BureauReport) -> str:
+    return _("govcloud report — {env}, {today}").format(env=report.env, today=report.today)
 
 
 def _capacity(r: BureauReport) -> list[Block]:
     cap = r.capacity
-    header = ["", *RESOURCES]
-    out: list[Block] = [
-        Heading(2, "Capacity 容量"),
+    header = [_("scope"), *_resources()]
+    return [
+        Heading(2, _("Capacity"), "capacity"),
         Text(
-            "Allocated quotas against capacity × overcommit (storage is not overcommitted; "
-            "pods have no cluster-wide cap)."
+            _(
+                "Allocated quotas against capacity × overcommit (storage is not overcommitted; "
+                "pods have no cluster-wide cap)."
+            )
         ),
         Table(
             header,
             [
-                alloc_row("Province-wide 全省", cap.total),
-                ["Headroom 余量"] + [a.amount(a.headroom) for a in cap.total],
+                alloc_row(_("Province-wide"), cap.total),
+                [_("Headroom")] + [a.amount(a.headroom) for a in cap.total],
             ],
         ),
         Chart(
             "capacity",
-            "Capacity allocated 容量分配率",
+            _("Capacity allocated"),
             [
-                Bar(a.resource, a.fraction or 0.0, (a.fraction or 0.0) > 1.0)
+                Bar(_(_RESOURCE_NAMES[a.resource]), a.fraction or 0.0, (a.fraction or 0.0) > 1.0)
                 for a in cap.total
                 if a.available
             ],
         ),
-        Heading(3, "By level 按层级"),
-        Table(header, [alloc_row(LEVELS.get(k, k), v) for k, v in cap.by_level.items()]),
-        Heading(3, "By prefecture-level city 按地级市"),
+        Heading(3, _("By level")),
+        Table(header, [alloc_row(_(LEVELS.get(k, k)), v) for k, v in cap.by_level.items()]),
+        Heading(3, _("By prefecture-level city")),
         Table(header, [alloc_row(_city(k), v) for k, v in cap.by_city.items()]),
         Chart(
             "cities",
-            "CPU allocated by city 各市CPU分配（占全省容量）",
+            _("CPU allocated by city (share of the province's capacity)"),
             [Bar(_city(k), v[0].fraction or 0.0) for k, v in cap.by_city.items()],
             limit=None,
             pie=[(_city(k), float(v[0].allocated)) for k, v in cap.by_city.items()],
         ),
-        Heading(3, "Ten largest consumers 资源占用前十"),
+        Heading(3, _("Ten largest consumers")),
         Table(
-            ["tenant", "name", "largest share", *RESOURCES],
+            [_("tenant"), _("name"), _("largest share"), *_resources()],
             [
                 [
                     c.tenant,
@@ -102,32 +92,34 @@ def _capacity(r: BureauReport) -> list[Block]:
             ],
         ),
     ]
-    return out
 
 
 def _cost(r: BureauReport) -> list[Block]:
     cost = r.cost
-    out: list[Block] = [Heading(2, "Cost against budget 费用与预算")]
+    out: list[Block] = [Heading(2, _("Cost against budget"), "cost")]
     if not cost.priced:
-        return [*out, Text(f"No price catalogue (`prices:`) in stacks/{r.env}.yaml.")]
+        return [
+            *out,
+            Text(_("No price catalogue (`prices:`) in stacks/{env}.yaml.").format(env=r.env)),
+        ]
     lines, more = shown(cost.lines, 20)
     return [
         *out,
         Text(
-            f"Annual cost of all quotas at list prices: **{cny(cost.total)} CNY** against "
-            f"approved budgets of {cny(cost.budget)} CNY. "
-            f"Over budget: **{len(cost.over)}**."
+            _(
+                "Annual cost of all quotas at list prices: **{cost} CNY** against approved "
+                "budgets of {budget} CNY. Over budget: **{over}**."
+            ).format(cost=cny(cost.total), budget=cny(cost.budget), over=len(cost.over))
         ),
         Table(
-            ["tenant", "name", "annual cost (CNY)", "budget (CNY)", "share", ""],
+            [_("tenant"), _("name"), _("annual cost (CNY)"), _("budget (CNY)"), _("share")],
             [
                 [
                     c.tenant,
                     c.name,
                     cny(c.cost.total),
                     cny(c.budget),
-                    pct(c.share),
-                    "**over budget**" if c.over else "",
+                    pct(c.share) + (" **" + _("over budget") + "**" if c.over else ""),
                 ]
                 for c in lines
             ],
@@ -135,25 +127,26 @@ def _cost(r: BureauReport) -> list[Block]:
         ),
         Chart(
             "cost",
-            "Quota cost as a share of budget 配额年费用占预算比例",
+            _("Quota cost as a share of budget"),
             [Bar(c.name, c.share or 0.0, c.over) for c in lines[:15]],
-            limit_label="budget",
+            limit_label=_("budget"),
         ),
     ]
 
 
 def _usage(r: BureauReport) -> list[Block]:
     use = r.usage
+    heading = Heading(2, _("Use against allocation"), "usage")
     if use is None:
         return [
-            Heading(2, "Use against allocation 实际使用"),
-            Text("Not read: run with `--live` to compare ResourceQuota use with quotas."),
+            heading,
+            Text(_("Not read: run with `--live` to compare ResourceQuota use with quotas.")),
         ]
     rows, more = shown(use.tenants)
     out: list[Block] = [
-        Heading(2, "Use against allocation 实际使用 (live)"),
+        heading,
         Table(
-            ["tenant", "cpu used", "memory used", "pods used", "peak"],
+            [_("tenant"), _("CPU used"), _("memory used"), _("pods used"), _("peak")],
             [
                 [
                     u.tenant,
@@ -168,53 +161,73 @@ def _usage(r: BureauReport) -> list[Block]:
         ),
         Chart(
             "usage",
-            "Peak use of CPU/memory quota 配额使用率 (red: right-sizing candidate)",
+            _("Peak use of the CPU/memory quota (red: right-sizing candidate)"),
             [
                 Bar(r.names.get(u.tenant, u.tenant), u.peak(), u.peak() < use.threshold)
                 for u in rows[:30]
             ],
             limit=use.threshold,
-            limit_label="right-size below",
+            limit_label=_("right-size below"),
         ),
     ]
     if use.missing:
-        out.append(Text("No quota object in the cluster (not deployed): " + ", ".join(use.missing)))
+        out.append(
+            Text(
+                _("No quota object in the cluster (not deployed): {tenants}").format(
+                    tenants=", ".join(use.missing)
+                )
+            )
+        )
     out.append(
         Heading(
-            3, f"Right-sizing candidates 建议缩减 (under {use.threshold:.0%} of CPU and memory)"
+            3,
+            _("Right-sizing candidates (under {threshold} of CPU and memory)").format(
+                threshold=pct(use.threshold)
+            ),
         )
     )
     if not use.candidates:
-        return [*out, Text("None.")]
+        return [*out, Text(_("None."))]
     return [
         *out,
         Table(
-            ["tenant", "resource", "quota", "proposed", "use"],
+            [_("tenant"), _("resource"), _("quota"), _("proposed"), _("use")],
             [
-                [c.tenant, c.resource, c.current, c.proposed, pct(c.fraction)]
+                [c.tenant, _(_RESOURCE_NAMES[c.resource]), c.current, c.proposed, pct(c.fraction)]
                 for c in use.candidates
             ],
         ),
         Text(
-            f"`govcloud rightsize --env {r.env} --write` writes these into "
-            "tenants/*.yaml for a pull request."
+            _(
+                "`govcloud rightsize --env {env} --write` writes these into tenants/*.yaml "
+                "for a pull request."
+            ).format(env=r.env)
         ),
     ]
 
 
 def _access(r: BureauReport) -> list[Block]:
     a = r.access
-    out: list[Block] = [Heading(2, "Access and lifecycle 授权与生命周期")]
-    for title, grants in (
-        ("Grants expiring within 30 days 30天内到期授权", a.expiring_30),
-        ("Grants expiring in 31–90 days 31–90天内到期授权", a.expiring_90),
-        ("Expired grants still in specs 已过期仍在配置中的授权", a.expired),
+    out: list[Block] = [Heading(2, _("Access and lifecycle"), "access")]
+    for heading, grants in (
+        (_("Grants expiring within 30 days"), a.expiring_30),
+        (_("Grants expiring in 31–90 days"), a.expiring_90),
+        (_("Expired grants still in specs"), a.expired),
     ):
-        out.append(Heading(3, title))
+        out.append(Heading(3, heading))
         rows, more = shown(grants)
+        header = [
+            _("tenant"),
+            _("group"),
+            _("scope"),
+            _("document"),
+            _("granted by"),
+            _("expires"),
+            _("days left"),
+        ]
         out.append(
             Table(
-                ["tenant", "group", "scope", "document", "granted by", "expires", "days left"],
+                header,
                 [
                     [
                         g.tenant,
@@ -230,16 +243,16 @@ def _access(r: BureauReport) -> list[Block]:
                 more,
             )
             if grants
-            else Text("None.")
+            else Text(_("None."))
         )
-    out.append(Heading(3, "Decommissioning 下线中"))
+    out.append(Heading(3, _("Decommissioning")))
     out.append(
         Table(
-            ["tenant", "name", "since", "data kept until"],
+            [_("tenant"), _("name"), _("since"), _("data kept until")],
             [[o.tenant, o.name, date(o.since), date(o.retention_ends)] for o in a.offboarding],
         )
         if a.offboarding
-        else Text("None.")
+        else Text(_("None."))
     )
     return out
 
@@ -247,26 +260,42 @@ def _access(r: BureauReport) -> list[Block]:
 def _sharing(r: BureauReport) -> list[Block]:
     s = r.sharing
     source = (
-        f"{s.commits} commit(s) of tenants/ history"
+        _("{n} commit(s) of tenants/ history").format(n=s.commits)
         if s.commits
-        else "the specs' `requested` dates (no git history found)"
+        else _("the specs' `requested` dates (no git history found)")
     )
     rows, more = shown(s.providers)
     out: list[Block] = [
-        Heading(2, "数据需求满足率 Data-sharing requests satisfied"),
+        Heading(2, _("数据需求满足率 (data requests satisfied)"), "sharing"),
         Text(
-            f"Requests received {s.since} – {s.until}, dated from {source}. Province-wide: "
-            f"**{pct(s.province.rate)}** ({s.province.satisfied} of {s.province.received}), "
-            f"median {days(s.province.median_days)} days to satisfy."
+            _(
+                "Requests received {since} – {until}, dated from {source}. Province-wide: "
+                "**{rate}** ({satisfied} of {received}), median {days} days to satisfy."
+            ).format(
+                since=s.since,
+                until=s.until,
+                source=source,
+                rate=pct(s.province.rate),
+                satisfied=s.province.satisfied,
+                received=s.province.received,
+                days=days(s.province.median_days),
+            )
         ),
         Table(
-            ["providing department", "received", "satisfied", "rate", "median days", "pending"],
+            [
+                _("providing department"),
+                _("received"),
+                _("satisfied"),
+                _("rate"),
+                _("median days"),
+                _("pending"),
+            ],
             [rate_row(p, f"{p.provider} {r.names.get(p.provider, '')}".strip()) for p in rows],
             more,
         ),
         Chart(
             "sharing",
-            "Satisfaction rate by providing department 各部门数据需求满足率",
+            _("Satisfaction rate by providing department"),
             [
                 Bar(r.names.get(p.provider, p.provider), p.rate or 0.0, (p.rate or 0.0) < 0.5)
                 for p in rows[:20]
@@ -274,16 +303,17 @@ def _sharing(r: BureauReport) -> list[Block]:
         ),
     ]
     pending = sorted(
-        (x for x in s.requests if x.status.value == "pending"), key=lambda x: x.received
+        (x for x in s.requests if x.status.value == "pending"),
+        key=lambda x: (x.requested, x.provider, x.requester),
     )
     if pending:
         shown_pending, more_pending = shown(pending)
         out += [
-            Heading(3, "Pending requests 待满足的数据需求"),
+            Heading(3, _("Pending requests")),
             Table(
-                ["provider", "requester", "data", "received", "age (days)"],
+                [_("provider"), _("requester"), _("data"), _("requested"), _("age (days)")],
                 [
-                    [x.provider, x.requester, x.data, x.received.isoformat(), str(x.age(s.until))]
+                    [x.provider, x.requester, x.data, x.requested.isoformat(), str(x.age(r.today))]
                     for x in shown_pending
                 ],
                 more_pending,
@@ -294,8 +324,9 @@ def _sharing(r: BureauReport) -> list[Block]:
 
 def blocks(report: BureauReport) -> list[Block]:
     out: list[Block] = [
-        Heading(1, f"govcloud report — {report.env}, {report.today}"),
-        Text(f"{report.tenants} department(s)."),
+        Heading(1, title(report)),
+        Text(_("{n} department(s).").format(n=report.tenants)),
+        *summary(report),
     ]
     for section in (_capacity, _cost, _usage, _access, _sharing):
         out += section(report)

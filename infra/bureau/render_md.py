@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .document import Block, Chart, Heading, Table, Text, blocks
+from infra.i18n import _
+
+from .blocks import Block, Chart, Heading, Summary, Table, Text
+from .document import blocks
 from .report import BureauReport
 
 __all__ = ["render_markdown"]
@@ -20,7 +23,16 @@ def _table(table: Table) -> list[str]:
     out = ["| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
     if table.more:
-        out += ["", f"… and {table.more} more (see `--format json`)"]
+        out += ["", _("… and {n} more (see `--format json`)").format(n=table.more)]
+    return out
+
+
+def _summary(summary: Summary) -> list[str]:
+    item, status = _("item"), _("status")
+    out = [f"| {item} | {status} |", "|---|---|"]
+    for label, value, _anchor, alert in summary.rows:
+        name = f"**{_cell(label)}**" if alert else _cell(label)
+        out.append(f"| {name} | {_cell(value)} |")
     return out
 
 
@@ -51,6 +63,8 @@ def _block(block: Block) -> list[str]:
         return [block.text]
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Summary):
+        return _summary(block)
     return _chart(block)
 
 

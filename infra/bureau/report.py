@@ -12,6 +12,7 @@ from infra.spec.tenant import LifecycleState
 
 from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
+from .checks import AuditSummary, DriftSummary
 from .cost import CostView, cost_view
 from .rightsize import Resize, plan_resizes
 from .sharing import SharingView, sharing_view
@@ -39,6 +40,8 @@ class BureauReport:
     usage: UsageView | None
     access: AccessView
     sharing: SharingView
+    drift: DriftSummary | None = None  # the last reconcile's drift report, when given
+    audit: AuditSummary | None = None  # the last audit's report, when given
 
 
 def build_report(
@@ -50,6 +53,8 @@ def build_report(
     since: dt.date | None = None,
     usage: Mapping[str, TenantUsage] | None = None,
     threshold: float = 0.3,
+    drift: DriftSummary | None = None,
+    audit: AuditSummary | None = None,
 ) -> BureauReport:
     live = None
     if usage is not None:
@@ -72,4 +77,6 @@ def build_report(
         sharing=sharing_view(
             specs, history, since=since or today - dt.timedelta(days=365), until=today
         ),
+        drift=drift,
+        audit=audit,
     )

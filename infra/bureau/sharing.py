@@ -5,6 +5,10 @@ when the history does not have it, e.g. outside a git checkout) and satisfied on
 later of the two peering declarations appeared (never before it was received). A request
 removed before it was satisfied counts as withdrawn, in neither the numerator nor the
 denominator.
+
+The *age* of a pending request is counted from the ``requested`` date in the department's
+spec, the same definition the pull-request check uses (``infra.policy.requests.request_age``):
+the received date above only places a request in the reporting period.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.policy.requests import RequestState, request_state
+from infra.policy.requests import RequestState, request_age, request_state
 from infra.spec import TenantSpec
 from infra.spec.git import SharingHistory
 
@@ -37,9 +41,10 @@ class RequestLine:
     status: Status
     satisfied: dt.date | None  # None when satisfied outside the recorded history
     from_history: bool
+    requested: dt.date  # the spec's date (the received date for a request no spec holds)
 
     def age(self, today: dt.date) -> int:
-        return (today - self.received).days
+        return request_age(self.requested, today)
 
     @property
     def days_to_satisfy(self) -> int | None:
@@ -102,6 +107,7 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
                     Status(state.value),
                     done,
                     seen is not None,
+                    request.requested,
                 )
             )
     for key, received in history.requested.items():
@@ -112,11 +118,15 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
         done = _satisfied_on(history, requester, provider, received)
         if done is not None and (gone is None or done <= gone):
             lines.append(
-                RequestLine(requester, provider, data, received, Status.satisfied, done, True)
+                RequestLine(
+                    requester, provider, data, received, Status.satisfied, done, True, received
+                )
             )
         else:
             lines.append(
-                RequestLine(requester, provider, data, received, Status.withdrawn, None, True)
+                RequestLine(
+                    requester, provider, data, received, Status.withdrawn, None, True, received
+                )
             )
     lines.sort(key=lambda r: (r.provider, r.received, r.requester, r.data))
     return lines

@@ -26,7 +26,19 @@ __all__ = [
 ]
 
 
+# The default of --today: the province's date of the one clock (GOVCLOUD_NOW, else now in
+# Beijing time), converted when the command line is parsed, as argparse does string defaults.
+CLOCK = "today"  # also accepted on the command line: `--today today`
+
+
 def _date(text: str) -> dt.date:
+    if text == CLOCK:
+        from infra.plan.clock import province_today
+
+        try:
+            return province_today(os.environ)
+        except GovcloudError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -46,7 +58,7 @@ def add_env_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
         type=_date,
-        default=dt.date.today(),
+        default=CLOCK,
         help="evaluate dates as of this day, YYYY-MM-DD (default: today)",
     )
 

@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(language)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.lang = language  # None unless asked for: a command may have its own default
     handler: Handler = args.handler
     stop = on_retry(_log_retry if args.command == "reconcile" else _print_retry)
     try:

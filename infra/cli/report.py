@@ -1,5 +1,9 @@
 """`govcloud report --env ENV`: the bureau's view — capacity, cost against budget, use
-against allocation (--live), access and lifecycle, and the data-sharing KPI."""
+against allocation (--live), access and lifecycle, and the data-sharing KPI.
+
+The report is read at the bureau: it is in Chinese unless English is asked for (``--lang
+en``, or an English locale such as ``en_US.UTF-8``; a C or POSIX locale asks for nothing).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing
-import sys
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from infra.errors import InputError
+from infra.i18n import _, set_language
 from infra.spec import TenantSpec, load_tenants
 from infra.spec.git import SharingHistory, git_root, sharing_history
 
@@ -21,8 +26,11 @@ from ._common import add_env_options, environment, tenants_dir, write_output
 
 if TYPE_CHECKING:
     from infra.bureau import TenantUsage
+    from infra.bureau.checks import AuditSummary, DriftSummary
 
 __all__ = ["add_usage_options", "bounded", "register", "tenant_usage"]
+
+T = TypeVar("T")
 
 
 def bounded(low: float, high: float) -> Callable[[str], float]:
@@ -119,8 +127,58 @@ def register(subparsers: Any) -> None:
         metavar="DATE",
         help="the KPI counts requests received from this day (default: a year before --today)",
     )
+    parser.add_argument(
+        "--drift-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the last reconcile's drift, as `govcloud drift --format json` wrote it "
+        "(default: the summary says it is not available)",
+    )
+    parser.add_argument(
+        "--audit-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the last audit, as `govcloud audit --format json` wrote it "
+        "(default: the summary says it is not available)",
+    )
     add_usage_options(parser)
     parser.set_defaults(handler=run)
+
+
+def _language(asked: str | None) -> None:
+    """Chinese unless ``--lang`` or the locale asks for English (the bureau reads it)."""
+    if asked is not None:
+        return
+    locale = next((v for n in ("LC_ALL", "LC_MESSAGES", "LANG") if (v := os.environ.get(n))), "")
+    if not locale.lower().startswith("en"):
+        set_language("zh")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(_("cannot read: {why}").format(why=exc.strerror), path=str(path)) from None
+    except ValueError as exc:
+        raise InputError(_("not JSON: {why}").format(why=exc), path=str(path)) from None
+
+
+def _checks(args: argparse.Namespace) -> tuple[DriftSummary | None, AuditSummary | None]:
+    """The last drift report and audit, when given as files."""
+    from infra.bureau.checks import audit_summary, drift_summary
+
+    def read(path: Path | None, parse: Callable[[Any, str], T]) -> T | None:
+        if path is None:
+            return None
+        data = _read_json(path)
+        try:
+            return parse(data, path.name)
+        except ValueError as exc:
+            raise InputError(str(exc), path=str(path)) from None
+
+    return read(args.drift_file, drift_summary), read(args.audit_file, audit_summary)
 
 
 def _history(directory: Path) -> SharingHistory | str:
@@ -138,6 +196,7 @@ def _history(directory: Path) -> SharingHistory | str:
 def run(args: argparse.Namespace) -> int:
     from infra.bureau import build_report
 
+    _language(args.lang)
     env = environment(args)
     directory = tenants_dir(args)
     # Two years of history and thousands of specs are both CPU-bound: replay the history in a
@@ -149,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(history, str):
         raise InputError(history)
     usage = tenant_usage(args, specs) if args.live or args.quotas_file else None
+    drift, audit = _checks(args)
     report = build_report(
         specs,
         env,
@@ -157,21 +217,16 @@ def run(args: argparse.Namespace) -> int:
         since=args.since,
         usage=usage,
         threshold=args.threshold,
+        drift=drift,
+        audit=audit,
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json
 
         text = render_json(report)
     elif args.format == "html":
-        from infra.bureau.charts import cjk_font
         from infra.bureau.render_html import render_html
 
-        if cjk_font() is None:
-            print(
-                "govcloud: warning: no CJK font found (Debian: fonts-noto-cjk); Chinese "
-                "labels in the charts will not render",
-                file=sys.stderr,
-            )
         text = render_html(report)
     else:
         from infra.bureau.render_md import render_markdown

@@ -19,7 +19,22 @@ from infra.spec.tenant import Classification, DataRequest, LifecycleState
 from .context import Context, Issue
 from .findings import Severity
 
-__all__ = ["PendingGroup", "RequestState", "check_requests", "pending_groups", "request_state"]
+__all__ = [
+    "PendingGroup",
+    "RequestState",
+    "check_requests",
+    "pending_groups",
+    "request_age",
+    "request_state",
+]
+
+
+def request_age(requested: dt.date, today: dt.date) -> int:
+    """The age of a data request, the one definition every page uses (the pull-request
+    check and the bureau's report): whole days from the ``requested`` date in the
+    requesting department's spec to ``today``, the province's date (Beijing time) of the
+    run's one clock (``infra.plan.clock``)."""
+    return (today - requested).days
 
 
 class RequestState(StrEnum):
@@ -121,7 +136,7 @@ class PendingGroup:
 
     def render(self, today: dt.date) -> str:
         noun = "request" if self.count == 1 else "requests"
-        days = (today - self.oldest).days
+        days = request_age(self.oldest, today)
         return (
             f"{self.provider} has {self.count} pending {noun} from {self.requester}, "
             f"oldest {days} day{'' if days == 1 else 's'}"

@@ -14,7 +14,6 @@ stored in the stack config (`govcloud deploy` sets them; a plain `pulumi up` run
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -25,11 +24,11 @@ from infra.errors import InputError
 from infra.plan import (
     PROVINCE_TZ,
     destroy_data_allowed,
-    moment_of,
     render_platform,
     render_tenant,
     retention_ends,
 )
+from infra.plan.clock import now_from
 from infra.spec.load import find_repo_root, load_environment, load_tenant, load_tenants
 from infra.spec.tenant import TenantSpec
 
@@ -44,23 +43,6 @@ __all__ = [
     "STORED_SETTINGS",
     "run",
 ]
-
-
-def _now() -> dt.datetime:
-    """The instant this run renders for: deploy's (one per run), a rehearsal's day, or now."""
-    instant, day = os.environ.get(ENV_NOW), os.environ.get(ENV_TODAY)
-    try:
-        if instant:
-            parsed = dt.datetime.fromisoformat(instant)
-            if parsed.tzinfo is None:
-                raise ValueError(instant)
-            return parsed
-        if day:
-            return moment_of(dt.date.fromisoformat(day))
-    except ValueError:
-        name, wanted = (ENV_NOW, "instant with an offset") if instant else (ENV_TODAY, "date")
-        raise InputError(f"{name}={instant or day!r} is not an ISO {wanted}", field=name) from None
-    return dt.datetime.now(PROVINCE_TZ)
 
 
 def _fleet_around(directory: Path, tenant_id: str) -> dict[str, TenantSpec]:
@@ -89,7 +71,7 @@ def run() -> None:
     env_name, _, tenant_id = stack.partition(".")
     root = find_repo_root()
     env = load_environment(env_name, root / "stacks")
-    now = _now()
+    now = now_from(os.environ)
     today = now.astimezone(PROVINCE_TZ).date()
     if not tenant_id:
         PlatformStack(f"platform-{env.name}", StackArgs(render_platform(env)))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,11 +48,88 @@ def checkout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_report_markdown_in_the_checkout() -> None:
-    result = govcloud("report", "--env", "local", "--today", "2026-11-28")
+def _report(
+    *args: str, cwd: Path = ROOT, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli.main", "report", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**env, **(environ or {})},
+    )
+
+
+@pytest.mark.parametrize("locale", [{}, {"LANG": "C.UTF-8"}, {"LANG": "zh_CN.UTF-8"}])
+def test_report_is_in_chinese_unless_english_is_asked_for(locale: dict[str, str]) -> None:
+    result = _report("--env", "local", "--today", "2026-11-28", environ=locale)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# govcloud report — local, 2026-11-28")
-    assert "commit(s) of tenants/ history" in result.stdout  # dated from git
+    assert result.stdout.startswith("# govcloud 报告 — local，2026-11-28\n")
+    assert "tenants/ 目录的" in result.stdout  # dated from git
+    assert "| 事项 | 情况 |" in result.stdout  # the summary, first
+
+
+@pytest.mark.parametrize(
+    ("args", "locale"),
+    [(("--lang", "en"), {"LANG": "zh_CN.UTF-8"}), ((), {"LANG": "en_US.UTF-8"})],
+)
+def test_report_in_english_on_request(args: tuple[str, ...], locale: dict[str, str]) -> None:
+    result = _report("--env", "local", "--today", "2026-11-28", *args, environ=locale)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# govcloud report — local, 2026-11-28\n")
+    assert "commit(s) of tenants/ history" in result.stdout
+
+
+DRIFT = {
+    "format_version": 1,
+    "tenants": 12,
+    "drifting": ["gd-jyt"],
+    "differences": [],
+    "complete": True,
+    "not_checked": [],
+    "not_deployed": [],
+}
+AUDIT = {
+    "env": "local",
+    "tenants": ["gd-jyt", "gd-gat"],
+    "clean": False,
+    "complete": True,
+    "summary": {"leaks": 1, "deviations": 2},
+}
+
+
+def test_report_states_the_last_drift_and_audit(checkout: Path) -> None:
+    (checkout / "drift.json").write_text(json.dumps(DRIFT))
+    (checkout / "audit.json").write_text(json.dumps(AUDIT))
+    result = _report(
+        "--today",
+        "2026-11-28",
+        "--drift-file",
+        "drift.json",
+        "--audit-file",
+        "audit.json",
+        cwd=checkout,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "| **漂移（最近一次对账）** | 12 个租户中 1 个漂移：gd-jyt — 来自 drift.json |"
+        in result.stdout
+    )
+    assert (
+        "| **泄漏（最近一次审计）** | 2 个租户中泄漏 1 项、偏差 2 项 — 来自 audit.json |"
+        in result.stdout
+    )
+
+
+def test_a_wrong_drift_file_is_one_line_naming_it(checkout: Path) -> None:
+    (checkout / "drift.json").write_text(json.dumps({**DRIFT, "tenants": "twelve"}))
+    result = _report("--today", "2026-11-28", "--drift-file", "drift.json", cwd=checkout)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("govcloud: ") and "drift.json" in result.stderr
+    assert "`tenants`" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_report_outside_git_uses_the_specs_dates(checkout: Path) -> None:

@@ -9,23 +9,29 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.bureau import BureauReport, build_report
-from infra.bureau.charts import Bar, bar_chart, cjk_font
+from infra.bureau.blocks import Table
+from infra.bureau.charts import Bar, bar_chart, bar_figure, chart_style, cjk_font
+from infra.bureau.checks import AuditSummary, DriftSummary
+from infra.bureau.document import blocks
 from infra.bureau.render_html import render_html
 from infra.bureau.render_json import render_json
 from infra.bureau.render_md import render_markdown
 from infra.bureau.usage import TenantUsage
+from infra.i18n import set_language
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.git import SharingHistory
 from infra.spec.tenant import TenantSpec
 
-from ..system import INSTALL
-from .conftest import TODAY
+from .conftest import ROOT, TODAY
 
 GI = Decimal(2) ** 30
 
@@ -45,9 +51,26 @@ def report(specs: list[TenantSpec], env: EnvironmentSpec) -> BureauReport:
     return build_report(specs, env, today=TODAY, history=SharingHistory(), usage=usage)
 
 
-def test_markdown_has_every_section_with_tables_and_mermaid(report: BureauReport) -> None:
+@pytest.fixture
+def english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language(None)
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    set_language("zh")
+    yield
+    set_language(None)
+
+
+def test_markdown_has_every_section_with_tables_and_mermaid(
+    report: BureauReport, english: None
+) -> None:
     md = render_markdown(report)
     for heading in (
+        "## Summary",
         "## Capacity",
         "### By level",
         "### By prefecture-level city",
@@ -61,16 +84,111 @@ def test_markdown_has_every_section_with_tables_and_mermaid(report: BureauReport
         "### Pending requests",
     ):
         assert heading in md
-    assert "| Province-wide 全省 | 472 / 768 (61%) |" in md
+    assert md.index("## Summary") < md.index("## Capacity")  # the summary comes first
+    assert "| Province-wide | 472 / 768 (61%) |" in md
     assert "| 广州市 (440100) | 128 / 768 (17%) |" in md
-    assert "| gd-jyt | cpu | 24 | 2 | 4% |" in md  # right-sized to its default limit
-    assert "gd-gat | cpu" not in md  # 78 % used: not a candidate
+    assert "| gd-jyt | CPU | 24 | 2 | 4% |" in md  # right-sized to its default limit
+    assert "gd-gat | CPU" not in md  # 78 % used: not a candidate
     assert "| sz-zwfwsjj | cloud-ops | ops | 粤政数授〔2026〕9号 | 蔡明辉（处长）" in md
     assert "| st-wglj | 汕头市文化广电旅游体育局 | 2026-09-01 | 2029-08-31 |" in md
+    # the pending request's age counts from its `requested` date in the spec
     assert "| gd-rst | gz-zwsjj | 社会保险参保缴费信息 | 2026-10-18 | 41 |" in md
     blocks = re.findall(r"```mermaid\n(.*?)```", md, re.S)
     assert any(b.startswith("pie showData title CPU allocated by city") for b in blocks)
     assert any(b.startswith("xychart-beta") for b in blocks)
+
+
+def _summary(md: str) -> dict[str, str]:
+    section = md.split("\n## ", 2)[1]
+    rows = re.findall(r"^\| (.+?) \| (.+?) \|$", section, re.M)
+    return {label.strip("*"): value for label, value in rows[1:]}
+
+
+def test_the_summary_states_each_figure_or_says_it_is_not_available(
+    report: BureauReport, english: None
+) -> None:
+    md = render_markdown(report)
+    summary = _summary(md)
+    assert summary["Capacity allocated"] == (
+        "CPU 61%, memory 61%, storage 50% of capacity × overcommit"
+    )
+    # gd-jyt 1 + gd-gat 100 CPUs in use of 768; 2 + 400 GiB of 3 TiB
+    assert summary["Capacity in use"] == "CPU 13%, memory 13% of capacity × overcommit (live)"
+    assert summary["Cost against budget"].startswith("4,219,920 CNY a year against budgets of")
+    assert summary["数据需求满足率 (data requests satisfied)"] == (
+        "50% (3 of 6 received 2025-11-28 – 2026-11-28); 3 pending, the oldest 88 days"
+    )
+    assert summary["Authorizations expiring within 30 days"] == (
+        "**1**: sz-zwfwsjj cloud-ops (2026-12-20)"
+    )
+    assert summary["Tenants to reclaim or destroy"] == (
+        "1 decommissioning; quota to reclaim from 1 tenant(s): gd-jyt"
+    )
+    assert summary["Drift (last reconcile)"].startswith("not available: pass `--drift-file`")
+    assert summary["Leaks (last audit)"].startswith("not available: pass `--audit-file`")
+    # what "satisfied" and a request's age mean is on the page, under the figures
+    assert "**数据需求满足率**: of the data requests received in the period" in md
+    assert "**Age of a request**: whole days from the `requested` date" in md
+
+
+def test_the_summary_shows_the_last_drift_and_audit(
+    specs: list[TenantSpec], env: EnvironmentSpec, english: None
+) -> None:
+    drift = DriftSummary("drift.json", 12, ["gd-gat", "gd-jyt"], complete=False)
+    audit = AuditSummary("audit.json", 11, leaks=2, deviations=0, complete=True)
+    report = build_report(
+        specs, env, today=TODAY, history=SharingHistory(), drift=drift, audit=audit
+    )
+    summary = _summary(render_markdown(report))
+    assert summary["Drift (last reconcile)"] == (
+        "2 of 12 tenants drift: gd-gat, gd-jyt; incomplete: some tenants could not be "
+        "checked — from drift.json"
+    )
+    assert summary["Leaks (last audit)"] == (
+        "2 leak(s), 0 deviation(s) in 11 tenants — from audit.json"
+    )
+    assert summary["Capacity in use"].startswith("not available: run with `--live`")
+
+
+def test_the_report_is_in_chinese(report: BureauReport, chinese: None) -> None:
+    md = render_markdown(report)
+    assert md.startswith("# govcloud 报告 — local，2026-11-28")
+    for heading in (
+        "## 摘要",
+        "## 容量",
+        "## 费用与预算",
+        "## 授权与生命周期",
+        "## 数据需求满足率",
+    ):
+        assert heading in md
+    assert "| 租户 | 名称 | 年费用（元） | 预算（元） | 占预算 |" in md
+    assert "**需求时长**：从需求方配置中的 `requested` 日期到报告日期" in md
+    page = render_html(report)
+    assert '<html lang="zh-CN">' in page and '<h2 id="summary">摘要</h2>' in page
+
+
+def _tables(report: BureauReport) -> list[Table]:
+    return [b for b in blocks(report) if isinstance(b, Table)]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_no_table_has_an_empty_column_or_header(report: BureauReport, language: str) -> None:
+    set_language(language)
+    try:
+        tables = _tables(report)
+    finally:
+        set_language(None)
+    assert len(tables) > 8
+    for table in tables:
+        assert all(h.strip() for h in table.header), table.header
+        for i, name in enumerate(table.header):
+            assert any(row[i].strip() for row in table.rows), (name, table.header)
+
+
+def test_an_empty_column_would_be_caught() -> None:
+    table = Table(["tenant", ""], [["gd-jyt", ""]])
+    with pytest.raises(AssertionError):
+        assert all(h.strip() for h in table.header)
 
 
 def test_json_has_every_row_and_numbers(report: BureauReport) -> None:
@@ -105,46 +223,115 @@ def test_html_is_self_contained_with_one_svg_per_chart(report: BureauReport) -> 
         assert "<text" not in svg  # glyphs are outlines: no font needed to view
 
 
-def test_chinese_labels_are_drawn_with_a_cjk_font() -> None:
-    assert cjk_font() is not None, f"no CJK font (Noto Sans CJK): {INSTALL}"
+def test_chinese_labels_are_drawn_with_the_packaged_cjk_font() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
-        svg = bar_chart("各部门数据需求满足率", [Bar("广东省人力资源和社会保障厅", 0.5)])
+        svg = bar_chart([Bar("广东省人力资源和社会保障厅", 0.5)])
     assert svg.count("<path") > 20
+    from matplotlib import font_manager
+
+    found = Path(font_manager.findfont(cjk_font(), fallback_to_default=False))
+    package = Path(str(resources.files("noto_cjk_sans_otc")))
+    assert found.is_relative_to(package)  # never a copy the machine happens to have
 
 
-_STALE_CACHE = """
-import json, pathlib, matplotlib, matplotlib.font_manager as fm
-path = pathlib.Path(matplotlib.get_cachedir(), f"fontlist-v{fm.FontManager.__version__}.json")
-data = json.loads(path.read_text())
-data["ttflist"] = [f for f in data["ttflist"] if "CJK" not in f["name"]]
-path.write_text(json.dumps(data))
+# A fresh machine: matplotlib's cache directory is empty and it knows no font but its own
+# (DejaVu); the report is rendered in Chinese and every glyph warning is collected. The same
+# chart drawn with matplotlib's own fonts only must warn, or the check proves nothing.
+_FRESH_MACHINE = """
+import sys, warnings, matplotlib, matplotlib.font_manager as fm
+own = matplotlib.get_data_path()
+fm.fontManager.ttflist = [f for f in fm.fontManager.ttflist if f.fname.startswith(own)]
+fm.fontManager._findfont_cached.cache_clear()
+assert not [f.name for f in fm.fontManager.ttflist if "CJK" in f.name]
+from infra.cli.main import main
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    code = main(["--lang", "zh", "report", "--today", "2026-11-28", "--format", "html",
+                 "--output", sys.argv[1]])
+    glyphs = [str(w.message) for w in seen if "missing from font" in str(w.message)]
+    from matplotlib import rc_context
+    from infra.bureau.charts import Bar, bar_figure
+    with rc_context({"font.family": ["DejaVu Sans"]}):
+        bar_figure([Bar("广州市", 0.5)]).savefig(sys.argv[1] + ".svg", format="svg")
+    control = [str(w.message) for w in seen if "missing from font" in str(w.message)]
+print(code, len(glyphs), len(control) - len(glyphs))
+print(*glyphs[:5], sep=chr(10))
 """
 
 
-def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(tmp_path: Path) -> None:
-    """matplotlib's font list is cached at its first use, e.g. by a first run before
-    fonts-noto-cjk was installed: the chart still finds the font, and the cache learns it."""
-    assert cjk_font() is not None, f"no CJK font (Noto Sans CJK): {INSTALL}"
-    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+def test_a_fresh_machine_draws_every_chinese_glyph(tmp_path: Path) -> None:
+    cache = tmp_path / "mplconfig"
+    cache.mkdir()
+    env = {**os.environ, "MPLCONFIGDIR": str(cache)}
+    page = tmp_path / "report.html"
+    result = subprocess.run(
+        [sys.executable, "-c", _FRESH_MACHINE, str(page)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    code, missing, control = result.stdout.split("\n", 1)[0].split()
+    assert code == "0", result.stderr
+    assert missing == "0", result.stdout
+    assert int(control) > 0  # without the packaged font the same check does warn
+    svgs = _svgs(page.read_text())
+    assert len(svgs) == 4 and all("<text" not in svg for svg in svgs)
 
-    def python(code: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", code],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout.strip()
 
-    python(_STALE_CACHE)  # a font list without the CJK fonts, as before they were installed
-    find = "from infra.bureau.charts import cjk_font; print(cjk_font())"
-    assert python(find) == cjk_font()
-    cache = next(tmp_path.glob("fontlist-v*.json")).read_text()
-    assert cjk_font() in {f["name"] for f in json.loads(cache)["ttflist"]}
+def _texts_overlap(bars: list[Bar], title: str = "", **options: Any) -> list[tuple[str, str]]:
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text as Label
+
+    with rc_context(chart_style()):
+        fig = bar_figure(bars, **options)
+        if title:  # how the charts were drawn before: the title inside the drawing
+            fig.axes[0].set_title(title, loc="left", fontsize=11)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        labels = [
+            t
+            for t in fig.findobj(Label)
+            if t.get_visible() and t.get_text().strip() and t.get_figure() is not None
+        ]
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
+    return [
+        (a, b)
+        for i, (a, box_a) in enumerate(boxes)
+        for b, box_b in boxes[i + 1 :]
+        if box_a.overlaps(box_b)
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"limit": 0.3, "limit_label": "低于此值建议缩减"},
+        {"limit_label": "预算"},
+        {"limit": None},
+    ],
+)
+def test_no_label_of_a_chart_overlaps_another(options: dict[str, Any]) -> None:
+    bars = [Bar(f"广东省第{i}个部门", v) for i, v in enumerate([0.02, 0.3, 0.99, 1.0, 1.6])]
+    assert _texts_overlap(bars, **options) == []
+
+
+def test_an_overlap_would_be_caught() -> None:
+    # the reported defect: a chart title drawn above the axes, where the limit's label is
+    # (the use chart: its threshold's label sits at 30 %, under the left-aligned title)
+    title = "Peak use of CPU/memory quota 配额使用率 (red: right-sizing candidate)"
+    bars = [Bar("广东省教育厅", 0.1), Bar("广东省公安厅", 0.8)]
+    overlaps = _texts_overlap(bars, title=title, limit=0.3, limit_label="right-size below")
+    assert {frozenset(pair) for pair in overlaps} == {frozenset((title, "right-size below"))}
 
 
 def test_charts_are_deterministic() -> None:
     bars = [Bar("广州市", 0.4), Bar("深圳市", 1.2, alert=True)]
-    assert bar_chart("容量", bars) == bar_chart("容量", bars)
+    assert bar_chart(bars) == bar_chart(bars)

@@ -83,7 +83,9 @@ def test_unknown_ref_is_an_input_error(repo: Path) -> None:
 
 def test_diff_shows_pending_requests_of_the_departments_a_change_touches(repo: Path) -> None:
     # gd-zsj changed its quotas; its own request to gd-rst is still pending.
-    days = (dt.date.today() - dt.date(2026, 9, 1)).days
+    # counted to today in Beijing, whatever the machine's time zone
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    days = (dt.datetime.now(beijing).date() - dt.date(2026, 9, 1)).days
     out = _diff(repo)
     assert "Pending data requests:" in out
     assert f"gd-rst has 1 pending request from gd-zsj, oldest {days} days" in out

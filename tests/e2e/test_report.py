@@ -183,6 +183,56 @@ def _govcloud(
     return result
 
 
+# Every piece of the page a reader sees (headings, paragraphs, table cells, chart captions
+# and images): pairs whose boxes intersect, with their text. Cells of one table share
+# borders (touching, never intersecting); an element and its own content do not count.
+OVERLAPS = """
+(() => {
+  const items = [...document.querySelectorAll(
+      'h1, h2, h3, p, th, td, figure.chart figcaption, figure.chart img')]
+    .map(e => ({e, r: e.getBoundingClientRect()}))
+    .filter(({r}) => r.width > 0 && r.height > 0);
+  const out = [];
+  for (let i = 0; i < items.length; i++)
+    for (let j = i + 1; j < items.length; j++) {
+      const a = items[i], b = items[j];
+      if (a.e.contains(b.e) || b.e.contains(a.e)) continue;
+      const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+      const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+      if (w > 1 && h > 1)
+        out.push([a.e.tagName + ': ' + a.e.textContent.slice(0, 40),
+                  b.e.tagName + ': ' + b.e.textContent.slice(0, 40)]);
+    }
+  return out;
+})()
+"""
+
+# Every column of every table: its header, and whether any body cell has text.
+COLUMNS = """
+[...document.querySelectorAll('table')].flatMap(t => {
+  const rows = [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()));
+  const width = Math.max(...rows.map(r => r.length));
+  const head = t.tHead ? 1 : 0;
+  return [...Array(width).keys()].map(i => ({
+    header: head ? (rows[0][i] || '') : '(no header)',
+    filled: rows.slice(head).some(r => (r[i] || '') !== ''),
+  }));
+})
+"""
+
+# Where the summary ends, and what it says: the bottom of its last line in page pixels.
+SUMMARY = """
+(() => {
+  const table = document.querySelector('table.summary');
+  const notes = [...document.querySelectorAll('p.definition')];
+  const last = notes.length ? notes[notes.length - 1] : table;
+  return {bottom: last.getBoundingClientRect().bottom + window.scrollY,
+          rows: [...table.rows].map(r => r.cells[0].textContent),
+          notes: notes.map(p => p.textContent)};
+})()
+"""
+
+
 def _look(browser: Browser, page: Path) -> list[dict[str, Any]]:
     browser.open(page.as_uri())
     charts: list[dict[str, Any]] = browser.evaluate(CHARTS)
@@ -190,6 +240,11 @@ def _look(browser: Browser, page: Path) -> list[dict[str, Any]]:
     assert charts, "no charts on the page"
     for chart in charts:
         assert chart["width"] > 0 and chart["shown"] and chart["inked"] > 500, chart
+    assert browser.evaluate(OVERLAPS) == []
+    empty = [c["header"] for c in browser.evaluate(COLUMNS) if not c["header"] or not c["filled"]]
+    assert empty == []
+    summary = browser.evaluate(SUMMARY)
+    assert summary["bottom"] <= 1080, summary  # the summary is read on the first screen
     return charts
 
 
@@ -198,14 +253,54 @@ def test_the_page_opens_without_errors_and_every_chart_draws(
 ) -> None:
     page = tmp_path / "report.html"
     _govcloud(
-        "report", "--env", "local", "--today", TODAY, "--format", "html", "--output", str(page)
+        "report",
+        "--env",
+        "local",
+        "--today",
+        TODAY,
+        "--format",
+        "html",
+        "--output",
+        str(page),
+        env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"},  # a runner's locale
     )
     charts = _look(browser, page)
     assert [c["chart"] for c in charts] == ["capacity", "cities", "cost", "sharing"]
     title = browser.evaluate("document.querySelector('h1').textContent")
-    assert title == f"govcloud report — local, {TODAY}"
+    assert title == f"govcloud 报告 — local，{TODAY}"  # Chinese unless English is asked for
     headings = browser.evaluate("[...document.querySelectorAll('h2')].map(h => h.textContent)")
-    assert "数据需求满足率 Data-sharing requests satisfied" in headings
+    assert headings[0] == "摘要" and "数据需求满足率" in headings
+    summary = browser.evaluate(SUMMARY)
+    assert summary["rows"] == [
+        "容量分配率",
+        "容量实际使用",
+        "费用与预算",
+        "数据需求满足率",
+        "30 天内到期的授权",
+        "待回收或销毁的租户",
+        "漂移（最近一次对账）",
+        "泄漏（最近一次审计）",
+    ]
+    assert summary["notes"][0].startswith("数据需求满足率：统计期内收到且未撤回的数据需求")
+    assert summary["notes"][1].startswith("需求时长：从需求方配置中的 requested 日期")
+
+
+def test_overlap_and_empty_columns_are_caught(browser: Browser, tmp_path: Path) -> None:
+    # The checks above can fail: a heading drawn over a table, a column nobody filled, and a
+    # summary pushed below the first screen are all seen.
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<html><body><h2 style="position:absolute;top:10px">标题</h2>'
+        '<table style="margin-top:0"><thead><tr><th>租户</th><th></th></tr></thead>'
+        "<tbody><tr><td>gd-jyt</td><td></td></tr></tbody></table>"
+        '<div style="height:2000px"></div><table class="summary"><tr><th>x</th><td>y</td></tr>'
+        "</table></body></html>",
+        encoding="utf-8",
+    )
+    browser.open(page.as_uri())
+    assert browser.evaluate(OVERLAPS) != []
+    assert [c["header"] for c in browser.evaluate(COLUMNS) if not c["filled"]] == [""]
+    assert browser.evaluate(SUMMARY)["bottom"] > 1080
 
 
 def test_a_broken_page_is_caught(browser: Browser, tmp_path: Path) -> None:
