@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 
 from infra import __version__
 from infra.errors import GovcloudError, UnreachableError
-from infra.i18n import LANGUAGES, set_language
+from infra.i18n import LANGUAGES, _, set_language
 from infra.notices import RetryNotice, on_retry
+
+from .localize import translate, translate_argparse
 
 __all__ = ["main"]
 
@@ -65,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
-    return parser
+    return translate(parser)
 
 
 def take_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
@@ -89,6 +91,7 @@ def take_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     language, argv = take_language(sys.argv[1:] if argv is None else argv)
     set_language(language)
+    translate_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
@@ -104,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"govcloud: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("govcloud: interrupted", file=sys.stderr)
+        print(_("govcloud: interrupted"), file=sys.stderr)
         return 130
     finally:
         stop()

@@ -29,7 +29,7 @@ CASES = [
 
 
 @pytest.fixture
-def chinese() -> Iterator[None]:
+def in_chinese() -> Iterator[None]:
     set_language("zh")
     yield
     set_language("en")
@@ -56,7 +56,7 @@ def test_a_syntax_error_says_what_to_type_instead(
 @pytest.mark.parametrize(
     ("name", "text", "line", "english", "chinese"), CASES, ids=[c[0] for c in CASES]
 )
-@pytest.mark.usefixtures("chinese")
+@pytest.mark.usefixtures("in_chinese")
 def test_a_chinese_reader_gets_no_parser_english(
     name: str, text: str, line: int, english: str, chinese: str
 ) -> None:
@@ -68,14 +68,14 @@ def test_a_chinese_reader_gets_no_parser_english(
         assert parser_words not in error.message
 
 
-@pytest.mark.usefixtures("chinese")
+@pytest.mark.usefixtures("in_chinese")
 def test_an_unrecognised_error_is_still_chinese() -> None:
     error = _error("a: 1\nb: !!python/object:os.system x\n")
     assert any("\u4e00" <= c <= "\u9fff" for c in error.message)
     assert "python" not in error.message.lower() or "YAML" in error.message
 
 
-@pytest.mark.usefixtures("chinese")
+@pytest.mark.usefixtures("in_chinese")
 def test_a_tab_is_named_with_what_to_type() -> None:
     with pytest.raises(InputError) as caught:
         decode(b"id: x\nquotas:\n\tcpu: 1\n", "tenants/x.yaml")
