@@ -36,13 +36,13 @@ def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
     ]
     for before, after in change.capacity:
         lines.append(f"{bullet}{before.render()} → {after.render()}")
-    for title, items in (
-        (_("New peerings"), change.new_peerings),
-        (_("New operator grants"), change.new_grants),
-        (_("Data requests satisfied"), change.satisfied_requests),
-        (_("Pending data requests"), change.pending_requests),
+    for title, heading, items in (
+        (_("New peerings"), _("New peerings:"), change.new_peerings),
+        (_("New operator grants"), _("New operator grants:"), change.new_grants),
+        (_("Data requests satisfied"), _("Data requests satisfied:"), change.satisfied_requests),
+        (_("Pending data requests"), _("Pending data requests:"), change.pending_requests),
     ):
         if items:
-            lines += ["", f"**{title}**" if markdown else _("{title}:").format(title=title), ""]
+            lines += ["", f"**{title}**" if markdown else heading, ""]
             lines.extend(f"{bullet}{escape(item)}" for item in items)
     return "\n".join(lines) + "\n"

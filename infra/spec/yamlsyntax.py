@@ -85,12 +85,12 @@ def explain(
             )
         return _misaligned(lines, line)
     if "could not find expected ':'" in problem:
-        number = opened or line
+        where = opened or line
         return SyntaxProblem(
             _(
                 "{text!r} has no ':'; write a field as 'name: value' (or a list entry as '- value')"
-            ).format(text=_line(lines, number).strip()),
-            number,
+            ).format(text=_line(lines, where).strip()),
+            where,
         )
     if "'-' indicator" in problem or "block collection" in context:
         return SyntaxProblem(

@@ -106,5 +106,9 @@ def update() -> Catalog:
 
 if __name__ == "__main__":
     catalogue = update()
-    untranslated = [m.id for m in catalogue if m.id and not m.string]
+    untranslated = [
+        m.id
+        for m in catalogue
+        if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     print(f"{len(catalogue)} messages, {len(untranslated)} untranslated: {PO}")
