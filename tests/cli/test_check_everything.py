@@ -111,10 +111,8 @@ def test_a_yaml_error_is_reported_beside_the_findings_in_markdown(
     (fleet / "zz-broken.yaml").write_text("id: zz-broken\n\tname: x\n", encoding="utf-8")
     _edit(fleet / "gd-jyt.yaml", ("expires: 2027-10-07", "expires: 2026-10-09"))
     out_file = tmp_path / "report.md"
-    code = main(
-        ["check", str(fleet), "--format", "markdown", "--output", str(out_file)]
-        + ["--today", TODAY, "--stacks-dir", STACKS]
-    )
+    args = ["--format", "markdown", "--output", str(out_file), "--today", TODAY]
+    code = main(["check", str(fleet), *args, "--stacks-dir", STACKS])
     capsys.readouterr()
     report = out_file.read_text(encoding="utf-8")
     assert code == 2
