@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_a_stand_in_never_hides_a_real_finding_about_a_neighbouring_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     jyt = _fleet(tmp_path) / "gd-jyt.yaml"
-    _edit(jyt, ('  cpu: "24"', '  cpu: 24 cores'), ("  memory: 96Gi", "  memory: 2Ti"))
+    _edit(jyt, ('  cpu: "24"', "  cpu: 24 cores"), ("  memory: 96Gi", "  memory: 2Ti"))
     code, out, _err = _check(str(jyt), capsys=capsys)
     assert code == 2
     assert "GC001 quotas.cpu:" in out
@@ -126,7 +127,7 @@ def test_the_stand_ins_are_valid_specs(stand_in: dict[str, object]) -> None:
 
 
 def test_replace_broken_replaces_the_entry_and_drops_unknown_fields() -> None:
-    data = {
+    data: dict[str, Any] = {
         "quotas": {"cpu": "２４", "gpu": 1, "memory": "1Gi"},
         "access": [{"group": "a"}, {"group": "b", "scope": "运维"}],
     }

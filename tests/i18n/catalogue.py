@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -58,6 +59,13 @@ def english_help() -> list[str]:
         return help_strings(build_parser())
     finally:
         set_language(None)
+
+
+def translated(text: str | Sequence[str] | None) -> bool:
+    """A translation is there: the string, or every plural form."""
+    if text is None:
+        return False
+    return bool(text) if isinstance(text, str) else all(text)
 
 
 def read_catalogue(path: Path = PO) -> Catalog:
@@ -106,9 +114,5 @@ def update() -> Catalog:
 
 if __name__ == "__main__":
     catalogue = update()
-    untranslated = [
-        m.id
-        for m in catalogue
-        if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
-    ]
+    untranslated = [m.id for m in catalogue if m.id and not translated(m.string)]
     print(f"{len(catalogue)} messages, {len(untranslated)} untranslated: {PO}")

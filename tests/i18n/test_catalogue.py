@@ -6,6 +6,8 @@ import argparse
 import gettext
 import re
 import string
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -15,7 +17,7 @@ from infra.cli.main import build_parser, main
 from infra.i18n import DOMAIN, LOCALE_DIR, _, set_language
 from infra.policy.findings import RULES
 
-from .catalogue import MO, compiled, msgids, read_catalogue
+from .catalogue import MO, compiled, msgids, read_catalogue, translated
 
 CATALOGUE = read_catalogue()
 
@@ -27,16 +29,13 @@ def _fields(text: str) -> set[str]:
 def test_every_message_in_the_code_has_a_chinese_translation() -> None:
     ids = [_first(m) for m in msgids()]
     missing = [
-        m
-        for m in ids
-        if (found := CATALOGUE.get(m)) is None
-        or not (found.string if isinstance(found.string, str) else all(found.string))
+        m for m in ids if (found := CATALOGUE.get(m)) is None or not translated(found.string)
     ]
     assert len(ids) > 150
     assert missing == [], "run `python -m tests.i18n.catalogue` and translate these"
 
 
-def _first(msgid: str | tuple[str, ...]) -> str:
+def _first(msgid: str | Sequence[str]) -> str:
     return msgid if isinstance(msgid, str) else msgid[0]
 
 
@@ -61,16 +60,16 @@ def _percent_fields(text: str) -> list[str]:
 def test_translations_keep_the_placeholders(message: object) -> None:
     """Chinese may leave out an English plural ending, never add or rename a placeholder
     (``{name}`` ours, ``%(name)s`` and ``%s`` argparse's)."""
-    for original, translated in _forms(message):
-        assert _fields(translated) <= _fields(original)
-        assert _fields(original) - _fields(translated) <= {"field_type", "expected_plural"}
-        assert _percent_fields(translated) == _percent_fields(original)
-        assert any("\u4e00" <= c <= "\u9fff" for c in translated)
+    for original, chinese in _forms(message):
+        assert _fields(chinese) <= _fields(original)
+        assert _fields(original) - _fields(chinese) <= {"field_type", "expected_plural"}
+        assert _percent_fields(chinese) == _percent_fields(original)
+        assert any("\u4e00" <= c <= "\u9fff" for c in chinese)
 
 
 def test_the_shipped_mo_is_the_compiled_po() -> None:
-    def plain(text: object) -> object:
-        return text if isinstance(text, str) else tuple(text)  # type: ignore[call-overload]
+    def plain(text: Any) -> Any:
+        return text if isinstance(text, str) else tuple(text)
 
     with MO.open("rb") as fh:
         shipped = {plain(m.id): plain(m.string) for m in read_mo(fh) if m.id}
