@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from infra.errors import GovcloudError
+from infra.i18n import _
 from infra.spec import EnvironmentSpec, find_repo_root, load_environment
 
 __all__ = [
@@ -42,7 +43,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a date (YYYY-MM-DD)").format(text=text)
+        ) from None
 
 
 def add_env_options(parser: argparse.ArgumentParser) -> None:
@@ -98,7 +101,9 @@ def add_format_option(
         "--format",
         choices=choices,
         default=default,
-        help=f"output: {', '.join(choices)} (default: {default})",
+        help="output: {choices} (default: {default})".format(
+            choices=", ".join(choices), default=default
+        ),
     )
 
 
@@ -134,14 +139,16 @@ def confirm(
     stderr = stderr or sys.stderr
     if not stdin.isatty():
         raise NotConfirmed(
-            f"{question.rstrip('?')}: needs confirmation, and there is no "
-            "terminal to ask on; add --yes to confirm (as CI does)",
+            _(
+                "{question}: needs confirmation, and there is no terminal to ask on; add --yes "
+                "to confirm (as CI does)"
+            ).format(question=question.rstrip("?？")),
             exit_code=2,
         )
-    stderr.write(f"{question.rstrip()} [y/N] ")
+    stderr.write(_("{question} [y/N] ").format(question=question.rstrip()))
     stderr.flush()
     answer = stdin.readline()
     if answer.strip().lower() not in ("y", "yes", "是"):
         if not answer:
             stderr.write("\n")
-        raise NotConfirmed("not confirmed; nothing was changed", exit_code=1)
+        raise NotConfirmed(_("not confirmed; nothing was changed"), exit_code=1)

@@ -10,18 +10,28 @@ changed, as a pull-request check wants.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from infra.errors import InputError, SpecError
+from infra.errors import InputError, SpecError, SpecProblem
+from infra.i18n import _
 from infra.policy import RULES, Finding, capacity_usage, evaluate, exit_code
 from infra.policy.engine import EnvironmentFile, involving
 from infra.report import FORMATS, Summary, render
-from infra.spec import LoadedTenant, find_repo_root, load_tenant, load_tenants
+from infra.spec import (
+    EnvironmentSpec,
+    LoadedTenant,
+    find_repo_root,
+    load_tenant,
+    load_tenant_partly,
+    load_tenants_partly,
+)
 from infra.spec.load import tenant_files
+from infra.spec.salvage import STAND_IN_HIGH
 
 from ._common import add_env_options, colour_wanted, environment, tenants_dir, write_output
 
@@ -73,7 +83,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _schema_findings(error: SpecError) -> list[Finding]:
+def _schema_findings(problems: list[SpecProblem]) -> list[Finding]:
     rule = RULES["GC001"]
     return [
         Finding(
@@ -86,7 +96,7 @@ def _schema_findings(error: SpecError) -> list[Finding]:
             path=p.path,
             line=p.line,
         )
-        for p in error.problems
+        for p in problems
     ]
 
 
@@ -131,22 +141,54 @@ def _environment_file(args: argparse.Namespace, name: str) -> EnvironmentFile:
     return EnvironmentFile(shown, path.read_text(encoding="utf-8"))
 
 
-def _fleet(directories: list[Path], named: list[LoadedTenant]) -> list[LoadedTenant]:
-    """The named specs and every other spec of their directories that loads."""
+def _fleet(
+    directories: list[Path], named: list[LoadedTenant], skip: set[str]
+) -> list[LoadedTenant]:
+    """The named specs and every other spec of their directories that loads (``skip``: the
+    named files that could not be judged, already reported)."""
     fleet = {os.path.abspath(t.path): t for t in named}
     for path in tenant_files(directories):
-        if os.path.abspath(path) in fleet:
+        if os.path.abspath(path) in fleet or os.path.abspath(path) in skip:
             continue
         try:
             fleet[os.path.abspath(path)] = load_tenant(path)
         except InputError as exc:
             # Not this check's file: say so and judge the named ones without it.
             print(
-                f"govcloud: note: {path} is left out of the fleet, it does not load: "
-                f"{str(exc).splitlines()[0]}",
+                _(
+                    "govcloud: note: {path} is left out of the fleet, it does not load: {problem}"
+                ).format(path=path, problem=str(exc).splitlines()[0]),
                 file=sys.stderr,
             )
     return sorted(fleet.values(), key=lambda t: str(t.path))
+
+
+def _about_the_department(
+    tenants: list[LoadedTenant], env: EnvironmentSpec, today: dt.date, env_file: EnvironmentFile
+) -> list[Finding]:
+    """Every finding, but of a spec with parts the schema refused only those about what the
+    department wrote: not about a replaced part, and the same with a low and a high
+    stand-in (``infra.spec.salvage``)."""
+    findings = evaluate(tenants, env, today, env_file=env_file)
+    salvaged = {str(t.path): t for t in tenants if t.stand_ins}
+    if not salvaged:
+        return findings
+    high = {}
+    for path in salvaged:
+        tenant, _problems = load_tenant_partly(Path(path), STAND_IN_HIGH)
+        if tenant is not None:
+            high[path] = tenant
+    again = evaluate([high.get(str(t.path), t) for t in tenants], env, today, env_file=env_file)
+    stable = {(f.rule, f.path, f.field, f.message) for f in again if f.path in salvaged}
+    return [
+        f
+        for f in findings
+        if f.path not in salvaged
+        or (
+            not salvaged[f.path].judges_stand_in(f.field)
+            and (f.rule, f.path, f.field, f.message) in stable
+        )
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,37 +206,37 @@ def run(args: argparse.Namespace) -> int:
         )
     elif not all(p.is_dir() for p in paths):
         focus = {os.path.abspath(p) for p in tenant_files(paths)}
-    try:
-        loaded = load_tenants(named) if named else []
-    except SpecError as exc:
-        if args.output is not None or args.format != "text":
-            findings = _schema_findings(exc)
-            summary = Summary.of(
-                findings,
-                tenants=len({f.path for f in findings}),
-                environment=env.name,
-                strict=args.strict,
-            )
-            write_output(
-                render(args.format, findings, summary, link_base=args.link_base), args.output
-            )
-        raise
-    tenants = _fleet(directories, loaded) if focus is not None else loaded
-    everything = evaluate(tenants, env, args.today, env_file=_environment_file(args, env.name))
+    # Every file is judged as far as it can be: a schema problem in one field (or a YAML
+    # error in one file) does not hide the rule findings of the rest.
+    loaded, problems = load_tenants_partly(named) if named else ([], [])
+    unjudged = {os.path.abspath(p.path) for p in problems} - {
+        os.path.abspath(t.path) for t in loaded
+    }
+    tenants = _fleet(directories, loaded, unjudged) if focus is not None and loaded else loaded
+    env_file = _environment_file(args, env.name)
+    everything = _about_the_department(tenants, env, args.today, env_file) if tenants else []
     findings = everything if focus is None else involving(everything, focus)
     checked = [t for t in tenants if focus is None or os.path.abspath(t.path) in focus]
+    hidden = len(everything) - len(findings)
+    if problems and args.format == "text" and args.output is None and not checked:
+        raise SpecError(problems)  # nothing could be judged: the problems alone, on stderr
+    findings = sorted(
+        _schema_findings(problems) + findings, key=lambda f: (f.path or "", f.line or 0, f.rule)
+    )
     summary = Summary.of(
         findings,
-        tenants=len(checked),
+        tenants=len({str(t.path) for t in checked} | {p.path for p in problems}),
         environment=env.name,
-        fleet=len(tenants),
-        capacity=capacity_usage((t.spec for t in tenants), env),
+        fleet=len(tenants) + len(unjudged) if tenants else None,
+        capacity=capacity_usage((t.spec for t in tenants), env) if tenants else (),
         files=[str(t.path) for t in checked],
-        hidden=len(everything) - len(findings),
+        hidden=hidden,
         strict=args.strict,
     )
     text = render(
         args.format, findings, summary, colour=colour_wanted(args.output), link_base=args.link_base
     )
     write_output(text, args.output)
-    return exit_code(findings, strict=args.strict)
+    if problems and args.output is not None:
+        raise SpecError(problems)  # the report is in a file: the problems on stderr too
+    return 2 if problems else exit_code(findings, strict=args.strict)

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from infra.errors import InputError
+from infra.i18n import _
 from infra.spec.load import find_repo_root
 
 from ._common import add_yes_option, confirm
@@ -28,9 +29,11 @@ def _at_least_one(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a whole number").format(text=text)
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+        raise argparse.ArgumentTypeError(_("must be at least 1, not {value}").format(value=value))
     return value
 
 
@@ -38,7 +41,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a date (YYYY-MM-DD)").format(text=text)
+        ) from None
 
 
 def register(sub: Any) -> None:
@@ -140,9 +145,9 @@ def print_table(results: list[StackResult]) -> None:
     from rich.table import Table
 
     table = Table(box=None, show_edge=False, pad_edge=False)
-    for column in ("STACK", "RESULT", "CHANGES"):
+    for column in (_("STACK"), _("RESULT"), _("CHANGES")):
         table.add_column(column, no_wrap=True)
-    table.add_column("TIME", justify="right")
+    table.add_column(_("TIME"), justify="right")
     for r in results:
         table.add_row(r.stack, r.result, r.change_summary or "-", f"{r.seconds:.1f}s")
         # Every creation of a first rollout would drown the table; what changes in place
@@ -195,9 +200,15 @@ class _LiveProgress:
     def finished(self, result: StackResult) -> None:
         self._running.pop(result.stack, None)
         mark = "[red]✗[/]" if result.failed else "[green]✓[/]"
-        detail = result.message or result.change_summary or "no changes"
+        detail = result.message or result.change_summary or _("no changes")
         self._console.print(
-            f"{mark} {result.stack}: {result.result} in {result.seconds:.1f}s {detail}",
+            _("{mark} {stack}: {result} in {seconds:.1f}s {detail}").format(
+                mark=mark,
+                stack=result.stack,
+                result=result.result,
+                seconds=result.seconds,
+                detail=detail,
+            ),
             highlight=False,
             markup=True,
         )
@@ -236,7 +247,7 @@ def _override(args: argparse.Namespace) -> Any:
         return None
     if not (reason or "").strip() or not (document or "").strip():
         raise InputError(
-            "an override needs both --override-reason and --override-document",
+            _("an override needs both --override-reason and --override-document"),
             field="--override-reason",
         )
     return Override(reason=reason.strip(), document=document.strip())
@@ -247,14 +258,20 @@ def run(args: argparse.Namespace) -> int:
     risky = [
         why
         for why, applies in (
-            (f"the {args.env} environment", args.env == "prod"),
-            (f"every tenant of {args.env}", args.all and args.env != "local"),
-            ("deleting data before its retention ends", args.destroy_data_before_retention_ends),
+            (_("the {env} environment").format(env=args.env), args.env == "prod"),
+            (
+                _("every tenant of {env}").format(env=args.env),
+                args.all and args.env != "local",
+            ),
+            (
+                _("deleting data before its retention ends"),
+                args.destroy_data_before_retention_ends,
+            ),
         )
         if applies
     ]
     if risky and not args.preview:  # asked before anything is touched
-        confirm(f"deploy, touching {' and '.join(risky)}?", yes=args.yes)
+        confirm(_("deploy, touching {what}?").format(what=_(" and ").join(risky)), yes=args.yes)
     use_local_cloud(args.env)
     # One patience for the whole run, shared with the Pulumi processes it starts.
     with patience(args, shared=True):
@@ -290,8 +307,12 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
         from infra.provision.deploy import CHANGED_SINCE_SCOPE
 
         print(
-            f"--changed-since {args.changed_since}: {len(tenants)} tenant(s) changed "
-            f"({CHANGED_SINCE_SCOPE}): {', '.join(tenants) or 'none'}",
+            _("--changed-since {ref}: {count} tenant(s) changed ({scope}): {tenants}").format(
+                ref=args.changed_since,
+                count=len(tenants),
+                scope=CHANGED_SINCE_SCOPE,
+                tenants=", ".join(tenants) or _("none"),
+            ),
             file=sys.stderr,
         )
     opts = DeployOptions(
@@ -308,8 +329,10 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
     )
     if opts.destroy_data_before_retention_ends:
         print(
-            "WARNING: --destroy-data-before-retention-ends is set: buckets of "
-            "decommissioning tenants may be deleted with their data",
+            _(
+                "WARNING: --destroy-data-before-retention-ends is set: buckets of "
+                "decommissioning tenants may be deleted with their data"
+            ),
             file=sys.stderr,
         )
 
@@ -335,8 +358,10 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
     except DeployRefused as refused:
         sys.stderr.write(_render_refusal(refused.verdict, args.env))
         print(
-            "govcloud: deploy refused: fix the errors above (the same checks as "
-            "`govcloud check`); nothing was deployed",
+            _(
+                "govcloud: deploy refused: fix the errors above (the same checks as "
+                "`govcloud check`); nothing was deployed"
+            ),
             file=sys.stderr,
         )
         return 1
@@ -350,7 +375,10 @@ def _deploy(args: argparse.Namespace, override: Any) -> int:
     failed = [r for r in results if r.failed]
     if failed:
         print(
-            f"\n{len(failed)} stack(s) failed; logs in {root / '.govcloud' / 'deploy-logs'}",
+            "\n"
+            + _("{count} stack(s) failed; logs in {where}").format(
+                count=len(failed), where=root / ".govcloud" / "deploy-logs"
+            ),
             file=sys.stderr,
         )
         return 1

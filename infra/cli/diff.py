@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from infra.i18n import _
 from infra.policy.capacity import Usage
 from infra.policy.changes import FleetChange, compare
 from infra.report.diff_report import render_diff
@@ -62,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     write_output(text, args.output)
     for where in skipped:
         print(
-            f"govcloud: note: {where} did not load at the base; treated as absent", file=sys.stderr
+            _("govcloud: note: {where} did not load at the base; treated as absent").format(
+                where=where
+            ),
+            file=sys.stderr,
         )
     return 0
 

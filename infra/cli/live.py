@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from infra.errors import DriverError, GovcloudError, UnreachableError
+from infra.i18n import N_, _
 from infra.plan.names import CRD_GROUP, CRD_VERSION
 
 __all__ = [
@@ -95,9 +96,9 @@ def locate(env: str) -> Cluster:
         from infra.localcloud import default_state_dir
 
         path = default_state_dir() / "kubeconfig"
-        remedy = "start it: govcloud localcloud up"
+        remedy = _("start it: govcloud localcloud up")
         if not path.is_file():
-            return Cluster(None, "the local cloud is not started", remedy)
+            return Cluster(None, _("the local cloud is not started"), remedy)
         return Cluster(path, _server(path) or str(path), remedy)
     shell_env = os.environ.get("GOVCLOUD_ENV")
     if shell_env and shell_env != env:
@@ -105,18 +106,24 @@ def locate(env: str) -> Cluster:
         # reading it as another environment's cluster would report the wrong fleet.
         return Cluster(
             None,
-            f"this shell is set up for env {shell_env} (GOVCLOUD_ENV)",
-            f"use a shell with the {env} cluster's KUBECONFIG",
+            _("this shell is set up for env {shell_env} (GOVCLOUD_ENV)").format(
+                shell_env=shell_env
+            ),
+            _("use a shell with the {env} cluster's KUBECONFIG").format(env=env),
         )
     raw = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     path = Path(raw) if raw else Path.home() / ".kube" / "config"
     remedy = (
-        "start it: govcloud localcloud up"
+        _("start it: govcloud localcloud up")
         if env == "local"
-        else f"check the network path to the {env} cluster and KUBECONFIG"
+        else _("check the network path to the {env} cluster and KUBECONFIG").format(env=env)
     )
     if not path.is_file():
-        return Cluster(None, f"no kubeconfig at {path}", f"set KUBECONFIG for env {env}")
+        return Cluster(
+            None,
+            _("no kubeconfig at {path}").format(path=path),
+            _("set KUBECONFIG for env {env}").format(env=env),
+        )
     return Cluster(path, _server(path) or str(path), remedy)
 
 
@@ -136,13 +143,14 @@ def _why(exc: DriverError) -> str:
     if isinstance(exc, UnreachableError):
         return _short(exc.cause)
     text = {
-        "Unreachable": "no answer",
-        "NoAnswer": "no answer",
-        "Forbidden": "forbidden",
-        "Unauthorized": "credentials refused",
-        "Kubeconfig": "kubeconfig unusable",
+        "Unreachable": N_("no answer"),
+        "NoAnswer": N_("no answer"),
+        "Forbidden": N_("forbidden"),
+        "Unauthorized": N_("credentials refused"),
+        "Kubeconfig": N_("kubeconfig unusable"),
     }
-    return text.get(exc.code, exc.code or type(exc).__name__)
+    known = text.get(exc.code or "")
+    return _(known) if known else (exc.code or type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -243,7 +251,10 @@ def read_live(
     cluster = locate(env)
     if cluster.kubeconfig is None:
         return Live(
-            cluster.endpoint, note=f"cluster unreachable: {cluster.endpoint}; {cluster.remedy}"
+            cluster.endpoint,
+            note=_("cluster unreachable: {endpoint}; {remedy}").format(
+                endpoint=cluster.endpoint, remedy=cluster.remedy
+            ),
         )
     box: dict[str, Any] = {}
 
@@ -260,10 +271,16 @@ def read_live(
     if "live" in box:
         live: Live = box["live"]
         return live
-    why = _why(box["error"]) if "error" in box else f"no answer within {wait:.0f} s"
+    why = (
+        _why(box["error"])
+        if "error" in box
+        else _("no answer within {seconds:.0f} s").format(seconds=wait)
+    )
     return Live(
         cluster.endpoint,
-        note=f"cluster unreachable at {cluster.endpoint} ({why}); {cluster.remedy}",
+        note=_("cluster unreachable at {endpoint} ({why}); {remedy}").format(
+            endpoint=cluster.endpoint, why=why, remedy=cluster.remedy
+        ),
     )
 
 
@@ -271,4 +288,4 @@ def say_note(found: Live) -> None:
     """Print the read's note (if any) as one line on standard error, after the output."""
     sys.stdout.flush()
     if found.note:
-        print(f"govcloud: note: {found.note}", file=sys.stderr)
+        print(_("govcloud: note: {note}").format(note=found.note), file=sys.stderr)

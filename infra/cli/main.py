@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 
 from infra import __version__
 from infra.errors import GovcloudError, UnreachableError
-from infra.i18n import LANGUAGES, set_language
+from infra.i18n import LANGUAGES, _, set_language
 from infra.notices import RetryNotice, on_retry
+
+from .localize import translate, translate_argparse
 
 __all__ = ["main"]
 
@@ -41,6 +43,9 @@ _COMMANDS = (
 
 Handler = Callable[[argparse.Namespace], int]
 
+# ``--lang env``: the language the environment file names (stacks/<ENV>.yaml ``language``).
+FROM_ENVIRONMENT = "env"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -50,9 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"govcloud {__version__}")
     parser.add_argument(
         "--lang",
-        choices=LANGUAGES,
+        choices=(*LANGUAGES, FROM_ENVIRONMENT),
         default=None,
-        help="language of messages and hints, also accepted after any command "
+        help="language of messages and hints, also accepted after any command; env: the "
+        "`language` of stacks/<ENV>.yaml, as the pull-request workflows use "
         "(default: from LC_ALL, LC_MESSAGES or LANG; zh_CN.UTF-8 is zh)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -65,21 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
-    return parser
+    return translate(parser)
 
 
 def take_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
-    """``--lang zh|en`` anywhere on the command line (global or after a command), and the
-    arguments without it."""
+    """``--lang zh|en|env`` anywhere on the command line (global or after a command), and
+    the arguments without it."""
+    known = (*LANGUAGES, FROM_ENVIRONMENT)
     language, rest, tokens = None, [], list(argv)
     while tokens:
         token = tokens.pop(0)
         if token == "--":
             rest += [token, *tokens]
             break
-        if token == "--lang" and tokens and tokens[0] in LANGUAGES:
+        if token == "--lang" and tokens and tokens[0] in known:
             language = tokens.pop(0)
-        elif token.startswith("--lang=") and token[7:] in LANGUAGES:
+        elif token.startswith("--lang=") and token[7:] in known:
             language = token[7:]
         else:
             rest.append(token)
@@ -88,13 +95,16 @@ def take_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     language, argv = take_language(sys.argv[1:] if argv is None else argv)
-    set_language(language)
+    set_language(None if language == FROM_ENVIRONMENT else language)
+    translate_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.lang = language  # None unless asked for: a command may have its own default
     handler: Handler = args.handler
     stop = on_retry(_log_retry if args.command == "reconcile" else _print_retry)
     try:
+        if language == FROM_ENVIRONMENT:
+            set_language(_environment_language(args))
         return handler(args)
     except UnreachableError as exc:
         from infra.cli.reach import unreachable_line
@@ -105,10 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"govcloud: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("govcloud: interrupted", file=sys.stderr)
+        print(_("govcloud: interrupted"), file=sys.stderr)
         return 130
     finally:
         stop()
+
+
+def _environment_language(args: argparse.Namespace) -> str | None:
+    """The ``language`` of the command's environment file (stacks/<ENV>.yaml); a command
+    without ``--env`` keeps the locale's."""
+    if getattr(args, "env", None) is None:
+        return None
+    from infra.spec import load_environment
+
+    return load_environment(args.env, getattr(args, "stacks_dir", None)).language
 
 
 def _print_retry(notice: RetryNotice) -> None:

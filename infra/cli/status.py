@@ -22,6 +22,7 @@ from infra.spec import load_tenants
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
 from .reach import add_wait_option, patience, remedy
+from .tables import width
 
 __all__ = ["register", "render_status", "run"]
 
@@ -97,7 +98,7 @@ def _ids(ids: list[str], detail: dict[str, str] | None = None) -> str:
     if not ids:
         return "0"
     named = [f"{i} ({detail[i]})" if detail and detail.get(i) else i for i in ids[:_LISTED]]
-    more = f", +{len(ids) - _LISTED} more" if len(ids) > _LISTED else ""
+    more = _(", +{count} more").format(count=len(ids) - _LISTED) if len(ids) > _LISTED else ""
     return f"{len(ids)}: {', '.join(named)}{more}"
 
 
@@ -120,7 +121,9 @@ def render_status(
     by_id = {r.id: r for r in rows}
     reasons = {i: by_id[i].reason for i in [*summary.failing, *summary.unknown]}
     aspects = {i: ", ".join(by_id[i].drifting) for i in summary.drifting}
-    head = f"env {env}, live state from {found.endpoint}\n"
+    head = (
+        _("env {env}, live state from {endpoint}").format(env=env, endpoint=found.endpoint) + "\n"
+    )
     if cloud is not None and cloud.lost:
         head = (
             _("env {env}: cloud endpoint {endpoint} cannot be reached ({why}); {remedy}").format(
@@ -130,17 +133,17 @@ def render_status(
             + head
         )
     pairs = [
-        ("tenants", str(summary.total)),
-        ("ready", str(len(summary.ready))),
-        ("failing", _ids(summary.failing, reasons)),
-        *([("unknown", _ids(summary.unknown, reasons))] if summary.unknown else []),
-        ("drifting", _ids(summary.drifting, aspects)),
-        ("decommissioning", _ids(summary.decommissioning)),
-        ("not deployed", _ids(summary.not_deployed)),
+        (_("tenants"), str(summary.total)),
+        (_("ready"), str(len(summary.ready))),
+        (_("failing"), _ids(summary.failing, reasons)),
+        *([(_("unknown"), _ids(summary.unknown, reasons))] if summary.unknown else []),
+        (_("drifting"), _ids(summary.drifting, aspects)),
+        (_("decommissioning"), _ids(summary.decommissioning)),
+        (_("not deployed"), _ids(summary.not_deployed)),
         *(
             [
                 (
-                    "out of date",
+                    _("out of date"),
                     _ids(
                         summary.out_of_date,
                         {i: ", ".join(by_id[i].out_of_date[:3]) for i in summary.out_of_date},
@@ -150,6 +153,6 @@ def render_status(
             if summary.out_of_date
             else []
         ),
-        ("repairs", f"{summary.repairs} in total"),
+        (_("repairs"), _("{count} in total").format(count=summary.repairs)),
     ]
-    return head + "".join(f"  {k:<16} {v}\n" for k, v in pairs)
+    return head + "".join(f"  {k}{' ' * max(1, 17 - width(k))}{v}\n" for k, v in pairs)

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import InputError
+from infra.i18n import _
 from infra.spec import LoadedTenant, find_repo_root, load_tenants
 
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
-from .tables import columns
+from .tables import columns, width
 
 __all__ = ["register_views", "run_list", "run_show", "stack_state"]
 
@@ -85,9 +86,9 @@ def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
     unknown = "?" if not found.reachable else "-"
     table = []
     for r in rows:
-        ready = r.ready or ("not deployed" if found.reachable else unknown)
+        ready = r.ready or (_("not deployed") if found.reachable else unknown)
         if not r.in_files:
-            ready += " (no file)"
+            ready += _(" (no file)")
         table.append(
             [
                 r.id,
@@ -104,25 +105,25 @@ def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
         )
     out = columns(
         [
-            "ID",
-            "LEVEL",
-            "CLASS",
+            _("ID"),
+            _("LEVEL"),
+            _("CLASS"),
             "CIDR",
-            "STATE",
-            "READY",
-            "REASON",
-            "REPAIRS",
-            "LAST DEPLOY",
-            "NAME",
+            _("STATE"),
+            _("READY"),
+            _("REASON"),
+            _("REPAIRS"),
+            _("LAST DEPLOY"),
+            _("NAME"),
         ],
         table,
     )
     where = (
-        f"live state from {found.endpoint}"
+        _("live state from {endpoint}").format(endpoint=found.endpoint)
         if found.reachable
-        else "live state unknown (cluster unreachable)"
+        else _("live state unknown (cluster unreachable)")
     )
-    return out + f"{len(rows)} tenant(s); {where}\n"
+    return out + _("{count} tenant(s); {where}").format(count=len(rows), where=where) + "\n"
 
 
 # -- show ------------------------------------------------------------------------------------
@@ -176,10 +177,13 @@ def run_show(args: argparse.Namespace) -> int:
     obj = (found.tenants or {}).get(wanted)
     mine = loaded.get(wanted)
     if mine is None and obj is None:
-        known = ", ".join(sorted(loaded)[:8]) or "none"
-        where = "" if found.reachable else " (cluster not read)"
+        known = ", ".join(sorted(loaded)[:8]) or _("none")
+        where = "" if found.reachable else _(" (cluster not read)")
         raise InputError(
-            f"no tenant {wanted!r} in {tenants_dir(args)}{where}; known: {known}", field="ID"
+            _("no tenant {tenant!r} in {directory}{where}; known: {known}").format(
+                tenant=wanted, directory=tenants_dir(args), where=where, known=known
+            ),
+            field="ID",
         )
     status = dict((obj or {}).get("status") or {})
     view = {
@@ -207,72 +211,106 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pair(key: str, value: str) -> str:
+    """``  key   value`` with the values lined up, Chinese keys included."""
+    return f"  {key}{' ' * max(1, 17 - width(key))}{value}"
+
+
+def _grant(g: dict[str, Any]) -> str:
+    left = _("EXPIRED") if g["expired"] else _("{days} days left").format(days=g["days_left"])
+    return _("{group} {scope} until {expires} ({left}; {document}, granted by {by})").format(
+        group=g["group"],
+        scope=g["scope"],
+        expires=g["expires"],
+        left=left,
+        document=g["document"],
+        by=g["granted_by"],
+    )
+
+
 def _spec_lines(spec: dict[str, Any]) -> list[str]:
     retention = spec["retention_days"]
+    none = _("none")
     peers = [
-        f"{p['tenant']} (agreement {p['agreement']}, ports {','.join(map(str, p['ports']))})"
+        _("{tenant} (agreement {agreement}, ports {ports})").format(
+            tenant=p["tenant"], agreement=p["agreement"], ports=",".join(map(str, p["ports"]))
+        )
         for p in spec["peers"]
     ]
-    grants = [
-        f"{g['group']} {g['scope']} until {g['expires']} "
-        f"({'EXPIRED' if g['expired'] else str(g['days_left']) + ' days left'}; "
-        f"{g['document']}, granted by {g['granted_by']})"
-        for g in spec["grants"]
-    ]
     review = spec["budget"]["review"]
-    budget = f"{spec['budget']['annual_cny']:,} CNY a year" + (
-        f"; committee review {review['reference']} on {review['date']}" if review else ""
+    budget = _("{amount:,} CNY a year").format(amount=spec["budget"]["annual_cny"]) + (
+        _("; committee review {reference} on {date}").format(
+            reference=review["reference"], date=review["date"]
+        )
+        if review
+        else ""
     )
     life = spec["lifecycle"]
     q = spec["quotas"]
+    kept = _("{days} days").format(days=retention) if retention else _("not set")
     pairs = [
-        ("official name", spec["name"]),
+        (_("official name"), spec["name"]),
         (
-            "level",
-            f"{spec['level']} (division {spec['division_code']}, credit code "
-            f"{spec['credit_code']})",
+            _("level"),
+            _("{level} (division {division}, credit code {code})").format(
+                level=spec["level"], division=spec["division_code"], code=spec["credit_code"]
+            ),
         ),
         (
-            "classification",
-            f"{spec['classification']}; personal information "
-            f"{spec['personal_information']}; retention "
-            f"{f'{retention} days' if retention else 'not set'}"
-            f"{'; dedicated key' if spec['dedicated_key'] else ''}",
+            _("classification"),
+            _("{classification}; personal information {personal}; retention {kept}").format(
+                classification=spec["classification"],
+                personal=spec["personal_information"],
+                kept=kept,
+            )
+            + (_("; dedicated key") if spec["dedicated_key"] else ""),
         ),
-        ("network", f"{spec['cidr']}, egress {spec['egress']}"),
-        ("peers", "; ".join(peers) or "none"),
-        ("shared services", ", ".join(spec["shared_services"]) or "none"),
-        ("owners", f"group {spec['owners']['group']}: {', '.join(spec['owners']['contacts'])}"),
         (
-            "quotas",
-            f"cpu {q['cpu']}, memory {q['memory']}, storage {q['storage']}, pods {q['pods']}",
+            _("network"),
+            _("{cidr}, egress {egress}").format(cidr=spec["cidr"], egress=spec["egress"]),
         ),
-        ("grants", "; ".join(grants) or "none"),
-        ("budget", budget),
-        ("lifecycle", life["state"] + (f" since {life['since']}" if life["since"] else "")),
+        (_("peers"), "; ".join(peers) or none),
+        (_("shared services"), ", ".join(spec["shared_services"]) or none),
+        (
+            _("owners"),
+            _("group {group}: {contacts}").format(
+                group=spec["owners"]["group"], contacts=", ".join(spec["owners"]["contacts"])
+            ),
+        ),
+        (
+            _("quotas"),
+            _("cpu {cpu}, memory {memory}, storage {storage}, pods {pods}").format(**q),
+        ),
+        (_("grants"), "; ".join(_grant(g) for g in spec["grants"]) or none),
+        (_("budget"), budget),
+        (
+            _("lifecycle"),
+            life["state"]
+            + (_(" since {date}").format(date=life["since"]) if life["since"] else ""),
+        ),
     ]
-    return [f"  {k:<16} {v}" for k, v in pairs]
+    return [_pair(k, v) for k, v in pairs]
 
 
 def render_show(view: dict[str, Any], found: live.Live) -> str:
-    name = view["spec"]["name"] if view["spec"] else "(no file: only in the cluster)"
+    name = view["spec"]["name"] if view["spec"] else _("(no file: only in the cluster)")
     lines = [f"{view['tenant']}  {name}"]
     if view["file"]:
-        lines.append(f"  {'file':<16} {view['file']}")
+        lines.append(_pair(_("file"), view["file"]))
     if view["spec"]:
         lines += _spec_lines(view["spec"])
     lines += [
         "",
-        f"Live (Tenant object at {found.endpoint}):"
+        _("Live (Tenant object at {endpoint}):").format(endpoint=found.endpoint)
         if found.reachable
-        else "Live: unknown (cluster unreachable)",
+        else _("Live: unknown (cluster unreachable)"),
     ]
     if found.reachable and not view["deployed"]:
-        lines.append("  not deployed: no Tenant object")
+        lines.append(_("  not deployed: no Tenant object"))
     if view["conditions"]:
         lines.append(
             columns(
-                ["  TYPE", "STATUS", "REASON", "SINCE", "MESSAGE"],
+                ["  " + _("TYPE"), _("STATUS"), _("REASON"), _("SINCE"), _("MESSAGE")],
                 [
                     [
                         f"  {c.get('type', '')}",
@@ -288,35 +326,50 @@ def render_show(view: dict[str, Any], found: live.Live) -> str:
     if view["deployed"]:
         repairs = ", ".join(f"{k} {v}" for k, v in sorted(view["repairs"].items()))
         lines += [
-            f"  {'repairs':<16} {repairs or 'none'}",
-            f"  {'last deploy':<16} {_short_time(view['last_deploy'])} (Tenant status.lastDeploy)",
-            f"  {'next change':<16} {_short_time(view['next_change'])}",
+            _pair(_("repairs"), repairs or _("none")),
+            _pair(
+                _("last deploy"),
+                _("{when} (Tenant status.lastDeploy)").format(
+                    when=_short_time(view["last_deploy"])
+                ),
+            ),
+            _pair(_("next change"), _short_time(view["next_change"])),
         ]
         if view.get("out_of_date"):
             lines.append(
-                f"  {'out of date':<16} the file differs from the live Tenant in "
-                f"{', '.join(view['out_of_date'][:5])} (not deployed yet)"
+                _pair(
+                    _("out of date"),
+                    _(
+                        "the file differs from the live Tenant in {fields} (not deployed yet)"
+                    ).format(fields=", ".join(view["out_of_date"][:5])),
+                )
             )
-    lines += ["", f"Events (newest {EVENTS_SHOWN}):"]
+    lines += ["", _("Events (newest {count}):").format(count=EVENTS_SHOWN)]
     lines += [
         f"  {_short_time(e['time'])}  {e['type']:<7} {e['reason']:<16} {e['message']}"
         + (f" (x{e['count']})" if e["count"] > 1 else "")
         for e in view["events"]
     ]
     if not view["events"]:
-        lines.append("  none" if found.reachable else "  unknown")
+        lines.append("  " + (_("none") if found.reachable else _("unknown")))
     stack = view["stack"]
-    lines += ["", "Stack:"]
+    lines += ["", _("Stack:")]
     if stack is None:
-        lines.append(f"  {view['env']}.{view['tenant']}: no deploy log in .govcloud/deploy-logs/")
+        lines.append(
+            _("  {stack}: no deploy log in .govcloud/deploy-logs/").format(
+                stack=f"{view['env']}.{view['tenant']}"
+            )
+        )
     else:
         changes = (
-            "unknown"
+            _("unknown")
             if stack["changes"] is None
-            else ", ".join(f"{k} {v}" for k, v in sorted(stack["changes"].items())) or "none"
+            else ", ".join(f"{k} {v}" for k, v in sorted(stack["changes"].items())) or _("none")
         )
         lines += [
-            f"  {stack['stack']}: last run {_short_time(stack['last_run'])} ({stack['source']})",
-            f"  {'changes':<16} {changes}",
+            _("  {stack}: last run {when} ({source})").format(
+                stack=stack["stack"], when=_short_time(stack["last_run"]), source=stack["source"]
+            ),
+            _pair(_("changes"), changes),
         ]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from infra.i18n import _
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.quantity import format_quantity
 
@@ -75,10 +76,18 @@ def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
 def _summary(spec: TenantSpec) -> list[str]:
     """An added tenant at a glance."""
     return [
-        f"{spec.name}: {spec.level.value} level, {spec.data.classification.value} data, "
-        f"personal information {spec.data.personal_information.value}",
-        f"CIDR {spec.network.cidr}, egress {spec.network.egress.value}",
-        f"owners {spec.owners.group}: " + ", ".join(c.email for c in spec.owners.contacts),
+        _("{name}: {level} level, {classification} data, personal information {personal}").format(
+            name=spec.name,
+            level=spec.level.value,
+            classification=spec.data.classification.value,
+            personal=spec.data.personal_information.value,
+        ),
+        _("CIDR {cidr}, egress {egress}").format(
+            cidr=spec.network.cidr, egress=spec.network.egress.value
+        ),
+        _("owners {group}: {emails}").format(
+            group=spec.owners.group, emails=", ".join(c.email for c in spec.owners.contacts)
+        ),
     ]
 
 
@@ -87,9 +96,14 @@ def _removal(spec: TenantSpec, today: dt.date) -> list[str]:
     since = spec.lifecycle.since or today
     ends = since + dt.timedelta(days=spec.data.retention_days or 0)
     return [
-        "decommissioning: the next deploy revokes all access (bindings, operator grants, peerings)",
-        f"its bucket and data are kept until {ends.isoformat()} (retention "
-        f"{spec.data.retention_days or 0} days), then the stack is destroyed",
+        _(
+            "decommissioning: the next deploy revokes all access (bindings, operator grants, "
+            "peerings)"
+        ),
+        _(
+            "its bucket and data are kept until {ends} (retention {days} days), then the "
+            "stack is destroyed"
+        ).format(ends=ends.isoformat(), days=spec.data.retention_days or 0),
     ]
 
 
@@ -97,15 +111,19 @@ def _network(before: TenantSpec, after: TenantSpec) -> list[str]:
     out: list[str] = []
     b, a = before.network, after.network
     if b.egress != a.egress:
-        out.append(f"egress {b.egress.value} → {a.egress.value}")
+        out.append(_("egress {old} → {new}").format(old=b.egress.value, new=a.egress.value))
     if b.cidr != a.cidr:
         out.append(f"CIDR {b.cidr} → {a.cidr}")
     old_peers, new_peers = {p.tenant for p in b.peers}, {p.tenant for p in a.peers}
-    out += [f"peer added: {p}" for p in sorted(new_peers - old_peers)]
-    out += [f"peer removed: {p}" for p in sorted(old_peers - new_peers)]
+    out += [_("peer added: {peer}").format(peer=p) for p in sorted(new_peers - old_peers)]
+    out += [_("peer removed: {peer}").format(peer=p) for p in sorted(old_peers - new_peers)]
     old_svc, new_svc = set(b.shared_services), set(a.shared_services)
-    out += [f"shared service added: {s}" for s in sorted(new_svc - old_svc)]
-    out += [f"shared service removed: {s}" for s in sorted(old_svc - new_svc)]
+    out += [
+        _("shared service added: {service}").format(service=s) for s in sorted(new_svc - old_svc)
+    ]
+    out += [
+        _("shared service removed: {service}").format(service=s) for s in sorted(old_svc - new_svc)
+    ]
     return out
 
 
@@ -125,7 +143,9 @@ def _peerings(specs: Sequence[TenantSpec]) -> set[str]:
 
 def _grants(specs: Sequence[TenantSpec]) -> set[str]:
     return {
-        f"{s.id}: {g.group} {g.scope.value} until {g.expires} ({g.document})"
+        _("{tenant}: {group} {scope} until {expires} ({document})").format(
+            tenant=s.id, group=g.group, scope=g.scope.value, expires=g.expires, document=g.document
+        )
         for s in specs
         for g in s.access
     }

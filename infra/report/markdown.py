@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
-from infra.i18n import _
+from infra.i18n import N_, _
 from infra.policy import Finding, Severity
 from infra.spec.quantity import format_quantity
 
 from .summary import Summary
-from .text import headline
+from .text import headline, severity_label
 
 __all__ = ["escape", "group_by_tenant", "render_markdown"]
 
 _ICON = {Severity.error: "❌", Severity.warning: "⚠️", Severity.note: "ℹ️"}
 _RANK = {Severity.error: 0, Severity.warning: 1, Severity.note: 2}
-FLEET = "fleet totals"
+FLEET = N_("fleet totals")
 
 
 def escape(text: str) -> str:
@@ -53,18 +53,17 @@ def _link(path: str, line: int | None, base: str | None, text: str | None = None
 
 
 def _row(f: Finding, base: str | None) -> str:
-    where = _link(f.path, f.line, base, f"line {f.line}" if f.line else "file") if f.path else ""
+    label = _("line {line}").format(line=f.line) if f.line else _("file")
+    where = _link(f.path, f.line, base, label) if f.path else ""
     field = f" `{f.field}`" if f.field else ""
     problem = escape(f.message)
     if f.related:
-        problem += (
-            " (involves "
-            + ", ".join(_link(p, None, base, PurePath(p).stem) for p in f.related)
-            + ")"
+        problem += _(" (involves {tenants})").format(
+            tenants=", ".join(_link(p, None, base, PurePath(p).stem) for p in f.related)
         )
     return (
-        f"| {_ICON[f.severity]} {f.severity.value} | {f.rule} {f.name} | {where}{field} | "
-        f"{problem} | {escape(f.hint)} |"
+        f"| {_ICON[f.severity]} {severity_label(f.severity)} | {f.rule} {f.name} | "
+        f"{where}{field} | {problem} | {escape(f.hint)} |"
     )
 
 
@@ -75,7 +74,8 @@ def render_markdown(
     lines = [f"### {icon} govcloud check", "", headline(summary), ""]
     for tenant, items in group_by_tenant(findings):
         path = items[0].path
-        title = f"{_ICON[items[0].severity]} **{escape(tenant)}**"
+        shown = _(FLEET) if tenant == FLEET else tenant
+        title = f"{_ICON[items[0].severity]} **{escape(shown)}**"
         if path:
             title += f" — {_link(path, None, link_base)}"
         lines += [

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from infra.i18n import _
+from infra.i18n import N_, _
 from infra.policy import Finding, Severity
 
 from .summary import Summary
 
-__all__ = ["headline", "render_text"]
+__all__ = ["headline", "render_text", "severity_label"]
 
 _COLOURS = {Severity.error: "31", Severity.warning: "33", Severity.note: "36"}
+_SEVERITY = {
+    Severity.error: N_("error"),
+    Severity.warning: N_("warning"),
+    Severity.note: N_("note"),
+}
+
+
+def severity_label(severity: Severity) -> str:
+    """error, warning or note in the user's language."""
+    return _(_SEVERITY[severity])
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -50,7 +60,7 @@ def headline(summary: Summary) -> str:
 def render_text(findings: Sequence[Finding], summary: Summary, *, colour: bool = False) -> str:
     lines = []
     for f in findings:
-        label = _paint(f"{f.severity.value} {f.rule}", _COLOURS[f.severity], colour)
+        label = _paint(f"{severity_label(f.severity)} {f.rule}", _COLOURS[f.severity], colour)
         lines.append(f"{f.location()}: {label} {f.message}")
         if f.related:
             lines.append(_("    involves: {files}").format(files=", ".join(f.related)))

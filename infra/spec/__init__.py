@@ -4,7 +4,15 @@ Public entry points: ``load_tenants(paths)`` and ``load_environment(name, stacks
 """
 
 from .environment import EnvironmentSpec
-from .load import LoadedTenant, find_repo_root, load_environment, load_tenant, load_tenants
+from .load import (
+    LoadedTenant,
+    find_repo_root,
+    load_environment,
+    load_tenant,
+    load_tenant_partly,
+    load_tenants,
+    load_tenants_partly,
+)
 from .tenant import TenantSpec
 from .validate import dotted
 from .yamlsafe import MAX_BYTES, MAX_DEPTH
@@ -19,5 +27,7 @@ __all__ = [
     "find_repo_root",
     "load_environment",
     "load_tenant",
+    "load_tenant_partly",
     "load_tenants",
+    "load_tenants_partly",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -152,6 +153,11 @@ class EnvironmentSpec(BaseModel):
     )
     prices: Prices | None = Field(
         default=None, description="Priced service catalogue; without it no cost is reported"
+    )
+    language: Literal["zh", "en"] = Field(
+        default="zh",
+        description="Language of what departments and the bureau read from CI for this "
+        "environment (`govcloud check --lang env`): zh (default) or en",
     )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",

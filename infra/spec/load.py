@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -14,8 +15,9 @@ from infra.i18n import _
 
 from .cache import SpecCache
 from .environment import EnvironmentSpec
+from .salvage import STAND_IN
 from .tenant import TenantSpec
-from .validate import Loc, validate
+from .validate import Loc, validate, validate_partly
 from .validate import line_of as _line_of
 from .yamlsafe import parse_yaml, read_text
 
@@ -24,6 +26,7 @@ __all__ = [
     "find_repo_root",
     "load_environment",
     "load_tenant",
+    "load_tenant_partly",
     "load_tenants",
     "tenant_files",
 ]
@@ -33,11 +36,22 @@ SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class LoadedTenant:
-    """A validated tenant spec with where it came from."""
+    """A validated tenant spec with where it came from. ``stand_ins`` are the fields (dotted)
+    the schema refused and a neutral value replaced (``load_tenants_partly``): rule findings
+    about them judge the stand-in, not the department."""
 
     path: Path
     spec: TenantSpec
     text: str = field(repr=False, compare=False)
+    stand_ins: tuple[str, ...] = ()
+
+    def judges_stand_in(self, field_name: str | None) -> bool:
+        """Whether a finding about ``field_name`` is about a replaced part of the spec."""
+        if not field_name:
+            return False
+        return any(
+            field_name == s or field_name.startswith((f"{s}.", f"{s}[")) for s in self.stand_ins
+        )
 
     def line_of(self, loc: Loc) -> int | None:
         """Line of a field path in the source file (computed on demand)."""
@@ -82,6 +96,42 @@ def load_tenant(path: Path, cache: SpecCache | None = None) -> LoadedTenant:
         if cache:
             cache.remember(text, spec)
     return LoadedTenant(path=path, spec=spec, text=text)
+
+
+def load_tenant_partly(
+    path: Path, stand_in: dict[str, Any] = STAND_IN
+) -> tuple[LoadedTenant | None, list[SpecProblem]]:
+    """``path``'s schema problems and, despite them, as much of the spec as can be judged
+    (the refused parts replaced from ``stand_in``, see ``infra.spec.salvage``; None when the
+    file does not even parse)."""
+    where = str(path)
+    try:
+        text = read_text(path)
+        data = parse_yaml(text, where)
+        spec, problems, replaced = validate_partly(
+            TenantSpec, data, text=text, where=where, stand_in={**stand_in, "id": path.stem}
+        )
+    except InputError as exc:
+        return None, _problems(exc)
+    if spec is None:
+        return None, problems
+    return LoadedTenant(path=path, spec=spec, text=text, stand_ins=tuple(replaced)), problems
+
+
+def load_tenants_partly(paths: Sequence[Path]) -> tuple[list[LoadedTenant], list[SpecProblem]]:
+    """Every tenant spec under ``paths`` that can be judged (see ``load_tenant_partly``) and
+    the schema problems of all of them: one file's problems never hide another's."""
+    files = tenant_files(paths)
+    if not files:
+        raise InputError("no tenant specs (*.yaml) found", path=", ".join(map(str, paths)))
+    loaded: list[LoadedTenant] = []
+    problems: list[SpecProblem] = []
+    for path in files:
+        tenant, found = load_tenant_partly(path)
+        problems += found
+        if tenant is not None:
+            loaded.append(tenant)
+    return loaded, problems
 
 
 def _problems(error: InputError) -> list[SpecProblem]:

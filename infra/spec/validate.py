@@ -24,9 +24,17 @@ from infra.i18n import N_, _, current_language
 from infra.i18n.mistakes import CHINESE_FIELDS, chinese_term, closest, fullwidth_problem
 
 from .codes import credit_check_char, credit_code_problem
+from .salvage import replace_broken
 from .yamlsafe import compose
 
-__all__ = ["credit_code_message", "dotted", "line_of", "said_again", "validate"]
+__all__ = [
+    "credit_code_message",
+    "dotted",
+    "line_of",
+    "said_again",
+    "validate",
+    "validate_partly",
+]
 
 M = TypeVar("M", bound=BaseModel)
 Loc = Sequence[int | str]
@@ -323,6 +331,34 @@ def validate(model: type[M], data: Any, *, text: str, where: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_problems(model, exc.errors(), data=data, text=text, where=where)) from None
+
+
+def validate_partly(
+    model: type[M], data: Any, *, text: str, where: str, stand_in: dict[str, Any]
+) -> tuple[M | None, list[SpecProblem], list[str]]:
+    """Every schema problem of ``data`` and, if there are some, the model with the parts the
+    schema refused replaced from ``stand_in`` (``infra.spec.salvage``), so that the rest of
+    the spec can still be judged; with the dotted fields replaced. (None, problems, []) when
+    even that does not validate."""
+    try:
+        return validate(model, data, text=text, where=where), [], []
+    except SpecError as exc:
+        problems = list(exc.problems)
+    errors: list[Any] = []
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+    replaced: list[tuple[int | str, ...]] = []
+    current = data
+    for _round in range(4):  # a replaced entry can leave its list too short: try again
+        current, more = replace_broken(current, [e["loc"] for e in errors], stand_in)
+        replaced += more
+        try:
+            return model.model_validate(current), problems, [dotted(r) for r in replaced]
+        except ValidationError as exc:
+            errors = exc.errors()
+    return None, problems, []
 
 
 def credit_code_message(code: str) -> str | None:

@@ -19,7 +19,8 @@ import yaml
 
 from infra.errors import InputError
 from infra.i18n import _
-from infra.i18n.mistakes import fullwidth_problem
+
+from .yamlsyntax import explain
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "compose", "parse_yaml", "read_text"]
 
@@ -97,7 +98,10 @@ def decode(raw: bytes, where: str) -> str:
     tab = text.find("\t")
     if tab >= 0:
         raise InputError(
-            _("tab character; YAML must be indented with spaces"),
+            _(
+                "tab character (the Tab key, or an input method's indent); YAML is indented "
+                "with spaces only: type two spaces per level instead"
+            ),
             path=where,
             line=text.count("\n", 0, tab) + 1,
         )
@@ -220,7 +224,7 @@ def parse_yaml(text: str, where: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         raise _input_error(exc, where, text) from None
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
-        raise InputError(_("not valid YAML: {problem}").format(problem=exc), path=where) from None
+        raise InputError(explain(None, str(exc), text, None, None).message, path=where) from None
     except RecursionError:  # belt and braces: depth is bounded above
         raise InputError(
             _("nested deeper than {depth} levels").format(depth=MAX_DEPTH), path=where
@@ -244,22 +248,14 @@ def compose(text: str) -> yaml.Node | None:
 def _input_error(exc: yaml.MarkedYAMLError, where: str, text: str) -> InputError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else None
-    if line is not None:
-        # A Chinese input method's '：' or '，' breaks the structure; the parser notices on
-        # that line or the next one. Name the character instead of the parser's complaint.
-        lines = text.splitlines()
-        for number in (line - 1, line):
-            if 0 < number <= len(lines) and (wide := fullwidth_problem(lines[number - 1])):
-                return InputError(wide, path=where, line=number)
-    problem = exc.problem or str(exc)
     if "expected a single document" in (exc.context or ""):
         return InputError(
             _("several YAML documents in one file; a spec file holds exactly one"),
             path=where,
             line=line,
         )
-    if exc.context and exc.problem:
-        problem = f"{exc.context}: {exc.problem}"
     if isinstance(exc, _Refusal):
-        return InputError(problem, path=where, line=line)
-    return InputError(_("not valid YAML: {problem}").format(problem=problem), path=where, line=line)
+        return InputError(exc.problem or str(exc), path=where, line=line)
+    opened = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    found = explain(exc.context, exc.problem or str(exc), text, line, opened)
+    return InputError(found.message, path=where, line=found.line)

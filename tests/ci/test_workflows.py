@@ -75,7 +75,9 @@ def test_the_required_check_reports_on_every_pull_request() -> None:
     assert CHECK["on"] == {"pull_request": None}
     check = CHECK["jobs"]["check"]
     assert "if" not in check
-    assert _steps(check)[-1]["run"] == "govcloud check --env prod --changed-since HEAD^1"
+    assert _steps(check)[-1]["run"] == (
+        'govcloud check --env prod --changed-since HEAD^1 --lang "${GOVCLOUD_LANG:-env}"'
+    )
     assert "if" not in _steps(check)[-1] and "continue-on-error" not in _steps(check)[-1]
 
 
@@ -136,6 +138,22 @@ def test_fork_comments_use_the_two_step_pattern() -> None:
         if s.get("with", {}).get("name") == download["with"]["name"]
     )
     assert upload["if"] == "always()"
+
+
+def test_what_departments_read_is_in_the_environment_files_language() -> None:
+    """Verdict, job summary and comment: `--lang env` (stacks/prod.yaml says zh) unless the
+    repository variable GOVCLOUD_LANG asks for another language."""
+    assert yaml.safe_load((ROOT / "stacks" / "prod.yaml").read_text())["language"] == "zh"
+    flows = [CHECK, _load("bureau-report.yml")]
+    runs = [s for f in flows for j in f["jobs"].values() for s in _steps(j) if "run" in s]
+    govcloud = [s for s in runs if "govcloud " in s["run"] and "pip install" not in s["run"]]
+    assert len(govcloud) >= 3
+    for step in govcloud:
+        for line in step["run"].splitlines():
+            if line.strip().startswith(("govcloud ", "if ! govcloud ")):
+                assert "--lang" in line, line
+        assert step["env"]["GOVCLOUD_LANG"] == "${{ vars.GOVCLOUD_LANG }}"
+        assert "${GOVCLOUD_LANG:-env}" in step["run"]
 
 
 def test_installs_use_the_constraints() -> None:
@@ -323,6 +341,26 @@ def test_the_report_step_shows_what_the_pull_request_changes(tmp_path: Path) -> 
         "GITHUB_STEP_SUMMARY": str(summary),
     }
 
+    # Chinese by default: stacks/prod.yaml says `language: zh`.
+    result = _run_step(repo, "Report (job summary and pull-request comment)", env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = (repo / "report" / "check.md").read_text()
+    assert "### ❌ govcloud check" in check
+    assert "已按 prod 检查 1 个租户（共 12 个租户）：未通过" in check
+    assert "| ❌ 错误 | GC012 network-overlap | [第 " in check and "**gz-wjw**" in check
+    assert "| | 规则 |" in check
+    comment = (repo / "report" / "comment.md").read_text()
+    assert comment.startswith(check) and "### govcloud diff：与 `HEAD^1` 相比" in comment
+    assert "~ **gz-wjw** 变更 (network)" in comment and "[检查运行记录](" in comment
+    for english in ("error", "line ", "involves", "changed", "Capacity used", "Check run"):
+        assert english not in comment, english
+    verdict = _run_step(repo, "Verdict", env)
+    assert verdict.returncode == 1 and "错误 GC012" in verdict.stdout
+
+    # English on request: the repository variable GOVCLOUD_LANG.
+    shutil.rmtree(repo / "report")
+    summary.unlink()
+    env["GOVCLOUD_LANG"] = "en"
     result = _run_step(repo, "Report (job summary and pull-request comment)", env)
     assert result.returncode == 0, result.stdout + result.stderr
     check = (repo / "report" / "check.md").read_text()
@@ -356,6 +394,9 @@ def test_bureau_report_is_published_on_every_push_to_main() -> None:
     (job,) = flow["jobs"].values()
     assert _writes(job) == set()
     runs = " ".join(str(s.get("run", "")) for s in _steps(job))
-    assert 'govcloud report --env prod --format markdown >> "$GITHUB_STEP_SUMMARY"' in runs
+    assert (
+        'govcloud report --env prod --format markdown --lang "$lang" >> "$GITHUB_STEP_SUMMARY"'
+        in runs
+    )
     checkout = next(s for s in _steps(job) if "actions/checkout" in str(s.get("uses")))
     assert checkout["with"]["fetch-depth"] == 0  # the KPI needs the history of tenants/

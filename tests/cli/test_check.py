@@ -52,10 +52,12 @@ def test_directory_and_huge_file_are_clean_errors(tmp_path: Path) -> None:
 def test_schema_error_names_file_line_and_field() -> None:
     case = INVALID / "GC001-unknown-field"
     result = govcloud("check", str(case), "--today", TODAY)
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        f"govcloud: {case}/th-zwsjj.yaml:25: quotas.gpu: unknown field 'gpu'; did you mean 'gpus'?"
-    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        f"{case}/th-zwsjj.yaml:25: error GC001 quotas.gpu: unknown field 'gpu'; "
+        "did you mean 'gpus'?"
+    ) in result.stdout
+    assert "FAILED — 1 error(s)" in result.stdout
 
 
 def test_schema_errors_also_go_into_sarif(tmp_path: Path) -> None:

@@ -104,10 +104,11 @@ def test_input_errors_in_chinese(tmp_path: Path) -> None:
     )
     result = run("check", str(spec), "--today", TODAY, "--lang", "zh")
     assert result.returncode == 2
-    assert result.stderr.strip().endswith(
-        "data.classification: '核心数据' 不是可选值（general, important, core）之一；"
+    # The rest of the spec is judged too: the problem is one finding of the report.
+    assert (
+        "错误 GC001 data.classification: '核心数据' 不是可选值（general, important, core）之一；"
         "是否应为 core？"
-    )
+    ) in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -137,3 +138,19 @@ def test_a_document_number_is_shown_against_an_example(
         spec.write_text(original)
     assert "GC019" in result.stdout and words in result.stdout
     assert "[0-9]" not in result.stdout  # never the raw regular expression
+
+
+def test_lang_env_takes_the_environment_files_language(tmp_path: Path) -> None:
+    """`--lang env` (the pull-request workflows): stacks/<env>.yaml says the language."""
+    stacks = tmp_path / "stacks"
+    shutil.copytree(ROOT / "stacks", stacks)
+    args = ("check", "tenants/gd-jyt.yaml", "--today", TODAY, "--stacks-dir", str(stacks))
+    chinese = run(*args, "--lang", "env", lang="C.UTF-8")
+    assert chinese.returncode == 0, chinese.stderr
+    assert "已按 local 检查 1 个租户" in chinese.stdout
+    local = stacks / "local.yaml"
+    local.write_text(local.read_text().replace("language: zh", "language: en"))
+    english = run(*args, "--lang", "env", lang="zh_CN.UTF-8")
+    assert "1 tenant(s) checked in a fleet of 12 against local: passed" in english.stdout
+    # Without `--lang env` the locale decides, as before.
+    assert "tenant(s) checked" in run(*args, lang="C.UTF-8").stdout

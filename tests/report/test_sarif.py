@@ -60,7 +60,7 @@ def test_fleet_file_and_input_findings_validate_and_all_have_a_location() -> Non
     )
     with pytest.raises(SpecError) as caught:
         load_tenants([INVALID / "GC001-wrong-type"])
-    findings = [*fleet, *files, *_schema_findings(caught.value)]
+    findings = [*fleet, *files, *_schema_findings(caught.value.problems)]
     assert {f.rule for f in findings} >= {"GC010", "GC013", "GC001"}
     summary = Summary.of(findings, tenants=4, environment="local")
 

@@ -19,7 +19,7 @@ EXAMPLE = ROOT / "tenants" / "gd-zsj.yaml"
 @pytest.mark.parametrize(
     ("name", "line", "words"),
     [
-        ("malformed.yaml", 3, "not valid YAML"),
+        ("malformed.yaml", 2, "'[' on this line is not closed"),
         ("tabs.yaml", 2, "tab character"),
         ("duplicate-key.yaml", 2, "duplicate key 'id'"),
         ("alias-bomb.yaml", 1, "anchors and aliases"),
