@@ -11,20 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from infra.plan.metering import QUOTA_NAME, quota_amounts
 from infra.plan.names import LABEL_MANAGED_BY, MANAGED_BY
 from infra.spec import TenantSpec
-from infra.spec.quantity import parse_quantity
 
 __all__ = ["QUOTA_NAME", "QuotaLister", "TenantUsage", "read_usage", "usage_from"]
-
-QUOTA_NAME = "govcloud-quota"
-# ResourceQuota keys per resource: what a right-sizing decision looks at.
-KEYS = {
-    "cpu": "requests.cpu",
-    "memory": "requests.memory",
-    "storage": "requests.storage",
-    "pods": "pods",
-}
 
 
 class QuotaLister(Protocol):
@@ -50,19 +41,6 @@ class TenantUsage:
         return max((f for r in resources if (f := self.fraction(r)) is not None), default=0.0)
 
 
-def _amounts(values: Mapping[str, Any] | None) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for resource, key in KEYS.items():
-        raw = (values or {}).get(key)
-        if raw is None:
-            continue
-        try:
-            out[resource] = parse_quantity(str(raw))
-        except ValueError:
-            continue  # a form we cannot read is left out rather than guessed
-    return out
-
-
 def usage_from(
     quotas: Sequence[Mapping[str, Any]], specs: Sequence[TenantSpec]
 ) -> dict[str, TenantUsage]:
@@ -75,8 +53,8 @@ def usage_from(
         if meta.get("name") != QUOTA_NAME or namespace not in wanted:
             continue
         status = obj.get("status") or {}
-        hard = _amounts(status.get("hard") or (obj.get("spec") or {}).get("hard"))
-        out[namespace] = TenantUsage(namespace, _amounts(status.get("used")), hard)
+        hard = quota_amounts(status.get("hard") or (obj.get("spec") or {}).get("hard"))
+        out[namespace] = TenantUsage(namespace, quota_amounts(status.get("used")), hard)
     return out
 
 
