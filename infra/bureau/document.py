@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .capacity import PROVINCE, RESOURCES
 from .charts import Bar
 from .cities import city_label
-from .report import BureauReport
+from .report import BureauReport, UsageView
 from .text import alloc_row, cny, date, days, pct, rate_row, shown
 
 __all__ = ["Block", "Chart", "Heading", "Table", "Text", "blocks"]
@@ -111,6 +111,7 @@ def _cost(r: BureauReport) -> list[Block]:
     if not cost.priced:
         return [*out, Text(f"No price catalogue (`prices:`) in stacks/{r.env}.yaml.")]
     lines, more = shown(cost.lines, 20)
+    metered = cost.metered_period is not None
     return [
         *out,
         Text(
@@ -118,13 +119,23 @@ def _cost(r: BureauReport) -> list[Block]:
             f"approved budgets of {cny(cost.budget)} CNY. "
             f"Over budget: **{len(cost.over)}**."
         ),
+        *_metered_summary(r),
         Table(
-            ["tenant", "name", "annual cost (CNY)", "budget (CNY)", "share", ""],
+            [
+                "tenant",
+                "name",
+                "annual cost (CNY)",
+                *(["metered 按用量计费 (CNY/yr)"] if metered else []),
+                "budget (CNY)",
+                "share",
+                "",
+            ],
             [
                 [
                     c.tenant,
                     c.name,
                     cny(c.cost.total),
+                    *([cny(c.metered.total) if c.metered else "-"] if metered else []),
                     cny(c.budget),
                     pct(c.share),
                     "**over budget**" if c.over else "",
@@ -142,6 +153,56 @@ def _cost(r: BureauReport) -> list[Block]:
     ]
 
 
+def _metered_summary(r: BureauReport) -> list[Block]:
+    """Metered cost (mean recorded use at the same prices, annualized) by level."""
+    cost = r.cost
+    if cost.metered_period is None or cost.metered_total is None:
+        return []
+    days_ = cost.metered_period.total_seconds() / 86400
+    return [
+        Text(
+            f"Metered cost 按用量计费: mean recorded use over the last {days_:g} days at the "
+            f"same list prices, annualized: **{cny(cost.metered_total)} CNY**."
+        ),
+        Table(
+            ["level 级别", "allocated 按配额 (CNY/yr)", "metered 按用量 (CNY/yr)", "budget (CNY)"],
+            [
+                [
+                    LEVELS.get(lv.level, lv.level),
+                    cny(lv.allocated),
+                    cny(lv.metered) if lv.metered is not None else "-",
+                    cny(lv.budget),
+                ]
+                for lv in cost.levels
+            ],
+        ),
+    ]
+
+
+def _not_judged(use: UsageView) -> list[Block]:
+    """Why tenants got no proposal: one reading only, or too little recorded history."""
+    if use.window is None:
+        return [
+            Text(
+                "One reading of the quotas: nothing is proposed. Proposals stand on recorded "
+                "use (`--live`, from the metrics store)."
+            )
+        ]
+    if not use.short:
+        return []
+    need = use.window.total_seconds() / 86400
+    listed = ", ".join(
+        f"{s.tenant} ({s.observed.total_seconds() / 86400:.1f} d)" for s in use.short[:30]
+    )
+    more = f" and {len(use.short) - 30} more" if len(use.short) > 30 else ""
+    return [
+        Text(
+            f"Not judged yet 记录不足 (less than {need:g} days of recorded use, no proposal): "
+            f"{listed}{more}."
+        )
+    ]
+
+
 def _usage(r: BureauReport) -> list[Block]:
     use = r.usage
     if use is None:
@@ -153,7 +214,7 @@ def _usage(r: BureauReport) -> list[Block]:
     out: list[Block] = [
         Heading(2, "Use against allocation 实际使用 (live)"),
         Table(
-            ["tenant", "cpu used", "memory used", "pods used", "peak"],
+            ["tenant", "cpu used", "memory used", "pods used", "peak (window)"],
             [
                 [
                     u.tenant,
@@ -184,6 +245,7 @@ def _usage(r: BureauReport) -> list[Block]:
             3, f"Right-sizing candidates 建议缩减 (under {use.threshold:.0%} of CPU and memory)"
         )
     )
+    out += _not_judged(use)
     if not use.candidates:
         return [*out, Text("None.")]
     return [

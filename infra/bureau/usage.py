@@ -7,7 +7,7 @@ signature will do, so unit tests pass a fake); everything after the read is pure
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -27,8 +27,10 @@ class QuotaLister(Protocol):
 @dataclass(frozen=True)
 class TenantUsage:
     tenant: str
-    used: dict[str, Decimal]
+    used: dict[str, Decimal]  # the latest reading
     hard: dict[str, Decimal]
+    # The maximum recorded over the metering window, when a metrics store was read.
+    highest: dict[str, Decimal] = field(default_factory=dict)
 
     def fraction(self, resource: str) -> float | None:
         hard = self.hard.get(resource)
@@ -37,8 +39,18 @@ class TenantUsage:
         return float(self.used.get(resource, Decimal(0)) / hard)
 
     def peak(self, resources: Sequence[str] = ("cpu", "memory")) -> float:
-        """The highest use fraction among ``resources`` (0 when nothing is allocated)."""
-        return max((f for r in resources if (f := self.fraction(r)) is not None), default=0.0)
+        """The highest use fraction among ``resources`` (0 when nothing is allocated): of the
+        maximum recorded over the window when there is one, else of the latest reading."""
+        return max(
+            (f for r in resources if (f := self._peak_fraction(r)) is not None), default=0.0
+        )
+
+    def _peak_fraction(self, resource: str) -> float | None:
+        hard = self.hard.get(resource)
+        if not hard:
+            return None
+        use = self.highest.get(resource, self.used.get(resource, Decimal(0)))
+        return float(use / hard)
 
 
 def usage_from(

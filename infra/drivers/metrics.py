@@ -109,8 +109,8 @@ class MetricsClient:
             # Why: a connection cut mid-answer or a body that is not JSON (a proxy's page).
             raise TransientError(short(str(exc)), operation=operation) from exc
         if not isinstance(body, dict) or body.get("status") != "success":
-            error = body.get("error") if isinstance(body, dict) else None
-            raise PermanentError(short(str(error or body)), operation=operation)
+            said = body.get("error") if isinstance(body, dict) else None
+            raise PermanentError(short(str(said or body)), operation=operation)
         result = body.get("data")
         if not isinstance(result, dict):
             raise PermanentError("the answer has no data", operation=operation)
