@@ -17,6 +17,7 @@ from infra.plan.metering import (
     FIRST_SEEN_STEP,
     HARD_METRIC,
     METERED,
+    RECENT_STEP,
     USED_METRIC,
     query_average,
     query_first_seen,
@@ -85,6 +86,12 @@ def _by_tenant(samples: Iterable[Sample], wanted: set[str]) -> dict[str, dict[st
     return out
 
 
+def _first_seen(client: MetricsQuery, expr: str, now: dt.datetime) -> dict[str, float]:
+    return {
+        s.labels.get("tenant", ""): s.value for s in client.query(expr, now) if s.value == s.value
+    }
+
+
 def read_metering(
     client: MetricsQuery,
     specs: Sequence[TenantSpec],
@@ -93,14 +100,14 @@ def read_metering(
     window: dt.timedelta = DEFAULT_WINDOW,
     quantile: float = DEFAULT_QUANTILE,
 ) -> Metering:
-    """Three instant queries for the whole fleet: where each history starts, the percentile
-    and the maximum of CPU and memory use over ``window``."""
+    """Instant queries for the whole fleet: where each history starts (to the hour, or to
+    the minute when it is younger than an hour), the percentile and the maximum of CPU and
+    memory use over ``window``."""
     wanted = {s.id for s in specs}
-    first = {
-        s.labels.get("tenant", ""): s.value
-        for s in client.query(query_first_seen(window), now)
-        if s.value == s.value
-    }
+    first = _first_seen(client, query_first_seen(window), now)
+    if wanted - set(first):  # histories younger than the last whole hour, to the minute
+        recent = _first_seen(client, query_first_seen(FIRST_SEEN_STEP, RECENT_STEP), now)
+        first = {**recent, **first}
     high = _by_tenant(client.query(query_percentile(quantile, window, SIZED), now), wanted)
     peak = _by_tenant(client.query(query_peak(window, SIZED), now), wanted)
     tenants = {

@@ -26,9 +26,11 @@ from infra.spec.quantity import parse_quantity
 from .names import LABEL_MANAGED_BY, MANAGED_BY
 
 __all__ = [
+    "FIRST_SEEN_STEP",
     "HARD_METRIC",
     "METERED",
     "QUOTA_NAME",
+    "RECENT_STEP",
     "USED_METRIC",
     "format_duration",
     "parse_duration",
@@ -54,6 +56,7 @@ METERED = {
 }
 # How finely the start of a tenant's history is located: an hour in a window of days.
 FIRST_SEEN_STEP = dt.timedelta(hours=1)
+RECENT_STEP = dt.timedelta(minutes=1)  # ... and a history younger than that to the minute
 
 
 def quota_amounts(values: Mapping[str, Any] | None) -> dict[str, Decimal]:
@@ -154,11 +157,11 @@ def query_latest(metric: str, lookback: dt.timedelta, resources: Sequence[str]) 
     return f"max by (tenant, resource) (last_over_time({inner}[{promql_duration(lookback)}]))"
 
 
-def query_first_seen(window: dt.timedelta) -> str:
+def query_first_seen(window: dt.timedelta, step: dt.timedelta = FIRST_SEEN_STEP) -> str:
     """When each tenant's recorded CPU use starts, looking back ``window`` plus one step
-    (Unix seconds, to within :data:`FIRST_SEEN_STEP`); plain PromQL, so any
-    Prometheus-compatible store answers it."""
-    span = promql_duration(window + FIRST_SEEN_STEP)
-    step = promql_duration(FIRST_SEEN_STEP)
+    (Unix seconds, to within ``step``); plain PromQL, so any Prometheus-compatible store
+    answers it. A history younger than the last whole step is not in it: ask again over
+    that last step with a finer one (:data:`RECENT_STEP`)."""
+    span = promql_duration(window + step)
     inner = f'timestamp({USED_METRIC}{{resource="cpu"}})'
-    return f"min by (tenant) (min_over_time({inner}[{span}:{step}]))"
+    return f"min by (tenant) (min_over_time({inner}[{span}:{promql_duration(step)}]))"

@@ -9,7 +9,9 @@ from decimal import Decimal
 from infra.bureau import plan_resizes, read_average, read_latest, read_metering
 from infra.drivers.metrics import Sample, Series
 from infra.plan.metering import (
+    FIRST_SEEN_STEP,
     HARD_METRIC,
+    RECENT_STEP,
     USED_METRIC,
     query_average,
     query_first_seen,
@@ -47,10 +49,15 @@ def _s(tenant: str, resource: str | None, value: float) -> Sample:
 
 
 def _store(first_seen: dt.datetime, window: dt.timedelta = 14 * DAY) -> FakeMetrics:
+    """gd-jyt's history starts at ``first_seen``; the store answers the hourly grid only
+    for a history at least an hour old, as a real store does."""
     sized = ("cpu", "memory")
+    start = [_s("gd-jyt", None, first_seen.timestamp())]
+    hours = start if first_seen <= dt.datetime.now(dt.UTC) - FIRST_SEEN_STEP else []
     return FakeMetrics(
         {
-            query_first_seen(window): [_s("gd-jyt", None, first_seen.timestamp())],
+            query_first_seen(window): hours,
+            query_first_seen(FIRST_SEEN_STEP, RECENT_STEP): start,
             query_percentile(0.95, window, sized): [
                 _s("gd-jyt", "cpu", 3.0),
                 _s("gd-jyt", "memory", 6 * GI),
@@ -90,6 +97,7 @@ def test_a_full_window_proposes_p95_plus_headroom_at_the_peak_at_least(
     # every query at one instant, over the window
     assert {at for _, at in store.asked} == {NOW}
     assert all("[1209600s" in expr or "[1213200s:3600s]" in expr for expr, _ in store.asked)
+    assert len(store.asked) == 3  # every history found on the hourly grid: no finer look
 
 
 def test_the_window_is_configurable(specs: list[TenantSpec]) -> None:
