@@ -41,9 +41,7 @@ class TenantUsage:
     def peak(self, resources: Sequence[str] = ("cpu", "memory")) -> float:
         """The highest use fraction among ``resources`` (0 when nothing is allocated): of the
         maximum recorded over the window when there is one, else of the latest reading."""
-        return max(
-            (f for r in resources if (f := self._peak_fraction(r)) is not None), default=0.0
-        )
+        return max((f for r in resources if (f := self._peak_fraction(r)) is not None), default=0.0)
 
     def _peak_fraction(self, resource: str) -> float | None:
         hard = self.hard.get(resource)

@@ -85,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tenant is not None:
         loaded = [t for t in loaded if t.spec.id == args.tenant]
         if not loaded:
-            raise InputError(
-                _("no tenant {tenant!r}").format(tenant=args.tenant), field="--tenant"
-            )
+            raise InputError(_("no tenant {tenant!r}").format(tenant=args.tenant), field="--tenant")
     specs = [t.spec for t in loaded]
     metering = read_metering(
         metrics_client(args, env), specs, now=dt.datetime.now(dt.UTC), window=args.window

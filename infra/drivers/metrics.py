@@ -93,9 +93,7 @@ class MetricsClient:
             # Why: a 4xx carries the store's own reason (a bad query); a 5xx may pass.
             detail = short(exc.read().decode("utf-8", "replace"))
             error = TransientError if exc.code >= 500 else PermanentError
-            raise error(
-                f"HTTP {exc.code}: {detail}", operation=operation, status=exc.code
-            ) from exc
+            raise error(f"HTTP {exc.code}: {detail}", operation=operation, status=exc.code) from exc
         except urllib.error.URLError as exc:
             reason = str(exc.reason)
             raise UnreachableError(
