@@ -9,7 +9,7 @@ import os
 from typing import TYPE_CHECKING
 
 from infra.errors import InputError
-from infra.i18n import _, ngettext
+from infra.i18n import _
 from infra.plan.metering import format_duration, parse_duration
 from infra.spec import EnvironmentSpec
 
@@ -74,12 +74,18 @@ def metrics_client(args: argparse.Namespace, env: EnvironmentSpec) -> MetricsCli
 
 
 def describe_span(span: dt.timedelta) -> str:
-    """``7 minutes``, ``3 days`` in the user's language."""
+    """``7 minutes``, ``1 day`` in the user's language."""
     count, unit = format_duration(span)
-    forms = {
-        "days": ngettext("{n} day", "{n} days", count),
-        "hours": ngettext("{n} hour", "{n} hours", count),
-        "minutes": ngettext("{n} minute", "{n} minutes", count),
-        "seconds": ngettext("{n} second", "{n} seconds", count),
+    one = {
+        "days": _("{n} day"),
+        "hours": _("{n} hour"),
+        "minutes": _("{n} minute"),
+        "seconds": _("{n} second"),
     }
-    return forms[unit].format(n=count)
+    many = {
+        "days": _("{n} days"),
+        "hours": _("{n} hours"),
+        "minutes": _("{n} minutes"),
+        "seconds": _("{n} seconds"),
+    }
+    return (one if count == 1 else many)[unit].format(n=count)
