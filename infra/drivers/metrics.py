@@ -15,7 +15,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infra.errors import PermanentError, TransientError, UnreachableError, short
+from infra.drivers.errors import connection_error
+from infra.errors import PermanentError, TransientError, short
 
 __all__ = ["MetricsClient", "MetricsQuery", "Sample", "Series"]
 
@@ -95,13 +96,10 @@ class MetricsClient:
             error = TransientError if exc.code >= 500 else PermanentError
             raise error(f"HTTP {exc.code}: {detail}", operation=operation, status=exc.code) from exc
         except urllib.error.URLError as exc:
-            reason = str(exc.reason)
-            raise UnreachableError(
-                f"metrics store unreachable: {reason}",
-                operation=operation,
-                service="metrics store",
-                endpoint=self.url,
-                cause=reason,
+            # Why: nothing there (refused, unknown host) or no answer: one line naming the
+            # store and what to do, as for the API server and the cloud endpoint.
+            raise connection_error(
+                exc, operation, "metrics store", where=self.url, unanswered_too=True
             ) from exc
         except (OSError, ValueError) as exc:
             # Why: a connection cut mid-answer or a body that is not JSON (a proxy's page).
