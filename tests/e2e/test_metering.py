@@ -67,6 +67,15 @@ def _import(
         assert resp.status == 200
 
 
+def _delete(url: str, selector: str) -> None:
+    form = urllib.parse.urlencode({"match[]": selector}).encode()
+    request = urllib.request.Request(
+        f"{url}/api/v1/admin/tsdb/delete_series", data=form, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        assert resp.status == 204
+
+
 def _series(url: str, selector: str) -> list[dict[str, object]]:
     query = urllib.parse.urlencode({"query": selector})
     with urllib.request.urlopen(f"{url}/api/v1/query?{query}", timeout=10) as resp:
@@ -129,6 +138,8 @@ def test_rightsize_proposes_from_a_recorded_fortnight_and_nothing_from_minutes(
     workspace: Workspace, cloud_env: dict[str, str]
 ) -> None:
     url = _store(cloud_env)
+    for tenant in ("gz-wjw", "gd-rst"):  # a kept state (GOVCLOUD_TEST_STATE) starts afresh
+        _delete(url, f'{{tenant="{tenant}"}}')
     now = int(time.time())
     # gz-wjw (quota 24 CPU, 96Gi): 16 days of use between 2 and 4 cores, 4–6 GiB; one hour
     # at 5 cores and 10 GiB three days ago (the peak)

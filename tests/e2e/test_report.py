@@ -318,8 +318,7 @@ def _live(kube: KubeClient, workspace: Workspace, browser: Browser, store: str) 
     assert ("gd-jyt", "cpu") not in {
         (c["tenant"], c["resource"]) for c in data["usage"]["candidates"]
     }
-    short = {s["tenant"]: s["observed"] for s in data["usage"]["short"]}
-    assert short["gd-jyt"] < 3600
+    assert "gd-jyt" in {s["tenant"] for s in data["usage"]["short"]}
     assert data["usage"]["window"] == 14 * 86400
 
     page = workspace.root / "report.html"
