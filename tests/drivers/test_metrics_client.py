@@ -10,7 +10,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -28,6 +28,7 @@ class _Api(BaseHTTPRequestHandler):
         params = urllib.parse.parse_qs(url.query)
         _Api.asked.append(params)
         query = params["query"][0]
+        body: dict[str, Any]
         if query == "bad(":
             code, body = 400, {"status": "error", "error": "unparsable query: bad("}
         elif url.path == "/api/v1/query":
