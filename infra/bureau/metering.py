@@ -73,8 +73,10 @@ class Metering:
     tenants: dict[str, ObservedUse]
 
     def enough(self, use: ObservedUse) -> bool:
-        """A full window of history: the start of the history is located to one step."""
-        return use.observed(self.now) >= self.window - FIRST_SEEN_STEP
+        """A full window of history, give or take the step its start is located to (an hour
+        in a window of days; less in a shorter window). No reading is never enough."""
+        slack = min(FIRST_SEEN_STEP, self.window / 24)
+        return use.first_seen is not None and use.observed(self.now) >= self.window - slack
 
 
 def _by_tenant(samples: Iterable[Sample], wanted: set[str]) -> dict[str, dict[str, Decimal]]:

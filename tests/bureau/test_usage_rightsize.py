@@ -196,3 +196,13 @@ def test_the_window_is_met_to_within_the_step_the_start_is_located_by(
     nearly = _usage("gd-jyt", "5", "10Gi", history=WINDOW - dt.timedelta(minutes=40))
     assert plan_resizes([jyt], nearly).short == []
     assert [r.proposed for r in plan_resizes([jyt], nearly).resizes] == ["8", "15Gi"]
+
+
+def test_no_reading_is_never_enough_however_short_the_window(specs: list[TenantSpec]) -> None:
+    jyt = next(s for s in specs if s.id == "gd-jyt")
+    for window in (dt.timedelta(minutes=30), dt.timedelta(hours=2), WINDOW):
+        plan = plan_resizes([jyt], Metering(NOW, window, 0.95, {}))
+        assert plan.resizes == [] and [s.tenant for s in plan.short] == ["gd-jyt"]
+    young = ObservedUse("gd-jyt", NOW - dt.timedelta(minutes=20), {}, {})
+    half_hour = Metering(NOW, dt.timedelta(minutes=30), 0.95, {"gd-jyt": young})
+    assert plan_resizes([jyt], half_hour).resizes == []
