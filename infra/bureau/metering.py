@@ -45,8 +45,9 @@ __all__ = [
 DEFAULT_WINDOW = dt.timedelta(days=14)
 DEFAULT_QUANTILE = 0.95
 SIZED = ("cpu", "memory")
-# The latest reading counts as current when it is at most this old (a few missed scrapes).
-LATEST_LOOKBACK = dt.timedelta(minutes=15)
+# The latest reading counts as current when it is at most this old: Prometheus' staleness
+# period (a replica stopped longer ago no longer counts).
+LATEST_LOOKBACK = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

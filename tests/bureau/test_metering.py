@@ -129,7 +129,7 @@ def test_the_queries_are_promql_over_the_exported_series() -> None:
 
 def test_latest_use_and_mean_use_by_tenant(specs: list[TenantSpec]) -> None:
     resources = ("cpu", "memory", "storage", "pods")
-    lookback = dt.timedelta(minutes=15)
+    lookback = dt.timedelta(minutes=5)
     store = FakeMetrics(
         {
             query_latest(USED_METRIC, lookback, resources): [_s("gd-jyt", "cpu", 1.5)],

@@ -287,7 +287,8 @@ def _recorded(store: str, tenant: str, resource: str) -> float | None:
     )
     with urllib.request.urlopen(f"{store}/api/v1/query?{query}", timeout=10) as resp:
         result = json.load(resp)["data"]["result"]
-    return float(result[0]["value"][1]) if result else None
+    # the highest of the series (a reconciler stopped earlier in the session left its own)
+    return max((float(r["value"][1]) for r in result), default=None)
 
 
 def _live(kube: KubeClient, workspace: Workspace, browser: Browser, store: str) -> None:
