@@ -4,18 +4,26 @@ right-sizing. Pure computations over specs, git history and quota objects read t
 ``infra.drivers``; rendered as Markdown, self-contained HTML or JSON.
 """
 
+from .metering import Metering, ObservedUse, read_average, read_latest, read_metering
 from .report import BureauReport, UsageView, build_report
-from .rightsize import Resize, apply_resizes, plan_resizes
+from .rightsize import Resize, RightsizePlan, ShortHistory, apply_resizes, plan_resizes
 from .usage import TenantUsage, read_usage, usage_from
 
 __all__ = [
     "BureauReport",
+    "Metering",
+    "ObservedUse",
     "Resize",
+    "RightsizePlan",
+    "ShortHistory",
     "TenantUsage",
     "UsageView",
     "apply_resizes",
     "build_report",
     "plan_resizes",
+    "read_average",
+    "read_latest",
+    "read_metering",
     "read_usage",
     "usage_from",
 ]

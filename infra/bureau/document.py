@@ -13,7 +13,7 @@ from .blocks import Block, Chart, Heading, Summary, Table, Text
 from .capacity import PROVINCE, RESOURCES
 from .charts import Bar
 from .cities import city_label
-from .report import BureauReport
+from .report import BureauReport, UsageView
 from .summary import summary
 from .text import alloc_row, cny, date, days, pct, rate_row, shown
 
@@ -103,6 +103,7 @@ def _cost(r: BureauReport) -> list[Block]:
             Text(_("No price catalogue (`prices:`) in stacks/{env}.yaml.").format(env=r.env)),
         ]
     lines, more = shown(cost.lines, 20)
+    metered = cost.metered_period is not None
     return [
         *out,
         Text(
@@ -111,13 +112,22 @@ def _cost(r: BureauReport) -> list[Block]:
                 "budgets of {budget} CNY. Over budget: **{over}**."
             ).format(cost=cny(cost.total), budget=cny(cost.budget), over=len(cost.over))
         ),
+        *_metered_summary(r),
         Table(
-            [_("tenant"), _("name"), _("annual cost (CNY)"), _("budget (CNY)"), _("share")],
+            [
+                _("tenant"),
+                _("name"),
+                _("annual cost (CNY)"),
+                *([_("metered cost (CNY/yr)")] if metered else []),
+                _("budget (CNY)"),
+                _("share"),
+            ],
             [
                 [
                     c.tenant,
                     c.name,
                     cny(c.cost.total),
+                    *([cny(c.metered.total) if c.metered else "-"] if metered else []),
                     cny(c.budget),
                     pct(c.share) + (" **" + _("over budget") + "**" if c.over else ""),
                 ]
@@ -134,6 +144,67 @@ def _cost(r: BureauReport) -> list[Block]:
     ]
 
 
+def _metered_summary(r: BureauReport) -> list[Block]:
+    """Metered cost (mean recorded use at the same prices, annualized) by level."""
+    cost = r.cost
+    if cost.metered_period is None or cost.metered_total is None:
+        return []
+    days_ = cost.metered_period.total_seconds() / 86400
+    return [
+        Text(
+            _(
+                "Metered cost: mean recorded use over the last {days} days at the same list "
+                "prices, annualized: **{cost} CNY**."
+            ).format(days=f"{days_:g}", cost=cny(cost.metered_total))
+        ),
+        Table(
+            [
+                _("level"),
+                _("allocated cost (CNY/yr)"),
+                _("metered cost (CNY/yr)"),
+                _("budget (CNY)"),
+            ],
+            [
+                [
+                    _(LEVELS[lv.level]) if lv.level in LEVELS else lv.level,
+                    cny(lv.allocated),
+                    cny(lv.metered) if lv.metered is not None else "-",
+                    cny(lv.budget),
+                ]
+                for lv in cost.levels
+            ],
+        ),
+    ]
+
+
+def _not_judged(use: UsageView) -> list[Block]:
+    """Why tenants got no proposal: one reading only, or too little recorded history."""
+    if use.window is None:
+        return [
+            Text(
+                _(
+                    "One reading of the quotas: nothing is proposed. Proposals stand on "
+                    "recorded use (`--live`, from the metrics store)."
+                )
+            )
+        ]
+    if not use.short:
+        return []
+    need = use.window.total_seconds() / 86400
+    listed = ", ".join(
+        f"{s.tenant} ({s.observed.total_seconds() / 86400:.1f} d)" for s in use.short[:30]
+    )
+    more = _(" and {count} more").format(count=len(use.short) - 30) if len(use.short) > 30 else ""
+    return [
+        Text(
+            _(
+                "Not judged yet (less than {days} days of recorded use, no proposal): "
+                "{tenants}{more}."
+            ).format(days=f"{need:g}", tenants=listed, more=more)
+        )
+    ]
+
+
 def _usage(r: BureauReport) -> list[Block]:
     use = r.usage
     heading = Heading(2, _("Use against allocation"), "usage")
@@ -146,7 +217,7 @@ def _usage(r: BureauReport) -> list[Block]:
     out: list[Block] = [
         heading,
         Table(
-            [_("tenant"), _("CPU used"), _("memory used"), _("pods used"), _("peak")],
+            [_("tenant"), _("CPU used"), _("memory used"), _("pods used"), _("peak (window)")],
             [
                 [
                     u.tenant,
@@ -186,6 +257,7 @@ def _usage(r: BureauReport) -> list[Block]:
             ),
         )
     )
+    out += _not_judged(use)
     if not use.candidates:
         return [*out, Text(_("None."))]
     return [

@@ -15,7 +15,7 @@ from .report import BureauReport
 __all__ = ["render_json"]
 
 
-_DERIVED = ("fraction", "headroom", "share", "over", "rate", "total")
+_DERIVED = ("fraction", "headroom", "share", "over", "rate", "total", "metered_total", "levels")
 
 
 @functools.cache
@@ -34,6 +34,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.timedelta):  # a window or a span of history: in seconds
+        return int(value.total_seconds())
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.git import SharingHistory
@@ -14,7 +15,8 @@ from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
 from .checks import AuditSummary, DriftSummary
 from .cost import CostView, cost_view
-from .rightsize import Resize, plan_resizes
+from .metering import Metering
+from .rightsize import Resize, RightsizePlan, ShortHistory, plan_resizes
 from .sharing import SharingView, sharing_view
 from .usage import TenantUsage
 
@@ -27,6 +29,11 @@ class UsageView:
     tenants: list[TenantUsage]  # lowest peak use first
     missing: list[str]  # active tenants without a quota object in the cluster
     candidates: list[Resize]
+    # Proposals stand on recorded history: the window they need, and the active tenants
+    # without that much yet (none proposed). window None: no metrics store was read (one
+    # reading of the quotas), so nothing is proposed at all.
+    window: dt.timedelta | None = None
+    short: list[ShortHistory] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,30 @@ class BureauReport:
     audit: AuditSummary | None = None  # the last audit's report, when given
 
 
+def _usage_view(
+    specs: Sequence[TenantSpec],
+    usage: Mapping[str, TenantUsage],
+    metering: Metering | None,
+    threshold: float,
+) -> UsageView:
+    rows = [
+        replace(u, highest=metering.tenants[u.tenant].peak)
+        if metering is not None and u.tenant in metering.tenants
+        else u
+        for u in usage.values()
+    ]
+    rows.sort(key=lambda u: (u.peak(), u.tenant))
+    # A decommissioning tenant may be gone from the cluster already (retention ended);
+    # only an active tenant without its quota means something is not deployed.
+    missing = sorted(
+        s.id for s in specs if s.id not in usage and s.lifecycle.state is LifecycleState.active
+    )
+    if metering is None:
+        return UsageView(threshold, rows, missing, [])
+    plan: RightsizePlan = plan_resizes(specs, metering, threshold=threshold)
+    return UsageView(threshold, rows, missing, plan.resizes, plan.window, plan.short)
+
+
 def build_report(
     specs: Sequence[TenantSpec],
     env: EnvironmentSpec,
@@ -52,26 +83,24 @@ def build_report(
     history: SharingHistory,
     since: dt.date | None = None,
     usage: Mapping[str, TenantUsage] | None = None,
+    metering: Metering | None = None,
+    mean_use: Mapping[str, Mapping[str, Decimal]] | None = None,
     threshold: float = 0.3,
     drift: DriftSummary | None = None,
     audit: AuditSummary | None = None,
 ) -> BureauReport:
-    live = None
-    if usage is not None:
-        rows = sorted(usage.values(), key=lambda u: (u.peak(), u.tenant))
-        # A decommissioning tenant may be gone from the cluster already (retention ended);
-        # only an active tenant without its quota means something is not deployed.
-        missing = sorted(
-            s.id for s in specs if s.id not in usage and s.lifecycle.state is LifecycleState.active
-        )
-        live = UsageView(threshold, rows, missing, plan_resizes(specs, usage, threshold=threshold))
+    """``usage``: the latest quota use (the metrics store's, or one reading of the quotas);
+    ``metering``: the recorded history that proposals and peaks stand on; ``mean_use``: the
+    mean use over the metering window (metered cost)."""
+    live = None if usage is None else _usage_view(specs, usage, metering, threshold)
+    period = metering.window if metering is not None and mean_use is not None else None
     return BureauReport(
         env=env.name,
         today=today,
         tenants=len(specs),
         names={s.id: s.name for s in specs},
         capacity=capacity_view(specs, env),
-        cost=cost_view(specs, env),
+        cost=cost_view(specs, env, mean_use=mean_use, period=period),
         usage=live,
         access=access_view(specs, today),
         sharing=sharing_view(

@@ -7,24 +7,15 @@ signature will do, so unit tests pass a fake); everything after the read is pure
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from infra.plan.metering import QUOTA_NAME, quota_amounts
 from infra.plan.names import LABEL_MANAGED_BY, MANAGED_BY
 from infra.spec import TenantSpec
-from infra.spec.quantity import parse_quantity
 
 __all__ = ["QUOTA_NAME", "QuotaLister", "TenantUsage", "read_usage", "usage_from"]
-
-QUOTA_NAME = "govcloud-quota"
-# ResourceQuota keys per resource: what a right-sizing decision looks at.
-KEYS = {
-    "cpu": "requests.cpu",
-    "memory": "requests.memory",
-    "storage": "requests.storage",
-    "pods": "pods",
-}
 
 
 class QuotaLister(Protocol):
@@ -36,8 +27,10 @@ class QuotaLister(Protocol):
 @dataclass(frozen=True)
 class TenantUsage:
     tenant: str
-    used: dict[str, Decimal]
+    used: dict[str, Decimal]  # the latest reading
     hard: dict[str, Decimal]
+    # The maximum recorded over the metering window, when a metrics store was read.
+    highest: dict[str, Decimal] = field(default_factory=dict)
 
     def fraction(self, resource: str) -> float | None:
         hard = self.hard.get(resource)
@@ -46,21 +39,16 @@ class TenantUsage:
         return float(self.used.get(resource, Decimal(0)) / hard)
 
     def peak(self, resources: Sequence[str] = ("cpu", "memory")) -> float:
-        """The highest use fraction among ``resources`` (0 when nothing is allocated)."""
-        return max((f for r in resources if (f := self.fraction(r)) is not None), default=0.0)
+        """The highest use fraction among ``resources`` (0 when nothing is allocated): of the
+        maximum recorded over the window when there is one, else of the latest reading."""
+        return max((f for r in resources if (f := self._peak_fraction(r)) is not None), default=0.0)
 
-
-def _amounts(values: Mapping[str, Any] | None) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for resource, key in KEYS.items():
-        raw = (values or {}).get(key)
-        if raw is None:
-            continue
-        try:
-            out[resource] = parse_quantity(str(raw))
-        except ValueError:
-            continue  # a form we cannot read is left out rather than guessed
-    return out
+    def _peak_fraction(self, resource: str) -> float | None:
+        hard = self.hard.get(resource)
+        if not hard:
+            return None
+        use = self.highest.get(resource, self.used.get(resource, Decimal(0)))
+        return float(use / hard)
 
 
 def usage_from(
@@ -75,8 +63,8 @@ def usage_from(
         if meta.get("name") != QUOTA_NAME or namespace not in wanted:
             continue
         status = obj.get("status") or {}
-        hard = _amounts(status.get("hard") or (obj.get("spec") or {}).get("hard"))
-        out[namespace] = TenantUsage(namespace, _amounts(status.get("used")), hard)
+        hard = quota_amounts(status.get("hard") or (obj.get("spec") or {}).get("hard"))
+        out[namespace] = TenantUsage(namespace, quota_amounts(status.get("used")), hard)
     return out
 
 

@@ -55,7 +55,7 @@ def register(sub: Any) -> None:
     )
     logs.add_argument(
         "component",
-        help="etcd, kube-apiserver, kube-controller-manager, cloud, reconciler, or audit",
+        help="etcd, kube-apiserver, kube-controller-manager, cloud, metrics, reconciler, or audit",
     )
     logs.add_argument(
         "-n", "--lines", type=int, default=50, help="lines from the end (default: 50)"
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         lay = cloud.up()
         print(f"kube-apiserver  {lay.apiserver_url}")
         print(f"cloud API       {lay.cloud_url}  (region cn-northwest-1, partition aws-cn)")
+        print(f"metrics store   {lay.metrics_url}  (Prometheus API, metered quota use)")
         print(f"kubeconfig      {lay.kubeconfig}")
         print(f"audit log       {lay.audit_log}  (govcloud localcloud logs audit)")
         print('next: eval "$(govcloud localcloud env)" && kubectl get namespaces')

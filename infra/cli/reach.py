@@ -38,7 +38,11 @@ BUDGET = 12.0  # seconds from the command's start to giving up, by default: an e
 DEFAULT_WAIT = 10.0  # seconds a refusal later in a run is retried, by default
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smh]?)")
-_SERVICES = {"API server": N_("API server"), "cloud endpoint": N_("cloud endpoint")}
+_SERVICES = {
+    "API server": N_("API server"),
+    "cloud endpoint": N_("cloud endpoint"),
+    "metrics store": N_("metrics store"),
+}
 _CAUSES = {
     "connection refused (nothing listens there)": N_("connection refused (nothing listens there)"),
     "host name not found": N_("host name not found"),
@@ -109,6 +113,11 @@ def remedy(env: str | None, service: str = "") -> str:
     """What to do about an endpoint of ``env`` that cannot be reached."""
     if env == "local":
         return _("start it: govcloud localcloud up")
+    if service == "metrics store":
+        return _(
+            "check that it runs and that stacks/{env}.yaml names it (metrics_url), or "
+            "pass --metrics-url"
+        ).format(env=env)
     if service == "API server":
         return _(
             "check that it runs and that KUBECONFIG is env {env}'s cluster "

@@ -391,6 +391,10 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
     )
     os.close(handle)
     (state / "pid").write_text(str(proc.pid))
+    if env == "local":  # the local cloud's metrics store scrapes it (metered quota use)
+        from infra.localcloud import register_scrape_target
+
+        register_scrape_target("reconciler", metrics)
     print(
         f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
         f"metrics http://{metrics}/metrics; log: {log}"
@@ -415,6 +419,9 @@ def stop_background(*, verbose: bool = False, timeout: float = 10.0) -> bool:
     else:
         os.kill(pid, signal.SIGKILL)
     (_state_dir() / "pid").unlink(missing_ok=True)
+    from infra.localcloud import unregister_scrape_target
+
+    unregister_scrape_target("reconciler")
     if verbose:
         print(f"reconciler stopped (pid {pid})")
     return True

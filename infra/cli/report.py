@@ -14,21 +14,24 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from infra.errors import InputError
 from infra.i18n import _, set_language
-from infra.spec import TenantSpec, load_tenants
+from infra.spec import EnvironmentSpec, TenantSpec, load_tenants
 from infra.spec.git import SharingHistory, git_root, sharing_history
 
 from ._common import add_env_options, environment, tenants_dir, write_output
+from .metering import add_metering_options, metrics_client
 
 if TYPE_CHECKING:
-    from infra.bureau import TenantUsage
+    from infra.bureau import Metering, TenantUsage
     from infra.bureau.checks import AuditSummary, DriftSummary
 
-__all__ = ["add_usage_options", "bounded", "register", "tenant_usage"]
+__all__ = ["add_usage_options", "bounded", "quotas_file_usage", "register"]
 
 T = TypeVar("T")
 
@@ -53,41 +56,31 @@ def add_usage_options(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=bounded(0, 1),
         default=0.3,
-        help="right-sizing candidates use less than this fraction of their "
-        "CPU and memory quota (default: 0.3)",
-    )
-    parser.add_argument(
-        "--kubeconfig",
-        type=Path,
-        default=None,
-        help="cluster to read quota use from (default: the local cloud for "
-        "--env local, else $KUBECONFIG)",
+        help=_(
+            "right-sizing candidates peaked below this fraction of their CPU and memory "
+            "quota over the window (default: 0.3)"
+        ),
     )
     parser.add_argument(
         "--quotas-file",
         type=Path,
         default=None,
         metavar="FILE",
-        help="read ResourceQuota objects from FILE (`kubectl get resourcequota "
-        "-A -o json`) instead of the cluster",
+        help=_(
+            "show use against allocation from ResourceQuota objects in FILE (`kubectl get "
+            "resourcequota -A -o json`): one reading, so nothing is proposed"
+        ),
     )
+    add_metering_options(parser)
 
 
-def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str, TenantUsage]:
-    """Quota use per tenant from --quotas-file, or read from the cluster."""
-    from infra.bureau import read_usage, usage_from
+def quotas_file_usage(path: Path, specs: list[TenantSpec]) -> dict[str, TenantUsage]:
+    """Quota use per tenant from one saved reading of the ResourceQuota objects."""
+    from infra.bureau import usage_from
 
-    if args.quotas_file is None:
-        from infra.drivers import KubeClient
-
-        if args.kubeconfig is None:  # env local: the running local cloud, as deploy does
-            from .deploy import use_local_cloud
-
-            use_local_cloud(args.env)
-        return read_usage(KubeClient(args.kubeconfig), specs)
-    where = str(args.quotas_file)
+    where = str(path)
     try:
-        data = json.loads(args.quotas_file.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=where) from None
     except ValueError as exc:
@@ -96,6 +89,29 @@ def tenant_usage(args: argparse.Namespace, specs: list[TenantSpec]) -> dict[str,
     if not isinstance(items, list):
         raise InputError("expected a list object with `items` (kubectl get -o json)", path=where)
     return usage_from([i for i in items if isinstance(i, dict)], specs)
+
+
+@dataclass(frozen=True)
+class _Live:
+    usage: dict[str, TenantUsage]
+    metering: Metering | None = None
+    mean_use: dict[str, dict[str, Decimal]] | None = None
+
+
+def _live(args: argparse.Namespace, env: EnvironmentSpec, specs: list[TenantSpec]) -> _Live:
+    """From the metrics store (--live): the latest use, the window's history and mean use;
+    or one saved reading (--quotas-file)."""
+    from infra.bureau import read_average, read_latest, read_metering
+
+    if args.quotas_file is not None and not args.live:
+        return _Live(quotas_file_usage(args.quotas_file, specs))
+    client = metrics_client(args, env)
+    now = dt.datetime.now(dt.UTC)
+    return _Live(
+        read_latest(client, specs, now=now),
+        read_metering(client, specs, now=now, window=args.window),
+        read_average(client, specs, now=now, period=args.window),
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -108,7 +124,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--live",
         action="store_true",
-        help="read ResourceQuota use from the cluster (right-sizing candidates)",
+        help=_(
+            "read recorded quota use from the metrics store: use against allocation, "
+            "right-sizing proposals and metered cost"
+        ),
     )
     parser.add_argument(
         "--format",
@@ -207,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         history = replay.result()
     if isinstance(history, str):
         raise InputError(history)
-    usage = tenant_usage(args, specs) if args.live or args.quotas_file else None
+    live = _live(args, env, specs) if args.live or args.quotas_file else None
     drift, audit = _checks(args)
     report = build_report(
         specs,
@@ -215,7 +234,9 @@ def run(args: argparse.Namespace) -> int:
         today=args.today,
         history=history,
         since=args.since,
-        usage=usage,
+        usage=live.usage if live else None,
+        metering=live.metering if live else None,
+        mean_use=live.mean_use if live else None,
         threshold=args.threshold,
         drift=drift,
         audit=audit,

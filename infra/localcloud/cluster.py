@@ -24,6 +24,7 @@ from .toolchain import (
     ETCD_TOOL,
     KUBE_TOOL,
     PULUMI_TOOL,
+    VICTORIA_METRICS_TOOL,
     Progress,
     Tool,
     _say,
@@ -58,14 +59,21 @@ class ComponentStatus:
 
 
 class LocalCloud:
-    """One embedded provincial cloud: etcd, kube-apiserver, kube-controller-manager and the
-    AWS-compatible endpoint, all on loopback, with their state under ``state``."""
+    """One embedded provincial cloud: etcd, kube-apiserver, kube-controller-manager, the
+    AWS-compatible endpoint and the metrics store, all on loopback, with their state under
+    ``state``."""
 
     def __init__(
         self,
         state: Path | None = None,
         *,
-        tools: tuple[Tool, ...] = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL),
+        tools: tuple[Tool, ...] = (
+            ETCD_TOOL,
+            KUBE_TOOL,
+            PULUMI_TOOL,
+            ACTIONLINT_TOOL,
+            VICTORIA_METRICS_TOOL,
+        ),
     ) -> None:
         self.state = (state or default_state_dir()).resolve()
         self.tools = tools
@@ -325,6 +333,10 @@ class LocalCloud:
             # response of an endpoint without checksums.
             "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
             "GOVCLOUD_ENV": "local",
+            # Where this cloud lives (its metrics store's scrape targets are registered
+            # there) and the store's query endpoint (stacks/local.yaml leaves it null).
+            "GOVCLOUD_STATE_DIR": str(self.state),
+            **({"GOVCLOUD_METRICS_URL": lay.metrics_url} if "metrics" in lay.ports else {}),
             # The dynamic-provider host and policy packs run this python (the project's
             # venv); Pulumi resolves a relative `virtualenv` option from the program dir.
             "PULUMI_PYTHON_CMD": python_command(),

@@ -12,11 +12,12 @@ import yaml
 from .hardening import (
     audit_max_age_days,
     ensure_encryption_config,
+    private_dir,
     write_audit_policy,
     write_private,
 )
 from .pki import Pki
-from .toolchain import ETCD_TOOL, KUBE_TOOL
+from .toolchain import ETCD_TOOL, KUBE_TOOL, VICTORIA_METRICS_TOOL
 
 __all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components", "port_names"]
 
@@ -80,6 +81,23 @@ class Layout:
     @property
     def cloud_state(self) -> Path:
         return self.state / "cloud-state.pickle"
+
+    @property
+    def metrics_data(self) -> Path:
+        return self.state / "metrics"
+
+    @property
+    def scrape_config(self) -> Path:
+        return self.state / "metrics-scrape.yaml"
+
+    @property
+    def scrape_targets(self) -> Path:
+        """One ``<name>.json`` per process to scrape (Prometheus file_sd format)."""
+        return self.state / "metrics-targets"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['metrics']}"
 
     @property
     def etcd_url(self) -> str:
@@ -229,6 +247,43 @@ def _cloud(lay: Layout) -> list[str]:
     ]
 
 
+SCRAPE_INTERVAL = "15s"
+# Metered use is kept a year (a report compares periods); backfilled history older than the
+# retention would be refused by the store.
+METRICS_RETENTION = "1y"
+
+
+def _metrics(lay: Layout) -> list[str]:
+    return [
+        f"-storageDataPath={lay.metrics_data}",
+        f"-httpListenAddr=127.0.0.1:{lay.ports['metrics']}",
+        f"-retentionPeriod={METRICS_RETENTION}",
+        f"-promscrape.config={lay.scrape_config}",
+        "-promscrape.fileSDCheckInterval=5s",
+        # History written through the import API (a backfill) must show in the next query;
+        # the rollup cache would keep answering from before it.
+        "-search.disableCache",
+        "-memory.allowedBytes=268435456",
+        "-loggerLevel=WARN",
+    ]
+
+
+def _prepare_metrics(lay: Layout) -> None:
+    """The scrape configuration: every target file a process registered (the reconciler
+    writes its own when it starts in the background)."""
+    private_dir(lay.scrape_targets)
+    config = {
+        "global": {"scrape_interval": SCRAPE_INTERVAL},
+        "scrape_configs": [
+            {
+                "job_name": "govcloud",
+                "file_sd_configs": [{"files": [str(lay.scrape_targets / "*.json")]}],
+            }
+        ],
+    }
+    write_private(lay.scrape_config, yaml.safe_dump(config, sort_keys=False).encode())
+
+
 def _write_kubeconfig(lay: Layout, user: str, cert: str, path: Path) -> None:
     config = {
         "apiVersion": "v1",
@@ -271,7 +326,7 @@ def _prepare_controller_manager(lay: Layout) -> None:
 def components() -> tuple[Component, ...]:
     """In start order; stopped in reverse. A new process (say a reconciler) is one more
     entry: its program, arguments, health URL and ports."""
-    from .versions import ETCD, KUBERNETES
+    from .versions import ETCD, KUBERNETES, VICTORIA_METRICS
 
     kube = KUBERNETES.version
     return (
@@ -315,6 +370,16 @@ def components() -> tuple[Component, ...]:
             health=lambda lay: f"{lay.cloud_url}/moto-api/config",
             version=_moto_version(),
             ports=("cloud",),
+        ),
+        Component(
+            "metrics",
+            str(VICTORIA_METRICS_TOOL.directory / "victoria-metrics"),
+            _metrics,
+            health=lambda lay: f"{lay.metrics_url}/health",
+            version=VICTORIA_METRICS.version,
+            ports=("metrics",),
+            ready_seconds=30.0,
+            prepare=_prepare_metrics,
         ),
     )
 

@@ -19,9 +19,25 @@ from pathlib import Path
 
 from infra.errors import LocalCloudError
 
-from .versions import ACTIONLINT, ETCD, KUBERNETES, NETPOL_ANALYZER, PULUMI, ToolVersion
+from .versions import (
+    ACTIONLINT,
+    ETCD,
+    KUBERNETES,
+    NETPOL_ANALYZER,
+    PULUMI,
+    VICTORIA_METRICS,
+    ToolVersion,
+)
 
-__all__ = ["NETPOL_TOOL", "Tool", "cache_root", "ensure_tools", "project_root", "tool_dirs"]
+__all__ = [
+    "NETPOL_TOOL",
+    "VICTORIA_METRICS_TOOL",
+    "Tool",
+    "cache_root",
+    "ensure_tools",
+    "project_root",
+    "tool_dirs",
+]
 
 Progress = Callable[[str], None]
 
@@ -65,7 +81,8 @@ PULUMI_TOOL = Tool(
 )
 ACTIONLINT_TOOL = Tool(ACTIONLINT, ("actionlint",))
 NETPOL_TOOL = Tool(NETPOL_ANALYZER, ("netpol-analyzer",))
-ALL_TOOLS = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL, NETPOL_TOOL)
+VICTORIA_METRICS_TOOL = Tool(VICTORIA_METRICS, ("victoria-metrics",))
+ALL_TOOLS = (ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL, NETPOL_TOOL, VICTORIA_METRICS_TOOL)
 
 
 def _say(message: str) -> None:
@@ -198,6 +215,28 @@ def _build_netpol_analyzer(dest: Path, say: Progress) -> None:
     )
 
 
+def _build_victoria_metrics(dest: Path, say: Progress) -> None:
+    # Without cgo its zstd is the pure-Go one (lib/encoding/zstd); the version flag makes
+    # `victoria-metrics -version` (and /metrics) name the release instead of "unknown".
+    version = VICTORIA_METRICS.version
+    _run_go(
+        f"build victoria-metrics {version}",
+        [
+            "build",
+            "-v",
+            "-trimpath",
+            "-ldflags",
+            "-s -w -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version="
+            f"victoria-metrics-{version}",
+            "-o",
+            str(dest / "victoria-metrics"),
+            VICTORIA_METRICS.module,
+        ],
+        project_root() / "tools" / "victoriametrics",
+        say,
+    )
+
+
 def _build_pulumi(dest: Path, say: Progress) -> None:
     script = project_root() / "tools" / "pulumi" / "build.sh"
     say(f"build pulumi {PULUMI.version}: {script.name} …")
@@ -214,6 +253,7 @@ _BUILDERS: dict[str, Callable[[Path, Progress], None]] = {
     "pulumi": _build_pulumi,
     "actionlint": _build_actionlint,
     "netpol-analyzer": _build_netpol_analyzer,
+    "victoriametrics": _build_victoria_metrics,
 }
 
 

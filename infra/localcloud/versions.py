@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["COMPONENT_VERSIONS", "ETCD", "KUBERNETES", "NETPOL_ANALYZER", "PULUMI", "ToolVersion"]
+__all__ = [
+    "COMPONENT_VERSIONS",
+    "ETCD",
+    "KUBERNETES",
+    "NETPOL_ANALYZER",
+    "PULUMI",
+    "VICTORIA_METRICS",
+    "ToolVersion",
+]
 
 
 @dataclass(frozen=True)
@@ -22,4 +30,12 @@ NETPOL_ANALYZER = ToolVersion(
     "netpol-analyzer", "v1.4.4", "github.com/np-guard/netpol-analyzer/cmd/netpolicy"
 )
 
-COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT, NETPOL_ANALYZER)
+# The Prometheus-compatible store of metered use (single-node server). Newer releases need a
+# newer Go than this project builds with (1.26).
+VICTORIA_METRICS = ToolVersion(
+    "victoriametrics",
+    "v1.151.0",
+    "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics",
+)
+
+COMPONENT_VERSIONS = (KUBERNETES, ETCD, PULUMI, ACTIONLINT, NETPOL_ANALYZER, VICTORIA_METRICS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from infra.spec.tenant import Classification, PersonalInformation
 
 from .context import Context, Issue, q
 
-__all__ = ["AnnualCost", "annual_cost", "check_cost", "has_dedicated_key"]
+__all__ = ["AnnualCost", "annual_cost", "check_cost", "has_dedicated_key", "metered_cost"]
 
 _GIB = Decimal(2) ** 30
 _TIB = Decimal(2) ** 40
@@ -43,17 +43,40 @@ class AnnualCost:
         return self.cpu + self.memory + self.storage + self.keys + self.buckets
 
 
-def annual_cost(spec: TenantSpec, prices: Prices) -> AnnualCost:
-    def per_year(monthly: float) -> Decimal:
-        return Decimal(str(monthly)) * 12
+def _per_year(monthly: float) -> Decimal:
+    return Decimal(str(monthly)) * 12
 
-    quotas = spec.quotas
+
+def _priced(
+    spec: TenantSpec, prices: Prices, cpu: Decimal, memory: Decimal, storage: Decimal
+) -> AnnualCost:
+    """CPU in cores, memory and storage in bytes, held for a year; the key and the bucket
+    are a tenant's whatever it uses."""
     return AnnualCost(
-        cpu=q(quotas.cpu) * per_year(prices.vcpu_month),
-        memory=q(quotas.memory) / _GIB * per_year(prices.memory_gib_month),
-        storage=q(quotas.storage) / _TIB * per_year(prices.storage_tib_month),
-        keys=per_year(prices.key_month) if has_dedicated_key(spec) else Decimal(0),
-        buckets=per_year(prices.bucket_month),
+        cpu=cpu * _per_year(prices.vcpu_month),
+        memory=memory / _GIB * _per_year(prices.memory_gib_month),
+        storage=storage / _TIB * _per_year(prices.storage_tib_month),
+        keys=_per_year(prices.key_month) if has_dedicated_key(spec) else Decimal(0),
+        buckets=_per_year(prices.bucket_month),
+    )
+
+
+def annual_cost(spec: TenantSpec, prices: Prices) -> AnnualCost:
+    """What the quotas cost a year (the allocation, used or not)."""
+    quotas = spec.quotas
+    return _priced(spec, prices, q(quotas.cpu), q(quotas.memory), q(quotas.storage))
+
+
+def metered_cost(spec: TenantSpec, prices: Prices, mean_use: Mapping[str, Decimal]) -> AnnualCost:
+    """What a year at ``mean_use`` (the mean recorded use of cpu, memory, storage, in base
+    units) costs at the same list prices: metered cost, annualized."""
+    zero = Decimal(0)
+    return _priced(
+        spec,
+        prices,
+        mean_use.get("cpu", zero),
+        mean_use.get("memory", zero),
+        mean_use.get("storage", zero),
     )
 
 

@@ -134,6 +134,7 @@ class Controller:
         ctx.coalesce_counters = True  # deferred writes are flushed by the requeue
         ctx.kube = CountingKube(raw, lambda verb: self.metrics.requests.labels(verb).inc())
         self.metrics_addr = metrics_addr
+        self.metrics.meter_quotas(self._quotas, shard.owns)
         self._stop = threading.Event()
         # Lease traffic is counted apart: a steady-state pass itself should make no writes.
         lease_kube = CountingKube(
@@ -167,6 +168,10 @@ class Controller:
                 Endpoint("cloud", "cloud endpoint", cloud_endpoint(self.ctx.env.cloud.endpoint))
             )
         return found
+
+    def _quotas(self) -> list[dict[str, Any]]:
+        informer = self.ctx.caches.get("ResourceQuota")
+        return informer.all() if informer is not None else []
 
     # -- events from the caches --------------------------------------------------------
     def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:

@@ -3,13 +3,46 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
-__all__ = ["Metrics", "serve"]
+from infra.plan.metering import HARD_METRIC, USED_METRIC, quota_samples
+
+__all__ = ["Metrics", "QuotaUse", "serve"]
+
+_HELP = {
+    USED_METRIC: "ResourceQuota status.used of a tenant's govcloud quota, by resource "
+    "(cpu in cores, memory and storage in bytes, pods)",
+    HARD_METRIC: "ResourceQuota status.hard of a tenant's govcloud quota, by resource",
+}
+
+
+class QuotaUse(Collector):
+    """Each tenant's quota use and allocation, read from the reconciler's ResourceQuota cache
+    at scrape time (no API request): the history a metrics store keeps for right-sizing
+    and metered cost."""
+
+    def __init__(
+        self, quotas: Callable[[], Sequence[dict[str, Any]]], owns: Callable[[str], bool]
+    ) -> None:
+        self._quotas = quotas
+        self._owns = owns  # a shard exposes its own tenants
+
+    def collect(self) -> Iterator[Metric]:
+        families = {
+            name: GaugeMetricFamily(name, text, labels=["tenant", "resource"])
+            for name, text in _HELP.items()
+        }
+        for metric, tenant, resource, value in quota_samples(self._quotas()):
+            if self._owns(tenant):
+                families[metric].add_metric([tenant, resource], value)
+        yield from families.values()
 
 
 class Metrics:
@@ -63,6 +96,12 @@ class Metrics:
             "Tenants whose observed state did not match the plan at last pass",
             registry=self.registry,
         )
+
+    def meter_quotas(
+        self, quotas: Callable[[], Sequence[dict[str, Any]]], owns: Callable[[str], bool]
+    ) -> None:
+        """Expose per-tenant quota use (``govcloud_tenant_quota_used`` and ``_hard``)."""
+        self.registry.register(QuotaUse(quotas, owns))
 
 
 def serve(

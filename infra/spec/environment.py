@@ -159,6 +159,13 @@ class EnvironmentSpec(BaseModel):
         description="Language of what departments and the bureau read from CI for this "
         "environment (`govcloud check --lang env`): zh (default) or en",
     )
+    metrics_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="Prometheus-compatible query API (the province's metrics store) holding "
+        "the recorded quota use that right-sizing and metered cost stand on; null means "
+        "taken from GOVCLOUD_METRICS_URL (the local cloud's store)",
+    )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",
         pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9._-]+$",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -11,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+import infra.cli.metering
+from infra.cli.main import main
 from tests.cli.helpers import govcloud
 
 from .conftest import ROOT
+from .test_metering import FakeMetrics, _store
 
 QUOTAS = {
     "apiVersion": "v1",
@@ -152,10 +156,9 @@ def test_report_outside_git_uses_the_specs_dates(checkout: Path) -> None:
         for p in (checkout / "tenants").glob("*.yaml")
         if p.stem not in {"gd-jyt", "gd-gat", "st-wglj"}
     )
-    assert {(c["tenant"], c["resource"], c["proposed"]) for c in data["usage"]["candidates"]} == {
-        ("gd-jyt", "cpu", "5"),
-        ("gd-jyt", "memory", "9Gi"),
-    }
+    # one reading of the quotas: use against allocation, but nothing to propose from
+    assert data["usage"]["tenants"][0]["tenant"] == "gd-jyt"
+    assert data["usage"]["candidates"] == [] and data["usage"]["window"] is None
 
 
 def test_report_html_to_a_file(checkout: Path) -> None:
@@ -174,16 +177,26 @@ def test_report_html_to_a_file(checkout: Path) -> None:
     assert page.count('<figure class="chart"') == 4  # no usage chart without --live
 
 
-def test_rightsize_writes_a_reviewable_change(checkout: Path) -> None:
+def _fake_store(monkeypatch: pytest.MonkeyPatch, history: dt.timedelta) -> FakeMetrics:
+    store = _store(first_seen=dt.datetime.now(dt.UTC) - history)
+    # FakeMetrics answers the exact queries; the instant is the command's own "now"
+    monkeypatch.setattr(infra.cli.metering, "metrics_client", lambda args, env: store)
+    monkeypatch.setattr("infra.cli.rightsize.metrics_client", lambda args, env: store)
+    return store
+
+
+def test_rightsize_writes_a_reviewable_change(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(checkout)
+    _fake_store(monkeypatch, dt.timedelta(days=15))
     before = (checkout / "tenants" / "gd-jyt.yaml").read_text()
-    dry = govcloud("rightsize", "--quotas-file", "quotas.json", cwd=checkout)
-    assert dry.returncode == 0, dry.stderr
-    assert "gd-jyt: quotas.cpu 24 → 5 (using 12%)" in dry.stdout
+    assert main(["--lang", "en", "rightsize", "--tenant", "gd-jyt"]) == 0
+    dry = capsys.readouterr().out
+    assert "gd-jyt: quotas.cpu 24 → 5 (p95 3.00, peak 4.00 = 17% over 14 days)" in dry
     assert (checkout / "tenants" / "gd-jyt.yaml").read_text() == before
-    wrote = govcloud(
-        "rightsize", "--quotas-file", "quotas.json", "--tenant", "gd-jyt", "--write", cwd=checkout
-    )
-    assert wrote.returncode == 0, wrote.stderr
+    assert main(["--lang", "en", "rightsize", "--tenant", "gd-jyt", "--write"]) == 0
+    assert "Wrote 1 file(s)" in capsys.readouterr().out
     after = (checkout / "tenants" / "gd-jyt.yaml").read_text()
     assert after == before.replace('  cpu: "24"\n', '  cpu: "5"\n', 1).replace(
         "  memory: 96Gi\n", "  memory: 9Gi\n", 1
@@ -192,11 +205,25 @@ def test_rightsize_writes_a_reviewable_change(checkout: Path) -> None:
     assert check.returncode == 0, check.stdout
 
 
+def test_rightsize_minutes_after_a_deploy_proposes_nothing_and_writes_nothing(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(checkout)
+    _fake_store(monkeypatch, dt.timedelta(minutes=7))
+    before = {p: p.read_text() for p in (checkout / "tenants").glob("*.yaml")}
+    assert main(["--lang", "en", "rightsize", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "gd-jyt: 7 minutes of use recorded, 14 days needed; no proposal" in out
+    assert "gd-gat: no use recorded yet, 14 days needed; no proposal" in out
+    assert "No proposal:" in out and "Wrote" not in out
+    assert {p: p.read_text() for p in before} == before
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("rightsize", "--quotas-file", "quotas.json", "--tenant", "nope"), "no tenant 'nope'"),
-        (("rightsize", "--quotas-file", "missing.json"), "missing.json: cannot read"),
+        (("rightsize", "--tenant", "nope"), "no tenant 'nope'"),
+        (("report", "--quotas-file", "missing.json"), "missing.json: cannot read"),
         (("report", "--quotas-file", "tenants/gd-jyt.yaml"), "not JSON"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from infra.bureau import BureauReport, build_report
+from infra.bureau import BureauReport, Metering, ObservedUse, build_report
 from infra.bureau.blocks import Table
 from infra.bureau.charts import Bar, bar_chart, bar_figure, chart_style, cjk_font
 from infra.bureau.checks import AuditSummary, DriftSummary
@@ -48,7 +49,21 @@ def report(specs: list[TenantSpec], env: EnvironmentSpec) -> BureauReport:
             {"cpu": Decimal(128), "memory": 512 * GI},
         ),
     }
-    return build_report(specs, env, today=TODAY, history=SharingHistory(), usage=usage)
+    now = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
+    fortnight = dt.timedelta(days=14)
+    recorded = {  # a full window for both, peaks as the latest readings; nothing for the rest
+        t: ObservedUse(t, now - dt.timedelta(days=20), u.used, u.used) for t, u in usage.items()
+    }
+    mean_use = {"gd-jyt": {"cpu": Decimal(1), "memory": 2 * GI}}
+    return build_report(
+        specs,
+        env,
+        today=TODAY,
+        history=SharingHistory(),
+        usage=usage,
+        metering=Metering(now, fortnight, 0.95, recorded),
+        mean_use=mean_use,
+    )
 
 
 @pytest.fixture
@@ -89,6 +104,8 @@ def test_markdown_has_every_section_with_tables_and_mermaid(
     assert "| 广州市 (440100) | 128 / 768 (17%) |" in md
     assert "| gd-jyt | CPU | 24 | 2 | 4% |" in md  # right-sized to its default limit
     assert "gd-gat | CPU" not in md  # 78 % used: not a candidate
+    assert "metered cost (CNY/yr)" in md
+    assert "Not judged yet (less than 14 days of recorded use" in md
     assert "| sz-zwfwsjj | cloud-ops | ops | 粤政数授〔2026〕9号 | 蔡明辉（处长）" in md
     assert "| st-wglj | 汕头市文化广电旅游体育局 | 2026-09-01 | 2029-08-31 |" in md
     # the pending request's age counts from its `requested` date in the spec
@@ -199,6 +216,12 @@ def test_json_has_every_row_and_numbers(report: BureauReport) -> None:
     assert len(data["cost"]["lines"]) == 12
     assert [c["tenant"] for c in data["usage"]["candidates"]] == ["gd-jyt", "gd-jyt"]
     assert data["sharing"]["province"]["received"] == 6
+    # metered cost beside the quotas' cost: mean use over the window at the same prices
+    assert data["cost"]["metered_period"] == 14 * 86400
+    jyt = next(line for line in data["cost"]["lines"] if line["tenant"] == "gd-jyt")
+    assert jyt["metered"]["cpu"] == 1 * 180 * 12 and jyt["metered"]["memory"] == 2 * 45 * 12
+    assert jyt["metered"]["buckets"] == jyt["cost"]["buckets"]
+    assert {lv["level"] for lv in data["cost"]["levels"]} == {"province", "city", "county"}
     assert data["access"]["offboarding"][0]["retention_ends"] == "2029-08-31"
 
 

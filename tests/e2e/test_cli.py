@@ -45,12 +45,14 @@ def test_localcloud_status_env_and_logs(local_cloud: LocalCloud, elsewhere: Path
         "kube-apiserver",
         "kube-controller-manager",
         "cloud",
+        "metrics",
         "reconciler",
     ]
     assert all(r.endswith("ok") for r in rows[:-1])
     # no background reconciler for this test session: said plainly, not counted as a failure
     assert "not running (start: govcloud reconcile --env local --background)" in rows[-1]
     assert "v1.37.2" in status.stdout and "v3.6.16" in status.stdout
+    assert "v1.151.0" in status.stdout  # the metrics store (VictoriaMetrics), with its port
 
     env = _govcloud("localcloud", "--state-dir", state, "env").stdout
     for name in (

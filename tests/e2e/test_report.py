@@ -1,7 +1,7 @@
 """`govcloud report` as a person looks at it: the HTML page opened in a real headless
 Chromium (Debian's `chromium`), driven over the DevTools protocol — no console errors, every
-chart decoded and drawn, a screenshot under docs/ — and `--live` reading ResourceQuota use
-from the session's local cloud."""
+chart decoded and drawn, a screenshot under docs/ — and `--live` reading quota use as the
+session's local cloud's metrics store recorded it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import itertools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,10 @@ import pytest
 import websocket
 
 from infra.drivers import KubeClient
+from infra.localcloud import LocalCloud, register_scrape_target, unregister_scrape_target
+from infra.plan.names import LABEL_MANAGED_BY, MANAGED_BY
 from infra.provision import StackResult
+from infra.reconcile.metrics import Metrics, serve
 
 from ..system import INSTALL
 from .conftest import ROOT, Workspace
@@ -340,29 +345,55 @@ def _pods(kube: KubeClient, namespace: str, count: int) -> None:
         )
 
 
-def test_live_report_reads_quota_use_and_rightsize_writes_it(
+def test_live_report_reads_recorded_use_and_rightsize_waits_for_history(
     deployed: dict[str, StackResult],
     workspace: Workspace,
     browser: Browser,
     cloud_env: dict[str, str],
+    local_cloud: LocalCloud,
 ) -> None:
     kube = KubeClient()
     _pods(kube, "gd-jyt", 4)  # 4 × 250m CPU and 512Mi requested by default
+    # The reconciler's quota-use exporter over this cluster, scraped by the local cloud's
+    # store (as `reconcile --background` registers itself).
+    metrics = Metrics()
+    metrics.meter_quotas(
+        lambda: kube.list("v1", "ResourceQuota", label_selector=f"{LABEL_MANAGED_BY}={MANAGED_BY}"),
+        lambda tenant: True,
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = serve(f"127.0.0.1:{port}", metrics, healthy=lambda: True, ready=lambda: True)
+    register_scrape_target("e2e-report", f"127.0.0.1:{port}", state=local_cloud.state)
     try:
-        _live(kube, workspace, browser)
+        _live(kube, workspace, browser, cloud_env["GOVCLOUD_METRICS_URL"])
     finally:
+        unregister_scrape_target("e2e-report", state=local_cloud.state)
+        server.shutdown()
+        server.server_close()
         for i in range(4):
             kube.delete("v1", "Pod", f"report-load-{i}", "gd-jyt")
 
 
-def _live(kube: KubeClient, workspace: Workspace, browser: Browser) -> None:
-    deadline = time.monotonic() + 60
-    while True:  # the resourcequota controller fills in `used`
-        quota = kube.get("v1", "ResourceQuota", "govcloud-quota", "gd-jyt") or {}
-        if (quota.get("status") or {}).get("used", {}).get("pods") == "4":
+def _recorded(store: str, tenant: str, resource: str) -> float | None:
+    query = urllib.parse.urlencode(
+        {"query": f'govcloud_tenant_quota_used{{tenant="{tenant}",resource="{resource}"}}'}
+    )
+    with urllib.request.urlopen(f"{store}/api/v1/query?{query}", timeout=10) as resp:
+        result = json.load(resp)["data"]["result"]
+    # the highest of the series (a reconciler stopped earlier in the session left its own)
+    return max((float(r["value"][1]) for r in result), default=None)
+
+
+def _live(kube: KubeClient, workspace: Workspace, browser: Browser, store: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:  # the resourcequota controller fills in `used`; the store scrapes it
+        if _recorded(store, "gd-jyt", "pods") == 4:
             break
+        quota = kube.get("v1", "ResourceQuota", "govcloud-quota", "gd-jyt") or {}
         assert time.monotonic() < deadline, quota.get("status")
-        time.sleep(1)
+        time.sleep(2)
     out = _govcloud(
         "report",
         "--env",
@@ -379,9 +410,12 @@ def _live(kube: KubeClient, workspace: Workspace, browser: Browser) -> None:
     assert usage["gd-jyt"]["used"]["cpu"] == 1 and usage["gd-jyt"]["used"]["pods"] == 4
     assert usage["gd-jyt"]["hard"]["cpu"] == 24
     assert data["usage"]["missing"] == []
-    candidates = {(c["tenant"], c["resource"]): c["proposed"] for c in data["usage"]["candidates"]}
-    assert candidates[("gd-jyt", "cpu")] == "2"  # 1 × 1.5, but one default container (2)
-    assert candidates[("gd-jyt", "memory")] == "4Gi"
+    # minutes of recorded use: nothing proposed for gd-jyt, and the report says why
+    assert ("gd-jyt", "cpu") not in {
+        (c["tenant"], c["resource"]) for c in data["usage"]["candidates"]
+    }
+    assert "gd-jyt" in {s["tenant"] for s in data["usage"]["short"]}
+    assert data["usage"]["window"] == 14 * 86400
 
     page = workspace.root / "report.html"
     _govcloud(
@@ -403,10 +437,16 @@ def _live(kube: KubeClient, workspace: Workspace, browser: Browser) -> None:
     assert shot.startswith(b"\x89PNG") and len(shot) > 50_000
 
     before = (workspace.root / "tenants" / "gd-jyt.yaml").read_text()
-    _govcloud("rightsize", "--env", "local", "--tenant", "gd-jyt", "--write", cwd=workspace.root)
-    after = (workspace.root / "tenants" / "gd-jyt.yaml").read_text()
-    assert after == before.replace('  cpu: "24"\n', '  cpu: "2"\n', 1).replace(
-        "  memory: 96Gi\n", "  memory: 4Gi\n", 1
+    written = _govcloud(
+        "--lang",
+        "en",
+        "rightsize",
+        "--env",
+        "local",
+        "--tenant",
+        "gd-jyt",
+        "--write",
+        cwd=workspace.root,
     )
-    _govcloud("check", "--env", "local", "--today", TODAY, cwd=workspace.root)
-    (workspace.root / "tenants" / "gd-jyt.yaml").write_text(before)  # session state stays
+    assert "of use recorded, 14 days needed; no proposal" in written.stdout
+    assert (workspace.root / "tenants" / "gd-jyt.yaml").read_text() == before

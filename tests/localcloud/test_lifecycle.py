@@ -72,5 +72,11 @@ def test_unknown_log_name_is_an_input_error(tmp_path: Path) -> None:
 
 def test_status_of_a_never_started_cloud_says_not_running(tmp_path: Path) -> None:
     rows = LocalCloud(tmp_path).status()
-    assert [r.name for r in rows] == ["etcd", "kube-apiserver", "kube-controller-manager", "cloud"]
+    assert [r.name for r in rows] == [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "cloud",
+        "metrics",
+    ]
     assert not any(r.healthy or r.pid for r in rows)
