@@ -294,6 +294,16 @@ def main() -> None:
             ),
             flush=True,
         )
+        print("tamperings:", *tamperings, sep="\n  ")
+        print("repairs in the reconciler's log (time, tenant, object, action, what was there):")
+        for line in log_text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if "repair" in entry:
+                r = entry["repair"]
+                print(f"  {entry['time']} {entry['tenant']} {r['key']} {r['action']} {r['before']}")
         if drift.returncode != 0:
             print(drift.stdout[-3000:])
     finally:

@@ -178,7 +178,7 @@ def test_the_report_is_in_chinese(report: BureauReport, chinese: None) -> None:
         "## 数据需求满足率",
     ):
         assert heading in md
-    assert "| 租户 | 名称 | 年费用（元） | 预算（元） | 占预算 |" in md
+    assert "| 租户 | 名称 | 年费用（元） | 按用量计费（元/年） | 预算（元） | 占预算 |" in md
     assert "**需求时长**：从需求方配置中的 `requested` 日期到报告日期" in md
     page = render_html(report)
     assert '<html lang="zh-CN">' in page and '<h2 id="summary">摘要</h2>' in page

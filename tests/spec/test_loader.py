@@ -64,7 +64,9 @@ def test_a_deep_document_near_the_size_limit_is_quick(tmp_path: Path) -> None:
     started = time.perf_counter()
     with pytest.raises(InputError, match="nested deeper"):
         load_tenant(deep)
-    assert time.perf_counter() - started < 2
+    # Refused before the parser recurses (that took minutes, or overflowed the stack); the
+    # bound is loose so that a loaded CI machine does not fail it: speed is benchmarked.
+    assert time.perf_counter() - started < 15
 
 
 def test_schema_problems_carry_line_and_field(tmp_path: Path) -> None:
