@@ -27,6 +27,7 @@ from infra.plan.quota import count_limit
 from infra.provision import StackResult
 
 from .conftest import TODAY, Workspace
+from .test_reconciler import _until
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +48,16 @@ _CONTAINER: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def owner(deployed: dict[str, StackResult], workspace: Workspace) -> KubeClient:
     group = workspace.fleet()[HOME].owners.group
+
     # Quota admission enforces the quota's status.hard, which the quota controller copies
     # from its spec: earlier tests tamper with this tenant's quota (and restart the control
     # plane), so wait until what is enforced is what is planned.
-    deadline = time.monotonic() + 60
-    while True:
+    def settled() -> bool:
         quota = KubeClient().get("v1", "ResourceQuota", "govcloud-quota", HOME) or {}
         hard = (quota.get("status") or {}).get("hard")
-        if hard and hard == (quota.get("spec") or {}).get("hard"):
-            break
-        assert time.monotonic() < deadline, f"quota status not settled: {quota.get('status')}"
-        time.sleep(0.5)
+        return bool(hard) and hard == (quota.get("spec") or {}).get("hard")
+
+    _until(settled, 60, "the quota's enforced status.hard is its spec", step=0.5)
     return KubeClient().impersonate("denghuimin@gz.gov.cn", [group])
 
 
