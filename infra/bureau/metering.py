@@ -21,6 +21,7 @@ from infra.plan.metering import (
     USED_METRIC,
     query_average,
     query_first_seen,
+    query_last_seen,
     query_latest,
     query_peak,
     query_percentile,
@@ -103,14 +104,16 @@ def read_metering(
     window: dt.timedelta = DEFAULT_WINDOW,
     quantile: float = DEFAULT_QUANTILE,
 ) -> Metering:
-    """Instant queries for the whole fleet: where each history starts (to the hour, or to
-    the minute when it is younger than an hour), the percentile and the maximum of CPU and
-    memory use over ``window``."""
+    """Instant queries for the whole fleet: where each history starts (to the hour, to the
+    minute when it is younger than an hour, by its latest reading when younger still), the
+    percentile and the maximum of CPU and memory use over ``window``."""
     wanted = {s.id for s in specs}
     first = _first_seen(client, query_first_seen(window), now)
     if wanted - set(first):  # histories younger than the last whole hour, to the minute
         recent = _first_seen(client, query_first_seen(FIRST_SEEN_STEP, RECENT_STEP), now)
         first = {**recent, **first}
+    if wanted - set(first):  # younger than a minute: the latest reading is the first
+        first = {**_first_seen(client, query_last_seen(), now), **first}
     high = _by_tenant(client.query(query_percentile(quantile, window, SIZED), now), wanted)
     peak = _by_tenant(client.query(query_peak(window, SIZED), now), wanted)
     tenants = {

@@ -37,6 +37,7 @@ __all__ = [
     "promql_duration",
     "query_average",
     "query_first_seen",
+    "query_last_seen",
     "query_latest",
     "query_peak",
     "query_percentile",
@@ -165,3 +166,10 @@ def query_first_seen(window: dt.timedelta, step: dt.timedelta = FIRST_SEEN_STEP)
     span = promql_duration(window + step)
     inner = f'timestamp({USED_METRIC}{{resource="cpu"}})'
     return f"min by (tenant) (min_over_time({inner}[{span}:{promql_duration(step)}]))"
+
+
+def query_last_seen() -> str:
+    """When each tenant's latest CPU reading was taken: the start of a history younger than
+    the finest step of :func:`query_first_seen` (its grid has no point after the first
+    reading yet), to within that reading's age."""
+    return f'min by (tenant) (timestamp({USED_METRIC}{{resource="cpu"}}))'

@@ -15,6 +15,7 @@ from infra.plan.metering import (
     USED_METRIC,
     query_average,
     query_first_seen,
+    query_last_seen,
     query_latest,
     query_peak,
     query_percentile,
@@ -48,16 +49,21 @@ def _s(tenant: str, resource: str | None, value: float) -> Sample:
     return Sample(labels, value)
 
 
-def _store(first_seen: dt.datetime, window: dt.timedelta = 14 * DAY) -> FakeMetrics:
-    """gd-jyt's history starts at ``first_seen``; the store answers the hourly grid only
-    for a history at least an hour old, as a real store does."""
+def _store(
+    first_seen: dt.datetime, window: dt.timedelta = 14 * DAY, now: dt.datetime = NOW
+) -> FakeMetrics:
+    """gd-jyt's history starts at ``first_seen``; as a real store does, the store answers
+    the hourly grid only for a history at least an hour old, the minute grid only for one
+    at least a minute old, and the latest reading (here: the first) always."""
     sized = ("cpu", "memory")
     start = [_s("gd-jyt", None, first_seen.timestamp())]
-    hours = start if first_seen <= dt.datetime.now(dt.UTC) - FIRST_SEEN_STEP else []
+    hours = start if first_seen <= now - FIRST_SEEN_STEP else []
+    minutes = start if first_seen <= now - RECENT_STEP else []
     return FakeMetrics(
         {
             query_first_seen(window): hours,
-            query_first_seen(FIRST_SEEN_STEP, RECENT_STEP): start,
+            query_first_seen(FIRST_SEEN_STEP, RECENT_STEP): minutes,
+            query_last_seen(): start,
             query_percentile(0.95, window, sized): [
                 _s("gd-jyt", "cpu", 3.0),
                 _s("gd-jyt", "memory", 6 * GI),
@@ -78,6 +84,15 @@ def test_one_fresh_reading_proposes_nothing(specs: list[TenantSpec]) -> None:
     plan = plan_resizes([_jyt(specs)], metering)
     assert plan.resizes == []
     assert [(s.tenant, s.observed) for s in plan.short] == [("gd-jyt", dt.timedelta(minutes=7))]
+
+
+def test_a_history_younger_than_a_minute_counts_from_its_reading(
+    specs: list[TenantSpec],
+) -> None:
+    store = _store(first_seen=NOW - dt.timedelta(seconds=20))
+    plan = plan_resizes([_jyt(specs)], read_metering(store, [_jyt(specs)], now=NOW))
+    assert [(s.tenant, s.observed) for s in plan.short] == [("gd-jyt", dt.timedelta(seconds=20))]
+    assert store.asked[-3][0] == query_last_seen()  # asked only after both grids were empty
 
 
 def test_a_full_window_proposes_p95_plus_headroom_at_the_peak_at_least(
