@@ -22,6 +22,7 @@ import base64
 import datetime
 import hashlib
 import ipaddress
+import itertools
 import json
 import os
 import re
@@ -94,11 +95,24 @@ def cidrs(env_file: Path) -> Iterator[str]:
             yield str(net)
 
 
+def tenant_cidrs(env_file: Path, count: int) -> list[str]:
+    """The first ``count`` tenant /24s of the pool; exits loudly if the pool holds fewer
+    (a benchmark never measures a smaller fleet than it was asked for)."""
+    nets = list(itertools.islice(cidrs(env_file), count))
+    if len(nets) < count:
+        raise SystemExit(
+            f"bench: {env_file} holds {len(nets)} tenant networks, {count} asked for; "
+            "widen network.pool or ask for fewer"
+        )
+    return nets
+
+
 def write_tenants(workspace: Path, count: int) -> None:
     """Synthetic tenants 0..count-1 in mutual pairs (already written ones are kept)."""
     folder = workspace / "tenants"
     folder.mkdir(exist_ok=True)
-    for n, cidr in zip(range(count), cidrs(workspace / "stacks" / "local.yaml"), strict=False):
+    nets = tenant_cidrs(workspace / "stacks" / "local.yaml", count)
+    for n, cidr in enumerate(nets):
         path = folder / f"{tenant_id(n)}.yaml"
         if path.exists():
             continue

@@ -1,15 +1,15 @@
-"""Benchmark the reconciler on the local control plane (issue 7).
+"""Benchmark the reconciler on the local control plane (issues 7 and 20).
 
-    .venv/bin/python bench/bench_reconcile.py [--sizes 100 1000] [--tamperings 200]
+    .venv/bin/python bench/bench_reconcile.py [--sizes 100 1000 5000] [--tamperings 200]
 
 1. Steady state: with N tenants reconciled, a full resync pass over every tenant; count
    the reconciler's API requests (its own /metrics, by verb) and writes during the pass,
    at each size. Goal: zero writes; requests do not grow with N.
 2. Drift-repair latency: delete one tenant's ResourceQuota, time until the reconciler's
-   re-created object arrives on a watch; over many tamperings: p50, p99. Goal p99 <= 1 s.
+   re-created object arrives on a watch; over many tamperings: p50, p99. Goal p99 <= 100 ms.
 3. Mass drift: delete every ResourceQuota at once; repair rate against a plain loop doing
-   the same server-side applies in the same run. Goal >= 50 % of the plain loop.
-4. Reconciler RSS at the largest size. Goal <= 300 MB.
+   the same server-side applies in the same run. Goal >= 60 % of the plain loop.
+4. Reconciler RSS at the largest size. Goal <= 400 MB (at 5,000 tenants).
 The reconciler runs as a real process (`govcloud reconcile --watch --no-cloud`) with its
 own service account; the control plane is a fresh local cloud in a temp directory.
 """
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_deploy import cidrs, machine, tenant_id  # noqa: E402
+from bench_deploy import machine, tenant_cidrs, tenant_id  # noqa: E402
 from synthetic import QUOTAS, tenant_yaml  # noqa: E402
 
 from infra.drivers import KubeClient  # noqa: E402
@@ -62,9 +62,8 @@ def _free_port() -> int:
 
 
 def specs(count: int) -> dict[str, TenantSpec]:
-    nets = cidrs(ROOT / "stacks" / "local.yaml")
     out = {}
-    for n, cidr in zip(range(count), nets, strict=False):
+    for n, cidr in enumerate(tenant_cidrs(ROOT / "stacks" / "local.yaml", count)):
         data = yaml.safe_load(tenant_yaml(n, count, cidr, tenant_id, QUOTAS))
         out[data["id"]] = TenantSpec.model_validate(data, strict=False)
     return out
@@ -319,7 +318,7 @@ def main() -> int:
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
         print(
             f"drift-repair latency over {len(lat)} tamperings: p50 {p50 * 1000:.0f} ms, "
-            f"p99 {p99 * 1000:.0f} ms (goal p99 <= 1000 ms)"
+            f"p99 {p99 * 1000:.0f} ms (goal p99 <= 100 ms)"
         )
         before = watch.count
         started = time.monotonic()
@@ -334,11 +333,11 @@ def main() -> int:
         rate = repaired / (finished - started)
         print(
             f"mass drift: {repaired}/{len(ids)} quotas re-created at {rate:.0f}/s = "
-            f"{rate / raw_rate:.0%} of the plain loop (goal >= 50%), counted from the "
+            f"{rate / raw_rate:.0%} of the plain loop (goal >= 60%), counted from the "
             f"first deletion; the deletions themselves took {deleted - started:.1f}s of "
             f"the {finished - started:.1f}s"
         )
-        print(f"reconciler RSS at {len(ids)} tenants: {rec.rss_mb():.0f} MB (goal <= 300 MB)")
+        print(f"reconciler RSS at {len(ids)} tenants: {rec.rss_mb():.0f} MB (goal <= 400 MB)")
     finally:
         if rec is not None:
             rec.stop()

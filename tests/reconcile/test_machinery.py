@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -96,6 +97,38 @@ def test_informer_relists_after_expiry_and_reports_deletions() -> None:
     assert informer.lists >= 3  # first list, relist after 410, relist after the error
     assert ("ADDED", "q2") in seen
     assert informer.get("t1", "q2") is not None and informer.get("t1", "q") is None
+
+
+def test_cached_objects_drop_managed_fields_and_share_their_strings() -> None:
+    """Each decoded object has its own copies of keys and values; the cache keeps one."""
+    kube = FakeKube()
+    for ns in ("t1", "t2"):
+        obj = json.loads(  # decoded apart, as two watch events are
+            json.dumps(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ResourceQuota",
+                    "metadata": {
+                        "name": "govcloud-quota",
+                        "namespace": ns,
+                        "labels": {"app.kubernetes.io/managed-by": "govcloud"},
+                        "managedFields": [{"manager": "govcloud-deploy"}],
+                    },
+                    "spec": {"hard": {"requests.cpu": "24"}},
+                }
+            )
+        )
+        kube.apply(obj)
+    informer = Informer(kube, "v1", "ResourceQuota", on_change=lambda ev, obj: None)
+    informer.list_once()
+    one, two = informer.get("t1", "govcloud-quota"), informer.get("t2", "govcloud-quota")
+    assert one is not None and two is not None
+    assert "managedFields" not in one["metadata"]
+    assert one["spec"] == two["spec"] and one["metadata"]["namespace"] == "t1"
+    (label_one,) = one["metadata"]["labels"].items()
+    (label_two,) = two["metadata"]["labels"].items()
+    assert label_one[0] is label_two[0] and label_one[1] is label_two[1]
+    assert next(iter(one["spec"]["hard"])) is next(iter(two["spec"]["hard"]))
 
 
 def test_list_result_carries_its_resource_version() -> None:
