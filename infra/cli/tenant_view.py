@@ -14,11 +14,11 @@ from typing import Any
 
 from infra.errors import InputError
 from infra.i18n import _
+from infra.i18n.tables import columns, width
 from infra.spec import LoadedTenant, find_repo_root, load_tenants
 
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
-from .tables import columns, width
 
 __all__ = ["register_views", "run_list", "run_show", "stack_state"]
 

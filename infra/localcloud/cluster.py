@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from infra.errors import InputError, LocalCloudError
+from infra.i18n import _
 
 from .auditlog import format_audit_tail, tail_lines
 from .components import REGION, Component, Layout, components, port_names
@@ -46,6 +47,14 @@ def python_command() -> str:
 
 def default_state_dir() -> Path:
     return Path(os.environ.get("GOVCLOUD_STATE_DIR", project_root() / ".govcloud" / "localcloud"))
+
+
+def _ready_line(comp: Component, lay: Layout, pid: int) -> str:
+    if comp.ports:
+        return _("{component} ready on {address} (pid {pid})").format(
+            component=comp.name, address=f"127.0.0.1:{lay.ports[comp.ports[0]]}", pid=pid
+        )
+    return _("{component} ready (pid {pid})").format(component=comp.name, pid=pid)
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,14 @@ class LocalCloud:
         current = {s.name: s for s in self.status()}
         stale = self._stale(current)
         if all(s.healthy for s in current.values()) and not stale:
-            say(f"already running ({self.state})")
+            say(_("already running ({state})").format(state=self.state))
             return self.layout()
         for comp in reversed(stale):  # dependents first, as down does
             say(
-                f"restarting {comp.name} (pid {current[comp.name].pid}): its command line "
-                "changed, or one it starts after did"
+                _(
+                    "restarting {component} (pid {pid}): its command line changed, or one it "
+                    "starts after did"
+                ).format(component=comp.name, pid=current[comp.name].pid)
             )
             stop(current[comp.name].pid or 0)
             current[comp.name] = replace(current[comp.name], pid=None, healthy=False)
@@ -168,7 +179,7 @@ class LocalCloud:
         lay = self.layout()
         private_dir(lay.logs)
         self._start_all(lay, current, data, say)
-        say(f"ready in {time.monotonic() - started:.1f}s")
+        say(_("ready in {seconds:.1f}s").format(seconds=time.monotonic() - started))
         return lay
 
     def _stale(self, current: dict[str, ComponentStatus]) -> list[Component]:
@@ -210,8 +221,7 @@ class LocalCloud:
             progressed = False
             for name, (comp, pid, deadline) in list(waiting.items()):
                 if self._ready(comp, lay, pid, deadline):
-                    where = f" on 127.0.0.1:{lay.ports[comp.ports[0]]}" if comp.ports else ""
-                    say(f"{comp.name} ready{where} (pid {pid})")
+                    say(_ready_line(comp, lay, pid))
                     ready.add(name)
                     del waiting[name]
                     progressed = True
@@ -223,7 +233,11 @@ class LocalCloud:
         if status.pid is not None:
             if self._ready_within(comp, lay, status.pid, _GRACE_SECONDS):
                 return status.pid
-            say(f"{comp.name} (pid {status.pid}) is not healthy; restarting it")
+            say(
+                _("{component} (pid {pid}) is not healthy; restarting it").format(
+                    component=comp.name, pid=status.pid
+                )
+            )
             stop(status.pid)
         self._check_ports(comp, lay)
         if comp.prepare is not None:
@@ -290,7 +304,7 @@ class LocalCloud:
             stop(pid)
             stopped.append(pid)
             if not quiet:
-                say(f"stopped {comp.name} (pid {pid})")
+                say(_("stopped {component} (pid {pid})").format(component=comp.name, pid=pid))
         if data.get("pids"):
             data["pids"] = {}
             self._save(data)
