@@ -74,7 +74,10 @@ def run_audit(
     unknown = sorted(set(options.tenants) - set(fleet))
     if unknown:
         raise InputError(
-            f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(fleet))})", field="--tenant"
+            _("no tenant {tenant} (known: {known})").format(
+                tenant=", ".join(unknown), known=", ".join(sorted(fleet))
+            ),
+            field="--tenant",
         )
     return audit_environment(env, fleet, options, admin=admin or KubeClient(), say=say)
 

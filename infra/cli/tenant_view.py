@@ -158,7 +158,9 @@ def stack_state(root: Path | None, stack: str) -> dict[str, Any] | None:
         "stack": stack,
         "last_run": when.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "changes": changes,
-        "source": f"modification time of .govcloud/deploy-logs/{stack}.log",
+        "source": _("modification time of {path}").format(
+            path=f".govcloud/deploy-logs/{stack}.log"
+        ),
     }
 
 

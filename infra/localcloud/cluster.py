@@ -217,7 +217,9 @@ class LocalCloud:
                 waiting[comp.name] = (comp, pid, time.monotonic() + comp.ready_seconds)
             if not waiting:
                 names = ", ".join(c.name for c in todo)
-                raise LocalCloudError(f"cannot start {names}: it waits for an unknown component")
+                raise LocalCloudError(
+                    _("cannot start {names}: it waits for an unknown component").format(names=names)
+                )
             progressed = False
             for name, (comp, pid, deadline) in list(waiting.items()):
                 if self._ready(comp, lay, pid, deadline):
@@ -260,8 +262,10 @@ class LocalCloud:
         ]
         if busy:
             raise LocalCloudError(
-                f"cannot restart {comp.name}: port {', '.join(busy)} is taken by another "
-                "process; run `govcloud localcloud down` and `up` to start on new ports"
+                _(
+                    "cannot restart {component}: port {ports} is taken by another process; run "
+                    "`govcloud localcloud down` and `up` to start on new ports"
+                ).format(component=comp.name, ports=", ".join(busy))
             )
 
     def _ready_within(self, comp: Component, lay: Layout, pid: int, seconds: float) -> bool:
@@ -282,14 +286,19 @@ class LocalCloud:
         ran out of time."""
         if not self._runs(comp, pid):
             raise LocalCloudError(
-                f"{comp.name} exited during start; last log lines:\n{self.logs(comp.name, 15)}"
+                _("{component} exited during start; last log lines:").format(component=comp.name)
+                + "\n"
+                + self.logs(comp.name, 15)
             )
         ok, detail = self._probe(comp, lay)
         if ok or time.monotonic() < deadline:
             return ok
         raise LocalCloudError(
-            f"{comp.name} not ready after {comp.ready_seconds:.0f}s ({detail}); "
-            f"last log lines:\n{self.logs(comp.name, 15)}"
+            _("{component} not ready after {seconds:.0f}s ({why}); last log lines:").format(
+                component=comp.name, seconds=comp.ready_seconds, why=detail
+            )
+            + "\n"
+            + self.logs(comp.name, 15)
         )
 
     def down(self, *, quiet: bool = False, say: Progress = _say) -> list[int]:
@@ -325,8 +334,10 @@ class LocalCloud:
         lay = self.layout()
         if "cloud" not in lay.ports or "kube-apiserver" not in lay.ports:
             raise LocalCloudError(
-                f"the local cloud in {self.state} has not been started yet; "
-                "start it with: govcloud localcloud up"
+                _(
+                    "the local cloud in {state} has not been started yet; start it with: "
+                    "govcloud localcloud up"
+                ).format(state=self.state)
             )
         backend = private_dir(self.state / "pulumi-state")
         private_dir(self.state / "pulumi-home")
@@ -366,7 +377,11 @@ class LocalCloud:
     def logs(self, component: str, lines: int = 50) -> str:
         names = self.log_names()
         if component not in names:
-            raise InputError(f"unknown component {component!r}; choose one of {', '.join(names)}")
+            raise InputError(
+                _("unknown component {component}; choose one of {names}").format(
+                    component=repr(component), names=", ".join(names)
+                )
+            )
         lay = self.layout()
         if component == "audit":
             return format_audit_tail(lay.audit_log, lines)

@@ -49,7 +49,7 @@ def project_root() -> Path:
     for parent in here.parents:
         if (parent / "Pulumi.yaml").exists() and (parent / "tools").is_dir():
             return parent
-    raise LocalCloudError("cannot find the govcloud checkout (no Pulumi.yaml above infra/)")
+    raise LocalCloudError(_("cannot find the govcloud checkout (no Pulumi.yaml above infra/)"))
 
 
 def cache_root() -> Path:
@@ -168,7 +168,11 @@ def _build_into(tool: Tool, build: Callable[[Path], None], say: Progress) -> Non
     build(staging)
     missing = [b for b in tool.binaries if not (staging / b).exists()]
     if missing:
-        raise LocalCloudError(f"build of {tool.version.name} produced no {', '.join(missing)}")
+        raise LocalCloudError(
+            _("build of {tool} produced no {files}").format(
+                tool=tool.version.name, files=", ".join(missing)
+            )
+        )
     shutil.rmtree(final.parent, ignore_errors=True)
     staging.parent.rename(final.parent)
 
