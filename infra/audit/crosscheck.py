@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.drivers.netpol_analyzer import Connection, Endpoint, NetpolAnalyzer
+from infra.i18n import _
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
@@ -54,10 +55,11 @@ class CrossCheck:
     warnings: tuple[str, ...] = ()
 
     def note(self) -> str:
-        return (
-            f"{NOTE_PREFIX}netpol-analyzer {self.version} agreed on {self.agreed} of "
-            f"{self.compared} paths (namespace to namespace, to and from the internet)"
-        )
+        # the prefix stays English: the report finds the note by it and shows its own words
+        return NOTE_PREFIX + _(
+            "netpol-analyzer {version} agreed on {agreed} of {compared} paths "
+            "(namespace to namespace, to and from the internet)"
+        ).format(version=self.version, agreed=self.agreed, compared=self.compared)
 
     def merge(self, ours: list[Finding]) -> list[Finding]:
         """Our path leaks, marked where netpol-analyzer finds the same path; then the leaks
@@ -346,7 +348,7 @@ def cross_check(
                 kind="deviation",
             )
         )
-    leaks, _ = unexpected_paths(theirs, fleet, env, audited)
+    leaks, _paths = unexpected_paths(theirs, fleet, env, audited)
     return CrossCheck(
         analysis.version,
         compared,

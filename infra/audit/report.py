@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from infra import __version__
-from infra.i18n import _
+from infra.i18n import _, ngettext
 
 from .crosscheck import NOTE_PREFIX
 from .model import AuditResult, Finding
@@ -22,14 +22,14 @@ _MATRIX_COLUMNS = 20  # wider fleets: only rows and columns with something to sh
 def _summary(r: AuditResult) -> list[tuple[str, str]]:
     t = r.tally
     return [
-        ("requests made", str(t.requests)),
-        ("checks", str(t.checks)),
-        ("denied as they must be", str(t.denied)),
-        ("allowed as documented", str(t.allowed_expected)),
-        ("matrix cells by equivalence", str(t.covered_by_equivalence)),
-        ("leaks", str(len(r.leaks))),
-        ("deviations", str(len(r.deviations))),
-        ("seconds", f"{r.seconds:.1f}"),
+        (_("requests made"), str(t.requests)),
+        (_("checks"), str(t.checks)),
+        (_("denied as they must be"), str(t.denied)),
+        (_("allowed as documented"), str(t.allowed_expected)),
+        (_("matrix cells by equivalence"), str(t.covered_by_equivalence)),
+        (_("leaks"), str(len(r.leaks))),
+        (_("deviations"), str(len(r.deviations))),
+        (_("seconds"), f"{r.seconds:.1f}"),
     ]
 
 
@@ -42,9 +42,11 @@ def _cross_check(r: AuditResult) -> tuple[str, list[str]]:
 
 def _head(r: AuditResult) -> str:
     head = (
-        "no leaks"
+        _("no leaks")
         if not r.findings
-        else f"{len(r.leaks)} leak(s), {len(r.deviations)} deviation(s)"
+        else _("{leaks} leak(s), {deviations} deviation(s)").format(
+            leaks=len(r.leaks), deviations=len(r.deviations)
+        )
     )
     if r.not_checked:
         head += _("; incomplete: {count} part(s) could not be checked").format(
@@ -66,16 +68,21 @@ def _gaps(r: AuditResult) -> list[str]:
 
 
 def _text(r: AuditResult) -> str:
-    lines = [f"govcloud audit of {r.env}: {_head(r)}"]
+    lines = [_("govcloud audit of {env}: {head}").format(env=r.env, head=_head(r))]
     lines += [f"  {k}: {v}" for k, v in _summary(r)]
     cross, notes = _cross_check(r)
     if cross:
-        lines.append(f"  network cross-check: {cross}")
+        lines.append("  " + _("network cross-check: {line}").format(line=cross))
     for f in r.findings:
-        lines.append(f"{f.kind.upper()} {f.line()}")
+        lines.append(f"{_kind(f)} {f.line()}")
     lines += _gaps(r)
-    lines += [f"note: {n}" for n in notes]
+    lines += [_("note: {note}").format(note=n) for n in notes]
     return "\n".join(lines) + "\n"
+
+
+def _kind(f: Finding) -> str:
+    """LEAK or DEVIATION, the finding's first word on its line."""
+    return _("LEAK") if f.kind == "leak" else _("DEVIATION")
 
 
 def _cell(text: str) -> str:
@@ -103,18 +110,24 @@ def _matrix_md(r: AuditResult) -> list[str]:
         if not rows:
             return [
                 "",
-                f"RBAC matrix: {len(r.matrix)} identities x "
-                f"{len({ns for row in r.matrix.values() for ns in row})} namespaces, "
-                "every cell as documented.",
+                _(
+                    "RBAC matrix: {identities} identities x {namespaces} namespaces, "
+                    "every cell as documented."
+                ).format(
+                    identities=len(r.matrix),
+                    namespaces=len({ns for row in r.matrix.values() for ns in row}),
+                ),
             ]
     out = [
         "",
-        "### RBAC matrix",
+        "### " + _("RBAC matrix"),
         "",
-        "Each cell: what the identity may do in the namespace (allowed N = N requests of "
-        "the documented subset; ≡ = decided by an equivalent review).",
+        _(
+            "Each cell: what the identity may do in the namespace (allowed N = N requests of "
+            "the documented subset; ≡ = decided by an equivalent review)."
+        ),
         "",
-        "| identity | " + " | ".join(columns) + " |",
+        "| " + _("identity") + " | " + " | ".join(columns) + " |",
         "|---|" + "---|" * len(columns),
     ]
     for identity in rows:
@@ -139,39 +152,51 @@ def _probes_md(r: AuditResult) -> list[str]:
             admitted[p.name].append(p.namespace)
     out = [
         "",
-        "### Workload and quota probes (real create attempts as the owners)",
+        "### " + _("Workload and quota probes (real create attempts as the owners)"),
         "",
-        "| probe | refused in | admitted in |",
+        "| " + " | ".join((_("probe"), _("refused in"), _("admitted in"))) + " |",
         "|---|---|---|",
     ]
     for name in sorted({p.name for p in r.probes}):
-        where = ", ".join(admitted[name]) or "none"
-        out.append(f"| {name} | {refused[name]} namespaces | {where} |")
+        where = ", ".join(admitted[name]) or _("none")
+        namespaces = ngettext("{count} namespace", "{count} namespaces", refused[name]).format(
+            count=refused[name]
+        )
+        out.append(f"| {name} | {namespaces} | {where} |")
     return out
 
 
 def _markdown(r: AuditResult) -> str:
     icon = "❌" if r.findings else "⚠️" if r.not_checked else "✅"
     out = [
-        f"## {icon} govcloud audit: `{r.env}`: {_head(r)}",
+        f"## {icon} " + _("govcloud audit: {env}: {head}").format(env=f"`{r.env}`", head=_head(r)),
         "",
-        f"Tenants audited: {len(r.tenants)}. Every verdict comes from the live cluster and "
-        "cloud endpoint (reviews, real requests, live policies).",
+        _(
+            "Tenants audited: {count}. Every verdict comes from the live cluster and "
+            "cloud endpoint (reviews, real requests, live policies)."
+        ).format(count=len(r.tenants)),
         "",
-        "| " + " | ".join(k for k, _ in _summary(r)) + " |",
+        "| " + " | ".join(k for k, _v in _summary(r)) + " |",
         "|" + "---|" * len(_summary(r)),
-        "| " + " | ".join(v for _, v in _summary(r)) + " |",
+        "| " + " | ".join(v for _k, v in _summary(r)) + " |",
     ]
     cross, notes = _cross_check(r)
     if cross:
-        out += ["", f"Network cross-check: {cross}."]
-    for title, items in (("Leaks", r.leaks), ("Deviations", r.deviations)):
+        out += ["", _("Network cross-check: {line}.").format(line=cross)]
+    for title, items in ((_("Leaks"), r.leaks), (_("Deviations"), r.deviations)):
         if items:
+            header = (
+                _("category"),
+                _("who / what"),
+                _("where"),
+                _("request or path"),
+                _("why"),
+            )
             out += [
                 "",
                 f"### {title}",
                 "",
-                "| # | category | who / what | where | request or path | why |",
+                "| # | " + " | ".join(header) + " |",
                 "|---|---|---|---|---|---|",
             ]
             out += [
@@ -184,7 +209,7 @@ def _markdown(r: AuditResult) -> str:
         out += ["", "### " + _("Not checked, not deployed"), ""] + [f"- {g}" for g in gaps]
     out += _matrix_md(r) + _probes_md(r)
     if notes:
-        out += ["", "### Notes", ""] + [f"- {n}" for n in notes]
+        out += ["", "### " + _("Notes"), ""] + [f"- {n}" for n in notes]
     return "\n".join(out) + "\n"
 
 

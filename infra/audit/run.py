@@ -74,7 +74,10 @@ def run_audit(
     unknown = sorted(set(options.tenants) - set(fleet))
     if unknown:
         raise InputError(
-            f"no tenant {', '.join(unknown)} (known: {', '.join(sorted(fleet))})", field="--tenant"
+            _("no tenant {tenant} (known: {known})").format(
+                tenant=", ".join(unknown), known=", ".join(sorted(fleet))
+            ),
+            field="--tenant",
         )
     return audit_environment(env, fleet, options, admin=admin or KubeClient(), say=say)
 
@@ -120,8 +123,14 @@ def audit_environment(
             )
         )
     say(
-        f"namespaces: {len(present)} tenant namespaces of {len(fleet)} tenants"
-        + (f"; not deployed: {', '.join(result.not_deployed)}" if result.not_deployed else "")
+        _("namespaces: {present} tenant namespaces of {count} tenants").format(
+            present=len(present), count=len(fleet)
+        )
+        + (
+            _("; not deployed: {tenants}").format(tenants=", ".join(result.not_deployed))
+            if result.not_deployed
+            else ""
+        )
     )
     cloud = options.cloud and _cloud_reachable(env, result)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prowler") as background:
@@ -129,7 +138,7 @@ def audit_environment(
         # cluster is probed, not after.
         prowler = None
         if cloud and options.prowler:
-            say("cloud: prowler (s3, kms, iam, ec2) started alongside")
+            say(_("cloud: prowler (s3, kms, iam, ec2) started alongside"))
             prowler = background.submit(
                 prowler_findings,
                 env,
@@ -153,16 +162,16 @@ def audit_environment(
             options.workers,
             say,
         )
-        say("workloads: live ones judged by the workload rules")
+        say(_("workloads: live ones judged by the workload rules"))
         found, tally = live_workloads(admin, set(audited) & set(present))
         result.findings += found
         result.tally.add(tally)
-        say("network: every live NetworkPolicy, cross-checked by netpol-analyzer")
+        say(_("network: every live NetworkPolicy, cross-checked by netpol-analyzer"))
         _network(result, admin, env, fleet, present, live_ns, audited)
         if cloud:
             _cloud(result, env, plans, audited, options.workers, say)
         if prowler is not None:
-            say("cloud: waiting for prowler")
+            say(_("cloud: waiting for prowler"))
             judged = prowler.result()
             result.findings += judged.findings
             result.notes += judged.notes
@@ -190,7 +199,9 @@ def _cloud_reachable(env: EnvironmentSpec, result: AuditResult) -> bool:
             reach(url, service="cloud endpoint")
     except UnreachableError as exc:
         result.not_checked.append(
-            f"the cloud (buckets, keys, roles, security groups, prowler): {exc.detail}"
+            _("the cloud (buckets, keys, roles, security groups, prowler): {why}").format(
+                why=exc.detail
+            )
         )
         return False
     return True
@@ -204,7 +215,7 @@ def _cloud(
     workers: int,
     say: Callable[[str], None],
 ) -> None:
-    say("cloud: buckets, keys, roles, security groups")
+    say(_("cloud: buckets, keys, roles, security groups"))
     prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
     everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
     try:
@@ -214,7 +225,9 @@ def _cloud(
     # Why: a cloud that stops answering half-way says nothing about isolation: the cloud
     # part is incomplete, named; what the cluster showed stands.
     except DriverError as exc:
-        result.not_checked.append(f"the cloud (buckets, keys, roles, security groups): {exc}")
+        result.not_checked.append(
+            _("the cloud (buckets, keys, roles, security groups): {why}").format(why=exc)
+        )
         return
     result.findings += found
     result.tally.add(tally)
@@ -265,9 +278,11 @@ def _rbac(
     exhaustive = options.exhaustive
     if exhaustive is None:
         exhaustive = len(ids) * len(plans) <= EXHAUSTIVE_LIMIT
+    how = _("every namespace asked") if exhaustive else _("untouched namespaces by equivalence")
     say(
-        f"rbac: {len(ids)} identities x {len(plans)} namespaces "
-        f"({'every namespace asked' if exhaustive else 'untouched namespaces by equivalence'})"
+        _("rbac: {identities} identities x {namespaces} namespaces ({how})").format(
+            identities=len(ids), namespaces=len(plans), how=how
+        )
     )
     matrix, found, tally = rbac_matrix(
         admin, ids, plans, cluster_roles, exhaustive=exhaustive, workers=options.workers
@@ -301,7 +316,7 @@ def _workloads(
     workers: int,
     say: Callable[[str], None],
 ) -> None:
-    say(f"workloads: real create attempts in {len(tenants)} namespaces")
+    say(_("workloads: real create attempts in {count} namespaces").format(count=len(tenants)))
 
     def probe(t: str) -> Any:
         group = fleet[t].owners.group
@@ -352,7 +367,9 @@ def _network(
         for key, reason in weak:
             result.findings.append(Finding("network", key, t, f"NetworkPolicy {key}", reason))
     if SHARED_NAMESPACE not in live_ns:
-        result.notes.append(f"namespace {SHARED_NAMESPACE} does not exist")
+        result.notes.append(
+            _("namespace {namespace} does not exist").format(namespace=SHARED_NAMESPACE)
+        )
 
 
 def _over_quota(
@@ -415,7 +432,7 @@ def _cross_check(
         )
     # The cross-check is a second opinion: the audit's own verdicts stand without it.
     except PermanentError as exc:
-        result.notes.append(f"network cross-check skipped: {exc}")
+        result.notes.append(_("network cross-check skipped: {why}").format(why=exc))
         return found
     result.tally.requests += 1
     result.tally.checks += check.compared

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with patience(args):
             preflight(None, wait=args.wait, cloud=False)  # the cloud's absence is a gap
-            result = run_audit(options, say=lambda line: print(f"audit: {line}", file=sys.stderr))
+            result = run_audit(options, say=_progress)
     # Why: an unreachable API server is the command's one line (main); any other error of
     # the cluster means the audit could not run, which is exit 2, not "a leak" (1).
     except DriverError as exc:
@@ -112,7 +112,11 @@ def run(args: argparse.Namespace) -> int:
     text = render(result, args.format)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
-        print(f"audit: report written to {args.output}", file=sys.stderr)
+        print(_("audit: report written to {path}").format(path=args.output), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return result.exit_code
+
+
+def _progress(line: str) -> None:
+    print(_("audit: {step}").format(step=line), file=sys.stderr)

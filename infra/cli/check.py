@@ -106,11 +106,11 @@ def _git(root: Path, *args: str) -> list[str]:
             ["git", *args], cwd=root, capture_output=True, check=False, timeout=60
         )
     except FileNotFoundError:
-        raise InputError("git is not installed", field="--changed-since") from None
+        raise InputError(_("git is not installed"), field="--changed-since") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(
-            f"git {args[0]}: {message[-1] if message else 'failed'}", field="--changed-since"
+            f"git {args[0]}: {message[-1] if message else _('failed')}", field="--changed-since"
         )
     return [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
 

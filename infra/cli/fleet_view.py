@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from infra.i18n import _
 from infra.plan.conditions import ASPECT_CONDITIONS, DEPLOYED
 from infra.plan.crd import tenant_resource_spec
 from infra.spec import TenantSpec
@@ -144,7 +145,8 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
     ready = conds.get("Ready", {})
     deployed = conds.get(DEPLOYED, {})
     if deployed.get("status") == "False":  # the reconciler may not have seen it yet
-        ready = {**deployed, "message": f"last deploy failed: {deployed.get('message', '')}"}
+        failed = _("last deploy failed: {why}").format(why=deployed.get("message", ""))
+        ready = {**deployed, "message": failed}
     elif not ready and deployed:  # no reconciler has judged it yet: deploy's read-back
         ready = deployed
     status = obj.get("status") or {}

@@ -218,8 +218,10 @@ def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
                 cluster.endpoint,
                 {},
                 [] if events else None,
-                note=f"no Tenant objects at {cluster.endpoint}: the platform is not "
-                "deployed there yet (govcloud deploy --all)",
+                note=_(
+                    "no Tenant objects at {endpoint}: the platform is not deployed there yet "
+                    "(govcloud deploy --all)"
+                ).format(endpoint=cluster.endpoint),
             )
         raise
     found = Live(cluster.endpoint, tenants)
@@ -229,7 +231,9 @@ def _fetch(cluster: Cluster, *, events: bool, deadline: float) -> Live:
         # Why: events are a nicety; the tenant's conditions are still worth showing.
         except DriverError as exc:
             found.events = []
-            found.note = f"events not readable at {cluster.endpoint} ({_why(exc)})"
+            found.note = _("events not readable at {endpoint} ({why})").format(
+                endpoint=cluster.endpoint, why=_why(exc)
+            )
     return found
 
 

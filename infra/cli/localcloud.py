@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infra.i18n import _
+from infra.i18n.tables import columns, width
+
 if TYPE_CHECKING:
     from infra.localcloud import LocalCloud
 
@@ -91,16 +94,31 @@ def run(args: argparse.Namespace) -> int:
                 lambda line: print(f"[localcloud] {line}", file=sys.stderr, flush=True)
             ).parent
         )
-        print(f"tools ready in {time.monotonic() - started:.1f}s")
+        print(_("tools ready in {seconds:.1f}s").format(seconds=time.monotonic() - started))
         return 0
     if args.action == "up":
         lay = cloud.up()
-        print(f"kube-apiserver  {lay.apiserver_url}")
-        print(f"cloud API       {lay.cloud_url}  (region cn-northwest-1, partition aws-cn)")
-        print(f"metrics store   {lay.metrics_url}  (Prometheus API, metered quota use)")
-        print(f"kubeconfig      {lay.kubeconfig}")
-        print(f"audit log       {lay.audit_log}  (govcloud localcloud logs audit)")
-        print('next: eval "$(govcloud localcloud env)" && kubectl get namespaces')
+        rows = [
+            ["kube-apiserver", str(lay.apiserver_url)],
+            [
+                _("cloud API"),
+                f"{lay.cloud_url}  " + _("(region cn-northwest-1, partition aws-cn)"),
+            ],
+            [
+                _("metrics store"),
+                f"{lay.metrics_url}  " + _("(Prometheus API, metered quota use)"),
+            ],
+            ["kubeconfig", str(lay.kubeconfig)],
+            [_("audit log"), f"{lay.audit_log}  (govcloud localcloud logs audit)"],
+        ]
+        wide = max(width(label) for label, _value in rows)
+        for label, value in rows:
+            print(label + " " * (wide - width(label) + 2) + value)
+        print(
+            _("next: {command}").format(
+                command='eval "$(govcloud localcloud env)" && kubectl get namespaces'
+            )
+        )
         return 0
     if args.action == "down":
         from infra.cli.reconcile import stop_background
@@ -117,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if args.component == "reconciler":
         from infra.cli.reconcile import background_status
 
-        _, path = background_status()
+        _pid, path = background_status()
         return _follow(path, args.lines, args.follow)
     if args.follow:
         cloud.logs(args.component, 0)  # refuses an unknown component with the list
@@ -134,6 +152,7 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
     from infra import __version__
     from infra.cli.reconcile import background_status
 
+    statuses = cloud.status()
     rows = [
         {
             "component": r.name,
@@ -143,8 +162,12 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
             "healthy": r.healthy,
             "detail": "ok" if r.healthy else f"down ({r.detail})",
         }
-        for r in cloud.status()
+        for r in statuses
     ]
+    # the JSON keeps its English details (a record); the table says them in the user's language
+    said = {
+        r.name: _("ok") if r.healthy else _("down ({why})").format(why=r.detail) for r in statuses
+    }
     pid, log = background_status()
     rows.append(
         {
@@ -158,17 +181,30 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
             else "not running (start: govcloud reconcile --env local --background)",
         }
     )
+    start = "govcloud reconcile --env local --background"
+    said["reconciler"] = (
+        _("ok (log {log})").format(log=log)
+        if pid
+        else _("not running (start: {command})").format(command=start)
+    )
     if args.format == "json":
         print(json.dumps({"format_version": 1, "components": rows}, indent=2))
     else:
-        print(f"{'COMPONENT':<25}{'PID':>8}{'PORT':>7}  {'VERSION':<16}HEALTH")
-        for row in rows:
-            pid_text = str(row["pid"]) if row["pid"] else "-"
-            port = str(row["port"]) if row["port"] else "-"
-            print(
-                f"{row['component']:<25}{pid_text:>8}{port:>7}  {row['version']!s:<16}"
-                f"{row['detail']}"
+        sys.stdout.write(
+            columns(
+                [_("COMPONENT"), _("PID"), _("PORT"), _("VERSION"), _("HEALTH")],
+                [
+                    [
+                        str(row["component"]),
+                        str(row["pid"] or "-"),
+                        str(row["port"] or "-"),
+                        str(row["version"]),
+                        said[str(row["component"])],
+                    ]
+                    for row in rows
+                ],
             )
+        )
     return 0 if all(r["healthy"] for r in rows if r["component"] != "reconciler") else 1
 
 
@@ -176,7 +212,7 @@ def _follow(path: Path, lines: int, follow: bool) -> int:
     import time
 
     if not path.exists():
-        print(f"no log yet at {path}")
+        print(_("no log yet at {path}").format(path=path))
         return 0
     with path.open(encoding="utf-8", errors="replace") as handle:
         for line in handle.readlines()[-lines:]:

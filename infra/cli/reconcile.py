@@ -29,7 +29,9 @@ _ADDR = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]|::1):(\d{1,5})$")
 def _shard(text: str) -> tuple[int, int]:
     match = _SHARD.match(text)
     if not match or not 0 <= int(match.group(1)) < int(match.group(2)):
-        raise argparse.ArgumentTypeError(f"{text!r}: say I/N with 0 <= I < N, e.g. 0/2")
+        raise argparse.ArgumentTypeError(
+            _("{text}: say I/N with 0 <= I < N, e.g. 0/2").format(text=repr(text))
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -37,7 +39,7 @@ def _addr(text: str) -> str:
     match = _ADDR.match(text)
     if not match or not 0 < int(match.group(2)) < 65536:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: say HOST:PORT on loopback, e.g. 127.0.0.1:9464"
+            _("{text}: say HOST:PORT on loopback, e.g. 127.0.0.1:9464").format(text=repr(text))
         )
     return text
 
@@ -46,9 +48,11 @@ def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a number").format(text=repr(text))
+        ) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+        raise argparse.ArgumentTypeError(_("{text} must be greater than 0").format(text=repr(text)))
     return value
 
 
@@ -263,7 +267,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
         sys.stdout.write(render_drift(outcomes, args.format))
         repairs = [r for o in outcomes for r in o.repairs]
         for repair in repairs:
-            print(repair.describe())
+            print(repair.describe(_))
         return 1 if any(o.errors for o in outcomes) else 0
     from infra.reconcile.cloud_events import BACKSTOP_INTERVAL, POLL_INTERVAL
 
@@ -345,14 +349,16 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
 
     running, log = background_status()
     if running:
-        print(f"reconciler already running (pid {running}); log: {log}")
+        print(_("reconciler already running (pid {pid}); log: {log}").format(pid=running, log=log))
         return running
     use_local_cloud(env)
     state = _state_dir()
     if KubeClient().get("v1", "ServiceAccount", RECONCILER_SA, RECONCILER_NAMESPACE) is None:
         raise InputError(
-            "the reconciler's service account does not exist yet: deploy the "
-            f"platform first (govcloud deploy --env {env} --all)",
+            _(
+                "the reconciler's service account does not exist yet: deploy the "
+                "platform first (govcloud deploy --env {env} --all)"
+            ).format(env=env),
             field="--background",
         )
     kubeconfig = write_service_account_kubeconfig(
@@ -396,17 +402,21 @@ def start_background(env: str, *, extra: list[str] | None = None) -> int:
 
         register_scrape_target("reconciler", metrics)
     print(
-        f"reconciler running (pid {proc.pid}) as {RECONCILER_NAMESPACE}:{RECONCILER_SA}; "
-        f"metrics http://{metrics}/metrics; log: {log}"
+        _("reconciler running (pid {pid}) as {account}; metrics {metrics}; log: {log}").format(
+            pid=proc.pid,
+            account=f"{RECONCILER_NAMESPACE}:{RECONCILER_SA}",
+            metrics=f"http://{metrics}/metrics",
+            log=log,
+        )
     )
     return proc.pid
 
 
 def stop_background(*, verbose: bool = False, timeout: float = 10.0) -> bool:
-    pid, _ = background_status()
+    pid, _log = background_status()
     if pid is None:
         if verbose:
-            print("reconciler not running")
+            print(_("reconciler not running"))
         return True
     os.kill(pid, signal.SIGTERM)
     end = time.monotonic() + timeout
@@ -423,5 +433,5 @@ def stop_background(*, verbose: bool = False, timeout: float = 10.0) -> bool:
 
     unregister_scrape_target("reconciler")
     if verbose:
-        print(f"reconciler stopped (pid {pid})")
+        print(_("reconciler stopped (pid {pid})").format(pid=pid))
     return True

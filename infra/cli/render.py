@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.errors import InputError
+from infra.i18n import _
 from infra.plan import dump_plan, render_platform, render_tenant
 from infra.spec.load import find_repo_root, load_environment, load_tenants
 
@@ -58,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
     fleet = {t.spec.id: t.spec for t in loaded}
     if args.tenant not in fleet:
         raise InputError(
-            f"no tenant {args.tenant!r} (known: {', '.join(sorted(fleet))})", field="TENANT"
+            _("no tenant {tenant} (known: {known})").format(
+                tenant=repr(args.tenant), known=", ".join(sorted(fleet))
+            ),
+            field="TENANT",
         )
     plan = render_tenant(fleet[args.tenant], env, fleet=fleet, today=args.today or dt.date.today())
     sys.stdout.write(dump_plan(plan, args.format))

@@ -43,9 +43,15 @@ def bounded(low: float, high: float) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            raise argparse.ArgumentTypeError(
+                _("{text} is not a number").format(text=repr(text))
+            ) from None
         if not low < value < high:
-            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+            raise argparse.ArgumentTypeError(
+                _("{text} is not between {low:g} and {high:g}").format(
+                    text=text, low=low, high=high
+                )
+            )
         return value
 
     return parse
@@ -82,12 +88,12 @@ def quotas_file_usage(path: Path, specs: list[TenantSpec]) -> dict[str, TenantUs
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=where) from None
+        raise InputError(_("cannot read: {why}").format(why=exc.strerror), path=where) from None
     except ValueError as exc:
-        raise InputError(f"not JSON: {exc}", path=where) from None
+        raise InputError(_("not JSON: {why}").format(why=exc), path=where) from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise InputError("expected a list object with `items` (kubectl get -o json)", path=where)
+        raise InputError(_("expected a list object with `items` (kubectl get -o json)"), path=where)
     return usage_from([i for i in items if isinstance(i, dict)], specs)
 
 

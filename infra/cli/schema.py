@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from infra.i18n import _
 from infra.spec import find_repo_root
 from infra.spec.schema import SCHEMAS, schema_text
 
@@ -41,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     for kind in SCHEMAS:
         target = directory / f"{kind}.schema.json"
         target.write_text(schema_text(kind), encoding="utf-8")
-        print(f"wrote {target}")
+        print(_("wrote {path}").format(path=target))
     return 0

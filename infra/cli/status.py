@@ -16,13 +16,13 @@ import threading
 from typing import Any
 
 from infra.i18n import _
+from infra.i18n.tables import width
 from infra.plan.conditions import API_SERVER_UNREACHABLE
 from infra.spec import load_tenants
 
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
 from .reach import add_wait_option, patience, remedy
-from .tables import width
 
 __all__ = ["register", "render_status", "run"]
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from infra.errors import InputError
 from infra.i18n import _
+from infra.i18n.tables import columns, width
 from infra.spec import LoadedTenant, find_repo_root, load_tenants
 
 from . import fleet_view, live
 from ._common import add_env_options, add_format_option, tenants_dir
-from .tables import columns, width
 
 __all__ = ["register_views", "run_list", "run_show", "stack_state"]
 
@@ -158,7 +158,9 @@ def stack_state(root: Path | None, stack: str) -> dict[str, Any] | None:
         "stack": stack,
         "last_run": when.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "changes": changes,
-        "source": f"modification time of .govcloud/deploy-logs/{stack}.log",
+        "source": _("modification time of {path}").format(
+            path=f".govcloud/deploy-logs/{stack}.log"
+        ),
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from infra.errors import InputError, LocalCloudError
+from infra.i18n import _
 
 from .auditlog import format_audit_tail, tail_lines
 from .components import REGION, Component, Layout, components, port_names
@@ -46,6 +47,14 @@ def python_command() -> str:
 
 def default_state_dir() -> Path:
     return Path(os.environ.get("GOVCLOUD_STATE_DIR", project_root() / ".govcloud" / "localcloud"))
+
+
+def _ready_line(comp: Component, lay: Layout, pid: int) -> str:
+    if comp.ports:
+        return _("{component} ready on {address} (pid {pid})").format(
+            component=comp.name, address=f"127.0.0.1:{lay.ports[comp.ports[0]]}", pid=pid
+        )
+    return _("{component} ready (pid {pid})").format(component=comp.name, pid=pid)
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,14 @@ class LocalCloud:
         current = {s.name: s for s in self.status()}
         stale = self._stale(current)
         if all(s.healthy for s in current.values()) and not stale:
-            say(f"already running ({self.state})")
+            say(_("already running ({state})").format(state=self.state))
             return self.layout()
         for comp in reversed(stale):  # dependents first, as down does
             say(
-                f"restarting {comp.name} (pid {current[comp.name].pid}): its command line "
-                "changed, or one it starts after did"
+                _(
+                    "restarting {component} (pid {pid}): its command line changed, or one it "
+                    "starts after did"
+                ).format(component=comp.name, pid=current[comp.name].pid)
             )
             stop(current[comp.name].pid or 0)
             current[comp.name] = replace(current[comp.name], pid=None, healthy=False)
@@ -168,7 +179,7 @@ class LocalCloud:
         lay = self.layout()
         private_dir(lay.logs)
         self._start_all(lay, current, data, say)
-        say(f"ready in {time.monotonic() - started:.1f}s")
+        say(_("ready in {seconds:.1f}s").format(seconds=time.monotonic() - started))
         return lay
 
     def _stale(self, current: dict[str, ComponentStatus]) -> list[Component]:
@@ -206,12 +217,13 @@ class LocalCloud:
                 waiting[comp.name] = (comp, pid, time.monotonic() + comp.ready_seconds)
             if not waiting:
                 names = ", ".join(c.name for c in todo)
-                raise LocalCloudError(f"cannot start {names}: it waits for an unknown component")
+                raise LocalCloudError(
+                    _("cannot start {names}: it waits for an unknown component").format(names=names)
+                )
             progressed = False
             for name, (comp, pid, deadline) in list(waiting.items()):
                 if self._ready(comp, lay, pid, deadline):
-                    where = f" on 127.0.0.1:{lay.ports[comp.ports[0]]}" if comp.ports else ""
-                    say(f"{comp.name} ready{where} (pid {pid})")
+                    say(_ready_line(comp, lay, pid))
                     ready.add(name)
                     del waiting[name]
                     progressed = True
@@ -223,7 +235,11 @@ class LocalCloud:
         if status.pid is not None:
             if self._ready_within(comp, lay, status.pid, _GRACE_SECONDS):
                 return status.pid
-            say(f"{comp.name} (pid {status.pid}) is not healthy; restarting it")
+            say(
+                _("{component} (pid {pid}) is not healthy; restarting it").format(
+                    component=comp.name, pid=status.pid
+                )
+            )
             stop(status.pid)
         self._check_ports(comp, lay)
         if comp.prepare is not None:
@@ -246,8 +262,10 @@ class LocalCloud:
         ]
         if busy:
             raise LocalCloudError(
-                f"cannot restart {comp.name}: port {', '.join(busy)} is taken by another "
-                "process; run `govcloud localcloud down` and `up` to start on new ports"
+                _(
+                    "cannot restart {component}: port {ports} is taken by another process; run "
+                    "`govcloud localcloud down` and `up` to start on new ports"
+                ).format(component=comp.name, ports=", ".join(busy))
             )
 
     def _ready_within(self, comp: Component, lay: Layout, pid: int, seconds: float) -> bool:
@@ -268,14 +286,19 @@ class LocalCloud:
         ran out of time."""
         if not self._runs(comp, pid):
             raise LocalCloudError(
-                f"{comp.name} exited during start; last log lines:\n{self.logs(comp.name, 15)}"
+                _("{component} exited during start; last log lines:").format(component=comp.name)
+                + "\n"
+                + self.logs(comp.name, 15)
             )
         ok, detail = self._probe(comp, lay)
         if ok or time.monotonic() < deadline:
             return ok
         raise LocalCloudError(
-            f"{comp.name} not ready after {comp.ready_seconds:.0f}s ({detail}); "
-            f"last log lines:\n{self.logs(comp.name, 15)}"
+            _("{component} not ready after {seconds:.0f}s ({why}); last log lines:").format(
+                component=comp.name, seconds=comp.ready_seconds, why=detail
+            )
+            + "\n"
+            + self.logs(comp.name, 15)
         )
 
     def down(self, *, quiet: bool = False, say: Progress = _say) -> list[int]:
@@ -290,7 +313,7 @@ class LocalCloud:
             stop(pid)
             stopped.append(pid)
             if not quiet:
-                say(f"stopped {comp.name} (pid {pid})")
+                say(_("stopped {component} (pid {pid})").format(component=comp.name, pid=pid))
         if data.get("pids"):
             data["pids"] = {}
             self._save(data)
@@ -311,8 +334,10 @@ class LocalCloud:
         lay = self.layout()
         if "cloud" not in lay.ports or "kube-apiserver" not in lay.ports:
             raise LocalCloudError(
-                f"the local cloud in {self.state} has not been started yet; "
-                "start it with: govcloud localcloud up"
+                _(
+                    "the local cloud in {state} has not been started yet; start it with: "
+                    "govcloud localcloud up"
+                ).format(state=self.state)
             )
         backend = private_dir(self.state / "pulumi-state")
         private_dir(self.state / "pulumi-home")
@@ -352,7 +377,11 @@ class LocalCloud:
     def logs(self, component: str, lines: int = 50) -> str:
         names = self.log_names()
         if component not in names:
-            raise InputError(f"unknown component {component!r}; choose one of {', '.join(names)}")
+            raise InputError(
+                _("unknown component {component}; choose one of {names}").format(
+                    component=repr(component), names=", ".join(names)
+                )
+            )
         lay = self.layout()
         if component == "audit":
             return format_audit_tail(lay.audit_log, lines)

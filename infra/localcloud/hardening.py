@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from infra.errors import InputError
+from infra.i18n import _
 
 __all__ = [
     "AUDIT_MAX_AGE_DAYS",
@@ -72,7 +73,8 @@ def audit_max_age_days() -> int:
         return AUDIT_MAX_AGE_DAYS
     if not raw.isdigit() or int(raw) < 1:
         raise InputError(
-            f"GOVCLOUD_AUDIT_MAX_AGE_DAYS: {raw!r} is not a whole number of days (1 or more)"
+            "GOVCLOUD_AUDIT_MAX_AGE_DAYS: "
+            + _("{value} is not a whole number of days (1 or more)").format(value=repr(raw))
         )
     return int(raw)
 

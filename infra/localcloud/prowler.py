@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.errors import LocalCloudError
+from infra.i18n import _
 
 from .toolchain import cache_root, project_root
 
@@ -69,15 +70,23 @@ def _run(step: str, command: list[str], say: Progress) -> None:
         if proc.poll() is None:
             resolved = sum(line.startswith("Collecting ") for line in list(lines))
             phase = (
-                "installing"
+                _("installing")
                 if any(line.startswith("Installing collected") for line in list(lines))
-                else "resolving"
+                else _("resolving")
             )
-            say(f"{step}: {phase}, {resolved} packages, {time.monotonic() - started:.0f}s")
+            say(
+                _("{step}: {phase}, {count} packages, {seconds:.0f}s").format(
+                    step=step, phase=phase, count=resolved, seconds=time.monotonic() - started
+                )
+            )
     reader.join()
     if proc.returncode != 0:
         detail = "\n".join(line.rstrip() for line in lines[-10:])
-        raise LocalCloudError(f"{step} failed (exit {proc.returncode}):\n{detail}")
+        raise LocalCloudError(
+            _("{step} failed (exit {code}):").format(step=step, code=proc.returncode)
+            + "\n"
+            + detail
+        )
 
 
 def ensure_prowler(say: Progress) -> Path:
@@ -90,8 +99,12 @@ def ensure_prowler(say: Progress) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     constraints = project_root() / "tools" / "prowler" / "constraints.txt"
-    step = f"install prowler {PROWLER_VERSION}"
-    say(f"{step}: own virtualenv in {home} (cold installs take about 3 minutes)")
+    step = _("install prowler {version}").format(version=PROWLER_VERSION)
+    say(
+        _("{step}: own virtualenv in {home} (cold installs take about 3 minutes)").format(
+            step=step, home=home
+        )
+    )
     started = time.monotonic()
     python = staging / "venv" / "bin" / "python"
     _run(step, [sys.executable, "-m", "venv", str(staging / "venv")], say)
@@ -121,11 +134,12 @@ def ensure_prowler(say: Progress) -> Path:
     )
     if PROWLER_VERSION not in answer.stdout:
         raise LocalCloudError(
-            f"{step}: the installed prowler answers "
-            f"{(answer.stdout or answer.stderr).strip()[:200]!r}"
+            _("{step}: the installed prowler answers {answer}").format(
+                step=step, answer=repr((answer.stdout or answer.stderr).strip()[:200])
+            )
         )
     _marker(staging).write_text(f"prowler {PROWLER_VERSION}\n", encoding="utf-8")
     shutil.rmtree(home, ignore_errors=True)
     staging.rename(home)
-    say(f"{step}: done in {time.monotonic() - started:.0f}s")
+    say(_("{step}: done in {seconds:.0f}s").format(step=step, seconds=time.monotonic() - started))
     return home / "venv" / "bin" / "python"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.errors import LocalCloudError
+from infra.i18n import _
 
 from .versions import (
     ACTIONLINT,
@@ -48,7 +49,7 @@ def project_root() -> Path:
     for parent in here.parents:
         if (parent / "Pulumi.yaml").exists() and (parent / "tools").is_dir():
             return parent
-    raise LocalCloudError("cannot find the govcloud checkout (no Pulumi.yaml above infra/)")
+    raise LocalCloudError(_("cannot find the govcloud checkout (no Pulumi.yaml above infra/)"))
 
 
 def cache_root() -> Path:
@@ -108,13 +109,23 @@ def _go_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def _build_step(tool: str, version: str) -> str:
+    return _("build {tool} {version}").format(tool=tool, version=version)
+
+
 def _run_go(
     step: str, args: Sequence[str], cwd: Path, say: Progress, env: dict[str, str] | None = None
 ) -> None:
     """Run a go command, turning its `-v` package lines into a progress count."""
     if shutil.which("go") is None:
-        raise LocalCloudError(f"{step}: the go command is not installed (Go 1.26 is needed)")
-    say(f"{step}: go {' '.join(args[:2])} … (cold builds take minutes on 2 cores)")
+        raise LocalCloudError(
+            _("{step}: the go command is not installed (Go 1.26 is needed)").format(step=step)
+        )
+    say(
+        _("{step}: go {command} … (cold builds take minutes on 2 cores)").format(
+            step=step, command=" ".join(args[:2])
+        )
+    )
     started = time.monotonic()
     proc = subprocess.Popen(
         ["go", *args],
@@ -134,11 +145,19 @@ def _run_go(
             count += 1
         if time.monotonic() - last > 15:
             last = time.monotonic()
-            say(f"{step}: {count} packages compiled, {last - started:.0f}s")
+            say(
+                _("{step}: {count} packages compiled, {seconds:.0f}s").format(
+                    step=step, count=count, seconds=last - started
+                )
+            )
     if proc.wait() != 0:
         detail = "\n".join(tail[-15:])
-        raise LocalCloudError(f"{step} failed (exit {proc.returncode}):\n{detail}")
-    say(f"{step}: done in {time.monotonic() - started:.0f}s")
+        raise LocalCloudError(
+            _("{step} failed (exit {code}):").format(step=step, code=proc.returncode)
+            + "\n"
+            + detail
+        )
+    say(_("{step}: done in {seconds:.0f}s").format(step=step, seconds=time.monotonic() - started))
 
 
 def _build_into(tool: Tool, build: Callable[[Path], None], say: Progress) -> None:
@@ -149,7 +168,11 @@ def _build_into(tool: Tool, build: Callable[[Path], None], say: Progress) -> Non
     build(staging)
     missing = [b for b in tool.binaries if not (staging / b).exists()]
     if missing:
-        raise LocalCloudError(f"build of {tool.version.name} produced no {', '.join(missing)}")
+        raise LocalCloudError(
+            _("build of {tool} produced no {files}").format(
+                tool=tool.version.name, files=", ".join(missing)
+            )
+        )
     shutil.rmtree(final.parent, ignore_errors=True)
     staging.parent.rename(final.parent)
 
@@ -158,7 +181,7 @@ def _build_kubernetes(dest: Path, say: Progress) -> None:
     version = KUBERNETES.version
     pkgs = [f"k8s.io/kubernetes/cmd/{b}" for b in KUBE_TOOL.binaries]
     _run_go(
-        f"build kubernetes {version}",
+        _build_step("kubernetes", version),
         ["build", "-v", "-trimpath", "-ldflags", _k8s_ldflags(version), "-o", f"{dest}/", *pkgs],
         project_root() / "tools" / "kubernetes",
         say,
@@ -167,7 +190,7 @@ def _build_kubernetes(dest: Path, say: Progress) -> None:
 
 def _build_etcd(dest: Path, say: Progress) -> None:
     _run_go(
-        f"build etcd {ETCD.version}",
+        _build_step("etcd", ETCD.version),
         ["build", "-v", "-trimpath", "-ldflags", "-s -w", "-o", str(dest / "etcd"), ETCD.module],
         project_root() / "tools" / "etcd",
         say,
@@ -177,7 +200,7 @@ def _build_etcd(dest: Path, say: Progress) -> None:
 def _build_actionlint(dest: Path, say: Progress) -> None:
     env_dir = project_root() / "tools" / "actionlint"
     _run_go(
-        f"build actionlint {ACTIONLINT.version}",
+        _build_step("actionlint", ACTIONLINT.version),
         [
             "build",
             "-v",
@@ -198,7 +221,7 @@ def _build_netpol_analyzer(dest: Path, say: Progress) -> None:
     # wrapper's go.sum (copied from netpol-analyzer's own go.sum), and only that module
     # skips the database, so a clean machine still verifies every other download.
     _run_go(
-        f"build netpol-analyzer {NETPOL_ANALYZER.version}",
+        _build_step("netpol-analyzer", NETPOL_ANALYZER.version),
         [
             "build",
             "-v",
@@ -220,7 +243,7 @@ def _build_victoria_metrics(dest: Path, say: Progress) -> None:
     # `victoria-metrics -version` (and /metrics) name the release instead of "unknown".
     version = VICTORIA_METRICS.version
     _run_go(
-        f"build victoria-metrics {version}",
+        _build_step("victoria-metrics", version),
         [
             "build",
             "-v",
@@ -239,12 +262,15 @@ def _build_victoria_metrics(dest: Path, say: Progress) -> None:
 
 def _build_pulumi(dest: Path, say: Progress) -> None:
     script = project_root() / "tools" / "pulumi" / "build.sh"
-    say(f"build pulumi {PULUMI.version}: {script.name} …")
+    step = _build_step("pulumi", PULUMI.version)
+    say(f"{step}: {script.name} …")
     started = time.monotonic()
     result = subprocess.run(["bash", str(script), str(dest)], env=_go_env(), check=False)
     if result.returncode != 0:
-        raise LocalCloudError(f"build pulumi {PULUMI.version} failed (exit {result.returncode})")
-    say(f"build pulumi {PULUMI.version}: done in {time.monotonic() - started:.0f}s")
+        raise LocalCloudError(
+            _("{step} failed (exit {code}):").format(step=step, code=result.returncode)
+        )
+    say(_("{step}: done in {seconds:.0f}s").format(step=step, seconds=time.monotonic() - started))
 
 
 _BUILDERS: dict[str, Callable[[Path, Progress], None]] = {
@@ -288,7 +314,7 @@ def _adopt_installed_pulumi(tool: Tool, say: Progress) -> bool:
         link = tool.directory / script.name
         link.unlink(missing_ok=True)
         link.symlink_to(script)
-    say(f"using the pulumi {out} found on PATH ({home})")
+    say(_("using the pulumi {version} found on PATH ({home})").format(version=out, home=home))
     return True
 
 

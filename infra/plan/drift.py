@@ -11,10 +11,11 @@ is "1Gi"), since the API server rewrites them into canonical form.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from infra.i18n import N_
 from infra.spec.quantity import parse_resource
 
 from .objects import CloudObject, KubeObject
@@ -67,15 +68,25 @@ class Difference:
     desired: Any = None
     observed: Any = None
 
-    def describe(self) -> str:
+    def describe(self, translate: Callable[[str], str] = str) -> str:
+        """One line: what differs. English by default (the record a condition keeps);
+        ``translate=_`` for a person reading it now."""
         if self.change == "missing":
-            return f"{self.key}: missing"
+            return translate(N_("{key}: missing")).format(key=self.key)
         if self.change == "unexpected":
-            reason = f": {self.observed}" if self.observed else ""
-            return f"{self.key}: not in the plan{reason}"
+            if self.observed:
+                return translate(N_("{key}: not in the plan: {observed}")).format(
+                    key=self.key, observed=self.observed
+                )
+            return translate(N_("{key}: not in the plan")).format(key=self.key)
         if isinstance(self.desired, list) and isinstance(self.observed, list):
-            return f"{self.key}{self.path}: {_list_delta(self.desired, self.observed)}"
-        return f"{self.key}{self.path}: {_show(self.observed)} (plan: {_show(self.desired)})"
+            delta = _list_delta(self.desired, self.observed, translate)
+            return f"{self.key}{self.path}: {delta}"
+        return translate(N_("{where}: {observed} (plan: {desired})")).format(
+            where=f"{self.key}{self.path}",
+            observed=_show(self.observed),
+            desired=_show(self.desired),
+        )
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -93,15 +104,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-def _list_delta(desired: list[Any], observed: list[Any]) -> str:
+def _list_delta(
+    desired: list[Any], observed: list[Any], translate: Callable[[str], str] = str
+) -> str:
     """A list that differs, as what is there beyond the plan and what the plan lacks there
     (a rule someone added reads as that rule, not as the whole list cut short)."""
     extra = [v for v in observed if v not in desired]
     missing = [v for v in desired if v not in observed]
-    parts = ([f"not in the plan: {_show(extra)}"] if extra else []) + (
-        [f"missing: {_show(missing)}"] if missing else []
+    parts = (
+        [translate(N_("not in the plan: {values}")).format(values=_show(extra))] if extra else []
+    ) + ([translate(N_("missing: {values}")).format(values=_show(missing))] if missing else [])
+    return "; ".join(parts) or translate(N_("{observed} (plan: {desired})")).format(
+        observed=_show(observed), desired=_show(desired)
     )
-    return "; ".join(parts) or f"{_show(observed)} (plan: {_show(desired)})"
 
 
 def aspect_of(kind: str) -> Aspect:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from infra.i18n import N_
 from infra.plan.drift import Aspect, Difference
 
 __all__ = ["Action", "Outcome", "Repair"]
 
 Action = Literal["restored", "recreated", "removed", "revoked", "would-repair"]
+_LINES: dict[str, str] = {
+    "restored": N_("restored {key}: {before} → {after}"),
+    "recreated": N_("recreated {key}: {before} → {after}"),
+    "removed": N_("removed {key}: {before} → {after}"),
+    "revoked": N_("revoked {key}: {before} → {after}"),
+    "would-repair": N_("would-repair {key}: {before} → {after}"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,8 +30,12 @@ class Repair:
     after: str
     warning: bool = False  # possible data loss and the like: a Warning event
 
-    def describe(self) -> str:
-        return f"{self.action} {self.key}: {self.before} → {self.after}"
+    def describe(self, translate: Callable[[str], str] = str) -> str:
+        """One line: what was done. English by default (the Event's message, a record);
+        ``translate=_`` for the console."""
+        return translate(_LINES[self.action]).format(
+            key=self.key, before=self.before, after=self.after
+        )
 
     def as_data(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from infra.i18n import _
+from infra.i18n import N_, _, ngettext
+from infra.i18n.tables import columns
 
 from .platform import PLATFORM
 from .repairs import Outcome
@@ -28,6 +29,24 @@ def drift_exit_code(outcomes: Sequence[Outcome]) -> int:
     return INCOMPLETE if any(o.unknown for o in outcomes) else NO_DRIFT
 
 
+# Words of the text and Markdown report (JSON keeps the English keys and values).
+_WORDS = {
+    "quota": N_("quota"),
+    "network": N_("network"),
+    "access": N_("access"),
+    "cloud": N_("cloud"),
+    "record": N_("record"),
+    "missing": N_("missing"),
+    "changed": N_("changed"),
+    "unexpected": N_("unexpected"),
+    "error": N_("error"),
+}
+
+
+def _word(value: str) -> str:
+    return _(_WORDS[value]) if value in _WORDS else value
+
+
 def _rows(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
     rows = []
     for out in outcomes:
@@ -37,7 +56,7 @@ def _rows(outcomes: Sequence[Outcome]) -> list[dict[str, str]]:
                     "tenant": out.tenant,
                     "aspect": diff.aspect,
                     "change": diff.change,
-                    "what": diff.describe(),
+                    "what": diff.describe(_),
                 }
             )
         for aspect, error in out.errors.items():
@@ -60,7 +79,7 @@ def _unchecked_lines(unchecked: list[dict[str, str]]) -> list[str]:
         by_why.setdefault((row["aspect"], row["why"]), []).append(row["tenant"])
     return [
         _("not checked: {aspect} of {count} tenant(s) ({tenants}): {why}").format(
-            aspect=aspect, count=len(tenants), tenants=", ".join(tenants), why=why
+            aspect=_word(aspect), count=len(tenants), tenants=", ".join(tenants), why=why
         )
         for (aspect, why), tenants in by_why.items()
     ]
@@ -98,19 +117,7 @@ def render_drift(
             )
         )
     if fmt == "markdown":
-        head = f"## govcloud drift: {len(drifting)} of {tenants} tenants drift\n\n"
-        title = _("Not checked, not deployed")
-        tail = "".join(f"- {n}\n" for n in notes)
-        tail = f"\n### {title}\n\n{tail}" if tail else ""
-        if not rows:
-            return head + "Every tenant's observed state matches its plan.\n" + tail
-        lines = ["| tenant | aspect | change | what |", "|---|---|---|---|"]
-        pipe = "\\|"
-        lines += [
-            f"| {r['tenant']} | {r['aspect']} | {r['change']} | {r['what'].replace('|', pipe)} |"
-            for r in rows
-        ]
-        return head + "\n".join(lines) + "\n" + tail
+        return _markdown(rows, notes, drifting=len(drifting), tenants=tenants)
     tail = "".join(f"{n}\n" for n in notes)
     if not rows and unchecked:
         return (
@@ -121,8 +128,43 @@ def render_drift(
             + tail
         )
     if not rows:
-        return f"no drift: {tenants} tenants match their plans\n" + tail
-    body = "\n".join(
-        f"{r['tenant']:<14} {r['aspect']:<8} {r['change']:<10} {r['what']}" for r in rows
+        return _clean(tenants) + "\n" + tail
+    body = columns(
+        [_("tenant"), _("aspect"), _("change"), _("what")],
+        [[r["tenant"], _word(r["aspect"]), _word(r["change"]), r["what"]] for r in rows],
     )
-    return body + f"\n\n{len(drifting)} of {tenants} tenants drift\n" + tail
+    return body + "\n" + _drifting(len(drifting), tenants) + "\n" + tail
+
+
+def _clean(tenants: int) -> str:
+    return ngettext(
+        "no drift: {count} tenant matches its plan",
+        "no drift: {count} tenants match their plans",
+        tenants,
+    ).format(count=tenants)
+
+
+def _drifting(drifting: int, tenants: int) -> str:
+    return ngettext(
+        "{drifting} of {count} tenant drifts", "{drifting} of {count} tenants drift", tenants
+    ).format(drifting=drifting, count=tenants)
+
+
+def _markdown(rows: list[dict[str, str]], notes: list[str], *, drifting: int, tenants: int) -> str:
+    head = (
+        "## " + _("govcloud drift: {summary}").format(summary=_drifting(drifting, tenants)) + "\n\n"
+    )
+    title = _("Not checked, not deployed")
+    tail = "".join(f"- {n}\n" for n in notes)
+    tail = f"\n### {title}\n\n{tail}" if tail else ""
+    if not rows:
+        return head + _("Every tenant's observed state matches its plan.") + "\n" + tail
+    header = [_("tenant"), _("aspect"), _("change"), _("what")]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|---|"]
+    pipe = "\\|"
+    lines += [
+        f"| {r['tenant']} | {_word(r['aspect'])} | {_word(r['change'])} | "
+        f"{r['what'].replace('|', pipe)} |"
+        for r in rows
+    ]
+    return head + "\n".join(lines) + "\n" + tail

@@ -223,8 +223,11 @@ def test_rightsize_minutes_after_a_deploy_proposes_nothing_and_writes_nothing(
     ("args", "message"),
     [
         (("rightsize", "--tenant", "nope"), "no tenant 'nope'"),
-        (("report", "--quotas-file", "missing.json"), "missing.json: cannot read"),
-        (("report", "--quotas-file", "tenants/gd-jyt.yaml"), "not JSON"),
+        (("report", "--lang", "en", "--quotas-file", "missing.json"), "missing.json: cannot read"),
+        (("report", "--lang", "en", "--quotas-file", "tenants/gd-jyt.yaml"), "not JSON"),
+        # the report, and so its mistakes, are in Chinese unless English is asked for
+        (("report", "--quotas-file", "missing.json"), "missing.json: 无法读取"),
+        (("report", "--quotas-file", "tenants/gd-jyt.yaml"), "不是 JSON"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(

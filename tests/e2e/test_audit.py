@@ -85,6 +85,8 @@ def test_the_cli_writes_markdown_and_exits_zero(
     out = workspace.root / "audit.md"
     code = main(
         [
+            "--lang",
+            "en",  # the report's words are asserted in English
             "audit",
             "--env",
             "local",

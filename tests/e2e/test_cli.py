@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _govcloud(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", *args],
+        [sys.executable, "-m", "infra.cli.main", "--lang", "en", *args],  # asserts English
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -33,7 +33,7 @@ def _run(
     if kubeconfig is not None:
         env["KUBECONFIG"] = str(kubeconfig)
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", *args],
+        [sys.executable, "-m", "infra.cli.main", "--lang", "en", *args],  # asserts English
         cwd=workspace.root,
         env=env,
         capture_output=True,

@@ -130,7 +130,7 @@ def sa_kubeconfig(deployed: dict[str, StackResult], workspace: Workspace) -> Pat
 def _govcloud(workspace: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOVCLOUD_ENV": "local"}
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli.main", *args],
+        [sys.executable, "-m", "infra.cli.main", "--lang", "en", *args],  # asserts English
         cwd=workspace.root,
         env=env,
         capture_output=True,

@@ -51,7 +51,7 @@ class Site:
     ) -> tuple[float, subprocess.CompletedProcess[str]]:
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "infra.cli.main", *args],
+            [sys.executable, "-m", "infra.cli.main", "--lang", "en", *args],  # asserts English
             cwd=self.root,
             env=self.env,
             capture_output=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from infra.errors import LocalCloudError
+from infra.i18n import set_language
 from infra.localcloud import LocalCloud, cluster
 from infra.localcloud import components as components_module
 from infra.localcloud.components import Component, Layout
@@ -116,3 +117,17 @@ def test_a_component_that_exits_at_start_is_reported_with_its_log(fake: LocalClo
     EXTRA["db"] = ["--no-such-flag"]
     with pytest.raises(LocalCloudError, match="db exited during start"):
         fake.up(say=lambda _: None)
+
+
+def test_up_says_its_progress_in_chinese(fake: LocalCloud) -> None:
+    set_language("zh")
+    try:
+        said: list[str] = []
+        fake.up(say=said.append)
+        db = fake.layout().ports["db"]
+        assert f"db 已就绪，地址 127.0.0.1:{db}（进程号 {_pids(fake)['db']}）" in said
+        assert said[-1].startswith("已就绪，用时 ")
+        fake.up(say=said.append)
+        assert said[-1] == f"已在运行（{fake.state}）"
+    finally:
+        set_language(None)

@@ -1,4 +1,6 @@
-"""Plain text columns that stay aligned with Chinese text (two cells per wide character)."""
+"""Plain text columns that stay aligned with Chinese text (two cells per wide character).
+
+Here, below every layer that prints a table (the CLI, the drift and audit reports)."""
 
 from __future__ import annotations
 
