@@ -95,12 +95,14 @@ STATUS_SCHEMA: dict[str, Any] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)  # field names: a few dozen, renamed on every pass
 def camel(name: str) -> str:
     """``retention_days`` -> ``retentionDays``."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+@functools.lru_cache(maxsize=1024)
 def snake(name: str) -> str:
     """``retentionDays`` -> ``retention_days`` (a snake_case name is left as it is)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 
@@ -98,19 +99,25 @@ def platform_key_alias(env: str) -> str:
 
 def vpc_blocks(pool: str) -> list[str]:
     """The cloud API caps a VPC at /16, so a larger pool is served by one VPC per /16."""
+    return list(_vpc_blocks(pool))
+
+
+@functools.lru_cache(maxsize=16)
+def _vpc_blocks(pool: str) -> tuple[str, ...]:
     net = ipaddress.IPv4Network(pool)
     if net.prefixlen >= 16:
-        return [str(net)]
-    return [str(block) for block in net.subnets(new_prefix=16)]
+        return (str(net),)
+    return tuple(str(block) for block in net.subnets(new_prefix=16))
 
 
+@functools.lru_cache(maxsize=16384)  # every pass renders every tenant: once per tenant
 def vpc_for(pool: str, cidr: str) -> str:
     """The VPC block of ``pool`` that holds ``cidr``."""
     inner = ipaddress.IPv4Network(cidr)
-    for block in vpc_blocks(pool):
+    for block in _vpc_blocks(pool):
         if inner.subnet_of(ipaddress.IPv4Network(block)):
             return block
-    return vpc_blocks(pool)[0]
+    return _vpc_blocks(pool)[0]
 
 
 def vpc_name(env: str, block: str) -> str:
