@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from infra.i18n import _
 from infra.plan.conditions import ASPECT_CONDITIONS, DEPLOYED
 from infra.plan.crd import tenant_resource_spec
 from infra.plan.records import DEPLOY_FAILED

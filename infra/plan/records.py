@@ -236,9 +236,7 @@ def read(message: str, translate: Translate = str) -> str:
     """A stored message in the reader's language (``translate=_``); as stored when it has
     no known shape. With ``translate=str`` the stored message itself comes back."""
     return (
-        _read(message, translate, SHAPES)
-        or _read_list(message, translate, DIFFERENCES)
-        or message
+        _read(message, translate, SHAPES) or _read_list(message, translate, DIFFERENCES) or message
     )
 
 

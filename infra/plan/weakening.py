@@ -94,11 +94,7 @@ def weakening_bindings(
 def stale_managed(objects: Iterable[Obj], planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
     """``(key, reason)`` for objects labelled as govcloud's that the plan no longer lists."""
     known = {o.key for o in planned}
-    return [
-        (_key(o), STALE.format())
-        for o in objects
-        if _managed(o) and _key(o) not in known
-    ]
+    return [(_key(o), STALE.format()) for o in objects if _managed(o) and _key(o) not in known]
 
 
 def planned_grants(planned: Iterable[KubeObject]) -> frozenset[tuple[str, str]]:

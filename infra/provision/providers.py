@@ -213,9 +213,7 @@ def _hold_if_tenant(client: KubeClient, manifest: dict[str, Any]) -> None:
         return
     from .status import mark_deploying
 
-    mark_deploying(
-        str(manifest["metadata"]["name"]), PULUMI_UP.format(), client=client
-    )
+    mark_deploying(str(manifest["metadata"]["name"]), PULUMI_UP.format(), client=client)
 
 
 def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:

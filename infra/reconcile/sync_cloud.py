@@ -64,12 +64,21 @@ def _repair(
         mine = [d for d in drift if d.key == obj.key]
         missing = mine[0].change == "missing"
         before = (
-            MISSING.format() if missing else DIFFER.format(paths=", ".join(d.path for d in mine[:4]))
+            MISSING.format()
+            if missing
+            else DIFFER.format(paths=", ".join(d.path for d in mine[:4]))
         )
         lost = missing and obj.kind == "bucket"
         if ctx.dry_run:
             repairs.append(
-                Repair(obj.key, "cloud", "would-repair", before, AS_PLANNED_SHORT.format(), warning=lost)
+                Repair(
+                    obj.key,
+                    "cloud",
+                    "would-repair",
+                    before,
+                    AS_PLANNED_SHORT.format(),
+                    warning=lost,
+                )
             )
             continue
         try:

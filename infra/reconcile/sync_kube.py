@@ -43,7 +43,9 @@ def restore_objects(
             else "; ".join(f"{d.path}={d.observed!r}"[:160] for d in mine[:3])
         )
         if ctx.dry_run:
-            repairs.append(Repair(key, aspect_of(obj.kind), "would-repair", before, AS_PLANNED_SHORT.format()))
+            repairs.append(
+                Repair(key, aspect_of(obj.kind), "would-repair", before, AS_PLANNED_SHORT.format())
+            )
             continue
         action: Action = "recreated" if mine[0].change == "missing" else "restored"
         answers[key] = apply_exact(ctx.kube, obj.manifest)

@@ -36,9 +36,9 @@ from infra.plan.conditions import (
 )
 from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
+from infra.plan.objects import KubeObject
 from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
 from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
-from infra.plan.objects import KubeObject
 from infra.plan.weakening import (
     stale_managed,
     weakening_bindings,
@@ -203,9 +203,7 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
         carried=out.carried,
         unknown=out.unknown,
     )
-    mine.append(
-        condition(COMPLIANT, True, "Accepted", ACCEPTED.format(), generation)
-    )
+    mine.append(condition(COMPLIANT, True, "Accepted", ACCEPTED.format(), generation))
     new: dict[str, Any] = {
         "observedGeneration": generation,
         "conditions": merge_conditions(
