@@ -252,6 +252,8 @@ def _read(text: str, translate: Translate, shapes: tuple[Shape, ...]) -> str | N
                 if listed is None:
                     break
                 parts[name] = listed
+            elif name in ("condition", "conditions"):  # condition types, ", "-joined
+                parts[name] = ", ".join(type_label(k, translate) for k in value.split(", "))
             elif name in shape.nested:
                 parts[name] = _read(value, translate, SHAPES) or value
             else:

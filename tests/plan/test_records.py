@@ -82,9 +82,8 @@ def _by_reason() -> dict[str, list[str]]:
     now = dt.datetime(2026, 11, 28, 6, tzinfo=dt.UTC)
     add([deploying(1, now, records.DEPLOY_OF_STACK.format(stack="local.gd-wjw"))])
     add([deploying(1, now, records.PULUMI_UP.format())])
-    failed = {"conditions": [{"type": DEPLOYED, "status": "False", "reason": "DeployFailed",
-                              "message": "stack local.gd-wjw failed"}]}  # fmt: skip
-    add(with_deploy(conditions_for([], generation=1), failed, 1)[:1])
+    failed = {"type": DEPLOYED, "status": "False", "reason": "DeployFailed", "message": "exit 1"}
+    add(with_deploy(conditions_for([], generation=1), {"conditions": [failed]}, 1)[:1])
     # What deploy (infra.provision.status) and the refusal paths (infra.reconcile.tenant)
     # store, formatted by the same shapes they use.
     ready = conditions_for(drift, generation=1)[0]["message"]
