@@ -100,6 +100,12 @@ PLATFORM_DRIFT = _shape(
     ),
     lists="differences",
 )
+OVERRIDDEN = _shape(  # infra.provision.gate: a deploy that overrode the compliance rules
+    N_(
+        "deployed despite {count} compliance error(s) ({rules}) by {user}: {reason} "
+        "(document {document})"
+    )
+)
 # A repair (infra.reconcile.repairs ``Repair.describe``); before and after are its states.
 REPAIRS: dict[str, Shape] = {
     action: _shape(template, nested="before after")
@@ -154,6 +160,7 @@ SHAPES: tuple[Shape, ...] = (
     STALE,
     APPLIED,
     PLATFORM_DRIFT,
+    OVERRIDDEN,
     MORE,
     NOT_AS_PLANNED,
     CANNOT_TELL,
@@ -206,6 +213,7 @@ EVENT_REASONS: dict[str, str] = {
     "PossibleDataLoss": N_("PossibleDataLoss"),
     "ComplianceRefused": N_("ComplianceRefused"),
     "PlatformDrift": N_("PlatformDrift"),
+    "ComplianceOverride": N_("ComplianceOverride"),
 }
 CONDITION_LABELS: dict[str, str] = {
     "Ready": N_("Ready"),

@@ -4,6 +4,7 @@ as stored."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from infra.i18n import _, set_language
 from infra.plan import records
 from infra.plan.conditions import (
+    API_SERVER_UNREACHABLE,
     ASPECT_CONDITIONS,
     CLOUD_UNREACHABLE,
     COMPLIANT,
@@ -125,6 +127,11 @@ def _events() -> dict[str, list[str]]:
     for repair in repairs:
         out.setdefault(repair.event_reason, []).append(repair.describe())
     out["ComplianceRefused"] = _by_reason()["ComplianceRefused"]
+    out["ComplianceOverride"] = [
+        records.OVERRIDDEN.format(
+            count=2, rules="GC-ACC-003", user="ops", reason="outage", document="粤政数〔2026〕9号"
+        )
+    ]
     out["PlatformDrift"] = [
         records.PLATFORM_DRIFT.format(
             differences=f"{POLICY}: missing; {QUOTA}.spec.hard: 1 (plan: 2)", env="local"
@@ -151,6 +158,69 @@ def test_every_event_reason_written_has_a_chinese_label_and_reading(zh: None) ->
         for message in messages:
             shown = records.read(message, _)
             assert CJK.search(shown) and shown != message, (reason, message)
+
+
+_CAMEL = re.compile(r"^(?:[A-Z][a-z]+|[A-Z]{2,}(?=[A-Z][a-z]))(?:[A-Z][a-z]*)*$")
+# Where a writer names a reason: the positional argument of these calls, ``reason=`` and
+# ``ready_reason=`` (a call's keyword or a function's default), a dict's "reason" key, and
+# what ``Repair.event_reason`` returns.
+_AT = {"condition": 2, "deployed": 1, "unknown_condition": 1, "_write_not_ready": 2}
+_AT["CloudSeen"] = 3
+_NAMED = ("reason", "ready_reason")
+
+
+def _reason_words(expr: ast.AST) -> set[str]:
+    return {
+        n.value
+        for n in ast.walk(expr)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CAMEL.match(n.value)
+    }
+
+
+def _written_reasons() -> dict[str, set[str]]:
+    """Every reason literal a writer under infra/ stores, with the files that store it."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "infra").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            exprs: list[ast.AST] = []
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                at = _AT.get(name)
+                if at is not None and len(node.args) > at:
+                    exprs.append(node.args[at])
+                exprs += [k.value for k in node.keywords if k.arg in _NAMED]
+            elif isinstance(node, ast.Dict):
+                exprs += [
+                    v
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == "reason"
+                ]
+            elif isinstance(node, ast.FunctionDef):
+                if node.name == "event_reason":
+                    exprs.append(node)
+                args = node.args
+                pairs = [
+                    *zip(
+                        args.args[len(args.args) - len(args.defaults) :], args.defaults, strict=True
+                    ),
+                    *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+                ]
+                exprs += [d for a, d in pairs if d is not None and a.arg in _NAMED]
+            for expr in exprs:
+                for word in _reason_words(expr):
+                    found.setdefault(word, set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_reason_a_writer_stores_is_listed_with_a_reading() -> None:
+    """A reason written anywhere under infra/ must be in the lists the tests above walk."""
+    written = set(_written_reasons())
+    written |= {CLOUD_UNREACHABLE, API_SERVER_UNREACHABLE, NOT_CHECKED}  # by constant
+    assert "Reconciled" in written and "PlatformDrift" in written  # the scan sees them
+    listed = {*records.CONDITION_REASONS, *records.EVENT_REASONS}
+    assert written - listed == set()
+    assert listed - written == set()  # no label for a reason nobody writes
 
 
 def test_every_condition_type_has_a_chinese_label(zh: None) -> None:
