@@ -19,7 +19,7 @@ A message of no known shape (an older writer's, a hand-written one) is shown as 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -32,7 +32,7 @@ __all__ = [
     "SHAPES",
     "Shape",
     "read",
-    "read_condition",
+    "read_as",
     "reason_label",
     "type_label",
 ]
@@ -244,11 +244,22 @@ def read(message: str, translate: Translate = str) -> str:
     """A stored message in the reader's language (``translate=_``); as stored when it has
     no known shape. With ``translate=str`` the stored message itself comes back."""
     return (
-        _read(message, translate, SHAPES) or _read_list(message, translate, DIFFERENCES) or message
+        _read(message, translate, SHAPES, SHAPES)
+        or _read_list(message, translate, DIFFERENCES, SHAPES)
+        or message
     )
 
 
-def _read(text: str, translate: Translate, shapes: tuple[Shape, ...]) -> str | None:
+def read_as(message: str, shapes: tuple[Shape, ...], translate: Translate = str) -> str:
+    """``message`` read by other shapes than a record's (e.g. an audit finding's reason):
+    a part that is itself a message is read by the same shapes; as it is when none fits."""
+    return _read(message, translate, shapes, shapes) or message
+
+
+def _read(
+    text: str, translate: Translate, shapes: tuple[Shape, ...], inner: tuple[Shape, ...]
+) -> str | None:
+    """By the first of ``shapes`` that fits the whole text; a nested part by ``inner``."""
     for shape in shapes:
         found = shape.pattern.fullmatch(text)
         if found is None:
@@ -256,14 +267,14 @@ def _read(text: str, translate: Translate, shapes: tuple[Shape, ...]) -> str | N
         parts: dict[str, str] = {}
         for name, value in found.groupdict().items():
             if name in shape.lists:
-                listed = _read_list(value, translate, _ITEMS[name])
+                listed = _read_list(value, translate, _ITEMS[name], inner)
                 if listed is None:
                     break
                 parts[name] = listed
             elif name in ("condition", "conditions"):  # condition types, ", "-joined
                 parts[name] = ", ".join(type_label(k, translate) for k in value.split(", "))
             elif name in shape.nested:
-                parts[name] = _read(value, translate, SHAPES) or value
+                parts[name] = _read(value, translate, inner, inner) or value
             else:
                 parts[name] = value
         else:
@@ -271,7 +282,9 @@ def _read(text: str, translate: Translate, shapes: tuple[Shape, ...]) -> str | N
     return None
 
 
-def _read_list(text: str, translate: Translate, items: tuple[Shape, ...]) -> str | None:
+def _read_list(
+    text: str, translate: Translate, items: tuple[Shape, ...], inner: tuple[Shape, ...]
+) -> str | None:
     """A "; "-joined list of messages of known shapes (a part may hold "; " itself: the
     first split into runs that each read as one message wins); None if it is not one."""
     pieces = text.split("; ")
@@ -285,7 +298,7 @@ def _read_list(text: str, translate: Translate, items: tuple[Shape, ...]) -> str
         if start not in memo:
             memo[start] = None
             for end in range(start + 1, len(pieces) + 1):
-                one = _read("; ".join(pieces[start:end]), translate, items)
+                one = _read("; ".join(pieces[start:end]), translate, items, inner)
                 if one is None:
                     continue
                 after = rest(end)
@@ -296,8 +309,3 @@ def _read_list(text: str, translate: Translate, items: tuple[Shape, ...]) -> str
 
     read_all = rest(0)
     return None if read_all is None else "; ".join(read_all)
-
-
-def read_condition(condition: Mapping[str, object], translate: Translate = str) -> str:
-    """A condition's message as the reader reads it."""
-    return read(str(condition.get("message") or ""), translate)
