@@ -18,7 +18,7 @@ STORED = READ_BACK.format(result=NOT_AS_PLANNED.format(conditions="QuotaEnforced
 @pytest.fixture
 def language() -> Iterator[None]:
     yield
-    set_language("en")
+    set_language(None)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 
 from infra.cli import live
 from infra.cli.main import main
+from infra.i18n import set_language
 from infra.plan.conditions import COMPLIANT, condition, conditions_for, merge_conditions
 from infra.plan.drift import Difference
 from infra.plan.records import ACCEPTED, MISSING
@@ -263,6 +264,13 @@ def test_status_names_a_lost_cloud_endpoint_first_and_unknown_tenants(
     assert data["summary"]["unknown"] == ["gd-jyt", "gd-wjw"]
 
 
+@pytest.fixture
+def language_back() -> Iterator[None]:
+    """``--lang`` sets the language for the process: later tests read it from the locale."""
+    yield
+    set_language(None)
+
+
 def _recorded() -> dict[str, dict[str, Any]]:
     """gd-wjw as the reconciler leaves it when a quota edit did not hold: its conditions made
     by the reconciler's own functions (stored English)."""
@@ -297,7 +305,7 @@ def _recorded_events() -> list[dict[str, Any]]:
 
 
 def test_show_reads_stored_conditions_and_events_in_the_readers_language(
-    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch, language_back: None
 ) -> None:
     _fake(monkeypatch, live.Live(ENDPOINT, _recorded(), _recorded_events()))
     code, out, _ = run("tenant", "show", "gd-wjw", "--today", TODAY, "--lang", "zh")
@@ -335,7 +343,7 @@ def test_show_reads_stored_conditions_and_events_in_the_readers_language(
 
 
 def test_status_names_reasons_and_aspects_in_the_readers_language(
-    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch, language_back: None
 ) -> None:
     fleet = {**_fleet(), **_recorded()}
     fleet["gd-jyt"] = tenant_object(

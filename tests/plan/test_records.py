@@ -25,7 +25,7 @@ from infra.plan.conditions import (
     deploying,
     with_deploy,
 )
-from infra.plan.drift import Difference
+from infra.plan.drift import Aspect, Difference
 from infra.plan.weakening import weakening_bindings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,11 +34,15 @@ QUOTA = "ResourceQuota/gd-wjw/govcloud-quota"
 POLICY = "NetworkPolicy/gd-wjw/allow-all"
 
 
-@pytest.fixture
-def zh() -> Iterator[None]:
-    set_language("zh")
+@pytest.fixture(autouse=True)
+def _language_back() -> Iterator[None]:
     yield
-    set_language("en")
+    set_language(None)
+
+
+@pytest.fixture
+def zh() -> None:
+    set_language("zh")
 
 
 def _differences() -> list[Difference]:
@@ -75,7 +79,9 @@ def _by_reason() -> dict[str, list[str]]:
     add(conditions_for([], generation=1, unknown={"cloud": (NOT_CHECKED, "not checked yet")}))
     # An unreachable endpoint's cause is the driver's text: the aspect shows it as it is,
     # Ready frames it.
-    unreachable = {"cloud": (CLOUD_UNREACHABLE, "http://127.0.0.1:4566: connection refused")}
+    unreachable: dict[Aspect, tuple[str, str]] = {
+        "cloud": (CLOUD_UNREACHABLE, "http://127.0.0.1:4566: connection refused")
+    }
     add(conditions_for([], generation=1, unknown=unreachable)[:1])
     unreachable["quota"] = ("APIServerUnreachable", "https://127.0.0.1:6443: no answer")
     add(conditions_for([], generation=1, unknown=unreachable)[:1])
