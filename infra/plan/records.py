@@ -5,7 +5,8 @@ the same whatever locale the process that wrote it ran in, and what kubectl, scr
 other tools read. A person reads it through a view (``tenant show``, ``status``), which
 translates at display time from what the record carries:
 
-- its reason (and a condition's type): a short label (``REASONS``, ``CONDITION_TYPES``);
+- its reason (and a condition's type): a short label (``CONDITION_REASONS``,
+  ``EVENT_REASONS``, ``CONDITION_LABELS``);
 - its message: every message our writers store has one of the shapes below (the writers
   format these very templates, so a record and its reading cannot drift apart). ``read``
   parses the message back into its parts by its shape and formats the translated shape;
@@ -278,7 +279,11 @@ def _read(
             else:
                 parts[name] = value
         else:
-            return translate(shape.template).format(**parts)
+            try:
+                return translate(shape.template).format(**parts)
+            # Why: a translation that lost a part must not stop the view; English instead.
+            except (KeyError, IndexError, ValueError):
+                return shape.template.format(**parts)
     return None
 
 

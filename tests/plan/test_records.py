@@ -300,3 +300,9 @@ def test_unknown_reasons_and_types_are_shown_as_stored(zh: None) -> None:
 def test_a_known_frame_around_an_unknown_cause_translates_the_frame_only(zh: None) -> None:
     stored = "last deploy failed: pulumi exited 255"
     assert records.read(stored, _) == "上次部署失败：pulumi exited 255"
+
+
+def test_a_translation_that_lost_a_part_falls_back_to_english() -> None:
+    broken = {records.NOT_AS_PLANNED.template: "与计划不符：{wrong}"}.get
+    stored = records.NOT_AS_PLANNED.format(conditions="QuotaEnforced")
+    assert records.read(stored, lambda t: broken(t) or t) == stored
