@@ -23,6 +23,21 @@ from infra.plan.cloud import BUCKET_OWNERSHIP
 
 from .model import Finding, Tally
 from .policies import allows, principals, public_statements, statements
+from .reasons import (
+    ACLS_ENABLED,
+    KEY_SHARED,
+    KMS_WILDCARD,
+    NOT_AS_PLANNED,
+    NOT_BLOCKED,
+    NOT_ENCRYPTED,
+    NOT_TAGGED,
+    OPEN_INTERNET,
+    OTHER_KEY,
+    OTHERS_DATA,
+    PUBLIC_ACL,
+    PUBLIC_POLICY,
+    WHY,
+)
 
 __all__ = ["TenantCloud", "audit_cloud", "tenant_cloud"]
 
@@ -67,30 +82,9 @@ def tenant_cloud(tenant: str, plan: Plan, account_arn_prefix: str) -> TenantClou
     )
 
 
-# Why a difference from the plan matters, by property (others: "not as planned"). The ones
-# that can give someone access to the tenant's data are leaks; the rest are deviations.
-_WHY: dict[str, str] = {
-    "lifecycle_rules": "a lifecycle rule other than the retention rule can delete the data",
-    "expiration_days": "the retention rule is not the retention period",
-    "versioning": "without versioning an overwrite or delete loses the data",
-    "acl_grants": "an ACL grant gives access outside the bucket policy",
-    "replication": "replication copies the data to a bucket the plan does not name",
-    "notifications": "notifications send object events to targets the plan does not name",
-    "kms_key_alias": "the bucket is not encrypted with govcloud's key",
-    "policy": "the policy is not the planned one",
-    "grants": "a KMS grant lets a principal use the key outside its policy",
-    "alias_key": "the alias names another key than the one govcloud created",
-    "state": "the key is disabled or pending deletion: the data becomes unreadable",
-    "trust_policy": "the role trusts principals the plan does not name",
-    "inline_policies": "an inline policy the plan does not name grants the role more",
-    "attached_policies": "an attached policy the plan does not name grants the role more",
-    "inline_policy": "the role's policy is not the planned one",
-    "boundary_policy": "the permissions boundary is not the planned one",
-    "boundary_name": "the permissions boundary is not the planned one",
-    "boundary_versions": "another boundary version can be made the boundary at any time",
-    "ingress": "a rule the plan does not name lets traffic in",
-    "egress": "a rule the plan does not name lets traffic out",
-}
+# Why a difference from the plan matters, by property: ``reasons.WHY`` (others: "not as
+# planned"). The ones that can give someone access to the tenant's data are leaks; the rest
+# are deviations.
 _LEAKS = frozenset(
     {
         "acl_grants",
@@ -132,7 +126,7 @@ def _drift_findings(t: TenantCloud, drift: list[Difference]) -> list[Finding]:
                 diff.key,
                 t.tenant,
                 diff.describe(),
-                _WHY.get(prop, "not as planned"),
+                WHY.get(prop, NOT_AS_PLANNED).format(),
                 "leak" if prop in _LEAKS else "deviation",
             )
         )
@@ -148,7 +142,7 @@ def _tags(kind: str, name: str, tags: Mapping[str, str], tenant: str) -> list[Fi
                 f"{kind} {name}",
                 tenant,
                 f"tags {dict(sorted(tags.items()))}",
-                f"not tagged {' and '.join(missing)} as it must be",
+                NOT_TAGGED.format(tags=" and ".join(missing)),
             )
         ]
         if missing
@@ -164,9 +158,7 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
     out = _tags("bucket", t.bucket, props["tags"], t.tenant)
     where = f"bucket {t.bucket}"
     if not props["kms_key_alias"]:
-        out.append(
-            Finding("cloud", where, t.tenant, "GetBucketEncryption", "not encrypted with a KMS key")
-        )
+        out.append(Finding("cloud", where, t.tenant, "GetBucketEncryption", NOT_ENCRYPTED.format()))
     elif props["kms_key_alias"] != t.key_alias:
         out.append(
             Finding(
@@ -174,15 +166,11 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
                 where,
                 t.tenant,
                 "GetBucketEncryption",
-                f"encrypted with {props['kms_key_alias']}, not {t.key_alias}",
+                OTHER_KEY.format(alias=props["kms_key_alias"], planned=t.key_alias),
             )
         )
     if not props["public_access_block"]:
-        out.append(
-            Finding(
-                "cloud", where, t.tenant, "GetPublicAccessBlock", "public access is not blocked"
-            )
-        )
+        out.append(Finding("cloud", where, t.tenant, "GetPublicAccessBlock", NOT_BLOCKED.format()))
     for sid in public_statements(props["policy"]):
         out.append(
             Finding(
@@ -190,7 +178,7 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
                 where,
                 t.tenant,
                 f"bucket policy statement {sid}",
-                "allows everyone (public bucket)",
+                PUBLIC_POLICY.format(),
             )
         )
     for grant in props.get("acl_grants", []):
@@ -201,7 +189,7 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
                     where,
                     t.tenant,
                     f"ACL grant {grant}",
-                    "the ACL makes the bucket public",
+                    PUBLIC_ACL.format(),
                 )
             )
     if props["ownership"] != BUCKET_OWNERSHIP:
@@ -211,7 +199,7 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
                 where,
                 t.tenant,
                 "GetBucketOwnershipControls",
-                f"ACLs are enabled (ownership {props['ownership'] or 'unset'})",
+                ACLS_ENABLED.format(ownership=props["ownership"] or "unset"),
             )
         )
     return out
@@ -236,7 +224,7 @@ def _key(
                     where,
                     t.tenant,
                     f"key policy statement {stmt.get('Sid', '?')}",
-                    "grants kms:* (a wildcard)",
+                    KMS_WILDCARD.format(),
                 )
             )
         strangers = [
@@ -249,7 +237,7 @@ def _key(
                     where,
                     t.tenant,
                     f"key policy statement {stmt.get('Sid', '?')} to {', '.join(strangers)}",
-                    "another tenant's role (or everyone) may use the key",
+                    KEY_SHARED.format(),
                 )
             )
     return out  # grants: none may exist (the plan's ``grants``), found by the drift check
@@ -288,7 +276,7 @@ def _role(
                             f"role {t.role}",
                             other.tenant,
                             f"{action} on {resource} via {source} ({', '.join(sids)})",
-                            f"{t.tenant}'s role can use {other.tenant}'s data",
+                            OTHERS_DATA.format(tenant=t.tenant, other=other.tenant),
                         )
                     )
     return out
@@ -312,7 +300,7 @@ def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
                             tenant,
                             f"{side} {rule['protocol']} {rule['from_port']}-{rule['to_port']} "
                             f"{'from' if side == 'ingress' else 'to'} {rule['cidr']}",
-                            "open to the whole internet",
+                            OPEN_INTERNET.format(),
                         )
                     )
     return out

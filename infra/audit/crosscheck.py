@@ -26,6 +26,7 @@ from infra.spec.tenant import TenantSpec
 from .model import Finding
 from .network import ANY, INTERNET, PROXY, Paths, _selects_all, _types
 from .paths import unexpected_paths
+from .reasons import ANALYSES_DISAGREE, ANALYZER_ONLY, SAME_PATH
 
 __all__ = [
     "NOTE_PREFIX",
@@ -66,16 +67,14 @@ class CrossCheck:
         only it finds; then the deviations."""
         mine = {(f.subject, f.target) for f in ours}
         out = [
-            dataclasses.replace(
-                f, reason=f"{f.reason}; netpol-analyzer {self.version} finds the same path"
-            )
+            dataclasses.replace(f, reason=SAME_PATH.format(reason=f.reason, version=self.version))
             if (f.subject, f.target) in self.leaks
             else f
             for f in ours
         ]
         out += [
             dataclasses.replace(
-                f, reason=f"{f.reason}; found by netpol-analyzer {self.version} only"
+                f, reason=ANALYZER_ONLY.format(reason=f.reason, version=self.version)
             )
             for key, f in sorted(self.leaks.items())
             if key not in mine
@@ -344,7 +343,7 @@ def cross_check(
                 dst,
                 f"{src} -> {dst}: netpol-analyzer {analysis.version} finds {_spelled(other)}; "
                 f"govcloud's connectivity finds {_spelled(mine)}",
-                "the two connectivity analyses of the live NetworkPolicies disagree",
+                ANALYSES_DISAGREE.format(),
                 kind="deviation",
             )
         )

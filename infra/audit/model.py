@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,8 +23,10 @@ class Finding:
     reason: str
     kind: Literal["leak", "deviation"] = "leak"
 
-    def line(self) -> str:
-        return f"[{self.category}] {self.subject} -> {self.target}: {self.request} ({self.reason})"
+    def line(self, read: Callable[[str], str] = str) -> str:
+        """One line; ``read=reasons.reading`` gives the reason in the reader's language."""
+        where = f"[{self.category}] {self.subject} -> {self.target}"
+        return f"{where}: {self.request} ({read(self.reason)})"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from infra.spec.tenant import Egress, TenantSpec
 
 from .model import Finding
 from .network import INTERNET, PROXY, Paths, covered
+from .reasons import DECLARED_PORTS, UNDECLARED_EGRESS, UNDECLARED_PATH
 
 __all__ = ["declared_paths", "unexpected_paths"]
 
@@ -64,12 +65,12 @@ def unexpected_paths(
         if allowed and covered(ports, allowed):
             continue
         what = (
-            "no such path is declared"
+            UNDECLARED_PATH.format()
             if not allowed
-            else (f"declared ports are {', '.join(sorted(allowed))}")
+            else DECLARED_PORTS.format(ports=", ".join(sorted(allowed)))
         )
         if dst == INTERNET:
-            what = "internet egress is not declared"
+            what = UNDECLARED_EGRESS.format()
         findings.append(
             Finding("network", src, dst, f"{src} -> {dst} on {', '.join(sorted(ports))}", what)
         )

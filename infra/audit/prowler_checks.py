@@ -28,6 +28,7 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
 from .model import Finding, Tally
+from .reasons import PROWLER
 
 __all__ = [
     "ALLOW_LIST",
@@ -225,7 +226,7 @@ def judge(run: ProwlerRun, scope: ProwlerScope, audited: set[str] | None) -> Jud
                 f"{f.resource_type or 'resource'} {f.resource_id}",
                 owner.tenant,
                 f"prowler {f.check} on {f.resource_arn or f.resource_id}",
-                f"{f.message} (prowler severity {f.severity or 'unknown'})",
+                PROWLER.format(message=f.message, severity=f.severity or "unknown"),
             )
         )
     fails = sum(f.status == "FAIL" for f in run.findings)

@@ -26,6 +26,13 @@ from infra.plan import Plan
 from infra.spec.tenant import TenantSpec
 
 from .model import Finding, Tally
+from .reasons import (
+    REAL_REQUEST,
+    REVIEW_ALLOWED,
+    REVIEW_ALLOWED_WHY,
+    REVIEW_REFUSED,
+    SERVER_REFUSES,
+)
 
 __all__ = [
     "CLUSTER_CELLS",
@@ -244,7 +251,7 @@ def _one_identity(identity: Identity, ctx: _Context) -> tuple[dict[str, str], li
                     identity.label,
                     ns,
                     Access(verb, resource, group, ns).spelled(),
-                    "documented as allowed, but the server refuses it",
+                    SERVER_REFUSES.format(),
                     "deviation",
                 )
             )
@@ -265,9 +272,9 @@ def _confirmed(ctx: _Context, identity: Identity, access: Access, tally: Tally) 
     """A leak, confirmed by a SubjectAccessReview (its answer is part of the finding)."""
     allowed, reason = access_review(ctx.admin, identity.user, identity.groups, access)
     tally.requests += 1
-    verdict = "SubjectAccessReview: allowed" + (f" ({reason})" if reason else "")
+    verdict = REVIEW_ALLOWED_WHY.format(why=reason) if reason else REVIEW_ALLOWED.format()
     if not allowed:
-        verdict = "rules review allows it; SubjectAccessReview refuses it"
+        verdict = REVIEW_REFUSED.format()
     return Finding("rbac", identity.label, access.namespace or "cluster", access.spelled(), verdict)
 
 
@@ -300,7 +307,7 @@ def _sample(identity: Identity, ctx: _Context, tally: Tally) -> list[Finding]:
             identity.label,
             ns,
             f"GET /api/v1/namespaces/{ns}/secrets as {identity.user} {list(identity.groups)}",
-            "a real request succeeded",
+            REAL_REQUEST.format(),
         )
     ]
 

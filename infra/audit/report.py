@@ -12,6 +12,7 @@ from infra.i18n import _, ngettext
 
 from .crosscheck import NOTE_PREFIX
 from .model import AuditResult, Finding
+from .reasons import reading
 
 __all__ = ["FORMATS", "render"]
 
@@ -74,7 +75,7 @@ def _text(r: AuditResult) -> str:
     if cross:
         lines.append("  " + _("network cross-check: {line}").format(line=cross))
     for f in r.findings:
-        lines.append(f"{_kind(f)} {f.line()}")
+        lines.append(f"{_kind(f)} {f.line(reading)}")
     lines += _gaps(r)
     lines += [_("note: {note}").format(note=n) for n in notes]
     return "\n".join(lines) + "\n"
@@ -201,7 +202,7 @@ def _markdown(r: AuditResult) -> str:
             ]
             out += [
                 f"| {i} | {f.category} | {_cell(f.subject)} | {_cell(f.target)} | "
-                f"`{_cell(f.request)}` | {_cell(f.reason)} |"
+                f"`{_cell(f.request)}` | {_cell(reading(f.reason))} |"
                 for i, f in enumerate(items, 1)
             ]
     gaps = _gaps(r)

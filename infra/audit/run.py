@@ -42,6 +42,7 @@ from .network import connectivity
 from .paths import unexpected_paths
 from .prowler_checks import prowler_findings
 from .rbac import identities, rbac_matrix
+from .reasons import LABELS_WEAKENED, NO_NAMESPACE
 from .workloads import probe_namespace
 
 __all__ = ["AuditOptions", "audit_environment", "run_audit"]
@@ -118,7 +119,7 @@ def audit_environment(
                 f"namespace {t}",
                 t,
                 "get namespace",
-                "missing: the Tenant object exists but its namespace does not",
+                NO_NAMESPACE.format(),
                 "deviation",
             )
         )
@@ -251,8 +252,7 @@ def _namespaces(
                     f"namespace {t}",
                     t,
                     ", ".join(f"{k}={v!r} (want {want[k]!r})" for k, v in sorted(wrong.items())),
-                    "namespace labels weakened: admission policies and pod security "
-                    "select tenant namespaces by these",
+                    LABELS_WEAKENED.format(),
                 )
             )
         else:

@@ -13,6 +13,7 @@ from infra.errors import DriverError
 from infra.plan.platform import INGRESS_CLASS
 
 from .model import Category, Finding, Probe, Tally
+from .reasons import ADMITTED
 
 __all__ = ["PROBES", "probe_namespace"]
 
@@ -242,7 +243,7 @@ def probe_namespace(
                 who,
                 ns,
                 f"create {manifest['kind']} {meta['name']} ({name})",
-                "admitted; it must be refused",
+                ADMITTED.format(),
             )
         )
         if name != "raise-own-quota":

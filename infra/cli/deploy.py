@@ -144,6 +144,8 @@ def print_table(results: list[StackResult]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from infra.plan.records import read
+
     table = Table(box=None, show_edge=False, pad_edge=False)
     for column in (_("STACK"), _("RESULT"), _("CHANGES")):
         table.add_column(column, no_wrap=True)
@@ -153,7 +155,7 @@ def print_table(results: list[StackResult]) -> None:
         # Every creation of a first rollout would drown the table; what changes in place
         # (and whatever a preview would do) is listed, with its fields.
         steps = [s for s in r.steps if r.result == "previewed" or not s.startswith("create ")]
-        for line in ([r.message] if r.message else []) + steps[:20]:
+        for line in ([read(r.message, _)] if r.message else []) + steps[:20]:
             table.add_row(f"  {line}", "", "", "")
     console = Console(width=None if sys.stdout.isatty() else 200, soft_wrap=True, highlight=False)
     console.print()

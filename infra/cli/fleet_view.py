@@ -26,9 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from infra.i18n import _
 from infra.plan.conditions import ASPECT_CONDITIONS, DEPLOYED
 from infra.plan.crd import tenant_resource_spec
+from infra.plan.records import DEPLOY_FAILED
 from infra.spec import TenantSpec
 
 __all__ = [
@@ -145,7 +145,8 @@ def _live_fields(obj: Obj | None) -> dict[str, Any]:
     ready = conds.get("Ready", {})
     deployed = conds.get(DEPLOYED, {})
     if deployed.get("status") == "False":  # the reconciler may not have seen it yet
-        failed = _("last deploy failed: {why}").format(why=deployed.get("message", ""))
+        # Stored English, as the condition it stands for: views read it in their language.
+        failed = DEPLOY_FAILED.format(why=deployed.get("message", ""))
         ready = {**deployed, "message": failed}
     elif not ready and deployed:  # no reconciler has judged it yet: deploy's read-back
         ready = deployed

@@ -18,6 +18,7 @@ from typing import Any
 from infra.i18n import _
 from infra.i18n.tables import width
 from infra.plan.conditions import API_SERVER_UNREACHABLE
+from infra.plan.records import reason_label, type_label
 from infra.spec import load_tenants
 
 from . import fleet_view, live
@@ -119,8 +120,8 @@ def render_status(
             + "\n"
         )
     by_id = {r.id: r for r in rows}
-    reasons = {i: by_id[i].reason for i in [*summary.failing, *summary.unknown]}
-    aspects = {i: ", ".join(by_id[i].drifting) for i in summary.drifting}
+    reasons = {i: reason_label(by_id[i].reason, _) for i in [*summary.failing, *summary.unknown]}
+    aspects = {i: ", ".join(type_label(k, _) for k in by_id[i].drifting) for i in summary.drifting}
     head = (
         _("env {env}, live state from {endpoint}").format(env=env, endpoint=found.endpoint) + "\n"
     )

@@ -15,6 +15,7 @@ from typing import Any
 from infra.errors import InputError
 from infra.i18n import _
 from infra.i18n.tables import columns, width
+from infra.plan.records import read, reason_label, type_label
 from infra.spec import LoadedTenant, find_repo_root, load_tenants
 
 from . import fleet_view, live
@@ -97,7 +98,7 @@ def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
                 r.cidr,
                 r.lifecycle,
                 ready,
-                r.reason or unknown,
+                reason_label(r.reason, _) or unknown,
                 str(r.repairs) if r.deployed else unknown,
                 _short_time(r.last_deploy) if r.deployed else unknown,
                 r.name,
@@ -294,6 +295,11 @@ def _spec_lines(spec: dict[str, Any]) -> list[str]:
     return [_pair(k, v) for k, v in pairs]
 
 
+def _pad(text: str, size: int) -> str:
+    """``text`` filled with spaces to ``size`` columns (a CJK character takes two)."""
+    return text + " " * max(0, size - width(text))
+
+
 def render_show(view: dict[str, Any], found: live.Live) -> str:
     name = view["spec"]["name"] if view["spec"] else _("(no file: only in the cluster)")
     lines = [f"{view['tenant']}  {name}"]
@@ -315,11 +321,11 @@ def render_show(view: dict[str, Any], found: live.Live) -> str:
                 ["  " + _("TYPE"), _("STATUS"), _("REASON"), _("SINCE"), _("MESSAGE")],
                 [
                     [
-                        f"  {c.get('type', '')}",
+                        f"  {type_label(str(c.get('type', '')), _)}",
                         str(c.get("status", "")),
-                        str(c.get("reason", "")),
+                        reason_label(str(c.get("reason", "")), _),
                         _short_time(c.get("lastTransitionTime")),
-                        str(c.get("message", "")),
+                        read(str(c.get("message", "")), _),
                     ]
                     for c in view["conditions"]
                 ],
@@ -348,7 +354,8 @@ def render_show(view: dict[str, Any], found: live.Live) -> str:
             )
     lines += ["", _("Events (newest {count}):").format(count=EVENTS_SHOWN)]
     lines += [
-        f"  {_short_time(e['time'])}  {e['type']:<7} {e['reason']:<16} {e['message']}"
+        f"  {_short_time(e['time'])}  {e['type']:<7} {_pad(reason_label(e['reason'], _), 16)} "
+        + read(e["message"], _)
         + (f" (x{e['count']})" if e["count"] > 1 else "")
         for e in view["events"]
     ]

@@ -28,6 +28,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .drift import Aspect, Difference
+from .records import (
+    AS_PLANNED,
+    ASPECT_UNKNOWN,
+    CANNOT_TELL,
+    DEPLOY_FAILED,
+    MORE,
+    NOT_AS_PLANNED,
+    STARTED,
+)
 
 __all__ = [
     "API_SERVER_UNREACHABLE",
@@ -93,7 +102,7 @@ def deploying(generation: int, now: dt.datetime, what: str) -> Condition:
         "type": DEPLOYED,
         "status": "Unknown",
         "reason": "Deploying",
-        "message": f"{what} started at {timestamp(now)}"[:1000],
+        "message": STARTED.format(what=what, time=timestamp(now))[:1000],
         "observedGeneration": generation,
         "lastTransitionTime": timestamp(now),
     }
@@ -167,31 +176,36 @@ def conditions_for(
             out.append(condition(kind, False, "Error", errors[aspect], generation))
         elif mine:
             text = "; ".join(d.describe() for d in mine[:5])
-            more = f" (+{len(mine) - 5} more)" if len(mine) > 5 else ""
-            out.append(condition(kind, False, "Drifted", text + more, generation))
+            if len(mine) > 5:
+                text = MORE.format(differences=text, count=len(mine) - 5)
+            out.append(condition(kind, False, "Drifted", text, generation))
         else:
-            out.append(
-                condition(kind, True, "AsPlanned", "observed state matches the plan", generation)
-            )
+            out.append(condition(kind, True, "AsPlanned", AS_PLANNED.format(), generation))
     failing = [c["type"] for c in out if c["status"] == "False"]
     unseen = [c for c in out if c["status"] not in ("True", "False")]
     if failing:
         ready = condition(
-            "Ready", False, "NotAsPlanned", f"not as planned: {', '.join(failing)}", generation
+            "Ready",
+            False,
+            "NotAsPlanned",
+            NOT_AS_PLANNED.format(conditions=", ".join(failing)),
+            generation,
         )
     elif unseen:
         reasons = {str(c.get("reason") or "") for c in unseen}
         ready = unknown_condition(
             "Ready",
             reasons.pop() if len(reasons) == 1 else "NotObserved",
-            "cannot tell: "
-            + "; ".join(f"{c['type']} unknown ({c.get('message', '')})" for c in unseen),
+            CANNOT_TELL.format(
+                unknown="; ".join(
+                    ASPECT_UNKNOWN.format(condition=c["type"], why=c.get("message", ""))
+                    for c in unseen
+                )
+            ),
             generation,
         )
     else:
-        ready = condition(
-            "Ready", True, ready_reason, "observed state matches the plan", generation
-        )
+        ready = condition("Ready", True, ready_reason, AS_PLANNED.format(), generation)
     return [ready, *out]
 
 
@@ -273,7 +287,7 @@ def with_deploy(
         "Ready",
         False,
         str(failed.get("reason") or "DeployFailed"),
-        f"last deploy failed: {failed.get('message', '')}",
+        DEPLOY_FAILED.format(why=failed.get("message", "")),
         generation,
     )
     return [ready if c["type"] == "Ready" else c for c in mine]

@@ -15,10 +15,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from infra.i18n import N_
 from infra.spec.quantity import parse_resource
 
 from .objects import CloudObject, KubeObject
+from .records import (
+    CHANGED,
+    KEY_MISSING,
+    KEY_UNPLANNED,
+    KEY_UNPLANNED_WHY,
+    VALUES_MISSING,
+    VALUES_UNPLANNED,
+    WHERE_CHANGED,
+)
 
 __all__ = [
     "ASPECTS",
@@ -72,17 +80,17 @@ class Difference:
         """One line: what differs. English by default (the record a condition keeps);
         ``translate=_`` for a person reading it now."""
         if self.change == "missing":
-            return translate(N_("{key}: missing")).format(key=self.key)
+            return translate(KEY_MISSING.template).format(key=self.key)
         if self.change == "unexpected":
             if self.observed:
-                return translate(N_("{key}: not in the plan: {observed}")).format(
+                return translate(KEY_UNPLANNED_WHY.template).format(
                     key=self.key, observed=self.observed
                 )
-            return translate(N_("{key}: not in the plan")).format(key=self.key)
+            return translate(KEY_UNPLANNED.template).format(key=self.key)
         if isinstance(self.desired, list) and isinstance(self.observed, list):
             delta = _list_delta(self.desired, self.observed, translate)
             return f"{self.key}{self.path}: {delta}"
-        return translate(N_("{where}: {observed} (plan: {desired})")).format(
+        return translate(WHERE_CHANGED.template).format(
             where=f"{self.key}{self.path}",
             observed=_show(self.observed),
             desired=_show(self.desired),
@@ -112,9 +120,9 @@ def _list_delta(
     extra = [v for v in observed if v not in desired]
     missing = [v for v in desired if v not in observed]
     parts = (
-        [translate(N_("not in the plan: {values}")).format(values=_show(extra))] if extra else []
-    ) + ([translate(N_("missing: {values}")).format(values=_show(missing))] if missing else [])
-    return "; ".join(parts) or translate(N_("{observed} (plan: {desired})")).format(
+        [translate(VALUES_UNPLANNED.template).format(values=_show(extra))] if extra else []
+    ) + ([translate(VALUES_MISSING.template).format(values=_show(missing))] if missing else [])
+    return "; ".join(parts) or translate(CHANGED.template).format(
         observed=_show(observed), desired=_show(desired)
     )
 

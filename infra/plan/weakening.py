@@ -18,6 +18,7 @@ from typing import Any
 from .names import LABEL_MANAGED_BY, MANAGED_BY
 from .netpol_rule import policy_problems
 from .objects import KubeObject
+from .records import GRANTS, STALE
 
 __all__ = ["planned_grants", "stale_managed", "weakening_bindings", "weakening_policies"]
 
@@ -86,18 +87,14 @@ def weakening_bindings(
             }
         )
         if extra:
-            out.append((_key(binding), f"grants {role} to {', '.join(extra)}"))
+            out.append((_key(binding), GRANTS.format(role=role, subjects=", ".join(extra))))
     return out
 
 
 def stale_managed(objects: Iterable[Obj], planned: Iterable[KubeObject]) -> list[tuple[str, str]]:
     """``(key, reason)`` for objects labelled as govcloud's that the plan no longer lists."""
     known = {o.key for o in planned}
-    return [
-        (_key(o), "labelled as managed by govcloud but no longer planned")
-        for o in objects
-        if _managed(o) and _key(o) not in known
-    ]
+    return [(_key(o), STALE.format()) for o in objects if _managed(o) and _key(o) not in known]
 
 
 def planned_grants(planned: Iterable[KubeObject]) -> frozenset[tuple[str, str]]:

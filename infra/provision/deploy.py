@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from infra.errors import DriverError, InputError
 from infra.plan import PROVINCE_TZ, destroy_data_allowed, moment_of, render_tenant, retention_ends
 from infra.plan.names import DEPLOY_WRITER
+from infra.plan.records import DEPLOY_OF_STACK, STACK_DEPLOYED
 from infra.spec.cache import SpecCache
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import LifecycleState, TenantSpec
@@ -375,7 +376,7 @@ class _Deployer:
             record = record_deploy(
                 tenant_id,
                 result.result,
-                result.message or f"stack {name} deployed",
+                result.message or STACK_DEPLOYED.format(stack=name),
                 plan=plan,
                 client=self._kube(),
             )
@@ -454,7 +455,7 @@ class _Deployer:
         from .status import mark_deploying
 
         try:
-            mark_deploying(tenant_id, f"govcloud deploy of stack {name}", client=self._kube())
+            mark_deploying(tenant_id, DEPLOY_OF_STACK.format(stack=name), client=self._kube())
         # Why: a cluster that cannot be reached fails the stack itself, with its own message.
         except DriverError:
             return

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from infra.errors import GovcloudError
 from infra.plan.names import CRD_GROUP, CRD_VERSION, OVERRIDE_ANNOTATION
+from infra.plan.records import OVERRIDDEN
 from infra.policy import Finding, evaluate
 from infra.policy.engine import EnvironmentFile, involving
 from infra.policy.findings import Severity
@@ -129,10 +130,12 @@ def record_override(
             "involvedObject": involved,
             "type": "Warning",
             "reason": "ComplianceOverride",
-            "message": (
-                f"deployed despite {len(errors)} compliance error(s) ({rules}) by "
-                f"{os.environ.get('USER', 'unknown')}: {override.reason} "
-                f"(document {override.document})"
+            "message": OVERRIDDEN.format(
+                count=len(errors),
+                rules=rules,
+                user=os.environ.get("USER", "unknown"),
+                reason=override.reason,
+                document=override.document,
             )[:1000],
             "source": {"component": "govcloud-deploy", "host": socket.gethostname()},
             "reportingComponent": "govcloud-deploy",

@@ -38,6 +38,7 @@ from infra.errors import TransientError
 from infra.plan.drift import owned_view
 from infra.plan.names import DEPLOY_WRITER
 from infra.plan.objects import KubeObject
+from infra.plan.records import PULUMI_UP
 
 from .retries import record_retries
 
@@ -212,9 +213,7 @@ def _hold_if_tenant(client: KubeClient, manifest: dict[str, Any]) -> None:
         return
     from .status import mark_deploying
 
-    mark_deploying(
-        str(manifest["metadata"]["name"]), "pulumi up of this tenant's stack", client=client
-    )
+    mark_deploying(str(manifest["metadata"]["name"]), PULUMI_UP.format(), client=client)
 
 
 def _wait_established(client: KubeClient, name: str, timeout: float = 30.0) -> None:

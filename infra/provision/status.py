@@ -18,6 +18,7 @@ from infra.errors import DriverError
 from infra.plan import Plan, cloud_drift, conditions_for, kube_drift, merge_conditions
 from infra.plan.conditions import DEPLOYED, deployed, deploying, same_status, timestamp
 from infra.plan.names import CRD_GROUP, CRD_VERSION, DEPLOY_WRITER
+from infra.plan.records import APPLIED, AS_PLANNED_SHORT, READ_BACK
 
 __all__ = ["StatusRecord", "mark_deploying", "record_deploy", "report_applied"]
 
@@ -37,11 +38,12 @@ def _deployed(
     if drift:
         ready = conditions_for(drift, generation=generation)[0]
         return deployed(
-            False, "NotAsPlanned", f"read back after the update: {ready['message']}", generation
+            False, "NotAsPlanned", READ_BACK.format(result=ready["message"]), generation
         )
     if result == "retained":
         return deployed(True, "Decommissioning", message, generation)
-    return deployed(True, "Deployed", "read back after the update: as planned", generation)
+    as_planned = READ_BACK.format(result=AS_PLANNED_SHORT.format())
+    return deployed(True, "Deployed", as_planned, generation)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def report_applied(tenant_id: str, plan_digest: str, *, client: KubeClient) -> b
     mine = deployed(
         True,
         "Applied",
-        f"every resource of plan {plan_digest} applied; the reconciler reads it back (Ready)",
+        APPLIED.format(digest=plan_digest),
         generation,
     )
     new = {

@@ -18,10 +18,9 @@ EVENT_NAMESPACE = "default"
 
 
 def record_repair(ctx: Context, tenant: Mapping[str, Any], repair: Repair) -> None:
-    reason = {"revoked": "AccessRevoked", "removed": "Removed"}.get(repair.action, "Repaired")
-    if repair.warning:
-        reason = "PossibleDataLoss"
-    record_event(ctx, tenant, warning=repair.warning, reason=reason, message=repair.describe())
+    record_event(
+        ctx, tenant, warning=repair.warning, reason=repair.event_reason, message=repair.describe()
+    )
 
 
 def record_event(

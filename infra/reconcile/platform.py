@@ -22,6 +22,7 @@ from infra.plan.platform_reach import (
     weakening_shared_policies,
 )
 from infra.plan.reconciler import RECONCILER_SA
+from infra.plan.records import DELETED, PLATFORM_DRIFT
 
 from .context import Context
 from .events import record_event
@@ -65,7 +66,7 @@ def _remove(ctx: Context, found: list[tuple[str, str]]) -> list[Repair]:
         )
         if not ctx.dry_run:
             ctx.kube.delete(PLATFORM_API[kind], kind, name, namespace or None)
-        repairs.append(Repair(key, aspect_of(kind), action, reason, "deleted"))
+        repairs.append(Repair(key, aspect_of(kind), action, reason, DELETED.format()))
     return repairs
 
 
@@ -99,9 +100,7 @@ def _report(ctx: Context, out: Outcome, deploys: list[Difference]) -> None:
             ctx,
             repair.key,
             warning=False,
-            reason={"revoked": "AccessRevoked", "removed": "Removed"}.get(
-                repair.action, "Repaired"
-            ),
+            reason=repair.event_reason,
             message=repair.describe(),
         )
     seen = frozenset(d.describe() for d in deploys)
@@ -113,8 +112,7 @@ def _report(ctx: Context, out: Outcome, deploys: list[Difference]) -> None:
                 key,
                 warning=True,
                 reason="PlatformDrift",
-                message=f"{text} — only deploy writes this object: run `govcloud deploy "
-                f"--env {ctx.env.name} --all` (the platform stack reads it live)",
+                message=PLATFORM_DRIFT.format(differences=text, env=ctx.env.name),
             )
         _log.warning("platform drift, repaired by the next deploy: %s", "; ".join(sorted(seen)))
     ctx.platform_reported = seen

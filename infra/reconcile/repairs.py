@@ -6,19 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from infra.i18n import N_
 from infra.plan.drift import Aspect, Difference
+from infra.plan.records import REPAIRS
 
 __all__ = ["Action", "Outcome", "Repair"]
 
 Action = Literal["restored", "recreated", "removed", "revoked", "would-repair"]
-_LINES: dict[str, str] = {
-    "restored": N_("restored {key}: {before} → {after}"),
-    "recreated": N_("recreated {key}: {before} → {after}"),
-    "removed": N_("removed {key}: {before} → {after}"),
-    "revoked": N_("revoked {key}: {before} → {after}"),
-    "would-repair": N_("would-repair {key}: {before} → {after}"),
-}
 
 
 @dataclass(frozen=True)
@@ -33,9 +26,16 @@ class Repair:
     def describe(self, translate: Callable[[str], str] = str) -> str:
         """One line: what was done. English by default (the Event's message, a record);
         ``translate=_`` for the console."""
-        return translate(_LINES[self.action]).format(
+        return translate(REPAIRS[self.action].template).format(
             key=self.key, before=self.before, after=self.after
         )
+
+    @property
+    def event_reason(self) -> str:
+        """The reason of the Event that reports it (one of ``records.EVENT_REASONS``)."""
+        if self.warning:
+            return "PossibleDataLoss"
+        return {"revoked": "AccessRevoked", "removed": "Removed"}.get(self.action, "Repaired")
 
     def as_data(self) -> dict[str, Any]:
         return {

@@ -23,6 +23,15 @@ from infra.plan.conditions import CLOUD_UNREACHABLE
 from infra.plan.drift import Difference, cloud_drift
 from infra.plan.objects import CloudObject
 from infra.plan.order import CLOUD_DEPENDS_ON
+from infra.plan.records import (
+    AS_PLANNED_SHORT,
+    CANNOT_REPAIR_OBJECT,
+    CLOUD_CHECK_FAILED,
+    DIFFER,
+    MADE_EMPTY,
+    MADE_EMPTY_HALF,
+    MISSING,
+)
 
 from .context import CloudDown, CloudSeen, Context
 from .repairs import Repair
@@ -54,11 +63,22 @@ def _repair(
     for obj in sorted((o for o in objects if o.key in keys), key=_rank):
         mine = [d for d in drift if d.key == obj.key]
         missing = mine[0].change == "missing"
-        before = "missing" if missing else ", ".join(d.path for d in mine[:4]) + " differ"
+        before = (
+            MISSING.format()
+            if missing
+            else DIFFER.format(paths=", ".join(d.path for d in mine[:4]))
+        )
         lost = missing and obj.kind == "bucket"
         if ctx.dry_run:
             repairs.append(
-                Repair(obj.key, "cloud", "would-repair", before, "as planned", warning=lost)
+                Repair(
+                    obj.key,
+                    "cloud",
+                    "would-repair",
+                    before,
+                    AS_PLANNED_SHORT.format(),
+                    warning=lost,
+                )
             )
             continue
         try:
@@ -66,7 +86,7 @@ def _repair(
         # Why: a permanent refusal (e.g. the key govcloud created cannot be told) belongs to
         # this object; the error goes into status, the others are still repaired.
         except PermanentError as exc:
-            errors.append(f"cannot repair {obj.key}: {exc}")
+            errors.append(CANNOT_REPAIR_OBJECT.format(key=obj.key, error=exc))
             continue
         except DriverError as exc:
             if lost:
@@ -74,7 +94,7 @@ def _repair(
                 # the next check finds a bucket, no longer a missing one.
                 repairs += _made_empty(ctx, obj, before, exc)
             raise
-        after = "re-created EMPTY: its data may be lost" if lost else "as planned"
+        after = MADE_EMPTY.format() if lost else AS_PLANNED_SHORT.format()
         repairs.append(
             Repair(
                 obj.key,
@@ -105,8 +125,7 @@ def _made_empty(ctx: Context, obj: CloudObject, before: str, exc: DriverError) -
                 "cloud",
                 "recreated",
                 before,
-                "re-created EMPTY: its data may be "
-                f"lost (its settings not restored yet: {exc.code or 'error'})",
+                MADE_EMPTY_HALF.format(code=exc.code or "error"),
                 warning=True,
             )
         ]
@@ -158,7 +177,7 @@ def check_cloud(
 def _failed(ctx: Context, tenant: str, exc: DriverError) -> None:
     """Record a check that could not observe; a connection that failed is the endpoint's
     state, learnt for every tenant until the next scheduled check."""
-    message = f"cloud endpoint: {exc}"
+    message = CLOUD_CHECK_FAILED.format(error=exc)
     if isinstance(exc, TransientError) and exc.code in ("Unreachable", "NoAnswer"):
         message = exc.detail
         if not ctx.cloud_unreachable():

@@ -15,6 +15,7 @@ from typing import Any
 from infra.drivers.exact import apply_exact
 from infra.plan.drift import Difference, aspect_of, kube_drift
 from infra.plan.objects import KubeObject
+from infra.plan.records import AS_PLANNED_SHORT, DELETED, MISSING, REMOVED
 
 from .context import Context
 from .repairs import Action, Repair
@@ -37,16 +38,18 @@ def restore_objects(
         obj = by_key[key]
         mine = [d for d in drift if d.key == key]
         before = (
-            "missing"
+            MISSING.format()
             if mine[0].change == "missing"
             else "; ".join(f"{d.path}={d.observed!r}"[:160] for d in mine[:3])
         )
         if ctx.dry_run:
-            repairs.append(Repair(key, aspect_of(obj.kind), "would-repair", before, "as planned"))
+            repairs.append(
+                Repair(key, aspect_of(obj.kind), "would-repair", before, AS_PLANNED_SHORT.format())
+            )
             continue
         action: Action = "recreated" if mine[0].change == "missing" else "restored"
         answers[key] = apply_exact(ctx.kube, obj.manifest)
-        repairs.append(Repair(key, aspect_of(obj.kind), action, before, "as planned"))
+        repairs.append(Repair(key, aspect_of(obj.kind), action, before, AS_PLANNED_SHORT.format()))
     return repairs
 
 
@@ -68,8 +71,8 @@ def remove_unexpected(
         aspect = aspect_of(kind)
         action: Action = "revoked" if key in stale and kind == "RoleBinding" else "removed"
         if ctx.dry_run:
-            repairs.append(Repair(key, aspect, "would-repair", reason, "removed"))
+            repairs.append(Repair(key, aspect, "would-repair", reason, REMOVED.format()))
             continue
         ctx.kube.delete(api[kind], kind, name, namespace)
-        repairs.append(Repair(key, aspect, action, reason, "deleted"))
+        repairs.append(Repair(key, aspect, action, reason, DELETED.format()))
     return repairs

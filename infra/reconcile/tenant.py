@@ -37,6 +37,8 @@ from infra.plan.conditions import (
 from infra.plan.drift import Aspect, kube_drift, unexpected
 from infra.plan.lifecycle import PROVINCE_TZ, next_change
 from infra.plan.objects import KubeObject
+from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
+from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
 from infra.plan.weakening import (
     stale_managed,
     weakening_bindings,
@@ -87,7 +89,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         _write_invalid(
             ctx,
             cr,
-            f"the Tenant's spec is not a valid tenant spec: {exc.errors()[0].get('msg', exc)}",
+            INVALID_SPEC.format(error=exc.errors()[0].get("msg", exc)),
             out,
         )
         return out
@@ -132,7 +134,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         _log.error("tenant %s: cannot repair Kubernetes objects: %s", tenant_id, exc)
         out.remaining = list(drift)
         for aspect in {d.aspect for d in drift}:
-            out.errors[aspect] = f"cannot repair: {exc}"
+            out.errors[aspect] = CANNOT_REPAIR.format(error=exc)
 
     # -- cloud: checked on its own schedule; every pass reports the last check ------------
     if ctx.cloud is not None:
@@ -150,7 +152,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             # check (deploy's read-back, or an earlier reconciler) stands until it does.
             out.carried["cloud"] = last
         elif seen is None:
-            out.unknown["cloud"] = (NOT_CHECKED, "not checked yet")
+            out.unknown["cloud"] = (NOT_CHECKED, NOT_CHECKED_YET.format())
         elif seen.error and seen.remaining:  # observed, and a repair was refused: drift
             out.remaining += seen.remaining
             out.errors["cloud"] = seen.error
@@ -201,9 +203,7 @@ def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, no
         carried=out.carried,
         unknown=out.unknown,
     )
-    mine.append(
-        condition(COMPLIANT, True, "Accepted", "the spec passes the compliance rules", generation)
-    )
+    mine.append(condition(COMPLIANT, True, "Accepted", ACCEPTED.format(), generation))
     new: dict[str, Any] = {
         "observedGeneration": generation,
         "conditions": merge_conditions(
@@ -248,8 +248,8 @@ def _write_refused(
     """A spec the compliance rules refuse: nothing is created or restored from it; the
     Tenant says why (Compliant=False, Ready=False) and an Event names the rules, once."""
     rules = ", ".join(sorted({f.rule for f in refused}))
-    message = f"refused by the compliance rules ({rules}): " + "; ".join(
-        f"{f.rule} {f.message}" for f in refused[:3]
+    message = REFUSED.format(
+        rules=rules, findings="; ".join(f"{f.rule} {f.message}" for f in refused[:3])
     )
     out.skipped = "refused by the compliance rules"
     out.errors["access"] = message
@@ -278,7 +278,7 @@ def _write_not_ready(
             COMPLIANT,
             compliant,
             "Accepted" if compliant else reason,
-            "the spec passes the compliance rules" if compliant else message,
+            ACCEPTED.format() if compliant else message,
             generation,
         ),
     ]

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,18 @@ import pytest
 
 from infra.cli import live
 from infra.cli.main import main
+from infra.i18n import set_language
+from infra.plan.conditions import COMPLIANT, condition, conditions_for, merge_conditions
+from infra.plan.drift import Difference
+from infra.plan.records import ACCEPTED, MISSING
+from infra.reconcile.repairs import Repair
 
 from .helpers import ROOT, TODAY, tenant_object
 
 ENDPOINT = "https://127.0.0.1:6443"
 CLOUD = "http://127.0.0.1:4566"
 REACHABLE = live.CloudReach(CLOUD)
+QUOTA = "ResourceQuota/gd-wjw/govcloud-quota"
 
 
 @pytest.fixture
@@ -255,3 +262,102 @@ def test_status_names_a_lost_cloud_endpoint_first_and_unknown_tenants(
     data = json.loads(out)
     assert data["cloud"] == {"endpoint": CLOUD, "reachable": False, "note": "connection refused"}
     assert data["summary"]["unknown"] == ["gd-jyt", "gd-wjw"]
+
+
+@pytest.fixture
+def language_back() -> Iterator[None]:
+    """``--lang`` sets the language for the process: later tests read it from the locale."""
+    yield
+    set_language(None)
+
+
+def _recorded() -> dict[str, dict[str, Any]]:
+    """gd-wjw as the reconciler leaves it when a quota edit did not hold: its conditions made
+    by the reconciler's own functions (stored English)."""
+    obj = tenant_object("gd-wjw", repairs=1)
+    drift = [Difference(QUOTA, "quota", "changed", ".spec.hard.pods", "50", "80")]
+    conditions = conditions_for(drift, generation=1)
+    conditions.append(condition(COMPLIANT, True, "Accepted", ACCEPTED.format(), 1))
+    obj["status"]["conditions"] = merge_conditions(
+        [], conditions, dt.datetime(2026, 11, 28, 6, 1, tzinfo=dt.UTC)
+    )
+    return {"gd-wjw": obj}
+
+
+def _recorded_events() -> list[dict[str, Any]]:
+    repair = Repair(QUOTA, "quota", "recreated", MISSING.format(), "as planned")
+    return [
+        {
+            "involvedObject": {"kind": "Tenant", "name": "gd-wjw"},
+            "type": "Normal",
+            "reason": repair.event_reason,
+            "message": repair.describe(),
+            "lastTimestamp": "2026-11-28T06:30:00Z",
+        },
+        {
+            "involvedObject": {"kind": "Tenant", "name": "gd-wjw"},
+            "type": "Normal",
+            "reason": "HandWritten",
+            "message": "quota raised by hand; see ticket 42",
+            "lastTimestamp": "2026-11-28T06:20:00Z",
+        },
+    ]
+
+
+def test_show_reads_stored_conditions_and_events_in_the_readers_language(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch, language_back: None
+) -> None:
+    _fake(monkeypatch, live.Live(ENDPOINT, _recorded(), _recorded_events()))
+    code, out, _ = run("tenant", "show", "gd-wjw", "--today", TODAY, "--lang", "zh")
+    assert code == 0
+    rows = {line.split()[0]: line.split(None, 6) for line in out.splitlines() if "UTC" in line}
+    assert rows["就绪"][1:3] == ["False", "与计划不符"]
+    assert rows["就绪"][6] == "与计划不符：配额生效"
+    assert rows["配额生效"][2] == "已漂移"
+    assert rows["配额生效"][6] == f'{QUOTA}.spec.hard.pods："80"（计划："50"）'
+    assert rows["网络隔离"][2:] == [
+        "符合计划",
+        "2026-11-28",
+        "06:01",
+        "UTC",
+        "观测到的状态与计划一致",
+    ]
+    assert rows["合规"][6] == "租户定义通过合规规则"
+    assert f"已修复{' ' * 11}已重建 {QUOTA}：缺失 → 符合计划" in out  # 16 columns wide
+    # An Event of no known reason or shape: shown as stored.
+    assert "HandWritten      quota raised by hand; see ticket 42" in out
+    assert "observed state" not in out and "not as planned" not in out
+
+    code, out, _ = run("tenant", "show", "gd-wjw", "--today", TODAY, "--lang", "en")
+    assert code == 0
+    assert "Ready            False   NotAsPlanned" in out
+    assert "not as planned: QuotaEnforced" in out
+    assert f'{QUOTA}.spec.hard.pods: "80" (plan: "50")' in out
+    assert "the spec passes the compliance rules" in out
+    assert f"Repaired         recreated {QUOTA}: missing → as planned" in out
+    code, out, _ = run("tenant", "show", "gd-wjw", "--format", "json", "--lang", "zh")
+    shown = json.loads(out)  # what scripts read: the records as stored
+    ready = next(c for c in shown["conditions"] if c["type"] == "Ready")
+    assert (ready["reason"], ready["message"]) == ("NotAsPlanned", "not as planned: QuotaEnforced")
+    assert shown["events"][0]["message"] == f"recreated {QUOTA}: missing → as planned"
+
+
+def test_status_names_reasons_and_aspects_in_the_readers_language(
+    checkout: Path, run: Run, monkeypatch: pytest.MonkeyPatch, language_back: None
+) -> None:
+    fleet = {**_fleet(), **_recorded()}
+    fleet["gd-jyt"] = tenant_object(
+        "gd-jyt", ready="Unknown", reason="CloudUnreachable", aspects={"CloudGuardrails": "Unknown"}
+    )
+    _fake(monkeypatch, live.Live(ENDPOINT, fleet))
+    code, out, _ = run("status", "--env", "local", "--lang", "zh")
+    assert code == 0
+    assert "1: gd-wjw (与计划不符)" in out and "1: gd-wjw (配额生效)" in out
+    assert "1: gd-jyt (云端点不可达)" in out
+    assert "NotAsPlanned" not in out and "QuotaEnforced" not in out
+    code, out, _ = run("status", "--env", "local", "--lang", "en")
+    assert "1: gd-wjw (NotAsPlanned)" in out and "1: gd-wjw (QuotaEnforced)" in out
+    assert "1: gd-jyt (CloudUnreachable)" in out
+    code, out, _ = run("tenant", "list", "--lang", "zh")
+    lines = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    assert "与计划不符" in lines["gd-wjw"] and "云端点不可达" in lines["gd-jyt"]
