@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from infra.policy.live import refusals
+from infra.policy.live import fleet_refusals, refusals
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import TenantSpec
 
@@ -46,3 +46,14 @@ def test_an_override_accepts_exactly_the_rules_it_names() -> None:
     assert rules
     assert refusals(edited, fleet, env, TODAY, accepted=rules) == []
     assert {f.rule for f in refusals(edited, fleet, env, TODAY, accepted=rules[:-1])} == {rules[-1]}
+
+
+def test_judging_the_fleet_at_once_gives_each_tenant_what_judging_it_alone_does() -> None:
+    env = load_environment("local", ROOT / "stacks")
+    fleet = _fleet()
+    fleet["gz-wjw"] = _with_cpu(fleet["gz-wjw"], "5000")
+    at_once = fleet_refusals(fleet, env, TODAY)
+    assert at_once["gz-wjw"]
+    for tenant, spec in fleet.items():
+        alone = refusals(spec, fleet, env, TODAY)
+        assert sorted(map(repr, at_once.get(tenant, []))) == sorted(map(repr, alone)), tenant

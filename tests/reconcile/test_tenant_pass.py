@@ -326,3 +326,26 @@ def test_a_cloud_object_that_cannot_be_repaired_does_not_stop_the_others(world: 
     assert guardrails["status"] == "False"
     assert f"cannot repair kms-key/{TENANT}-key" in guardrails["message"]
     assert "cannot tell govcloud's key" in guardrails["message"]
+
+
+def test_a_pass_over_every_tenant_judges_the_fleet_once(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """n tenants cost one evaluation of the rules, not n (each is O(n log n))."""
+    import infra.policy.live as live
+
+    calls: list[int] = []
+    real = live.evaluate
+
+    def counting(tenants: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(tenants))
+        return real(tenants, *args, **kwargs)
+
+    monkeypatch.setattr(live, "evaluate", counting)
+    ctx = _ctx(world)
+    outcomes = run_once(ctx)
+    _, _, _, fleet = world
+    assert len([o for o in outcomes if o.tenant != "@platform"]) == len(fleet) > 2
+    assert calls == [len(fleet)]
+    run_once(ctx)  # a steady pass: nothing changed, nothing judged again
+    assert calls == [len(fleet)]
