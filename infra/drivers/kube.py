@@ -23,8 +23,9 @@ from infra.drivers import discovery
 from infra.drivers.errors import translate_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry
 from infra.errors import DriverError, ExpiredError, NotFoundError, TransientError
+from infra.plan.deployer import DEPLOY_KUBECONFIG
 
-__all__ = ["FIELD_MANAGER", "KubeClient", "ObjectList"]
+__all__ = ["DEPLOY_KUBECONFIG", "FIELD_MANAGER", "KubeClient", "ObjectList", "deploy_client"]
 
 # The writer a client names when it is not told (read-only tools, tests); every writing
 # process names its own (``infra.plan.names.WRITERS``): deploy and the reconciler never share.
@@ -423,3 +424,9 @@ def _where(name: str, namespace: str | None) -> str:
 def _plain(obj: Any) -> Obj:
     result = obj.to_dict() if hasattr(obj, "to_dict") else obj
     return dict(result)
+
+
+def deploy_client(field_manager: str) -> KubeClient:
+    """A client acting as the deploy identity: ``GOVCLOUD_DEPLOY_KUBECONFIG`` when set, else
+    the shell's ``KUBECONFIG``. Pulumi's provider processes inherit the variable."""
+    return KubeClient(os.environ.get(DEPLOY_KUBECONFIG) or None, field_manager=field_manager)
