@@ -179,12 +179,19 @@ _RESOURCES = {
     "ValidatingAdmissionPolicyBinding": "validatingadmissionpolicybindings",
 }
 # ``resource/name`` for cluster-scoped objects (namespaces included), else
-# ``resource/namespace/name``: the same key the plan's objects get below.
-_REQUEST_KEY = (
-    "request.namespace == '' || request.resource.resource == 'namespaces' ? "
-    "request.resource.resource + '/' + request.name : "
-    "request.resource.resource + '/' + request.namespace + '/' + request.name"
-)
+# ``resource/namespace/name``: the same key the plan's objects get below. The request
+# omits empty fields (a cluster-scoped object's namespace, a subresource): read them with has().
+_REQUEST_VARIABLES = [
+    {"name": "reqNamespace", "expression": "has(request.namespace) ? request.namespace : ''"},
+    {"name": "reqName", "expression": "has(request.name) ? request.name : ''"},
+    {"name": "reqSubresource", "expression": "has(request.subResource) ? request.subResource : ''"},
+    {
+        "name": "key",
+        "expression": "variables.reqNamespace == '' || request.resource.resource == 'namespaces' "
+        "? request.resource.resource + '/' + variables.reqName : "
+        "request.resource.resource + '/' + variables.reqNamespace + '/' + variables.reqName",
+    },
+]
 
 
 def _planned_key(obj: KubeObject) -> str:
@@ -212,7 +219,7 @@ def _cluster_bindings(planned: list[KubeObject]) -> str:
         )
         ref = obj.manifest["roleRef"]
         forms.append(
-            f"(request.name == '{obj.manifest['metadata']['name']}' && "
+            f"(variables.reqName == '{obj.manifest['metadata']['name']}' && "
             f"object.roleRef.kind == '{ref['kind']}' && object.roleRef.name == '{ref['name']}' "
             f"&& has(object.subjects) && object.subjects.all(s, {subjects}))"
         )
@@ -251,7 +258,7 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
             f"({_labelled('namespaceObject', LABEL_TENANT)})",
             f"(request.resource.resource == 'namespaces' && {_labelled(ns, LABEL_TENANT)})",
             f"(request.resource.resource == 'networkpolicies' && "
-            f"request.namespace in {_cel_list(shared)})",
+            f"variables.reqNamespace in {_cel_list(shared)})",
             f"variables.key in {_cel_list(keys)}",
             "variables.own",
         ]
@@ -278,7 +285,7 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
                 }
             ],
             "variables": [
-                {"name": "key", "expression": _REQUEST_KEY},
+                *_REQUEST_VARIABLES,
                 # Events (an override's record) grant nothing.
                 {"name": "exempt", "expression": "request.resource.resource == 'events'"},
                 {"name": "own", "expression": f"variables.key in {_cel_list(own)}"},
@@ -290,7 +297,7 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
                 },
                 {
                     "expression": "variables.exempt || request.operation == 'DELETE' || "
-                    "request.subResource != '' || "
+                    "variables.reqSubresource != '' || "
                     f"({_labelled('object', LABEL_MANAGED_BY, MANAGED_BY)})",
                     "message": _DEPLOYER_UNLABELLED.format(label=label),
                 },

@@ -109,7 +109,7 @@ def test_labels_deletes_and_bindings_are_checked(local: EnvironmentSpec) -> None
         assert f"'{role}'" in binds
     assert "cluster-admin" not in binds
     # the reconciler's ClusterRoleBinding: its own role, its own service account, nothing else
-    assert "request.name == 'govcloud-reconciler'" in binds
+    assert "variables.reqName == 'govcloud-reconciler'" in binds
     assert "s.kind == 'ServiceAccount' && s.name == 'govcloud-reconciler'" in binds
     # subresources are held by where they are, not exempted
     assert "subResource" not in _where(policy)
