@@ -24,7 +24,7 @@ from .components import (
     write_deploy_kubeconfig,
 )
 from .hardening import private_dir, write_private
-from .pki import DEPLOY_USER, ensure_pki
+from .pki import ensure_pki
 from .processes import command_line, free_port, port_free, runs, spawn, stop
 from .toolchain import (
     ACTIONLINT_TOOL,
@@ -47,16 +47,18 @@ _LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
 
 
 def _grant_deploy_identity(lay: Layout) -> None:
-    """What a province's cluster administrator does once: the deploy identity's kubeconfig
-    and its RBAC (applied as the administrator; deploy itself cannot change it)."""
+    """What a province's cluster administrator does once (and again when govcloud's plan of
+    the platform changes): the deploy identity's kubeconfig, RBAC and confinement policy,
+    applied as the administrator for the `local` environment; deploy itself cannot change them."""
     if "kube-apiserver" not in lay.ports:
         return  # a cloud without a Kubernetes API (unit tests' stand-ins)
     from infra.drivers import KubeClient
-    from infra.plan.deployer import deployer_rbac
+    from infra.plan.deployer import deployer_identity
+    from infra.spec.load import load_environment
 
     write_deploy_kubeconfig(lay)
     admin = KubeClient(lay.kubeconfig, field_manager="govcloud-localcloud")
-    for obj in deployer_rbac([DEPLOY_USER]):
+    for obj in deployer_identity(load_environment("local", project_root() / "stacks")):
         admin.apply(obj.manifest)
 
 

@@ -18,8 +18,10 @@
   namespaces themselves), Tenant objects, the shared-services namespaces' NetworkPolicies,
   Events, and the platform objects the plan names (by kind, namespace and name). What it
   creates or changes is labelled as govcloud's, what it deletes was; its bindings name only
-  the plan's roles, the reconciler's ClusterRoleBinding only the reconciler. It may create
-  this policy and its binding (a fresh cluster) but never change or delete them.
+  the plan's roles, the reconciler's ClusterRoleBinding only the reconciler. This policy
+  and its binding come with the identity from the cluster administrator, not from the
+  platform stack: the API server never runs admission policies on writes of admission
+  policies, so RBAC (naming the planned ones) is what keeps it from loosening its own.
 """
 
 from __future__ import annotations
@@ -34,11 +36,19 @@ from .names import CRD_GROUP, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY, SHARED
 from .objects import KubeObject
 from .reconciler import RECONCILER_NAMESPACE, RECONCILER_USER
 
-__all__ = ["DEPLOYER_CONFINED", "RECONCILER_CONFINED", "TENANT_WRITERS", "identity_policies"]
+__all__ = [
+    "ADMISSION_KINDS",
+    "DEPLOYER_CONFINED",
+    "RECONCILER_CONFINED",
+    "TENANT_WRITERS",
+    "deployer_confinement",
+    "identity_policies",
+]
 
 TENANT_WRITERS = "govcloud-tenant-writers"
 RECONCILER_CONFINED = "govcloud-reconciler-confined"
 DEPLOYER_CONFINED = "govcloud-deployer-confined"
+ADMISSION_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 _ADMISSION = "admissionregistration.k8s.io/v1"
 _MANAGED = {LABEL_MANAGED_BY: MANAGED_BY}
 
@@ -239,17 +249,13 @@ _DEPLOYER_DELETES = N_("the govcloud deploy identity deletes only objects labell
 _DEPLOYER_BINDS = N_(
     "the govcloud deploy identity binds only the roles govcloud plans, to the subjects it plans"
 )
-_DEPLOYER_OWN_POLICY = N_(
-    "the govcloud deploy identity may create its own admission policy on a fresh cluster but "
-    "never change or delete it: the cluster administrator does"
-)
 
 
 def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[KubeObject]:
     shared = sorted({SHARED_NAMESPACE, *(s.namespace for s in env.shared_services)})
-    own = [f"validatingadmissionpolicies/{DEPLOYER_CONFINED}"]
-    own.append(f"validatingadmissionpolicybindings/{DEPLOYER_CONFINED}")
-    keys = sorted({_planned_key(o) for o in planned} - set(own))
+    # Writes of admission policies and their bindings never reach an admission policy (the
+    # API server exempts them): the deploy identity's RBAC names the ones it may change.
+    keys = sorted({_planned_key(o) for o in planned if o.kind not in ADMISSION_KINDS})
     ns = "(request.operation == 'CREATE' ? object : oldObject)"
     where = " || ".join(
         [
@@ -260,7 +266,6 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
             f"(request.resource.resource == 'networkpolicies' && "
             f"variables.reqNamespace in {_cel_list(shared)})",
             f"variables.key in {_cel_list(keys)}",
-            "variables.own",
         ]
     )
     bound = sorted({TENANT_ADMIN_ROLE, *OPERATOR_ROLES.values()})
@@ -288,7 +293,6 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
                 *_REQUEST_VARIABLES,
                 # Events (an override's record) grant nothing.
                 {"name": "exempt", "expression": "request.resource.resource == 'events'"},
-                {"name": "own", "expression": f"variables.key in {_cel_list(own)}"},
             ],
             "validations": [
                 {
@@ -315,18 +319,18 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
                     f"({_cluster_bindings(planned)}))",
                     "message": _DEPLOYER_BINDS,
                 },
-                {
-                    "expression": "!variables.own || request.operation == 'CREATE' || "
-                    "(request.operation == 'UPDATE' && object.spec == oldObject.spec)",
-                    "message": _DEPLOYER_OWN_POLICY,
-                },
             ],
         },
     )
 
 
-def identity_policies(env: EnvironmentSpec, planned: list[KubeObject]) -> list[KubeObject]:
-    """``planned``: the platform's other objects, the only ones outside tenant namespaces the
-    deploy identity may write."""
-    others = [*_tenant_writers(env), *_reconciler_confined(env)]
-    return [*others, *_deployer_confined(env, [*planned, *others])]
+def identity_policies(env: EnvironmentSpec) -> list[KubeObject]:
+    """The policies on govcloud's own writers that the platform stack deploys."""
+    return [*_tenant_writers(env), *_reconciler_confined(env)]
+
+
+def deployer_confinement(env: EnvironmentSpec, planned: list[KubeObject]) -> list[KubeObject]:
+    """The deploy identity's policy and binding (``planned``: the platform's objects, the only
+    ones outside tenant namespaces it may write). Granted by the cluster administrator with
+    the identity, never by deploy itself (:mod:`infra.plan.deployer`)."""
+    return _deployer_confined(env, planned)

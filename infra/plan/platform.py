@@ -411,15 +411,15 @@ def _ingress_class() -> KubeObject:
 
 
 def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
-    others = [
+    objects = [
         tenant_crd(),
         *_shared_services(env),
         _ingress_class(),
         *_cluster_roles(),
         *_admission_policies(),
+        *identity_policies(env),
+        *reconciler_objects(),
     ]
-    identities = identity_policies(env, [*others, *reconciler_objects()])
-    objects = [*others, *identities, *reconciler_objects()]
     return [KubeObject(with_server_defaults(o.manifest)) for o in objects]
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra.plan.deployer import DEPLOYER_ROLE, deployer_rbac
-from infra.plan.identities import DEPLOYER_CONFINED
+from infra.plan.deployer import DEPLOYER_ROLE, deployer_identity
+from infra.plan.identities import ADMISSION_KINDS, DEPLOYER_CONFINED
 from infra.plan.kube import OPERATOR_ROLES, TENANT_ADMIN_ROLE
 from infra.plan.platform import platform_kube_objects
 from infra.plan.render import render_tenant
@@ -42,11 +42,7 @@ def local() -> EnvironmentSpec:
 
 
 def _confinement(env: EnvironmentSpec) -> tuple[dict[str, Any], dict[str, Any]]:
-    found = {
-        o.kind: o.manifest
-        for o in platform_kube_objects(env)
-        if o.manifest["metadata"]["name"] == DEPLOYER_CONFINED
-    }
+    found = {o.kind: o.manifest for o in deployer_identity(env) if o.name == DEPLOYER_CONFINED}
     return found["ValidatingAdmissionPolicy"], found["ValidatingAdmissionPolicyBinding"]
 
 
@@ -75,25 +71,33 @@ def test_the_platform_objects_it_plans_are_the_only_ones_it_may_write_outside_te
 ) -> None:
     policy, _ = _confinement(local)
     where = _where(policy)
-    for obj in platform_kube_objects(local):
+    platform = platform_kube_objects(local)
+    for obj in platform:
         meta = obj.manifest["metadata"]
         if obj.kind in ("Namespace",) or not meta.get("namespace"):
             key = f"{_RESOURCES[obj.kind]}/{meta['name']}"
         else:
             key = f"{_RESOURCES[obj.kind]}/{meta['namespace']}/{meta['name']}"
-        if meta["name"] == DEPLOYER_CONFINED:
-            assert f"'{key}'" not in where  # its own: created, never changed (below)
-        else:
-            assert f"'{key}'" in where, key
-    # not its own RBAC, nothing of the cluster's own
+        # admission policies never see writes of admission policies: RBAC names those
+        assert (f"'{key}'" in where) == (obj.kind not in ADMISSION_KINDS), key
+    # not its own RBAC or policy (the administrator's, not the platform stack's), nothing of
+    # the cluster's own
+    assert DEPLOYER_CONFINED not in {o.name for o in platform}
     for name in (DEPLOYER_ROLE, "cluster-admin", "system:basic-user"):
         assert f"clusterroles/{name}'" not in where
         assert f"clusterrolebindings/{name}'" not in where
-    own = next(v for v in policy["spec"]["variables"] if v["name"] == "own")
-    assert f"validatingadmissionpolicybindings/{DEPLOYER_CONFINED}'" in own["expression"]
-    last = policy["spec"]["validations"][-1]["expression"]
-    assert last.startswith("!variables.own || request.operation == 'CREATE' || ")
-    assert "object.spec == oldObject.spec" in last
+
+
+def test_its_rbac_changes_only_the_platforms_admission_policies(local: EnvironmentSpec) -> None:
+    rules = deployer_identity(local)[0].manifest["rules"]
+    named = [r for r in rules if "validatingadmissionpolicybindings" in r["resources"]]
+    anyone = next(r for r in named if not r.get("resourceNames"))
+    assert set(anyone["verbs"]) == {"get", "list", "watch", "create"}
+    (changes,) = [r for r in named if r.get("resourceNames")]
+    assert set(changes["verbs"]) == {"update", "patch", "delete"}
+    planned = {o.name for o in platform_kube_objects(local) if o.kind in ADMISSION_KINDS}
+    assert set(changes["resourceNames"]) == planned
+    assert DEPLOYER_CONFINED not in changes["resourceNames"]
 
 
 def test_labels_deletes_and_bindings_are_checked(local: EnvironmentSpec) -> None:
@@ -125,13 +129,13 @@ def _verbs(rules: list[dict[str, Any]], resource: str) -> set[str]:
 
 
 def test_its_rbac_covers_what_deploy_writes_and_nothing_more(local: EnvironmentSpec) -> None:
-    role, binding = (o.manifest for o in deployer_rbac(["govcloud-deploy"]))
+    role, binding = (o.manifest for o in deployer_identity(local)[:2])
     rules = role["rules"]
     fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
     planned = list(platform_kube_objects(local))
     for spec in fleet.values():
         planned += render_tenant(spec, local, fleet=fleet, today=dt.date(2026, 11, 28)).kube
-    for kind in {o.kind for o in planned}:
+    for kind in {o.kind for o in planned} - set(ADMISSION_KINDS):
         assert {"get", "create", "patch", "delete"} <= _verbs(rules, _RESOURCES[kind]), kind
     everything = {res for r in rules for res in r["resources"]}
     assert not everything & {"secrets", "configmaps", "pods", "serviceaccounts/token", "*"}

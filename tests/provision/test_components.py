@@ -76,8 +76,7 @@ def test_platform_stack_has_crd_policies_and_platform_key(mocks: _Mocks) -> Any:
         types = [t for t, _, _ in mocks.created]
         assert "govcloud:platform:Platform" in types
         assert "pulumi-python:dynamic/k8s:CustomResourceDefinition" in types
-        # 7 guardrails for tenants, 3 on govcloud's own writers (tenants, reconciler, deployer)
-        assert types.count("pulumi-python:dynamic/k8s:ValidatingAdmissionPolicy") == 10
+        assert types.count("pulumi-python:dynamic/k8s:ValidatingAdmissionPolicy") == 9
         assert "pulumi-python:dynamic/cloud:Key" in types
         assert "pulumi-python:dynamic/cloud:Vpc" in types
 
