@@ -236,8 +236,8 @@ def _cluster_bindings(planned: list[KubeObject]) -> str:
     return " || ".join(forms) or "false"
 
 
-# Stored in the cluster as written (an admission message is the same for every reader); the
-# catalogue carries their translations for the CLI that reports a refusal.
+# Stored in the cluster in English (one admission message for every reader of the API); marked
+# so the catalogue keeps their Chinese translations with the rest.
 _DEPLOYER_OUTSIDE = N_(
     "the govcloud deploy identity writes only inside tenant namespaces, Tenant objects and "
     "the platform objects govcloud plans: this write is outside them"
