@@ -6,7 +6,7 @@ with backoff, jitter and a deadline (:mod:`infra.drivers.retry`).
 
 from infra.drivers import cloud
 from infra.drivers.errors import translate_cloud, translate_kube
-from infra.drivers.kube import FIELD_MANAGER, KubeClient, ObjectList
+from infra.drivers.kube import FIELD_MANAGER, KubeClient, ObjectList, deploy_client
 from infra.drivers.netpol_analyzer import (
     Connection,
     Endpoint,
@@ -47,6 +47,7 @@ __all__ = [
     "call_with_retry",
     "cloud",
     "cloud_ops",
+    "deploy_client",
     "observe_cloud",
     "observe_kube",
     "retrying",

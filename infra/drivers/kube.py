@@ -22,9 +22,17 @@ from urllib3 import HTTPHeaderDict
 from infra.drivers import discovery
 from infra.drivers.errors import translate_kube
 from infra.drivers.retry import DEFAULT_DEADLINE, call_with_retry
-from infra.errors import DriverError, ExpiredError, NotFoundError, TransientError
+from infra.errors import (
+    DriverError,
+    ExpiredError,
+    NotFoundError,
+    PermanentError,
+    TransientError,
+)
+from infra.i18n import _
+from infra.plan.deployer import DEPLOY_KUBECONFIG
 
-__all__ = ["FIELD_MANAGER", "KubeClient", "ObjectList"]
+__all__ = ["DEPLOY_KUBECONFIG", "FIELD_MANAGER", "KubeClient", "ObjectList", "deploy_client"]
 
 # The writer a client names when it is not told (read-only tools, tests); every writing
 # process names its own (``infra.plan.names.WRITERS``): deploy and the reconciler never share.
@@ -423,3 +431,24 @@ def _where(name: str, namespace: str | None) -> str:
 def _plain(obj: Any) -> Obj:
     result = obj.to_dict() if hasattr(obj, "to_dict") else obj
     return dict(result)
+
+
+def deploy_client(field_manager: str) -> KubeClient:
+    """A client acting as the deploy identity: ``GOVCLOUD_DEPLOY_KUBECONFIG`` when set, else
+    the shell's ``KUBECONFIG``. Pulumi's provider processes inherit the variable. A deploy
+    kubeconfig for another cluster than the shell's is refused: a shell pointed at another
+    cluster after `govcloud localcloud env` must not deploy to the local one."""
+    path = os.environ.get(DEPLOY_KUBECONFIG) or None
+    if path is not None and os.environ.get("KUBECONFIG"):
+        from infra.drivers.reach import api_server
+
+        theirs, ours = api_server(path), api_server()
+        if theirs and ours and theirs != ours:
+            raise PermanentError(
+                _("{variable} ({path}) names {theirs}, but KUBECONFIG names {ours}").format(
+                    variable=DEPLOY_KUBECONFIG, path=path, theirs=theirs, ours=ours
+                ),
+                operation=_("choose the deploy identity"),
+                code="Kubeconfig",
+            )
+    return KubeClient(path, field_manager=field_manager)

@@ -16,7 +16,14 @@ from infra.errors import InputError, LocalCloudError
 from infra.i18n import _
 
 from .auditlog import format_audit_tail, tail_lines
-from .components import REGION, Component, Layout, components, port_names
+from .components import (
+    REGION,
+    Component,
+    Layout,
+    components,
+    port_names,
+    write_deploy_kubeconfig,
+)
 from .hardening import private_dir, write_private
 from .pki import ensure_pki
 from .processes import command_line, free_port, port_free, runs, spawn, stop
@@ -38,6 +45,22 @@ __all__ = ["ComponentStatus", "LocalCloud", "default_state_dir"]
 
 _GRACE_SECONDS = 10.0  # a running but unhealthy component gets this long to recover
 _LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
+
+
+def _grant_deploy_identity(lay: Layout) -> None:
+    """What a province's cluster administrator does once (and again when govcloud's plan of
+    the platform changes): the deploy identity's kubeconfig, RBAC and confinement policy,
+    applied as the administrator for the `local` environment; deploy itself cannot change them."""
+    if "kube-apiserver" not in lay.ports:
+        return  # a cloud without a Kubernetes API (unit tests' stand-ins)
+    from infra.drivers import KubeClient
+    from infra.plan.deployer import deployer_identity
+    from infra.spec.load import load_environment
+
+    write_deploy_kubeconfig(lay)
+    admin = KubeClient(lay.kubeconfig, field_manager="govcloud-localcloud")
+    for obj in deployer_identity(load_environment("local", project_root() / "stacks")):
+        admin.apply(obj.manifest)
 
 
 def python_command() -> str:
@@ -159,6 +182,8 @@ class LocalCloud:
         stale = self._stale(current)
         if all(s.healthy for s in current.values()) and not stale:
             say(_("already running ({state})").format(state=self.state))
+            ensure_pki(self.state / "pki")  # a state dir from before the deploy identity
+            _grant_deploy_identity(self.layout())
             return self.layout()
         for comp in reversed(stale):  # dependents first, as down does
             say(
@@ -179,6 +204,7 @@ class LocalCloud:
         lay = self.layout()
         private_dir(lay.logs)
         self._start_all(lay, current, data, say)
+        _grant_deploy_identity(lay)
         say(_("ready in {seconds:.1f}s").format(seconds=time.monotonic() - started))
         return lay
 
@@ -331,6 +357,8 @@ class LocalCloud:
 
     def environment(self) -> dict[str, str]:
         """What a shell (or a test) needs to talk to this local cloud."""
+        from infra.plan.deployer import DEPLOY_KUBECONFIG  # infra.plan is slow to import
+
         lay = self.layout()
         if "cloud" not in lay.ports or "kube-apiserver" not in lay.ports:
             raise LocalCloudError(
@@ -344,6 +372,8 @@ class LocalCloud:
         bins = [str(d) for d in tool_dirs()]
         return {
             "KUBECONFIG": str(lay.kubeconfig),
+            # deploy runs as the confined deploy identity, the shell as the administrator
+            DEPLOY_KUBECONFIG: str(lay.kubeconfig_for("deploy")),
             "AWS_ENDPOINT_URL": lay.cloud_url,
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,

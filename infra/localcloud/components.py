@@ -16,7 +16,7 @@ from .hardening import (
     write_audit_policy,
     write_private,
 )
-from .pki import Pki
+from .pki import DEPLOY_USER, Pki
 from .toolchain import ETCD_TOOL, KUBE_TOOL, VICTORIA_METRICS_TOOL
 
 __all__ = ["ADMISSION_PLUGINS", "CONTROLLERS", "Component", "Layout", "components", "port_names"]
@@ -315,6 +315,13 @@ def _prepare_apiserver(lay: Layout) -> None:
     ensure_encryption_config(lay.encryption_config)
     write_audit_policy(lay.audit_policy)
     _write_kubeconfig(lay, "govcloud-admin", "admin", lay.kubeconfig)
+
+
+def write_deploy_kubeconfig(lay: Layout) -> Path:
+    """The deploy identity's kubeconfig (``kubeconfig-deploy``): its own certificate."""
+    path = lay.kubeconfig_for("deploy")
+    _write_kubeconfig(lay, DEPLOY_USER, "deploy", path)
+    return path
 
 
 def _prepare_controller_manager(lay: Layout) -> None:

@@ -1,8 +1,8 @@
 """Certificates and keys for the local control plane: a CA, the API server's serving
-certificate, client certificates for the admin and the controller manager, the
-service-account signing key, and etcd's separate CA with etcd's serving and peer certificates
-and the API server's etcd client certificate. Generated once per state directory, private
-keys mode 0600."""
+certificate, client certificates for the admin, the deploy identity and the controller
+manager, the service-account signing key, and etcd's separate CA with etcd's serving and peer
+certificates and the API server's etcd client certificate. Generated once per state
+directory, private keys mode 0600."""
 
 from __future__ import annotations
 
@@ -16,13 +16,20 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from infra.errors import LocalCloudError
+
 from .hardening import private_dir, write_private
 
-__all__ = ["ETCD_CLIENT_CN", "Pki", "ensure_pki"]
+__all__ = ["DEPLOY_GROUP", "DEPLOY_USER", "ETCD_CLIENT_CN", "Pki", "ensure_pki"]
 
 _VALIDITY = dt.timedelta(days=365)
 _SERVICE_IP = "10.0.0.1"
 ETCD_CLIENT_CN = "kube-apiserver-etcd-client"
+# Who `govcloud deploy` runs as on the local cloud: not a cluster administrator (no
+# system:masters); its ClusterRole and the govcloud-deployer-confined admission policy say
+# what it may do. The group exempts it from the tenant guardrails meant for departments.
+DEPLOY_USER = "govcloud-deploy"
+DEPLOY_GROUP = "govcloud:platform"
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,7 @@ def _control_plane(pki: Pki) -> None:
             ),
             "controller-manager-serving": (_name("kube-controller-manager"), ("127.0.0.1",), False),
             "admin": (_name("govcloud-admin", "system:masters"), (), True),
+            "deploy": (_name(DEPLOY_USER, DEPLOY_GROUP), (), True),
             "controller-manager": (_name("system:kube-controller-manager"), (), True),
         },
     )
@@ -169,6 +177,14 @@ def _control_plane(pki: Pki) -> None:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+
+
+def _deploy_identity(pki: Pki) -> None:
+    ca = x509.load_pem_x509_certificate(pki.ca.read_bytes())
+    key = serialization.load_pem_private_key(pki.path("ca.key").read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise LocalCloudError(f"{pki.path('ca.key')}: not the local CA's key")
+    _issue_leaves(pki, (ca.subject, key), {"deploy": (_name(DEPLOY_USER, DEPLOY_GROUP), (), True)})
 
 
 def _etcd(pki: Pki) -> None:
@@ -196,4 +212,6 @@ def ensure_pki(directory: Path) -> Pki:
         _control_plane(pki)
     if not (pki.path("etcd-ca.crt").exists() and pki.path("apiserver-etcd-client.key").exists()):
         _etcd(pki)
+    if not pki.path("deploy.key").exists():  # state dirs from before the deploy identity
+        _deploy_identity(pki)
     return pki

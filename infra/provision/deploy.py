@@ -405,9 +405,9 @@ class _Deployer:
     def _kube(self) -> KubeClient:
         with self._lock:
             if self._client is None:
-                from infra.drivers import KubeClient
+                from infra.drivers import deploy_client
 
-                self._client = KubeClient(field_manager=DEPLOY_WRITER)
+                self._client = deploy_client(DEPLOY_WRITER)
             return self._client
 
     def _tenant(self, tenant_id: str, name: str) -> StackResult:

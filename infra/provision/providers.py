@@ -83,9 +83,9 @@ def _kube() -> KubeClient:
     _in_provider_process()
     with _clients_lock:
         if "kube" not in _clients:
-            from infra.drivers import KubeClient
+            from infra.drivers import deploy_client
 
-            _clients["kube"] = KubeClient(field_manager=DEPLOY_WRITER)
+            _clients["kube"] = deploy_client(DEPLOY_WRITER)
         return _clients["kube"]
 
 

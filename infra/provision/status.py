@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from infra.drivers import CloudTable, KubeClient, observe_cloud, observe_kube
+from infra.drivers import CloudTable, KubeClient, deploy_client, observe_cloud, observe_kube
 from infra.errors import DriverError
 from infra.plan import Plan, cloud_drift, conditions_for, kube_drift, merge_conditions
 from infra.plan.conditions import DEPLOYED, deployed, deploying, same_status, timestamp
@@ -119,7 +119,7 @@ def record_deploy(
     the write when nothing changed. Truthy if written."""
     if result not in ("ok", "changed", "retained", *_FAILED):
         return StatusRecord(False)
-    kube = client or KubeClient(field_manager=DEPLOY_WRITER)
+    kube = client or deploy_client(DEPLOY_WRITER)
     try:
         live = kube.get(_API, "Tenant", tenant_id)
         if live is None:

@@ -144,9 +144,11 @@ class EnvironmentSpec(BaseModel):
     committee_threshold_cny: int = Field(default=30_000_000, ge=0)
     platform_admin_role: str = "govcloud-platform-admin"
     deploy_users: list[str] = Field(
-        default_factory=lambda: ["govcloud-admin"],
+        default_factory=lambda: ["govcloud-deploy"],
         min_length=1,
-        description="Kubernetes users deploy runs as: the only writers of Tenant objects",
+        description="Kubernetes users deploy runs as: the only writers of Tenant objects, "
+        "confined to tenant namespaces and the platform objects govcloud plans (never a "
+        "cluster administrator's own user)",
     )
     proxy_cidr: Network | None = Field(
         default=None, description="Where the platform egress proxy lives"

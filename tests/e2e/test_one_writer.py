@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ import pytest
 from infra.drivers import KubeClient
 from infra.drivers.identity import write_service_account_kubeconfig
 from infra.errors import DriverError
+from infra.plan.deployer import DEPLOY_KUBECONFIG
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA, RECONCILER_USER
 from infra.provision import StackResult
 
@@ -67,6 +69,11 @@ def _events(reason: str, since: str = "") -> list[dict[str, Any]]:
         and e.get("reason") == reason
         and str(e.get("lastTimestamp") or "") >= since
     ]
+
+
+def _deploy_identity() -> KubeClient:
+    """The only writer of Tenant objects: deploy's own kubeconfig (not the administrator's)."""
+    return KubeClient(os.environ[DEPLOY_KUBECONFIG])
 
 
 def _reconciler() -> KubeClient:
@@ -158,7 +165,7 @@ def restore_tenant() -> Iterator[dict[str, Any]]:
     body = KubeClient().get(API, "Tenant", TENANT) or {}
     body["spec"] = live["spec"]
     body["metadata"].pop("managedFields", None)
-    KubeClient().replace(body)
+    _deploy_identity().replace(body)
 
 
 def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
@@ -170,7 +177,7 @@ def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
     edited = copy.deepcopy(restore_tenant)
     edited["metadata"].pop("managedFields", None)
     edited["spec"]["quotas"]["cpu"] = "5000"  # far past a province department's ceiling
-    kube.replace(edited)  # the cluster administrator: a deploy identity, past the CI gate
+    _deploy_identity().replace(edited)  # deploy's own credentials, past the CI gate
 
     once = _govcloud(workspace, "reconcile", "--env", "local", "--once", "--no-cloud")
     assert once.returncode in (0, 1), once.stderr
@@ -184,7 +191,7 @@ def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
     body = kube.get(API, "Tenant", TENANT) or {}
     body["spec"] = restore_tenant["spec"]
     body["metadata"].pop("managedFields", None)
-    kube.replace(body)
+    _deploy_identity().replace(body)
     again = _govcloud(workspace, "reconcile", "--env", "local", "--once", "--no-cloud")
     assert again.returncode in (0, 1), again.stderr
     assert _condition("Compliant").get("status") == "True"
