@@ -128,7 +128,7 @@ def test_no_role_binding_or_secret_outside_the_tenant_namespaces(
     _refused(lambda: me.create(role))
     _by_policy(lambda: me.apply(role), OUTSIDE)
     assert KubeClient().get(RBAC, "Role", "govcloud-tenant-admin", "kube-system") is None
-    binding = {
+    binding: dict[str, Any] = {
         "apiVersion": RBAC,
         "kind": "RoleBinding",
         "metadata": {"name": "govcloud-owners", "namespace": "kube-system", "labels": MANAGED},
@@ -164,7 +164,7 @@ def test_no_role_binding_or_secret_outside_the_tenant_namespaces(
 
 def test_no_cluster_wide_grant_beyond_the_plan(deployed: dict[str, StackResult]) -> None:
     me, admin = _deployer(), KubeClient()
-    crb = {
+    crb: dict[str, Any] = {
         "apiVersion": RBAC,
         "kind": "ClusterRoleBinding",
         "metadata": {"name": "govcloud-escalate", "labels": MANAGED},
