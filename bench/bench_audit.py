@@ -39,10 +39,11 @@ from bench_deploy import machine  # noqa: E402
 from bench_reconcile import specs  # noqa: E402
 
 from infra.audit import AuditOptions, audit_environment, render  # noqa: E402
-from infra.drivers import CloudTable, KubeClient  # noqa: E402
+from infra.drivers import CloudTable, KubeClient, deploy_client  # noqa: E402
 from infra.localcloud import LocalCloud  # noqa: E402
 from infra.localcloud.prowler import prowler_python  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
+from infra.plan.names import DEPLOY_WRITER  # noqa: E402
 from infra.plan.quota import count_limit  # noqa: E402
 from infra.spec.environment import EnvironmentSpec  # noqa: E402
 from infra.spec.load import load_environment  # noqa: E402
@@ -98,10 +99,12 @@ def _run(args: argparse.Namespace) -> int:
         table.ensure(cobj.kind, cobj.props)
     fleet = specs(args.tenants)
 
+    deployer = deploy_client(DEPLOY_WRITER)  # only deploy's identity may write Tenants
+
     def one(tid: str) -> None:
         plan = render_tenant(fleet[tid], env, fleet=fleet, today=now.date(), now=now)
         for obj in plan.kube:
-            kube.apply(obj.manifest)
+            deployer.apply(obj.manifest)
         if args.cloud:
             for cobj in plan.cloud:
                 table.ensure(cobj.kind, cobj.props)

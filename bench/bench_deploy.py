@@ -237,13 +237,15 @@ def direct_apply(tenants: list[str], workspace: Path, env: dict[str, str]) -> Ru
 
 def _direct_apply_main(workspace: Path, tenants: list[str]) -> None:
     """Render each tenant and apply its plan in order: objects, then cloud resources."""
-    from infra.drivers import CloudTable, KubeClient
+    from infra.drivers import CloudTable, deploy_client
     from infra.plan import kube_sorted, render_tenant
+    from infra.plan.names import DEPLOY_WRITER
     from infra.spec.load import load_environment, load_tenants
 
     env = load_environment("local", workspace / "stacks")
     fleet = {t.spec.id: t.spec for t in load_tenants([workspace / "tenants"])}
-    kube, cloud = KubeClient(), CloudTable()
+    # as deploy writes: its own identity (the only writer of Tenant objects)
+    kube, cloud = deploy_client(DEPLOY_WRITER), CloudTable()
     today = datetime.date.fromisoformat(TODAY)
     for tenant in tenants:
         plan = render_tenant(fleet[tenant], env, fleet=fleet, today=today)

@@ -42,11 +42,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_deploy import machine, tenant_cidrs, tenant_id  # noqa: E402
 from synthetic import QUOTAS, tenant_yaml  # noqa: E402
 
-from infra.drivers import KubeClient  # noqa: E402
+from infra.drivers import KubeClient, deploy_client  # noqa: E402
 from infra.drivers.identity import write_service_account_kubeconfig  # noqa: E402
 from infra.errors import DriverError  # noqa: E402
 from infra.localcloud import LocalCloud  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
+from infra.plan.names import DEPLOY_WRITER  # noqa: E402
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA  # noqa: E402
 from infra.spec.load import load_environment  # noqa: E402
 from infra.spec.tenant import TenantSpec  # noqa: E402
@@ -75,9 +76,11 @@ def create(kube: KubeClient, fleet: dict[str, TenantSpec], ids: list[str]) -> fl
     env = load_environment("local", ROOT / "stacks")
     today = dt.date.fromisoformat(TODAY)
 
+    deployer = deploy_client(DEPLOY_WRITER)  # only deploy's identity may write Tenants
+
     def one(tid: str) -> None:
         for obj in render_tenant(fleet[tid], env, fleet=fleet, today=today).kube:
-            kube.apply(obj.manifest)
+            deployer.apply(obj.manifest)
 
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
