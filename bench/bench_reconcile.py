@@ -260,6 +260,8 @@ def main() -> int:
     parser.add_argument("--tamperings", type=int, default=200)
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
+    # a kill runs the cleanup below: the reconciler and the cloud must not outlive the run
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="govcloud-bench-reconcile-"))
     cloud = LocalCloud(work / "state")

@@ -75,6 +75,9 @@ class Informer:
         self._items: dict[str, Obj] = {}
         self._by_namespace: dict[str, dict[str, Obj]] = {}  # a pass reads one namespace
         self.version = 0  # bumped on every change: lets readers cache what they derive
+        # ... and this one on every change but a status write (what a spec reader derives
+        # stays good across the reconciler's own status writes)
+        self.content_version = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.synced = threading.Event()
@@ -123,6 +126,7 @@ class Informer:
         with self._lock:
             old, self._items, self._by_namespace = self._items, fresh, index
             self.version += 1
+            self.content_version += 1
         self.resource_version = result.resource_version
         for key, obj in fresh.items():
             if _version(old.get(key)) != _version(obj):
@@ -141,7 +145,12 @@ class Informer:
         namespace = meta.get("namespace")
         with self._lock:
             before = self._items.get(key)
+            status_only = (
+                event == "MODIFIED" and before is not None and _same_but_status(before, obj)
+            )
             self.version += 1
+            if not status_only:
+                self.content_version += 1
             if event == "DELETED":
                 self._items.pop(key, None)
                 if namespace:
@@ -151,7 +160,7 @@ class Informer:
                 self._items[key] = slim
                 if namespace:
                     self._by_namespace.setdefault(str(namespace), {})[key] = slim
-        if event == "MODIFIED" and before is not None and _same_but_status(before, obj):
+        if status_only:
             return  # a controller wrote status (quota usage): nothing we own changed
         self._on_change(event, obj)
 

@@ -129,7 +129,7 @@ class Context:
         never the generation): a status written in a pass does not re-judge the fleet."""
         tenants = self.caches["Tenant"]
         with self._lock:
-            if self._generations[0] != tenants.version:
+            if self._generations[0] != tenants.content_version:
                 key = hash(
                     tuple(
                         sorted(
@@ -141,7 +141,7 @@ class Context:
                         )
                     )
                 )
-                self._generations = (tenants.version, key)
+                self._generations = (tenants.content_version, key)
             return self._generations[1]
 
     def cached(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -153,19 +153,24 @@ class Context:
         return down.message if down is not None and self.monotonic() < down.until else ""
 
     def fleet(self) -> dict[str, TenantSpec]:
-        """Every valid Tenant in the cluster, parsed once per resourceVersion; the dict is
-        rebuilt only when a Tenant changed (a pass must not cost O(tenants))."""
+        """Every valid Tenant in the cluster, parsed once per generation; the dict is rebuilt
+        only when a Tenant changed other than by a status write (a pass, and the status write
+        it ends with, must not cost O(tenants))."""
         tenants = self.caches["Tenant"]
         with self._lock:
-            if self._fleet is not None and self._fleet_version == tenants.version:
+            if self._fleet is not None and self._fleet_version == tenants.content_version:
                 return dict(self._fleet)
-            version = tenants.version
+            version = tenants.content_version
         out: dict[str, TenantSpec] = {}
         seen: dict[tuple[str, str], TenantSpec] = {}
         with self._lock:
             for obj in tenants.all():
                 meta = obj.get("metadata") or {}
-                key = (str(meta.get("name")), str(meta.get("resourceVersion")))
+                # a spec changes with its generation (status writes leave it be)
+                key = (
+                    str(meta.get("name")),
+                    f"{meta.get('uid')}/{meta.get('generation') or meta.get('resourceVersion')}",
+                )
                 spec = self._specs.get(key)
                 if spec is None:
                     try:

@@ -29,8 +29,13 @@ class FakeKube:
         meta = obj.setdefault("metadata", {})
         meta["resourceVersion"] = str(next(self._rv))
         meta.setdefault("uid", f"uid-{meta['name']}")
-        meta.setdefault("generation", 1)
-        self.objects[self._key(obj["kind"], meta["name"], meta.get("namespace"))] = obj
+        key = self._key(obj["kind"], meta["name"], meta.get("namespace"))
+        before = self.objects.get(key)
+        if "generation" not in meta:  # as the API server: a new spec is a new generation
+            old = int((before or {}).get("metadata", {}).get("generation") or 0)
+            same = before is not None and before.get("spec") == obj.get("spec")
+            meta["generation"] = old if same else old + 1
+        self.objects[key] = obj
         return copy.deepcopy(obj)
 
     def get(

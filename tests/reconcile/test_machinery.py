@@ -191,3 +191,24 @@ def test_metrics_and_health_endpoints_answer() -> None:
         assert err.value.code == 503
     finally:
         server.shutdown()
+
+
+def test_a_status_write_leaves_the_content_version_so_spec_readers_keep_their_work() -> None:
+    kube = FakeKube()
+    tenant: dict[str, Any] = {
+        "apiVersion": "govcloud.gd.gov.cn/v1alpha1",
+        "kind": "Tenant",
+        "metadata": {"name": "t1"},
+        "spec": {"id": "t1"},
+    }
+    kube.apply(tenant)
+    informer = Informer(kube, tenant["apiVersion"], "Tenant", on_change=lambda ev, obj: None)
+    informer.list_once()
+    listed = informer.content_version
+    stored = informer.get(None, "t1")
+    assert stored is not None
+    informer._apply("MODIFIED", {**stored, "status": {"conditions": []}})
+    assert informer.content_version == listed
+    assert (informer.get(None, "t1") or {}).get("status") == {"conditions": []}
+    informer._apply("MODIFIED", {**stored, "spec": {"id": "t1", "level": "city"}})
+    assert informer.content_version == listed + 1
