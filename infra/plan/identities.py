@@ -53,6 +53,20 @@ _ADMISSION = "admissionregistration.k8s.io/v1"
 _MANAGED = {LABEL_MANAGED_BY: MANAGED_BY}
 
 
+def _every_write() -> dict[str, Any]:
+    """Every write of every resource and subresource: a confined identity's policy sees all."""
+    return {
+        "resourceRules": [
+            {
+                "apiGroups": ["*"],
+                "apiVersions": ["*"],
+                "operations": ["CREATE", "UPDATE", "DELETE"],
+                "resources": ["*/*"],
+            }
+        ]
+    }
+
+
 def _cel_list(values: list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
@@ -136,16 +150,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
     return _pair(
         RECONCILER_CONFINED,
         {
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": ["*"],
-                        "apiVersions": ["*"],
-                        "operations": ["CREATE", "UPDATE", "DELETE"],
-                        "resources": ["*/*"],
-                    }
-                ]
-            },
+            "matchConstraints": _every_write(),
             "matchConditions": [
                 {
                     "name": "reconciler",
@@ -273,16 +278,7 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
     return _pair(
         DEPLOYER_CONFINED,
         {
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": ["*"],
-                        "apiVersions": ["*"],
-                        "operations": ["CREATE", "UPDATE", "DELETE"],
-                        "resources": ["*/*"],
-                    }
-                ]
-            },
+            "matchConstraints": _every_write(),
             "matchConditions": [
                 {
                     "name": "deployer",
