@@ -178,7 +178,7 @@ class TenantCache:
     """What the follower reads of the Tenant cache: names and a version."""
 
     def __init__(self, names: list[str]) -> None:
-        self.version = 1
+        self.version = self.content_version = 1
         self._objs = [{"metadata": {"name": n}} for n in names]
 
     def all(self) -> list[dict[str, Any]]:

@@ -231,8 +231,8 @@ class CloudEventFollower:
 
     def _sync_tenants(self) -> None:
         tenants = self.ctx.caches["Tenant"]
-        if tenants.version != self._tenants_version:
-            self._tenants_version = tenants.version
+        if tenants.content_version != self._tenants_version:  # names: not status writes
+            self._tenants_version = tenants.content_version
             self.index.set_tenants(
                 str((o.get("metadata") or {}).get("name")) for o in tenants.all()
             )
