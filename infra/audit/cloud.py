@@ -20,6 +20,7 @@ from infra.drivers.cloud._session import client
 from infra.errors import DriverError
 from infra.plan import CloudObject, Difference, Plan, cloud_drift
 from infra.plan.cloud import BUCKET_OWNERSHIP
+from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY, TAG_TENANT
 
 from .model import Finding, Tally
 from .policies import allows, principals, public_statements, statements
@@ -134,7 +135,9 @@ def _drift_findings(t: TenantCloud, drift: list[Difference]) -> list[Finding]:
 
 
 def _tags(kind: str, name: str, tags: Mapping[str, str], tenant: str) -> list[Finding]:
-    missing = [k for k, v in (("tenant", tenant), ("managed-by", "govcloud")) if tags.get(k) != v]
+    missing = [
+        k for k, v in ((TAG_TENANT, tenant), (TAG_MANAGED_BY, MANAGED_BY)) if tags.get(k) != v
+    ]
     return (
         [
             Finding(
@@ -287,7 +290,7 @@ def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
     tally.requests += 1
     for group in ec2.list_security_groups(ec2=c["ec2"]):
         tally.requests += 1
-        tenant = group["tags"].get("tenant", "?")
+        tenant = group["tags"].get(TAG_TENANT, "?")
         if tenant not in tenants:
             continue
         for side, rules in (("ingress", group["ingress"]), ("egress", group["egress"])):

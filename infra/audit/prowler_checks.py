@@ -23,7 +23,7 @@ from infra.drivers import ProwlerFinding, ProwlerRun, run_prowler, vpc_defaults
 from infra.errors import DriverError
 from infra.plan import Plan, render_platform
 from infra.plan.cloud import uses_tls
-from infra.plan.names import bucket_name
+from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY, TAG_TENANT, bucket_name
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
@@ -157,8 +157,8 @@ def scope_of(
 def owner_of(f: ProwlerFinding, scope: ProwlerScope) -> Owner | None:
     """Whose resource a finding is about: by our tags, by a name our plans give, or as the
     default group or ACL of one of our VPCs. None: the endpoint's own."""
-    if f.tags.get("managed-by") == "govcloud":
-        return Owner(f.tags.get("tenant", PLATFORM), "tagged")
+    if f.tags.get(TAG_MANAGED_BY) == MANAGED_BY:
+        return Owner(f.tags.get(TAG_TENANT, PLATFORM), "tagged")
     # An inline policy is named "<role>/<policy>"; ARNs end in the name after "/" or ":::".
     candidates = {
         f.resource_id,

@@ -26,6 +26,7 @@ from typing import Any
 
 from infra.drivers.cloud._session import call, client, region, tag_dict
 from infra.errors import PermanentError, short
+from infra.plan.names import MANAGED_BY, PLATFORM_TENANT, TAG_MANAGED_BY, TAG_TENANT
 
 __all__ = [
     "SERVICES",
@@ -336,7 +337,7 @@ def _product_version(document: str) -> str:
     return str(items[0]["metadata"].get("product", {}).get("version", "")) if items else ""
 
 
-def vpc_defaults(tag_key: str = "managed-by", tag_value: str = "govcloud") -> dict[str, str]:
+def vpc_defaults(tag_key: str = TAG_MANAGED_BY, tag_value: str = MANAGED_BY) -> dict[str, str]:
     """The endpoint gives every VPC a default security group and network ACL, untagged; for
     each VPC tagged ``tag_key=tag_value``: its id, its default group's and its ACLs' ids ->
     the VPC's tenant tag (``platform`` for shared VPCs)."""
@@ -346,7 +347,9 @@ def vpc_defaults(tag_key: str = "managed-by", tag_value: str = "govcloud") -> di
         ec2.describe_vpcs,
         Filters=[{"Name": f"tag:{tag_key}", "Values": [tag_value]}],
     )["Vpcs"]
-    owner = {str(v["VpcId"]): tag_dict(v.get("Tags")).get("tenant", "platform") for v in vpcs}
+    owner = {
+        str(v["VpcId"]): tag_dict(v.get("Tags")).get(TAG_TENANT, PLATFORM_TENANT) for v in vpcs
+    }
     if not owner:
         return {}
     where = [{"Name": "vpc-id", "Values": sorted(owner)}]

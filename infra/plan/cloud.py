@@ -9,6 +9,7 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import Classification, Egress, PersonalInformation, TenantSpec
 
 from .names import (
+    TAG_TENANT,
     bucket_name,
     cloud_name,
     key_alias,
@@ -253,7 +254,7 @@ _BUCKET_USE = [
 def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
     bucket = bucket_name(env.name, spec.id)
     own = [arn(env, "s3", bucket), arn(env, "s3", f"{bucket}/*")]
-    tenant_tag = {"aws:ResourceTag/tenant": spec.id}
+    tenant_tag = {f"aws:ResourceTag/{TAG_TENANT}": spec.id}
     # The key that encrypts the bucket (its own or the platform key), named by alias, and only
     # for this bucket's objects (S3's encryption context is the bucket's ARN).
     bucket_key = {

@@ -134,11 +134,14 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
         f"(namespaceObject != null && has(namespaceObject.metadata.labels) && "
         f"'{LABEL_TENANT}' in namespaceObject.metadata.labels) || "
         f"(request.resource.resource == 'networkpolicies' && "
-        f"request.namespace in {_cel_list(shared)}) || "
+        f"variables.reqNamespace in {_cel_list(shared)}) || "
         "(request.resource.resource == 'clusterrolebindings' && "
-        "request.operation == 'DELETE' && !request.name.startsWith('system:'))"
+        "request.operation == 'DELETE' && !variables.reqName.startsWith('system:'))"
     )
-    own = f"request.namespace == '{RECONCILER_NAMESPACE}' && request.resource.resource == 'leases'"
+    own = (
+        f"variables.reqNamespace == '{RECONCILER_NAMESPACE}' && "
+        "request.resource.resource == 'leases'"
+    )
     event = "request.resource.resource == 'events'"
     # A tenant namespace may be re-created (it carries the label) or relabelled (it did).
     ns = "(request.operation == 'CREATE' ? object : oldObject)"
@@ -151,6 +154,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
         RECONCILER_CONFINED,
         {
             "matchConstraints": _every_write(),
+            "variables": _REQUEST_VARIABLES[:3],
             "matchConditions": [
                 {
                     "name": "reconciler",
@@ -161,7 +165,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
                 {
                     "expression": f"({event}) || ({own}) || "
                     "(request.resource.resource == 'tenants' && "
-                    "request.subResource == 'status') || "
+                    "variables.reqSubresource == 'status') || "
                     f"(request.resource.resource == 'namespaces' && "
                     f"request.operation != 'DELETE' && has({ns}.metadata.labels) "
                     f"&& '{LABEL_TENANT}' in {ns}.metadata.labels) || ({in_tenant})",
@@ -169,7 +173,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
                     "(and its Lease, Events and Tenant status): this write is outside them",
                 },
                 {
-                    "expression": f"({event}) || ({own}) || request.subResource != '' "
+                    "expression": f"({event}) || ({own}) || variables.reqSubresource != '' "
                     f"|| ({managed})",
                     "message": "the govcloud reconciler creates and changes only objects labelled "
                     f"{LABEL_MANAGED_BY}={MANAGED_BY}",

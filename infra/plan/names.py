@@ -19,9 +19,14 @@ __all__ = [
     "LABEL_TENANT",
     "MANAGED_BY",
     "OVERRIDE_ANNOTATION",
+    "PLATFORM_TENANT",
     "RECONCILER_WRITER",
     "RESERVED_NAMESPACES",
     "SHARED_NAMESPACE",
+    "TAG_CLASSIFICATION",
+    "TAG_ENV",
+    "TAG_MANAGED_BY",
+    "TAG_TENANT",
     "bucket_name",
     "cloud_name",
     "digest",
@@ -53,6 +58,13 @@ LABEL_SERVICE = f"{DOMAIN}/service"
 OVERRIDE_ANNOTATION = f"{DOMAIN}/compliance-override"
 ENVIRONMENT_ANNOTATION = f"{DOMAIN}/environment"  # on a Tenant: the environment it is in
 SHARED_NAMESPACE = "shared-services"
+# Cloud tags: the only spelling of each key. Every tagged resource carries all four
+# (``tags``); the platform's carry ``TAG_TENANT = PLATFORM_TENANT``.
+TAG_MANAGED_BY = "managed-by"
+TAG_ENV = "govcloud-env"
+TAG_TENANT = "tenant"
+TAG_CLASSIFICATION = "classification"
+PLATFORM_TENANT = "platform"
 RESERVED_NAMESPACES = frozenset(
     {"default", "kube-system", "kube-public", "kube-node-lease", SHARED_NAMESPACE, "govcloud"}
 )
@@ -126,8 +138,8 @@ def vpc_name(env: str, block: str) -> str:
 
 def tags(env: str, tenant: str, classification: str) -> dict[str, str]:
     return {
-        "managed-by": MANAGED_BY,
-        "govcloud-env": env,
-        "tenant": tenant,
-        "classification": classification,
+        TAG_MANAGED_BY: MANAGED_BY,
+        TAG_ENV: env,
+        TAG_TENANT: tenant,
+        TAG_CLASSIFICATION: classification,
     }

@@ -22,9 +22,11 @@ from .names import (
     LABEL_MANAGED_BY,
     LABEL_TENANT,
     MANAGED_BY,
+    PLATFORM_TENANT,
     SHARED_NAMESPACE,
     bucket_name,
     platform_key_alias,
+    tags,
     vpc_blocks,
     vpc_name,
 )
@@ -424,12 +426,7 @@ def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
 
 
 def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
-    tagset = {
-        "managed-by": MANAGED_BY,
-        "govcloud-env": env.name,
-        "tenant": "platform",
-        "classification": "important",
-    }
+    tagset = tags(env.name, PLATFORM_TENANT, "important")
     admin = arn(env, "iam", f"role/{env.platform_admin_role}")
     key: KeyProps = {
         "alias": platform_key_alias(env.name),

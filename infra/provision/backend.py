@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlparse
 from infra.errors import InputError
 from infra.plan.cloud import arn, policy_json
 from infra.plan.drift import cloud_drift
+from infra.plan.names import MANAGED_BY, PLATFORM_TENANT, TAG_ENV, TAG_MANAGED_BY, TAG_TENANT
 from infra.plan.objects import BucketProps, CloudKind, CloudObject, KeyProps
 from infra.spec.environment import EnvironmentSpec
 
@@ -101,9 +102,9 @@ def _secrets_provider(env: EnvironmentSpec, alias: str) -> str:
 
 def _tags(env: EnvironmentSpec) -> dict[str, str]:
     return {
-        "managed-by": "govcloud",
-        "govcloud-env": env.name,
-        "tenant": "platform",
+        TAG_MANAGED_BY: MANAGED_BY,
+        TAG_ENV: env.name,
+        TAG_TENANT: PLATFORM_TENANT,
         "purpose": "pulumi-state",
     }
 

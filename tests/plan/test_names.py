@@ -69,3 +69,31 @@ def test_every_rendered_name_fits_even_for_the_longest_ids(
     assert all(len(o.name) <= 63 for o in plan.kube)
     assert sum(o.name.startswith("govcloud-peer-") for o in plan.kube) == 2
     assert sum(o.name.startswith("govcloud-operator-") for o in plan.kube) == 2
+
+
+def test_each_cloud_tag_key_is_spelled_once_in_the_code() -> None:
+    """The tag keys every govcloud resource carries live in ``infra.plan.names``; a second
+    spelling elsewhere is how a reader (the audit, the inventory, prowler's owner map) and the
+    writer (the plan) drift apart."""
+    import re
+    from pathlib import Path
+
+    from infra.plan import names
+
+    root = Path(names.__file__).resolve().parents[1]
+    keys = [names.TAG_MANAGED_BY, names.TAG_ENV]
+    spelled = re.compile("|".join(rf"[\"']{re.escape(k)}[\"']" for k in keys))
+    others = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "names.py" or path.parent.name != "plan"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spelled.search(line)
+    ]
+    assert others == []
+    assert set(names.tags("local", "gd-x", "general")) == {
+        names.TAG_MANAGED_BY,
+        names.TAG_ENV,
+        names.TAG_TENANT,
+        names.TAG_CLASSIFICATION,
+    }

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 
 from infra.drivers.cloud._session import call, client, tag_dict, tag_list
 from infra.errors import NotFoundError, PermanentError
+from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY
 from infra.plan.objects import (
     SecurityGroupProps,
     SecurityRule,
@@ -403,7 +404,7 @@ def delete_security_group(name: str, vpc_name: str) -> bool:
 
 
 def list_security_groups(
-    tag_key: str = "managed-by", tag_value: str = "govcloud", *, ec2: Any = None
+    tag_key: str = TAG_MANAGED_BY, tag_value: str = MANAGED_BY, *, ec2: Any = None
 ) -> list[SecurityGroupProps]:
     """Every security group tagged ``tag_key=tag_value``, with all its rules (``vpc_name``
     carries the VPC id: the groups are found by tag, not through a named VPC)."""

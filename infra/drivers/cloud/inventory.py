@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from infra.drivers.cloud._session import call, client, pages, tag_dict
 from infra.errors import NotFoundError
+from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY
 from infra.plan.objects import CloudKind
 
 __all__ = ["ManagedResource", "list_managed"]
@@ -17,7 +18,9 @@ class ManagedResource(NamedTuple):
     tags: dict[str, str]
 
 
-def list_managed(tag_key: str = "managed-by", tag_value: str = "govcloud") -> list[ManagedResource]:
+def list_managed(
+    tag_key: str = TAG_MANAGED_BY, tag_value: str = MANAGED_BY
+) -> list[ManagedResource]:
     """Every key, bucket, role, VPC, subnet and security group tagged ``tag_key=tag_value``.
     Keys scheduled for deletion are left out; a key without an alias is listed by key id."""
     found = [*_keys(), *_buckets(), *_roles(), *_network(tag_key, tag_value)]
