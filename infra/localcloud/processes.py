@@ -57,9 +57,16 @@ def command_line(pid: int) -> list[str]:
 
 def runs(pid: int, executable: str) -> bool:
     """Whether ``pid`` is alive and runs ``executable`` (a recorded pid may have been reused
-    by an unrelated process since)."""
-    argv = command_line(pid) if alive(pid) else []
-    return bool(argv) and Path(argv[0]).name == Path(executable).name
+    by an unrelated process since). A process in the middle of exec has a new, still empty
+    command line for a moment (the kernel lays out the arguments after the old image is
+    gone): that is read again, briefly, rather than taken for an exit."""
+    for _ in range(25):
+        if not alive(pid):
+            return False
+        if argv := command_line(pid):
+            return Path(argv[0]).name == Path(executable).name
+        time.sleep(0.02)
+    return False
 
 
 def spawn(command: list[str], *, log: Path, cwd: Path, env: dict[str, str]) -> int:

@@ -33,8 +33,8 @@ from infra.spec.tenant import TenantSpec
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     state = Path(os.environ.get("GOVCLOUD_TEST_STATE", tmp_path_factory.mktemp("localcloud")))
     cloud = LocalCloud(state)
-    cloud.up()
-    try:
+    try:  # a start that fails half-way leaves no component running behind the session
+        cloud.up()
         yield cloud
     finally:
         cloud.down(quiet=True)
