@@ -8,7 +8,7 @@ with ``reading`` (``infra.plan.records`` parses it back into its parts by these 
 from __future__ import annotations
 
 from infra.i18n import N_, _
-from infra.plan.records import GRANTS, MISSING, STALE, Shape, read_as
+from infra.plan.records import GRANTS, MISSING, NETPOL_PROBLEMS, STALE, Shape, read_as
 
 __all__ = ["SHAPES", "WHY", "reading"]
 
@@ -107,6 +107,7 @@ SHAPES: tuple[Shape, ...] = (
     DECLARED_PORTS,
     REVIEW_ALLOWED_WHY,
     GRANTS,
+    *NETPOL_PROBLEMS,
     PROWLER,
 )
 

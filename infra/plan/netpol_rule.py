@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .records import IP_BLOCK, NO_PEERS, NO_SELECTOR, OTHER_NAMESPACE
+
 __all__ = ["CASES", "CEL_INSIDE", "CEL_NAMED", "peer_problem", "policy_problems"]
 
 NS_NAME = "kubernetes.io/metadata.name"
@@ -28,15 +30,15 @@ _SIDES = (("ingress", "from"), ("egress", "to"))
 def peer_problem(peer: Any, namespace: str) -> str | None:
     """Why a peer reaches beyond ``namespace`` (None: it stays inside)."""
     if not isinstance(peer, Mapping) or not ("podSelector" in peer or "namespaceSelector" in peer):
-        return "a peer without a pod or namespace selector matches everything"
+        return NO_SELECTOR.format()
     if "ipBlock" in peer:
         block = (peer.get("ipBlock") or {}).get("cidr", "?")
-        return f"ipBlock {block}: a tenant's own policy may not name addresses"
+        return IP_BLOCK.format(block=block)
     if "namespaceSelector" in peer:
         selector = peer.get("namespaceSelector") or {}
         labels = selector.get("matchLabels") or {}
         if selector.get("matchExpressions") or labels.get(NS_NAME) != namespace:
-            return "a namespace selector that does not name the tenant's own namespace"
+            return OTHER_NAMESPACE.format()
     return None
 
 
@@ -47,7 +49,7 @@ def policy_problems(spec: Mapping[str, Any], namespace: str) -> list[str]:
         for i, rule in enumerate(spec.get(direction) or []):
             peers = (rule or {}).get(side)
             if not peers:
-                out.append(f"{direction} rule {i} has no `{side}` peers, which allows everyone")
+                out.append(NO_PEERS.format(direction=direction, index=i, side=side))
                 continue
             out += [p for p in (peer_problem(peer, namespace) for peer in peers) if p]
     return list(dict.fromkeys(out))

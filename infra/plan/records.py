@@ -30,6 +30,7 @@ __all__ = [
     "CONDITION_LABELS",
     "CONDITION_REASONS",
     "EVENT_REASONS",
+    "NETPOL_PROBLEMS",
     "SHAPES",
     "Shape",
     "read",
@@ -128,6 +129,13 @@ MADE_EMPTY_HALF = _shape(
 )
 STALE = _shape(N_("labelled as managed by govcloud but no longer planned"))
 GRANTS = _shape(N_("grants {role} to {subjects}"))
+# Why a NetworkPolicy the plan does not list opens a path (infra.plan.netpol_rule); a policy
+# with several is "; "-joined.
+NO_SELECTOR = _shape(N_("a peer without a pod or namespace selector matches everything"))
+IP_BLOCK = _shape(N_("ipBlock {block}: a tenant's own policy may not name addresses"))
+OTHER_NAMESPACE = _shape(N_("a namespace selector that does not name the tenant's own namespace"))
+NO_PEERS = _shape(N_("{direction} rule {index} has no `{side}` peers, which allows everyone"))
+NETPOL_PROBLEMS = (NO_SELECTOR, IP_BLOCK, OTHER_NAMESPACE, NO_PEERS)
 # -- a difference (infra.plan.drift ``Difference.describe``), as a condition lists them ------
 KEY_MISSING = _shape(N_("{key}: missing"))
 KEY_UNPLANNED_WHY = _shape(N_("{key}: not in the plan: {observed}"), nested="observed")
@@ -176,6 +184,7 @@ SHAPES: tuple[Shape, ...] = (
     STACK_DEPLOYED,
     MADE_EMPTY_HALF,
     GRANTS,
+    *NETPOL_PROBLEMS,
     DIFFER,
     *REPAIRS.values(),
     CANNOT_REPAIR_OBJECT,
@@ -254,7 +263,11 @@ def read(message: str, translate: Translate = str) -> str:
 def read_as(message: str, shapes: tuple[Shape, ...], translate: Translate = str) -> str:
     """``message`` read by other shapes than a record's (e.g. an audit finding's reason):
     a part that is itself a message is read by the same shapes; as it is when none fits."""
-    return _read(message, translate, shapes, shapes) or message
+    return (
+        _read(message, translate, shapes, shapes)
+        or _read_list(message, translate, shapes, shapes)
+        or message
+    )
 
 
 def _read(
@@ -275,7 +288,11 @@ def _read(
             elif name in ("condition", "conditions"):  # condition types, ", "-joined
                 parts[name] = ", ".join(type_label(k, translate) for k in value.split(", "))
             elif name in shape.nested:
-                parts[name] = _read(value, translate, inner, inner) or value
+                parts[name] = (
+                    _read(value, translate, inner, inner)
+                    or _read_list(value, translate, inner, inner)
+                    or value
+                )
             else:
                 parts[name] = value
         else:

@@ -152,20 +152,26 @@ def test_the_reconciler_cannot_leave_the_tenant_namespaces(
     rogue = {**binding, "metadata": {"name": "not-ours", "namespace": TENANT}}
     error = _refused(lambda: me.create(rogue))
     assert "govcloud-reconciler-confined" in str(error)
-    # A cluster-scoped write has no namespace and no subresource in the request: the policy
-    # refuses it with its own reason, not with an error evaluating a field that is absent.
-    namespace = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": "not-a-tenant",
-            "labels": {"app.kubernetes.io/managed-by": "govcloud"},
-        },
-    }
-    error = _refused(lambda: me.create(namespace))
-    assert "writes only inside tenant namespaces" in str(error), error
-    assert "no such key" not in str(error)
-    assert KubeClient().get("v1", "Namespace", "not-a-tenant") is None
+    # A cluster-scoped write has no namespace in the request: the policy refuses it with its
+    # own reason, not with an error evaluating a field that is absent. (RBAC lets the
+    # reconciler delete ClusterRoleBindings that reach tenants, never `system:` ones.)
+    name = "system:govcloud-e2e-not-the-reconcilers"
+    KubeClient().create(
+        {
+            "apiVersion": RBAC,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": name},
+            "roleRef": {"apiGroup": RBAC.split("/")[0], "kind": "ClusterRole", "name": "view"},
+            "subjects": [{"kind": "Group", "name": "nobody", "apiGroup": RBAC.split("/")[0]}],
+        }
+    )
+    try:
+        error = _refused(lambda: me.delete(RBAC, "ClusterRoleBinding", name))
+        assert "writes only inside tenant namespaces" in str(error), error
+        assert "no such key" not in str(error)
+        assert KubeClient().get(RBAC, "ClusterRoleBinding", name) is not None
+    finally:
+        KubeClient().delete(RBAC, "ClusterRoleBinding", name)
 
 
 # -- the reconciler judges the desired state it acts on -------------------------------------------

@@ -306,3 +306,33 @@ def test_a_translation_that_lost_a_part_falls_back_to_english() -> None:
     broken = {records.NOT_AS_PLANNED.template: "与计划不符：{wrong}"}.get
     stored = records.NOT_AS_PLANNED.format(conditions="QuotaEnforced")
     assert records.read(stored, lambda t: broken(t) or t) == stored
+
+
+def test_why_a_tenants_own_network_policy_is_removed_reads_in_chinese(zh: None) -> None:
+    """The reconciler's Event and Drifted condition, and the audit's finding, say why an
+    unplanned NetworkPolicy opens a path; with several reasons, each is read."""
+    from infra.audit.reasons import reading
+    from infra.plan.weakening import weakening_policies
+
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "open", "namespace": "gd-wjw"},
+        "spec": {
+            "ingress": [{}],
+            "egress": [{"to": [{"namespaceSelector": {}}, {"ipBlock": {"cidr": "::/0"}}]}],
+        },
+    }
+    [(key, reason)] = weakening_policies([policy], namespace="gd-wjw", planned=[])
+    assert reason == (
+        "ingress rule 0 has no `from` peers, which allows everyone; "
+        "a namespace selector that does not name the tenant's own namespace; "
+        "a peer without a pod or namespace selector matches everything"
+    )
+    chinese = (
+        "ingress 规则 0 没有 `from` 对端，即允许所有来源; "
+        "命名空间选择器未指定租户自己的命名空间; 没有 Pod 或命名空间选择器的对端匹配所有来源"
+    )
+    assert reading(reason) == chinese
+    stored = records.KEY_UNPLANNED_WHY.format(key=key, observed=reason)
+    assert records.read(stored, _) == f"{key}：不在计划中：{chinese}"
