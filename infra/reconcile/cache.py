@@ -5,12 +5,17 @@ watches from there. A watch that ends is re-opened from the last resourceVersion
 (bookmarks keep it fresh); a 410 (``ExpiredError``) or any transient error — the API server
 restarting — leads to a fresh list, diffed against the cache so deletions made while the
 watch was down are reported too. Nothing is lost, and a pass never GETs object by object.
+
+The cache keeps each object as compact JSON, without its managed fields, and decodes it when
+read: a pass reads one tenant's dozen objects, while the decoded form of every tenant's
+objects held at once cost four times their JSON (dicts and strings; measured: 48 KB against
+11 KB per tenant of 17 objects). A read returns a fresh object the caller may change.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,28 +35,16 @@ def object_key(namespace: str | None, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-def _slim(obj: Obj) -> Obj:
-    """Drop what no decision needs (managed fields are most of an object's size) and share
-    every key and short string among the cached objects: thousands of tenants' objects spell
-    the same keys, kinds, labels and verbs, and a decoded watch event has copies of its own
-    (half of the cache's memory, measured with 17 objects per tenant)."""
-    meta = dict(obj.get("metadata") or {})
-    meta.pop("managedFields", None)
-    shared: Obj = _shared({**obj, "metadata": meta})
-    return shared
+def _pack(obj: Obj) -> bytes:
+    """What the cache keeps of an object: compact JSON without what no decision needs
+    (managed fields are most of an object's size)."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}
+    return json.dumps({**obj, "metadata": meta}, separators=(",", ":")).encode()
 
 
-_SHORT = 64  # uids, names, labels, verbs, quantities; not certificates or scripts
-
-
-def _shared(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {sys.intern(k): _shared(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shared(v) for v in value]
-    if isinstance(value, str) and len(value) <= _SHORT:
-        return sys.intern(value)
-    return value
+def _unpack(packed: bytes) -> Obj:
+    obj: Obj = json.loads(packed)
+    return obj
 
 
 class Informer:
@@ -72,8 +65,8 @@ class Informer:
         self._on_change = on_change
         self._watch_timeout = watch_timeout
         self._relist_every = relist_every
-        self._items: dict[str, Obj] = {}
-        self._by_namespace: dict[str, dict[str, Obj]] = {}  # a pass reads one namespace
+        self._items: dict[str, bytes] = {}
+        self._by_namespace: dict[str, dict[str, bytes]] = {}  # a pass reads one namespace
         self.version = 0  # bumped on every change: lets readers cache what they derive
         # ... and this one on every change but a status write (what a spec reader derives
         # stays good across the reconciler's own status writes)
@@ -89,15 +82,22 @@ class Informer:
     # -- reads ---------------------------------------------------------------------------
     def get(self, namespace: str | None, name: str) -> Obj | None:
         with self._lock:
-            return self._items.get(object_key(namespace, name))
+            packed = self._items.get(object_key(namespace, name))
+        return None if packed is None else _unpack(packed)
 
     def in_namespace(self, namespace: str) -> list[Obj]:
         with self._lock:
-            return list(self._by_namespace.get(namespace, {}).values())
+            packed = list(self._by_namespace.get(namespace, {}).values())
+        return [_unpack(p) for p in packed]
 
     def all(self) -> list[Obj]:
         with self._lock:
-            return list(self._items.values())
+            packed = list(self._items.values())
+        return [_unpack(p) for p in packed]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
     # -- the loop ------------------------------------------------------------------------
     def start(self) -> None:
@@ -111,29 +111,25 @@ class Informer:
         """List and replace the cache, reporting what appeared, changed or vanished."""
         result = self._client.list(self.api_version, self.kind)
         self.lists += 1
-        fresh = {
-            object_key(
-                (o.get("metadata") or {}).get("namespace"),
-                str((o.get("metadata") or {}).get("name")),
-            ): _slim(o)
-            for o in result
-        }
-        index: dict[str, dict[str, Obj]] = {}
-        for key, obj in fresh.items():
-            namespace = (obj.get("metadata") or {}).get("namespace")
-            if namespace:
-                index.setdefault(str(namespace), {})[key] = obj
+        fresh: dict[str, bytes] = {}
+        index: dict[str, dict[str, bytes]] = {}
+        for obj in result:
+            meta = obj.get("metadata") or {}
+            key = object_key(meta.get("namespace"), str(meta.get("name")))
+            fresh[key] = _pack(obj)
+            if meta.get("namespace"):
+                index.setdefault(str(meta["namespace"]), {})[key] = fresh[key]
         with self._lock:
             old, self._items, self._by_namespace = self._items, fresh, index
             self.version += 1
             self.content_version += 1
         self.resource_version = result.resource_version
-        for key, obj in fresh.items():
-            if _version(old.get(key)) != _version(obj):
-                self._on_change("ADDED" if key not in old else "MODIFIED", obj)
-        for key, obj in old.items():
+        for key, packed in fresh.items():
+            if old.get(key) != packed:  # its resourceVersion is in it: any change shows
+                self._on_change("ADDED" if key not in old else "MODIFIED", _unpack(packed))
+        for key, packed in old.items():
             if key not in fresh:
-                self._on_change("DELETED", obj)
+                self._on_change("DELETED", _unpack(packed))
         self.synced.set()
 
     def _apply(self, event: str, obj: Obj) -> None:
@@ -146,7 +142,9 @@ class Informer:
         with self._lock:
             before = self._items.get(key)
             status_only = (
-                event == "MODIFIED" and before is not None and _same_but_status(before, obj)
+                event == "MODIFIED"
+                and before is not None
+                and _same_but_status(_unpack(before), obj)
             )
             self.version += 1
             if not status_only:
@@ -156,10 +154,10 @@ class Informer:
                 if namespace:
                     self._by_namespace.get(str(namespace), {}).pop(key, None)
             else:
-                slim = _slim(obj)
-                self._items[key] = slim
+                packed = _pack(obj)
+                self._items[key] = packed
                 if namespace:
-                    self._by_namespace.setdefault(str(namespace), {})[key] = slim
+                    self._by_namespace.setdefault(str(namespace), {})[key] = packed
         if status_only:
             return  # a controller wrote status (quota usage): nothing we own changed
         self._on_change(event, obj)
@@ -220,10 +218,6 @@ def _same_but_status(old: Obj, new: Obj) -> bool:
         }
 
     return core(old) == core(new)
-
-
-def _version(obj: Obj | None) -> str | None:
-    return None if obj is None else str((obj.get("metadata") or {}).get("resourceVersion"))
 
 
 def wait_synced(informers: Iterable[Informer], timeout: float) -> bool:
