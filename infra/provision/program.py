@@ -98,7 +98,9 @@ def run() -> None:
     pulumi.export("namespace", tenant_id)
     pulumi.export("state", spec.lifecycle.state.value)
     pulumi.export("retention_ends", ends.isoformat() if ends else None)
-    pulumi.export("spec", json.loads(spec.model_dump_json()))
+    # Without a placement the output is as before regions (no output change on existing stacks).
+    unplaced = {"placement"} if spec.placement is None else None
+    pulumi.export("spec", json.loads(spec.model_dump_json(exclude=unplaced)))
     bucket = next((r for k, r in component.cloud.items() if k.startswith("bucket/")), None)
     if bucket is not None:
         pulumi.export("bucket", bucket.id)
