@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from infra.i18n import _
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.environment import Capacity
 from infra.spec.quantity import format_quantity
-from infra.spec.regions import regions_of
+from infra.spec.regions import Region, regions_of
 
 from .context import q
 
@@ -53,15 +53,19 @@ def capacity_usage(specs: Iterable[TenantSpec], env: EnvironmentSpec) -> list[Us
     return _usage(specs, env.capacity)
 
 
-def region_usage(specs: Iterable[TenantSpec], env: EnvironmentSpec) -> dict[str, list[Usage]]:
+def region_usage(
+    specs: Iterable[TenantSpec],
+    env: EnvironmentSpec,
+    where: Callable[[TenantSpec], Region] | None = None,
+) -> dict[str, list[Usage]]:
     """``capacity_usage`` per region (by id, in the environment's order), each tenant
-    counted where it is placed (``placement.region_of``)."""
+    counted where it is placed (``where``, default ``placement.region_of``)."""
     from .placement import region_of
 
     regions = regions_of(env)
     placed: dict[str, list[TenantSpec]] = {r.id: [] for r in regions}
     for spec in specs:
-        placed[region_of(spec, env).id].append(spec)
+        placed[(where(spec) if where else region_of(spec, env)).id].append(spec)
     return {r.id: _usage(placed[r.id], r.capacity) for r in regions}
 
 

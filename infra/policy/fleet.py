@@ -51,7 +51,7 @@ def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[Fleet
 def _region_capacity(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[FleetIssue]:
     """Each region's tenants against its own capacity (found at regions[i].capacity)."""
     index = {r.id: i for i, r in enumerate(ctx.env.regions)}
-    for region, usages in region_usage((t.spec for t in tenants), ctx.env).items():
+    for region, usages in region_usage((t.spec for t in tenants), ctx.env, ctx.region_of).items():
         for usage in usages:
             if usage.over:
                 yield FleetIssue(

@@ -98,8 +98,9 @@ def suggested_dr_region(
 def check_placement(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     env, data = ctx.env, spec.data.classification
     placement = spec.placement
-    rule = rule_region(spec, env)
-    known = ", ".join(r.id for r in regions_of(env))
+    overridden = placement is not None and placement.region is not None
+    # Without an override the tenant's region is the rule's, already computed for the fleet.
+    rule = rule_region(spec, env) if overridden else ctx.region_of(spec)
     here = rule
     if placement is not None and placement.region is not None:
         named = region_named(env, placement.region)
@@ -108,7 +109,7 @@ def check_placement(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
                 "GC034",
                 ("placement", "region"),
                 _("no region {region!r} in this environment (regions: {regions})").format(
-                    region=placement.region, regions=known
+                    region=placement.region, regions=_known(env)
                 ),
             )
         else:
@@ -130,10 +131,14 @@ def check_placement(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
                 "{certified})"
             ).format(region=here.id, classification=data.value, certified=_certified(here)),
         )
-    yield from _dr(spec, ctx, here, known)
+    yield from _dr(spec, ctx, here)
 
 
-def _dr(spec: TenantSpec, ctx: Context, here: Region, known: str) -> Iterator[Issue]:
+def _known(env: EnvironmentSpec) -> str:
+    return ", ".join(r.id for r in regions_of(env))
+
+
+def _dr(spec: TenantSpec, ctx: Context, here: Region) -> Iterator[Issue]:
     env, data = ctx.env, spec.data.classification
     at = ("placement", "dr_region")
     named = spec.placement.dr_region if spec.placement else None
@@ -154,7 +159,7 @@ def _dr(spec: TenantSpec, ctx: Context, here: Region, known: str) -> Iterator[Is
             "GC036",
             at,
             _("no region {region!r} in this environment (regions: {regions})").format(
-                region=named, regions=known
+                region=named, regions=_known(env)
             ),
         )
     elif dr.id == here.id:

@@ -73,13 +73,26 @@ class NetworkPool(BaseModel):
 
     @model_validator(mode="after")
     def _fits(self) -> NetworkPool:
-        pool = ipaddress.IPv4Network(self.pool)
-        if self.tenant_prefix < pool.prefixlen:
-            raise ValueError(f"tenant_prefix /{self.tenant_prefix} is larger than the pool")
-        for cidr in self.reserved:
-            if not ipaddress.IPv4Network(cidr).subnet_of(pool):
-                raise ValueError(f"reserved range {cidr} is outside the pool {self.pool}")
+        _pool_fits(self.pool, self.tenant_prefix, self.reserved)
         return self
+
+
+def _pool_fits(pool_text: str, prefix: int | None, reserved: list[str]) -> None:
+    """A pool holds at least one tenant and its reserved ranges (ValueError otherwise)."""
+    pool = ipaddress.IPv4Network(pool_text)
+    if prefix is not None and prefix < pool.prefixlen:
+        raise ValueError(f"tenant_prefix /{prefix} is larger than the pool")
+    for cidr in reserved:
+        if not ipaddress.IPv4Network(cidr).subnet_of(pool):
+            raise ValueError(f"reserved range {cidr} is outside the pool {pool_text}")
+
+
+def _named_levels(value: dict[str, LevelCeilings]) -> dict[str, LevelCeilings]:
+    """Ceilings name exactly the three levels (ValueError otherwise)."""
+    levels = {"province", "city", "county"}
+    if set(value) != levels:
+        raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
+    return value
 
 
 class SharedService(BaseModel):
@@ -180,12 +193,7 @@ class RegionNetwork(BaseModel):
 
     @model_validator(mode="after")
     def _fits(self) -> RegionNetwork:
-        pool = ipaddress.IPv4Network(self.pool)
-        if self.tenant_prefix is not None and self.tenant_prefix < pool.prefixlen:
-            raise ValueError(f"tenant_prefix /{self.tenant_prefix} is larger than the pool")
-        for cidr in self.reserved:
-            if not ipaddress.IPv4Network(cidr).subnet_of(pool):
-                raise ValueError(f"reserved range {cidr} is outside the pool {self.pool}")
+        _pool_fits(self.pool, self.tenant_prefix, self.reserved)
         return self
 
 
@@ -241,10 +249,7 @@ class RegionSpec(BaseModel):
     def _every_level(
         cls, value: dict[str, LevelCeilings] | None
     ) -> dict[str, LevelCeilings] | None:
-        levels = {"province", "city", "county"}
-        if value is not None and set(value) != levels:
-            raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
-        return value
+        return None if value is None else _named_levels(value)
 
 
 class EnvironmentSpec(BaseModel):
@@ -303,10 +308,7 @@ class EnvironmentSpec(BaseModel):
     @field_validator("ceilings")
     @classmethod
     def _every_level(cls, value: dict[str, LevelCeilings]) -> dict[str, LevelCeilings]:
-        levels = {"province", "city", "county"}
-        if set(value) != levels:
-            raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
-        return value
+        return _named_levels(value)
 
     @field_validator("authorization_pattern")
     @classmethod

@@ -13,6 +13,7 @@ Checks between regions (``region_problems``) need the whole list and report a lo
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Region:
         """Tenants of the two regions may peer: the same region, or both permit it."""
         return other.id == self.id or (other.id in self.peers_with and self.id in other.peers_with)
 
-    @property
+    @functools.cached_property
     def pool(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.network.pool)
 

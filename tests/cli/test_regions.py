@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from infra.cli import live
-from infra.cli.main import main
 
+from . import test_tenant_views
 from .helpers import ROOT, TODAY, govcloud, tenant_object
-from .test_tenant_new import CODE
+from .test_tenant_new import FLAGS, GOVERNANCE_FLAGS
 
 EXAMPLE = ROOT / "docs" / "examples" / "province.yaml"
 FLEET = ROOT / "tests" / "fixtures" / "regions" / "tenants"
@@ -35,7 +35,9 @@ def _checkout(root: Path) -> Path:
 # -- tenant new --------------------------------------------------------------------------------
 
 
-def _new(root: Path, classification: str, level: str, division: str) -> str:
+def _new(root: Path, classification: str) -> str:
+    governance = [*GOVERNANCE_FLAGS]
+    governance[governance.index("--classification") + 1] = classification
     result = govcloud(
         "tenant",
         "new",
@@ -47,32 +49,8 @@ def _new(root: Path, classification: str, level: str, division: str) -> str:
         TODAY,
         "--dir",
         str(root / "tenants"),
-        "--id",
-        "yx-zwsjj",
-        "--name",
-        "广州市越秀区政务服务数据管理局",
-        "--credit-code",
-        CODE,
-        "--level",
-        level,
-        "--division-code",
-        division,
-        "--owner",
-        "王芳 <wangfang@yx.gz.gov.cn>",
-        "--owner",
-        "李明 <liming@yx.gz.gov.cn>",
-        "--classification",
-        classification,
-        "--personal-information",
-        "none",
-        "--retention-days",
-        "none",
-        "--budget",
-        "1800000",
-        "--shared-service",
-        "unified-identity",
-        "--egress",
-        "none",
+        *FLAGS,  # a county-level bureau of Yuexiu district, Guangzhou (440104)
+        *governance,
         cwd=root,
     )
     assert result.returncode == 0, result.stderr
@@ -81,7 +59,7 @@ def _new(root: Path, classification: str, level: str, division: str) -> str:
 
 def test_tenant_new_takes_the_next_free_cidr_of_the_tenants_region(tmp_path: Path) -> None:
     root = _checkout(tmp_path)
-    out = _new(root, "important", "county", "440104")  # Yuexiu district, Guangzhou
+    out = _new(root, "important")
     assert "placed on region guangzhou (广州节点) by rule; disaster recovery: province" in out
     text = (root / "tenants" / "yx-zwsjj.yaml").read_text()
     assert "cidr: 10.68.0.0/24" in text  # Guangzhou's pool, not the provincial one
@@ -189,6 +167,7 @@ def test_diff_marks_a_new_peering_across_regions(repo: Path) -> None:
 # -- list, show, status ------------------------------------------------------------------------
 
 Run = Callable[..., tuple[int, str, str]]
+run = test_tenant_views.run  # the fixture: `govcloud` in this process, output captured
 
 
 @pytest.fixture
@@ -199,16 +178,6 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(live, "read_live", lambda env, **kwargs: live.Live(ENDPOINT, fleet))
     monkeypatch.setattr(live, "probe_cloud", lambda env: live.CloudReach("http://127.0.0.1:1"))
     return root
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def go(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return go
 
 
 def test_tenant_list_has_a_region_column_from_the_specs(checkout: Path, run: Run) -> None:
