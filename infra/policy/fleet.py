@@ -94,17 +94,18 @@ class _Range(NamedTuple):
 
 
 def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator[FleetIssue]:
+    reserved = [
+        (cidr, _("reserved range {cidr}").format(cidr=cidr)) for cidr in env.network.reserved
+    ]
+    reserved += [  # each region's own reserved ranges
+        (cidr, _("reserved range {cidr} of region {region!r}").format(cidr=cidr, region=r.id))
+        for r in env.regions
+        for cidr in r.network.reserved
+    ]
     ranges = []
-    for cidr in env.network.reserved:
+    for cidr, label in reserved:
         net = ipaddress.IPv4Network(cidr)
-        ranges.append(
-            _Range(
-                int(net.network_address),
-                int(net.broadcast_address),
-                _("reserved range {cidr}").format(cidr=cidr),
-                None,
-            )
-        )
+        ranges.append(_Range(int(net.network_address), int(net.broadcast_address), label, None))
     for tenant in tenants:
         net = ipaddress.IPv4Network(tenant.spec.network.cidr)
         ranges.append(

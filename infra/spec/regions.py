@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -72,6 +73,7 @@ class Region:
 # (A cached_property on the model would be copied, stale, by ``model_copy(update=...)``.)
 _RESOLVED: dict[int, tuple[EnvironmentSpec, tuple[Region, ...]]] = {}
 _KEPT = 16
+_LOCK = threading.Lock()  # the reconciler places tenants from several threads
 
 
 def regions_of(env: EnvironmentSpec) -> tuple[Region, ...]:
@@ -79,10 +81,11 @@ def regions_of(env: EnvironmentSpec) -> tuple[Region, ...]:
     hit = _RESOLVED.get(id(env))
     if hit is not None and hit[0] is env:
         return hit[1]
-    if len(_RESOLVED) >= _KEPT:
-        del _RESOLVED[next(iter(_RESOLVED))]
     regions = resolve(env)
-    _RESOLVED[id(env)] = (env, regions)
+    with _LOCK:
+        if len(_RESOLVED) >= _KEPT:
+            del _RESOLVED[next(iter(_RESOLVED))]
+        _RESOLVED[id(env)] = (env, regions)
     return regions
 
 

@@ -232,3 +232,27 @@ def test_the_next_free_cidr_is_taken_from_the_regions_pool(
     assert next_free_cidr(env, taken, region=shenzhen) == "10.72.0.0/24"
     # The platform's reserved range is in the provincial pool: it is skipped there.
     assert next_free_cidr(env, taken, region=province) == "10.64.6.0/24"
+
+
+def test_a_regions_own_reserved_range_is_not_given_to_a_tenant(
+    env: EnvironmentSpec, fleet: dict[str, LoadedTenant]
+) -> None:
+    gz = next(r for r in env.regions if r.id == "guangzhou")
+    reserving = env.model_copy(
+        update={
+            "regions": [
+                gz.model_copy(
+                    update={"network": gz.network.model_copy(update={"reserved": ["10.68.4.0/24"]})}
+                )
+                if r.id == "guangzhou"
+                else r
+                for r in env.regions
+            ]
+        }
+    )
+    (finding,) = _findings([fleet["th-zwsjj"]], reserving, "GC012")
+    assert "reserved range 10.68.4.0/24 of region 'guangzhou'" in finding.message
+    guangzhou = regions_of(reserving)[1]
+    assert next_free_cidr(reserving, [], region=guangzhou) == "10.68.0.0/24"
+    taken = ["10.68.0.0/24", "10.68.1.0/24", "10.68.2.0/24", "10.68.3.0/24"]
+    assert next_free_cidr(reserving, taken, region=guangzhou) == "10.68.5.0/24"
