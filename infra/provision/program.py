@@ -30,6 +30,7 @@ from infra.plan import (
 )
 from infra.plan.clock import now_from
 from infra.spec.load import find_repo_root, load_environment, load_tenant, load_tenants
+from infra.spec.regions import one_cluster
 from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
@@ -70,7 +71,7 @@ def run() -> None:
     stack = pulumi.get_stack()
     env_name, _, tenant_id = stack.partition(".")
     root = find_repo_root()
-    env = load_environment(env_name, root / "stacks")
+    env = one_cluster(load_environment(env_name, root / "stacks"))
     now = now_from(os.environ)
     today = now.astimezone(PROVINCE_TZ).date()
     if not tenant_id:

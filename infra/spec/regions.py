@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from infra.errors import InputError
 from infra.i18n import _
 
 from .environment import (
@@ -32,7 +33,7 @@ from .environment import (
 )
 from .tenant import Classification
 
-__all__ = ["Region", "region_problems", "regions_of", "resolve"]
+__all__ = ["Region", "one_cluster", "region_problems", "regions_of", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,21 @@ def resolve(env: EnvironmentSpec) -> tuple[Region, ...]:
             )
         )
     return tuple(out)
+
+
+def one_cluster(env: EnvironmentSpec) -> EnvironmentSpec:
+    """``env`` if deploy and the reconciler can act on it: they target one cluster and one
+    cloud endpoint, so an environment with regions is refused rather than deployed into the
+    wrong place (per-region deploy and reconcile are a later step)."""
+    if env.regions:
+        raise InputError(
+            _(
+                "environment {env} declares regions; deploy and the reconciler do not act per "
+                "region yet (they target one cluster): check, diff, status and report read it"
+            ).format(env=env.name),
+            field="regions",
+        )
+    return env
 
 
 Loc = tuple[str | int, ...]

@@ -215,3 +215,16 @@ def test_without_regions_the_views_are_as_before(checkout: Path, run: Run) -> No
     assert all("region" not in t for t in json.loads(out)["tenants"])
     code, out, _ = run("status", "--env", "local")
     assert "regions" not in out
+
+
+def test_deploy_refuses_an_environment_with_regions_before_touching_anything(
+    tmp_path: Path,
+) -> None:
+    """Deploy and the reconciler target one cluster: regions would be deployed in the wrong
+    place, so they are refused in one line until the per-region deploy exists."""
+    root = _checkout(tmp_path)
+    before = sorted(p.name for p in root.iterdir())
+    result = govcloud("deploy", "--env", "province", "--tenant", "gz-gaj", "--yes", cwd=root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "environment province declares regions" in result.stderr
+    assert sorted(p.name for p in root.iterdir()) == before  # no state, no local cloud
