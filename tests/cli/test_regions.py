@@ -35,18 +35,18 @@ def _checkout(root: Path) -> Path:
 # -- tenant new --------------------------------------------------------------------------------
 
 
+def _province(root: Path) -> list[str]:
+    """The options naming the checkout's three-region environment and the tests' day."""
+    return ["--env", "province", "--stacks-dir", str(root / "stacks"), "--today", TODAY]
+
+
 def _new(root: Path, classification: str) -> str:
     governance = [*GOVERNANCE_FLAGS]
     governance[governance.index("--classification") + 1] = classification
     result = govcloud(
         "tenant",
         "new",
-        "--env",
-        "province",
-        "--stacks-dir",
-        str(root / "stacks"),
-        "--today",
-        TODAY,
+        *_province(root),
         "--dir",
         str(root / "tenants"),
         *FLAGS,  # a county-level bureau of Yuexiu district, Guangzhou (440104)
@@ -64,18 +64,7 @@ def test_tenant_new_takes_the_next_free_cidr_of_the_tenants_region(tmp_path: Pat
     text = (root / "tenants" / "yx-zwsjj.yaml").read_text()
     assert "cidr: 10.68.0.0/24" in text  # Guangzhou's pool, not the provincial one
     assert "placement:\n  dr_region: province\n" in text
-    check = govcloud(
-        "check",
-        str(root / "tenants"),
-        "--env",
-        "province",
-        "--stacks-dir",
-        str(root / "stacks"),
-        "--today",
-        TODAY,
-        "--strict",
-        cwd=root,
-    )
+    check = govcloud("check", str(root / "tenants"), *_province(root), "--strict", cwd=root)
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -101,19 +90,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _diff(repo: Path, *extra: str) -> str:
-    result = govcloud(
-        "diff",
-        "--base",
-        "main",
-        "--env",
-        "province",
-        "--stacks-dir",
-        str(repo / "stacks"),
-        "--today",
-        TODAY,
-        *extra,
-        cwd=repo,
-    )
+    result = govcloud("diff", "--base", "main", *_province(repo), *extra, cwd=repo)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
