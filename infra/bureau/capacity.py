@@ -1,17 +1,30 @@
-"""Capacity: what the fleet's quotas take of the cloud, by level and by city."""
+"""Capacity: what the fleet's quotas take of the cloud, by level, by city and (when the
+environment declares regions) by region, each region against its own capacity."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from infra.policy.context import q
+from infra.policy.placement import region_of
 from infra.spec import EnvironmentSpec, TenantSpec
+from infra.spec.environment import Capacity
 from infra.spec.quantity import format_quantity
+from infra.spec.regions import regions_of
 from infra.spec.tenant import Level
 
-__all__ = ["RESOURCES", "Allocation", "CapacityView", "Consumer", "capacity_view", "city_of"]
+__all__ = [
+    "RESOURCES",
+    "Allocation",
+    "CapacityView",
+    "Consumer",
+    "CrossRegionPeering",
+    "capacity_view",
+    "city_of",
+]
 
 RESOURCES = ("cpu", "memory", "storage", "pods")
 PROVINCE = "省级"
@@ -48,11 +61,24 @@ class Consumer:
 
 
 @dataclass(frozen=True)
+class CrossRegionPeering:
+    """A declared peering whose two tenants run in different regions."""
+
+    tenants: tuple[str, str]
+    regions: tuple[str, str]
+    agreement: str
+
+
+@dataclass(frozen=True)
 class CapacityView:
     total: list[Allocation]
     by_level: dict[str, list[Allocation]]
     by_city: dict[str, list[Allocation]]
     largest: list[Consumer]
+    # With regions: each region's allocation against its own capacity, and its name.
+    by_region: dict[str, list[Allocation]] = field(default_factory=dict)
+    region_names: dict[str, str] = field(default_factory=dict)
+    cross_region: list[CrossRegionPeering] = field(default_factory=list)
 
 
 def fmt(resource: str, value: Decimal) -> str:
@@ -81,9 +107,8 @@ def _amounts(spec: TenantSpec) -> dict[str, Decimal]:
     }
 
 
-def _available(env: EnvironmentSpec) -> dict[str, Decimal | None]:
-    ratio = Decimal(str(env.capacity.overcommit))
-    cap = env.capacity
+def _available(cap: Capacity) -> dict[str, Decimal | None]:
+    ratio = Decimal(str(cap.overcommit))
     return {
         "cpu": q(cap.cpu) * ratio,
         "memory": q(cap.memory) * ratio,
@@ -106,7 +131,7 @@ def capacity_view(
     specs: Sequence[TenantSpec], env: EnvironmentSpec, *, top: int = 10
 ) -> CapacityView:
     """One pass over the fleet; groups share the cloud's capacity as their denominator."""
-    available = _available(env)
+    available = _available(env.capacity)
     amounts = {s.id: _amounts(s) for s in specs}
     levels: dict[str, list[dict[str, Decimal]]] = {}
     cities: dict[str, list[dict[str, Decimal]]] = {}
@@ -125,4 +150,41 @@ def capacity_view(
         },
         by_city={k: _sum(v, available) for k, v in sorted(cities.items())},
         largest=consumers[:top],
+        **_by_region(specs, env, amounts),
     )
+
+
+def _by_region(
+    specs: Sequence[TenantSpec], env: EnvironmentSpec, amounts: dict[str, dict[str, Decimal]]
+) -> dict[str, Any]:
+    """``by_region`` and ``region_names`` (empty without regions): tenants counted where
+    their specs place them."""
+    if not env.regions:
+        return {}
+    regions = regions_of(env)
+    placed: dict[str, list[dict[str, Decimal]]] = {r.id: [] for r in regions}
+    where = {s.id: region_of(s, env).id for s in specs}
+    for spec in specs:
+        placed[where[spec.id]].append(amounts[spec.id])
+    return {
+        "by_region": {r.id: _sum(placed[r.id], _available(r.capacity)) for r in regions},
+        "region_names": {r.id: r.name for r in regions},
+        "cross_region": _cross_region(specs, where),
+    }
+
+
+def _cross_region(specs: Sequence[TenantSpec], where: dict[str, str]) -> list[CrossRegionPeering]:
+    """Each peering across regions once (declared by both sides or by one)."""
+    found: dict[tuple[str, str], CrossRegionPeering] = {}
+    for spec in specs:
+        for peer in spec.network.peers:
+            theirs = where.get(peer.tenant)
+            if theirs is None or theirs == where[spec.id]:
+                continue
+            pair = tuple(sorted((spec.id, peer.tenant)))
+            first, second = pair
+            found.setdefault(
+                (first, second),
+                CrossRegionPeering((first, second), (where[first], where[second]), peer.agreement),
+            )
+    return [found[k] for k in sorted(found)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from infra.i18n import N_, _
 
 from .blocks import Block, Chart, Heading, Summary, Table, Text
-from .capacity import PROVINCE, RESOURCES
+from .capacity import PROVINCE, RESOURCES, CapacityView
 from .charts import Bar
 from .cities import city_label
 from .report import BureauReport, UsageView
@@ -67,6 +67,7 @@ def _capacity(r: BureauReport) -> list[Block]:
                 if a.available
             ],
         ),
+        *_regions(cap, header),
         Heading(3, _("By level")),
         Table(header, [alloc_row(_(LEVELS.get(k, k)), v) for k, v in cap.by_level.items()]),
         Heading(3, _("By prefecture-level city")),
@@ -91,6 +92,47 @@ def _capacity(r: BureauReport) -> list[Block]:
                 for c in cap.largest
             ],
         ),
+    ]
+
+
+def _regions(cap: CapacityView, header: list[str]) -> list[Block]:
+    """Each region's tenants against the region's own capacity (with regions only), and the
+    peerings that cross regions."""
+    if not cap.by_region:
+        return []
+    peerings: list[Block] = (
+        [
+            Heading(3, _("Peerings across regions")),
+            Table(
+                [_("tenants"), _("regions"), _("agreement")],
+                [
+                    [" ↔ ".join(p.tenants), " ↔ ".join(p.regions), p.agreement]
+                    for p in cap.cross_region
+                ],
+            ),
+        ]
+        if cap.cross_region
+        else []
+    )
+    return [
+        Heading(3, _("By region")),
+        Text(
+            _(
+                "Each node's allocated quotas against its own capacity × overcommit; tenants "
+                "are counted where their specs place them."
+            )
+        ),
+        Table(
+            [*header, _("headroom (CPU)")],
+            [
+                [
+                    *alloc_row(f"{k} ({cap.region_names.get(k, k)})", v),
+                    v[0].amount(v[0].headroom),
+                ]
+                for k, v in cap.by_region.items()
+            ],
+        ),
+        *peerings,
     ]
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from infra.errors import GovcloudError
+from infra.errors import GovcloudError, InputError
 from infra.i18n import _
 from infra.spec import EnvironmentSpec, find_repo_root, load_environment
 
@@ -68,6 +68,16 @@ def add_env_options(parser: argparse.ArgumentParser) -> None:
 
 def environment(args: argparse.Namespace) -> EnvironmentSpec:
     return load_environment(args.env, args.stacks_dir)
+
+
+def environment_if_readable(args: argparse.Namespace) -> EnvironmentSpec | None:
+    """The environment spec for the read-only views (status, tenant list and show), which
+    show regions when it declares them; None when it cannot be read (they worked without it
+    before regions, and `govcloud check` is where a broken spec is reported)."""
+    try:
+        return environment(args)
+    except InputError:
+        return None
 
 
 def tenants_dir(args: argparse.Namespace) -> Path:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from infra.errors import InputError
 from infra.i18n import _
+from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import find_repo_root
+from infra.spec.regions import one_cluster
 
 from ._common import add_yes_option, confirm
 from .reach import add_wait_option, patience, preflight
@@ -235,7 +237,7 @@ def _render_refusal(verdict: Verdict, env: str) -> str:
     return render("text", verdict.findings, summary, colour=sys.stderr.isatty())
 
 
-def _env(name: str) -> Any:
+def _env(name: str) -> EnvironmentSpec:
     from infra.spec.load import load_environment
 
     return load_environment(name, find_repo_root() / "stacks")
@@ -274,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if risky and not args.preview:  # asked before anything is touched
         confirm(_("deploy, touching {what}?").format(what=_(" and ").join(risky)), yes=args.yes)
+    one_cluster(_env(args.env))
     use_local_cloud(args.env)
     # One patience for the whole run, shared with the Pulumi processes it starts.
     with patience(args, shared=True):

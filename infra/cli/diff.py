@@ -15,8 +15,8 @@ from infra.i18n import _
 from infra.policy.capacity import Usage
 from infra.policy.changes import FleetChange, compare
 from infra.report.diff_report import render_diff
-from infra.spec import load_tenants
-from infra.spec.git import git_root, load_tenants_at
+from infra.spec import EnvironmentSpec, load_tenants
+from infra.spec.git import git_root, load_environment_at, load_tenants_at
 
 from ._common import add_env_options, environment, write_output
 
@@ -55,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     base, skipped = load_tenants_at(args.base, args.dir, repo=root)
     head_dir = root / args.dir
     head = load_tenants([head_dir]) if any(head_dir.glob("*.y*ml")) else []
-    change = compare([t.spec for t in base], [t.spec for t in head], env, today=args.today)
+    change = compare(
+        [t.spec for t in base],
+        [t.spec for t in head],
+        env,
+        today=args.today,
+        base_env=_environment_at(args, root),
+    )
     if args.format == "json":
         text = json.dumps(diff_json(change, base=args.base), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -69,6 +75,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _environment_at(args: argparse.Namespace, root: Path) -> EnvironmentSpec | None:
+    """The environment spec at the base, when it lives in the repository."""
+    stacks = Path(args.stacks_dir) if args.stacks_dir else root / "stacks"
+    try:
+        relative = (stacks.resolve() / f"{args.env}.yaml").relative_to(root.resolve())
+    except ValueError:  # a stacks directory outside the repository has no base version
+        return None
+    return load_environment_at(args.base, relative.as_posix(), repo=root)
 
 
 FORMAT_VERSION = 1

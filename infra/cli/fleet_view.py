@@ -29,7 +29,9 @@ from typing import Any
 from infra.plan.conditions import ASPECT_CONDITIONS, DEPLOYED
 from infra.plan.crd import tenant_resource_spec
 from infra.plan.records import DEPLOY_FAILED
-from infra.spec import TenantSpec
+from infra.policy.placement import dr_region_of, region_of, rule_region
+from infra.spec import EnvironmentSpec, TenantSpec
+from infra.spec.regions import regions_of
 
 __all__ = [
     "ASPECTS",
@@ -38,7 +40,9 @@ __all__ = [
     "conditions_of",
     "days_left",
     "join",
+    "placement_of",
     "recent_events",
+    "region_counts",
     "spec_summary",
     "summarise",
 ]
@@ -67,6 +71,7 @@ class Row:
     last_deploy: str | None = None
     next_change: str | None = None
     out_of_date: list[str] = field(default_factory=list)  # spec fields the live Tenant lacks
+    region: str = ""  # where the spec places it, when the environment declares regions
 
     @property
     def decommissioning(self) -> bool:
@@ -88,8 +93,11 @@ class Row:
         return self.deployed and not self.decommissioning and self.ready not in ("True", "False")
 
     def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not self.region:  # an environment without regions: as before they existed
+            del data["region"]
         return {
-            **asdict(self),
+            **data,
             "drifting": self.drifting,
             "failing": self.failing,
             "unknown": self.unknown,
@@ -176,14 +184,22 @@ def _differing(want: Any, have: Any, path: str = "") -> list[str]:
     return [] if want == have else [path or "spec"]
 
 
-def join(specs: Iterable[TenantSpec], live: Mapping[str, Obj] | None) -> list[Row]:
+def join(
+    specs: Iterable[TenantSpec],
+    live: Mapping[str, Obj] | None,
+    env: EnvironmentSpec | None = None,
+) -> list[Row]:
     """One row per tenant in the files or in the cluster, sorted by id. ``live`` is None
-    when the cluster could not be read: rows then carry the spec only."""
+    when the cluster could not be read: rows then carry the spec only. With an ``env`` that
+    declares regions, each row from a file carries the region its spec places it in (the
+    live Tenant carries none yet)."""
     rows: dict[str, Row] = {}
     live = live or {}
+    regions = env is not None and bool(env.regions)
     for spec in specs:
         obj = live.get(spec.id)
         rows[spec.id] = Row(
+            region=region_of(spec, env).id if regions and env is not None else "",
             id=spec.id,
             name=spec.name,
             level=spec.level.value,
@@ -275,10 +291,40 @@ def days_left(expires: dt.date, today: dt.date) -> int:
     return (expires - today).days
 
 
-def spec_summary(spec: TenantSpec, today: dt.date) -> dict[str, Any]:
-    """What `tenant show` tells about a tenant's spec, as plain JSON-able values."""
-    review = spec.budget.review
+def region_counts(rows: Iterable[Row], env: EnvironmentSpec) -> list[tuple[str, int]]:
+    """(region id, tenants placed there), in the environment's order."""
+    counts = {r.id: 0 for r in regions_of(env)}
+    for row in rows:
+        if row.region in counts:
+            counts[row.region] += 1
+    return list(counts.items())
+
+
+def placement_of(spec: TenantSpec, env: EnvironmentSpec | None) -> dict[str, Any] | None:
+    """Where the spec places the tenant, when the environment declares regions: the region
+    (id and name), whether the rule chose it, and the disaster-recovery region."""
+    if env is None or not env.regions:
+        return None
+    here, rule, dr = region_of(spec, env), rule_region(spec, env), dr_region_of(spec, env)
     return {
+        "region": here.id,
+        "region_name": here.name,
+        "by_rule": here.id == rule.id,
+        "rule_region": rule.id,
+        "dr_region": dr.id if dr else None,
+        "dr_region_name": dr.name if dr else None,
+    }
+
+
+def spec_summary(
+    spec: TenantSpec, today: dt.date, env: EnvironmentSpec | None = None
+) -> dict[str, Any]:
+    """What `tenant show` tells about a tenant's spec, as plain JSON-able values (with its
+    placement when the environment declares regions)."""
+    review = spec.budget.review
+    placement = placement_of(spec, env)
+    return {
+        **({"placement": placement} if placement else {}),
         "id": spec.id,
         "name": spec.name,
         "credit_code": spec.credit_code,

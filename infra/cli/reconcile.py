@@ -210,9 +210,10 @@ def _context(
     from infra.drivers import CloudTable, KubeClient
     from infra.reconcile import make_context
     from infra.spec.load import find_repo_root, load_environment
+    from infra.spec.regions import one_cluster
 
     use_local_cloud(env_name)
-    env = load_environment(env_name, find_repo_root() / "stacks")
+    env = one_cluster(load_environment(env_name, find_repo_root() / "stacks"))
     from infra.plan.names import RECONCILER_WRITER
 
     kube = KubeClient(deadline=deadline, field_manager=RECONCILER_WRITER)

@@ -19,10 +19,10 @@ from infra.i18n import _
 from infra.i18n.tables import width
 from infra.plan.conditions import API_SERVER_UNREACHABLE
 from infra.plan.records import reason_label, type_label
-from infra.spec import load_tenants
+from infra.spec import EnvironmentSpec, load_tenants
 
 from . import fleet_view, live
-from ._common import add_env_options, add_format_option, tenants_dir
+from ._common import add_env_options, add_format_option, environment_if_readable, tenants_dir
 from .reach import add_wait_option, patience, remedy
 
 __all__ = ["register", "render_status", "run"]
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         )
     prober.join(max(0.1, live.BUDGET - live.process_age()))  # a slow name lookup: not said
     cloud = probed[0] if probed else live.CloudReach("")
-    rows = fleet_view.join(specs, found.tenants)
+    env = environment_if_readable(args)
+    rows = fleet_view.join(specs, found.tenants, env)
     if not found.reachable:  # nothing live is known: not deployed, ready, or anything else
         rows = [
             dataclasses.replace(
@@ -89,10 +90,18 @@ def run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_status(args.env, rows, summary, found, cloud))
+        sys.stdout.write(render_status(args.env, rows, summary, found, cloud, env))
         if found.reachable:  # otherwise the first line said it
             live.say_note(found)
     return 0 if found.reachable else 1
+
+
+def _regions(rows: list[fleet_view.Row], env: EnvironmentSpec | None) -> str:
+    """``province 5, guangzhou 4, shenzhen 3``: tenants per region as their specs place
+    them; empty without regions."""
+    if env is None or not env.regions:
+        return ""
+    return ", ".join(f"{r} {n}" for r, n in fleet_view.region_counts(rows, env))
 
 
 def _ids(ids: list[str], detail: dict[str, str] | None = None) -> str:
@@ -109,7 +118,9 @@ def render_status(
     summary: fleet_view.FleetSummary,
     found: live.Live,
     cloud: live.CloudReach | None = None,
+    environment: EnvironmentSpec | None = None,
 ) -> str:
+    placed = _regions(rows, environment)
     if not found.reachable:
         return (
             _("env {env}: live state unknown: {note}").format(env=env, note=found.note)
@@ -118,6 +129,7 @@ def render_status(
                 "  {count} tenant(s) in files; every one Unknown until the API server answers"
             ).format(count=summary.total)
             + "\n"
+            + (f"  {_('regions')}: {placed}\n" if placed else "")
         )
     by_id = {r.id: r for r in rows}
     reasons = {i: reason_label(by_id[i].reason, _) for i in [*summary.failing, *summary.unknown]}
@@ -135,6 +147,7 @@ def render_status(
         )
     pairs = [
         (_("tenants"), str(summary.total)),
+        *([(_("regions"), placed)] if placed else []),
         (_("ready"), str(len(summary.ready))),
         (_("failing"), _ids(summary.failing, reasons)),
         *([(_("unknown"), _ids(summary.unknown, reasons))] if summary.unknown else []),

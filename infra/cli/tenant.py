@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from infra.errors import InputError
 from infra.i18n import _
 from infra.policy.allocate import next_free_cidr
+from infra.policy.placement import rule_region_for, suggested_dr_region
 from infra.spec import EnvironmentSpec, dotted, load_tenants
+from infra.spec.regions import Region
 from infra.spec.scaffold import (
     AnswerError,
     MissingAnswers,
@@ -20,6 +22,7 @@ from infra.spec.scaffold import (
     render_tenant,
     scaffold_tenant,
 )
+from infra.spec.tenant import Classification, Level
 
 from ._common import add_env_options, environment, tenants_dir
 from .tenant_view import register_views
@@ -154,7 +157,8 @@ def run_new(args: argparse.Namespace) -> int:
     if target.exists():
         raise InputError(_("already exists; edit it instead"), path=str(target))
     existing = load_tenants([directory]) if any(directory.glob("*.yaml")) else []
-    cidr = next_free_cidr(env, [t.spec.network.cidr for t in existing])
+    region, dr_region = _placed(env, answers)
+    cidr = next_free_cidr(env, [t.spec.network.cidr for t in existing], region=region)
     try:
         spec = scaffold_tenant(
             id=answers["id"],
@@ -170,6 +174,7 @@ def run_new(args: argparse.Namespace) -> int:
             shared_services=answers["shared_services"],
             egress=answers["egress"],
             annual_cny=answers["annual_cny"],
+            dr_region=dr_region,
         )
     except ValidationError as exc:
         error = exc.errors()[0]
@@ -180,9 +185,29 @@ def run_new(args: argparse.Namespace) -> int:
     target.write_text(
         render_tenant(spec, today=args.today, purpose=answers.get("purpose", "")), encoding="utf-8"
     )
+    if region is not None:
+        print(
+            _("placed on region {region} ({name}) by rule; disaster recovery: {dr}").format(
+                region=region.id, name=region.name, dr=dr_region or "—"
+            )
+        )
     print(
         _("wrote {file} (network.cidr {cidr}); next: govcloud check {directory}").format(
             file=target, cidr=cidr, directory=target.parent
         )
     )
     return 0
+
+
+def _placed(env: EnvironmentSpec, answers: dict[str, Any]) -> tuple[Region | None, str | None]:
+    """A new tenant's region by rule (None without regions: the one pool) and, for important
+    and core data, a disaster-recovery region to start from."""
+    if not env.regions:
+        return None, None
+    data = Classification(answers["classification"])
+    region = rule_region_for(Level(answers["level"]), answers["division_code"], data, env)
+    dr = None
+    if data.rank >= Classification.important.rank:
+        suggested = suggested_dr_region(region, data, env)
+        dr = suggested.id if suggested else None
+    return region, dr

@@ -19,7 +19,7 @@ from infra.plan.records import read, reason_label, type_label
 from infra.spec import LoadedTenant, find_repo_root, load_tenants
 
 from . import fleet_view, live
-from ._common import add_env_options, add_format_option, tenants_dir
+from ._common import add_env_options, add_format_option, environment_if_readable, tenants_dir
 
 __all__ = ["register_views", "run_list", "run_show", "stack_state"]
 
@@ -70,7 +70,7 @@ def _emit(payload: dict[str, Any]) -> None:
 def run_list(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     found = live.read_live(args.env)
-    rows = fleet_view.join([t.spec for t in loaded], found.tenants)
+    rows = fleet_view.join([t.spec for t in loaded], found.tenants, environment_if_readable(args))
     if args.format == "json":
         _emit({"env": args.env, "cluster": found.to_json(), "tenants": [r.to_json() for r in rows]})
         return 0
@@ -85,6 +85,7 @@ def _short_time(stamp: str | None) -> str:
 
 def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
     unknown = "?" if not found.reachable else "-"
+    regions = any(r.region for r in rows)  # a REGION column once the environment has regions
     table = []
     for r in rows:
         ready = r.ready or (_("not deployed") if found.reachable else unknown)
@@ -93,6 +94,7 @@ def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
         table.append(
             [
                 r.id,
+                *([r.region or "-"] if regions else []),
                 r.level,
                 r.classification,
                 r.cidr,
@@ -107,6 +109,7 @@ def render_list(rows: list[fleet_view.Row], found: live.Live) -> str:
     out = columns(
         [
             _("ID"),
+            *([_("REGION")] if regions else []),
             _("LEVEL"),
             _("CLASS"),
             "CIDR",
@@ -189,12 +192,13 @@ def run_show(args: argparse.Namespace) -> int:
             field="ID",
         )
     status = dict((obj or {}).get("status") or {})
+    env = environment_if_readable(args)
     view = {
         "env": args.env,
         "tenant": wanted,
         "cluster": found.to_json(),
         "file": str(mine.path) if mine else None,
-        "spec": fleet_view.spec_summary(mine.spec, args.today) if mine else None,
+        "spec": fleet_view.spec_summary(mine.spec, args.today, env) if mine else None,
         "deployed": obj is not None if found.reachable else None,
         "conditions": list(fleet_view.conditions_of(obj).values()),
         "repairs": status.get("repairs") or {},
@@ -253,6 +257,7 @@ def _spec_lines(spec: dict[str, Any]) -> list[str]:
     kept = _("{days} days").format(days=retention) if retention else _("not set")
     pairs = [
         (_("official name"), spec["name"]),
+        *([(_("region"), _placement(spec["placement"]))] if spec.get("placement") else []),
         (
             _("level"),
             _("{level} (division {division}, credit code {code})").format(
@@ -293,6 +298,21 @@ def _spec_lines(spec: dict[str, Any]) -> list[str]:
         ),
     ]
     return [_pair(k, v) for k, v in pairs]
+
+
+def _placement(placed: dict[str, Any]) -> str:
+    """``guangzhou (广州节点), by rule; disaster recovery province (省级节点)``."""
+    text = f"{placed['region']} ({placed['region_name']})"
+    text += (
+        _(", by rule")
+        if placed["by_rule"]
+        else _(", by placement.region (the rule says {rule})").format(rule=placed["rule_region"])
+    )
+    if placed["dr_region"]:
+        text += _("; disaster recovery {region} ({name})").format(
+            region=placed["dr_region"], name=placed["dr_region_name"]
+        )
+    return text
 
 
 def _pad(text: str, size: int) -> str:

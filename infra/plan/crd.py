@@ -117,9 +117,18 @@ def _keys(node: Any, rename: Any) -> Any:
     return node
 
 
+# Spec fields the Tenant object does not carry yet: ``placement`` (a tenant's region) takes
+# effect with the per-region deploy, which writes it with the region's own Tenant objects;
+# until then the one cluster's Tenant objects and CRD are exactly as before regions.
+NOT_IN_RESOURCE = frozenset({"placement"})
+
+
 def tenant_resource_spec(spec: TenantSpec) -> dict[str, Any]:
     """The Tenant object's ``spec``: the validated spec with camelCase field names."""
-    return dict(_keys(spec.model_dump(mode="json", by_alias=True, exclude_none=True), camel))
+    data = spec.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude=set(NOT_IN_RESOURCE)
+    )
+    return dict(_keys(data, camel))
 
 
 def tenant_from_resource(spec: Mapping[str, Any]) -> TenantSpec:
@@ -167,6 +176,8 @@ def _convert(node: Any, defs: dict[str, Any]) -> Any:
 def tenant_spec_schema() -> dict[str, Any]:
     """OpenAPI v3 structural schema of a tenant spec (the Tenant's ``spec``)."""
     raw = TenantSpec.model_json_schema()
+    for name in NOT_IN_RESOURCE:
+        raw["properties"].pop(name, None)
     return dict(_convert(raw, raw.get("$defs", {})))
 
 

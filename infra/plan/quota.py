@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from infra.policy.placement import region_of
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
 
@@ -70,7 +71,9 @@ def quota_hard(
     """The ``spec.hard`` of the tenant's ResourceQuota; ``planned``: the tenant's other
     objects (for the object counts)."""
     q = spec.quotas
-    ephemeral = env.ceilings[spec.level.value].ephemeral_quota(q.ephemeral_storage)
+    # The region's ceilings, as the check judged them (the top level's without regions).
+    ceilings = region_of(spec, env).ceilings[spec.level.value]
+    ephemeral = ceilings.ephemeral_quota(q.ephemeral_storage)
     hard = {
         "requests.cpu": q.cpu,
         "limits.cpu": q.cpu,

@@ -7,17 +7,24 @@ from collections.abc import Iterable
 
 from infra.errors import InputError
 from infra.spec import EnvironmentSpec
+from infra.spec.environment import NetworkPool
+from infra.spec.regions import Region
 
 __all__ = ["next_free_cidr"]
 
 
-def next_free_cidr(env: EnvironmentSpec, taken: Iterable[str]) -> str:
-    """The lowest tenant-sized block of the pool that overlaps nothing taken or reserved."""
-    pool = ipaddress.IPv4Network(env.network.pool)
-    size = 1 << (32 - env.network.tenant_prefix)
+def next_free_cidr(
+    env: EnvironmentSpec, taken: Iterable[str], *, region: Region | None = None
+) -> str:
+    """The lowest tenant-sized block of the pool (``region``'s, with regions) that overlaps
+    nothing taken or reserved."""
+    network: NetworkPool = region.network if region is not None else env.network
+    pool = ipaddress.IPv4Network(network.pool)
+    prefix = network.tenant_prefix
+    size = 1 << (32 - prefix)
     busy = sorted(
         (int(n.network_address), int(n.broadcast_address))
-        for n in map(ipaddress.IPv4Network, [*taken, *env.network.reserved])
+        for n in map(ipaddress.IPv4Network, [*taken, *network.reserved])
     )
     candidate = int(pool.network_address)
     end = int(pool.broadcast_address)
@@ -27,5 +34,5 @@ def next_free_cidr(env: EnvironmentSpec, taken: Iterable[str]) -> str:
         if stop >= candidate:
             candidate = (stop // size + 1) * size  # the next aligned block after this range
     if candidate + size - 1 > end:
-        raise InputError(f"no free /{env.network.tenant_prefix} left in {pool}")
-    return f"{ipaddress.IPv4Address(candidate)}/{env.network.tenant_prefix}"
+        raise InputError(f"no free /{prefix} left in {pool}")
+    return f"{ipaddress.IPv4Address(candidate)}/{prefix}"

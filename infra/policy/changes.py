@@ -12,8 +12,9 @@ from infra.i18n import _
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.quantity import format_quantity
 
-from .capacity import Usage, capacity_usage
+from .capacity import Usage, capacity_usage, region_usage
 from .context import q
+from .placement import region_of
 from .requests import RequestState, pending_groups, request_state
 
 __all__ = ["FleetChange", "TenantChange", "compare"]
@@ -49,6 +50,8 @@ class FleetChange:
     new_grants: list[str]
     satisfied_requests: list[str] = field(default_factory=list)
     pending_requests: list[str] = field(default_factory=list)
+    # With regions: (region id, before, after) per resource, in the environment's order.
+    region_capacity: list[tuple[str, Usage, Usage]] = field(default_factory=list)
 
 
 def _amount(name: str, value: Decimal) -> str:
@@ -73,9 +76,15 @@ def _deltas(before: TenantSpec | None, after: TenantSpec | None) -> list[str]:
     return out
 
 
-def _summary(spec: TenantSpec) -> list[str]:
+def _summary(spec: TenantSpec, env: EnvironmentSpec) -> list[str]:
     """An added tenant at a glance."""
+    region = (
+        [_("region {region} ({name})").format(region=r.id, name=r.name)]
+        if env.regions and (r := region_of(spec, env))
+        else []
+    )
     return [
+        *region,
         _("{name}: {level} level, {classification} data, personal information {personal}").format(
             name=spec.name,
             level=spec.level.value,
@@ -133,12 +142,56 @@ def _changed_fields(before: TenantSpec, after: TenantSpec) -> list[str]:
     ]
 
 
-def _peerings(specs: Sequence[TenantSpec]) -> set[str]:
-    return {
-        " ↔ ".join(sorted((s.id, p.tenant))) + f" ({p.agreement})"
-        for s in specs
-        for p in s.network.peers
-    }
+def _peerings(specs: Sequence[TenantSpec], env: EnvironmentSpec) -> set[str]:
+    """Declared peerings; one across regions says so (``A ↔ B (agreement), cross-region
+    r1 ↔ r2``)."""
+    where = {s.id: region_of(s, env).id for s in specs} if env.regions else {}
+    out = set()
+    for s in specs:
+        for p in s.network.peers:
+            text = " ↔ ".join(sorted((s.id, p.tenant))) + f" ({p.agreement})"
+            mine, theirs = where.get(s.id), where.get(p.tenant)
+            if mine and theirs and mine != theirs:
+                pair = dict(zip((s.id, p.tenant), (mine, theirs), strict=True))
+                text += ", " + _("cross-region {regions}").format(
+                    regions=" ↔ ".join(pair[t] for t in sorted(pair))
+                )
+            out.add(text)
+    return out
+
+
+def _move(
+    before: TenantSpec,
+    after: TenantSpec,
+    was: EnvironmentSpec,
+    env: EnvironmentSpec,
+    today: dt.date,
+) -> list[str]:
+    """A tenant whose region changes (its placement, or the environment's regions): the
+    planned move, explained (executed by a later release; deploy does not move tenants
+    yet)."""
+    if not (was.regions or env.regions):
+        return []
+    old, new = region_of(before, was), region_of(after, env)
+    if old.id == new.id:
+        return []
+    days = after.data.retention_days or 0
+    return [
+        _("moves from region {old} ({old_name}) to region {new} ({new_name})").format(
+            old=old.id, old_name=old.name, new=new.id, new_name=new.name
+        ),
+        _(
+            "planned move: 1. the tenant is created in {new} first; 2. its data is copied "
+            "there; 3. cut over to {new}; 4. {old} keeps the old copy until the retention "
+            "rule allows its destruction (retention {days} days, not before {ends})"
+        ).format(
+            new=new.id, old=old.id, days=days, ends=(today + dt.timedelta(days=days)).isoformat()
+        ),
+        _(
+            "this release only explains the move: deploy still runs every tenant in one "
+            "cluster; moving between regions is carried out by a later release"
+        ),
+    ]
 
 
 def _grants(specs: Sequence[TenantSpec]) -> set[str]:
@@ -176,16 +229,25 @@ def compare(
     env: EnvironmentSpec,
     *,
     today: dt.date | None = None,
+    base_env: EnvironmentSpec | None = None,
 ) -> FleetChange:
-    """Dictionaries by id on both sides: O(n)."""
+    """Dictionaries by id on both sides: O(n). ``base_env`` is the environment at the base
+    (default ``env``): a region added or changed there moves tenants too."""
     old = {s.id: s for s in base}
     new = {s.id: s for s in head}
+    was = base_env or env
+    day = today or dt.date.today()
     changes = []
     for tid in sorted(old.keys() | new.keys()):
         before, after = old.get(tid), new.get(tid)
+        move = (
+            _move(before, after, was, env, day) if before is not None and after is not None else []
+        )
         if before is None:
             assert after is not None
-            changes.append(TenantChange(tid, "added", [], _deltas(None, after), _summary(after)))
+            changes.append(
+                TenantChange(tid, "added", [], _deltas(None, after), _summary(after, env))
+            )
         elif after is None:
             changes.append(
                 TenantChange(
@@ -196,22 +258,40 @@ def compare(
                     _removal(before, today or dt.date.today()),
                 )
             )
-        elif before != after:
+        elif before != after or move:
+            assert before is not None
             changes.append(
                 TenantChange(
                     tid,
                     "changed",
                     _changed_fields(before, after),
                     _deltas(before, after),
-                    _network(before, after),
+                    move + _network(before, after),
                 )
             )
     capacity = list(zip(capacity_usage(base, env), capacity_usage(head, env), strict=True))
     return FleetChange(
         tenants=changes,
         capacity=capacity,
-        new_peerings=sorted(_peerings(head) - _peerings(base)),
+        new_peerings=sorted(_peerings(head, env) - _peerings(base, was)),
         new_grants=sorted(_grants(head) - _grants(base)),
         satisfied_requests=sorted(_satisfied(head) - _satisfied(base)),
-        pending_requests=_pending(head, {c.id for c in changes}, today or dt.date.today()),
+        pending_requests=_pending(head, {c.id for c in changes}, day),
+        region_capacity=_region_capacity(base, head, was, env),
     )
+
+
+def _region_capacity(
+    base: Sequence[TenantSpec],
+    head: Sequence[TenantSpec],
+    was: EnvironmentSpec,
+    env: EnvironmentSpec,
+) -> list[tuple[str, Usage, Usage]]:
+    if not env.regions:
+        return []
+    before, after = region_usage(base, was), region_usage(head, env)
+    out = []
+    for region, usages in after.items():
+        old = before.get(region) or [Usage(u.resource, Decimal(0), u.available) for u in usages]
+        out += [(region, b, a) for b, a in zip(old, usages, strict=True)]
+    return out

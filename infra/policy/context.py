@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.quantity import parse_quantity
+from infra.spec.regions import Region
 
 from .findings import Severity
 
@@ -45,6 +46,20 @@ class Context:
     @functools.cached_property
     def services(self) -> frozenset[str]:
         return frozenset(s.id for s in self.env.shared_services)
+
+    @functools.cached_property
+    def _placed(self) -> dict[str, Region]:
+        from .placement import region_of
+
+        return {tid: region_of(spec, self.env) for tid, spec in self.tenants.items()}
+
+    def region_of(self, spec: TenantSpec) -> Region:
+        """Where ``spec`` runs (``placement.region_of``), computed once per tenant."""
+        if self.tenants.get(spec.id) is spec:
+            return self._placed[spec.id]
+        from .placement import region_of
+
+        return region_of(spec, self.env)
 
 
 Check = Callable[[TenantSpec, Context], Iterator[Issue]]

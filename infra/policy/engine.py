@@ -30,6 +30,7 @@ from .fleet import check_fleet
 from .identity import check_identity
 from .network import check_network
 from .ownership import check_ownership
+from .placement import check_placement
 from .quotas import check_quotas
 from .requests import check_requests
 
@@ -47,6 +48,7 @@ TENANT_CHECKS: tuple[Check, ...] = (
     check_lifecycle,
     check_requests,
     check_cost,
+    check_placement,
 )
 
 

@@ -287,6 +287,36 @@ _CATALOGUE = [
         "The annual cost of the quotas at list prices stays within the approved budget.",
         "Lower the quotas (`govcloud rightsize`) or have the budget raised.",
     ),
+    Rule(
+        "GC034",
+        "placement-region",
+        _E,
+        "The tenant's region exists in the environment and is certified for its data.",
+        "Name a region of stacks/<env>.yaml certified for the tenant's classification, or "
+        "remove placement.region to be placed by rule.",
+    ),
+    Rule(
+        "GC035",
+        "placement-rule",
+        _W,
+        "A placement override agrees with the rule (the city's node, else the provincial node).",
+        "Remove placement.region, or keep it if the bureau approved running elsewhere.",
+    ),
+    Rule(
+        "GC036",
+        "placement-dr",
+        _E,
+        "Important and core data name a disaster-recovery region: another region certified "
+        "for their classification.",
+        "Set placement.dr_region to another region certified for the tenant's data.",
+    ),
+    Rule(
+        "GC037",
+        "network-peer-region",
+        _E,
+        "Peerings across regions only between regions that both permit it (peers_with).",
+        "Peer within the region, or have both regions list each other in peers_with.",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

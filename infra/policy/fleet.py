@@ -5,7 +5,8 @@
   range seen so far — any overlap shows up between neighbours in that order;
 - peers: a dict of declared (from, to) -> agreement, looked up in reverse; a peering with a
   decommissioning tenant is reported on both ends, since deploy drops it;
-- capacity: sums.
+- capacity: sums, for the environment and (with regions) per region;
+- regions: a peering across regions needs both regions' permission.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from infra.i18n import _
 from infra.spec import EnvironmentSpec, LoadedTenant, TenantSpec
 from infra.spec.tenant import LifecycleState
 
-from .capacity import capacity_usage
+from .capacity import capacity_usage, region_usage
 from .context import Context, Issue
 
 __all__ = ["FleetIssue", "check_fleet"]
@@ -32,7 +33,7 @@ class FleetIssue(NamedTuple):
 def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[FleetIssue]:
     yield from _unique(tenants)
     yield from _overlaps(tenants, ctx.env)
-    yield from _peers(tenants)
+    yield from _peers(tenants, ctx)
     for usage in capacity_usage((t.spec for t in tenants), ctx.env):
         if usage.over:
             yield FleetIssue(
@@ -43,6 +44,26 @@ def check_fleet(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[Fleet
                     _("all tenants together ask for {usage}").format(usage=usage.render()),
                 ),
             )
+    if ctx.env.regions:
+        yield from _region_capacity(tenants, ctx)
+
+
+def _region_capacity(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[FleetIssue]:
+    """Each region's tenants against its own capacity (found at regions[i].capacity)."""
+    index = {r.id: i for i, r in enumerate(ctx.env.regions)}
+    for region, usages in region_usage((t.spec for t in tenants), ctx.env, ctx.region_of).items():
+        for usage in usages:
+            if usage.over:
+                yield FleetIssue(
+                    None,
+                    Issue(
+                        "GC010",
+                        ("regions", index[region], "capacity", usage.resource),
+                        _("the tenants placed on region {region!r} ask for {usage}").format(
+                            region=region, usage=usage.render()
+                        ),
+                    ),
+                )
 
 
 def _unique(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
@@ -73,17 +94,18 @@ class _Range(NamedTuple):
 
 
 def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator[FleetIssue]:
+    reserved = [
+        (cidr, _("reserved range {cidr}").format(cidr=cidr)) for cidr in env.network.reserved
+    ]
+    reserved += [  # each region's own reserved ranges
+        (cidr, _("reserved range {cidr} of region {region!r}").format(cidr=cidr, region=r.id))
+        for r in env.regions
+        for cidr in r.network.reserved
+    ]
     ranges = []
-    for cidr in env.network.reserved:
+    for cidr, label in reserved:
         net = ipaddress.IPv4Network(cidr)
-        ranges.append(
-            _Range(
-                int(net.network_address),
-                int(net.broadcast_address),
-                _("reserved range {cidr}").format(cidr=cidr),
-                None,
-            )
-        )
+        ranges.append(_Range(int(net.network_address), int(net.broadcast_address), label, None))
     for tenant in tenants:
         net = ipaddress.IPv4Network(tenant.spec.network.cidr)
         ranges.append(
@@ -112,7 +134,7 @@ def _overlaps(tenants: Sequence[LoadedTenant], env: EnvironmentSpec) -> Iterator
             widest = current
 
 
-def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
+def _peers(tenants: Sequence[LoadedTenant], ctx: Context) -> Iterator[FleetIssue]:
     by_id = {t.spec.id: t for t in tenants}
     declared: dict[tuple[str, str], str] = {}
     for tenant in tenants:
@@ -167,6 +189,19 @@ def _peers(tenants: Sequence[LoadedTenant]) -> Iterator[FleetIssue]:
                         _("{agreement!r} differs from {back!r} cited by {peer!r}").format(
                             agreement=peer.agreement, back=back, peer=peer.tenant
                         ),
+                    ),
+                )
+            mine_at, theirs_at = ctx.region_of(me), ctx.region_of(other.spec)
+            if not mine_at.may_peer(theirs_at):
+                yield FleetIssue(
+                    tenant,
+                    Issue(
+                        "GC037",
+                        at,
+                        _(
+                            "{peer!r} runs on region {theirs!r} and this tenant on {mine!r}; "
+                            "the two regions do not both permit peering (peers_with)"
+                        ).format(peer=peer.tenant, theirs=theirs_at.id, mine=mine_at.id),
                     ),
                 )
             theirs = other.spec.data.classification

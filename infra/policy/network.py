@@ -1,4 +1,5 @@
-"""Network, per tenant: CIDR in the pool with the right prefix; known shared services.
+"""Network, per tenant: CIDR in its region's pool with the right prefix; known shared
+services.
 
 Overlaps and peers need the whole fleet and are in ``fleet``.
 """
@@ -18,12 +19,21 @@ __all__ = ["check_network"]
 
 def check_network(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     cidr = ipaddress.IPv4Network(spec.network.cidr)
-    prefix = ctx.env.network.tenant_prefix
-    if not cidr.subnet_of(ctx.pool):
+    region = ctx.region_of(spec)
+    prefix = region.network.tenant_prefix
+    if region.implicit and not cidr.subnet_of(ctx.pool):
         yield Issue(
             "GC011",
             ("network", "cidr"),
             _("{cidr} is outside the tenant pool {pool}").format(cidr=cidr, pool=ctx.pool),
+        )
+    elif not region.implicit and not cidr.subnet_of(region.pool):
+        yield Issue(
+            "GC011",
+            ("network", "cidr"),
+            _("{cidr} is outside the pool {pool} of region {region!r}").format(
+                cidr=cidr, pool=region.pool, region=region.id
+            ),
         )
     elif cidr.prefixlen != prefix:
         yield Issue(

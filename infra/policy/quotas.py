@@ -19,7 +19,7 @@ __all__ = ["check_quotas"]
 
 
 def check_quotas(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
-    ceiling = ctx.env.ceilings[spec.level.value]
+    ceiling = ctx.region_of(spec).ceilings[spec.level.value]
     quotas = spec.quotas
     unstorable = list(_unstorable(quotas))
     if unstorable:
@@ -53,7 +53,9 @@ def _defaults(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     """Default request <= default limit <= quota, for each resource containers get by default
     (ephemeral storage has defaults of its own when the spec states none)."""
     quotas, defaults = spec.quotas, spec.quotas.defaults
-    ephemeral = ctx.env.ceilings[spec.level.value].ephemeral_quota(quotas.ephemeral_storage)
+    ephemeral = (
+        ctx.region_of(spec).ceilings[spec.level.value].ephemeral_quota(quotas.ephemeral_storage)
+    )
     for name, request, limit, quota in (
         ("cpu", defaults.requests.cpu, defaults.limits.cpu, quotas.cpu),
         ("memory", defaults.requests.memory, defaults.limits.memory, quotas.memory),

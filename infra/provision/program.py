@@ -30,6 +30,7 @@ from infra.plan import (
 )
 from infra.plan.clock import now_from
 from infra.spec.load import find_repo_root, load_environment, load_tenant, load_tenants
+from infra.spec.regions import one_cluster
 from infra.spec.tenant import TenantSpec
 
 from .components import PlatformStack, StackArgs, TenantEnvironment
@@ -70,7 +71,7 @@ def run() -> None:
     stack = pulumi.get_stack()
     env_name, _, tenant_id = stack.partition(".")
     root = find_repo_root()
-    env = load_environment(env_name, root / "stacks")
+    env = one_cluster(load_environment(env_name, root / "stacks"))
     now = now_from(os.environ)
     today = now.astimezone(PROVINCE_TZ).date()
     if not tenant_id:
@@ -98,7 +99,9 @@ def run() -> None:
     pulumi.export("namespace", tenant_id)
     pulumi.export("state", spec.lifecycle.state.value)
     pulumi.export("retention_ends", ends.isoformat() if ends else None)
-    pulumi.export("spec", json.loads(spec.model_dump_json()))
+    # Without a placement the output is as before regions (no output change on existing stacks).
+    unplaced = {"placement"} if spec.placement is None else None
+    pulumi.export("spec", json.loads(spec.model_dump_json(exclude=unplaced)))
     bucket = next((r for k, r in component.cloud.items() if k.startswith("bucket/")), None)
     if bucket is not None:
         pulumi.export("bucket", bucket.id)

@@ -36,6 +36,16 @@ def render_diff(change: FleetChange, *, base: str, markdown: bool) -> str:
     ]
     for before, after in change.capacity:
         lines.append(f"{bullet}{before.render()} → {after.render()}")
+    if change.region_capacity:
+        lines += [
+            "",
+            _("**Capacity used per region** (before → after)")
+            if markdown
+            else _("Capacity used per region:"),
+            "",
+        ]
+        for region, before, after in change.region_capacity:
+            lines.append(f"{bullet}{region}: {before.render()} → {after.render()}")
     for title, heading, items in (
         (_("New peerings"), _("New peerings:"), change.new_peerings),
         (_("New operator grants"), _("New operator grants:"), change.new_grants),

@@ -60,6 +60,12 @@ FIELDS: dict[str, tuple[str, str]] = {
         "年度预算及（超过限额时的）专家委员会评审",
         "Annual budget and, above the threshold, the expert-committee review",
     ),
+    "TenantSpec.placement": (
+        "部署区域：不写则按规则放置（所在市有节点则放在该市节点，否则放在省级节点）；"
+        "重要和核心数据须填写灾备区域",
+        "Region: by rule when absent (the city's node if it has one, else the provincial "
+        "node); important and core data name a disaster-recovery region",
+    ),
     "TenantSpec.lifecycle": (
         "生命周期：在用（active）或下线中（decommissioning）",
         "Lifecycle: active or decommissioning",
@@ -234,6 +240,18 @@ FIELDS: dict[str, tuple[str, str]] = {
     "DataRequest.justification": (
         "为何需求大于风险；向持有核心数据的部门申请时必填",
         "Why the need outweighs the risk; required for core data",
+    ),
+    "Placement.region": (
+        "运行的区域（stacks/<env>.yaml 中 regions 的 id）；与规则不符时检查给出警告，"
+        "区域不存在或未获该数据级别认证时报错",
+        "The region it runs in (an id of regions in stacks/<env>.yaml); the check warns when "
+        "it differs from the rule and refuses a region that does not exist or is not "
+        "certified for the tenant's data",
+    ),
+    "Placement.dr_region": (
+        "灾备区域：重要和核心数据必填，须是另一个获该数据级别认证的区域",
+        "Disaster-recovery region: required for important and core data; another region "
+        "certified for the tenant's classification",
     ),
     "Lifecycle.state": (
         "状态：active 在用，decommissioning 下线中",

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from .quantity import parse_quantity
+from .tenant import Classification
 from .types import STRICT, DnsLabel, Network, Quantity
 
 __all__ = [
     "Capacity",
     "CloudEndpoint",
     "EnvironmentSpec",
+    "KubernetesTarget",
     "LevelCeilings",
     "NetworkPool",
     "Prices",
+    "RegionCapacity",
+    "RegionKind",
+    "RegionNetwork",
+    "RegionSpec",
     "SharedService",
+    "division_prefix",
 ]
 
 
@@ -65,13 +73,26 @@ class NetworkPool(BaseModel):
 
     @model_validator(mode="after")
     def _fits(self) -> NetworkPool:
-        pool = ipaddress.IPv4Network(self.pool)
-        if self.tenant_prefix < pool.prefixlen:
-            raise ValueError(f"tenant_prefix /{self.tenant_prefix} is larger than the pool")
-        for cidr in self.reserved:
-            if not ipaddress.IPv4Network(cidr).subnet_of(pool):
-                raise ValueError(f"reserved range {cidr} is outside the pool {self.pool}")
+        _pool_fits(self.pool, self.tenant_prefix, self.reserved)
         return self
+
+
+def _pool_fits(pool_text: str, prefix: int | None, reserved: list[str]) -> None:
+    """A pool holds at least one tenant and its reserved ranges (ValueError otherwise)."""
+    pool = ipaddress.IPv4Network(pool_text)
+    if prefix is not None and prefix < pool.prefixlen:
+        raise ValueError(f"tenant_prefix /{prefix} is larger than the pool")
+    for cidr in reserved:
+        if not ipaddress.IPv4Network(cidr).subnet_of(pool):
+            raise ValueError(f"reserved range {cidr} is outside the pool {pool_text}")
+
+
+def _named_levels(value: dict[str, LevelCeilings]) -> dict[str, LevelCeilings]:
+    """Ceilings name exactly the three levels (ValueError otherwise)."""
+    levels = {"province", "city", "county"}
+    if set(value) != levels:
+        raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
+    return value
 
 
 class SharedService(BaseModel):
@@ -127,6 +148,110 @@ class Prices(BaseModel):
     bucket_month: float = Field(ge=0, description="CNY per object-storage bucket per month")
 
 
+class RegionKind(StrEnum):
+    province = "province"
+    city = "city"
+    sector = "sector"
+
+
+def division_prefix(code: str) -> str:
+    """A GB/T 2260 prefix as written (44, 4401, 440106) or as a whole code with trailing
+    zero pairs (440000 → 44, 440100 → 4401)."""
+    if not (code.isascii() and code.isdigit() and len(code) in (2, 4, 6)):
+        raise ValueError(
+            f"{code!r} is not a GB/T 2260 division prefix (2, 4 or 6 digits, e.g. 4401 or 440100)"
+        )
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+DivisionPrefix = Annotated[str, AfterValidator(division_prefix)]
+
+
+class KubernetesTarget(BaseModel):
+    """Where a region's Kubernetes API is (used by the per-region deploy, a later step)."""
+
+    model_config = STRICT
+    api: str | None = Field(
+        default=None,
+        pattern=r"^https://[^\s/]+(/\S*)?$",
+        description="The API server's URL; null: the kubeconfig's",
+    )
+    context: str | None = Field(
+        default=None, min_length=1, max_length=253, description="kubeconfig context name"
+    )
+
+
+class RegionNetwork(BaseModel):
+    model_config = STRICT
+    pool: Network = Field(description="This region's tenant pool, inside network.pool")
+    tenant_prefix: int | None = Field(
+        default=None, ge=16, le=28, description="default: network.tenant_prefix"
+    )
+    reserved: list[Network] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fits(self) -> RegionNetwork:
+        _pool_fits(self.pool, self.tenant_prefix, self.reserved)
+        return self
+
+
+class RegionCapacity(BaseModel):
+    model_config = STRICT
+    cpu: Quantity
+    memory: Quantity
+    storage: Quantity
+    overcommit: float | None = Field(
+        default=None, ge=1.0, le=10.0, description="default: capacity.overcommit"
+    )
+
+
+class RegionSpec(BaseModel):
+    """One node of the provincial cloud as ``stacks/<env>.yaml`` declares it."""
+
+    model_config = STRICT
+    id: DnsLabel
+    kind: RegionKind = Field(strict=False, description="province, city or sector")
+    name: str = Field(min_length=1, max_length=64, description="e.g. 省级节点, 广州节点")
+    divisions: list[DivisionPrefix] = Field(
+        default_factory=list,
+        max_length=400,
+        description="GB/T 2260 prefixes this node serves (4401 or 440100: Guangzhou)",
+    )
+    kubernetes: KubernetesTarget | None = None
+    cloud: CloudEndpoint | None = Field(default=None, description="default: the top-level cloud")
+    capacity: RegionCapacity
+    ceilings: dict[str, LevelCeilings] | None = Field(
+        default=None, description="default: the top-level ceilings"
+    )
+    network: RegionNetwork
+    certified: list[Classification] = Field(
+        min_length=1,
+        description="Data classifications this node is certified to hold",
+    )
+    peers_with: list[DnsLabel] = Field(
+        default_factory=list,
+        description="Regions whose tenants this region's tenants may peer with "
+        "(both regions must list each other)",
+    )
+
+    @field_validator("certified", mode="before")
+    @classmethod
+    def _classifications(cls, value: object) -> object:
+        # YAML gives strings; the enum is strict elsewhere in the model.
+        if isinstance(value, list):
+            return [Classification(v) if v in set(Classification) else v for v in value]
+        return value
+
+    @field_validator("ceilings")
+    @classmethod
+    def _every_level(
+        cls, value: dict[str, LevelCeilings] | None
+    ) -> dict[str, LevelCeilings] | None:
+        return None if value is None else _named_levels(value)
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -168,6 +293,12 @@ class EnvironmentSpec(BaseModel):
         "the recorded quota use that right-sizing and metered cost stand on; null means "
         "taken from GOVCLOUD_METRICS_URL (the local cloud's store)",
     )
+    regions: list[RegionSpec] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The nodes of the provincial cloud (provincial node, city nodes, sector "
+        "clouds); none: one implicit region built from the top-level fields",
+    )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",
         pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[A-Za-z0-9._-]+$",
@@ -177,10 +308,7 @@ class EnvironmentSpec(BaseModel):
     @field_validator("ceilings")
     @classmethod
     def _every_level(cls, value: dict[str, LevelCeilings]) -> dict[str, LevelCeilings]:
-        levels = {"province", "city", "county"}
-        if set(value) != levels:
-            raise ValueError(f"ceilings must name exactly the levels {sorted(levels)}")
-        return value
+        return _named_levels(value)
 
     @field_validator("authorization_pattern")
     @classmethod

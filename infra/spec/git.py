@@ -13,12 +13,21 @@ import yaml
 
 from infra.errors import InputError
 
+from .environment import EnvironmentSpec
 from .load import LoadedTenant
+from .regions import region_problems
 from .tenant import TenantSpec
 from .validate import validate
 from .yamlsafe import MAX_BYTES, _FastBase, _shallow, decode, parse_yaml
 
-__all__ = ["SYMLINK_MODE", "SharingHistory", "git_root", "load_tenants_at", "sharing_history"]
+__all__ = [
+    "SYMLINK_MODE",
+    "SharingHistory",
+    "git_root",
+    "load_environment_at",
+    "load_tenants_at",
+    "sharing_history",
+]
 
 SYMLINK_MODE = "120000"  # git's mode of a symbolic link
 
@@ -67,6 +76,21 @@ def load_tenants_at(
             continue
         loaded.append(LoadedTenant(path=Path(directory) / name, spec=spec, text=text))
     return loaded, skipped
+
+
+def load_environment_at(ref: str, path: str, *, repo: Path) -> EnvironmentSpec | None:
+    """The environment spec ``path`` (relative to the repository) at ``ref``; None when it
+    is not there or does not load (the diff then judges both sides by today's)."""
+    where = f"{ref}:{path}"
+    try:
+        raw = _git("show", where, cwd=repo)
+        if len(raw) > MAX_BYTES:
+            return None
+        text = decode(raw, where)
+        env = validate(EnvironmentSpec, parse_yaml(text, where), text=text, where=where)
+    except InputError:
+        return None
+    return None if any(True for _ in region_problems(env)) else env
 
 
 # -- sharing history: when data requests and peerings first appeared in the repository -----

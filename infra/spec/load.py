@@ -15,9 +15,10 @@ from infra.i18n import _
 
 from .cache import SpecCache
 from .environment import EnvironmentSpec
+from .regions import region_problems
 from .salvage import STAND_IN
 from .tenant import TenantSpec
-from .validate import Loc, validate, validate_partly
+from .validate import Loc, dotted, validate, validate_partly
 from .validate import line_of as _line_of
 from .yamlsafe import parse_yaml, read_text
 
@@ -187,6 +188,12 @@ def load_environment(name: str, stacks_dir: Path | None = None) -> EnvironmentSp
         )
     text = read_text(path)
     env = validate(EnvironmentSpec, parse_yaml(text, str(path)), text=text, where=str(path))
+    problems = [
+        SpecProblem(str(path), _line_of(text, loc), dotted(loc), message)
+        for loc, message in region_problems(env)
+    ]
+    if problems:
+        raise SpecError(problems)
     if env.name != name:
         raise InputError(
             f"name is {env.name!r} but the file is {name}.yaml",

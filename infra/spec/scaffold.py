@@ -459,6 +459,7 @@ def scaffold_tenant(
     shared_services: list[str],
     egress: str,
     annual_cny: int,
+    dr_region: str | None = None,
 ) -> TenantSpec:
     """Build and validate the spec; raises pydantic's ValidationError on bad values.
 
@@ -501,6 +502,8 @@ def scaffold_tenant(
         "access": [],
         "budget": {"annual_cny": annual_cny},
     }
+    if dr_region is not None:
+        data["placement"] = {"dr_region": dr_region}
     return TenantSpec.model_validate(data, strict=False)
 
 

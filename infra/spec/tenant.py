@@ -28,6 +28,7 @@ __all__ = [
     "Owners",
     "Peer",
     "PersonalInformation",
+    "Placement",
     "Quotas",
     "ReviewParticipant",
     "Scope",
@@ -258,6 +259,23 @@ class Budget(BaseModel):
     review: CommitteeReview | None = None
 
 
+class Placement(BaseModel):
+    """Where the department runs, when not where the rule puts it (``govcloud check`` says
+    where the rule puts it), and where its data is copied for disaster recovery."""
+
+    model_config = STRICT
+    region: DnsLabel | None = Field(
+        default=None,
+        description="A region of stacks/<env>.yaml; default: by rule (the city's node, "
+        "else the provincial node)",
+    )
+    dr_region: DnsLabel | None = Field(
+        default=None,
+        description="Disaster-recovery region, required for important and core data: another "
+        "region certified for the tenant's classification",
+    )
+
+
 class Lifecycle(BaseModel):
     model_config = STRICT
     state: LifecycleState = Field(default=LifecycleState.active, strict=False)
@@ -280,4 +298,7 @@ class TenantSpec(BaseModel):
     access: list[AccessGrant] = Field(default_factory=list, max_length=50)
     data_requests: list[DataRequest] = Field(default_factory=list, max_length=200)
     budget: Budget
+    placement: Placement | None = Field(
+        default=None, description="Region override and disaster-recovery region"
+    )
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)

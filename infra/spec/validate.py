@@ -135,6 +135,12 @@ _VALUE_ERRORS = [
             r"(?P<value>.+) is not an IPv4 network in CIDR form \((?P<reason>.+)\)",
             N_("{value} is not an IPv4 network in CIDR form ({reason})"),
         ),
+        # infra/spec/environment.py (regions)
+        (
+            r"(?P<code>'.*') is not a GB/T 2260 division prefix \(2, 4 or 6 digits, e\.g\. "
+            r"4401 or 440100\)",
+            N_("{code} is not a GB/T 2260 division prefix (2, 4 or 6 digits, e.g. 4401 or 440100)"),
+        ),
         # infra/spec/codes.py
         (
             r"(?P<code>.+) is not a GB/T 2260 administrative division code \(six digits, PPCCDD\)",
