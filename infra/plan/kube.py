@@ -317,7 +317,7 @@ def _rbac(spec: TenantSpec, now: dt.datetime) -> list[KubeObject]:
                 spec,
                 grant_binding_name(grant),
                 grant.scope,
-                {**group, "name": grant.group},
+                {"kind": "Group", "name": grant.group},
                 {
                     f"{DOMAIN}/document": grant.document,
                     f"{DOMAIN}/granted-by": grant.granted_by,
@@ -342,7 +342,13 @@ def operator_binding(
         name,
         "ClusterRole",
         OPERATOR_ROLES[scope.value],
-        [{"apiGroup": "rbac.authorization.k8s.io", **subject}],
+        [
+            {
+                "kind": subject["kind"],
+                "apiGroup": "rbac.authorization.k8s.io",
+                "name": subject["name"],
+            }
+        ],
         annotations=annotations,
     )
 
