@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from infra.errors import GovcloudError
+from infra.errors import GovcloudError, InputError
 from infra.i18n import _
 from infra.spec import EnvironmentSpec, find_repo_root, load_environment
 
@@ -22,6 +23,7 @@ __all__ = [
     "colour_wanted",
     "confirm",
     "environment",
+    "read_json",
     "tenants_dir",
     "write_output",
 ]
@@ -79,6 +81,16 @@ def tenants_dir(args: argparse.Namespace) -> Path:
         stacks: Path = args.stacks_dir
         return stacks.parent / "tenants"
     return find_repo_root() / "tenants"
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file another govcloud command wrote; a clear error naming it otherwise."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(_("cannot read: {why}").format(why=exc.strerror), path=str(path)) from None
+    except ValueError as exc:
+        raise InputError(_("not JSON: {why}").format(why=exc), path=str(path)) from None
 
 
 def write_output(text: str, output: Path | None) -> None:

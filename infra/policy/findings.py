@@ -287,6 +287,15 @@ _CATALOGUE = [
         "The annual cost of the quotas at list prices stays within the approved budget.",
         "Lower the quotas (`govcloud rightsize`) or have the budget raised.",
     ),
+    Rule(
+        "GC034",
+        "emergency-access-frequent",
+        _W,
+        "A tenant needed emergency access no more often than the environment's "
+        "emergency_access.warn_above within period_days (`govcloud check --access-file`).",
+        "Find why operators keep breaking glass: fix the cause, or record a written grant "
+        "for routine work.",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 
