@@ -369,8 +369,8 @@ def _emergency(r: BureauReport) -> list[Block]:
                 _("scope"),
                 _("granted"),
                 _("minutes"),
-                _("requester"),
-                _("approver"),
+                _("requested by"),
+                _("approved by"),
                 _("reason"),
             ],
             [

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from infra.errors import DriverError
@@ -60,30 +61,36 @@ def emergency_requests(ctx: Context, tenant_id: str) -> list[EmergencyRequest]:
     return found
 
 
-def _step(
-    request: EmergencyRequest, phase: Phase, now: dt.datetime, ctx: Context
-) -> tuple[EmergencyRequest, dict[str, Any], str, str]:
-    """The request as it will be stored, its status, and the Event's reason and message."""
+@dataclass(frozen=True)
+class _Step:
+    request: EmergencyRequest  # as it will be stored
+    status: dict[str, Any]
+    reason: str  # the Event's
+    message: str
+
+
+def _step(request: EmergencyRequest, phase: Phase, now: dt.datetime, ctx: Context) -> _Step:
     who, scope = request.requester.username, request.scope.value
     if phase is Phase.pending:
-        message = EMERGENCY_REQUESTED.format(
-            scope=scope, name=request.name, user=who, minutes=request.minutes, reason=request.reason
-        )
-        return (
+        return _Step(
             dataclasses.replace(request, phase=phase.value),
             {"phase": phase.value},
-            "EmergencyAccessRequested",
-            message,
+            reason="EmergencyAccessRequested",
+            message=EMERGENCY_REQUESTED.format(
+                scope=scope,
+                name=request.name,
+                user=who,
+                minutes=request.minutes,
+                reason=request.reason,
+            ),
         )
     if phase is Phase.refused:
         why = approval_problem(request, ctx.env) or "refused"
-        message = EMERGENCY_REFUSED.format(name=request.name, why=why)
-        status = {"phase": phase.value, "message": why}
-        return (
+        return _Step(
             dataclasses.replace(request, phase=phase.value),
-            status,
-            "EmergencyAccessRefused",
-            message,
+            {"phase": phase.value, "message": why},
+            reason="EmergencyAccessRefused",
+            message=EMERGENCY_REFUSED.format(name=request.name, why=why),
         )
     granted = request.granted_at or now
     ends = granted + dt.timedelta(minutes=request.minutes)
@@ -95,21 +102,28 @@ def _step(
         "expires": timestamp(ends),
         "binding": binding,
     }
-    approver = request.approver.username if request.approver else "?"
     if phase is Phase.active:
-        message = EMERGENCY_GRANTED.format(
-            scope=scope,
-            name=request.name,
-            approver=approver,
-            user=who,
-            role=OPERATOR_ROLES[scope],
-            expires=timestamp(ends),
+        return _Step(
+            stored,
+            status,
+            reason="EmergencyAccessGranted",
+            message=EMERGENCY_GRANTED.format(
+                scope=scope,
+                name=request.name,
+                approver=request.approver.username if request.approver else "?",
+                user=who,
+                role=OPERATOR_ROLES[scope],
+                expires=timestamp(ends),
+            ),
         )
-        return stored, status, "EmergencyAccessGranted", message
-    message = EMERGENCY_ENDED.format(
-        scope=scope, name=request.name, user=who, expires=timestamp(ends), binding=binding
+    return _Step(
+        stored,
+        status,
+        reason="EmergencyAccessEnded",
+        message=EMERGENCY_ENDED.format(
+            scope=scope, name=request.name, user=who, expires=timestamp(ends), binding=binding
+        ),
     )
-    return stored, status, "EmergencyAccessEnded", message
 
 
 def sync_requests(
@@ -126,15 +140,19 @@ def sync_requests(
         if phase.value == request.phase or ctx.dry_run:
             out.append(request)
             continue
-        stored, status, reason, message = _step(request, phase, now, ctx)
-        ctx.kube.patch_status(ACCESS_API, ACCESS_KIND, request.name, status)
-        out.append(stored)
+        step = _step(request, phase, now, ctx)
+        ctx.kube.patch_status(ACCESS_API, ACCESS_KIND, request.name, step.status)
+        out.append(step.request)
         try:
             record_event(
-                ctx, tenant, warning=phase is Phase.refused, reason=reason, message=message
+                ctx,
+                tenant,
+                warning=phase is Phase.refused,
+                reason=step.reason,
+                message=step.message,
             )
         # Why: an Event is a report; the request's status already says it.
         except DriverError as exc:
             _log.warning("tenant %s: cannot record event: %s", request.tenant, exc)
-        _log.info("tenant %s: %s", request.tenant, message)
+        _log.info("tenant %s: %s", request.tenant, step.message)
     return out
