@@ -34,10 +34,11 @@ from infra.spec.load import tenant_files
 from infra.spec.salvage import STAND_IN_HIGH
 
 from ._common import (
+    add_access_file_option,
     add_env_options,
     colour_wanted,
     environment,
-    read_json,
+    read_access_file,
     tenants_dir,
     write_output,
 )
@@ -87,12 +88,9 @@ def register(subparsers: Any) -> None:
         help="Markdown links point under this URL, e.g. "
         "https://github.com/OWNER/REPO/blob/SHA (default: relative links)",
     )
-    parser.add_argument(
-        "--access-file",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help=_(
+    add_access_file_option(
+        parser,
+        _(
             "emergency accesses as `govcloud access list --format json` wrote them: warn "
             "(GC034) a tenant with more than the environment allows (default: not checked)"
         ),
@@ -102,15 +100,9 @@ def register(subparsers: Any) -> None:
 
 def _emergency(path: Path | None) -> dict[str, list[dt.date]]:
     """The days emergency accesses were granted, by tenant, from ``--access-file``."""
-    if path is None:
-        return {}
-    from infra.policy.emergency import emergency_grants, emergency_records
+    from infra.policy.emergency import emergency_grants
 
-    data = read_json(path)
-    try:
-        return emergency_grants(emergency_records(data))
-    except ValueError as exc:
-        raise InputError(str(exc), path=str(path)) from None
+    return {} if path is None else emergency_grants(read_access_file(path))
 
 
 def _schema_findings(problems: list[SpecProblem]) -> list[Finding]:

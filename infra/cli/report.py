@@ -24,7 +24,15 @@ from infra.i18n import _, set_language
 from infra.spec import EnvironmentSpec, TenantSpec, load_tenants
 from infra.spec.git import SharingHistory, git_root, sharing_history
 
-from ._common import add_env_options, environment, read_json, tenants_dir, write_output
+from ._common import (
+    add_access_file_option,
+    add_env_options,
+    environment,
+    read_access_file,
+    read_json,
+    tenants_dir,
+    write_output,
+)
 from .metering import add_metering_options, metrics_client
 
 if TYPE_CHECKING:
@@ -169,12 +177,9 @@ def register(subparsers: Any) -> None:
         help="the last audit, as `govcloud audit --format json` wrote it "
         "(default: the summary says it is not available)",
     )
-    parser.add_argument(
-        "--access-file",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help=_(
+    add_access_file_option(
+        parser,
+        _(
             "emergency accesses as `govcloud access list --format json` wrote them: listed per "
             "tenant for the period (default: the section says it is not available)"
         ),
@@ -188,17 +193,11 @@ def _emergency(
 ) -> EmergencyView | None:
     """Emergency accesses granted in the period, from ``--access-file``."""
     from infra.bureau.emergency import emergency_view
-    from infra.policy.emergency import emergency_records
 
     if args.access_file is None:
         return None
-    data = read_json(args.access_file)
-    try:
-        records = emergency_records(data)
-    except ValueError as exc:
-        raise InputError(str(exc), path=str(args.access_file)) from None
     return emergency_view(
-        records,
+        read_access_file(args.access_file),
         source=args.access_file.name,
         since=since,
         until=args.today,

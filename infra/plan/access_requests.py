@@ -24,6 +24,7 @@ from typing import Any
 from infra.spec.environment import MAX_EMERGENCY_MINUTES, EnvironmentSpec
 from infra.spec.tenant import LifecycleState, Scope, TenantSpec
 
+from .crd import custom_resource_definition
 from .kube import operator_binding
 from .names import CRD_GROUP, CRD_VERSION, DOMAIN, LABEL_MANAGED_BY, MANAGED_BY, k8s_name
 from .objects import KubeObject
@@ -252,7 +253,7 @@ _PERSON = {
 
 
 def access_request_crd() -> KubeObject:
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"name": "Tenant", "type": "string", "jsonPath": ".spec.tenant"},
         {"name": "Scope", "type": "string", "jsonPath": ".spec.scope"},
         {"name": "Minutes", "type": "integer", "jsonPath": ".spec.minutes"},
@@ -285,39 +286,10 @@ def access_request_crd() -> KubeObject:
             "message": {"type": "string"},
         },
     }
-    return KubeObject(
-        {
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": {
-                "name": f"{ACCESS_RESOURCE}.{CRD_GROUP}",
-                "labels": {LABEL_MANAGED_BY: MANAGED_BY},
-            },
-            "spec": {
-                "group": CRD_GROUP,
-                "scope": "Cluster",
-                "names": {
-                    "plural": ACCESS_RESOURCE,
-                    "singular": "accessrequest",
-                    "kind": ACCESS_KIND,
-                    "shortNames": ["areq"],
-                },
-                "versions": [
-                    {
-                        "name": CRD_VERSION,
-                        "served": True,
-                        "storage": True,
-                        "subresources": {"status": {}},
-                        "additionalPrinterColumns": columns,
-                        "schema": {
-                            "openAPIV3Schema": {
-                                "type": "object",
-                                "required": ["spec"],
-                                "properties": {"spec": spec_schema, "status": status_schema},
-                            }
-                        },
-                    }
-                ],
-            },
-        }
+    return custom_resource_definition(
+        plural=ACCESS_RESOURCE,
+        kind=ACCESS_KIND,
+        short_names=["areq"],
+        columns=columns,
+        properties={"spec": spec_schema, "status": status_schema},
     )
