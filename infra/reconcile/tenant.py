@@ -24,7 +24,11 @@ from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, render_tenant
-from infra.plan.access_requests import emergency_bindings, next_emergency_change
+from infra.plan.access_requests import (
+    emergency_binding_name,
+    emergency_bindings,
+    next_emergency_change,
+)
 from infra.plan.conditions import (
     ASPECT_CONDITIONS,
     CLOUD_UNREACHABLE,
@@ -118,7 +122,14 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     desired = list(plan.guarded_kube)
     # Emergency access: each request's step recorded, the granted ones bound until their end.
     requests = sync_requests(ctx, cr, emergency_requests(ctx, spec.id), now)
-    desired += emergency_bindings(spec, requests, now)
+    emergency = emergency_bindings(spec, requests, now)
+    desired += emergency
+    # A binding granted in this very pass is the grant (its Event says so), not a repair.
+    granted_now = {
+        f"RoleBinding/{spec.id}/{emergency_binding_name(r)}"
+        for r in requests
+        if r.granted_at == now
+    }
 
     # -- Kubernetes ----------------------------------------------------------------------
     drift = kube_drift(desired, _observed(ctx, desired))
@@ -127,9 +138,10 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     out.found = list(drift)
     try:
         written: dict[str, dict[str, Any]] = {}
-        out.repairs += restore_objects(
+        restored = restore_objects(
             ctx, desired, [d for d in drift if d.change != "unexpected"], written
         )
+        out.repairs += [r for r in restored if r.key not in granted_now]
         out.repairs += remove_unexpected(ctx, outsiders, stale)
         out.remaining = (
             verify(desired, written)

@@ -78,6 +78,7 @@ def test_bound_only_after_approval_for_its_minutes_then_revoked(world: Any) -> N
     assert binding["roleRef"]["name"] == "govcloud-operator-ops"
     assert binding["subjects"][0]["name"] == OPERATOR["username"]
     assert out.requeue_after is not None and out.requeue_after <= 30 * 60
+    assert out.repairs == []  # the grant is not a repair: its own Event says it
     (granted,) = _events(kube, "EmergencyAccessGranted")
     assert "approved by chen@gd.gov.cn" in granted["message"]
 
