@@ -38,9 +38,7 @@ _READ = ["get", "list", "watch"]
 _WRITE = [*_READ, "create", "update", "patch", "delete"]
 # The ClusterRoles the platform writes, whose rules deploy does not hold itself (operators
 # may delete pods; the reconciler deletes bindings): escalate and bind by name only.
-_PLATFORM_ROLES = sorted(
-    [*OPERATOR_ROLES.values(), RECONCILER_SA, REQUESTER_ROLE, APPROVER_ROLE]
-)
+_PLATFORM_ROLES = sorted([*OPERATOR_ROLES.values(), RECONCILER_SA, REQUESTER_ROLE, APPROVER_ROLE])
 
 
 def _rules(admission: list[str]) -> list[dict[str, Any]]:
