@@ -27,13 +27,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.drivers import KubeClient
-from infra.errors import DriverError
 from infra.localcloud import LocalCloud
 from infra.plan.access_policy import ACCESS_POLICY
 from infra.plan.access_requests import ACCESS_API, ACCESS_KIND
 from infra.provision import StackResult
 
 from .conftest import Workspace
+from .test_deployer_confined import _refused
 from .test_reconciler import Replica
 
 pytestmark = pytest.mark.e2e
@@ -159,14 +159,6 @@ def reconciler(
         replica.stop()
 
 
-def _refusal(write: Callable[[], Any]) -> str:
-    with pytest.raises(DriverError) as caught:
-        write()
-    assert caught.value.status in (403, 422), caught.value
-    body = getattr(caught.value.__cause__, "body", "") or ""
-    return f"{caught.value} {body.decode() if isinstance(body, bytes) else body}"
-
-
 def _bindings(user: str) -> list[dict[str, Any]]:
     return [
         b
@@ -219,7 +211,7 @@ def test_emergency_access_needs_a_second_person_of_the_bureau_and_ends_on_time(
             "requester": {"username": APPROVER[0], "groups": ["cloud-ops"]},
         },
     }
-    text = _refusal(lambda: operator.client().create(forged))
+    text = _refused(lambda: operator.client().create(forged))
     assert ACCESS_POLICY in text and "the requester recorded must be" in text, text
 
     asked = operator.govcloud(
@@ -237,21 +229,21 @@ def test_emergency_access_needs_a_second_person_of_the_bureau_and_ends_on_time(
     # -- the requester cannot approve their own: the CLI says so, and so does the cluster -----
     own = operator.govcloud("approve", name)
     assert own.returncode == 1 and "second person" in own.stderr, own.stderr
-    text = _refusal(lambda: _approve_with(operator.client(), name, OPERATOR))
+    text = _refused(lambda: _approve_with(operator.client(), name, OPERATOR))
     assert "forbidden" in text.lower(), text  # RBAC: operators do not write approvals
     # and the policy holds for a user whose RBAC is a cluster administrator's
     masters = ["system:masters", *OPERATOR[1]]
     admin_self = KubeClient().impersonate(OPERATOR[0], masters)
-    text = _refusal(lambda: _approve_with(admin_self, name, (OPERATOR[0], masters)))
+    text = _refused(lambda: _approve_with(admin_self, name, (OPERATOR[0], masters)))
     assert ACCESS_POLICY in text and "never approve their own" in text, text
 
     # -- the operating company cannot approve, even in the approver group ------------------
     company = boss.govcloud("approve", name)
     assert company.returncode == 1 and "operating company" in company.stderr, company.stderr
-    text = _refusal(lambda: _approve_with(boss.client(), name, COMPANY_BOSS))
+    text = _refused(lambda: _approve_with(boss.client(), name, COMPANY_BOSS))
     assert ACCESS_POLICY in text and "operating company" in text, text
     # an approver recording someone else as the approver is refused too
-    text = _refusal(
+    text = _refused(
         lambda: _approve_with(approver.client(), name, ("someone@gd.gov.cn", APPROVER[1]))
     )
     assert "approver recorded must be" in text, text
@@ -287,7 +279,7 @@ def test_emergency_access_needs_a_second_person_of_the_bureau_and_ends_on_time(
     assert " past " in f" {line} " and APPROVER[0] in line, past.stdout
 
     # -- the approval is final: nobody re-approves an expired request ------------------------
-    text = _refusal(lambda: _approve_with(KubeClient(), name, ("govcloud-admin", ["x"])))
+    text = _refused(lambda: _approve_with(KubeClient(), name, ("govcloud-admin", ["x"])))
     assert "final" in text, text
 
 
