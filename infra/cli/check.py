@@ -92,7 +92,7 @@ def register(subparsers: Any) -> None:
         parser,
         _(
             "emergency accesses as `govcloud access list --format json` wrote them: warn "
-            "(GC034) a tenant with more than the environment allows (default: not checked)"
+            "(GC038) a tenant with more than the environment allows (default: not checked)"
         ),
     )
     parser.set_defaults(handler=run)

@@ -97,7 +97,7 @@ def check_emergency(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     days = [d for d in ctx.emergency.get(spec.id, []) if since < d <= ctx.today]
     if len(days) > settings.warn_above:
         yield Issue(
-            "GC034",
+            "GC038",
             ("id",),
             _(
                 "{count} emergency accesses in the last {days} days (more than {limit}): "

@@ -288,7 +288,7 @@ _CATALOGUE = [
         "Lower the quotas (`govcloud rightsize`) or have the budget raised.",
     ),
     Rule(
-        "GC034",
+        "GC038",
         "emergency-access-frequent",
         _W,
         "A tenant needed emergency access no more often than the environment's "

@@ -49,13 +49,13 @@ def test_check_warns_a_tenant_with_too_many_emergency_accesses(
     args = ["--lang", "en", "check", "--today", TODAY, "--format", "json"]
     assert main([*args, "--access-file", str(access_file)]) == 0  # a warning, not a violation
     found = json.loads(capsys.readouterr().out)["findings"]
-    warned = [f for f in found if f["rule"] == "GC034"]
+    warned = [f for f in found if f["rule"] == "GC038"]
     assert [f["tenant"] for f in warned] == ["gd-jyt"]
     assert "4 emergency accesses in the last 30 days (more than 3)" in warned[0]["message"]
     assert main([*args, "--access-file", str(access_file), "--strict"]) == 1
     capsys.readouterr()
     assert main(args) == 0  # without the file nothing is counted
-    assert "GC034" not in capsys.readouterr().out
+    assert "GC038" not in capsys.readouterr().out
 
 
 def test_a_file_that_is_not_the_lists_json_is_one_clean_line(

@@ -1,4 +1,4 @@
-"""GC034: how often a tenant needed emergency access, counted in the environment's window."""
+"""GC038: how often a tenant needed emergency access, counted in the environment's window."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 11, 28)
 def _findings(days: list[dt.date]) -> list[str]:
     env = load_environment("local", ROOT / "stacks")  # warn_above 3 within 30 days
     found = evaluate(load_tenants([ROOT / "tenants"]), env, TODAY, emergency={"gd-jyt": days})
-    return [f.tenant or "" for f in found if f.rule == "GC034"]
+    return [f.tenant or "" for f in found if f.rule == "GC038"]
 
 
 @pytest.mark.parametrize(
