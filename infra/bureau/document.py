@@ -8,6 +8,7 @@ report, English with ``--lang en``.
 from __future__ import annotations
 
 from infra.i18n import N_, _
+from infra.policy.emergency import PROVINCE_TZ
 
 from .blocks import Block, Chart, Heading, Summary, Table, Text
 from .capacity import PROVINCE, RESOURCES, CapacityView
@@ -359,6 +360,7 @@ def _access(r: BureauReport) -> list[Block]:
             if grants
             else Text(_("None."))
         )
+    out += _emergency(r)
     out.append(Heading(3, _("Decommissioning")))
     out.append(
         Table(
@@ -367,6 +369,67 @@ def _access(r: BureauReport) -> list[Block]:
         )
         if a.offboarding
         else Text(_("None."))
+    )
+    return out
+
+
+def _emergency(r: BureauReport) -> list[Block]:
+    out: list[Block] = [Heading(3, _("Emergency access (break-glass)"))]
+    e = r.emergency
+    if e is None:
+        out.append(
+            Text(_("Not available: give `--access-file` (`govcloud access list --format json`)."))
+        )
+        return out
+    out.append(
+        Text(
+            _("{n} emergency access(es) from {since} to {until} (from {source}).").format(
+                n=len(e.lines),
+                since=e.since.isoformat(),
+                until=e.until.isoformat(),
+                source=e.source,
+            )
+        )
+    )
+    if not e.lines:
+        return out
+    out.append(
+        Table(
+            [_("tenant"), _("accesses"), _("above the threshold")],
+            [
+                [t, str(n), _("yes") if n > e.warn_above else ""]
+                for t, n in sorted(e.per_tenant.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+        )
+    )
+    rows, more = shown(e.lines)
+    out.append(
+        Table(
+            [
+                _("tenant"),
+                _("request"),
+                _("scope"),
+                _("granted"),
+                _("minutes"),
+                _("requested by"),
+                _("approved by"),
+                _("reason"),
+            ],
+            [
+                [
+                    x.tenant,
+                    x.id,
+                    x.scope,
+                    x.granted.astimezone(PROVINCE_TZ).strftime("%Y-%m-%d %H:%M"),
+                    str(x.minutes),
+                    x.requester,
+                    x.approver,
+                    x.reason,
+                ]
+                for x in rows
+            ],
+            more,
+        )
     )
     return out
 

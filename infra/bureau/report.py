@@ -15,6 +15,7 @@ from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
 from .checks import AuditSummary, DriftSummary
 from .cost import CostView, cost_view
+from .emergency import EmergencyView
 from .metering import Metering
 from .rightsize import Resize, RightsizePlan, ShortHistory, plan_resizes
 from .sharing import SharingView, sharing_view
@@ -49,6 +50,7 @@ class BureauReport:
     sharing: SharingView
     drift: DriftSummary | None = None  # the last reconcile's drift report, when given
     audit: AuditSummary | None = None  # the last audit's report, when given
+    emergency: EmergencyView | None = None  # emergency accesses in the period, when given
 
 
 def _usage_view(
@@ -88,6 +90,7 @@ def build_report(
     threshold: float = 0.3,
     drift: DriftSummary | None = None,
     audit: AuditSummary | None = None,
+    emergency: EmergencyView | None = None,
 ) -> BureauReport:
     """``usage``: the latest quota use (the metrics store's, or one reading of the quotas);
     ``metering``: the recorded history that proposals and peaks stand on; ``mean_use``: the
@@ -108,4 +111,5 @@ def build_report(
         ),
         drift=drift,
         audit=audit,
+        emergency=emergency,
     )

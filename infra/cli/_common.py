@@ -5,23 +5,30 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from infra.errors import GovcloudError, InputError
 from infra.i18n import _
 from infra.spec import EnvironmentSpec, find_repo_root, load_environment
 
+if TYPE_CHECKING:
+    from infra.policy.emergency import EmergencyRecord
+
 __all__ = [
     "NotConfirmed",
+    "add_access_file_option",
     "add_env_options",
     "add_format_option",
     "add_yes_option",
     "colour_wanted",
     "confirm",
     "environment",
+    "read_access_file",
+    "read_json",
     "tenants_dir",
     "write_output",
 ]
@@ -89,6 +96,30 @@ def tenants_dir(args: argparse.Namespace) -> Path:
         stacks: Path = args.stacks_dir
         return stacks.parent / "tenants"
     return find_repo_root() / "tenants"
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file another govcloud command wrote; a clear error naming it otherwise."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(_("cannot read: {why}").format(why=exc.strerror), path=str(path)) from None
+    except ValueError as exc:
+        raise InputError(_("not JSON: {why}").format(why=exc), path=str(path)) from None
+
+
+def add_access_file_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--access-file", type=Path, default=None, metavar="FILE", help=help_text)
+
+
+def read_access_file(path: Path) -> list[EmergencyRecord]:
+    """The emergency accesses `govcloud access list --format json` wrote to ``path``."""
+    from infra.policy.emergency import emergency_records
+
+    try:
+        return emergency_records(read_json(path))
+    except ValueError as exc:
+        raise InputError(str(exc), path=str(path)) from None
 
 
 def write_output(text: str, output: Path | None) -> None:

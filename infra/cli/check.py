@@ -33,7 +33,15 @@ from infra.spec import (
 from infra.spec.load import tenant_files
 from infra.spec.salvage import STAND_IN_HIGH
 
-from ._common import add_env_options, colour_wanted, environment, tenants_dir, write_output
+from ._common import (
+    add_access_file_option,
+    add_env_options,
+    colour_wanted,
+    environment,
+    read_access_file,
+    tenants_dir,
+    write_output,
+)
 
 __all__ = ["register"]
 
@@ -80,7 +88,21 @@ def register(subparsers: Any) -> None:
         help="Markdown links point under this URL, e.g. "
         "https://github.com/OWNER/REPO/blob/SHA (default: relative links)",
     )
+    add_access_file_option(
+        parser,
+        _(
+            "emergency accesses as `govcloud access list --format json` wrote them: warn "
+            "(GC038) a tenant with more than the environment allows (default: not checked)"
+        ),
+    )
     parser.set_defaults(handler=run)
+
+
+def _emergency(path: Path | None) -> dict[str, list[dt.date]]:
+    """The days emergency accesses were granted, by tenant, from ``--access-file``."""
+    from infra.policy.emergency import emergency_grants
+
+    return {} if path is None else emergency_grants(read_access_file(path))
 
 
 def _schema_findings(problems: list[SpecProblem]) -> list[Finding]:
@@ -164,12 +186,16 @@ def _fleet(
 
 
 def _about_the_department(
-    tenants: list[LoadedTenant], env: EnvironmentSpec, today: dt.date, env_file: EnvironmentFile
+    tenants: list[LoadedTenant],
+    env: EnvironmentSpec,
+    today: dt.date,
+    env_file: EnvironmentFile,
+    emergency: dict[str, list[dt.date]],
 ) -> list[Finding]:
     """Every finding, but of a spec with parts the schema refused only those about what the
     department wrote: not about a replaced part, and the same with a low and a high
     stand-in (``infra.spec.salvage``)."""
-    findings = evaluate(tenants, env, today, env_file=env_file)
+    findings = evaluate(tenants, env, today, env_file=env_file, emergency=emergency)
     salvaged = {str(t.path): t for t in tenants if t.stand_ins}
     if not salvaged:
         return findings
@@ -178,7 +204,13 @@ def _about_the_department(
         tenant, _problems = load_tenant_partly(Path(path), STAND_IN_HIGH)
         if tenant is not None:
             high[path] = tenant
-    again = evaluate([high.get(str(t.path), t) for t in tenants], env, today, env_file=env_file)
+    again = evaluate(
+        [high.get(str(t.path), t) for t in tenants],
+        env,
+        today,
+        env_file=env_file,
+        emergency=emergency,
+    )
     stable = {(f.rule, f.path, f.field, f.message) for f in again if f.path in salvaged}
     return [
         f
@@ -193,6 +225,7 @@ def _about_the_department(
 
 def run(args: argparse.Namespace) -> int:
     env = environment(args)
+    emergency = _emergency(args.access_file)
     paths: list[Path] = args.paths or [tenants_dir(args)]
     directories = list(dict.fromkeys(p if p.is_dir() else p.parent for p in paths))
     focus: set[str] | None = None  # the files whose findings are reported; None: all
@@ -214,7 +247,9 @@ def run(args: argparse.Namespace) -> int:
     }
     tenants = _fleet(directories, loaded, unjudged) if focus is not None and loaded else loaded
     env_file = _environment_file(args, env.name)
-    everything = _about_the_department(tenants, env, args.today, env_file) if tenants else []
+    everything = (
+        _about_the_department(tenants, env, args.today, env_file, emergency) if tenants else []
+    )
     findings = everything if focus is None else involving(everything, focus)
     checked = [t for t in tenants if focus is None or os.path.abspath(t.path) in focus]
     hidden = len(everything) - len(findings)

@@ -39,6 +39,7 @@ _COMMANDS = (
     "infra.cli.report",
     "infra.cli.rightsize",
     "infra.cli.audit",
+    "infra.cli.access",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -24,12 +24,21 @@ from infra.i18n import _, set_language
 from infra.spec import EnvironmentSpec, TenantSpec, load_tenants
 from infra.spec.git import SharingHistory, git_root, sharing_history
 
-from ._common import add_env_options, environment, tenants_dir, write_output
+from ._common import (
+    add_access_file_option,
+    add_env_options,
+    environment,
+    read_access_file,
+    read_json,
+    tenants_dir,
+    write_output,
+)
 from .metering import add_metering_options, metrics_client
 
 if TYPE_CHECKING:
     from infra.bureau import Metering, TenantUsage
     from infra.bureau.checks import AuditSummary, DriftSummary
+    from infra.bureau.emergency import EmergencyView
 
 __all__ = ["add_usage_options", "bounded", "quotas_file_usage", "register"]
 
@@ -168,8 +177,32 @@ def register(subparsers: Any) -> None:
         help="the last audit, as `govcloud audit --format json` wrote it "
         "(default: the summary says it is not available)",
     )
+    add_access_file_option(
+        parser,
+        _(
+            "emergency accesses as `govcloud access list --format json` wrote them: listed per "
+            "tenant for the period (default: the section says it is not available)"
+        ),
+    )
     add_usage_options(parser)
     parser.set_defaults(handler=run)
+
+
+def _emergency(
+    args: argparse.Namespace, env: EnvironmentSpec, since: dt.date
+) -> EmergencyView | None:
+    """Emergency accesses granted in the period, from ``--access-file``."""
+    from infra.bureau.emergency import emergency_view
+
+    if args.access_file is None:
+        return None
+    return emergency_view(
+        read_access_file(args.access_file),
+        source=args.access_file.name,
+        since=since,
+        until=args.today,
+        warn_above=env.emergency_access.warn_above,
+    )
 
 
 def _language(asked: str | None) -> None:
@@ -181,15 +214,6 @@ def _language(asked: str | None) -> None:
         set_language("zh")
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(_("cannot read: {why}").format(why=exc.strerror), path=str(path)) from None
-    except ValueError as exc:
-        raise InputError(_("not JSON: {why}").format(why=exc), path=str(path)) from None
-
-
 def _checks(args: argparse.Namespace) -> tuple[DriftSummary | None, AuditSummary | None]:
     """The last drift report and audit, when given as files."""
     from infra.bureau.checks import audit_summary, drift_summary
@@ -197,7 +221,7 @@ def _checks(args: argparse.Namespace) -> tuple[DriftSummary | None, AuditSummary
     def read(path: Path | None, parse: Callable[[Any, str], T]) -> T | None:
         if path is None:
             return None
-        data = _read_json(path)
+        data = read_json(path)
         try:
             return parse(data, path.name)
         except ValueError as exc:
@@ -246,6 +270,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         drift=drift,
         audit=audit,
+        emergency=_emergency(args, env, args.since or args.today - dt.timedelta(days=365)),
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json

@@ -15,7 +15,7 @@ import yaml
 from infra.drivers.kube import KubeClient
 from infra.errors import PermanentError
 
-__all__ = ["write_service_account_kubeconfig"]
+__all__ = ["who_am_i", "write_service_account_kubeconfig"]
 
 
 def _current_cluster(path: str) -> dict[str, Any]:
@@ -50,3 +50,13 @@ def write_service_account_kubeconfig(
         yaml.safe_dump(config, handle)
     os.chmod(target, 0o600)
     return target
+
+
+def who_am_i(client: KubeClient) -> tuple[str, list[str]]:
+    """The user and groups the API server authenticates this client as (SelfSubjectReview):
+    what admission sees as ``request.userInfo``, not what a command line claims."""
+    review = client.create(
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview", "metadata": {}}
+    )
+    info = (review.get("status") or {}).get("userInfo") or {}
+    return str(info.get("username") or ""), [str(g) for g in info.get("groups") or []]

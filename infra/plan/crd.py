@@ -26,6 +26,7 @@ from .objects import KubeObject
 __all__ = [
     "STATUS_SCHEMA",
     "camel",
+    "custom_resource_definition",
     "snake",
     "tenant_crd",
     "tenant_from_resource",
@@ -183,7 +184,7 @@ def tenant_spec_schema() -> dict[str, Any]:
 
 def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
     ready = '.status.conditions[?(@.type=="{}")].{}'
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"name": "Level", "type": "string", "jsonPath": ".spec.level"},
         {"name": "Classification", "type": "string", "jsonPath": ".spec.data.classification"},
         {"name": "State", "type": "string", "jsonPath": ".spec.lifecycle.state"},
@@ -204,23 +205,47 @@ def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
         {"name": "Last-Deploy", "type": "date", "jsonPath": ".status.lastDeploy", "priority": 1},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]
+    return custom_resource_definition(
+        plural="tenants",
+        kind="Tenant",
+        short_names=["tn"],
+        columns=columns,
+        properties={"spec": tenant_spec_schema(), "status": STATUS_SCHEMA},
+        labels=labels,
+        annotations={f"{DOMAIN}/schema": "generated from infra.spec.TenantSpec"},
+    )
+
+
+def custom_resource_definition(
+    *,
+    plural: str,
+    kind: str,
+    short_names: list[str],
+    columns: list[dict[str, Any]],
+    properties: dict[str, Any],
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> KubeObject:
+    """A cluster-scoped govcloud kind with a status subresource, one served version."""
+    meta: dict[str, Any] = {
+        "name": f"{plural}.{CRD_GROUP}",
+        "labels": labels or {LABEL_MANAGED_BY: MANAGED_BY},
+    }
+    if annotations:
+        meta["annotations"] = annotations
     return KubeObject(
         {
             "apiVersion": "apiextensions.k8s.io/v1",
             "kind": "CustomResourceDefinition",
-            "metadata": {
-                "name": f"tenants.{CRD_GROUP}",
-                "labels": labels or {LABEL_MANAGED_BY: MANAGED_BY},
-                "annotations": {f"{DOMAIN}/schema": "generated from infra.spec.TenantSpec"},
-            },
+            "metadata": meta,
             "spec": {
                 "group": CRD_GROUP,
                 "scope": "Cluster",
                 "names": {
-                    "plural": "tenants",
-                    "singular": "tenant",
-                    "kind": "Tenant",
-                    "shortNames": ["tn"],
+                    "plural": plural,
+                    "singular": kind.lower(),
+                    "kind": kind,
+                    "shortNames": short_names,
                 },
                 "versions": [
                     {
@@ -233,10 +258,7 @@ def tenant_crd(labels: dict[str, str] | None = None) -> KubeObject:
                             "openAPIV3Schema": {
                                 "type": "object",
                                 "required": ["spec"],
-                                "properties": {
-                                    "spec": tenant_spec_schema(),
-                                    "status": STATUS_SCHEMA,
-                                },
+                                "properties": properties,
                             }
                         },
                     }

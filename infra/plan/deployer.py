@@ -19,6 +19,7 @@ from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
 
+from .access_policy import APPROVER_ROLE, REQUESTER_ROLE
 from .identities import ADMISSION_KINDS, deployer_confinement
 from .kube import OPERATOR_ROLES, TENANT_ADMIN_ROLE
 from .names import CRD_GROUP
@@ -37,7 +38,7 @@ _READ = ["get", "list", "watch"]
 _WRITE = [*_READ, "create", "update", "patch", "delete"]
 # The ClusterRoles the platform writes, whose rules deploy does not hold itself (operators
 # may delete pods; the reconciler deletes bindings): escalate and bind by name only.
-_PLATFORM_ROLES = sorted([*OPERATOR_ROLES.values(), RECONCILER_SA])
+_PLATFORM_ROLES = sorted([*OPERATOR_ROLES.values(), RECONCILER_SA, REQUESTER_ROLE, APPROVER_ROLE])
 
 
 def _rules(admission: list[str]) -> list[dict[str, Any]]:

@@ -41,6 +41,7 @@ __all__ = [
     "DEPLOYER_CONFINED",
     "RECONCILER_CONFINED",
     "TENANT_WRITERS",
+    "admission_pair",
     "deployer_confinement",
     "identity_policies",
 ]
@@ -71,7 +72,7 @@ def _cel_list(values: list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
-def _pair(name: str, spec: dict[str, Any]) -> list[KubeObject]:
+def admission_pair(name: str, spec: dict[str, Any]) -> list[KubeObject]:
     """A policy and its binding, for every namespace and cluster-scoped object alike."""
     meta = {"name": name, "labels": dict(_MANAGED)}
     return [
@@ -101,7 +102,7 @@ _TENANT_WRITERS_MESSAGE = (
 
 
 def _tenant_writers(env: EnvironmentSpec) -> list[KubeObject]:
-    return _pair(
+    return admission_pair(
         TENANT_WRITERS,
         {
             "matchConstraints": {
@@ -150,7 +151,7 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
         f"'{LABEL_MANAGED_BY}' in object.metadata.labels && "
         f"object.metadata.labels['{LABEL_MANAGED_BY}'] == '{MANAGED_BY}')"
     )
-    return _pair(
+    return admission_pair(
         RECONCILER_CONFINED,
         {
             "matchConstraints": _every_write(),
@@ -164,13 +165,14 @@ def _reconciler_confined(env: EnvironmentSpec) -> list[KubeObject]:
             "validations": [
                 {
                     "expression": f"({event}) || ({own}) || "
-                    "(request.resource.resource == 'tenants' && "
+                    "(request.resource.resource in ['tenants', 'accessrequests'] && "
                     "variables.reqSubresource == 'status') || "
                     f"(request.resource.resource == 'namespaces' && "
                     f"request.operation != 'DELETE' && has({ns}.metadata.labels) "
                     f"&& '{LABEL_TENANT}' in {ns}.metadata.labels) || ({in_tenant})",
                     "message": "the govcloud reconciler writes only inside tenant namespaces "
-                    "(and its Lease, Events and Tenant status): this write is outside them",
+                    "(and its Lease, Events, Tenant and AccessRequest status): this write is "
+                    "outside them",
                 },
                 {
                     "expression": f"({event}) || ({own}) || variables.reqSubresource != '' "
@@ -279,7 +281,7 @@ def _deployer_confined(env: EnvironmentSpec, planned: list[KubeObject]) -> list[
     )
     bound = sorted({TENANT_ADMIN_ROLE, *OPERATOR_ROLES.values()})
     label = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
-    return _pair(
+    return admission_pair(
         DEPLOYER_CONFINED,
         {
             "matchConstraints": _every_write(),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
-from infra.spec.tenant import AccessGrant, Egress, TenantSpec
+from infra.spec.tenant import AccessGrant, Egress, Scope, TenantSpec
 
 from .cloud import PROXY_PORT, peer_ports
 from .crd import tenant_resource_spec
@@ -33,6 +33,7 @@ __all__ = [
     "OPERATOR_ROLES",
     "TENANT_ADMIN_ROLE",
     "grant_binding_name",
+    "operator_binding",
     "tenant_kube_objects",
 ]
 
@@ -312,13 +313,12 @@ def _rbac(spec: TenantSpec, now: dt.datetime) -> list[KubeObject]:
         if not grant_active(grant, now):
             continue  # outside its window: no access (the reconciler revokes it on expiry)
         out.append(
-            _binding(
+            operator_binding(
                 spec,
                 grant_binding_name(grant),
-                "ClusterRole",
-                OPERATOR_ROLES[grant.scope.value],
-                [{**group, "name": grant.group}],
-                annotations={
+                grant.scope,
+                {"kind": "Group", "name": grant.group},
+                {
                     f"{DOMAIN}/document": grant.document,
                     f"{DOMAIN}/granted-by": grant.granted_by,
                     f"{DOMAIN}/expires": grant.expires.isoformat(),
@@ -326,6 +326,31 @@ def _rbac(spec: TenantSpec, now: dt.datetime) -> list[KubeObject]:
             )
         )
     return out
+
+
+def operator_binding(
+    spec: TenantSpec,
+    name: str,
+    scope: Scope,
+    subject: Mapping[str, str],
+    annotations: Mapping[str, str],
+) -> KubeObject:
+    """A binding of the operator role of ``scope`` in the tenant's namespace: a written
+    grant's (to an operator group) or an approved emergency access's (to one user)."""
+    return _binding(
+        spec,
+        name,
+        "ClusterRole",
+        OPERATOR_ROLES[scope.value],
+        [
+            {
+                "kind": subject["kind"],
+                "apiGroup": "rbac.authorization.k8s.io",
+                "name": subject["name"],
+            }
+        ],
+        annotations=annotations,
+    )
 
 
 def grant_binding_name(grant: AccessGrant) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 from infra.spec.environment import EnvironmentSpec
 
+from .access_policy import access_objects
+from .access_requests import access_request_crd
 from .cloud import (
     BUCKET_OWNERSHIP,
     KEY_ADMIN_ACTIONS,
@@ -415,11 +417,13 @@ def _ingress_class() -> KubeObject:
 def platform_kube_objects(env: EnvironmentSpec) -> list[KubeObject]:
     objects = [
         tenant_crd(),
+        access_request_crd(),
         *_shared_services(env),
         _ingress_class(),
         *_cluster_roles(),
         *_admission_policies(),
         *identity_policies(env),
+        *access_objects(env),
         *reconciler_objects(),
     ]
     return [KubeObject(with_server_defaults(o.manifest)) for o in objects]

@@ -38,6 +38,14 @@ def _rules() -> list[dict[str, Any]]:
             "resources": ["tenants/status"],
             "verbs": ["get", "update", "patch"],
         },
+        # Emergency access: read the requests, write their status (never the request itself,
+        # never an approval).
+        {"apiGroups": [CRD_GROUP], "resources": ["accessrequests"], "verbs": _READ},
+        {
+            "apiGroups": [CRD_GROUP],
+            "resources": ["accessrequests/status"],
+            "verbs": ["get", "update", "patch"],
+        },
         {
             "apiGroups": [""],
             "resources": ["namespaces"],

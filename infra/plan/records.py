@@ -108,6 +108,20 @@ OVERRIDDEN = _shape(  # infra.provision.gate: a deploy that overrode the complia
         "(document {document})"
     )
 )
+# Emergency access (infra.reconcile.emergency): each step of an AccessRequest.
+EMERGENCY_REQUESTED = _shape(
+    N_("emergency {scope} access {name} requested by {user} for {minutes} minutes: {reason}")
+)
+EMERGENCY_GRANTED = _shape(
+    N_(
+        "emergency {scope} access {name} approved by {approver}: {user} bound to {role} "
+        "until {expires}"
+    )
+)
+EMERGENCY_ENDED = _shape(
+    N_("emergency {scope} access {name} of {user} ended at {expires}: {binding} revoked")
+)
+EMERGENCY_REFUSED = _shape(N_("emergency access {name} refused: {why}"))
 # A repair (infra.reconcile.repairs ``Repair.describe``); before and after are its states.
 REPAIRS: dict[str, Shape] = {
     action: _shape(template, nested="before after")
@@ -170,6 +184,10 @@ SHAPES: tuple[Shape, ...] = (
     APPLIED,
     PLATFORM_DRIFT,
     OVERRIDDEN,
+    EMERGENCY_REQUESTED,
+    EMERGENCY_GRANTED,
+    EMERGENCY_ENDED,
+    EMERGENCY_REFUSED,
     MORE,
     NOT_AS_PLANNED,
     CANNOT_TELL,
@@ -224,6 +242,10 @@ EVENT_REASONS: dict[str, str] = {
     "ComplianceRefused": N_("ComplianceRefused"),
     "PlatformDrift": N_("PlatformDrift"),
     "ComplianceOverride": N_("ComplianceOverride"),
+    "EmergencyAccessRequested": N_("EmergencyAccessRequested"),
+    "EmergencyAccessGranted": N_("EmergencyAccessGranted"),
+    "EmergencyAccessEnded": N_("EmergencyAccessEnded"),
+    "EmergencyAccessRefused": N_("EmergencyAccessRefused"),
 }
 CONDITION_LABELS: dict[str, str] = {
     "Ready": N_("Ready"),

@@ -6,8 +6,8 @@ import datetime as dt
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from infra.spec import EnvironmentSpec, TenantSpec
@@ -34,6 +34,8 @@ class Context:
     env: EnvironmentSpec
     today: dt.date
     tenants: dict[str, TenantSpec]
+    # The days emergency accesses were granted, by tenant (``govcloud check --access-file``).
+    emergency: Mapping[str, Sequence[dt.date]] = field(default_factory=dict)
 
     @functools.cached_property
     def pool(self) -> ipaddress.IPv4Network:

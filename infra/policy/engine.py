@@ -13,7 +13,7 @@ import ipaddress
 import os
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from infra.i18n import _
@@ -25,6 +25,7 @@ from .budget import check_budget
 from .context import Check, Context, Issue
 from .cost import check_cost
 from .data import check_classification, check_lifecycle, check_personal_information
+from .emergency import check_emergency
 from .findings import RULES, Finding
 from .fleet import check_fleet
 from .identity import check_identity
@@ -49,6 +50,7 @@ TENANT_CHECKS: tuple[Check, ...] = (
     check_requests,
     check_cost,
     check_placement,
+    check_emergency,
 )
 
 
@@ -197,6 +199,7 @@ def evaluate(
     *,
     env_file: EnvironmentFile | None = None,
     focus: Iterable[str] | None = None,
+    emergency: Mapping[str, Sequence[dt.date]] | None = None,
 ) -> list[Finding]:
     """Every finding for the fleet, ordered by file, line and rule.
 
@@ -204,7 +207,8 @@ def evaluate(
     can involve those tenants; the fleet checks still see everyone. ``involving`` then gives
     the same findings as after a full evaluation, in a fraction of the time."""
     env_file = env_file or EnvironmentFile(f"stacks/{env.name}.yaml")
-    ctx = Context(env=env, today=today, tenants={t.spec.id: t.spec for t in tenants})
+    specs = {t.spec.id: t.spec for t in tenants}
+    ctx = Context(env=env, today=today, tenants=specs, emergency=emergency or {})
     findings: list[Finding] = []
     fleet = _Fleet(tenants)
     for tenant in tenants if focus is None else _naming(tenants, set(focus)):

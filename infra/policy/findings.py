@@ -317,6 +317,15 @@ _CATALOGUE = [
         "Peerings across regions only between regions that both permit it (peers_with).",
         "Peer within the region, or have both regions list each other in peers_with.",
     ),
+    Rule(
+        "GC038",
+        "emergency-access-frequent",
+        _W,
+        "A tenant needed emergency access no more often than the environment's "
+        "emergency_access.warn_above within period_days (`govcloud check --access-file`).",
+        "Find why operators keep breaking glass: fix the cause, or record a written grant "
+        "for routine work.",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

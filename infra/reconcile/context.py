@@ -39,6 +39,8 @@ WATCHED = (
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"),
+    # Emergency access requests (break-glass): approved ones become bindings.
+    (TENANT_API, "AccessRequest"),
 )
 
 

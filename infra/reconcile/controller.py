@@ -83,6 +83,9 @@ def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozense
         return [str(meta.get("name")), *peers]
     if kind == "Namespace":
         return [str(meta.get("name"))]
+    if kind == "AccessRequest":  # cluster-scoped: the tenant it names
+        tenant = (obj.get("spec") or {}).get("tenant")
+        return [tenant] if isinstance(tenant, str) else []
     return [str(meta.get("namespace"))] if meta.get("namespace") else []
 
 

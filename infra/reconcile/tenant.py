@@ -9,11 +9,14 @@
 4. repair the Kubernetes side, then the cloud side; read back what was repaired;
 5. write the reconciler's part of the status (its conditions, repair counters, the next
    scheduled change) when it changed, and one Event per repair;
-6. requeue at the next moment the desired state changes (a grant expiring).
+6. requeue at the next moment the desired state changes (a grant or an emergency access
+   expiring; emergency access requests are brought to their phase in step 2,
+   :mod:`.emergency`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -21,6 +24,11 @@ from pydantic import ValidationError
 
 from infra.errors import DriverError, PermanentError
 from infra.plan import conditions_for, merge_conditions, render_tenant
+from infra.plan.access_requests import (
+    emergency_binding_name,
+    emergency_bindings,
+    next_emergency_change,
+)
 from infra.plan.conditions import (
     ASPECT_CONDITIONS,
     CLOUD_UNREACHABLE,
@@ -48,6 +56,7 @@ from infra.policy.findings import Finding
 from infra.spec.tenant import TenantSpec
 
 from .context import TENANT_API, Context, parse_tenant
+from .emergency import emergency_requests, sync_requests
 from .events import record_event, record_repair
 from .repairs import Outcome, Repair
 from .sync_cloud import check_cloud
@@ -111,6 +120,16 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(), now=now
     )
     desired = list(plan.guarded_kube)
+    # Emergency access: each request's step recorded, the granted ones bound until their end.
+    requests = sync_requests(ctx, cr, emergency_requests(ctx, spec.id), now)
+    emergency = emergency_bindings(spec, requests, now)
+    desired += emergency
+    # A binding granted in this very pass is the grant (its Event says so), not a repair.
+    granted_now = {
+        f"RoleBinding/{spec.id}/{emergency_binding_name(r)}"
+        for r in requests
+        if r.granted_at == now
+    }
 
     # -- Kubernetes ----------------------------------------------------------------------
     drift = kube_drift(desired, _observed(ctx, desired))
@@ -119,9 +138,10 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     out.found = list(drift)
     try:
         written: dict[str, dict[str, Any]] = {}
-        out.repairs += restore_objects(
+        restored = restore_objects(
             ctx, desired, [d for d in drift if d.change != "unexpected"], written
         )
+        out.repairs += [r for r in restored if r.key not in granted_now]
         out.repairs += remove_unexpected(ctx, outsiders, stale)
         out.remaining = (
             verify(desired, written)
@@ -161,7 +181,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         else:
             out.remaining += seen.remaining
 
-    _finish(ctx, cr, spec, out, now)
+    _finish(ctx, cr, spec, out, now, also=next_emergency_change(requests, now))
     return out
 
 
@@ -179,8 +199,16 @@ def _counters(old: dict[str, Any], repairs: list[Repair]) -> dict[str, int]:
     return counts
 
 
-def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, now: Any) -> None:
-    upcoming = next_change(spec, now)
+def _finish(
+    ctx: Context,
+    cr: dict[str, Any],
+    spec: TenantSpec,
+    out: Outcome,
+    now: Any,
+    *,
+    also: dt.datetime | None = None,
+) -> None:
+    upcoming = min((m for m in (next_change(spec, now), also) if m is not None), default=None)
     if upcoming is not None:
         out.requeue_after = max(0.0, (upcoming - now).total_seconds())
     if ctx.dry_run:

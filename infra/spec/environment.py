@@ -16,6 +16,7 @@ from .types import STRICT, DnsLabel, Network, Quantity
 __all__ = [
     "Capacity",
     "CloudEndpoint",
+    "EmergencyAccess",
     "EnvironmentSpec",
     "KubernetesTarget",
     "LevelCeilings",
@@ -252,6 +253,36 @@ class RegionSpec(BaseModel):
         return None if value is None else _named_levels(value)
 
 
+MAX_EMERGENCY_MINUTES = 240
+
+
+class EmergencyAccess(BaseModel):
+    """Break-glass: an operator's emergency access to a tenant, approved by a second person
+    of the bureau (``govcloud access``)."""
+
+    model_config = STRICT
+    approver_groups: list[DnsLabel] = Field(
+        default_factory=list,
+        description="The bureau's groups whose members approve emergency access (never an "
+        "operator group); empty: nobody can approve",
+    )
+    max_minutes: int = Field(
+        default=MAX_EMERGENCY_MINUTES,
+        ge=1,
+        le=MAX_EMERGENCY_MINUTES,
+        description="The longest emergency access one approval gives, in minutes",
+    )
+    warn_above: int = Field(
+        default=3,
+        ge=0,
+        description="`govcloud check` warns a tenant with more emergency accesses than this "
+        "within `period_days`",
+    )
+    period_days: int = Field(
+        default=30, ge=1, le=366, description="The window `warn_above` counts over, in days"
+    )
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -266,6 +297,7 @@ class EnvironmentSpec(BaseModel):
         default_factory=list, description="E-mail domains of the operating company"
     )
     authorization_pattern: str = Field(description="Regular expression for grant documents")
+    emergency_access: EmergencyAccess = Field(default_factory=EmergencyAccess)
     committee_threshold_cny: int = Field(default=30_000_000, ge=0)
     platform_admin_role: str = "govcloud-platform-admin"
     deploy_users: list[str] = Field(
@@ -326,6 +358,16 @@ class EnvironmentSpec(BaseModel):
             if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
                 raise ValueError(f"{domain!r} is not a lower-case DNS domain")
         return value
+
+    @model_validator(mode="after")
+    def _approvers_not_operators(self) -> EnvironmentSpec:
+        both = set(self.emergency_access.approver_groups) & set(self.operator_groups)
+        if both:
+            raise ValueError(
+                f"emergency_access.approver_groups {sorted(both)} are operator groups: the "
+                "operating company never approves its own emergency access"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_services(self) -> EnvironmentSpec:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from infra.plan.access_policy import APPROVER_ROLE, REQUESTER_ROLE
 from infra.plan.deployer import DEPLOYER_ROLE, deployer_identity
 from infra.plan.identities import ADMISSION_KINDS, DEPLOYER_CONFINED
 from infra.plan.kube import OPERATOR_ROLES, TENANT_ADMIN_ROLE
@@ -146,6 +147,8 @@ def test_its_rbac_covers_what_deploy_writes_and_nothing_more(local: EnvironmentS
                 TENANT_ADMIN_ROLE,
                 *OPERATOR_ROLES.values(),
                 "govcloud-reconciler",
+                REQUESTER_ROLE,
+                APPROVER_ROLE,
             }
     assert binding["subjects"] == [
         {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "govcloud-deploy"}

@@ -143,6 +143,26 @@ def _events() -> dict[str, list[str]]:
             differences=f"{POLICY}: missing; {QUOTA}.spec.hard: 1 (plan: 2)", env="local"
         )
     ]
+    request = {"scope": "ops", "name": "gd-jyt-ops-x7k2p", "user": "li@gdcloud-ops.com.cn"}
+    expires = "2026-12-08T01:00:00Z"
+    out["EmergencyAccessRequested"] = [
+        records.EMERGENCY_REQUESTED.format(**request, minutes=30, reason="INC-42 pods crashloop")
+    ]
+    out["EmergencyAccessGranted"] = [
+        records.EMERGENCY_GRANTED.format(
+            **request, approver="chen@gd.gov.cn", role="govcloud-operator-ops", expires=expires
+        )
+    ]
+    out["EmergencyAccessEnded"] = [
+        records.EMERGENCY_ENDED.format(
+            **request, expires=expires, binding="govcloud-emergency-gd-jyt-ops-x7k2p"
+        )
+    ]
+    out["EmergencyAccessRefused"] = [
+        records.EMERGENCY_REFUSED.format(
+            name=request["name"], why="the requester cannot approve their own request"
+        )
+    ]
     return out
 
 

@@ -25,7 +25,9 @@ def _evaluate(case: Path, today: dt.date = TODAY) -> list:
 
 def test_every_rule_has_a_fixture() -> None:
     covered = {c["rule"] for c in CASES.values()}
-    assert covered >= set(RULES) - {"GC025"}  # GC025 is covered by the examples
+    # GC025 is covered by the examples; GC038 counts emergency accesses, which no tenant file
+    # holds: tests/cli/test_access.py gives them as `--access-file`.
+    assert covered >= set(RULES) - {"GC025", "GC038"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CASES if not n.startswith("GC001")))

@@ -75,8 +75,8 @@ def test_platform_stack_has_crd_policies_and_platform_key(mocks: _Mocks) -> Any:
     def check(_: Any) -> None:
         types = [t for t, _, _ in mocks.created]
         assert "govcloud:platform:Platform" in types
-        assert "pulumi-python:dynamic/k8s:CustomResourceDefinition" in types
-        assert types.count("pulumi-python:dynamic/k8s:ValidatingAdmissionPolicy") == 9
+        assert types.count("pulumi-python:dynamic/k8s:CustomResourceDefinition") == 2
+        assert types.count("pulumi-python:dynamic/k8s:ValidatingAdmissionPolicy") == 10
         assert "pulumi-python:dynamic/cloud:Key" in types
         assert "pulumi-python:dynamic/cloud:Vpc" in types
 

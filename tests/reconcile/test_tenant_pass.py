@@ -8,36 +8,14 @@ from typing import Any
 import pytest
 
 from infra.errors import PermanentError
-from infra.plan import PROVINCE_TZ, render_platform, render_tenant
+from infra.plan import PROVINCE_TZ
 from infra.reconcile import make_context, run_once
 from infra.reconcile.tenant import reconcile_tenant
-from infra.spec.environment import EnvironmentSpec
-from infra.spec.load import load_environment, load_tenants
-from infra.spec.tenant import TenantSpec
 
-from ..plan.conftest import ROOT
-from .fakes import FakeCloud, FakeKube
+from .conftest import NOW
+from .fakes import FakeKube
 
-NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=PROVINCE_TZ)
 TENANT = "gz-wjw"
-
-
-@pytest.fixture()
-def world() -> tuple[FakeKube, FakeCloud, EnvironmentSpec, dict[str, TenantSpec]]:
-    env = load_environment("local", ROOT / "stacks")
-    fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
-    kube, cloud = FakeKube(), FakeCloud()
-    for obj in render_platform(env).kube:
-        kube.apply(obj.manifest)
-    for spec in fleet.values():
-        plan = render_tenant(spec, env, fleet=fleet, today=NOW.date(), now=NOW)
-        for obj in plan.kube:
-            kube.apply(obj.manifest)
-        for res in plan.cloud:
-            cloud.ensure(res.kind, res.props)
-    kube.writes.clear()
-    cloud.writes.clear()
-    return kube, cloud, env, fleet
 
 
 def _ctx(world: Any, *, dry_run: bool = False, now: dt.datetime = NOW) -> Any:

@@ -17,7 +17,7 @@ from infra.reconcile.endpoints import Endpoint, EndpointWatch
 from infra.reconcile.tenant import reconcile_tenant
 
 from .fakes import FakeCloud
-from .test_tenant_pass import TENANT, _conditions, _ctx, world  # noqa: F401
+from .test_tenant_pass import TENANT, _conditions, _ctx
 
 ENDPOINT = "http://127.0.0.1:4566"
 WHY = f"cannot reach the cloud endpoint at {ENDPOINT}: connection refused (nothing listens there)"
@@ -55,7 +55,7 @@ def _refused() -> UnreachableError:
 
 
 @pytest.fixture()
-def down(world: Any) -> tuple[Any, DownCloud]:  # noqa: F811
+def down(world: Any) -> tuple[Any, DownCloud]:
     kube, cloud, env, fleet = world
     replaced = DownCloud(cloud.resources)
     return (kube, replaced, env, fleet), replaced
