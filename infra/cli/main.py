@@ -39,6 +39,8 @@ _COMMANDS = (
     "infra.cli.report",
     "infra.cli.rightsize",
     "infra.cli.audit",
+    "infra.cli.destroy",
+    "infra.cli.records",
 )
 
 Handler = Callable[[argparse.Namespace], int]

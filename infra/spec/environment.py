@@ -14,6 +14,7 @@ from .types import STRICT, DnsLabel, Network, Quantity
 __all__ = [
     "Capacity",
     "CloudEndpoint",
+    "Destruction",
     "EnvironmentSpec",
     "LevelCeilings",
     "NetworkPool",
@@ -127,6 +128,31 @@ class Prices(BaseModel):
     bucket_month: float = Field(ge=0, description="CNY per object-storage bucket per month")
 
 
+class Destruction(BaseModel):
+    """How a decommissioned tenant's data is destroyed (`govcloud destroy`)."""
+
+    model_config = STRICT
+    waiting_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Days between a destruction order and the earliest destruction, during "
+        "which the order can be cancelled (0: at once)",
+    )
+    key_pending_days: int = Field(
+        default=30,
+        ge=7,
+        le=30,
+        description="The KMS pending window of a destroyed tenant's key (7-30 days): until "
+        "then the key deletion can still be cancelled",
+    )
+    signing: Literal["sm2", "ecc-p256"] = Field(
+        default="sm2",
+        description="The platform's record-signing key: sm2 (SM2DSA, commercial cryptography, "
+        "where the cloud offers it) or ecc-p256 (ECDSA P-256 with SHA-256)",
+    )
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -167,6 +193,10 @@ class EnvironmentSpec(BaseModel):
         description="Prometheus-compatible query API (the province's metrics store) holding "
         "the recorded quota use that right-sizing and metered cost stand on; null means "
         "taken from GOVCLOUD_METRICS_URL (the local cloud's store)",
+    )
+    destruction: Destruction = Field(
+        default_factory=Destruction,
+        description="Waiting period, key pending window and record signing of destructions",
     )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",
