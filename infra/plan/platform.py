@@ -25,15 +25,14 @@ from .names import (
     SHARED_NAMESPACE,
     bucket_name,
     platform_key_alias,
-    signing_key_alias,
     vpc_blocks,
     vpc_name,
 )
 from .netpol_rule import CEL_INSIDE, CEL_NAMED
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
-from .signing import signing_key_props
 from .reach import bucket_reach, key_reach, role_reach
 from .reconciler import RECONCILER_USER, reconciler_objects
+from .signing import signing_key_props
 from .workloads import credential_validations, service_account_validations
 
 __all__ = [

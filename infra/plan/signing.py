@@ -82,6 +82,9 @@ def signing_key_props(env: EnvironmentSpec, tags: dict[str, str]) -> KeyProps:
         "tags": {**tags, "purpose": "record-signing"},
         "key_spec": signing_algorithm(env).key_spec,
         "key_usage": "SIGN_VERIFY",
+        # Its reach: not disabled or pending deletion, and no grant lets anyone else sign.
+        "state": "Enabled",
+        "grants": [],
     }
     return props
 

@@ -55,15 +55,16 @@ def _put_versions(workspace: Workspace) -> tuple[str, str, int]:
     name = props["name"]
     s3 = boto3.client("s3")
     s3.delete_bucket_policy(Bucket=name)
+    # The endpoint turns Object Lock on only for an empty bucket.
+    s3.put_object_lock_configuration(
+        Bucket=name, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+    )
     bodies = [b"id,name\n1,a\n", b"id,name\n1,a\n2,b\n", b"id,name\n1,a\n2,b\n3,c\n"]
     first = s3.put_object(Bucket=name, Key="cases/2026.csv", Body=bodies[0])["VersionId"]
     for body in bodies[1:]:
         s3.put_object(Bucket=name, Key="cases/2026.csv", Body=body)
     s3.put_object(Bucket=name, Key="reports/q3.json", Body=b"{}")
     s3.delete_object(Bucket=name, Key="reports/q3.json")  # a delete marker
-    s3.put_object_lock_configuration(
-        Bucket=name, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
-    )
     s3.put_object_legal_hold(
         Bucket=name, Key="cases/2026.csv", VersionId=first, LegalHold={"Status": "ON"}
     )
