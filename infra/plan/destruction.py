@@ -89,6 +89,8 @@ class BucketFacts:
     prefixes: tuple[str, ...] = ()  # top-level prefixes ("datasets"): "a/" of "a/b.csv"
     lock_enabled: bool = False
     held: tuple[HeldVersion, ...] = ()
+    unreadable: int = 0  # versions whose Object Lock state could not be read
+    unreadable_why: str = ""  # the endpoint's answer to the first of them
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Inventory:
                 "datasets": list(bucket.prefixes),
                 "object_lock": bucket.lock_enabled,
                 "held": [h.__dict__ for h in bucket.held],
+                "lock_state_unreadable": bucket.unreadable,
             },
             "key": None
             if self.key is None
@@ -189,6 +192,18 @@ def _held_findings(bucket: BucketFacts) -> list[Finding]:
     out: list[Finding] = []
     hold = [h for h in bucket.held if h.legal_hold]
     kept = [h for h in bucket.held if h.retain_until]
+    if bucket.unreadable:
+        out.append(
+            Finding(
+                "lock-unknown",
+                N_(
+                    "the Object Lock state of {count} object version(s) cannot be read "
+                    "({why}): any of them may be held, so nothing is destroyed; run as an "
+                    "identity the bucket policy lets read object versions"
+                ),
+                {"count": bucket.unreadable, "why": bucket.unreadable_why},
+            )
+        )
     if hold:
         out.append(
             Finding(

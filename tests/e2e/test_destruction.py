@@ -98,6 +98,15 @@ def test_destruction_with_a_signed_verifiable_record(
     tgt = target(workspace.root, "local", TENANT)
     now = dt.datetime.now(dt.UTC)
 
+    # The tenant's bucket policy lets only its own role and the platform admin role touch
+    # the data: this identity cannot read the versions' lock state, so nothing may go.
+    hidden = precheck(tgt, now=now)
+    assert _codes(hidden.blockers) == {"retention", "no-order", "lock-unknown"}
+    assert hidden.inventory.bucket.unreadable == 4 and hidden.inventory.bucket.held == ()
+    # As an identity the policy lets through (the local cloud has no such role session:
+    # the policy is lifted; the destruction's own deploy puts it back).
+    boto3.client("s3").delete_bucket_policy(Bucket=bucket)
+
     # The precheck: what will go, and everything that blocks it.
     check = precheck(tgt, now=now)
     inv = check.inventory

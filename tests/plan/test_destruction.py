@@ -241,3 +241,27 @@ def test_record_names_the_certificate_fields(
 def test_record_names_are_per_tenant_and_instant() -> None:
     at = dt.datetime(2030, 1, 10, 12, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert record_name("st-wglj", at) == "destruction/records/st-wglj/20300110T040005Z.json"
+
+
+def test_versions_whose_lock_state_cannot_be_read_block_even_early(
+    env: EnvironmentSpec, fleet: dict[str, TenantSpec]
+) -> None:
+    hidden = Inventory(
+        "st-wglj",
+        BucketFacts(
+            "b", exists=True, versions=3, lock_enabled=True, unreadable=3, unreadable_why="403"
+        ),
+        None,
+        (),
+    )
+    found = blockers(
+        fleet["st-wglj"],
+        env,
+        fleet=fleet,
+        inventory=hidden,
+        order=_order(NOW - dt.timedelta(days=30)),
+        now=NOW,
+        early=True,
+    )
+    assert [f.code for f in found] == ["lock-unknown"]
+    assert "3 object version(s)" in found[0].text()

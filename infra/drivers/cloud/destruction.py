@@ -28,6 +28,11 @@ __all__ = [
 ]
 
 _BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+_DENIED = ("403", "AccessDenied", "Forbidden")
+
+
+class _Unreadable(Exception):
+    """A version whose Object Lock state this identity may not read."""
 
 
 def _pages(s3: Any, name: str) -> Iterator[dict[str, Any]]:
@@ -58,7 +63,16 @@ def _lock_enabled(s3: Any, name: str) -> bool:
 def _held(s3: Any, name: str, key: str, version: str, now: dt.datetime) -> HeldVersion | None:
     """One HeadObject: S3 reports a version's legal hold and retention in its headers."""
     where = f"{name}/{key}@{version}"
-    head = call(f"s3:HeadObject {where}", s3.head_object, Bucket=name, Key=key, VersionId=version)
+    try:
+        head = call(
+            f"s3:HeadObject {where}", s3.head_object, Bucket=name, Key=key, VersionId=version
+        )
+    # Why: a bucket policy that does not let this identity read the version hides its lock
+    # state; the caller counts it as unknown (which blocks: it may be held).
+    except PermanentError as exc:
+        if exc.code in _DENIED:
+            raise _Unreadable(str(exc).splitlines()[0][:200]) from None
+        raise
     on = head.get("ObjectLockLegalHoldStatus") == "ON"
     until = head.get("ObjectLockRetainUntilDate")
     if isinstance(until, str):
@@ -92,6 +106,7 @@ def bucket_facts(
     prefixes: set[str] = set()
     entries: list[dict[str, str]] = []
     held: list[HeldVersion] = []
+    unreadable, why = 0, ""
     for page in _pages(s3, name):
         for v in page.get("Versions", []):
             versions += 1
@@ -101,10 +116,16 @@ def bucket_facts(
             entries.append({"Key": v["Key"], "VersionId": version})
             head, sep, _ = str(v["Key"]).partition("/")
             prefixes.add(f"{head}/" if sep else "")
-            if locked:
-                found = _held(s3, name, v["Key"], version, now)
+            if locked and not unreadable:
+                try:
+                    found = _held(s3, name, v["Key"], version, now)
+                except _Unreadable as exc:
+                    unreadable, why = 1, str(exc)
+                    continue
                 if found is not None:
                     held.append(found)
+            elif locked:  # one refusal is enough: the same policy refuses every version
+                unreadable += 1
         for m in page.get("DeleteMarkers", []):
             markers += 1
             entries.append({"Key": m["Key"], "VersionId": str(m.get("VersionId") or "null")})
@@ -118,6 +139,8 @@ def bucket_facts(
         prefixes=tuple(sorted(p for p in prefixes if p)),
         lock_enabled=locked,
         held=tuple(held),
+        unreadable=unreadable,
+        unreadable_why=why,
     )
     return facts, entries
 
