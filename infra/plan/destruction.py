@@ -316,6 +316,25 @@ def blockers(
                 )
             )
     out += _order_findings(order, env, now)
+    ends = retention_ends(spec)
+    if (
+        early
+        and ends is not None
+        and ends > today
+        and order is not None
+        and order.state == "ordered"
+        and not order.early
+    ):
+        out.append(
+            Finding(
+                "order-not-early",
+                N_(
+                    "the order {document} does not allow destruction before retention ends "
+                    "({ends}): order it again with --before-retention-ends"
+                ),
+                {"document": order.document, "ends": ends.isoformat()},
+            )
+        )
     out += _held_findings(inventory.bucket)
     out += _users(spec, fleet)
     key = inventory.key

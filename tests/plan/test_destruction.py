@@ -49,7 +49,7 @@ def _inventory(
     )
 
 
-def _order(at: dt.datetime, state: str = "ordered") -> Order:
+def _order(at: dt.datetime, state: str = "ordered", *, early: bool = True) -> Order:
     return Order.from_data(
         {
             "tenant": "st-wglj",
@@ -57,6 +57,7 @@ def _order(at: dt.datetime, state: str = "ordered") -> Order:
             "ordered_by": "linzekai@shantou.gov.cn",
             "ordered_at": at.isoformat(),
             "state": state,
+            "early": early,
             "changed_by": "chenshaohua@shantou.gov.cn" if state == "cancelled" else "",
             "changed_at": at.isoformat() if state == "cancelled" else "",
         }
@@ -90,6 +91,10 @@ def test_retention_blocks_unless_the_early_flag_is_given(
     spec = fleet["st-wglj"]
     assert _codes(spec, env, fleet, now=before, order=order) == {"retention"}
     assert _codes(spec, env, fleet, now=before, order=order, early=True) == set()
+    # Early only when the order itself said so.
+    plain = _order(before - dt.timedelta(days=30), early=False)
+    assert _codes(spec, env, fleet, now=before, order=plain, early=True) == {"order-not-early"}
+    assert _codes(spec, env, fleet, order=_order(NOW - dt.timedelta(days=30), early=False)) == set()
 
 
 def test_an_active_tenant_is_never_destroyed(
