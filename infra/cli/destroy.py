@@ -190,6 +190,8 @@ def _show_check(args: argparse.Namespace, tgt: Target, check: Precheck) -> None:
         json.dump(check.as_data(_), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return
+    from rich.cells import cell_len
+
     inv = check.inventory
     bucket = inv.bucket
     rows: list[tuple[str, str]] = [
@@ -216,16 +218,16 @@ def _show_check(args: argparse.Namespace, tgt: Target, check: Precheck) -> None:
     rows += [
         (f"{_(_KINDS[r.kind])} {r.name}", _(_STATES.get(r.state, r.state))) for r in inv.resources
     ]
-    width = max(len(k) for k, _v in rows) + 2
+    rows.insert(0, (_("WILL BE DESTROYED"), _("NOW")))
+    width = max(cell_len(k) for k, _v in rows) + 2  # Chinese characters take two cells
     print(
         _("Destruction precheck: tenant {tenant} ({name}), environment {env}").format(
             tenant=tgt.spec.id, name=tgt.spec.name, env=tgt.env.name
         )
     )
     print()
-    print(f"{_('WILL BE DESTROYED'):<{width}}{_('NOW')}")
     for k, v in rows:
-        print(f"{k:<{width}}{v}")
+        print(k + " " * (width - cell_len(k)) + v)
     print()
     order = check.order
     if order is None:
