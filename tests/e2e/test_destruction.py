@@ -225,3 +225,30 @@ def test_destruction_with_a_signed_verifiable_record(
     assert code == 1
     assert not tampered["ok"] and not tampered["digest"] and not tampered["kms_verify"]
     assert tampered["offline_verify"] is False
+
+
+def test_a_forced_bucket_delete_keeps_held_versions_and_says_so(
+    cloud_env: dict[str, str],
+) -> None:
+    """Deploy's own bucket delete (``force``, after retention) never overrides Object Lock:
+    a held version stays, the bucket stays, and the error names it."""
+    from infra.errors import PermanentError
+
+    s3 = boto3.client("s3")
+    name = "govcloud-local-e2e-held"
+    s3.create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "cn-northwest-1"}
+    )
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object_lock_configuration(
+        Bucket=name, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+    )
+    held = s3.put_object(Bucket=name, Key="a.csv", Body=b"1")["VersionId"]
+    s3.put_object(Bucket=name, Key="a.csv", Body=b"2")
+    s3.put_object_legal_hold(Bucket=name, Key="a.csv", VersionId=held, LegalHold={"Status": "ON"})
+    with pytest.raises(PermanentError, match=r"1 object version\(s\) refused, kept"):
+        cloud_driver.delete_bucket(name, force=True)
+    left = s3.list_object_versions(Bucket=name)["Versions"]
+    assert [v["VersionId"] for v in left] == [held]
+    s3.put_object_legal_hold(Bucket=name, Key="a.csv", VersionId=held, LegalHold={"Status": "OFF"})
+    assert cloud_driver.delete_bucket(name, force=True) is True
