@@ -26,6 +26,7 @@ from typing import Any
 
 from infra import __version__
 from infra.errors import InputError
+from infra.i18n import _
 from infra.plan import render_tenant
 from infra.plan.cloud import dedicated_key
 from infra.plan.destruction import (
@@ -111,7 +112,9 @@ def _recorded_spec(root: Path, env_name: str, tenant: str) -> TenantSpec:
     outputs = outputs_if_any(Pulumi(root, {}), f"{env_name}.{tenant}")
     if "spec" not in outputs:
         raise InputError(
-            f"no tenants/{tenant}.yaml and no stack {env_name}.{tenant} with a recorded spec",
+            _("no tenants/{tenant}.yaml and no stack {stack} with a recorded spec").format(
+                tenant=tenant, stack=f"{env_name}.{tenant}"
+            ),
             field="--tenant",
         )
     data = dict(outputs["spec"])
@@ -200,13 +203,16 @@ def place_order(
 
     if not re.fullmatch(t.env.authorization_pattern, document):
         raise InputError(
-            f"--document {document!r} does not match the environment's authorization "
-            f"pattern {t.env.authorization_pattern}",
+            _(
+                "--document {document!r} does not match the environment's authorization "
+                "pattern {pattern}"
+            ).format(document=document, pattern=t.env.authorization_pattern),
             field="--document",
         )
     if "@" not in ordered_by:
         raise InputError(
-            f"--ordered-by {ordered_by!r} is not an e-mail address", field="--ordered-by"
+            _("--ordered-by {who!r} is not an e-mail address").format(who=ordered_by),
+            field="--ordered-by",
         )
     order = Order(t.spec.id, document, ordered_by, now, "ordered", early)
     return _store_order(t, order, now)
@@ -216,7 +222,10 @@ def cancel_order(t: Target, *, by: str, now: dt.datetime) -> Order:
     """Cancel the standing order (a new version of it, the old one stays as evidence)."""
     order = current_order(t)
     if order is None or order.state != "ordered":
-        raise InputError(f"tenant {t.spec.id} has no standing destruction order", field="--cancel")
+        raise InputError(
+            _("tenant {tenant} has no standing destruction order").format(tenant=t.spec.id),
+            field="--cancel",
+        )
     cancelled = Order(
         order.tenant,
         order.document,
@@ -286,14 +295,16 @@ def destroy(t: Target, *, now: dt.datetime, early: bool = False, say: Say = prin
     deleted, refused = delete_versions(before.bucket.name, check.entries)
     if refused:
         out.errors = [
-            f"{len(refused)} version(s) refused by the endpoint (Object Lock?); nothing else "
-            f"destroyed: {'; '.join(refused[:5])}"
+            _(
+                "{count} version(s) refused by the endpoint (Object Lock?); nothing else "
+                "destroyed: {which}"
+            ).format(count=len(refused), which="; ".join(refused[:5]))
         ]
         return out
     failure = _destroy_stack(t, early=early, say=say)
     if failure:
         out.errors.append(failure)
-    after, _ = inventory(t, now=dt.datetime.now(dt.UTC))
+    after, _entries = inventory(t, now=dt.datetime.now(dt.UTC))
     if before.key is not None and not before.key.shared:
         # The alias went with the key: read it back by its id.
         after = Inventory(after.tenant, after.bucket, key_facts(before.key.key_id), after.resources)
