@@ -370,6 +370,56 @@ def _access(r: BureauReport) -> list[Block]:
         if a.offboarding
         else Text(_("None."))
     )
+    return out + _destructions(r)
+
+
+def _destructions(r: BureauReport) -> list[Block]:
+    d = r.destructions
+    out: list[Block] = [Heading(3, _("Destructions"))]
+    if not d.read:
+        out.append(
+            Text(
+                _(
+                    "Not read: pass `--records` to list the signed destruction records of "
+                    "the audit bucket (`govcloud records verify` checks them)."
+                ),
+                note=True,
+            )
+        )
+    elif d.done:
+        out.append(
+            Table(
+                [
+                    _("tenant"),
+                    _("destroyed"),
+                    _("document"),
+                    _("method"),
+                    _("versions"),
+                    _("bytes"),
+                    _("verification"),
+                ],
+                [
+                    [
+                        x.tenant,
+                        x.finished[:19],
+                        x.document,
+                        x.method,
+                        str(x.versions),
+                        str(x.bytes),
+                        x.verification,
+                    ]
+                    for x in d.done
+                ],
+            )
+        )
+    else:
+        out.append(Text(_("None.")))
+    out.append(Heading(3, _("Retention ended, not yet destroyed")))
+    out.append(
+        Text(", ".join(d.due) + ("" if d.read else " " + _("(records not read)")))
+        if d.due
+        else Text(_("None."))
+    )
     return out
 
 

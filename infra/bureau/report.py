@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from infra.spec import EnvironmentSpec, TenantSpec
 from infra.spec.git import SharingHistory
@@ -15,6 +16,7 @@ from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
 from .checks import AuditSummary, DriftSummary
 from .cost import CostView, cost_view
+from .destructions import DestructionView, destruction_view
 from .emergency import EmergencyView
 from .metering import Metering
 from .rightsize import Resize, RightsizePlan, ShortHistory, plan_resizes
@@ -48,6 +50,7 @@ class BureauReport:
     usage: UsageView | None
     access: AccessView
     sharing: SharingView
+    destructions: DestructionView
     drift: DriftSummary | None = None  # the last reconcile's drift report, when given
     audit: AuditSummary | None = None  # the last audit's report, when given
     emergency: EmergencyView | None = None  # emergency accesses in the period, when given
@@ -91,10 +94,12 @@ def build_report(
     drift: DriftSummary | None = None,
     audit: AuditSummary | None = None,
     emergency: EmergencyView | None = None,
+    records: Sequence[Mapping[str, Any]] | None = None,
 ) -> BureauReport:
     """``usage``: the latest quota use (the metrics store's, or one reading of the quotas);
     ``metering``: the recorded history that proposals and peaks stand on; ``mean_use``: the
-    mean use over the metering window (metered cost)."""
+    mean use over the metering window (metered cost); ``records``: the destruction records
+    read from the audit bucket (None: not read)."""
     live = None if usage is None else _usage_view(specs, usage, metering, threshold)
     period = metering.window if metering is not None and mean_use is not None else None
     return BureauReport(
@@ -109,6 +114,7 @@ def build_report(
         sharing=sharing_view(
             specs, history, since=since or today - dt.timedelta(days=365), until=today
         ),
+        destructions=destruction_view(specs, today, records),
         drift=drift,
         audit=audit,
         emergency=emergency,

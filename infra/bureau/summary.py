@@ -116,10 +116,12 @@ def _grants(r: BureauReport) -> tuple[str, str, str, bool]:
 
 def _reclaim(r: BureauReport) -> tuple[str, str, str, bool]:
     leaving = r.access.offboarding
-    due = [o.tenant for o in leaving if o.retention_ends and o.retention_ends <= r.today]
+    due = r.destructions.due  # retention ended, and no record of destruction (if read)
     parts = [_("{n} decommissioning").format(n=len(leaving))]
     if due:
         parts.append(_("data may be destroyed now: {names}").format(names=_names(due)))
+    if r.destructions.read:
+        parts.append(_("{n} destroyed with a signed record").format(n=len(r.destructions.done)))
     if r.usage is None:
         how = _not_available(_("run with `--live`"))
         parts.append(_("right-sizing: {what}").format(what=how))

@@ -40,6 +40,8 @@ _COMMANDS = (
     "infra.cli.rightsize",
     "infra.cli.audit",
     "infra.cli.access",
+    "infra.cli.destroy",
+    "infra.cli.records",
 )
 
 Handler = Callable[[argparse.Namespace], int]

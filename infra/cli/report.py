@@ -145,6 +145,14 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
+        "--records",
+        action="store_true",
+        help=_(
+            "read the signed destruction records from the environment's audit bucket: "
+            "destructions done, and tenants whose retention ended not yet destroyed"
+        ),
+    )
+    parser.add_argument(
         "--format",
         choices=("markdown", "html", "json"),
         default="markdown",
@@ -242,6 +250,17 @@ def _history(directory: Path) -> SharingHistory | str:
         return str(exc)
 
 
+def _records(args: argparse.Namespace, env: EnvironmentSpec) -> list[dict[str, Any]] | None:
+    if not args.records:
+        return None
+    from infra.bureau.destructions import read_records
+
+    from .deploy import use_local_cloud
+
+    use_local_cloud(args.env)
+    return read_records(env)
+
+
 def run(args: argparse.Namespace) -> int:
     from infra.bureau import build_report
 
@@ -271,6 +290,7 @@ def run(args: argparse.Namespace) -> int:
         drift=drift,
         audit=audit,
         emergency=_emergency(args, env, args.since or args.today - dt.timedelta(days=365)),
+        records=_records(args, env),
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json

@@ -98,7 +98,7 @@ _TABLE: dict[str, CloudKindOps] = {
         "alias",
         _c.ensure_key,
         lambda p: _c.read_key(p["alias"], pin_bucket=p.get("pin_bucket")),
-        lambda p: _c.delete_key(p["alias"]),
+        lambda p: _c.delete_key(p["alias"], pending_days=p.get("pending_window_days")),
         ("alias",),
     ),
     "bucket": CloudKindOps(

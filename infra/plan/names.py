@@ -33,6 +33,7 @@ __all__ = [
     "k8s_name",
     "key_alias",
     "platform_key_alias",
+    "signing_key_alias",
     "tags",
     "vpc_blocks",
     "vpc_for",
@@ -107,6 +108,11 @@ def key_alias(env: str, tenant: str) -> str:
 
 def platform_key_alias(env: str) -> str:
     return f"alias/govcloud/{env}/platform"
+
+
+def signing_key_alias(env: str) -> str:
+    """The platform's asymmetric key that signs destruction records."""
+    return f"alias/govcloud/{env}/platform-signing"
 
 
 def vpc_blocks(pool: str) -> list[str]:

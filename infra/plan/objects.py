@@ -42,6 +42,10 @@ class KeyProps(TypedDict):
     alias_key: NotRequired[str]  # ALIAS_PINNED: the alias names that key, never another
     state: NotRequired[str]  # "Enabled": not disabled, not pending deletion
     grants: NotRequired[list[str]]  # KMS grants ("grantee: operations (grant id)"): none
+    # An asymmetric key (absent: SYMMETRIC_DEFAULT for ENCRYPT_DECRYPT), e.g. the platform's
+    # record-signing key: ECC_NIST_P256 or SM2 for SIGN_VERIFY; fixed at creation.
+    key_spec: NotRequired[str]
+    key_usage: NotRequired[str]
 
 
 class BucketProps(TypedDict):

@@ -36,6 +36,7 @@ from .netpol_rule import CEL_INSIDE, CEL_NAMED
 from .objects import BucketProps, CloudObject, KeyProps, KubeObject, RoleProps, VpcProps
 from .reach import bucket_reach, key_reach, role_reach
 from .reconciler import RECONCILER_USER, reconciler_objects
+from .signing import signing_key_props
 from .workloads import credential_validations, service_account_validations
 
 __all__ = [
@@ -531,6 +532,8 @@ def platform_cloud_objects(env: EnvironmentSpec) -> list[CloudObject]:
             "bucket", "audit-bucket", {**audit_props, **bucket_reach(AUDIT_RETENTION_DAYS)}
         ),
         CloudObject("role", "platform-admin-role", {**role, **role_reach()}),
+        # Signs destruction records (stored in the audit bucket under Object Lock).
+        CloudObject("kms-key", "signing-key", dict(signing_key_props(env, tagset))),
     ]
 
 

@@ -55,6 +55,7 @@ from .gate import (
 from .settings import (
     ENV_DECOMMISSION_SPEC,
     ENV_DESTROY_DATA,
+    ENV_KEY_PENDING_DAYS,
     ENV_NOW,
     ENV_OVERRIDE_RULES,
     STORED_SETTINGS,
@@ -257,6 +258,8 @@ class _Deployer:
         self.fleet = fleet
         run_env = {
             ENV_NOW: self.now.isoformat(),
+            # A destroyed stack's key waits out the environment's pending window.
+            ENV_KEY_PENDING_DAYS: str(env.destruction.key_pending_days),
             **(opts.state.environment() if opts.state else {}),
         }
         if opts.destroy_data_before_retention_ends:

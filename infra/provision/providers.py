@@ -41,6 +41,7 @@ from infra.plan.objects import KubeObject
 from infra.plan.records import PULUMI_UP
 
 from .retries import record_retries
+from .settings import ENV_KEY_PENDING_DAYS
 
 if TYPE_CHECKING:
     from infra.drivers import CloudKindOps, KubeClient
@@ -289,6 +290,9 @@ class CloudProvider(ResourceProvider):
         return ReadResult(id_, merged)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        pending = os.environ.get(ENV_KEY_PENDING_DAYS, "")
+        if props.get("kind") == "kms-key" and pending.isdigit():
+            props = {**props, "pending_window_days": int(pending)}
         _ops(props["kind"]).delete(props)
 
 

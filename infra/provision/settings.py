@@ -9,6 +9,7 @@ from infra.plan.clock import ENV_NOW, ENV_TODAY
 __all__ = [
     "ENV_DECOMMISSION_SPEC",
     "ENV_DESTROY_DATA",
+    "ENV_KEY_PENDING_DAYS",
     "ENV_NOW",
     "ENV_OVERRIDE_RULES",
     "ENV_TODAY",
@@ -24,6 +25,9 @@ __all__ = [
 ENV_OVERRIDE_RULES = "GOVCLOUD_OVERRIDE_RULES"
 ENV_DECOMMISSION_SPEC = "GOVCLOUD_DECOMMISSION_SPEC"
 ENV_DESTROY_DATA = "GOVCLOUD_DESTROY_DATA_BEFORE_RETENTION_ENDS"
+# The KMS pending window (days) of the keys a stack destroy schedules for deletion: the
+# environment's `destruction.key_pending_days`, read by the key provider's delete.
+ENV_KEY_PENDING_DAYS = "GOVCLOUD_KEY_PENDING_DAYS"
 # Per-run settings that earlier versions stored in stack config; deploy removes them.
 STORED_SETTINGS = (
     "govcloud:today",

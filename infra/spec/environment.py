@@ -16,6 +16,7 @@ from .types import STRICT, DnsLabel, Network, Quantity
 __all__ = [
     "Capacity",
     "CloudEndpoint",
+    "Destruction",
     "EmergencyAccess",
     "EnvironmentSpec",
     "KubernetesTarget",
@@ -283,6 +284,31 @@ class EmergencyAccess(BaseModel):
     )
 
 
+class Destruction(BaseModel):
+    """How a decommissioned tenant's data is destroyed (`govcloud destroy`)."""
+
+    model_config = STRICT
+    waiting_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Days between a destruction order and the earliest destruction, during "
+        "which the order can be cancelled (0: at once)",
+    )
+    key_pending_days: int = Field(
+        default=30,
+        ge=7,
+        le=30,
+        description="The KMS pending window of a destroyed tenant's key (7-30 days): until "
+        "then the key deletion can still be cancelled",
+    )
+    signing: Literal["sm2", "ecc-p256"] = Field(
+        default="sm2",
+        description="The platform's record-signing key: sm2 (SM2DSA, commercial cryptography, "
+        "where the cloud offers it) or ecc-p256 (ECDSA P-256 with SHA-256)",
+    )
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -330,6 +356,10 @@ class EnvironmentSpec(BaseModel):
         max_length=100,
         description="The nodes of the provincial cloud (provincial node, city nodes, sector "
         "clouds); none: one implicit region built from the top-level fields",
+    )
+    destruction: Destruction = Field(
+        default_factory=Destruction,
+        description="Waiting period, key pending window and record signing of destructions",
     )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",

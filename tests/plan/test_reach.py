@@ -113,8 +113,10 @@ def test_every_tenant_plan_closes_its_bucket_key_and_role(
 
 
 def test_the_platform_plan_closes_its_key_audit_bucket_and_admin_role(env: EnvironmentSpec) -> None:
-    cloud = {o.kind: o.props for o in render_platform(env).cloud}
+    cloud = {o.kind: o.props for o in render_platform(env).cloud if o.name != "signing-key"}
     assert cloud["kms-key"]["pin_bucket"] == cloud["bucket"]["name"] == "govcloud-local-audit"
+    signing = next(o.props for o in render_platform(env).cloud if o.name == "signing-key")
+    assert signing["state"] == "Enabled" and signing["grants"] == []  # no grant signs
     assert cloud["bucket"]["lifecycle_rules"] == retention_rules(cloud["bucket"]["expiration_days"])
     assert cloud["role"]["attached_policies"] == []
 

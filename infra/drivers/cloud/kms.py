@@ -57,6 +57,9 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
         )
     meta = describe(kms, pin.pinned if pin and pin.pinned else alias)
     if meta is None:
+        shape = {"KeySpec": props["key_spec"]} if "key_spec" in props else {}
+        if "key_usage" in props:
+            shape["KeyUsage"] = props["key_usage"]
         meta = (
             _unattached(kms, alias)
             or call(
@@ -65,6 +68,7 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
                 Description=props["description"],
                 Policy=props["policy"],
                 Tags=tag_list({**props["tags"], ALIAS_TAG: alias}, "TagKey", "TagValue"),
+                **shape,
             )["KeyMetadata"]
         )
         call(
@@ -92,7 +96,8 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
         PolicyName="default",
         Policy=props["policy"],
     )
-    _set_rotation(kms, key_id, alias, props["rotation"])
+    if props.get("key_spec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT":  # asymmetric: none
+        _set_rotation(kms, key_id, alias, props["rotation"])
     _sync_tags(kms, key_id, alias, props["tags"])
     if "grants" in props:
         _revoke_grants(kms, key_id, alias, props["grants"])
@@ -230,14 +235,18 @@ def read_key(
         "state": str(meta.get("KeyState", "")),
         "grants": [_grant_text(g) for g in _grants(kms, key_id, alias)],
     }
+    if meta.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+        actual["key_spec"] = str(meta["KeySpec"])
+        actual["key_usage"] = str(meta.get("KeyUsage", ""))
     if pin is not None:
         actual["pin_bucket"] = str(pin_bucket)
         actual["alias_key"] = alias_key_view(pin.alias_target, pin.pinned)
     return actual
 
 
-def delete_key(alias: str) -> bool:
-    """Remove the alias and schedule the key's deletion (7 days). ``True`` if it existed."""
+def delete_key(alias: str, *, pending_days: int | None = None) -> bool:
+    """Remove the alias and schedule the key's deletion (after ``pending_days``, 7-30;
+    default 7). ``True`` if it existed."""
     kms = client("kms")
     meta = describe(kms, alias)
     if meta is None:
@@ -249,6 +258,6 @@ def delete_key(alias: str) -> bool:
             f"kms:ScheduleKeyDeletion {alias}",
             kms.schedule_key_deletion,
             KeyId=meta["KeyId"],
-            PendingWindowInDays=PENDING_WINDOW_DAYS,
+            PendingWindowInDays=pending_days or PENDING_WINDOW_DAYS,
         )
     return True

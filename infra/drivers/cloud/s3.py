@@ -427,13 +427,14 @@ def delete_bucket(name: str, *, force: bool = False) -> bool:
                 f"bucket {name} holds data; refusing to delete it (force=True empties it first)",
                 operation="s3:DeleteBucket",
             )
-        versions = _versions(s3, name)
-        for start in range(0, len(versions), 1000):
-            call(
-                f"s3:DeleteObjects {name}",
-                s3.delete_objects,
-                Bucket=name,
-                Delete={"Objects": versions[start : start + 1000], "Quiet": True},
+        from infra.drivers.cloud.destruction import delete_versions
+
+        _deleted, refused = delete_versions(name, _versions(s3, name))
+        if refused:  # Object Lock (or a policy) keeps them: the bucket stays, and says why
+            raise PermanentError(
+                f"bucket {name}: {len(refused)} object version(s) refused, kept (Object Lock "
+                f"or policy): {'; '.join(refused[:3])}",
+                operation="s3:DeleteObjects",
             )
     try:
         call(f"s3:DeleteBucket {name}", s3.delete_bucket, Bucket=name)
