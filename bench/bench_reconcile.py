@@ -105,7 +105,11 @@ def quotas(fleet: dict[str, TenantSpec], ids: list[str]) -> list[dict[str, Any]]
 
 
 class Reconciler:
-    def __init__(self, kubeconfig: Path, port: int, log: Path, workers: int) -> None:
+    def __init__(
+        self, kubeconfig: Path, port: int, log: Path, workers: int, *, cloud: bool = False
+    ) -> None:
+        """``cloud``: the cloud side too (its change events and the backstop poll), against
+        the cloud endpoint of this process's environment."""
         self.port = port
         env = {**os.environ, "KUBECONFIG": str(kubeconfig), "GOVCLOUD_ENV": "local"}
         self.proc = subprocess.Popen(
@@ -117,7 +121,7 @@ class Reconciler:
                 "--env",
                 "local",
                 "--watch",
-                "--no-cloud",
+                *([] if cloud else ["--no-cloud"]),
                 "--identity",
                 "bench",
                 "--resync",

@@ -8,7 +8,7 @@ from typing import Literal
 
 __all__ = ["CLEAN", "FOUND", "INCOMPLETE", "AuditResult", "Category", "Finding", "Probe", "Tally"]
 
-Category = Literal["rbac", "workload", "quota", "network", "namespace", "cloud"]
+Category = Literal["rbac", "workload", "quota", "network", "namespace", "cloud", "platform"]
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ LABELS_WEAKENED = _shape(
     )
 )
 ADMITTED = _shape(N_("admitted; it must be refused"))
+PLATFORM_NOT_AS_PLANNED = _shape(
+    N_("a platform object that reaches every tenant is not as planned")
+)
+PLATFORM_UNPLANNED = _shape(N_("not planned by any stack, and it reaches tenants"))
 
 SHAPES: tuple[Shape, ...] = (
     MISSING,
@@ -97,6 +101,8 @@ SHAPES: tuple[Shape, ...] = (
     NO_NAMESPACE,
     LABELS_WEAKENED,
     ADMITTED,
+    PLATFORM_NOT_AS_PLANNED,
+    PLATFORM_UNPLANNED,
     STALE,
     SAME_PATH,
     ANALYZER_ONLY,

@@ -44,6 +44,7 @@ from infra.spec.tenant import LifecycleState, TenantSpec
 from .cloud import audit_cloud, tenant_cloud
 from .crosscheck import cross_check
 from .livework import live_workloads
+from .managed import managed_findings
 from .model import AuditResult, Finding
 from .network import connectivity
 from .paths import unexpected_paths
@@ -176,6 +177,10 @@ def audit_environment(
         result.tally.add(tally)
         say(_("network: every live NetworkPolicy, cross-checked by netpol-analyzer"))
         _network(result, admin, env, fleet, present, live_ns, audited)
+        say(_("managed objects: each tenant's and the platform's, read live against the plan"))
+        found, tally = managed_findings(admin, env, fleet, present, audited)
+        result.findings += found
+        result.tally.add(tally)
         if cloud:
             _cloud(result, env, plans, audited, options.workers, say)
         if prowler is not None:

@@ -33,6 +33,10 @@ EXACT_KINDS = frozenset(
         "ClusterRoleBinding",
         "ResourceQuota",
         "LimitRange",
+        # validationActions is a set-type list: an "Audit" someone added stays beside
+        # "Deny" after apply, and a deleted "Deny" is not the plan either.
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
     }
 )
 
