@@ -90,7 +90,8 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
     current: set[tuple[str, str, str]] = set()
     for spec in specs:
         for request in spec.data_requests:
-            key = (spec.id, request.provider, request.data)
+            what = request.dataset or request.data or ""
+            key = (spec.id, request.provider, what)
             current.add(key)
             seen = history.requested.get(key)
             received = seen or request.requested
@@ -102,7 +103,7 @@ def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[Request
                 RequestLine(
                     spec.id,
                     request.provider,
-                    request.data,
+                    what,
                     received,
                     Status(state.value),
                     done,
