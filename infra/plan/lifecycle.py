@@ -22,6 +22,7 @@ __all__ = [
     "next_change",
     "retention_ends",
     "share_ends",
+    "shares_change",
 ]
 
 PROVINCE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -53,6 +54,24 @@ def share_ends(authorization: ShareAuthorization) -> dt.datetime:
     return dt.datetime.combine(
         authorization.expires + dt.timedelta(days=1), dt.time(0), PROVINCE_TZ
     )
+
+
+def _share_moments(spec: TenantSpec, fleet: Iterable[TenantSpec]) -> list[dt.datetime]:
+    """When the shares ``spec`` receives (its own requests) or gives (others' requests of
+    its datasets) end."""
+    return [
+        share_ends(r.authorization)
+        for requester in [spec, *fleet]
+        for r in requester.data_requests
+        if r.authorization is not None
+        and (requester.id == spec.id or r.provider == spec.id)
+    ]
+
+
+def shares_change(spec: TenantSpec, fleet: Iterable[TenantSpec], moment: dt.datetime) -> bool:
+    """Whether a data share of ``spec`` (given or received) ends at ``moment``: its cloud
+    side changes then, not only its Kubernetes side."""
+    return moment in _share_moments(spec, fleet)
 
 
 def retention_ends(spec: TenantSpec) -> dt.date | None:
@@ -91,12 +110,7 @@ def next_change(
     if spec.lifecycle.state is LifecycleState.active:
         for grant in spec.access:
             moments += [grant_starts(grant), grant_ends(grant)]
-        for requester in [spec, *fleet]:
-            moments += [
-                share_ends(r.authorization)
-                for r in requester.data_requests
-                if r.authorization is not None and (requester is spec or r.provider == spec.id)
-            ]
+        moments += _share_moments(spec, fleet)
     ends = retention_ends(spec)
     if ends is not None:
         moments.append(dt.datetime.combine(ends, dt.time(0), PROVINCE_TZ))

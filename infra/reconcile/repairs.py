@@ -60,5 +60,7 @@ class Outcome:
     # aspects not checked by this process yet: their condition on the object stands
     carried: dict[Aspect, dict[str, Any]] = field(default_factory=dict)
     requeue_after: float | None = None
+    # the cloud side changes then too (a data share ends): its check is queued for then
+    cloud_requeue_after: float | None = None
     status_written: bool = False
     skipped: str = ""  # why nothing was done (gone, not ours)

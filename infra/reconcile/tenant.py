@@ -9,7 +9,8 @@
 4. repair the Kubernetes side, then the cloud side; read back what was repaired;
 5. write the reconciler's part of the status (its conditions, repair counters, the next
    scheduled change) when it changed, and one Event per repair;
-6. requeue at the next moment the desired state changes (a grant expiring).
+6. requeue at the next moment the desired state changes (a grant expiring; a data share
+   given or received ending, which also queues a cloud check for that moment).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from infra.plan.conditions import (
     with_deploy,
 )
 from infra.plan.drift import Aspect, kube_drift, unexpected
-from infra.plan.lifecycle import PROVINCE_TZ, next_change
+from infra.plan.lifecycle import PROVINCE_TZ, next_change, shares_change
 from infra.plan.objects import KubeObject
 from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
 from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
@@ -161,7 +162,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         else:
             out.remaining += seen.remaining
 
-    _finish(ctx, cr, spec, out, now)
+    _finish(ctx, cr, spec, out, now, fleet=list(fleet.values()))
     return out
 
 
@@ -179,10 +180,20 @@ def _counters(old: dict[str, Any], repairs: list[Repair]) -> dict[str, int]:
     return counts
 
 
-def _finish(ctx: Context, cr: dict[str, Any], spec: TenantSpec, out: Outcome, now: Any) -> None:
-    upcoming = next_change(spec, now)
+def _finish(
+    ctx: Context,
+    cr: dict[str, Any],
+    spec: TenantSpec,
+    out: Outcome,
+    now: Any,
+    *,
+    fleet: list[TenantSpec],
+) -> None:
+    upcoming = next_change(spec, now, fleet=fleet)
     if upcoming is not None:
         out.requeue_after = max(0.0, (upcoming - now).total_seconds())
+        if ctx.cloud is not None and shares_change(spec, fleet, upcoming):
+            out.cloud_requeue_after = out.requeue_after
     if ctx.dry_run:
         return
     for repair in out.repairs:
