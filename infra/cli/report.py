@@ -218,6 +218,17 @@ def _history(directory: Path) -> SharingHistory | str:
         return str(exc)
 
 
+def _verified(env: str) -> dict[tuple[str, str, str], dt.date] | None:
+    """The days each live data share was first verified, from the Tenant objects' status
+    (the reconciler writes them); None when the cluster cannot be read."""
+    from infra.bureau.sharing import verified_shares
+
+    from . import live
+
+    found = live.read_live(env)
+    return None if found.tenants is None else verified_shares(found.tenants)
+
+
 def run(args: argparse.Namespace) -> int:
     from infra.bureau import build_report
 
@@ -246,6 +257,7 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         drift=drift,
         audit=audit,
+        verified=_verified(args.env) if args.live else None,
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json

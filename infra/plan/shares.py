@@ -3,12 +3,15 @@ through the cloud's own controls on the provider's resources.
 
 A share lets the requester's role read one prefix of the provider's bucket and nothing
 else: ``s3:GetObject`` on ``<prefix>*``, ``s3:ListBucket`` only with an ``s3:prefix`` under
-it, and ``kms:Decrypt`` of the provider's key only through S3 and only for objects under
-the prefix (S3's encryption context is the object's ARN). The decrypt is a key-policy
-statement, not a KMS grant: the key policy is one document the reconciler compares whole
-and puts back, while grants are separate objects with their own ids that the reach model
-keeps at none. The requester's permissions boundary carries the same three permissions
-(a resource policy naming a role is limited by the role's boundary).
+it, and ``kms:Decrypt`` of the provider's key only through S3 and only with the provider's
+bucket as encryption context (the bucket's ARN with S3 Bucket Keys, which govcloud's
+buckets use, or an object's ARN under the prefix): S3 asks KMS to decrypt only for a
+``GetObject`` the bucket policy allowed, so the prefix is the bucket policy's limit.
+The decrypt is a key-policy statement, not a KMS grant: the key policy is one document the
+reconciler compares whole and puts back, while grants are separate objects with their own
+ids (and eventual consistency) that the reach model keeps at none. The requester's
+permissions boundary carries the same three permissions (a resource policy naming a role
+is limited by the role's boundary).
 
 Rendered as of one clock: a share exists while ``now`` is before its authorization's end
 (``infra.plan.lifecycle.share_ends``), and both departments are active.
@@ -25,7 +28,7 @@ from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import LifecycleState, TenantSpec
 
 from .lifecycle import share_ends
-from .names import bucket_name, cloud_name
+from .names import bucket_name, cloud_name, key_alias
 
 __all__ = [
     "SHARE_SID",
@@ -36,6 +39,7 @@ __all__ = [
     "requester_share_statements",
     "share_principals",
     "shares_given",
+    "verified_record",
 ]
 
 SHARE_SID = "Share"  # every share statement's Sid starts with it
@@ -51,6 +55,11 @@ class Share:
     prefix: str
     document: str
     ends: dt.datetime
+
+    @property
+    def key(self) -> str:
+        """``<requester>/<dataset>``: how the provider's Tenant status names it."""
+        return f"{self.requester}/{self.dataset}"
 
     @property
     def sid(self) -> str:
@@ -135,8 +144,13 @@ def _decrypt(env: EnvironmentSpec, share: Share) -> dict[str, Any]:
         "Action": "kms:Decrypt",
         "Condition": {
             "StringEquals": {"kms:ViaService": _via_s3(env)},
+            # With S3 Bucket Keys (govcloud's buckets use them) the context is the bucket's
+            # ARN; an object written without one carries its own ARN.
             "StringLike": {
-                "kms:EncryptionContext:aws:s3:arn": _s3(env, f"{bucket}/{share.prefix}*")
+                "kms:EncryptionContext:aws:s3:arn": [
+                    _s3(env, bucket),
+                    _s3(env, f"{bucket}/{share.prefix}*"),
+                ]
             },
         },
     }
@@ -194,13 +208,37 @@ def requester_share_statements(env: EnvironmentSpec, shares: list[Share]) -> lis
         get, listing = _read(env, share)
         out.append({"Sid": f"{share.sid}Read", "Effect": "Allow", **get})
         out.append({"Sid": f"{share.sid}List", "Effect": "Allow", **listing})
+        decrypt = _decrypt(env, share)
+        # the provider's key, by its alias (a dataset's tenant always has its own key)
+        alias = {
+            "ForAnyValue:StringEquals": {
+                "kms:ResourceAliases": [key_alias(env.name, share.provider)]
+            }
+        }
         out.append(
             {
                 "Sid": f"{share.sid}Decrypt",
                 "Effect": "Allow",
                 "Resource": f"arn:{env.cloud.partition}:kms:{env.cloud.region}:"
                 f"{env.cloud.account_id}:key/*",
-                **_decrypt(env, share),
+                "Action": decrypt["Action"],
+                "Condition": {**alias, **decrypt["Condition"]},
             }
         )
     return out
+
+
+def verified_record(
+    old: Mapping[str, Any], live: list[Share], *, verified_now: bool, today: dt.date
+) -> dict[str, str]:
+    """The day each live share of a provider was first verified live (``status.shares``,
+    written by the reconciler alone): kept for a share still planned, today's for a share
+    whose cloud side was just read back as planned, gone for a share that lapsed."""
+    out: dict[str, str] = {}
+    for share in live:
+        day = old.get(share.key)
+        if isinstance(day, str) and day:
+            out[share.key] = day
+        elif verified_now:
+            out[share.key] = today.isoformat()
+    return dict(sorted(out.items()))

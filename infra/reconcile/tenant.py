@@ -40,6 +40,7 @@ from infra.plan.lifecycle import PROVINCE_TZ, next_change, shares_change
 from infra.plan.objects import KubeObject
 from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
 from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
+from infra.plan.shares import shares_given, verified_record
 from infra.plan.weakening import (
     stale_managed,
     weakening_bindings,
@@ -138,6 +139,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.errors[aspect] = CANNOT_REPAIR.format(error=exc)
 
     # -- cloud: checked on its own schedule; every pass reports the last check ------------
+    verified_now = False  # this pass read the cloud side back as planned
     if ctx.cloud is not None:
         if cloud_check:
             found, fixes = check_cloud(ctx, tenant_id, plan.cloud)
@@ -161,8 +163,16 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.unknown["cloud"] = (seen.reason, seen.error)
         else:
             out.remaining += seen.remaining
+            verified_now = cloud_check and not seen.remaining
 
-    _finish(ctx, cr, spec, out, now, fleet=list(fleet.values()))
+    given = shares_given(spec, fleet, now)
+    shares = verified_record(
+        owned_status(cr.get("status") or {}).get("shares") or {},
+        given,
+        verified_now=verified_now,
+        today=now.astimezone(PROVINCE_TZ).date(),
+    )
+    _finish(ctx, cr, spec, out, now, fleet=list(fleet.values()), shares=shares)
     return out
 
 
@@ -188,6 +198,7 @@ def _finish(
     now: Any,
     *,
     fleet: list[TenantSpec],
+    shares: dict[str, str],
 ) -> None:
     upcoming = next_change(spec, now, fleet=fleet)
     if upcoming is not None:
@@ -224,6 +235,7 @@ def _finish(
     }
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)
+    new["shares"] = shares
     if same_status(old, new):
         return
     if ctx.coalesce_counters and same_status({**old, "repairs": new["repairs"]}, new):
