@@ -71,16 +71,21 @@ def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozense
     if kind in _CLUSTER_KINDS or (kind == "NetworkPolicy" and meta.get("namespace") in shared):
         return [PLATFORM]
     if kind == "Tenant":
-        # Only to know whom to queue: the peers' names, read without validating the spec
-        # (a pass validates it; an invalid one still queues the tenant itself).
-        network = (obj.get("spec") or {}).get("network")
+        # Only to know whom to queue: the peers' names and the providers its data requests
+        # name (a share lives on the provider's bucket and key, and ends when the request's
+        # approval does), read without validating the spec (a pass validates it; an
+        # invalid one still queues the tenant itself).
+        spec = obj.get("spec") or {}
+        network = spec.get("network")
         listed = network.get("peers") if isinstance(network, dict) else None
+        requests = spec.get("dataRequests")
         peers = [
-            str(p["tenant"])
-            for p in listed or []
-            if isinstance(p, dict) and isinstance(p.get("tenant"), str)
+            str(p[field])
+            for field, entries in (("tenant", listed), ("from", requests))
+            for p in (entries if isinstance(entries, list) else [])
+            if isinstance(p, dict) and isinstance(p.get(field), str)
         ]
-        return [str(meta.get("name")), *peers]
+        return [str(meta.get("name")), *dict.fromkeys(peers)]
     if kind == "Namespace":
         return [str(meta.get("name"))]
     return [str(meta.get("namespace"))] if meta.get("namespace") else []

@@ -25,6 +25,20 @@ def test_a_tenant_event_queues_the_tenant_and_its_peers() -> None:
     assert _tenant_of("Tenant", _tenant(spec)) == ["gz-wjw", "gd-wjw", "gz-gaj"]
 
 
+def test_a_tenant_event_queues_the_providers_its_requests_name() -> None:
+    """A share lives on the provider's bucket and key: a changed approval (a new expiry)
+    must reach the provider's pass, which times the revocation."""
+    spec = {
+        "network": {"peers": [{"tenant": "gd-wjw", "agreement": "x"}]},
+        "dataRequests": [
+            {"from": "gd-rst", "dataset": "employers"},
+            {"from": "gd-wjw", "data": "old"},
+            {"from": 7},
+        ],
+    }
+    assert _tenant_of("Tenant", _tenant(spec)) == ["gz-wjw", "gd-wjw", "gd-rst"]
+
+
 @pytest.mark.parametrize(
     "spec",
     [
@@ -33,6 +47,7 @@ def test_a_tenant_event_queues_the_tenant_and_its_peers() -> None:
         {"network": None},
         {"network": {"peers": "x"}},
         {"network": {"peers": [{"tenant": 7}, "gd-wjw", None]}},
+        {"dataRequests": "x"},
     ],
 )
 def test_an_invalid_tenant_still_queues_itself(spec: Any) -> None:
