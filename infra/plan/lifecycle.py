@@ -20,9 +20,9 @@ __all__ = [
     "grant_starts",
     "moment_of",
     "next_change",
+    "next_share_end",
     "retention_ends",
     "share_ends",
-    "shares_change",
 ]
 
 PROVINCE_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -68,10 +68,25 @@ def _share_moments(spec: TenantSpec, fleet: Iterable[TenantSpec]) -> list[dt.dat
     ]
 
 
-def shares_change(spec: TenantSpec, fleet: Iterable[TenantSpec], moment: dt.datetime) -> bool:
-    """Whether a data share of ``spec`` (given or received) ends at ``moment``: its cloud
-    side changes then, not only its Kubernetes side."""
-    return moment in _share_moments(spec, fleet)
+def next_share_end(
+    spec: TenantSpec, fleet: Iterable[TenantSpec], now: dt.datetime
+) -> tuple[dt.datetime, frozenset[str]] | None:
+    """The next instant after ``now`` at which a data share ``spec`` gives or receives
+    ends, and the departments on either side of the shares ending then: the cloud sides
+    of both change at that instant (the provider's bucket and key, the requester's
+    boundary), so both are looked at again then, whichever pass learns it first."""
+    ends: dict[dt.datetime, set[str]] = {}
+    for requester in [spec, *fleet]:
+        for r in requester.data_requests:
+            if r.authorization is None or not (requester.id == spec.id or r.provider == spec.id):
+                continue
+            moment = share_ends(r.authorization)
+            if moment > now:
+                ends.setdefault(moment, set()).update((requester.id, r.provider))
+    if not ends:
+        return None
+    first = min(ends)
+    return first, frozenset(ends[first])
 
 
 def retention_ends(spec: TenantSpec) -> dt.date | None:

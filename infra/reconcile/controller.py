@@ -280,8 +280,10 @@ class Controller:
             )
         if out.requeue_after is not None:
             self.queue.add_after(key, out.requeue_after)
-        if out.cloud_requeue_after is not None and self.ctx.cloud is not None:
-            self.cloud_queue.add_after(key, out.cloud_requeue_after)
+        if self.ctx.cloud is not None:
+            for tenant, delay in out.cloud_requeue.items():
+                if self.shard.owns(tenant):
+                    self.cloud_queue.add_after(tenant, delay)
 
     def _resync(self) -> None:
         last_cloud = time.monotonic()

@@ -36,7 +36,7 @@ from infra.plan.conditions import (
     with_deploy,
 )
 from infra.plan.drift import Aspect, kube_drift, unexpected
-from infra.plan.lifecycle import PROVINCE_TZ, next_change, shares_change
+from infra.plan.lifecycle import PROVINCE_TZ, next_change, next_share_end
 from infra.plan.objects import KubeObject
 from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
 from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
@@ -203,8 +203,10 @@ def _finish(
     upcoming = next_change(spec, now, fleet=fleet)
     if upcoming is not None:
         out.requeue_after = max(0.0, (upcoming - now).total_seconds())
-        if ctx.cloud is not None and shares_change(spec, fleet, upcoming):
-            out.cloud_requeue_after = out.requeue_after
+    ending = next_share_end(spec, fleet, now) if ctx.cloud is not None else None
+    if ending is not None:
+        delay = max(0.0, (ending[0] - now).total_seconds())
+        out.cloud_requeue = dict.fromkeys(sorted(ending[1]), delay)
     if ctx.dry_run:
         return
     for repair in out.repairs:
