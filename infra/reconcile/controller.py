@@ -283,7 +283,8 @@ class Controller:
         if self.ctx.cloud is not None:
             for tenant, delay in out.cloud_requeue.items():
                 if self.shard.owns(tenant):
-                    self.cloud_queue.add_after(tenant, delay)
+                    # ahead of a waiting backlog of cloud checks: kept to the second
+                    self.cloud_queue.add_after(tenant, delay, first=True)
 
     def _resync(self) -> None:
         last_cloud = time.monotonic()

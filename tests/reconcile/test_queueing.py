@@ -71,3 +71,17 @@ def test_namespaced_objects_queue_their_namespace() -> None:
         {"metadata": {"name": "p", "namespace": "gd-jyt"}},
         frozenset({"shared-services"}),
     ) == ["gd-jyt"]
+
+
+def test_a_timer_due_first_goes_ahead_of_a_waiting_backlog() -> None:
+    """A share's end is kept to the second even behind a batch of scheduled cloud checks."""
+    from infra.reconcile.queue import WorkQueue
+
+    now = [0.0]
+    queue = WorkQueue(clock=lambda: now[0])
+    for tenant in ("a", "b", "c"):
+        queue.add(tenant)
+    queue.add_after("giver", 5.0, first=True)
+    queue.add_after("late", 5.0)
+    now[0] = 5.0
+    assert [queue.get(timeout=0) for _ in range(5)] == ["giver", "a", "b", "c", "late"]
