@@ -63,8 +63,7 @@ def _share_moments(spec: TenantSpec, fleet: Iterable[TenantSpec]) -> list[dt.dat
         share_ends(r.authorization)
         for requester in [spec, *fleet]
         for r in requester.data_requests
-        if r.authorization is not None
-        and (requester.id == spec.id or r.provider == spec.id)
+        if r.authorization is not None and (requester.id == spec.id or r.provider == spec.id)
     ]
 
 
