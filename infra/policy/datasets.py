@@ -34,7 +34,7 @@ def check_datasets(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         at = ("data", "datasets", i)
         if dataset.id in seen:
             yield Issue(
-                "GC034",
+                "GC039",
                 (*at, "id"),
                 _("dataset {id!r} is already published as datasets[{index}]").format(
                     id=dataset.id, index=seen[dataset.id]
@@ -43,7 +43,7 @@ def check_datasets(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         seen.setdefault(dataset.id, i)
         if dataset.classification.rank > spec.data.classification.rank:
             yield Issue(
-                "GC034",
+                "GC039",
                 (*at, "classification"),
                 _("{theirs} is above the tenant's classification {mine}").format(
                     theirs=dataset.classification.value, mine=spec.data.classification.value
@@ -52,7 +52,7 @@ def check_datasets(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         mine = spec.data.personal_information
         if personal_rank(dataset.personal_information) > personal_rank(mine):
             yield Issue(
-                "GC034",
+                "GC039",
                 (*at, "personal_information"),
                 _("{theirs} is above the tenant's personal_information {mine}").format(
                     theirs=dataset.personal_information.value, mine=mine.value
@@ -61,7 +61,7 @@ def check_datasets(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
         for j, other in enumerate(datasets[:i]):
             if dataset.prefix.startswith(other.prefix) or other.prefix.startswith(dataset.prefix):
                 yield Issue(
-                    "GC034",
+                    "GC039",
                     (*at, "prefix"),
                     _("{prefix!r} overlaps {other!r} of datasets[{index}]").format(
                         prefix=dataset.prefix, other=other.prefix, index=j
@@ -95,7 +95,7 @@ def check_share(
     raw = dataset.personal_information is not PersonalInformation.none and not dataset.desensitized
     if raw and request.raw_basis is None:
         yield Issue(
-            "GC035",
+            "GC040",
             (*at, "dataset"),
             _(
                 "{dataset!r} holds {kind} information, not de-identified: request a "
@@ -125,10 +125,10 @@ def check_share(
         return
     where = (*at, "authorization")
     if not ctx.authorization.fullmatch(auth.document):
-        yield Issue("GC036", (*where, "document"), document_problem(auth.document, ctx))
+        yield Issue("GC041", (*where, "document"), document_problem(auth.document, ctx))
     if auth.approved_by not in {c.email for c in provider.owners.contacts}:
         yield Issue(
-            "GC036",
+            "GC041",
             (*where, "approved_by"),
             _("{email} is not one of {provider!r}'s owners").format(
                 email=auth.approved_by, provider=provider.id
@@ -136,7 +136,7 @@ def check_share(
         )
     if auth.expires < request.requested:
         yield Issue(
-            "GC036",
+            "GC041",
             (*where, "expires"),
             _("expires {expires}, before requested {requested}").format(
                 expires=auth.expires, requested=request.requested
@@ -144,7 +144,7 @@ def check_share(
         )
     elif auth.expires < ctx.today:
         yield Issue(
-            "GC036",
+            "GC041",
             (*where, "expires"),
             _("expired on {date}; the share is revoked").format(date=auth.expires),
             Severity.warning,

@@ -24,24 +24,24 @@ def _findings(case: str) -> list:
 
 
 def test_raw_personal_data_names_the_de_identified_alternatives() -> None:
-    hit = next(f for f in _findings("GC035-raw-personal") if f.rule == "GC035")
+    hit = next(f for f in _findings("GC040-raw-personal") if f.rule == "GC040")
     assert hit.field == "data_requests[0].dataset"
     assert "ehr-stats" in hit.message and "raw_basis" in hit.message
     assert hit.path is not None and hit.path.endswith("nh-wsjkj.yaml") and hit.line
 
 
 def test_a_recorded_legal_basis_allows_the_raw_data(tmp_path: Path) -> None:
-    for f in (INVALID / "GC035-raw-personal").iterdir():
+    for f in (INVALID / "GC040-raw-personal").iterdir():
         text = f.read_text()
         if f.name == "nh-wsjkj.yaml":
             text += "  raw_basis: 《个人信息保护法》第十三条第一款第（三）项\n"
         (tmp_path / f.name).write_text(text)
     env = load_environment("local", ROOT / "stacks")
-    assert not [f for f in evaluate(load_tenants([tmp_path]), env, TODAY) if f.rule == "GC035"]
+    assert not [f for f in evaluate(load_tenants([tmp_path]), env, TODAY) if f.rule == "GC040"]
 
 
 def test_an_expired_approval_is_a_warning_naming_the_revocation() -> None:
-    hit = next(f for f in _findings("GC036-expired-share") if f.rule == "GC036")
+    hit = next(f for f in _findings("GC041-expired-share") if f.rule == "GC041")
     assert hit.severity.value == "warning" and "revoked" in hit.message
 
 
