@@ -64,7 +64,10 @@ def test_the_chinese_guide_names_real_fields() -> None:
         for loc in (
             (),
             ("access",),
+            ("data",),
+            ("data", "datasets"),
             ("data_requests",),
+            ("data_requests", "authorization"),
             ("network",),
             ("network", "peers"),
             ("lifecycle",),

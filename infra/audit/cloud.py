@@ -21,6 +21,7 @@ from infra.errors import DriverError
 from infra.plan import CloudObject, Difference, Plan, cloud_drift
 from infra.plan.cloud import BUCKET_OWNERSHIP
 from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY, TAG_TENANT
+from infra.plan.shares import SHARE_SID
 
 from .model import Finding, Tally
 from .policies import allows, principals, public_statements, statements
@@ -37,8 +38,11 @@ from .reasons import (
     OTHERS_DATA,
     PUBLIC_ACL,
     PUBLIC_POLICY,
+    SHARE_BEYOND,
+    SHARE_UNREADABLE,
     WHY,
 )
+from .shares import beyond_share, planned_shares, share_readable
 
 __all__ = ["TenantCloud", "audit_cloud", "tenant_cloud"]
 
@@ -208,6 +212,46 @@ def _bucket(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
     return out
 
 
+def _shares(t: TenantCloud, props: Mapping[str, Any] | None) -> list[Finding]:
+    """Each planned data share, judged from the live bucket policy: readable by its
+    requester, and nothing more."""
+    if props is None:
+        return []
+    planned = next((o.props["policy"] for o in t.objects if o.kind == "bucket"), None)
+    out = []
+    for share in planned_shares(planned):
+        request = f"bucket policy of {t.bucket}, {share.prefix}*"
+        if not share_readable(props["policy"], share):
+            out.append(
+                Finding(
+                    "cloud",
+                    share.requester_role,
+                    t.tenant,
+                    request,
+                    SHARE_UNREADABLE.format(dataset=share.dataset, requester=share.requester_role),
+                    "deviation",
+                )
+            )
+        for beyond in beyond_share(props["policy"], share):
+            out.append(
+                Finding(
+                    "cloud",
+                    share.requester_role,
+                    t.tenant,
+                    beyond,
+                    SHARE_BEYOND.format(dataset=share.dataset, requester=share.requester_role),
+                )
+            )
+    return out
+
+
+def _planned_shares(t: TenantCloud) -> list[dict[str, Any]]:
+    """The share statements the plan puts on the tenant's key: a data share another
+    department was approved for, the only way another role may use the key."""
+    planned = next((o.props["policy"] for o in t.objects if o.kind == "kms-key"), None)
+    return [s for s in statements(planned) if str(s.get("Sid", "")).startswith(SHARE_SID)]
+
+
 def _key(
     t: TenantCloud, props: Mapping[str, Any] | None, others: list[TenantCloud]
 ) -> list[Finding]:
@@ -215,8 +259,9 @@ def _key(
     if props is None:
         return [Finding("cloud", where, t.tenant, "DescribeKey", "missing", "deviation")]
     out = _tags("key", t.key_alias, props["tags"], t.tenant)
+    shares = _planned_shares(t)
     for stmt in statements(props["policy"]):
-        if stmt.get("Effect") != "Allow":
+        if stmt.get("Effect") != "Allow" or stmt in shares:
             continue
         action = stmt.get("Action")
         acts = [str(a) for a in (action if isinstance(action, list) else [action])]
@@ -326,6 +371,7 @@ def _one(
     by_kind: dict[str, Mapping[str, Any] | None] = {o.kind: seen[o.key] for o in t.objects}
     findings = _drift_findings(t, cloud_drift(t.objects, seen))
     findings += _bucket(t, by_kind.get("bucket"))
+    findings += _shares(t, by_kind.get("bucket"))
     if t.dedicated:
         findings += _key(t, by_kind.get("kms-key"), others)
     findings += _role(t, by_kind.get("role"), others, key_arns, c, tally)

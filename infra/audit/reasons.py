@@ -55,6 +55,8 @@ KMS_WILDCARD = _shape(N_("grants kms:* (a wildcard)"))
 KEY_SHARED = _shape(N_("another tenant's role (or everyone) may use the key"))
 OTHERS_DATA = _shape(N_("{tenant}'s role can use {other}'s data"))
 OPEN_INTERNET = _shape(N_("open to the whole internet"))
+SHARE_UNREADABLE = _shape(N_("the approved share {dataset} is not readable by {requester}"))
+SHARE_BEYOND = _shape(N_("the share {dataset} lets {requester} do more than read its prefix"))
 ANALYSES_DISAGREE = _shape(N_("the two connectivity analyses of the live NetworkPolicies disagree"))
 UNDECLARED_PATH = _shape(N_("no such path is declared"))
 DECLARED_PORTS = _shape(N_("declared ports are {ports}"))
@@ -91,6 +93,8 @@ SHAPES: tuple[Shape, ...] = (
     KMS_WILDCARD,
     KEY_SHARED,
     OPEN_INTERNET,
+    SHARE_UNREADABLE,
+    SHARE_BEYOND,
     ANALYSES_DISAGREE,
     UNDECLARED_PATH,
     UNDECLARED_EGRESS,

@@ -508,6 +508,20 @@ def _sharing(r: BureauReport) -> list[Block]:
                 days=days(s.province.median_days),
             )
         ),
+        Text(
+            _(
+                "Requests naming a published dataset ({n}) count as satisfied from the day "
+                "their share was first verified live, until it lapses; requests without a "
+                "dataset are the history before the catalogue, counted by the old proxy (a "
+                "mutual peering)."
+            ).format(n=s.catalogue)
+            + (
+                ""
+                if s.live or not s.catalogue
+                else " "
+                + _("Shares were not read live (run with --live): these requests count as pending.")
+            )
+        ),
         Table(
             [
                 _("providing department"),

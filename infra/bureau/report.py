@@ -95,6 +95,7 @@ def build_report(
     audit: AuditSummary | None = None,
     emergency: EmergencyView | None = None,
     records: Sequence[Mapping[str, Any]] | None = None,
+    verified: Mapping[tuple[str, str, str], dt.date] | None = None,
 ) -> BureauReport:
     """``usage``: the latest quota use (the metrics store's, or one reading of the quotas);
     ``metering``: the recorded history that proposals and peaks stand on; ``mean_use``: the
@@ -112,7 +113,11 @@ def build_report(
         usage=live,
         access=access_view(specs, today),
         sharing=sharing_view(
-            specs, history, since=since or today - dt.timedelta(days=365), until=today
+            specs,
+            history,
+            since=since or today - dt.timedelta(days=365),
+            until=today,
+            verified=verified,
         ),
         destructions=destruction_view(specs, today, records),
         drift=drift,

@@ -1,10 +1,16 @@
-"""数据需求满足率: data requests satisfied / received per providing department, from git.
+"""数据需求满足率: data requests satisfied / received per providing department.
 
-A request is received on the day it first appeared on the main line (its ``requested`` date
-when the history does not have it, e.g. outside a git checkout) and satisfied on the day the
-later of the two peering declarations appeared (never before it was received). A request
-removed before it was satisfied counts as withdrawn, in neither the numerator nor the
-denominator.
+A request naming a published dataset (a catalogue request) is satisfied from the day its
+share was first verified live, as the reconciler records it on the providing Tenant's
+status (``status.shares``, read with ``--live``), and stops counting when the share lapses
+(the record goes with it). Without a live read, catalogue requests count as pending.
+
+A request without a dataset is the history before the catalogue: it is judged by the old
+proxy, a peering. It is received on the day it first appeared on the main line (its
+``requested`` date when the history does not have it, e.g. outside a git checkout) and
+satisfied on the day the later of the two peering declarations appeared (never before it
+was received). A request removed before it was satisfied counts as withdrawn, in neither
+the numerator nor the denominator.
 
 The *age* of a pending request is counted from the ``requested`` date in the department's
 spec, the same definition the pull-request check uses (``infra.policy.requests.request_age``):
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,7 +29,7 @@ from infra.policy.requests import RequestState, request_age, request_state
 from infra.spec import TenantSpec
 from infra.spec.git import SharingHistory
 
-__all__ = ["Rate", "RequestLine", "SharingView", "Status", "sharing_view"]
+__all__ = ["Rate", "RequestLine", "SharingView", "Status", "sharing_view", "verified_shares"]
 
 
 class Status(StrEnum):
@@ -72,6 +78,11 @@ class SharingView:
     requests: list[RequestLine]
     providers: list[Rate]
     province: Rate
+    live: bool = False  # the shares' verified days were read from the cluster
+    catalogue: int = 0  # requests naming a dataset (the rest are the peering history)
+
+
+Verified = Mapping[tuple[str, str, str], dt.date]  # (requester, provider, dataset) -> day
 
 
 def _satisfied_on(
@@ -84,25 +95,32 @@ def _satisfied_on(
     return max(one, two, received)
 
 
-def _lines(specs: Sequence[TenantSpec], history: SharingHistory) -> list[RequestLine]:
+def _lines(
+    specs: Sequence[TenantSpec], history: SharingHistory, verified: Verified
+) -> list[RequestLine]:
     fleet = {s.id: s for s in specs}
     lines: list[RequestLine] = []
     current: set[tuple[str, str, str]] = set()
     for spec in specs:
         for request in spec.data_requests:
-            key = (spec.id, request.provider, request.data)
+            what = request.dataset or request.data or ""
+            key = (spec.id, request.provider, what)
             current.add(key)
             seen = history.requested.get(key)
             received = seen or request.requested
-            state = request_state(spec, request, fleet)
             done = None
-            if state is RequestState.satisfied:
+            if request.dataset is not None:
+                done = verified.get((spec.id, request.provider, request.dataset))
+                state = RequestState.pending if done is None else RequestState.satisfied
+            else:
+                state = request_state(spec, request, fleet)
+            if state is RequestState.satisfied and request.dataset is None:
                 done = _satisfied_on(history, spec.id, request.provider, received)
             lines.append(
                 RequestLine(
                     spec.id,
                     request.provider,
-                    request.data,
+                    what,
                     received,
                     Status(state.value),
                     done,
@@ -150,14 +168,48 @@ def _rate(provider: str, lines: list[RequestLine], until: dt.date) -> Rate:
 
 
 def sharing_view(
-    specs: Sequence[TenantSpec], history: SharingHistory, *, since: dt.date, until: dt.date
+    specs: Sequence[TenantSpec],
+    history: SharingHistory,
+    *,
+    since: dt.date,
+    until: dt.date,
+    verified: Verified | None = None,
 ) -> SharingView:
-    """Rates over the requests received in [since, until]; every request is listed."""
-    lines = _lines(specs, history)
+    """Rates over the requests received in [since, until]; every request is listed.
+    ``verified``: the days the live shares were first verified (None: not read)."""
+    lines = _lines(specs, history, verified or {})
     window = [r for r in lines if since <= r.received <= until]
     by_provider: dict[str, list[RequestLine]] = {}
     for line in window:
         by_provider.setdefault(line.provider, []).append(line)
     providers = [_rate(p, ls, until) for p, ls in sorted(by_provider.items())]
     providers.sort(key=lambda r: (r.rate if r.rate is not None else 2.0, r.provider))
-    return SharingView(since, until, history.commits, lines, providers, _rate("", window, until))
+    catalogue = sum(1 for s in specs for r in s.data_requests if r.dataset is not None)
+    return SharingView(
+        since,
+        until,
+        history.commits,
+        lines,
+        providers,
+        _rate("", window, until),
+        verified is not None,
+        catalogue,
+    )
+
+
+def verified_shares(
+    tenants: Mapping[str, Mapping[str, object]],
+) -> dict[tuple[str, str, str], dt.date]:
+    """The verified days recorded on live Tenant objects (``status.shares``:
+    ``<requester>/<dataset>`` -> day), keyed (requester, provider, dataset)."""
+    out: dict[tuple[str, str, str], dt.date] = {}
+    for provider, obj in tenants.items():
+        status = obj.get("status")
+        shares = status.get("shares") if isinstance(status, Mapping) else None
+        for key, day in (shares or {}).items() if isinstance(shares, Mapping) else ():
+            requester, _, dataset = str(key).partition("/")
+            try:
+                out[requester, provider, dataset] = dt.date.fromisoformat(str(day))
+            except ValueError:  # a value someone else wrote: not a verification
+                continue
+    return out

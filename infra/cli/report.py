@@ -261,6 +261,17 @@ def _records(args: argparse.Namespace, env: EnvironmentSpec) -> list[dict[str, A
     return read_records(env)
 
 
+def _verified(env: str) -> dict[tuple[str, str, str], dt.date] | None:
+    """The days each live data share was first verified, from the Tenant objects' status
+    (the reconciler writes them); None when the cluster cannot be read."""
+    from infra.bureau.sharing import verified_shares
+
+    from . import live
+
+    found = live.read_live(env)
+    return None if found.tenants is None else verified_shares(found.tenants)
+
+
 def run(args: argparse.Namespace) -> int:
     from infra.bureau import build_report
 
@@ -291,6 +302,7 @@ def run(args: argparse.Namespace) -> int:
         audit=audit,
         emergency=_emergency(args, env, args.since or args.today - dt.timedelta(days=365)),
         records=_records(args, env),
+        verified=_verified(args.env) if args.live else None,
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json

@@ -29,6 +29,13 @@ from .objects import (
     sort_rules,
 )
 from .reach import bucket_reach, key_reach, role_reach
+from .shares import (
+    Share,
+    bucket_share_statements,
+    key_share_statements,
+    requester_share_statements,
+    share_principals,
+)
 
 __all__ = [
     "BUCKET_OWNERSHIP",
@@ -63,9 +70,11 @@ def arn(env: EnvironmentSpec, service: str, resource: str, *, regional: bool = F
 
 
 def dedicated_key(spec: TenantSpec) -> bool:
-    """Important and core data, sensitive personal information, or a request: own key."""
+    """Important and core data, sensitive personal information, published datasets (a
+    share decrypts with the provider's key), or a request: own key."""
     return (
         spec.data.dedicated_key
+        or bool(spec.data.datasets)
         or spec.data.classification is not Classification.general
         or spec.data.personal_information is PersonalInformation.sensitive
     )
@@ -134,10 +143,17 @@ def deny_insecure_transport(env: EnvironmentSpec, resources: list[str]) -> list[
     ]
 
 
-def key_policy(env: EnvironmentSpec, users: list[str], *, delegate_use: bool = True) -> str:
+def key_policy(
+    env: EnvironmentSpec,
+    users: list[str],
+    *,
+    delegate_use: bool = True,
+    shares: list[dict[str, Any]] | None = None,
+) -> str:
     """The account administers the key (listed actions only); ``users`` may use it. With
     ``delegate_use`` the account may also grant use through IAM policies, only through S3
-    (the platform key: each general tenant's role is granted it for its own bucket)."""
+    (the platform key: each general tenant's role is granted it for its own bucket).
+    ``shares``: the decrypt statements of the data shares the key's tenant gives."""
     suffix = ".cn" if env.cloud.partition == "aws-cn" else ""
     statements: list[dict[str, Any]] = [
         {
@@ -170,14 +186,19 @@ def key_policy(env: EnvironmentSpec, users: list[str], *, delegate_use: bool = T
                 },
             }
         )
-    return policy_json(statements)
+    return policy_json([*statements, *(shares or [])])
 
 
-def _key(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
+def _key(spec: TenantSpec, env: EnvironmentSpec, role: str, given: list[Share]) -> CloudObject:
     props: KeyProps = {
         "alias": key_alias(env.name, spec.id),
         "description": f"govcloud {env.name} data key of {spec.id} ({spec.name})",
-        "policy": key_policy(env, [_role_arn(env, role)], delegate_use=False),
+        "policy": key_policy(
+            env,
+            [_role_arn(env, role)],
+            delegate_use=False,
+            shares=key_share_statements(env, given),
+        ),
         "rotation": True,
         "enabled": True,
         "tags": tags(env.name, spec.id, spec.data.classification.value),
@@ -187,10 +208,18 @@ def _key(spec: TenantSpec, env: EnvironmentSpec, role: str) -> CloudObject:
     )
 
 
-def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
+def _bucket(
+    spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str, given: list[Share]
+) -> CloudObject:
     name = bucket_name(env.name, spec.id)
     resources = [arn(env, "s3", name), arn(env, "s3", f"{name}/*")]
-    allowed = sorted([_role_arn(env, role), _role_arn(env, env.platform_admin_role)])
+    allowed = sorted(
+        [
+            _role_arn(env, role),
+            _role_arn(env, env.platform_admin_role),
+            *share_principals(env, given),
+        ]
+    )
     policy = policy_json(
         [
             *deny_insecure_transport(env, resources),
@@ -202,6 +231,7 @@ def _bucket(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Cl
                 "Resource": resources,
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": allowed}},
             },
+            *bucket_share_statements(env, given),
         ]
     )
     props: BucketProps = {
@@ -251,7 +281,9 @@ _BUCKET_USE = [
 ]
 
 
-def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> CloudObject:
+def _role(
+    spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str, received: list[Share]
+) -> CloudObject:
     bucket = bucket_name(env.name, spec.id)
     own = [arn(env, "s3", bucket), arn(env, "s3", f"{bucket}/*")]
     tenant_tag = {f"aws:ResourceTag/{TAG_TENANT}": spec.id}
@@ -285,6 +317,7 @@ def _role(spec: TenantSpec, env: EnvironmentSpec, role: str, alias: str) -> Clou
                 "Resource": "*",
                 "Condition": {"StringEquals": tenant_tag},
             },
+            *requester_share_statements(env, received),
         ]
     )
     inline = policy_json(use(("UseOwnBucket", "UseBucketKey")))
@@ -353,19 +386,26 @@ def _network(
 
 
 def tenant_cloud_objects(
-    spec: TenantSpec, env: EnvironmentSpec, *, peer_cidrs: dict[str, str]
+    spec: TenantSpec,
+    env: EnvironmentSpec,
+    *,
+    peer_cidrs: dict[str, str],
+    given: list[Share] | None = None,
+    received: list[Share] | None = None,
 ) -> list[CloudObject]:
-    """In create order: key before bucket (SSE-KMS), role, then network."""
+    """In create order: key before bucket (SSE-KMS), role, then network. ``given``: the
+    live shares of this tenant's datasets; ``received``: those it reads from others."""
     role = cloud_name(env.name, spec.id)
+    given = given or []
     out = []
     if dedicated_key(spec):
-        out.append(_key(spec, env, role))
+        out.append(_key(spec, env, role, given))
         alias = key_alias(env.name, spec.id)
     else:
         alias = platform_key_alias(env.name)
     out += [
-        _bucket(spec, env, role, alias),
-        _role(spec, env, role, alias),
+        _bucket(spec, env, role, alias, given),
+        _role(spec, env, role, alias, received or []),
         *_network(spec, env, peer_cidrs),
     ]
     return out

@@ -256,7 +256,7 @@ def same_status(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return strip(old) == strip(new)
 
 
-_RECONCILER_FIELDS = ("observedGeneration", "repairs", "nextChange")
+_RECONCILER_FIELDS = ("observedGeneration", "repairs", "nextChange", "shares")
 
 
 def owned_status(status: Mapping[str, Any]) -> dict[str, Any]:

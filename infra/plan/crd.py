@@ -92,6 +92,12 @@ STATUS_SCHEMA: dict[str, Any] = {
             "format": "date-time",
             "description": "when the desired state next changes by itself",
         },
+        "shares": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "format": "date"},
+            "description": "data shares of this tenant's datasets, <requester>/<dataset>: "
+            "the day each was first verified live (the reconciler's)",
+        },
     },
 }
 

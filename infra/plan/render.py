@@ -21,6 +21,7 @@ from .lifecycle import moment_of
 from .names import DOMAIN, RESERVED_NAMESPACES, digest
 from .objects import CloudObject, KubeObject
 from .platform import platform_cloud_objects, platform_kube_objects
+from .shares import received_shares, shares_given
 
 __all__ = ["PLAN_DIGEST", "Plan", "dump_plan", "mutual_peers", "render_platform", "render_tenant"]
 
@@ -77,14 +78,20 @@ def render_tenant(
 ) -> Plan:
     """The desired state of one department; same input, byte-identical output.
 
-    Grants are bound while valid at ``now`` (default: noon of ``today``, Beijing time)."""
+    Grants are bound, and data shares given or received rendered, while valid at ``now``
+    (default: noon of ``today``, Beijing time)."""
     if spec.id in RESERVED_NAMESPACES or spec.id.startswith("kube-"):
         raise InputError(f"tenant id {spec.id!r} is reserved for the platform", field="id")
     peers = mutual_peers(spec, fleet)
-    kube = tenant_kube_objects(
-        spec, env, peers=list(peers), now=now or moment_of(today), access=_active(spec)
+    at = now or moment_of(today)
+    kube = tenant_kube_objects(spec, env, peers=list(peers), now=at, access=_active(spec))
+    cloud = tenant_cloud_objects(
+        spec,
+        env,
+        peer_cidrs=peers,
+        given=shares_given(spec, fleet, at),
+        received=received_shares(spec, fleet, at),
     )
-    cloud = tenant_cloud_objects(spec, env, peer_cidrs=peers)
     return Plan(f"{env.name}.{spec.id}", tuple(_with_plan_digest(kube, cloud)), tuple(cloud))
 
 

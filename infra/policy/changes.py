@@ -207,7 +207,7 @@ def _grants(specs: Sequence[TenantSpec]) -> set[str]:
 def _satisfied(specs: Sequence[TenantSpec]) -> set[str]:
     fleet = {s.id: s for s in specs}
     return {
-        f"{r.provider} → {s.id}: {r.data}"
+        f"{r.provider} → {s.id}: {r.dataset or r.data}"
         for s in specs
         for r in s.data_requests
         if request_state(s, r, fleet) is RequestState.satisfied

@@ -25,6 +25,7 @@ from .budget import check_budget
 from .context import Check, Context, Issue
 from .cost import check_cost
 from .data import check_classification, check_lifecycle, check_personal_information
+from .datasets import check_datasets
 from .emergency import check_emergency
 from .findings import RULES, Finding
 from .fleet import check_fleet
@@ -44,6 +45,7 @@ TENANT_CHECKS: tuple[Check, ...] = (
     check_network,
     check_classification,
     check_personal_information,
+    check_datasets,
     check_access,
     check_budget,
     check_lifecycle,

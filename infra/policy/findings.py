@@ -326,6 +326,27 @@ _CATALOGUE = [
         "Find why operators keep breaking glass: fix the cause, or record a written grant "
         "for routine work.",
     ),
+    Rule(
+        "GC039",
+        "dataset-catalogue",
+        _E,
+        "Published datasets are no more sensitive than their tenant and never overlap.",
+        "Lower the dataset's classification or personal_information, or split the prefixes.",
+    ),
+    Rule(
+        "GC040",
+        "share-personal-data",
+        _E,
+        "Personal information is shared only de-identified unless a law allows the raw data.",
+        "Request the provider's desensitized dataset, or record the law in raw_basis.",
+    ),
+    Rule(
+        "GC041",
+        "share-authorization",
+        _E,
+        "An approved share cites a document, an owner of the provider, and a valid expiry.",
+        "Fix the document number or approver; renew an expired approval with a new one.",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

@@ -17,6 +17,7 @@ from infra.spec import TenantSpec
 from infra.spec.tenant import Classification, DataRequest, LifecycleState
 
 from .context import Context, Issue
+from .datasets import check_share
 from .findings import Severity
 
 __all__ = [
@@ -54,6 +55,8 @@ def agreement_between(requester: TenantSpec, provider: TenantSpec | None) -> str
 def request_state(
     requester: TenantSpec, request: DataRequest, fleet: Mapping[str, TenantSpec]
 ) -> RequestState:
+    if request.dataset is not None:  # a catalogue request: satisfied once approved
+        return RequestState.pending if request.authorization is None else RequestState.satisfied
     provider = fleet.get(request.provider)
     if agreement_between(requester, provider) is None:
         return RequestState.pending
@@ -65,16 +68,17 @@ def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
     for i, request in enumerate(spec.data_requests):
         at = ("data_requests", i)
         provider = ctx.tenants.get(request.provider)
-        key = (request.provider, request.data)
+        what = request.dataset or request.data or ""
+        key = (request.provider, what)
         if request.provider == spec.id:
             yield Issue("GC030", (*at, "from"), _("a department cannot request data from itself"))
             continue
         if key in seen:
             yield Issue(
                 "GC030",
-                (*at, "data"),
+                (*at, "dataset" if request.dataset else "data"),
                 _("{data!r} from {provider!r} is requested twice").format(
-                    data=request.data, provider=request.provider
+                    data=what, provider=request.provider
                 ),
             )
         seen.add(key)
@@ -100,6 +104,8 @@ def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
                 ),
                 Severity.warning,
             )
+        if request.dataset is not None:
+            yield from check_share(spec, request, at, ctx)
         theirs = provider.data.classification
         if theirs is Classification.core and request.justification is None:
             yield Issue(
@@ -109,7 +115,7 @@ def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
                     provider=request.provider
                 ),
             )
-        if theirs.rank > spec.data.classification.rank:
+        if request.dataset is None and theirs.rank > spec.data.classification.rank:
             yield Issue(
                 "GC032",
                 (*at, "from"),

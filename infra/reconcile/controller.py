@@ -71,16 +71,21 @@ def _tenant_of(kind: str, obj: dict[str, Any], shared: frozenset[str] = frozense
     if kind in _CLUSTER_KINDS or (kind == "NetworkPolicy" and meta.get("namespace") in shared):
         return [PLATFORM]
     if kind == "Tenant":
-        # Only to know whom to queue: the peers' names, read without validating the spec
-        # (a pass validates it; an invalid one still queues the tenant itself).
-        network = (obj.get("spec") or {}).get("network")
+        # Only to know whom to queue: the peers' names and the providers its data requests
+        # name (a share lives on the provider's bucket and key, and ends when the request's
+        # approval does), read without validating the spec (a pass validates it; an
+        # invalid one still queues the tenant itself).
+        spec = obj.get("spec") or {}
+        network = spec.get("network")
         listed = network.get("peers") if isinstance(network, dict) else None
+        requests = spec.get("dataRequests")
         peers = [
-            str(p["tenant"])
-            for p in listed or []
-            if isinstance(p, dict) and isinstance(p.get("tenant"), str)
+            str(p[field])
+            for field, entries in (("tenant", listed), ("from", requests))
+            for p in (entries if isinstance(entries, list) else [])
+            if isinstance(p, dict) and isinstance(p.get(field), str)
         ]
-        return [str(meta.get("name")), *peers]
+        return [str(meta.get("name")), *dict.fromkeys(peers)]
     if kind == "Namespace":
         return [str(meta.get("name"))]
     if kind == "AccessRequest":  # cluster-scoped: the tenant it names
@@ -178,15 +183,17 @@ class Controller:
 
     # -- events from the caches --------------------------------------------------------
     def on_change(self, kind: str, event: str, obj: dict[str, Any]) -> None:
+        """A watched object changed: its tenant goes ahead of every key waiting (a full
+        pass of thousands of tenants, at start or resync, must not hold up a repair)."""
         for tenant in _tenant_of(kind, obj, self._shared):
             if tenant == PLATFORM:
                 if self.shard.index == 0:  # the first shard keeps the platform
-                    self.queue.add(PLATFORM)
+                    self.queue.add_first(PLATFORM)
                 continue
             if self.shard.owns(tenant) and (
                 kind == "Tenant" or self.ctx.cached("Tenant", None, tenant) is not None
             ):
-                self.queue.add(tenant)
+                self.queue.add_first(tenant)
 
     def _leadership(self, leading: bool) -> None:
         self.metrics.leader.set(1 if leading else 0)
@@ -278,6 +285,11 @@ class Controller:
             )
         if out.requeue_after is not None:
             self.queue.add_after(key, out.requeue_after)
+        if self.ctx.cloud is not None:
+            for tenant, delay in out.cloud_requeue.items():
+                if self.shard.owns(tenant):
+                    # ahead of a waiting backlog of cloud checks: kept to the second
+                    self.cloud_queue.add_after(tenant, delay, first=True)
 
     def _resync(self) -> None:
         last_cloud = time.monotonic()

@@ -13,7 +13,9 @@ from .repairs import Repair
 
 __all__ = ["EVENT_NAMESPACE", "record_event", "record_repair"]
 
-# Events about cluster-scoped objects live in the default namespace (as kubectl expects).
+# Events about cluster-scoped objects live in the default namespace (as kubectl expects); an
+# Event about a namespaced object must live in that object's namespace (the API refuses it
+# elsewhere: "involvedObject.namespace does not match event.namespace").
 EVENT_NAMESPACE = "default"
 
 
@@ -43,7 +45,7 @@ def record_event(
             "kind": "Event",
             "metadata": {
                 "name": f"{meta.get('name') or 'platform'}.{digest}",
-                "namespace": EVENT_NAMESPACE,
+                "namespace": (involved or {}).get("namespace") or EVENT_NAMESPACE,
             },
             "involvedObject": dict(involved)
             if involved is not None

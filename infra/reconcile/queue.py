@@ -37,6 +37,7 @@ class WorkQueue:
         self._dirty: set[str] = set()
         self._first: set[str] = set()  # dirty keys to run first again (add_first)
         self._timers: list[tuple[float, str]] = []
+        self._due_first: set[tuple[float, str]] = set()  # timers that go ahead when due
         self._failures: dict[str, int] = {}
         self._closed = False
 
@@ -56,19 +57,27 @@ class WorkQueue:
         """Add ``key`` ahead of every key waiting (one waiting already moves to the front;
         one being worked on runs again, first, once done)."""
         with self._cond:
-            if key in self._active:
-                self._dirty.add(key)
-                self._first.add(key)
-                return
-            if key in self._queued:
-                self._ready.remove(key)
-            self._queued.add(key)
-            self._ready.insert(0, key)
-            self._cond.notify()
+            self._add_first(key)
 
-    def add_after(self, key: str, delay: float) -> None:
+    def _add_first(self, key: str) -> None:
+        if key in self._active:
+            self._dirty.add(key)
+            self._first.add(key)
+            return
+        if key in self._queued:
+            self._ready.remove(key)
+        self._queued.add(key)
+        self._ready.insert(0, key)
+        self._cond.notify()
+
+    def add_after(self, key: str, delay: float, *, first: bool = False) -> None:
+        """Add ``key`` once ``delay`` seconds have passed; with ``first``, ahead of every key
+        waiting then (a moment that must be kept to the second, such as a share's end)."""
         with self._cond:
-            heapq.heappush(self._timers, (self._clock() + max(0.0, delay), key))
+            when = (self._clock() + max(0.0, delay), key)
+            heapq.heappush(self._timers, when)
+            if first:
+                self._due_first.add(when)
             self._cond.notify()
 
     def retry(self, key: str) -> float:
@@ -108,8 +117,12 @@ class WorkQueue:
     def _fire_timers(self) -> None:
         now = self._clock()
         while self._timers and self._timers[0][0] <= now:
-            _, key = heapq.heappop(self._timers)
-            self._add(key)
+            when = heapq.heappop(self._timers)
+            if when in self._due_first:
+                self._due_first.discard(when)
+                self._add_first(when[1])
+            else:
+                self._add(when[1])
 
     def done(self, key: str) -> None:
         with self._cond:

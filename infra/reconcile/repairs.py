@@ -60,5 +60,7 @@ class Outcome:
     # aspects not checked by this process yet: their condition on the object stands
     carried: dict[Aspect, dict[str, Any]] = field(default_factory=dict)
     requeue_after: float | None = None
+    # cloud checks due when a data share ends: tenant -> seconds (both sides of the share)
+    cloud_requeue: dict[str, float] = field(default_factory=dict)
     status_written: bool = False
     skipped: str = ""  # why nothing was done (gone, not ours)

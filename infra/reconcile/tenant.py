@@ -11,7 +11,8 @@
    scheduled change) when it changed, and one Event per repair;
 6. requeue at the next moment the desired state changes (a grant or an emergency access
    expiring; emergency access requests are brought to their phase in step 2,
-   :mod:`.emergency`).
+   :mod:`.emergency`; a data share given or received ending, which also queues a cloud check
+   for that moment).
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from infra.plan.conditions import (
     with_deploy,
 )
 from infra.plan.drift import Aspect, kube_drift, unexpected
-from infra.plan.lifecycle import PROVINCE_TZ, next_change
+from infra.plan.lifecycle import PROVINCE_TZ, next_change, next_share_end
 from infra.plan.objects import KubeObject
 from infra.plan.records import ACCEPTED, CANNOT_REPAIR, INVALID_SPEC, REFUSED
 from infra.plan.records import NOT_CHECKED as NOT_CHECKED_YET
+from infra.plan.shares import shares_given, verified_record
 from infra.plan.weakening import (
     stale_managed,
     weakening_bindings,
@@ -157,6 +159,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.errors[aspect] = CANNOT_REPAIR.format(error=exc)
 
     # -- cloud: checked on its own schedule; every pass reports the last check ------------
+    verified_now = False  # this pass read the cloud side back as planned
     if ctx.cloud is not None:
         if cloud_check:
             found, fixes = check_cloud(ctx, tenant_id, plan.cloud)
@@ -180,8 +183,25 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
             out.unknown["cloud"] = (seen.reason, seen.error)
         else:
             out.remaining += seen.remaining
+            verified_now = cloud_check and not seen.remaining
 
-    _finish(ctx, cr, spec, out, now, also=next_emergency_change(requests, now))
+    given = shares_given(spec, fleet, now)
+    shares = verified_record(
+        owned_status(cr.get("status") or {}).get("shares") or {},
+        given,
+        verified_now=verified_now,
+        today=now.astimezone(PROVINCE_TZ).date(),
+    )
+    _finish(
+        ctx,
+        cr,
+        spec,
+        out,
+        now,
+        fleet=list(fleet.values()),
+        shares=shares,
+        also=next_emergency_change(requests, now),
+    )
     return out
 
 
@@ -206,11 +226,19 @@ def _finish(
     out: Outcome,
     now: Any,
     *,
+    fleet: list[TenantSpec],
+    shares: dict[str, str],
     also: dt.datetime | None = None,
 ) -> None:
-    upcoming = min((m for m in (next_change(spec, now), also) if m is not None), default=None)
+    upcoming = min(
+        (m for m in (next_change(spec, now, fleet=fleet), also) if m is not None), default=None
+    )
     if upcoming is not None:
         out.requeue_after = max(0.0, (upcoming - now).total_seconds())
+    ending = next_share_end(spec, fleet, now) if ctx.cloud is not None else None
+    if ending is not None:
+        delay = max(0.0, (ending[0] - now).total_seconds())
+        out.cloud_requeue = dict.fromkeys(sorted(ending[1]), delay)
     if ctx.dry_run:
         return
     for repair in out.repairs:
@@ -241,6 +269,7 @@ def _finish(
     }
     if upcoming is not None:
         new["nextChange"] = timestamp(upcoming)
+    new["shares"] = shares
     if same_status(old, new):
         return
     if ctx.coalesce_counters and same_status({**old, "repairs": new["repairs"]}, new):

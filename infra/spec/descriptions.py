@@ -152,6 +152,33 @@ FIELDS: dict[str, tuple[str, str]] = {
         "是否使用本租户专属的 KMS 密钥（核心数据必须为 true）",
         "A KMS key used by this tenant only (always true for core)",
     ),
+    "DataPolicy.datasets": (
+        "本部门向数据目录发布的数据集",
+        "Datasets this department publishes to the data catalogue",
+    ),
+    "Dataset.id": (
+        "数据集 id：小写字母、数字和连字符",
+        "Dataset id: lower-case letters, digits and '-'",
+    ),
+    "Dataset.name": ("数据集名称（中文）", "What the data is (Chinese)"),
+    "Dataset.classification": (
+        "数据集的分类分级：general、important、core，不高于本租户",
+        "Classification of the dataset (general, important, core), not above the tenant's",
+    ),
+    "Dataset.personal_information": (
+        "是否含个人信息：none、personal、sensitive，不高于本租户",
+        "Personal information in it: none, personal or sensitive, not above the tenant's",
+    ),
+    "Dataset.prefix": (
+        "数据集在本租户存储桶中的对象前缀，以 / 结尾，例如 open/licences/",
+        "The key prefix of the tenant's bucket holding it, ending in '/', e.g. open/licences/",
+    ),
+    "Dataset.fields": ("包含的字段", "The fields (columns) it holds"),
+    "Dataset.desensitized": (
+        "是否为提供方写入的去标识化副本；含个人信息的数据集无原始数据法律依据时只能共享去标识化副本",
+        "A de-identified copy written by the provider; personal data without a legal basis "
+        "for the raw data is shared only this way",
+    ),
     "ContainerResources.cpu": (
         'CPU，单位为核或毫核，例如 "2" 或 500m',
         'CPU in cores or millicores, e.g. "2" or 500m',
@@ -230,7 +257,39 @@ FIELDS: dict[str, tuple[str, str]] = {
         "a path exists on the ports both sides declare",
     ),
     "DataRequest.from": ("提供数据的部门的租户 id", "Tenant id of the providing department"),
-    "DataRequest.data": ("需要什么数据", "What data is needed"),
+    "DataRequest.dataset": (
+        "所需数据集的 id（提供方 data.datasets 中发布的）",
+        "Id of a dataset the provider publishes (data.datasets)",
+    ),
+    "DataRequest.data": (
+        "需要什么数据（数据目录建立之前的需求用文字描述）",
+        "What data is needed, in words (requests from before the catalogue)",
+    ),
+    "DataRequest.raw_basis": (
+        "允许获取原始个人信息的法律条款；没有时只能申请去标识化数据集",
+        "The article of law that allows receiving the raw personal information; without it "
+        "only de-identified datasets may be requested",
+    ),
+    "DataRequest.authorization": (
+        "批准文件：批准后数据共享生效，至到期时撤销",
+        "The approval, once granted: the share lives until it expires",
+    ),
+    "ShareAuthorization.document": (
+        "批准文件的文号，例如 粤政数授〔2026〕15号",
+        "Number of the approval document, e.g. 粤政数授〔2026〕15号",
+    ),
+    "ShareAuthorization.approved_by": (
+        "批准人邮箱（须为提供方 owners.contacts 之一）",
+        "Who approved it: an owner of the providing department",
+    ),
+    "ShareAuthorization.expires": (
+        "到期日期（含当日，北京时间）",
+        "Last day of the share (inclusive, Beijing time)",
+    ),
+    "ShareAuthorization.expires_at": (
+        "精确到期时刻（ISO 8601，带时区，须在 expires 当日）",
+        "The exact moment the share ends (ISO 8601 with offset, on the expires date)",
+    ),
     "DataRequest.purpose": ("用途", "What it is needed for"),
     "DataRequest.legal_basis": (
         "依据的法律、法规或文件",

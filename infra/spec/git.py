@@ -184,7 +184,9 @@ def _part(
 
 
 def _requests_of(doc: Any) -> frozenset[tuple[str, str]]:
-    return frozenset((str(r["from"]), str(r["data"])) for r in doc.get("data_requests") or [])
+    return frozenset(
+        (str(r["from"]), str(r.get("dataset") or r["data"])) for r in doc.get("data_requests") or []
+    )
 
 
 def _peers_of(doc: Any) -> frozenset[str]:

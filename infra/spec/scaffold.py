@@ -527,6 +527,7 @@ _EMPTY_DEFAULTS = (
     ("network", "shared_services"),
     ("access",),
     ("data_requests",),
+    ("data", "datasets"),
 )
 
 

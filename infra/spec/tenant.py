@@ -20,6 +20,7 @@ __all__ = [
     "ContainerResources",
     "DataPolicy",
     "DataRequest",
+    "Dataset",
     "Egress",
     "Level",
     "Lifecycle",
@@ -32,6 +33,7 @@ __all__ = [
     "Quotas",
     "ReviewParticipant",
     "Scope",
+    "ShareAuthorization",
     "TenantSpec",
 ]
 
@@ -92,6 +94,30 @@ class Owners(BaseModel):
     contacts: list[Contact] = Field(min_length=1, max_length=20)
 
 
+class Dataset(BaseModel):
+    """A dataset the department publishes for others to request: a prefix of its bucket,
+    encrypted with its key."""
+
+    model_config = STRICT
+    id: DnsLabel
+    name: str = Field(min_length=1, max_length=128, description="What the data is (Chinese)")
+    classification: Classification = Field(strict=False)
+    personal_information: PersonalInformation = Field(strict=False)
+    prefix: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*/$",
+        max_length=256,
+        description="The key prefix of the tenant's bucket holding this dataset, ending in '/'",
+    )
+    fields: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=200, description="The fields (columns) it holds"
+    )
+    desensitized: bool = Field(
+        default=False,
+        description="A de-identified copy written by the provider: personal information "
+        "removed or pseudonymised, so it may be shared without a legal basis for the raw data",
+    )
+
+
 class DataPolicy(BaseModel):
     model_config = STRICT
     classification: Classification = Field(strict=False)
@@ -99,6 +125,11 @@ class DataPolicy(BaseModel):
     retention_days: int | None = Field(default=None, ge=1, le=36500)
     dedicated_key: bool = Field(
         default=False, description="A KMS key used by this tenant only (always true for core)"
+    )
+    datasets: list[Dataset] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Datasets this department publishes to the data catalogue",
     )
 
 
@@ -208,14 +239,18 @@ class AccessGrant(BaseModel):
 
     @model_validator(mode="after")
     def _expiry_on_its_date(self) -> AccessGrant:
-        if self.expires_at is not None:
-            beijing = dt.timezone(dt.timedelta(hours=8))
-            if self.expires_at.astimezone(beijing).date() != self.expires:
-                raise ValueError(
-                    f"expires_at {self.expires_at.isoformat()} is not on the "
-                    f"expires date {self.expires.isoformat()} (Beijing time)"
-                )
+        _on_date(self.expires_at, self.expires)
         return self
+
+
+def _on_date(expires_at: dt.datetime | None, expires: dt.date) -> None:
+    if expires_at is not None:
+        beijing = dt.timezone(dt.timedelta(hours=8))
+        if expires_at.astimezone(beijing).date() != expires:
+            raise ValueError(
+                f"expires_at {expires_at.isoformat()} is not on the "
+                f"expires date {expires.isoformat()} (Beijing time)"
+            )
 
 
 class ReviewParticipant(BaseModel):
@@ -231,15 +266,45 @@ class CommitteeReview(BaseModel):
     participants: list[ReviewParticipant] = Field(min_length=1, max_length=50)
 
 
+class ShareAuthorization(BaseModel):
+    """The written approval that turns a data request into a share, until it expires."""
+
+    model_config = STRICT
+    document: str = Field(min_length=1, max_length=64, description="The approval's document number")
+    approved_by: Email = Field(description="An owner of the providing department")
+    expires: Date
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        strict=False,
+        description="The exact moment the share ends (ISO 8601 with a UTC offset, on the "
+        "`expires` date in Beijing time); without it the share ends at the end of `expires`",
+    )
+
+    @model_validator(mode="after")
+    def _expiry_on_its_date(self) -> ShareAuthorization:
+        _on_date(self.expires_at, self.expires)
+        return self
+
+
 class DataRequest(BaseModel):
-    """Data this department needs from another one (a 数据需求). It is satisfied when the
-    providing department declares the mutual peering with an agreement; until then it is
-    pending and never becomes a network path."""
+    """Data this department needs from another one (a 数据需求). A request naming a
+    published ``dataset`` becomes a read-only share of that dataset once it carries an
+    ``authorization``, until it expires. A request without a dataset (the history before
+    the catalogue) names its data in words and is satisfied when the providing department
+    declares the mutual peering with an agreement; a request never becomes a network path."""
 
     # `from` is a Python keyword: the field is `provider`, written and dumped as `from`.
     model_config = ConfigDict(**STRICT, serialize_by_alias=True)
     provider: DnsLabel = Field(alias="from", description="Tenant id of the providing department")
-    data: str = Field(min_length=1, max_length=128, description="What data is needed")
+    dataset: DnsLabel | None = Field(
+        default=None, description="Id of a dataset the provider publishes (data.datasets)"
+    )
+    data: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="What data is needed, in words (requests from before the catalogue)",
+    )
     purpose: str = Field(min_length=1, max_length=256, description="What it is needed for")
     legal_basis: str = Field(
         min_length=1, max_length=128, description="The law, regulation or document that allows it"
@@ -251,6 +316,22 @@ class DataRequest(BaseModel):
         max_length=512,
         description="Why the need outweighs the risk; required for core data",
     )
+    raw_basis: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="The article of law that allows receiving the raw personal information; "
+        "without it only de-identified (desensitized) datasets may be requested",
+    )
+    authorization: ShareAuthorization | None = Field(
+        default=None, description="The approval, once granted: the share lives until it expires"
+    )
+
+    @model_validator(mode="after")
+    def _names_its_data(self) -> DataRequest:
+        if self.dataset is None and self.data is None:
+            raise ValueError("a data request names a dataset (or, before the catalogue, data)")
+        return self
 
 
 class Budget(BaseModel):

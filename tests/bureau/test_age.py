@@ -38,7 +38,11 @@ def test_the_check_and_the_report_give_one_age(
     landed = dt.date.fromisoformat(LANDED)
     history = SharingHistory(
         commits=1,
-        requested={(s.id, r.provider, r.data): landed for s in specs for r in s.data_requests},
+        requested={
+            (s.id, r.provider, r.dataset or r.data or ""): landed
+            for s in specs
+            for r in s.data_requests
+        },
     )
     report = build_report(specs, env, today=TODAY, history=history)
     pending = {

@@ -63,6 +63,8 @@ def report(specs: list[TenantSpec], env: EnvironmentSpec) -> BureauReport:
         usage=usage,
         metering=Metering(now, fortnight, 0.95, recorded),
         mean_use=mean_use,
+        # one of gz-zwsjj's two approved shares was verified live four days after its request
+        verified={("gz-zwsjj", "gd-rst", "insured-stats"): dt.date(2026, 11, 20)},
     )
 
 
@@ -133,7 +135,7 @@ def test_the_summary_states_each_figure_or_says_it_is_not_available(
     assert summary["Capacity in use"] == "CPU 13%, memory 13% of capacity × overcommit (live)"
     assert summary["Cost against budget"].startswith("4,219,920 CNY a year against budgets of")
     assert summary["数据需求满足率 (data requests satisfied)"] == (
-        "50% (3 of 6 received 2025-11-28 – 2026-11-28); 3 pending, the oldest 88 days"
+        "50% (4 of 8 received 2025-11-28 – 2026-11-28); 4 pending, the oldest 88 days"
     )
     assert summary["Authorizations expiring within 30 days"] == (
         "**1**: sz-zwfwsjj cloud-ops (2026-12-20)"
@@ -215,7 +217,10 @@ def test_json_has_every_row_and_numbers(report: BureauReport) -> None:
     assert (cpu["resource"], cpu["allocated"], cpu["available"]) == ("cpu", 472, 768)
     assert len(data["cost"]["lines"]) == 12
     assert [c["tenant"] for c in data["usage"]["candidates"]] == ["gd-jyt", "gd-jyt"]
-    assert data["sharing"]["province"]["received"] == 6
+    assert data["sharing"]["province"]["received"] == 8
+    rst = next(p for p in data["sharing"]["providers"] if p["provider"] == "gd-rst")
+    # gd-rst: the verified share and three pending (two peering-era requests, one share)
+    assert (rst["received"], rst["satisfied"], rst["pending"]) == (4, 1, 3)
     # metered cost beside the quotas' cost: mean use over the window at the same prices
     assert data["cost"]["metered_period"] == 14 * 86400
     jyt = next(line for line in data["cost"]["lines"] if line["tenant"] == "gd-jyt")

@@ -556,7 +556,7 @@ def _platform(kube: KubeClient, workspace: Workspace) -> list[Tampering]:
 
 @dataclass
 class CloudCtx:
-    props: dict[str, dict[str, Any]]
+    props: dict[Any, dict[str, Any]]
     objects: list[Any]
     key_id: str
     look_alike: str

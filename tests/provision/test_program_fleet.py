@@ -1,4 +1,5 @@
-"""A stack's program reads its tenant and that tenant's peers, not the whole fleet, and
+"""A stack's program reads its tenant, that tenant's peers and the providers its requests
+name (and, for a publisher of datasets, the tenants naming it), not the whole fleet, and
 renders exactly the plan the whole fleet gives."""
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ def test_the_plan_from_tenant_and_peers_is_the_plan_from_the_whole_fleet(tenant:
     env = load_environment("local", ROOT / "stacks")
     fleet = {t.spec.id: t.spec for t in load_tenants([ROOT / "tenants"])}
     around = _fleet_around(ROOT / "tenants", tenant)
-    assert set(around) == {tenant} | {
-        p.tenant for p in fleet[tenant].network.peers if p.tenant in fleet
+    spec = fleet[tenant]
+    named = {p.tenant for p in spec.network.peers} | {r.provider for r in spec.data_requests}
+    requesters = {
+        s.id for s in fleet.values() if any(r.provider == tenant for r in s.data_requests)
     }
+    expected = {tenant} | (named & set(fleet)) | (requesters if spec.data.datasets else set())
+    assert set(around) == expected
     assert render_tenant(around[tenant], env, fleet=around, today=TODAY) == render_tenant(
         fleet[tenant], env, fleet=fleet, today=TODAY
     )

@@ -244,6 +244,12 @@ def test_an_allow_all_policy_in_shared_services_is_removed(world: Any) -> None:
     assert [(r.key, r.action) for r in out.repairs] == [
         ("NetworkPolicy/shared-services/open", "removed")
     ]
+    # Its Event lives in the object's own namespace: the API refuses an Event whose
+    # involvedObject is in another namespace than the Event.
+    events = [o for (k, _, _), o in kube.objects.items() if k == "Event"]
+    removed = [e for e in events if e["involvedObject"].get("name") == "open"]
+    assert [e["metadata"]["namespace"] for e in removed] == ["shared-services"]
+    assert removed[0]["involvedObject"]["namespace"] == "shared-services"
 
 
 def test_platform_objects_only_deploy_writes_are_reported_not_written(world: Any) -> None:
