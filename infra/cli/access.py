@@ -29,15 +29,12 @@ from infra.plan.access_requests import (
     request_manifest,
 )
 from infra.plan.kube import OPERATOR_ROLES
-from infra.plan.names import CRD_GROUP, CRD_VERSION
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import Scope
 
-from ._common import add_env_options, add_format_option, environment
+from ._common import add_env_options, add_format_option, environment, tenants_dir
 
 __all__ = ["register", "request_rows"]
-
-_TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
 
 
 def register(subparsers: Any) -> None:
@@ -113,9 +110,15 @@ def run_request(args: argparse.Namespace) -> int:
                 user=me.username, groups=", ".join(env.operator_groups)
             )
         )
-    if kube.get(_TENANT_API, "Tenant", args.tenant) is None:
+    # From the repository's specs, not the cluster: operators may not read Tenant objects
+    # (cluster-wide; the audit counts it a leak), and tenants/ is the truth deploy follows.
+    known = sorted(p.stem for p in tenants_dir(args).glob("*.yaml"))
+    if args.tenant not in known:
         raise InputError(
-            _("no tenant {tenant} in this cluster").format(tenant=args.tenant), field="--tenant"
+            _("no tenant {tenant} (known: {known})").format(
+                tenant=args.tenant, known=", ".join(known)
+            ),
+            field="--tenant",
         )
     manifest = request_manifest(
         tenant=args.tenant,

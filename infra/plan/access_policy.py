@@ -138,16 +138,18 @@ def _policy(env: EnvironmentSpec) -> list[KubeObject]:
     )
 
 
-def _role(name: str, verbs: list[str]) -> KubeObject:
+def _role(name: str, verbs: list[str], *, tenants: bool) -> KubeObject:
+    """Operators (``tenants=False``) never read Tenant objects cluster-wide: a department's
+    spec is not theirs to browse. The bureau's approvers read them."""
+    rules = [{"apiGroups": [CRD_GROUP], "resources": [ACCESS_RESOURCE], "verbs": verbs}]
+    if tenants:
+        rules.append({"apiGroups": [CRD_GROUP], "resources": ["tenants"], "verbs": _READ})
     return KubeObject(
         {
             "apiVersion": f"{_RBAC}/v1",
             "kind": "ClusterRole",
             "metadata": {"name": name, "labels": {LABEL_MANAGED_BY: MANAGED_BY}},
-            "rules": [
-                {"apiGroups": [CRD_GROUP], "resources": [ACCESS_RESOURCE], "verbs": verbs},
-                {"apiGroups": [CRD_GROUP], "resources": ["tenants"], "verbs": _READ},
-            ],
+            "rules": rules,
         }
     )
 
@@ -171,9 +173,9 @@ def _binding(name: str, groups: list[str]) -> list[KubeObject]:
 def access_objects(env: EnvironmentSpec) -> list[KubeObject]:
     """The platform's part of break-glass: the two roles, their bindings and the policy."""
     return [
-        _role(REQUESTER_ROLE, [*_READ, "create"]),
+        _role(REQUESTER_ROLE, [*_READ, "create"], tenants=False),
         *_binding(REQUESTER_ROLE, list(env.operator_groups)),
-        _role(APPROVER_ROLE, [*_READ, "update", "patch"]),
+        _role(APPROVER_ROLE, [*_READ, "update", "patch"], tenants=True),
         *_binding(APPROVER_ROLE, list(env.emergency_access.approver_groups)),
         *_policy(env),
     ]
