@@ -383,7 +383,6 @@ def _destructions(r: BureauReport) -> list[Block]:
                     "Not read: pass `--records` to list the signed destruction records of "
                     "the audit bucket (`govcloud records verify` checks them)."
                 ),
-                note=True,
             )
         )
     elif d.done:

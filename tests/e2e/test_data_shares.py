@@ -115,9 +115,17 @@ def pair(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[dic
         plan = render_tenant(fleet[GIVER], env, fleet=fleet, today=TODAY)
         yield {o.kind: o.props for o in plan.cloud}
     finally:
+        # The requester first, while the provider it names still exists: a removal is judged
+        # on the removed spec against the fleet left (GC030 would refuse it the other way).
+        left: dict[str, str] = {}
         for tenant in (TAKER, GIVER):
             (workspace.root / "tenants" / f"{tenant}.yaml").unlink(missing_ok=True)
-        workspace.deploy([TAKER, GIVER], destroy_data_before_retention_ends=True)
+            removed = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
+            left.update({k: v.message for k, v in removed.items() if v.failed})
+        # Later test files count the cluster's tenants: none of ours may stay behind.
+        assert not left, left
+        live = KubeClient().list("govcloud.gd.gov.cn/v1alpha1", "Tenant")
+        assert not [o for o in live if o["metadata"]["name"] in (TAKER, GIVER)]
 
 
 def _live_policy(bucket: str) -> str:
