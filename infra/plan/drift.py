@@ -112,6 +112,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
+def _show_items(values: list[Any], most: int = 10) -> str:
+    """Every item of a list, each on its own cut at 120 characters (a long rule must not hide
+    the next one), at most ``most`` of them and a count of the rest."""
+    shown = ", ".join(_show(v) for v in values[:most])
+    rest = len(values) - most
+    return f"[{shown}{f', …+{rest}' if rest > 0 else ''}]"
+
+
 def _list_delta(
     desired: list[Any], observed: list[Any], translate: Callable[[str], str] = str
 ) -> str:
@@ -120,8 +128,8 @@ def _list_delta(
     extra = [v for v in observed if v not in desired]
     missing = [v for v in desired if v not in observed]
     parts = (
-        [translate(VALUES_UNPLANNED.template).format(values=_show(extra))] if extra else []
-    ) + ([translate(VALUES_MISSING.template).format(values=_show(missing))] if missing else [])
+        [translate(VALUES_UNPLANNED.template).format(values=_show_items(extra))] if extra else []
+    ) + ([translate(VALUES_MISSING.template).format(values=_show_items(missing))] if missing else [])
     return "; ".join(parts) or translate(CHANGED.template).format(
         observed=_show(observed), desired=_show(desired)
     )

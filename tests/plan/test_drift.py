@@ -115,3 +115,21 @@ def test_cloud_drift_sees_missing_and_extra_rules() -> None:
     (diff,) = cloud_drift([sg], {sg.key: live})
     assert diff.path == ".ingress" and diff.aspect == "cloud"
     assert cloud_drift([sg], {sg.key: copy.deepcopy(sg.props)}) == []
+
+
+def test_every_added_rule_is_named_in_full_even_when_the_list_is_long() -> None:
+    """Three rules added to a group: the line names each one (a long first rule must not
+    cut the others off the line), and a list of many says how many more there are."""
+    rule = {"cidr": "10.0.0.0/24", "protocol": "tcp", "from_port": 443, "to_port": 443}
+    sg = CloudObject("security-group", "t1-sg", {"name": "sg", "ingress": [rule]})
+    added = [
+        {"cidr": f"203.0.113.{n}/32", "protocol": "tcp", "from_port": p, "to_port": p}
+        for n, p in ((7, 22), (8, 3389), (9, 5432))
+    ]
+    (diff,) = cloud_drift([sg], {sg.key: {"name": "sg", "ingress": [rule, *added]}})
+    line = diff.describe()
+    for port in (22, 3389, 5432):
+        assert f'"from_port": {port}' in line
+    many = [{**added[0], "from_port": p, "to_port": p} for p in range(1000, 1015)]
+    (diff,) = cloud_drift([sg], {sg.key: {"name": "sg", "ingress": [rule, *many]}})
+    assert diff.describe().endswith(", …+5]")
