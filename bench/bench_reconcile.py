@@ -49,6 +49,7 @@ from infra.localcloud import LocalCloud  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
 from infra.plan.names import DEPLOY_WRITER  # noqa: E402
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA  # noqa: E402
+from infra.provision.status import report_applied  # noqa: E402
 from infra.spec.load import load_environment  # noqa: E402
 from infra.spec.tenant import TenantSpec  # noqa: E402
 
@@ -81,6 +82,9 @@ def create(kube: KubeClient, fleet: dict[str, TenantSpec], ids: list[str]) -> fl
     def one(tid: str) -> None:
         for obj in render_tenant(fleet[tid], env, fleet=fleet, today=today).kube:
             deployer.apply(obj.manifest)
+        # As a deploy ends: its hold released (a Tenant created less than two minutes ago
+        # with no deploy report is held, and the reconciler leaves it alone meanwhile).
+        report_applied(tid, "bench", client=deployer)
 
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
