@@ -172,3 +172,36 @@ def stop_group(proc: subprocess.Popen[Any]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+
+
+def reconciler_kubeconfig(workspace: Workspace, name: str = "reconciler") -> Path:
+    """A kubeconfig of the reconciler's own service account: what it does in a test is
+    bounded by its RBAC and its confinement policy, as in production."""
+    from infra.drivers import KubeClient
+    from infra.drivers.identity import write_service_account_kubeconfig
+    from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
+
+    return write_service_account_kubeconfig(
+        KubeClient(),
+        service_account=RECONCILER_SA,
+        namespace=RECONCILER_NAMESPACE,
+        target=workspace.root / ".govcloud" / f"{name}-kubeconfig",
+    )
+
+
+def until(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str,
+    *,
+    step: float = 0.1,
+    context: Callable[[], str] = lambda: "",
+) -> Any:
+    """``check()``'s first true value within ``timeout`` seconds; otherwise fail naming
+    ``what`` (and ``context()``: the state a reader needs to see why)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if value := check():
+            return value
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout}s: {what}{context()}")

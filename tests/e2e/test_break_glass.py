@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from infra.plan.access_policy import ACCESS_POLICY
 from infra.plan.access_requests import ACCESS_API, ACCESS_KIND
 from infra.provision import StackResult
 
-from .conftest import Workspace
+from .conftest import Workspace, reconciler_kubeconfig, until
 from .test_deployer_confined import _refused
 from .test_reconciler import Replica
 
@@ -45,14 +45,7 @@ COMPANY_BOSS = ("boss-wang@gdcloud-ops.com.cn", ["cloud-security", "gdzsj-approv
 APPROVER = ("chen@gd.gov.cn", ["gdzsj-approvers"])
 
 
-def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not within {timeout}s: {what}")
+_until = until
 
 
 def _user_kubeconfig(cloud: LocalCloud, root: Path, user: str, groups: list[str]) -> Path:
@@ -142,15 +135,8 @@ def deployed_one(workspace: Workspace) -> dict[str, StackResult]:
 def reconciler(
     deployed_one: dict[str, StackResult], workspace: Workspace, local_cloud: LocalCloud
 ) -> Iterator[Replica]:
-    from infra.drivers.identity import write_service_account_kubeconfig
-    from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 
-    kubeconfig = write_service_account_kubeconfig(
-        KubeClient(),
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "reconciler-kubeconfig",
-    )
+    kubeconfig = reconciler_kubeconfig(workspace, "reconciler")
     replica = Replica(workspace.root, kubeconfig, "break-glass")
     try:
         _until(replica.leading, 60, "the reconciler leads", step=0.5)

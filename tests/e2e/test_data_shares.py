@@ -25,14 +25,12 @@ import pytest
 from infra.audit.shares import beyond_share, planned_shares, share_readable
 from infra.drivers import KubeClient
 from infra.drivers import cloud as cloud_driver
-from infra.drivers.identity import write_service_account_kubeconfig
 from infra.plan import PROVINCE_TZ, render_tenant
 from infra.plan.deployer import DEPLOY_KUBECONFIG
-from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 from infra.provision import StackResult
 from infra.spec.codes import credit_check_char, org_check_char
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, reconciler_kubeconfig, until
 from .test_reconciler import Replica
 
 pytestmark = pytest.mark.e2e
@@ -43,14 +41,10 @@ APPROVER = "zhanglihua@gd.gov.cn"  # an owner of gd-wjw, which both are copied f
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    status = (KubeClient().get(API, "Tenant", GIVER) or {}).get("status")
-    raise AssertionError(f"not within {timeout}s: {what}; {GIVER} status: {status}")
+    def status() -> str:
+        return f"; {GIVER} status: {(KubeClient().get(API, 'Tenant', GIVER) or {}).get('status')}"
+
+    return until(check, timeout, what, step=step, context=status)
 
 
 def _add(workspace: Workspace, tenant: str, *, cidr: str, serial: int) -> None:
@@ -161,12 +155,7 @@ def test_the_requester_role_may_read_exactly_the_dataset_prefix(pair: dict[str, 
 
 @pytest.fixture(scope="module")
 def reconciler(pair: dict[str, Any], workspace: Workspace) -> Iterator[Replica]:
-    kubeconfig: Path = write_service_account_kubeconfig(
-        KubeClient(),
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "reconciler-kubeconfig",
-    )
+    kubeconfig: Path = reconciler_kubeconfig(workspace, "reconciler")
     replica = Replica(workspace.root, kubeconfig, "shares")
     try:
         _until(replica.leading, 30, "the reconciler leads", step=0.5)

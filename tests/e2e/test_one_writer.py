@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 
 from infra.drivers import KubeClient
-from infra.drivers.identity import write_service_account_kubeconfig
 from infra.errors import DriverError
 from infra.plan.deployer import DEPLOY_KUBECONFIG
 from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA, RECONCILER_USER
 from infra.provision import StackResult
 
-from .conftest import Workspace
+from .conftest import Workspace, reconciler_kubeconfig, until
 from .test_reconciler import Replica, _govcloud
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +37,11 @@ RBAC = "rbac.authorization.k8s.io/v1"
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    status = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
-    raise AssertionError(f"not within {timeout}s: {what}; status {json.dumps(status)[:1200]}")
+    def status() -> str:
+        found = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
+        return f"; status {json.dumps(found)[:1200]}"
+
+    return until(check, timeout, what, step=0.2, context=status)
 
 
 def _refused(write: Callable[[], Any]) -> DriverError:
@@ -222,12 +219,7 @@ def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
 
 @pytest.fixture
 def replica(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[Replica]:
-    config = write_service_account_kubeconfig(
-        KubeClient(),
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "one-writer-kubeconfig",
-    )
+    config = reconciler_kubeconfig(workspace, "one-writer")
     running = Replica(workspace.root, config, "one-writer", "--no-cloud")
     try:
         _until(running.leading, 30, "the reconciler leads")

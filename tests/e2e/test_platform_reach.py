@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from infra.drivers import KubeClient
-from infra.drivers.identity import write_service_account_kubeconfig
-from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 from infra.provision import StackResult
 
-from .conftest import Workspace
+from .conftest import Workspace, reconciler_kubeconfig
 
 pytestmark = pytest.mark.e2e
 
@@ -75,12 +73,7 @@ def test_cluster_wide_grants_and_open_shared_policies_are_found_and_removed(
     assert "ClusterRoleBinding/helpdesk-everything" in drift.stdout
     assert "NetworkPolicy/shared-services/allow-all" in drift.stdout
 
-    config = write_service_account_kubeconfig(
-        kube,
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "platform-reach-kubeconfig",
-    )
+    config = reconciler_kubeconfig(workspace, "platform-reach")
     once = _run(workspace, "reconcile", "--env", "local", "--once", "--no-cloud", kubeconfig=config)
     assert "ClusterRoleBinding/helpdesk-everything" in once.stdout, once.stdout + once.stderr
     assert kube.get(RBAC, "ClusterRoleBinding", "helpdesk-everything") is None

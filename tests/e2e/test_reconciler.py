@@ -25,14 +25,12 @@ import pytest
 
 from infra.drivers import KubeClient
 from infra.drivers import cloud as cloud_driver
-from infra.drivers.identity import write_service_account_kubeconfig
 from infra.localcloud import LocalCloud
 from infra.plan import PROVINCE_TZ, render_tenant
 from infra.plan.deployer import DEPLOY_KUBECONFIG
-from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 from infra.provision import StackResult
 
-from .conftest import TODAY, Workspace, stop_group
+from .conftest import TODAY, Workspace, reconciler_kubeconfig, stop_group, until
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +45,11 @@ def _free_port() -> int:
 
 
 def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    status = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
-    raise AssertionError(
-        f"not within {timeout}s: {what}; {TENANT} status: "
-        f"{json.dumps(status, ensure_ascii=False)[:1500]}"
-    )
+    def status() -> str:
+        found = (KubeClient().get(API, "Tenant", TENANT) or {}).get("status")
+        return f"; {TENANT} status: {json.dumps(found, ensure_ascii=False)[:1500]}"
+
+    return until(check, timeout, what, step=step, context=status)
 
 
 class Replica:
@@ -120,12 +112,7 @@ class Replica:
 
 @pytest.fixture(scope="module")
 def sa_kubeconfig(deployed: dict[str, StackResult], workspace: Workspace) -> Path:
-    return write_service_account_kubeconfig(
-        KubeClient(),
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "reconciler-kubeconfig",
-    )
+    return reconciler_kubeconfig(workspace, "reconciler")
 
 
 def _govcloud(workspace: Workspace, *args: str) -> subprocess.CompletedProcess[str]:

@@ -27,7 +27,7 @@ from infra.plan import render_tenant
 from infra.plan.names import cloud_name
 from infra.provision import StackResult
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, reconciler_kubeconfig
 from .test_reconciler import Replica, _until
 
 pytestmark = pytest.mark.e2e
@@ -120,15 +120,7 @@ def test_the_endpoint_records_each_mutating_call_and_no_read_or_secret(
 def follower(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[Replica]:
     kubeconfig = workspace.root / ".govcloud" / "reconciler-kubeconfig"
     if not kubeconfig.exists():
-        from infra.drivers.identity import write_service_account_kubeconfig
-        from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
-
-        write_service_account_kubeconfig(
-            KubeClient(),
-            service_account=RECONCILER_SA,
-            namespace=RECONCILER_NAMESPACE,
-            target=kubeconfig,
-        )
+        reconciler_kubeconfig(workspace)
     # A poll of 300 s: within this module, only a change event can trigger a cloud check.
     replica = Replica(workspace.root, kubeconfig, "replica-events", "--cloud-interval", "300")
     # The tenants it reconciles are the Tenant objects (earlier tests may have destroyed a

@@ -34,12 +34,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.drivers import CloudTable, KubeClient
-from infra.drivers.identity import write_service_account_kubeconfig
 from infra.plan import CLOUD_DEPENDS_ON, render_tenant
-from infra.plan.reconciler import RECONCILER_NAMESPACE, RECONCILER_SA
 from infra.provision import StackResult
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, reconciler_kubeconfig
 
 pytestmark = pytest.mark.e2e
 
@@ -1035,12 +1033,7 @@ def _put_back(workspace: Workspace, ctx: CloudCtx | None) -> None:
 @pytest.fixture(scope="module")
 def matrix(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[Matrix]:
     kube = KubeClient()
-    config = write_service_account_kubeconfig(
-        kube,
-        service_account=RECONCILER_SA,
-        namespace=RECONCILER_NAMESPACE,
-        target=workspace.root / ".govcloud" / "tamper-matrix-kubeconfig",
-    )
+    config = reconciler_kubeconfig(workspace, "tamper-matrix")
     found: list[Tampering] = []
     ctx: CloudCtx | None = None
     try:
