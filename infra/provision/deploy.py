@@ -93,6 +93,9 @@ class DeployOptions:
     platform: bool = False  # run the platform stack even when its plan is unchanged
     override: Override | None = None
     state: SharedState | None = None  # None: the file backend PULUMI_BACKEND_URL names
+    # Run by `govcloud destroy` inside its own flow (order, versions, read-back, record are
+    # its part): a stack whose data may go is destroyed here without starting that flow again.
+    within_destruction: bool = False
 
     def validate(self) -> None:
         if self.parallel < 1:
@@ -444,12 +447,55 @@ class _Deployer:
             until = ends.isoformat() if ends else "a decommissioning date is recorded"
             result.result, result.message = "retained", f"access revoked; data kept until {until}"
             return result
+        if not self.opts.within_destruction:
+            return self._destroy_provably(name, spec, result, extra)
         self.stacks.destroy(name, env=extra)
         return StackResult(
             name,
             "destroyed",
             result.changes,
             message="access revoked, retention ended, stack destroyed",
+        )
+
+    def _destroy_provably(
+        self, name: str, spec: TenantSpec, result: StackResult, extra: dict[str, str]
+    ) -> StackResult:
+        """Retention is over (or the loud flag is given): the data goes only through the
+        destruction flow: a standing order past its waiting period, every version deleted,
+        the stack destroyed here, everything read back, a signed record stored. Without an
+        order the data stays, and the result says what is missing."""
+        from .destruction import destroy, target_of
+
+        def stack() -> str:
+            try:
+                self.stacks.destroy(name, env=extra)
+            except StackError as exc:
+                return f"{name}: {exc}"
+            return ""
+
+        fleet = {**self.fleet, spec.id: spec}
+        done = destroy(
+            target_of(spec, self.env, fleet, self.opts.root),
+            now=self.now,
+            early=self.opts.destroy_data_before_retention_ends,
+            say=self.progress.note,
+            stack=stack,
+        )
+        if done.blockers:
+            why = "; ".join(b.text() for b in done.blockers)
+            result.result = "retained"
+            result.message = f"access revoked; retention over, data kept: {why}"
+            return result
+        if not done.ok:
+            failed = [f"{c.what}: {c.observed} ({c.expected})" for c in done.checks if not c.ok]
+            return StackResult(
+                name, "failed", result.changes, message="; ".join(done.errors + failed)
+            )
+        return StackResult(
+            name,
+            "destroyed",
+            result.changes,
+            message=f"access revoked, retention ended, data destroyed, record {done.record_name}",
         )
 
     def _hold(self, tenant_id: str, name: str) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "place_order",
     "precheck",
     "target",
+    "target_of",
 ]
 
 Say = Callable[[str], None]
@@ -101,7 +102,14 @@ def target(root: Path, env_name: str, tenant: str) -> Target:
     env = load_environment(env_name, root / "stacks")
     fleet = {t.spec.id: t.spec for t in load_tenants([root / "tenants"])}
     spec = fleet.get(tenant) or _recorded_spec(root, env_name, tenant)
-    fleet[tenant] = spec
+    return target_of(spec, env, fleet, root)
+
+
+def target_of(
+    spec: TenantSpec, env: EnvironmentSpec, fleet: dict[str, TenantSpec], root: Path
+) -> Target:
+    """The tenant ``spec`` as a deploy already holds it (with its environment and fleet)."""
+    fleet = {**fleet, spec.id: spec}
     return Target(spec, env, fleet, root, _names(spec, env, fleet))
 
 
@@ -267,6 +275,7 @@ def _destroy_stack(t: Target, *, early: bool, say: Say) -> str:
         parallel=1,
         policy_pack=t.root / "policypack" if (t.root / "policypack").is_dir() else None,
         destroy_data_before_retention_ends=early,
+        within_destruction=True,
     )
     results = deploy(opts, [t.spec.id], progress=Progress(say))
     mine = next((r for r in results if r.stack == f"{t.env.name}.{t.spec.id}"), None)
@@ -278,9 +287,17 @@ def _destroy_stack(t: Target, *, early: bool, say: Say) -> str:
     return ""
 
 
-def destroy(t: Target, *, now: dt.datetime, early: bool = False, say: Say = print) -> Outcome:
+def destroy(
+    t: Target,
+    *,
+    now: dt.datetime,
+    early: bool = False,
+    say: Say = print,
+    stack: Callable[[], str] | None = None,
+) -> Outcome:
     """Destroy the tenant's data and resources if nothing blocks it; read back; sign and
-    store the record. Never overrides Object Lock."""
+    store the record. Never overrides Object Lock. ``stack`` destroys the tenant's stack
+    ("" when it went, otherwise why not); by default a deploy of the tenant does."""
     import time
 
     from infra.drivers.cloud.destruction import caller_arn, delete_versions, key_facts
@@ -301,7 +318,7 @@ def destroy(t: Target, *, now: dt.datetime, early: bool = False, say: Say = prin
             ).format(count=len(refused), which="; ".join(refused[:5]))
         ]
         return out
-    failure = _destroy_stack(t, early=early, say=say)
+    failure = stack() if stack is not None else _destroy_stack(t, early=early, say=say)
     if failure:
         out.errors.append(failure)
     after, _entries = inventory(t, now=dt.datetime.now(dt.UTC))

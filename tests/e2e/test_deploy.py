@@ -359,6 +359,30 @@ def _bindings(tenant: str) -> list[str]:
     ]
 
 
+def _order(workspace: Workspace, tenant: str, *, early: bool) -> None:
+    """A destruction order, as `govcloud destroy --order` stores it (the local environment
+    has no waiting period)."""
+    import datetime as dt
+
+    from infra.provision.destruction import place_order, target
+
+    place_order(
+        target(workspace.root, "local", tenant),
+        document="粤政数授〔2026〕88号",
+        ordered_by="linzekai@shantou.gov.cn",
+        now=dt.datetime.now(dt.UTC),
+        early=early,
+    )
+
+
+def _record_verified(workspace: Workspace, tenant: str) -> bool:
+    """The signed destruction record deploy stored, verified as a reviewer would."""
+    from infra.cli.main import main
+
+    with contextlib.chdir(workspace.root):
+        return main(["records", "verify", "--tenant", tenant]) == 0
+
+
 def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
     deployed: dict[str, StackResult], workspace: Workspace
 ) -> None:
@@ -382,8 +406,14 @@ def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
     import datetime as dt
 
     after = TODAY + dt.timedelta(days=retention + 1)
+    # Retention over, but no destruction order: deploy keeps the data and says why.
+    kept = workspace.deploy([tenant], today=after)[f"local.{tenant}"]
+    assert kept.result == "retained" and "no destruction order" in kept.message, kept.message
+    assert cloud_driver.read_bucket(props["name"]) is not None
+    _order(workspace, tenant, early=False)
     gone = workspace.deploy([tenant], today=after)[f"local.{tenant}"]
     assert gone.result == "destroyed", gone.message
+    assert _record_verified(workspace, tenant), gone.message
     assert cloud_driver.read_bucket(props["name"]) is None
     assert _managed_cloud(tenant) == Counter()
     ns = KubeClient().get("v1", "Namespace", tenant)
@@ -405,6 +435,7 @@ def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
     assert _bindings(tenant) == []
     assert cloud_driver.read_bucket(props["name"]) is not None
 
+    _order(workspace, tenant, early=True)
     forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
     assert forced[f"local.{tenant}"].result == "destroyed", forced[f"local.{tenant}"].message
     assert cloud_driver.read_bucket(props["name"]) is None

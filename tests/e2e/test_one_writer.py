@@ -214,6 +214,40 @@ def test_a_tenant_edit_past_the_rules_is_refused_and_nothing_is_applied(
     assert _condition("Compliant").get("status") == "True"
 
 
+def test_a_tenant_edit_granting_another_department_its_data_is_refused(
+    deployed: dict[str, StackResult], workspace: Workspace, restore_tenant: dict[str, Any]
+) -> None:
+    """The review's tampering: a data grant for another department's owners written into
+    the Tenant object (with deploy's own credentials, past CI). The reconciler judges it by
+    the same rules as CI and binds nobody."""
+    kube = KubeClient()
+    edited = copy.deepcopy(restore_tenant)
+    edited["metadata"].pop("managedFields", None)
+    edited["spec"]["access"] = [
+        {
+            "group": "gz-wjw-owners",
+            "scope": "data",
+            "document": "粤政数授〔2026〕40号",
+            "grantedBy": "zhanglihua@gd.gov.cn",
+            "granted": "2026-08-10",
+            "expires": "2027-08-09",
+        }
+    ]
+    _deploy_identity().replace(edited)
+
+    once = _govcloud(workspace, "reconcile", "--env", "local", "--once", "--no-cloud")
+    assert once.returncode in (0, 1), once.stderr
+    compliant = _condition("Compliant")
+    assert (compliant.get("status"), compliant.get("reason")) == ("False", "ComplianceRefused")
+    assert "not an operator group" in _condition("Ready").get("message", "")
+    bound = [
+        b
+        for b in kube.list("rbac.authorization.k8s.io/v1", "RoleBinding", namespace=TENANT)
+        if any(s.get("name") == "gz-wjw-owners" for s in b.get("subjects") or [])
+    ]
+    assert bound == []
+
+
 # -- deploy and the reconciler do not fight ------------------------------------------------------
 
 
