@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from kubernetes import config as _config
 from kubernetes import dynamic as _dynamic
+from kubernetes import watch as _watch
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from urllib3 import HTTPHeaderDict
 
@@ -44,6 +45,7 @@ _PAGE = 500
 # The Kubernetes client is untyped; keep its Any at this one seam.
 config: Any = _config
 DynamicClient: Any = _dynamic.DynamicClient
+Watch: Any = _watch.Watch
 
 T = TypeVar("T")
 Obj = dict[str, Any]
@@ -264,12 +266,15 @@ class KubeClient:
         res, dyn = self._resource(api_version, kind), self._dynamic()
         operation = f"watch {kind}"
         with translate_kube(operation):
-            for event in dyn.watch(
-                res,
+            # The client's stream of plain events (its dynamic watch wraps every event's
+            # object in its own field classes first, which a mass repair pays per event).
+            for event in Watch().stream(
+                functools.partial(dyn.get, res),
                 namespace=namespace,
                 label_selector=label_selector or None,
                 resource_version=resource_version,
-                timeout=timeout_seconds,
+                serialize=False,
+                timeout_seconds=timeout_seconds,
                 allow_watch_bookmarks=True,
             ):
                 kind_of_event, raw = str(event["type"]), dict(event["raw_object"])
