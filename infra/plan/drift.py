@@ -127,9 +127,11 @@ def _list_delta(
     (a rule someone added reads as that rule, not as the whole list cut short)."""
     extra = [v for v in observed if v not in desired]
     missing = [v for v in desired if v not in observed]
-    parts = (
-        [translate(VALUES_UNPLANNED.template).format(values=_show_items(extra))] if extra else []
-    ) + ([translate(VALUES_MISSING.template).format(values=_show_items(missing))] if missing else [])
+    parts = [
+        translate(shape.template).format(values=_show_items(values))
+        for shape, values in ((VALUES_UNPLANNED, extra), (VALUES_MISSING, missing))
+        if values
+    ]
     return "; ".join(parts) or translate(CHANGED.template).format(
         observed=_show(observed), desired=_show(desired)
     )

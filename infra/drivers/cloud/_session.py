@@ -12,11 +12,14 @@ import threading
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
 from infra.drivers.errors import translate_cloud
 from infra.drivers.retry import call_with_retry
 from infra.errors import PermanentError
+
+from ._models import CachedFileLoader
 
 __all__ = [
     "call",
@@ -77,11 +80,18 @@ def client(service: str) -> Any:
         if found is None:
             with translate_cloud(f"{service} client"):
                 # Sessions are not thread-safe; this lock makes their use one at a time.
-                session = _sessions.get(base) or boto3.session.Session()
+                session = _sessions.get(base) or _session()
                 _sessions[base] = session
                 found = session.client(service, region_name=region(), config=_CONFIG)
             _clients[key] = found
         return found
+
+
+def _session() -> Any:
+    """A session whose service models come from the parsed-model cache (``._models``)."""
+    core = botocore.session.get_session()
+    core.get_component("data_loader").file_loader = CachedFileLoader()
+    return boto3.session.Session(botocore_session=core)
 
 
 def prepare(services: tuple[str, ...] = ("kms", "s3", "iam", "ec2")) -> None:
