@@ -180,6 +180,13 @@ def run_approve(args: argparse.Namespace) -> int:
     why = _own_check(request, me, env)
     if why is not None:
         raise PolicyViolation(why)
+    if phase_of(request, env, dt.datetime.now(dt.UTC)) is Phase.lapsed:
+        raise PolicyViolation(
+            _(
+                "request {id} lapsed: it was not approved within {minutes} minutes of being "
+                "made; the operator asks again with `govcloud access request`"
+            ).format(id=request.name, minutes=env.emergency_access.approval_window_minutes)
+        )
     obj["spec"]["approval"] = me.as_data()
     obj["metadata"].pop("managedFields", None)
     try:
@@ -245,6 +252,7 @@ _STATE = {
     Phase.active: "active",
     Phase.expired: "past",
     Phase.refused: "past",
+    Phase.lapsed: "past",
 }
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "approval_problem",
     "emergency_binding_name",
     "emergency_bindings",
+    "lapses_at",
     "next_emergency_change",
     "parse_request",
     "phase_of",
@@ -56,6 +57,7 @@ class Phase(StrEnum):
     active = "Active"  # approved: bound until status.expires
     expired = "Expired"  # its time is over: the binding is revoked
     refused = "Refused"  # an approval the rules do not accept (the reconciler's own check)
+    lapsed = "Lapsed"  # nobody approved it within the environment's approval window
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,22 @@ def approval_problem(request: EmergencyRequest, env: EnvironmentSpec) -> str | N
     return None
 
 
+def lapses_at(request: EmergencyRequest, env: EnvironmentSpec) -> dt.datetime | None:
+    """When a request not yet granted lapses (None: granted, or its creation is unknown)."""
+    if request.granted_at is not None or request.created is None:
+        return None
+    return request.created + dt.timedelta(minutes=env.emergency_access.approval_window_minutes)
+
+
 def phase_of(request: EmergencyRequest, env: EnvironmentSpec, now: dt.datetime) -> Phase:
-    """What the request is now: waiting, bound, over, or refused."""
-    if request.phase == Phase.refused:
-        return Phase.refused
+    """What the request is now: waiting, bound, over, refused, or lapsed. An approval the
+    reconciler first sees after the approval window grants nothing: the grant is the moment
+    it is seen, and a request may not wait for a second person for ever."""
+    if request.phase in (Phase.refused, Phase.lapsed):
+        return Phase(request.phase)
+    lapses = lapses_at(request, env)
+    if lapses is not None and now >= lapses:
+        return Phase.lapsed
     if request.approver is None:
         return Phase.pending
     if request.granted_at is None and approval_problem(request, env) is not None:
@@ -214,11 +228,18 @@ def emergency_bindings(
 
 
 def next_emergency_change(
-    requests: Iterable[EmergencyRequest], now: dt.datetime
+    requests: Iterable[EmergencyRequest], env: EnvironmentSpec, now: dt.datetime
 ) -> dt.datetime | None:
-    """The next end of a granted emergency access after ``now``: when to look again."""
-    ends = [e for r in requests if (e := r.ends()) is not None and e > now]
-    return min(ends) if ends else None
+    """The next end of a granted emergency access, or lapse of a waiting request, after
+    ``now``: when to look again."""
+    moments = [
+        m
+        for r in requests
+        if r.phase not in (Phase.refused, Phase.lapsed)
+        for m in (r.ends(), lapses_at(r, env))
+        if m is not None and m > now
+    ]
+    return min(moments) if moments else None
 
 
 def request_manifest(

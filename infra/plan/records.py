@@ -122,6 +122,9 @@ EMERGENCY_ENDED = _shape(
     N_("emergency {scope} access {name} of {user} ended at {expires}: {binding} revoked")
 )
 EMERGENCY_REFUSED = _shape(N_("emergency access {name} refused: {why}"))
+EMERGENCY_LAPSED = _shape(
+    N_("emergency access {name} of {user} lapsed: not approved within {minutes} minutes")
+)
 # A repair (infra.reconcile.repairs ``Repair.describe``); before and after are its states.
 REPAIRS: dict[str, Shape] = {
     action: _shape(template, nested="before after")
@@ -188,6 +191,7 @@ SHAPES: tuple[Shape, ...] = (
     EMERGENCY_GRANTED,
     EMERGENCY_ENDED,
     EMERGENCY_REFUSED,
+    EMERGENCY_LAPSED,
     MORE,
     NOT_AS_PLANNED,
     CANNOT_TELL,
@@ -246,6 +250,7 @@ EVENT_REASONS: dict[str, str] = {
     "EmergencyAccessGranted": N_("EmergencyAccessGranted"),
     "EmergencyAccessEnded": N_("EmergencyAccessEnded"),
     "EmergencyAccessRefused": N_("EmergencyAccessRefused"),
+    "EmergencyAccessLapsed": N_("EmergencyAccessLapsed"),
 }
 CONDITION_LABELS: dict[str, str] = {
     "Ready": N_("Ready"),

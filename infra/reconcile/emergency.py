@@ -34,6 +34,7 @@ from infra.plan.kube import OPERATOR_ROLES
 from infra.plan.records import (
     EMERGENCY_ENDED,
     EMERGENCY_GRANTED,
+    EMERGENCY_LAPSED,
     EMERGENCY_REFUSED,
     EMERGENCY_REQUESTED,
 )
@@ -92,6 +93,14 @@ def _step(request: EmergencyRequest, phase: Phase, now: dt.datetime, ctx: Contex
             reason="EmergencyAccessRefused",
             message=EMERGENCY_REFUSED.format(name=request.name, why=why),
         )
+    if phase is Phase.lapsed:
+        window = ctx.env.emergency_access.approval_window_minutes
+        return _Step(
+            dataclasses.replace(request, phase=phase.value),
+            {"phase": phase.value, "message": f"not approved within {window} minutes"},
+            reason="EmergencyAccessLapsed",
+            message=EMERGENCY_LAPSED.format(name=request.name, user=who, minutes=window),
+        )
     granted = request.granted_at or now
     ends = granted + dt.timedelta(minutes=request.minutes)
     stored = dataclasses.replace(request, phase=phase.value, granted_at=granted, expires=ends)
@@ -147,7 +156,7 @@ def sync_requests(
             record_event(
                 ctx,
                 tenant,
-                warning=phase is Phase.refused,
+                warning=phase in (Phase.refused, Phase.lapsed),
                 reason=step.reason,
                 message=step.message,
             )

@@ -200,7 +200,7 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
         now,
         fleet=list(fleet.values()),
         shares=shares,
-        also=next_emergency_change(requests, now),
+        also=next_emergency_change(requests, ctx.env, now),
     )
     return out
 

@@ -273,6 +273,13 @@ class EmergencyAccess(BaseModel):
         le=MAX_EMERGENCY_MINUTES,
         description="The longest emergency access one approval gives, in minutes",
     )
+    approval_window_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=1440,
+        description="A request not approved within this many minutes of being made lapses: "
+        "an approval after that grants nothing (a new request is needed)",
+    )
     warn_above: int = Field(
         default=3,
         ge=0,

@@ -88,20 +88,23 @@ def test_list_rows_put_open_first_then_active_then_past() -> None:
     person = {"username": "li@gdcloud-ops.com.cn", "groups": ["cloud-ops"]}
     approver = {"username": "chen@gd.gov.cn", "groups": ["gdzsj-approvers"]}
 
-    def obj(name: str, approval: Any = None, granted: str | None = None) -> dict[str, Any]:
+    def obj(
+        name: str, approval: Any = None, granted: str | None = None, made: str = "01:00"
+    ) -> dict[str, Any]:
         spec = {"tenant": "gd-jyt", "scope": "ops", "reason": "r", "minutes": 30}
         spec["requester"] = person
         if approval:
             spec["approval"] = approval
         status = {"phase": "Active", "grantedAt": granted} if granted else {}
-        meta = {"name": name, "creationTimestamp": "2026-11-28T01:00:00Z"}
+        meta = {"name": name, "creationTimestamp": f"2026-11-28T{made}:00Z"}
         return {"metadata": meta, "spec": spec, "status": status}
 
     rows = request_rows(
         [
             obj("past", approver, "2026-11-28T01:00:00Z"),
             obj("active", approver, "2026-11-28T02:00:00Z"),
-            obj("open"),
+            obj("open", made="01:40"),  # within its approval window
+            obj("lapsed", made="01:00"),  # nobody approved it within the hour
         ],
         env,
         now,
@@ -110,7 +113,9 @@ def test_list_rows_put_open_first_then_active_then_past() -> None:
         ("open", "open"),
         ("active", "active"),
         ("past", "past"),
+        ("lapsed", "past"),
     ]
+    assert rows[3]["phase"] == "Lapsed"
     assert (
         rows[1]["expires"] == "2026-11-28T02:30:00Z" and rows[1]["approver"] == approver["username"]
     )

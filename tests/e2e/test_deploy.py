@@ -436,6 +436,10 @@ def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
     assert cloud_driver.read_bucket(props["name"]) is not None
 
     _order(workspace, tenant, early=True)
-    forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
+    # Deploy's clock after the order's (stamped now; the tests' TODAY lies before it).
+    import datetime as dt
+
+    later = dt.date.today() + dt.timedelta(days=1)
+    forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True, today=later)
     assert forced[f"local.{tenant}"].result == "destroyed", forced[f"local.{tenant}"].message
     assert cloud_driver.read_bucket(props["name"]) is None

@@ -81,9 +81,38 @@ def test_a_request_is_pending_then_active_for_its_minutes_then_expired(
     assert granted is not None
     assert phase_of(granted, env, GRANTED + dt.timedelta(minutes=29, seconds=59)) is Phase.active
     assert phase_of(granted, env, GRANTED + dt.timedelta(minutes=30)) is Phase.expired
-    assert next_emergency_change([pending, granted], GRANTED) == GRANTED + dt.timedelta(minutes=30)
+    assert next_emergency_change([pending, granted], env, GRANTED) == GRANTED + dt.timedelta(
+        minutes=30
+    )
     refused = parse_request(_obj(OPERATOR))
     assert refused is not None and phase_of(refused, env, GRANTED) is Phase.refused
+
+
+def _made_at(obj: dict[str, Any], when: dt.datetime) -> dict[str, Any]:
+    obj["metadata"]["creationTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return obj
+
+
+def test_a_request_nobody_approves_within_the_window_lapses(env: EnvironmentSpec) -> None:
+    window = dt.timedelta(minutes=env.emergency_access.approval_window_minutes)
+    waiting = parse_request(_made_at(_obj(), GRANTED))
+    assert waiting is not None
+    assert phase_of(waiting, env, GRANTED + window - dt.timedelta(seconds=1)) is Phase.pending
+    assert phase_of(waiting, env, GRANTED + window) is Phase.lapsed
+    assert next_emergency_change([waiting], env, GRANTED) == GRANTED + window
+    # An approval first seen after the window grants nothing, even a valid one.
+    late = parse_request(_made_at(_obj(APPROVER), GRANTED))
+    assert late is not None and phase_of(late, env, GRANTED + window) is Phase.lapsed
+    # Lapsed stays lapsed; a request granted in time is not cut short by the window.
+    stored = parse_request(_made_at(_obj(APPROVER, {"phase": "Lapsed"}), GRANTED))
+    assert stored is not None and phase_of(stored, env, GRANTED) is Phase.lapsed
+    made = GRANTED - dt.timedelta(minutes=50)  # granted 50 minutes after it was made
+    granted = parse_request(
+        _made_at(_obj(APPROVER, {"phase": "Active", "grantedAt": "2026-11-28T02:00:00Z"}), made)
+    )
+    later = GRANTED + dt.timedelta(minutes=20)  # past the window, within its 30 minutes
+    assert granted is not None and phase_of(granted, env, later) is Phase.active
+    assert next_emergency_change([stored], env, GRANTED) is None
 
 
 @pytest.mark.parametrize("broken", [{"minutes": 0}, {"minutes": 241}, {"scope": "root"}])

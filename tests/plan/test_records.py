@@ -163,6 +163,9 @@ def _events() -> dict[str, list[str]]:
             name=request["name"], why="the requester cannot approve their own request"
         )
     ]
+    out["EmergencyAccessLapsed"] = [
+        records.EMERGENCY_LAPSED.format(name=request["name"], user=request["user"], minutes=60)
+    ]
     return out
 
 

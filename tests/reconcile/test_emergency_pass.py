@@ -19,7 +19,12 @@ APPROVER = {"username": "chen@gd.gov.cn", "groups": ["gdzsj-approvers", "system:
 NAME = f"{TENANT}-ops-x7k2p"
 
 
-def _request(kube: FakeKube, approval: dict[str, Any] | None = None, name: str = NAME) -> None:
+def _request(
+    kube: FakeKube,
+    approval: dict[str, Any] | None = None,
+    name: str = NAME,
+    made: dt.datetime | None = None,
+) -> None:
     spec: dict[str, Any] = {
         "tenant": TENANT,
         "scope": "ops",
@@ -30,7 +35,10 @@ def _request(kube: FakeKube, approval: dict[str, Any] | None = None, name: str =
     if approval is not None:
         spec["approval"] = approval
     existing = kube.objects.get((ACCESS_KIND, None, name))
-    obj = {"apiVersion": ACCESS_API, "kind": ACCESS_KIND, "metadata": {"name": name}, "spec": spec}
+    meta: dict[str, Any] = {"name": name}
+    if made is not None:
+        meta["creationTimestamp"] = made.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    obj = {"apiVersion": ACCESS_API, "kind": ACCESS_KIND, "metadata": meta, "spec": spec}
     if existing is not None and "status" in existing:
         obj["status"] = existing["status"]
     kube.apply(obj)
@@ -101,6 +109,20 @@ def test_an_approval_the_rules_refuse_binds_nothing(world: Any) -> None:
     assert _bindings(kube) == []
     (event,) = _events(kube, "EmergencyAccessRefused")
     assert event["type"] == "Warning"
+
+
+def test_a_request_approved_after_the_window_lapses_and_binds_nothing(world: Any) -> None:
+    kube: FakeKube = world[0]
+    _request(kube, made=NOW)
+    first = _pass(world, NOW)
+    assert _status(kube)["phase"] == "Pending"
+    assert first.requeue_after == 60 * 60  # looked at again when it lapses
+    _request(kube, APPROVER, made=NOW)  # approved, but only seen after the hour
+    _pass(world, NOW + dt.timedelta(minutes=61))
+    assert _status(kube)["phase"] == "Lapsed"
+    assert _bindings(kube) == []
+    (event,) = _events(kube, "EmergencyAccessLapsed")
+    assert event["type"] == "Warning" and "within 60 minutes" in event["message"]
 
 
 def test_a_dry_run_records_no_step(world: Any) -> None:
