@@ -357,6 +357,15 @@ class EnvironmentSpec(BaseModel):
         description="The nodes of the provincial cloud (provincial node, city nodes, sector "
         "clouds); none: one implicit region built from the top-level fields",
     )
+    targets: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="A generated file of each region's connection values (kubeconfig, context, "
+        "API server, cloud endpoint), e.g. the one `govcloud localcloud up` writes; relative "
+        "to the repository root. Its values override the regions' kubernetes and cloud "
+        "endpoints; null: the spec's own",
+    )
     destruction: Destruction = Field(
         default_factory=Destruction,
         description="Waiting period, key pending window and record signing of destructions",
