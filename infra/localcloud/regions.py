@@ -203,7 +203,7 @@ class RegionalCloud:
                 "kubeconfig": str(self.kubeconfig),
                 "deploy_kubeconfig": str(self.deploy_kubeconfig),
                 "context": rid,
-                "api": lay.apiserver_url,
+                "api": lay.apiserver_url if "kube-apiserver" in lay.ports else None,
                 "cloud_endpoint": lay.cloud_url,
                 "cloud_region": self._cloud_region(rid),
                 "access_key_file": str(self.credentials),
