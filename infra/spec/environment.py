@@ -172,7 +172,8 @@ DivisionPrefix = Annotated[str, AfterValidator(division_prefix)]
 
 
 class KubernetesTarget(BaseModel):
-    """Where a region's Kubernetes API is (used by the per-region deploy, a later step)."""
+    """Where a region's Kubernetes API is: a kubeconfig context (the reconciler of a region
+    connects through it, see ``infra.drivers.regional``)."""
 
     model_config = STRICT
     api: str | None = Field(
