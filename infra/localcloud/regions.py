@@ -125,6 +125,13 @@ class RegionalCloud:
     def up(self, *, say: Progress = _say) -> dict[str, Layout]:
         """Start every region that is not running (each as ``LocalCloud.up`` does), the
         regions at once; write the targets file."""
+        if any(s.pid for s in LocalCloud(self.state).status()):
+            raise LocalCloudError(
+                _(
+                    "{state} runs a local cloud without regions; stop it first (govcloud "
+                    "localcloud down) or give the regions their own --state-dir"
+                ).format(state=self.state)
+            )
         ensure_tools((ETCD_TOOL, KUBE_TOOL, PULUMI_TOOL, ACTIONLINT_TOOL), say=say)
         private_dir(self.state)
         write_private(self.state / _RECORD, json.dumps(self.record, indent=2).encode())

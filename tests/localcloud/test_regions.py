@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.errors import InputError
-from infra.localcloud import cluster, regions
+from infra.errors import InputError, LocalCloudError
+from infra.localcloud import LocalCloud, cluster, regions
 from infra.localcloud import components as components_module
 from infra.localcloud.components import Component
 from infra.localcloud.regions import RegionalCloud
@@ -96,3 +96,15 @@ def test_an_unknown_region_and_a_log_without_region_are_refused(cloud: RegionalC
         InputError, match=re.escape("say whose log: --region province|guangzhou|shenzhen")
     ):
         cloud.logs("cloud")
+
+
+def test_regions_do_not_start_beside_a_running_cloud_without_regions(
+    cloud: RegionalCloud,
+) -> None:
+    single = LocalCloud(cloud.state, tools=())
+    single.up(say=lambda _: None)
+    try:
+        with pytest.raises(LocalCloudError, match="runs a local cloud without regions"):
+            cloud.up(say=lambda _: None)
+    finally:
+        single.down(quiet=True)
