@@ -277,13 +277,14 @@ def run_drift(args: argparse.Namespace) -> int:
             stacks_dir=args.stacks_dir,
         )
         outcomes = run_once(ctx)
-    missing = _not_deployed({o.tenant for o in outcomes})
+    missing = _not_deployed({o.tenant for o in outcomes}, ctx.env, args.region)
     sys.stdout.write(render_drift(outcomes, args.format, not_deployed=missing))
     return drift_exit_code(outcomes)
 
 
-def _not_deployed(deployed: set[str]) -> list[str]:
-    """Tenants approved in tenants/ (of this checkout) that have no Tenant object yet."""
+def _not_deployed(deployed: set[str], env: Any = None, region: str | None = None) -> list[str]:
+    """Tenants approved in tenants/ (of this checkout) that have no Tenant object yet; with
+    ``region``, those placed in that region."""
     from infra.spec.load import find_repo_root
 
     try:
@@ -291,7 +292,15 @@ def _not_deployed(deployed: set[str]) -> list[str]:
     # Why: outside a checkout there is no tenants/ to compare with; the report says nothing.
     except InputError:
         return []
-    return sorted({p.stem for p in files} - deployed)
+    missing = [p for p in sorted(files) if p.stem not in deployed]
+    if region is None:
+        return [p.stem for p in missing]
+    from infra.policy.placement import region_of
+    from infra.spec.load import load_tenants_partly
+
+    # A spec that does not load is for `govcloud check` to report; it is placed nowhere here.
+    loaded, _problems = load_tenants_partly(missing)
+    return [t.spec.id for t in loaded if region_of(t.spec, env).id == region]
 
 
 def run_reconcile(args: argparse.Namespace) -> int:

@@ -75,3 +75,13 @@ def test_reconcile_of_an_unknown_region_lists_the_regions(
     assert "(regions: province, guangzhou, shenzhen)" in err
     err = _fails(["reconcile", *args, "--background"], capsys)
     assert "for a region run --watch --region foshan in its own process" in err
+
+
+def test_drift_of_a_region_lists_only_its_own_undeployed_tenants() -> None:
+    from infra.cli.reconcile import _not_deployed
+    from infra.spec.load import load_environment
+
+    env = load_environment("regions-local", STACKS)
+    assert _not_deployed({"gz-wjw"}, env, "guangzhou") == ["gz-gaj", "gz-zwsjj", "th-zwsjj"]
+    assert _not_deployed(set(), env, "shenzhen") == ["sz-zwfwsjj"]
+    assert "sz-zwfwsjj" in _not_deployed({"gz-wjw"})  # without a region: every tenant
