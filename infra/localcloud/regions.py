@@ -22,7 +22,7 @@ import yaml
 from infra.errors import InputError, LocalCloudError
 from infra.i18n import _
 
-from .cluster import ComponentStatus, LocalCloud, default_state_dir
+from .cluster import _LOCAL_KEY, ComponentStatus, LocalCloud, default_state_dir
 from .components import Layout
 from .hardening import private_dir, write_private
 from .toolchain import (
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["RegionalCloud"]
 
 _RECORD = "regions.json"
-_LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
 _SKIP = frozenset({"metrics"})  # one metrics store is enough; the regions run without one
 
 
