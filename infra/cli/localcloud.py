@@ -1,4 +1,5 @@
-"""`govcloud localcloud up|down|status|env|logs`: the embedded provincial cloud."""
+"""`govcloud localcloud up|down|status|env|logs|stop|start`: the embedded provincial cloud,
+one per region when the environment given with ``--env`` declares regions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from infra.i18n.tables import columns, width
 
 if TYPE_CHECKING:
     from infra.localcloud import LocalCloud
+    from infra.localcloud.regions import RegionalCloud
 
 __all__ = ["register"]
 
@@ -27,6 +29,21 @@ def register(sub: Any) -> None:
         "--state-dir",
         default=None,
         help="where the cloud keeps its state (default .govcloud/localcloud)",
+    )
+    parser.add_argument(
+        "--env",
+        default=None,
+        help=_(
+            "start one cloud per region of this environment (stacks/<ENV>.yaml) and write "
+            "its targets file; later commands find the regions in the state directory "
+            "(default: one cloud, as for stacks/local.yaml)"
+        ),
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=None,
+        help=_("directory of environment specs (default: <repo>/stacks)"),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser(
@@ -50,7 +67,20 @@ def register(sub: Any) -> None:
     status.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
-    actions.add_parser("env", help="shell exports for kubectl, boto3 and pulumi")
+    env = actions.add_parser("env", help="shell exports for kubectl, boto3 and pulumi")
+    _region_option(
+        env,
+        _(
+            "exports for this region (default: the first; KUBECONFIG then holds a "
+            "context per region)"
+        ),
+    )
+    for action, what in (
+        ("stop", _("stop one region's processes, keeping its state (a node's loss)")),
+        ("start", _("start one stopped region again, with the state it had (its return)")),
+    ):
+        one = actions.add_parser(action, help=what)
+        one.add_argument("--region", required=True, help=_("the region's id"))
     logs = actions.add_parser(
         "logs",
         help="the last lines of one component's log, or of the "
@@ -60,6 +90,7 @@ def register(sub: Any) -> None:
         "component",
         help="etcd, kube-apiserver, kube-controller-manager, cloud, metrics, reconciler, or audit",
     )
+    _region_option(logs, _("whose log, in a local cloud with regions (no default)"))
     logs.add_argument(
         "-n", "--lines", type=int, default=50, help="lines from the end (default: 50)"
     )
@@ -72,14 +103,51 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _cloud(args: argparse.Namespace) -> LocalCloud:
-    from infra.localcloud import LocalCloud
+def _region_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--region", default=None, help=what)
 
-    return LocalCloud(Path(args.state_dir) if args.state_dir else None)
+
+def _cloud(args: argparse.Namespace) -> LocalCloud | RegionalCloud:
+    """One cloud as before regions, or one per region: of ``--env`` when it declares
+    regions, else of the regions the state directory remembers."""
+    from infra.localcloud import LocalCloud
+    from infra.localcloud.regions import RegionalCloud
+
+    state = Path(args.state_dir) if args.state_dir else None
+    env_name = getattr(args, "env", None)
+    if env_name is not None:
+        from infra.spec.load import find_repo_root, load_environment
+        from infra.spec.targets import targets_file
+
+        stacks = args.stacks_dir or find_repo_root() / "stacks"
+        env = load_environment(env_name, stacks)
+        if env.regions:
+            from infra.localcloud import default_state_dir
+
+            state_dir = state or default_state_dir()
+            targets = targets_file(env, find_repo_root()) or state_dir / "targets.yaml"
+            return RegionalCloud.for_environment(state, env, stacks_dir=stacks, targets=targets)
+    elif RegionalCloud.present(state):
+        return RegionalCloud.open(state)
+    return LocalCloud(state)
 
 
 def run(args: argparse.Namespace) -> int:
+    from infra.localcloud.regions import RegionalCloud
+
     cloud = _cloud(args)
+    if isinstance(cloud, RegionalCloud):
+        return _run_regions(cloud, args)
+    if args.action in ("stop", "start") or getattr(args, "region", None):
+        from infra.errors import InputError
+
+        raise InputError(
+            _(
+                "this local cloud has no regions; start one with regions: "
+                "govcloud localcloud --env ENV up"
+            ),
+            field="--region",
+        )
     if args.action == "build":
         import time
 
@@ -146,15 +214,69 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
+def _run_regions(cloud: RegionalCloud, args: argparse.Namespace) -> int:
+    """The actions of a local cloud with regions."""
+    if args.action == "up":
+        layouts = cloud.up()
+        rows = [
+            [region, "kube-apiserver " + lay.apiserver_url, _("cloud API") + " " + lay.cloud_url]
+            for region, lay in layouts.items()
+        ]
+        sys.stdout.write(columns([_("REGION"), "KUBERNETES", _("CLOUD")], rows))
+        print(_("kubeconfig (a context per region): {path}").format(path=cloud.kubeconfig))
+        print(
+            _("targets of environment {env}: {path}").format(
+                env=cloud.environment_name, path=cloud.targets_path
+            )
+        )
+        return 0
+    if args.action == "build":
+        from infra.localcloud import ensure_tools
+
+        for directory in ensure_tools():
+            print(directory)
+        return 0
+    if args.action == "down":
+        cloud.down()
+        return 0
+    if args.action == "stop":
+        cloud.stop(args.region)
+        print(
+            _("region {region} stopped; its state is kept (start it: {command})").format(
+                region=args.region, command=f"govcloud localcloud start --region {args.region}"
+            )
+        )
+        return 0
+    if args.action == "start":
+        cloud.start(args.region)
+        print(_("region {region} running").format(region=args.region))
+        return 0
+    if args.action == "status":
+        return _status(cloud, args)
+    if args.action == "env":
+        for key, value in cloud.environment(args.region).items():
+            print(f"export {key}={shlex.quote(value)}")
+        return 0
+    if args.follow:
+        cloud.logs(args.component, 0, region_id=args.region)  # refuses what is unknown
+        lay = cloud.region(args.region).layout()
+        path = lay.audit_log if args.component == "audit" else lay.logs / f"{args.component}.log"
+        return _follow(path, args.lines, True)
+    print(cloud.logs(args.component, args.lines, region_id=args.region))
+    return 0
+
+
+def _status(cloud: LocalCloud | RegionalCloud, args: argparse.Namespace) -> int:
     import json
 
     from infra import __version__
     from infra.cli.reconcile import background_status
 
     statuses = cloud.status()
-    rows = [
+    regions = any(r.region for r in statuses)
+    rows: list[dict[str, Any]] = [
         {
+            **({"region": r.region} if regions else {}),
             "component": r.name,
             "pid": r.pid,
             "port": r.port,
@@ -165,43 +287,50 @@ def _status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         for r in statuses
     ]
     # the JSON keeps its English details (a record); the table says them in the user's language
-    said = {
-        r.name: _("ok") if r.healthy else _("down ({why})").format(why=r.detail) for r in statuses
-    }
-    pid, log = background_status()
-    rows.append(
-        {
-            "component": "reconciler",
-            "pid": pid,
-            "port": None,
-            "version": f"govcloud {__version__}",
-            "healthy": pid is not None,
-            "detail": f"ok (log {log})"
+    said = [_("ok") if r.healthy else _("down ({why})").format(why=r.detail) for r in statuses]
+    if not regions:  # the background reconciler belongs to the cloud without regions
+        pid, log = background_status()
+        rows.append(
+            {
+                "component": "reconciler",
+                "pid": pid,
+                "port": None,
+                "version": f"govcloud {__version__}",
+                "healthy": pid is not None,
+                "detail": f"ok (log {log})"
+                if pid
+                else "not running (start: govcloud reconcile --env local --background)",
+            }
+        )
+        start = "govcloud reconcile --env local --background"
+        said.append(
+            _("ok (log {log})").format(log=log)
             if pid
-            else "not running (start: govcloud reconcile --env local --background)",
-        }
-    )
-    start = "govcloud reconcile --env local --background"
-    said["reconciler"] = (
-        _("ok (log {log})").format(log=log)
-        if pid
-        else _("not running (start: {command})").format(command=start)
-    )
+            else _("not running (start: {command})").format(command=start)
+        )
     if args.format == "json":
         print(json.dumps({"format_version": 1, "components": rows}, indent=2))
     else:
         sys.stdout.write(
             columns(
-                [_("COMPONENT"), _("PID"), _("PORT"), _("VERSION"), _("HEALTH")],
+                [
+                    *([_("REGION")] if regions else []),
+                    _("COMPONENT"),
+                    _("PID"),
+                    _("PORT"),
+                    _("VERSION"),
+                    _("HEALTH"),
+                ],
                 [
                     [
+                        *([str(row["region"])] if regions else []),
                         str(row["component"]),
                         str(row["pid"] or "-"),
                         str(row["port"] or "-"),
                         str(row["version"]),
-                        said[str(row["component"])],
+                        health,
                     ]
-                    for row in rows
+                    for row, health in zip(rows, said, strict=True)
                 ],
             )
         )

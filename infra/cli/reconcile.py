@@ -67,6 +67,7 @@ def register(sub: Any) -> None:
     rec.add_argument(
         "--env", default="local", help="environment: stacks/<ENV>.yaml (default: local)"
     )
+    _region_options(rec)
     mode = rec.add_mutually_exclusive_group()
     mode.add_argument(
         "--once", action="store_true", help="one pass over every tenant, then exit (default)"
@@ -161,6 +162,7 @@ def register(sub: Any) -> None:
         "something could not be checked (named in the report).",
     )
     drift.add_argument("--env", default="local", help="environment (default: local)")
+    _region_options(drift)
     drift.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -170,6 +172,24 @@ def register(sub: Any) -> None:
     drift.add_argument("--no-cloud", action="store_true", help="Kubernetes only")
     add_wait_option(drift)
     drift.set_defaults(handler=run_drift)
+
+
+def _region_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--region",
+        default=None,
+        help=_(
+            "act on this region of the environment only: its cluster and cloud endpoint, "
+            "as the environment spec and its targets file name them (default: the one "
+            "cluster of an environment without regions)"
+        ),
+    )
+    parser.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=None,
+        help=_("directory of environment specs (default: <repo>/stacks)"),
+    )
 
 
 def _log_json() -> None:
@@ -205,25 +225,42 @@ def _context(
     cloud: bool,
     identity: str | None = None,
     deadline: float = 15.0,
-) -> Any:
-    from infra.cli.deploy import use_local_cloud
+    region: str | None = None,
+    stacks_dir: Path | None = None,
+) -> tuple[Any, str | None]:
+    """The reconciler's context and the cloud endpoint whose change events it may follow.
+    With ``region``: that region's drivers, built from the environment spec alone."""
     from infra.drivers import CloudTable, KubeClient
+    from infra.plan.names import RECONCILER_WRITER
     from infra.reconcile import make_context
     from infra.spec.load import find_repo_root, load_environment
+
+    stacks = stacks_dir or find_repo_root() / "stacks"
+    identity = identity or f"{socket.gethostname()}-{os.getpid()}"
+    if region is not None:
+        from infra.drivers.regional import region_drivers
+
+        env = load_environment(env_name, stacks)
+        drivers = region_drivers(
+            env,
+            region,
+            root=find_repo_root(),
+            field_manager=RECONCILER_WRITER,
+            cloud=cloud,
+            deadline=deadline,
+        )
+        ctx = make_context(drivers.kube, drivers.cloud, env, dry_run=dry_run, identity=identity)
+        return ctx, drivers.target.cloud_endpoint
+    from infra.cli.deploy import use_local_cloud
     from infra.spec.regions import one_cluster
 
     use_local_cloud(env_name)
-    env = one_cluster(load_environment(env_name, find_repo_root() / "stacks"))
-    from infra.plan.names import RECONCILER_WRITER
-
+    env = one_cluster(load_environment(env_name, stacks))
     kube = KubeClient(deadline=deadline, field_manager=RECONCILER_WRITER)
-    return make_context(
-        kube,
-        CloudTable() if cloud else None,
-        env,
-        dry_run=dry_run,
-        identity=identity or f"{socket.gethostname()}-{os.getpid()}",
+    ctx = make_context(
+        kube, CloudTable() if cloud else None, env, dry_run=dry_run, identity=identity
     )
+    return ctx, env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL")
 
 
 def run_drift(args: argparse.Namespace) -> int:
@@ -231,17 +268,23 @@ def run_drift(args: argparse.Namespace) -> int:
     from infra.reconcile import drift_exit_code, render_drift, run_once
 
     with patience(args):
-        ctx = _context(
-            args.env, dry_run=True, cloud=not args.no_cloud, deadline=max(15.0, args.wait or 0.0)
+        ctx, _endpoint = _context(
+            args.env,
+            dry_run=True,
+            cloud=not args.no_cloud,
+            deadline=max(15.0, args.wait or 0.0),
+            region=args.region,
+            stacks_dir=args.stacks_dir,
         )
         outcomes = run_once(ctx)
-    missing = _not_deployed({o.tenant for o in outcomes})
+    missing = _not_deployed({o.tenant for o in outcomes}, ctx.env, args.region)
     sys.stdout.write(render_drift(outcomes, args.format, not_deployed=missing))
     return drift_exit_code(outcomes)
 
 
-def _not_deployed(deployed: set[str]) -> list[str]:
-    """Tenants approved in tenants/ (of this checkout) that have no Tenant object yet."""
+def _not_deployed(deployed: set[str], env: Any = None, region: str | None = None) -> list[str]:
+    """Tenants approved in tenants/ (of this checkout) that have no Tenant object yet; with
+    ``region``, those placed in that region."""
     from infra.spec.load import find_repo_root
 
     try:
@@ -249,19 +292,42 @@ def _not_deployed(deployed: set[str]) -> list[str]:
     # Why: outside a checkout there is no tenants/ to compare with; the report says nothing.
     except InputError:
         return []
-    return sorted({p.stem for p in files} - deployed)
+    missing = [p for p in sorted(files) if p.stem not in deployed]
+    if region is None:
+        return [p.stem for p in missing]
+    from infra.policy.placement import region_of
+    from infra.spec.load import load_tenants_partly
+
+    # A spec that does not load is for `govcloud check` to report; it is placed nowhere here.
+    loaded, _problems = load_tenants_partly(missing)
+    return [t.spec.id for t in loaded if region_of(t.spec, env).id == region]
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
     if args.stop:
         return 0 if stop_background(verbose=True) else 1
     if args.background:
+        if args.region is not None:
+            raise InputError(
+                _(
+                    "--background runs the local cloud's one reconciler; for a region run "
+                    "--watch --region {region} in its own process"
+                ).format(region=args.region),
+                field="--region",
+            )
         start_background(args.env, extra=_passthrough(args))
         return 0
     from infra.reconcile import Shard, make_controller, render_drift, run_once
 
     _log_json()
-    ctx = _context(args.env, dry_run=args.dry_run, cloud=not args.no_cloud, identity=args.identity)
+    ctx, endpoint = _context(
+        args.env,
+        dry_run=args.dry_run,
+        cloud=not args.no_cloud,
+        identity=args.identity,
+        region=args.region,
+        stacks_dir=args.stacks_dir,
+    )
     shard = Shard(*args.shard)
     if not args.watch:
         outcomes = run_once(ctx, shard)
@@ -272,7 +338,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
         return 1 if any(o.errors for o in outcomes) else 0
     from infra.reconcile.cloud_events import BACKSTOP_INTERVAL, POLL_INTERVAL
 
-    events = _events(ctx, args)
+    events = _events(ctx, args, endpoint)
     ctx.cloud_interval = args.cloud_interval or (BACKSTOP_INTERVAL if events else POLL_INTERVAL)
     controller = make_controller(
         ctx,
@@ -289,17 +355,23 @@ def run_reconcile(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGUSR1, lambda *_: controller.resync_now())
     controller.start()
     logging.getLogger("govcloud.reconcile").info(
-        json.dumps({"msg": "reconciler running", "identity": ctx.identity, "lease": shard.lease})
+        json.dumps(
+            {
+                "msg": "reconciler running",
+                "identity": ctx.identity,
+                "lease": shard.lease,
+                **({"region": args.region} if args.region else {}),
+            }
+        )
     )
     controller.wait()
     return 0
 
 
-def _events(ctx: Any, args: argparse.Namespace) -> Any:
+def _events(ctx: Any, args: argparse.Namespace, endpoint: str | None) -> Any:
     """The cloud's change-event feed (the endpoint's own), or None: the poll alone."""
     from infra.drivers.cloud.events import EndpointEvents
 
-    endpoint = ctx.env.cloud.endpoint or os.environ.get("AWS_ENDPOINT_URL")
     if ctx.cloud is None or args.no_cloud_events or not endpoint:
         return None
     return EndpointEvents(endpoint)

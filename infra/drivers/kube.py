@@ -96,8 +96,10 @@ class KubeClient:
         user: str | None = None,
         groups: Sequence[str] = (),
         field_manager: str = FIELD_MANAGER,
+        context: str | None = None,
     ) -> None:
         self._kubeconfig = os.fspath(kubeconfig) if kubeconfig is not None else None
+        self._context = context  # the kubeconfig's context (a region's); None: its current
         self.field_manager = field_manager
         self._deadline = deadline
         self._user = user
@@ -118,6 +120,7 @@ class KubeClient:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_context", None)  # pickled before regions
         self._lock = threading.RLock()
 
     def impersonate(self, user: str, groups: Sequence[str] = ()) -> KubeClient:
@@ -128,6 +131,7 @@ class KubeClient:
             user=user,
             groups=groups,
             field_manager=self.field_manager,
+            context=self._context,
         )
 
     def as_writer(self, field_manager: str) -> KubeClient:
@@ -138,6 +142,7 @@ class KubeClient:
             user=self._user,
             groups=self._groups,
             field_manager=field_manager,
+            context=self._context,
         )
 
     # -- plumbing ------------------------------------------------------------------------
@@ -149,7 +154,7 @@ class KubeClient:
         if self._dyn is None:
             with translate_kube("load kubeconfig"):
                 path = self._kubeconfig or os.environ.get("KUBECONFIG") or None
-                api = config.new_client_from_config(config_file=path)
+                api = config.new_client_from_config(config_file=path, context=self._context)
                 if self._user is not None:
                     api.rest_client.pool_manager = _Impersonating(
                         api.rest_client.pool_manager, self._user, self._groups

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.errors import InputError, LocalCloudError
 from infra.i18n import _
@@ -41,13 +42,16 @@ from .toolchain import (
     tool_dirs,
 )
 
+if TYPE_CHECKING:
+    from infra.spec.environment import EnvironmentSpec
+
 __all__ = ["ComponentStatus", "LocalCloud", "default_state_dir"]
 
 _GRACE_SECONDS = 10.0  # a running but unhealthy component gets this long to recover
 _LOCAL_KEY = "govcloud-local"  # moto accepts any key; this one is not a secret
 
 
-def _grant_deploy_identity(lay: Layout) -> None:
+def _grant_deploy_identity(lay: Layout, env: EnvironmentSpec | None = None) -> None:
     """What a province's cluster administrator does once (and again when govcloud's plan of
     the platform changes): the deploy identity's kubeconfig, RBAC and confinement policy,
     applied as the administrator for the `local` environment; deploy itself cannot change them."""
@@ -59,7 +63,8 @@ def _grant_deploy_identity(lay: Layout) -> None:
 
     write_deploy_kubeconfig(lay)
     admin = KubeClient(lay.kubeconfig, field_manager="govcloud-localcloud")
-    for obj in deployer_identity(load_environment("local", project_root() / "stacks")):
+    spec = env if env is not None else load_environment("local", project_root() / "stacks")
+    for obj in deployer_identity(spec):
         admin.apply(obj.manifest)
 
 
@@ -88,6 +93,7 @@ class ComponentStatus:
     version: str
     healthy: bool
     detail: str
+    region: str | None = None  # set by a local cloud with regions
 
 
 class LocalCloud:
@@ -106,9 +112,15 @@ class LocalCloud:
             ACTIONLINT_TOOL,
             VICTORIA_METRICS_TOOL,
         ),
+        skip: frozenset[str] = frozenset(),
+        deploy_env: EnvironmentSpec | None = None,
     ) -> None:
         self.state = (state or default_state_dir()).resolve()
         self.tools = tools
+        # A region of a cloud with regions runs without the components named here (one
+        # metrics store is enough), and grants the deploy identity of its own environment.
+        self.skip = skip
+        self.deploy_env = deploy_env
         self._state_file = self.state / "state.json"
 
     # -- state ---------------------------------------------------------------------------
@@ -153,7 +165,7 @@ class LocalCloud:
     def status(self) -> list[ComponentStatus]:
         data, lay = self._load(), self.layout()
         out = []
-        for comp in components():
+        for comp in self._components():
             pid = data["pids"].get(comp.name)
             running = pid is not None and self._runs(comp, pid)
             healthy, detail = self._probe(comp, lay) if running else (False, "not running")
@@ -183,7 +195,7 @@ class LocalCloud:
         if all(s.healthy for s in current.values()) and not stale:
             say(_("already running ({state})").format(state=self.state))
             ensure_pki(self.state / "pki")  # a state dir from before the deploy identity
-            _grant_deploy_identity(self.layout())
+            _grant_deploy_identity(self.layout(), self.deploy_env)
             return self.layout()
         for comp in reversed(stale):  # dependents first, as down does
             say(
@@ -198,13 +210,17 @@ class LocalCloud:
         private_dir(self.state)
         ensure_pki(self.state / "pki")
         data = self._load()
-        data["ports"] = self._ports(data["ports"], alive={n for n, s in current.items() if s.pid})
+        data["ports"] = self._ports(
+            data["ports"],
+            alive={n for n, s in current.items() if s.pid},
+            names=tuple(name for comp in self._components() for name in comp.ports),
+        )
         data["pids"] = {n: s.pid for n, s in current.items() if s.pid}
         self._save(data)
         lay = self.layout()
         private_dir(lay.logs)
         self._start_all(lay, current, data, say)
-        _grant_deploy_identity(lay)
+        _grant_deploy_identity(lay, self.deploy_env)
         say(_("ready in {seconds:.1f}s").format(seconds=time.monotonic() - started))
         return lay
 
@@ -214,13 +230,13 @@ class LocalCloud:
         clients' watches would otherwise wait for the kill timeout)."""
         lay = self.layout()
         stale: set[str] = set()
-        for comp in components():
+        for comp in self._components():
             pid = current[comp.name].pid
             argv = command_line(pid) if pid is not None else []
             # No command line: it exited meanwhile; that is down, not stale.
             if argv and (argv != comp.command(lay) or stale.intersection(comp.after)):
                 stale.add(comp.name)
-        return [comp for comp in components() if comp.name in stale]
+        return [comp for comp in self._components() if comp.name in stale]
 
     def _start_all(
         self,
@@ -231,7 +247,7 @@ class LocalCloud:
     ) -> None:
         """Start each component that is not healthy as soon as the ones it runs ``after`` are
         ready (the cloud endpoint alongside etcd), and wait until every one is ready."""
-        todo = [c for c in components() if not current[c.name].healthy]
+        todo = [c for c in self._components() if not current[c.name].healthy]
         ready = {name for name, s in current.items() if s.healthy}
         waiting: dict[str, tuple[Component, int, float]] = {}
         while todo or waiting:
@@ -272,11 +288,16 @@ class LocalCloud:
             comp.prepare(lay)
         return self._spawn(comp, lay)
 
+    def _components(self) -> tuple[Component, ...]:
+        return tuple(c for c in components() if c.name not in self.skip)
+
     @staticmethod
-    def _ports(previous: dict[str, int], *, alive: set[str]) -> dict[str, int]:
+    def _ports(
+        previous: dict[str, int], *, alive: set[str], names: tuple[str, ...] | None = None
+    ) -> dict[str, int]:
         """The ports of the last run when they can be had again, else fresh ones. With
         something still running, its ports (and those its peers know) must stay."""
-        names = port_names()
+        names = port_names() if names is None else names
         if alive or all(name in previous and port_free(previous[name]) for name in names):
             return {name: previous.get(name) or free_port() for name in names}
         return {name: free_port() for name in names}
@@ -332,7 +353,7 @@ class LocalCloud:
         data = self._load()
         pids = data.get("pids", {})
         stopped = []
-        for comp in reversed(components()):
+        for comp in reversed(self._components()):
             pid = pids.get(comp.name)
             if pid is None or not self._runs(comp, pid):
                 continue
@@ -402,7 +423,7 @@ class LocalCloud:
         }
 
     def log_names(self) -> list[str]:
-        return [*(c.name for c in components()), "audit"]
+        return [*(c.name for c in self._components()), "audit"]
 
     def logs(self, component: str, lines: int = 50) -> str:
         names = self.log_names()

@@ -172,7 +172,8 @@ DivisionPrefix = Annotated[str, AfterValidator(division_prefix)]
 
 
 class KubernetesTarget(BaseModel):
-    """Where a region's Kubernetes API is (used by the per-region deploy, a later step)."""
+    """Where a region's Kubernetes API is: a kubeconfig context (the reconciler of a region
+    connects through it, see ``infra.drivers.regional``)."""
 
     model_config = STRICT
     api: str | None = Field(
@@ -363,6 +364,15 @@ class EnvironmentSpec(BaseModel):
         max_length=100,
         description="The nodes of the provincial cloud (provincial node, city nodes, sector "
         "clouds); none: one implicit region built from the top-level fields",
+    )
+    targets: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="A generated file of each region's connection values (kubeconfig, context, "
+        "API server, cloud endpoint), e.g. the one `govcloud localcloud up` writes; relative "
+        "to the repository root. Its values override the regions' kubernetes and cloud "
+        "endpoints; null: the spec's own",
     )
     destruction: Destruction = Field(
         default_factory=Destruction,

@@ -39,8 +39,8 @@ __all__ = ["Region", "one_cluster", "region_problems", "regions_of", "resolve"]
 @dataclass(frozen=True)
 class Region:
     """A region with every default filled in: what placement, the check and the views use,
-    and what the per-region driver factory of a later step will be built from (``cloud``,
-    ``kubernetes``)."""
+    and what the per-region driver factory (``infra.drivers.regional``) is built from
+    (``cloud``, ``kubernetes``)."""
 
     id: str
     kind: RegionKind
@@ -142,12 +142,13 @@ def resolve(env: EnvironmentSpec) -> tuple[Region, ...]:
 def one_cluster(env: EnvironmentSpec) -> EnvironmentSpec:
     """``env`` if deploy and the reconciler can act on it: they target one cluster and one
     cloud endpoint, so an environment with regions is refused rather than deployed into the
-    wrong place (per-region deploy and reconcile are a later step)."""
+    wrong place (per-region deploy is a later step; the reconciler takes ``--region``)."""
     if env.regions:
         raise InputError(
             _(
-                "environment {env} declares regions; deploy and the reconciler do not act per "
-                "region yet (they target one cluster): check, diff, status and report read it"
+                "environment {env} declares regions; deploy does not act per region yet, the "
+                "reconciler only with --region R (one cluster each): check, diff, status and "
+                "report read it"
             ).format(env=env.name),
             field="regions",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -22,6 +23,7 @@ from infra.errors import PermanentError
 from ._models import CachedFileLoader
 
 __all__ = [
+    "CloudTarget",
     "call",
     "canonical_json",
     "client",
@@ -31,6 +33,8 @@ __all__ = [
     "region",
     "tag_dict",
     "tag_list",
+    "target",
+    "use_target",
 ]
 
 # botocore retries off: tenacity in ``call`` owns backoff and the deadline.
@@ -42,7 +46,35 @@ _CONFIG = Config(
 )
 
 
+@dataclass(frozen=True)
+class CloudTarget:
+    """One region's cloud, as its environment spec (and generated targets) name it: the
+    endpoint, the region name it knows, and credentials when they are not the standard
+    chain's. Set for a whole process (one process acts on one region) with ``use_target``."""
+
+    endpoint: str | None
+    region: str
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+
+
+_target: CloudTarget | None = None
+
+
+def use_target(value: CloudTarget | None) -> None:
+    """From now on this process's clients talk to ``value`` (None: the process environment,
+    as before regions). Clients built for another target are kept apart by their key."""
+    global _target
+    _target = value
+
+
+def target() -> CloudTarget | None:
+    return _target
+
+
 def region() -> str:
+    if _target is not None:
+        return _target.region
     value = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not value:
         raise PermanentError("AWS_REGION is not set", operation="cloud client")
@@ -73,6 +105,7 @@ def client(service: str) -> Any:
         os.environ.get("AWS_ENDPOINT_URL", ""),
         os.environ.get("AWS_ACCESS_KEY_ID", ""),
         os.environ.get("AWS_PROFILE", ""),
+        *((_target.endpoint or "", _target.access_key_id or "") if _target else ()),
     )
     key = (*base, service, os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""))
     with _clients_lock:
@@ -82,7 +115,9 @@ def client(service: str) -> Any:
                 # Sessions are not thread-safe; this lock makes their use one at a time.
                 session = _sessions.get(base) or _session()
                 _sessions[base] = session
-                found = session.client(service, region_name=region(), config=_CONFIG)
+                found = session.client(
+                    service, region_name=region(), config=_CONFIG, **_target_arguments()
+                )
             _clients[key] = found
         return found
 
@@ -92,6 +127,17 @@ def _session() -> Any:
     core = botocore.session.get_session()
     core.get_component("data_loader").file_loader = CachedFileLoader()
     return boto3.session.Session(botocore_session=core)
+
+
+def _target_arguments() -> dict[str, str]:
+    if _target is None:
+        return {}
+    given = {
+        "endpoint_url": _target.endpoint,
+        "aws_access_key_id": _target.access_key_id,
+        "aws_secret_access_key": _target.secret_access_key,
+    }
+    return {name: value for name, value in given.items() if value}
 
 
 def prepare(services: tuple[str, ...] = ("kms", "s3", "iam", "ec2")) -> None:
