@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from infra.i18n import _
 from infra.plan.hourly import (
     COUNT_1H,
     MAX_1H,
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "Metering",
     "ObservedUse",
+    "percentile_note",
     "read_average",
     "read_latest",
     "read_metering",
@@ -85,12 +87,25 @@ class Metering:
     window: dt.timedelta
     quantile: float
     tenants: dict[str, ObservedUse]
+    # The percentile is of each whole hour's highest reading (the hourly series), which puts
+    # it at or a little above that of the readings; False: of the readings themselves.
+    hourly_peaks: bool = False
 
     def enough(self, use: ObservedUse) -> bool:
         """A full window of history, give or take the step its start is located to (an hour
         in a window of days; less in a shorter window). No reading is never enough."""
         slack = min(FIRST_SEEN_STEP, self.window / 24)
         return use.first_seen is not None and use.observed(self.now) >= self.window - slack
+
+
+def percentile_note() -> str:
+    """What the percentile is of, when it is of hourly peaks (said on the report's page and
+    under `rightsize`'s proposals)."""
+    return _(
+        "Peak and mean use are those of every reading. The percentile is taken over each "
+        "whole hour's highest reading, which puts it at or slightly above that of the "
+        "individual readings: a proposal is never a deeper cut."
+    )
 
 
 def _by_tenant(samples: Iterable[Sample], wanted: set[str]) -> dict[str, dict[str, Decimal]]:
@@ -209,7 +224,7 @@ def read_use(
         )
         for tenant in sorted(wanted)
     }
-    return Metering(now, window, quantile, tenants), mean
+    return Metering(now, window, quantile, tenants, hourly is not None), mean
 
 
 def read_metering(

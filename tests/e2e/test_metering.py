@@ -200,7 +200,8 @@ def test_rightsize_proposes_from_a_recorded_fortnight_and_nothing_from_minutes(
     candidates = {(c["tenant"], c["resource"]): c["proposed"] for c in data["usage"]["candidates"]}
     assert candidates == {("gz-wjw", "cpu"): "6", ("gz-wjw", "memory"): "10Gi"}
     short = {s["tenant"]: s["observed"] for s in data["usage"]["short"]}
-    assert 5 * MINUTE <= short["gd-rst"] <= 8 * MINUTE
+    # seven minutes at the import, and the time the commands since took (a loaded machine)
+    assert 5 * MINUTE <= short["gd-rst"] <= 7 * MINUTE + (time.time() - now)
     wjw_cost = next(c for c in data["cost"]["lines"] if c["tenant"] == "gz-wjw")
     # mean recorded use over the fortnight (about 3 cores, 5 GiB) at 180 CNY/core-month
     assert 2.9 * 180 * 12 < wjw_cost["metered"]["cpu"] < 3.2 * 180 * 12
