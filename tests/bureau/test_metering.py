@@ -177,6 +177,7 @@ def test_a_full_window_proposes_p95_plus_headroom_at_the_peak_at_least(
     metering = read_metering(store, [_jyt(specs)], now=NOW)
     assert metering.tenants["gd-jyt"].percentile == {"cpu": Decimal(3), "memory": Decimal(6 * GI)}
     assert metering.tenants["gd-jyt"].peak["cpu"] == Decimal(4)
+    assert metering.hourly_peaks  # the report and rightsize say so
     plan = plan_resizes([_jyt(specs)], metering)
     # cpu: max(3 × 1.5, 4) = 4.5 → 5; memory: max(6 × 1.5, 8) = 9Gi
     assert [(r.resource, r.current, r.proposed) for r in plan.resizes] == [
