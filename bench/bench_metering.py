@@ -162,9 +162,7 @@ def _live_report(
 
 
 def _raw(client: MetricsClient, expr: str, now: dt.datetime) -> dict[tuple[str, str], float]:
-    return {
-        (s.labels["tenant"], s.labels["resource"]): s.value for s in client.query(expr, now)
-    }
+    return {(s.labels["tenant"], s.labels["resource"]): s.value for s in client.query(expr, now)}
 
 
 def _check(

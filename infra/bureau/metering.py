@@ -156,9 +156,7 @@ def _rollups(client: MetricsQuery, parts: Sequence[Piece]) -> dict[str, list[Pai
                 into.append([(labels, v) for labels, v in found if rollup_of(labels) == kind])
         return out
     for kind, series in (("max", MAX_1H), ("sum", SUM_1H), ("count", COUNT_1H)):
-        out[kind] = [
-            _pairs(client.query(query_piece(series, p, _ROLLED), p.at)) for p in parts
-        ]
+        out[kind] = [_pairs(client.query(query_piece(series, p, _ROLLED), p.at)) for p in parts]
     return out
 
 
