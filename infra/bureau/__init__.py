@@ -4,7 +4,7 @@ right-sizing. Pure computations over specs, git history and quota objects read t
 ``infra.drivers``; rendered as Markdown, self-contained HTML or JSON.
 """
 
-from .metering import Metering, ObservedUse, read_average, read_latest, read_metering
+from .metering import Metering, ObservedUse, read_average, read_latest, read_metering, read_use
 from .report import BureauReport, UsageView, build_report
 from .rightsize import Resize, RightsizePlan, ShortHistory, apply_resizes, plan_resizes
 from .usage import TenantUsage, read_usage, usage_from
@@ -25,5 +25,6 @@ __all__ = [
     "read_latest",
     "read_metering",
     "read_usage",
+    "read_use",
     "usage_from",
 ]

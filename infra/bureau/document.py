@@ -14,6 +14,7 @@ from .blocks import Block, Chart, Heading, Summary, Table, Text
 from .capacity import PROVINCE, RESOURCES, CapacityView
 from .charts import Bar
 from .cities import city_label
+from .metering import percentile_note
 from .report import BureauReport, UsageView
 from .summary import summary
 from .text import alloc_row, cny, date, days, pct, rate_row, shown
@@ -301,6 +302,8 @@ def _usage(r: BureauReport) -> list[Block]:
         )
     )
     out += _not_judged(use)
+    if use.hourly_peaks:
+        out.append(Text(percentile_note()))
     if not use.candidates:
         return [*out, Text(_("None."))]
     return [

@@ -37,6 +37,7 @@ class UsageView:
     # reading of the quotas), so nothing is proposed at all.
     window: dt.timedelta | None = None
     short: list[ShortHistory] | None = None
+    hourly_peaks: bool = False  # the percentile is of hourly peaks (Metering.hourly_peaks)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,9 @@ def _usage_view(
     if metering is None:
         return UsageView(threshold, rows, missing, [])
     plan: RightsizePlan = plan_resizes(specs, metering, threshold=threshold)
-    return UsageView(threshold, rows, missing, plan.resizes, plan.window, plan.short)
+    return UsageView(
+        threshold, rows, missing, plan.resizes, plan.window, plan.short, metering.hourly_peaks
+    )
 
 
 def build_report(

@@ -116,17 +116,15 @@ class _Live:
 def _live(args: argparse.Namespace, env: EnvironmentSpec, specs: list[TenantSpec]) -> _Live:
     """From the metrics store (--live): the latest use, the window's history and mean use;
     or one saved reading (--quotas-file)."""
-    from infra.bureau import read_average, read_latest, read_metering
+    from infra.bureau import read_latest, read_use
 
     if args.quotas_file is not None and not args.live:
         return _Live(quotas_file_usage(args.quotas_file, specs))
     client = metrics_client(args, env)
     now = dt.datetime.now(dt.UTC)
-    return _Live(
-        read_latest(client, specs, now=now),
-        read_metering(client, specs, now=now, window=args.window),
-        read_average(client, specs, now=now, period=args.window),
-    )
+    usage = read_latest(client, specs, now=now)
+    metering, mean = read_use(client, specs, now=now, window=args.window)
+    return _Live(usage, metering, mean)
 
 
 def register(subparsers: Any) -> None:

@@ -79,6 +79,7 @@ def _print_short(plan: RightsizePlan) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from infra.bureau import apply_resizes, plan_resizes, read_metering
+    from infra.bureau.metering import percentile_note
 
     env = environment(args)
     loaded = load_tenants([tenants_dir(args)])
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
                 window=describe_span(plan.window),
             )
         )
+    if metering.hourly_peaks:
+        print(percentile_note())
     if not args.write:
         print(_("Run again with --write to edit the tenant files."))
         return 0

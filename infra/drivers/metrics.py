@@ -1,4 +1,5 @@
-"""A client of a Prometheus-compatible query API (``/api/v1/query``, ``/api/v1/query_range``).
+"""A client of a Prometheus-compatible query API (``/api/v1/query``, ``/api/v1/query_range``)
+and of VictoriaMetrics' import API (``/api/v1/import``, JSON lines) for the hourly series.
 
 The local cloud's VictoriaMetrics and the province's own Prometheus answer the same HTTP API.
 Callers get plain values (:class:`Sample`, :class:`Series`); HTTP and JSON errors become
@@ -12,13 +13,14 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from infra.drivers.errors import connection_error
 from infra.errors import PermanentError, TransientError, short
 
-__all__ = ["MetricsClient", "MetricsQuery", "Sample", "Series"]
+__all__ = ["MetricsClient", "MetricsQuery", "MetricsStore", "Sample", "Series"]
 
 _TIMEOUT = 60.0
 
@@ -45,6 +47,10 @@ class MetricsQuery(Protocol):
     def query_range(
         self, expr: str, start: dt.datetime, end: dt.datetime, step: dt.timedelta
     ) -> list[Series]: ...
+
+
+class MetricsStore(MetricsQuery, Protocol):
+    def write(self, series: Sequence[Series]) -> None: ...
 
 
 def _seconds(when: dt.datetime) -> str:
@@ -84,12 +90,40 @@ class MetricsClient:
             for r in data
         ]
 
+    def write(self, series: Sequence[Series]) -> None:
+        """``series`` (``__name__`` among the labels, Unix seconds) through the import API;
+        written at once, so the next query sees them."""
+        if not series:
+            return
+        lines = "".join(
+            json.dumps(
+                {
+                    "metric": s.labels,
+                    "values": [v for _, v in s.points],
+                    "timestamps": [round(t * 1000) for t, _ in s.points],
+                }
+            )
+            + "\n"
+            for s in series
+        )
+        self._send("/api/v1/import", lines.encode(), "import")
+        self._send("/internal/force_flush", None, "flush")
+
+    def _send(self, path: str, body: bytes | None, what: str) -> None:
+        operation = f"{what} {self.url}{path}"
+        method = "GET" if body is None else "POST"
+        request = urllib.request.Request(f"{self.url}{path}", data=body, method=method)
+        self._open(request, operation, answer=False)
+
     def _get(self, path: str, params: dict[str, str], kind: str) -> list[dict[str, Any]]:
         operation = f"query {self.url}{path}"
         url = f"{self.url}{path}?{urllib.parse.urlencode(params)}"
+        return self._check(self._open(urllib.request.Request(url), operation), operation, kind)
+
+    def _open(self, request: urllib.request.Request, operation: str, *, answer: bool = True) -> Any:
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as resp:
-                body = json.load(resp)
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                return json.load(resp) if answer else resp.read()
         except urllib.error.HTTPError as exc:
             # Why: a 4xx carries the store's own reason (a bad query); a 5xx may pass.
             detail = short(exc.read().decode("utf-8", "replace"))
@@ -104,6 +138,8 @@ class MetricsClient:
         except (OSError, ValueError) as exc:
             # Why: a connection cut mid-answer or a body that is not JSON (a proxy's page).
             raise TransientError(short(str(exc)), operation=operation) from exc
+
+    def _check(self, body: Any, operation: str, kind: str) -> list[dict[str, Any]]:
         if not isinstance(body, dict) or body.get("status") != "success":
             said = body.get("error") if isinstance(body, dict) else None
             raise PermanentError(short(str(said or body)), operation=operation)

@@ -263,6 +263,8 @@ def _metrics(lay: Layout) -> list[str]:
         # History written through the import API (a backfill) must show in the next query;
         # the rollup cache would keep answering from before it.
         "-search.disableCache",
+        # An hour summarised twice (two reports at once) is kept once, not counted twice.
+        "-dedup.minScrapeInterval=1ms",
         "-memory.allowedBytes=268435456",
         "-loggerLevel=WARN",
     ]

@@ -158,13 +158,16 @@ def query_latest(metric: str, lookback: dt.timedelta, resources: Sequence[str]) 
     return f"max by (tenant, resource) (last_over_time({inner}[{promql_duration(lookback)}]))"
 
 
-def query_first_seen(window: dt.timedelta, step: dt.timedelta = FIRST_SEEN_STEP) -> str:
+def query_first_seen(
+    window: dt.timedelta, step: dt.timedelta = FIRST_SEEN_STEP, *, metric: str = USED_METRIC
+) -> str:
     """When each tenant's recorded CPU use starts, looking back ``window`` plus one step
     (Unix seconds, to within ``step``); plain PromQL, so any Prometheus-compatible store
     answers it. A history younger than the last whole step is not in it: ask again over
-    that last step with a finer one (:data:`RECENT_STEP`)."""
+    that last step with a finer one (:data:`RECENT_STEP`). ``metric``: the hourly count
+    series instead of the readings (each hour's stamp is the end of the hour)."""
     span = promql_duration(window + step)
-    inner = f'timestamp({USED_METRIC}{{resource="cpu"}})'
+    inner = f'timestamp({metric}{{resource="cpu"}})'
     return f"min by (tenant) (min_over_time({inner}[{span}:{promql_duration(step)}]))"
 
 

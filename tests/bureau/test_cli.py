@@ -194,6 +194,7 @@ def test_rightsize_writes_a_reviewable_change(
     assert main(["--lang", "en", "rightsize", "--tenant", "gd-jyt"]) == 0
     dry = capsys.readouterr().out
     assert "gd-jyt: quotas.cpu 24 → 5 (p95 3.00, peak 4.00 = 17% over 14 days)" in dry
+    assert "The percentile is taken over each whole hour's highest reading" in dry
     assert (checkout / "tenants" / "gd-jyt.yaml").read_text() == before
     assert main(["--lang", "en", "rightsize", "--tenant", "gd-jyt", "--write"]) == 0
     assert "Wrote 1 file(s)" in capsys.readouterr().out

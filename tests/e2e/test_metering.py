@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from infra.localcloud import LocalCloud, register_scrape_target, unregister_scrape_target
+from infra.plan.hourly import DONE_1H
 from infra.plan.metering import USED_METRIC
 from infra.reconcile.metrics import Metrics, serve
 
@@ -152,6 +153,8 @@ def test_rightsize_proposes_from_a_recorded_fortnight_and_nothing_from_minutes(
     # gd-rst: deployed seven minutes ago, idle
     _import(url, "gd-rst", "cpu", now - 7 * MINUTE, now, lambda i: 0.0)
     _import(url, "gd-rst", "memory", now - 7 * MINUTE, now, lambda i: 0.0)
+    # history written for hours summarised already (an earlier report): summarise them again
+    _delete(url, f'{{__name__="{DONE_1H}"}}')
 
     before = {p: p.read_text() for p in (workspace.root / "tenants").glob("*.yaml")}
     proposed = _govcloud("rightsize", "--env", "local", "--tenant", "gz-wjw", cwd=workspace.root)
@@ -197,7 +200,8 @@ def test_rightsize_proposes_from_a_recorded_fortnight_and_nothing_from_minutes(
     candidates = {(c["tenant"], c["resource"]): c["proposed"] for c in data["usage"]["candidates"]}
     assert candidates == {("gz-wjw", "cpu"): "6", ("gz-wjw", "memory"): "10Gi"}
     short = {s["tenant"]: s["observed"] for s in data["usage"]["short"]}
-    assert 5 * MINUTE <= short["gd-rst"] <= 8 * MINUTE
+    # seven minutes at the import, and the time the commands since took (a loaded machine)
+    assert 5 * MINUTE <= short["gd-rst"] <= 7 * MINUTE + (time.time() - now)
     wjw_cost = next(c for c in data["cost"]["lines"] if c["tenant"] == "gz-wjw")
     # mean recorded use over the fortnight (about 3 cores, 5 GiB) at 180 CNY/core-month
     assert 2.9 * 180 * 12 < wjw_cost["metered"]["cpu"] < 3.2 * 180 * 12
