@@ -1,8 +1,11 @@
 """A data share ends to the second: at its end the provider's planned bucket policy and key
-policy — narrowed, the share gone from both — are written first, before the Kubernetes pass
-and the full cloud check (which reads every resource of the tenant, repairs and reads back;
-seconds on the local endpoint). The full check follows in the same pass and reads back what
-was written; a write that fails here is left to it.
+policy — narrowed, the share gone from both — are written first, before the Kubernetes
+repairs and the full cloud check (which reads every resource of the tenant, repairs and reads
+back; seconds on the local endpoint). It is done by the first pass at or after the end, the
+Kubernetes pass included (requeued for that instant, it does not wait behind the cloud
+workers' backlog): two writes, the one exception to "no cloud call on the Kubernetes path".
+The cloud check follows and reads back what was written; a write that fails here is left to
+it.
 
 The end instants are learnt by every pass (``next_share_end``) and kept per tenant in
 ``ctx.share_ends`` until the cloud pass at or after that instant consumes them.

@@ -122,8 +122,10 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     plan = render_tenant(
         spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(), now=now
     )
-    if cloud_check:  # a share ending now: its narrowed policies before anything else
-        narrow_at_share_end(ctx, spec.id, plan.cloud, now, gives=bool(spec.data.datasets))
+    # A share ending now: its narrowed policies before anything else, in whichever pass comes
+    # first at its end (the Kubernetes one is requeued for it too, and seldom waits behind a
+    # backlog of cloud checks).
+    narrow_at_share_end(ctx, spec.id, plan.cloud, now, gives=bool(spec.data.datasets))
     desired = list(plan.guarded_kube)
     # Emergency access: each request's step recorded, the granted ones bound until their end.
     requests = sync_requests(ctx, cr, emergency_requests(ctx, spec.id), now)
