@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from infra.bureau import build_report
-from infra.bureau.crypto import CryptoView, Endpoints, crypto_view
+from infra.bureau.crypto import CryptoView, Endpoints, TenantCrypto, crypto_view
 from infra.bureau.render_json import render_json
 from infra.bureau.render_md import render_markdown
 from infra.drivers.crypto import AtRest, BucketKey, KeyFacts, TlsFacts
@@ -116,7 +116,7 @@ def english() -> Iterator[None]:
     set_language(None)
 
 
-def _tenant(view: CryptoView, tenant: str):  # type: ignore[no-untyped-def]
+def _tenant(view: CryptoView, tenant: str) -> TenantCrypto:
     return next(t for t in view.tenants if t.tenant == tenant)
 
 
@@ -242,7 +242,7 @@ def test_the_environment_makes_flagged_items_a_check_finding(
         f for f in evaluate(_loaded(specs), env, TODAY, cryptography=observed) if f.rule == "GC042"
     ]
     # all commercial: nothing to refuse
-    clean = {t: [] for t in observed}
+    clean: dict[str, list[str]] = {t: [] for t in observed}
     assert not [
         f for f in evaluate(_loaded(specs), strict, TODAY, cryptography=clean) if f.rule == "GC042"
     ]

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from infra.cli.main import main
 from infra.localcloud import LocalCloud
@@ -102,7 +103,9 @@ def test_the_inventory_is_read_live(
         local_cloud.layout().pki.path("apiserver.crt").read_bytes()
     )
     api = platform["tls-apiserver"]
-    assert api["algorithms"][:2] == [f"EC {cert.public_key().curve.name}", "ecdsa-with-SHA256"]
+    public = cert.public_key()
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+    assert api["algorithms"][:2] == [f"EC {public.curve.name}", "ecdsa-with-SHA256"]
     assert api["algorithms"][2].startswith("TLS_") and api["key"] == cert.subject.rfc4514_string()
     assert platform["tls-cloud"]["algorithms"] == ["plaintext"]  # the local endpoint: HTTP
     assert platform["records"]["spec"] == "ECC_NIST_P256"
