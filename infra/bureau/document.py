@@ -14,6 +14,7 @@ from .blocks import Block, Chart, Heading, Summary, Table, Text
 from .capacity import PROVINCE, RESOURCES, CapacityView
 from .charts import Bar
 from .cities import city_label
+from .crypto_blocks import cryptography
 from .metering import percentile_note
 from .report import BureauReport, UsageView
 from .summary import summary
@@ -571,6 +572,6 @@ def blocks(report: BureauReport) -> list[Block]:
         Text(_("{n} department(s).").format(n=report.tenants)),
         *summary(report),
     ]
-    for section in (_capacity, _cost, _usage, _access, _sharing):
+    for section in (_capacity, _cost, _usage, _access, _sharing, cryptography):
         out += section(report)
     return out

@@ -15,7 +15,17 @@ from .report import BureauReport
 __all__ = ["render_json"]
 
 
-_DERIVED = ("fraction", "headroom", "share", "over", "rate", "total", "metered_total", "levels")
+_DERIVED = (
+    "fraction",
+    "headroom",
+    "share",
+    "over",
+    "rate",
+    "total",
+    "metered_total",
+    "levels",
+    "commercial",
+)
 
 
 @functools.cache

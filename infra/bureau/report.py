@@ -16,6 +16,7 @@ from .access import AccessView, access_view
 from .capacity import CapacityView, capacity_view
 from .checks import AuditSummary, DriftSummary
 from .cost import CostView, cost_view
+from .crypto import CryptoView, not_read
 from .destructions import DestructionView, destruction_view
 from .emergency import EmergencyView
 from .metering import Metering
@@ -55,6 +56,8 @@ class BureauReport:
     drift: DriftSummary | None = None  # the last reconcile's drift report, when given
     audit: AuditSummary | None = None  # the last audit's report, when given
     emergency: EmergencyView | None = None  # emergency accesses in the period, when given
+    # The cryptography inventory, read live with `--cryptography` (else read=False).
+    cryptography: CryptoView | None = None
 
 
 def _usage_view(
@@ -99,11 +102,13 @@ def build_report(
     emergency: EmergencyView | None = None,
     records: Sequence[Mapping[str, Any]] | None = None,
     verified: Mapping[tuple[str, str, str], dt.date] | None = None,
+    cryptography: CryptoView | None = None,
 ) -> BureauReport:
     """``usage``: the latest quota use (the metrics store's, or one reading of the quotas);
     ``metering``: the recorded history that proposals and peaks stand on; ``mean_use``: the
     mean use over the metering window (metered cost); ``records``: the destruction records
-    read from the audit bucket (None: not read)."""
+    read from the audit bucket (None: not read); ``cryptography``: the live inventory (None:
+    not read)."""
     live = None if usage is None else _usage_view(specs, usage, metering, threshold)
     period = metering.window if metering is not None and mean_use is not None else None
     return BureauReport(
@@ -126,4 +131,5 @@ def build_report(
         drift=drift,
         audit=audit,
         emergency=emergency,
+        cryptography=cryptography or not_read(env),
     )

@@ -39,6 +39,7 @@ from ._common import (
     colour_wanted,
     environment,
     read_access_file,
+    read_json,
     tenants_dir,
     write_output,
 )
@@ -95,7 +96,30 @@ def register(subparsers: Any) -> None:
             "(GC038) a tenant with more than the environment allows (default: not checked)"
         ),
     )
+    parser.add_argument(
+        "--crypto-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=_(
+            "the cryptography inventory as `govcloud report --cryptography --format json` "
+            "read it live: with cryptography.require_commercial, refuse (GC042) what it "
+            "flagged (default: judge what the environment declares)"
+        ),
+    )
     parser.set_defaults(handler=run)
+
+
+def _cryptography(path: Path | None) -> dict[str, list[str]]:
+    """What the live cryptography inventory flagged, by tenant, from ``--crypto-file``."""
+    from infra.policy.crypto import inventory_flags
+
+    if path is None:
+        return {}
+    try:
+        return inventory_flags(read_json(path))
+    except ValueError as exc:
+        raise InputError(str(exc), path=str(path)) from None
 
 
 def _emergency(path: Path | None) -> dict[str, list[dt.date]]:
@@ -191,11 +215,14 @@ def _about_the_department(
     today: dt.date,
     env_file: EnvironmentFile,
     emergency: dict[str, list[dt.date]],
+    cryptography: dict[str, list[str]],
 ) -> list[Finding]:
     """Every finding, but of a spec with parts the schema refused only those about what the
     department wrote: not about a replaced part, and the same with a low and a high
     stand-in (``infra.spec.salvage``)."""
-    findings = evaluate(tenants, env, today, env_file=env_file, emergency=emergency)
+    findings = evaluate(
+        tenants, env, today, env_file=env_file, emergency=emergency, cryptography=cryptography
+    )
     salvaged = {str(t.path): t for t in tenants if t.stand_ins}
     if not salvaged:
         return findings
@@ -210,6 +237,7 @@ def _about_the_department(
         today,
         env_file=env_file,
         emergency=emergency,
+        cryptography=cryptography,
     )
     stable = {(f.rule, f.path, f.field, f.message) for f in again if f.path in salvaged}
     return [
@@ -226,6 +254,7 @@ def _about_the_department(
 def run(args: argparse.Namespace) -> int:
     env = environment(args)
     emergency = _emergency(args.access_file)
+    cryptography = _cryptography(args.crypto_file)
     paths: list[Path] = args.paths or [tenants_dir(args)]
     directories = list(dict.fromkeys(p if p.is_dir() else p.parent for p in paths))
     focus: set[str] | None = None  # the files whose findings are reported; None: all
@@ -248,7 +277,9 @@ def run(args: argparse.Namespace) -> int:
     tenants = _fleet(directories, loaded, unjudged) if focus is not None and loaded else loaded
     env_file = _environment_file(args, env.name)
     everything = (
-        _about_the_department(tenants, env, args.today, env_file, emergency) if tenants else []
+        _about_the_department(tenants, env, args.today, env_file, emergency, cryptography)
+        if tenants
+        else []
     )
     findings = everything if focus is None else involving(everything, focus)
     checked = [t for t in tenants if focus is None or os.path.abspath(t.path) in focus]

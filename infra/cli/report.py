@@ -38,6 +38,7 @@ from .metering import add_metering_options, metrics_client
 if TYPE_CHECKING:
     from infra.bureau import Metering, TenantUsage
     from infra.bureau.checks import AuditSummary, DriftSummary
+    from infra.bureau.crypto import CryptoView
     from infra.bureau.emergency import EmergencyView
 
 __all__ = ["add_usage_options", "bounded", "quotas_file_usage", "register"]
@@ -151,6 +152,15 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
+        "--cryptography",
+        action="store_true",
+        help=_(
+            "read the cryptography inventory from the live cloud and cluster (the evidence of "
+            "the commercial-cryptography assessment): which key protects which data, its "
+            "algorithms, rotation and custodian"
+        ),
+    )
+    parser.add_argument(
         "--format",
         choices=("markdown", "html", "json"),
         default="markdown",
@@ -259,6 +269,40 @@ def _records(args: argparse.Namespace, env: EnvironmentSpec) -> list[dict[str, A
     return read_records(env)
 
 
+def _apiserver_pid(env: str) -> int | None:
+    """The local cloud's API server process (its encryption at rest is read from it); None
+    for another environment, whose control plane is not on this host."""
+    if env != "local":
+        return None
+    from infra.localcloud import LocalCloud
+
+    state = os.environ.get("GOVCLOUD_STATE_DIR")
+    cloud = LocalCloud(Path(state) if state else None)
+    return next((c.pid for c in cloud.status() if c.name == "kube-apiserver"), None)
+
+
+def _cryptography(
+    args: argparse.Namespace, env: EnvironmentSpec, specs: list[TenantSpec]
+) -> CryptoView | None:
+    """The cryptography inventory, read live (``--cryptography``)."""
+    if not args.cryptography:
+        return None
+    from infra.bureau.crypto import Endpoints, crypto_view
+    from infra.drivers.crypto import LiveCrypto
+
+    from . import live
+    from .deploy import use_local_cloud
+
+    use_local_cloud(args.env)
+    cluster = live.locate(args.env)
+    where = Endpoints(
+        apiserver=cluster.endpoint if cluster.kubeconfig is not None else "",
+        cloud=live.locate_cloud(args.env),
+        state=os.environ.get("PULUMI_BACKEND_URL", ""),
+    )
+    return crypto_view(specs, env, LiveCrypto(_apiserver_pid(args.env)), where)
+
+
 def _verified(env: str) -> dict[tuple[str, str, str], dt.date] | None:
     """The days each live data share was first verified, from the Tenant objects' status
     (the reconciler writes them); None when the cluster cannot be read."""
@@ -301,6 +345,7 @@ def run(args: argparse.Namespace) -> int:
         emergency=_emergency(args, env, args.since or args.today - dt.timedelta(days=365)),
         records=_records(args, env),
         verified=_verified(args.env) if args.live else None,
+        cryptography=_cryptography(args, env, specs),
     )
     if args.format == "json":
         from infra.bureau.render_json import render_json

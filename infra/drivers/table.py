@@ -79,6 +79,8 @@ class CloudDriver(Protocol):
 
     def delete(self, kind: str, props: Props) -> bool: ...
 
+    def write_policy(self, kind: str, props: Props) -> bool: ...
+
     def inventory(self) -> list[_c.ManagedResource]: ...
 
 
@@ -138,6 +140,12 @@ _TABLE: dict[str, CloudKindOps] = {
     ),
 }
 CLOUD_KINDS = tuple(_TABLE)
+# The resource policies that grant access to a tenant's data, written alone when access
+# must end at once (a share's end): the full ensure follows.
+_POLICY_WRITERS: dict[str, Callable[[Any], None]] = {
+    "bucket": _c.write_bucket_policy,
+    "kms-key": _c.write_key_policy,
+}
 
 
 def cloud_ops(kind: str) -> CloudKindOps:
@@ -155,6 +163,14 @@ class CloudTable:
 
     def delete(self, kind: str, props: Props) -> bool:
         return bool(_TABLE[kind].delete(props))
+
+    def write_policy(self, kind: str, props: Props) -> bool:
+        """Write only the resource policy of ``props`` (False: the kind has none)."""
+        writer = _POLICY_WRITERS.get(kind)
+        if writer is None:
+            return False
+        writer(dict(props))
+        return True
 
     def inventory(self) -> list[_c.ManagedResource]:
         return _c.list_managed()

@@ -36,6 +36,8 @@ class Context:
     tenants: dict[str, TenantSpec]
     # The days emergency accesses were granted, by tenant (``govcloud check --access-file``).
     emergency: Mapping[str, Sequence[dt.date]] = field(default_factory=dict)
+    # What the live cryptography inventory flagged, by tenant (``govcloud check --crypto-file``).
+    cryptography: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @functools.cached_property
     def pool(self) -> ipaddress.IPv4Network:

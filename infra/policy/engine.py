@@ -24,6 +24,7 @@ from .access import check_access
 from .budget import check_budget
 from .context import Check, Context, Issue
 from .cost import check_cost
+from .crypto import check_cryptography
 from .data import check_classification, check_lifecycle, check_personal_information
 from .datasets import check_datasets
 from .emergency import check_emergency
@@ -53,6 +54,7 @@ TENANT_CHECKS: tuple[Check, ...] = (
     check_cost,
     check_placement,
     check_emergency,
+    check_cryptography,
 )
 
 
@@ -202,6 +204,7 @@ def evaluate(
     env_file: EnvironmentFile | None = None,
     focus: Iterable[str] | None = None,
     emergency: Mapping[str, Sequence[dt.date]] | None = None,
+    cryptography: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Finding]:
     """Every finding for the fleet, ordered by file, line and rule.
 
@@ -210,7 +213,13 @@ def evaluate(
     the same findings as after a full evaluation, in a fraction of the time."""
     env_file = env_file or EnvironmentFile(f"stacks/{env.name}.yaml")
     specs = {t.spec.id: t.spec for t in tenants}
-    ctx = Context(env=env, today=today, tenants=specs, emergency=emergency or {})
+    ctx = Context(
+        env=env,
+        today=today,
+        tenants=specs,
+        emergency=emergency or {},
+        cryptography=cryptography or {},
+    )
     findings: list[Finding] = []
     fleet = _Fleet(tenants)
     for tenant in tenants if focus is None else _naming(tenants, set(focus)):

@@ -347,6 +347,17 @@ _CATALOGUE = [
         "An approved share cites a document, an owner of the provider, and a valid expiry.",
         "Fix the document number or approver; renew an expired approval with a new one.",
     ),
+    Rule(
+        "GC042",
+        "cryptography-commercial",
+        _E,
+        "Where the environment requires commercial cryptography (cryptography."
+        "require_commercial), important and core data is protected only by SM2, SM3 and SM4 "
+        "(`govcloud check --crypto-file` judges the live inventory of `govcloud report "
+        "--cryptography`).",
+        "Have the platform use SM4 keys (a China-region cloud), SM2 signing and SM2/SM4 TLS "
+        "for the flagged item, or record why the bureau accepts it.",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 

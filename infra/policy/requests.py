@@ -64,6 +64,8 @@ def request_state(
 
 
 def check_requests(spec: TenantSpec, ctx: Context) -> Iterator[Issue]:
+    if spec.lifecycle.state is LifecycleState.decommissioning:
+        return
     seen: set[tuple[str, str]] = set()
     for i, request in enumerate(spec.data_requests):
         at = ("data_requests", i)

@@ -83,6 +83,8 @@ class Context:
     cloud_down: CloudDown | None = None
     pending_repairs: dict[str, list[Any]] = field(default_factory=dict)  # not yet in status
     counters_due: dict[str, float] = field(default_factory=dict)  # when deferred counts are due
+    # the next data-share end of each tenant, until the cloud pass at that instant narrows it
+    share_ends: dict[str, dt.datetime] = field(default_factory=dict)
     _specs: dict[tuple[str, str], TenantSpec] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _fleet: dict[str, TenantSpec] | None = None

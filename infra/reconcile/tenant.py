@@ -61,6 +61,7 @@ from .context import TENANT_API, Context, parse_tenant
 from .emergency import emergency_requests, sync_requests
 from .events import record_event, record_repair
 from .repairs import Outcome, Repair
+from .share_end import learn_share_ends, narrow_at_share_end
 from .sync_cloud import check_cloud
 from .sync_kube import remove_unexpected, restore_objects, verify
 
@@ -121,6 +122,10 @@ def reconcile_tenant(ctx: Context, tenant_id: str, *, cloud_check: bool = True) 
     plan = render_tenant(
         spec, ctx.env, fleet=fleet, today=now.astimezone(PROVINCE_TZ).date(), now=now
     )
+    # A share ending now: its narrowed policies before anything else, in whichever pass comes
+    # first at its end (the Kubernetes one is requeued for it too, and seldom waits behind a
+    # backlog of cloud checks).
+    narrow_at_share_end(ctx, spec.id, plan.cloud, now, gives=bool(spec.data.datasets))
     desired = list(plan.guarded_kube)
     # Emergency access: each request's step recorded, the granted ones bound until their end.
     requests = sync_requests(ctx, cr, emergency_requests(ctx, spec.id), now)
@@ -239,6 +244,7 @@ def _finish(
     if ending is not None:
         delay = max(0.0, (ending[0] - now).total_seconds())
         out.cloud_requeue = dict.fromkeys(sorted(ending[1]), delay)
+        learn_share_ends(ctx, ending[1], ending[0])
     if ctx.dry_run:
         return
     for repair in out.repairs:

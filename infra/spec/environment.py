@@ -16,6 +16,7 @@ from .types import STRICT, DnsLabel, Network, Quantity
 __all__ = [
     "Capacity",
     "CloudEndpoint",
+    "Cryptography",
     "Destruction",
     "EmergencyAccess",
     "EnvironmentSpec",
@@ -317,6 +318,19 @@ class Destruction(BaseModel):
     )
 
 
+class Cryptography(BaseModel):
+    """What the commercial-cryptography assessment (密评) requires of the environment."""
+
+    model_config = STRICT
+    require_commercial: bool = Field(
+        default=False,
+        description="`govcloud check` refuses (GC042) an important or core tenant whose data "
+        "is protected by an algorithm that is not commercial cryptography (SM2, SM3, SM4): "
+        "as the environment declares it, and as `govcloud report --cryptography` read it "
+        "live (`govcloud check --crypto-file`)",
+    )
+
+
 class EnvironmentSpec(BaseModel):
     model_config = STRICT
     name: DnsLabel
@@ -377,6 +391,10 @@ class EnvironmentSpec(BaseModel):
     destruction: Destruction = Field(
         default_factory=Destruction,
         description="Waiting period, key pending window and record signing of destructions",
+    )
+    cryptography: Cryptography = Field(
+        default_factory=Cryptography,
+        description="Commercial-cryptography requirements (the 密评 evidence of the report)",
     )
     gpu_resource: str = Field(
         default="nvidia.com/gpu",

@@ -57,3 +57,35 @@ def test_judging_the_fleet_at_once_gives_each_tenant_what_judging_it_alone_does(
     for tenant, spec in fleet.items():
         alone = refusals(spec, fleet, env, TODAY)
         assert sorted(map(repr, at_once.get(tenant, []))) == sorted(map(repr, alone)), tenant
+
+
+def _decommissioning(spec: TenantSpec) -> TenantSpec:
+    """The spec deploy judges when a tenant's file is gone: its last, decommissioning (its
+    peerings were removed on both ends before, as GC028 asks)."""
+    data = spec.model_dump(mode="json")
+    data["lifecycle"] = {"state": "decommissioning", "since": TODAY.isoformat()}
+    data["network"]["peers"] = []
+    return TenantSpec.model_validate(data)
+
+
+def _without_peer(spec: TenantSpec, peer: str) -> TenantSpec:
+    data = spec.model_dump(mode="json")
+    data["network"]["peers"] = [p for p in data["network"]["peers"] if p["tenant"] != peer]
+    return TenantSpec.model_validate(data)
+
+
+def test_removing_a_requester_with_its_provider_is_not_refused_for_its_own_requests() -> None:
+    # gz-zwsjj requests data (datasets and peering-era data) from gd-rst and gd-jyt; both it
+    # and gd-rst are removed in one change: the removed requester's requests are revoked first
+    # and deliver nothing, so the fleet without its provider is no reason to refuse it.
+    env = load_environment("local", ROOT / "stacks")
+    fleet = _fleet()
+    removed = _decommissioning(fleet.pop("gz-zwsjj"))
+    fleet.pop("gd-rst")
+    fleet["gd-zsj"] = _without_peer(fleet["gd-zsj"], "gz-zwsjj")
+    assert any(r.provider == "gd-rst" for r in removed.data_requests)
+    assert refusals(removed, fleet, env, TODAY) == []
+    # an active requester naming a provider that is gone is still refused
+    active = _fleet()["gz-zwsjj"]
+    found = refusals(active, fleet, env, TODAY)
+    assert [(f.rule, f.field) for f in found if f.rule == "GC030"]

@@ -133,5 +133,13 @@ class FakeCloud:
         self.writes.append(("delete", kind))
         return self.resources.pop((kind, self._handle(props)), None) is not None
 
+    def write_policy(self, kind: str, props: Mapping[str, Any]) -> bool:
+        found = self.resources.get((kind, self._handle(props)))
+        if kind not in ("bucket", "kms-key") or found is None:
+            return False
+        self.writes.append(("policy", kind))
+        self.resources[(kind, self._handle(props))] = {**found, "policy": props["policy"]}
+        return True
+
     def inventory(self) -> list[ManagedResource]:
         return []

@@ -34,6 +34,7 @@ from infra.drivers.cloud.kms import (
     ensure_key,
     key_arn,
     read_key,
+    write_key_policy,
 )
 from infra.drivers.cloud.s3 import (
     BucketOutputs,
@@ -42,6 +43,7 @@ from infra.drivers.cloud.s3 import (
     has_objects,
     read_bucket,
     read_public_access_block,
+    write_bucket_policy,
 )
 
 __all__ = [
@@ -83,4 +85,6 @@ __all__ = [
     "read_security_group",
     "read_subnet",
     "read_vpc",
+    "write_bucket_policy",
+    "write_key_policy",
 ]

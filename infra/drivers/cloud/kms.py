@@ -15,7 +15,15 @@ from infra.errors import NotFoundError, PermanentError
 from infra.plan.objects import KeyProps
 from infra.plan.reach import alias_key_view, unknown_key
 
-__all__ = ["ALIAS_TAG", "KeyOutputs", "delete_key", "ensure_key", "key_arn", "read_key"]
+__all__ = [
+    "ALIAS_TAG",
+    "KeyOutputs",
+    "delete_key",
+    "ensure_key",
+    "key_arn",
+    "read_key",
+    "write_key_policy",
+]
 
 PENDING_WINDOW_DAYS = 7
 # Set on a key when it is created, removed once its alias is attached: a key whose creator
@@ -102,6 +110,25 @@ def ensure_key(props: KeyProps) -> KeyOutputs:
     if "grants" in props:
         _revoke_grants(kms, key_id, alias, props["grants"])
     return {"key_id": key_id, "arn": str(meta["Arn"]), "alias": alias}
+
+
+def write_key_policy(props: KeyProps) -> None:
+    """The planned key policy alone, on govcloud's key for the alias (as recorded on its
+    bucket; nothing when it cannot be told or does not exist: the full check says why)."""
+    kms, alias = client("kms"), props["alias"]
+    pin = _pin(kms, props)
+    if pin is not None and not pin.pinned:
+        return
+    meta = describe(kms, pin.pinned if pin and pin.pinned else alias)
+    if meta is None:
+        return
+    call(
+        f"kms:PutKeyPolicy {alias}",
+        kms.put_key_policy,
+        KeyId=str(meta["KeyId"]),
+        PolicyName="default",
+        Policy=props["policy"],
+    )
 
 
 def _put_alias_back(kms: Any, alias: str, key_id: str, moved_to: str) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "list_buckets",
     "read_bucket",
     "read_public_access_block",
+    "write_bucket_policy",
 ]
 
 ACCESS_LOG_PREFIX = "access-logs/"
@@ -120,6 +121,18 @@ def ensure_bucket(props: BucketProps) -> BucketOutputs:
         Tagging={"TagSet": tag_list({**props["tags"], **pin})},
     )
     return {"name": name, "arn": f"arn:{partition()}:s3:::{name}"}
+
+
+def write_bucket_policy(props: BucketProps) -> None:
+    """The planned bucket policy alone (a share's end narrows it at once; the full check
+    follows): put, or deleted when the plan has none."""
+    s3, name = client("s3"), props["name"]
+    if props["policy"]:
+        call(
+            f"s3:PutBucketPolicy {name}", s3.put_bucket_policy, Bucket=name, Policy=props["policy"]
+        )
+    else:
+        call(f"s3:DeleteBucketPolicy {name}", s3.delete_bucket_policy, Bucket=name)
 
 
 def _encrypt(s3: Any, name: str, alias: str, *, fresh: bool) -> str:
