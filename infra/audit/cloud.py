@@ -25,7 +25,7 @@ from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY, TAG_TENANT
 from infra.plan.shares import SHARE_SID
 
 from .model import Finding, Tally
-from .policies import allows, principals, public_statements, statements
+from .policies import allows, principals, public_statements, reach, statements
 from .reasons import (
     ACLS_ENABLED,
     KEY_SHARED,
@@ -268,6 +268,7 @@ def _key(
         return [Finding("cloud", where, t.tenant, "DescribeKey", "missing", "deviation")]
     out = _tags("key", t.key_alias, props["tags"], t.tenant)
     shares = _planned_shares(t)
+    roles = {o.role_arn for o in others}
     for stmt in statements(props["policy"]):
         if stmt.get("Effect") != "Allow" or stmt in shares:
             continue
@@ -283,9 +284,7 @@ def _key(
                     KMS_WILDCARD.format(),
                 )
             )
-        strangers = [
-            p for p in principals(stmt) if p == "*" or any(o.role_arn == p for o in others)
-        ]
+        strangers = [p for p in principals(stmt) if p == "*" or p in roles]
         if strangers and any(a.startswith("kms:") and a not in ("kms:DescribeKey",) for a in acts):
             out.append(
                 Finding(
@@ -315,7 +314,10 @@ def _role(
     out = _tags("role", t.role, props["tags"], t.tenant)
     # Parsed once: each is asked about every other tenant's bucket and key.
     boundary = json.loads(props["boundary_policy"] or "{}")
-    parsed = {source: json.loads(doc or "{}") for source, doc in docs.items()}
+    parsed = {source: json.loads(doc or "{}") for source, doc in sorted(docs.items())}
+    # Every other tenant is asked about (n² pairs, in memory): a resource no Allow
+    # statement names is passed over without evaluating the document.
+    named = {source: reach(doc) for source, doc in parsed.items()}
     for other in others:
         checks: list[tuple[str, str, str | None]] = [
             ("s3:GetObject", f"{other.bucket_arn}/any-object", None),
@@ -324,7 +326,9 @@ def _role(
         if other.dedicated and other.key_alias in key_arns:
             checks.append(("kms:Decrypt", key_arns[other.key_alias], other.key_alias))
         for action, resource, alias in checks:
-            for source, doc in sorted(parsed.items()):
+            for source, doc in parsed.items():
+                if not named[source](resource):
+                    continue
                 sids = allows(doc, action, resource, alias=alias)
                 if sids and allows(boundary, action, resource, alias=alias):
                     out.append(
