@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -15,7 +15,9 @@ from moto import mock_aws
 
 from infra.audit.cloud import TenantCloud, audit_cloud, sample, tenant_classes, tenant_cloud
 from infra.drivers import CloudTable
-from infra.drivers.cloud.listing import CloudListing
+from infra.drivers.cloud import canonical_json
+from infra.drivers.cloud.iam import read_role, read_role_documents
+from infra.drivers.cloud.listing import CloudListing, IamListing
 from infra.plan import render_platform, render_tenant
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.tenant import TenantSpec
@@ -161,3 +163,33 @@ def test_the_sample_covers_every_class(env: EnvironmentSpec, fleet: dict[str, Te
     assert len(chosen) == len(classes)
     assert len(sample(clouds, clouds, 8)) == 8
     assert sample(clouds, clouds, 100) == sorted(c.tenant for c in clouds)
+
+
+class _AwsManaged:
+    """The endpoint, asked only about the AWS-managed policy the listing leaves out."""
+
+    ARN = "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"
+    DOC: ClassVar[dict[str, Any]] = {"Statement": [{"Effect": "Allow", "Action": "*"}]}
+
+    def get_policy(self, *, PolicyArn: str) -> dict[str, Any]:
+        assert PolicyArn == self.ARN
+        return {"Policy": {"Arn": PolicyArn, "DefaultVersionId": "v3"}}
+
+    def get_policy_version(self, *, PolicyArn: str, VersionId: str) -> dict[str, Any]:
+        assert (PolicyArn, VersionId) == (self.ARN, "v3")
+        return {"PolicyVersion": {"VersionId": "v3", "Document": self.DOC}}
+
+
+def test_an_aws_managed_policy_is_asked_of_the_endpoint() -> None:
+    role = {
+        "RoleName": "r",
+        "RolePolicyList": [{"PolicyName": "own", "PolicyDocument": {"Statement": []}}],
+        "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": _AwsManaged.ARN}],
+    }
+    listing = IamListing([role], [], _AwsManaged())
+    docs = read_role_documents("r", iam=listing)
+    assert docs == {
+        "inline:own": '{"Statement":[]}',
+        f"attached:{_AwsManaged.ARN}": canonical_json(_AwsManaged.DOC),
+    }
+    assert read_role("nobody", iam=listing) is None

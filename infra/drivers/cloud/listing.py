@@ -71,9 +71,12 @@ class IamListing:
     """Answers the IAM reads of ``read_role`` and ``read_role_documents`` from one
     GetAccountAuthorizationDetails (roles and customer-managed policies)."""
 
-    def __init__(self, roles: list[dict[str, Any]], policies: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, roles: list[dict[str, Any]], policies: list[dict[str, Any]], iam: Any = None
+    ) -> None:
         self.roles = {str(r["RoleName"]): r for r in roles}
         self.policies = {str(p["Arn"]): p for p in policies}
+        self._iam = iam  # asked about the policies the listing leaves out (AWS-managed)
 
     @classmethod
     def take(cls, iam: Any) -> IamListing:
@@ -89,7 +92,7 @@ class IamListing:
             roles += page.get("RoleDetailList", [])
             policies += page.get("Policies", [])
             if not page.get("IsTruncated"):
-                return cls(roles, policies)
+                return cls(roles, policies, iam)
             kwargs["Marker"] = page["Marker"]
 
     def _role(self, name: str, operation: str) -> dict[str, Any]:
@@ -128,13 +131,19 @@ class IamListing:
         return {"AttachedPolicies": list(attached.get("AttachedManagedPolicies") or [])}
 
     def get_policy(self, *, PolicyArn: str) -> dict[str, Any]:
+        if PolicyArn not in self.policies and self._iam is not None:
+            return dict(self._iam.get_policy(PolicyArn=PolicyArn))
         return {"Policy": self._policy(PolicyArn, "GetPolicy")}
 
     def list_policy_versions(self, *, PolicyArn: str) -> dict[str, Any]:
+        if PolicyArn not in self.policies and self._iam is not None:
+            return dict(self._iam.list_policy_versions(PolicyArn=PolicyArn))
         versions = self._policy(PolicyArn, "ListPolicyVersions").get("PolicyVersionList") or []
         return {"Versions": [{k: v for k, v in x.items() if k != "Document"} for x in versions]}
 
     def get_policy_version(self, *, PolicyArn: str, VersionId: str) -> dict[str, Any]:
+        if PolicyArn not in self.policies and self._iam is not None:
+            return dict(self._iam.get_policy_version(PolicyArn=PolicyArn, VersionId=VersionId))
         versions = self._policy(PolicyArn, "GetPolicyVersion").get("PolicyVersionList") or []
         for version in versions:
             if version["VersionId"] == VersionId:
