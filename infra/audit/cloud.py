@@ -327,7 +327,7 @@ def _role(
             checks.append(("kms:Decrypt", key_arns[other.key_alias], other.key_alias))
         for action, resource, alias in checks:
             for source, doc in parsed.items():
-                if not named[source](resource):
+                if not named[source](resource, alias):
                     continue
                 sids = allows(doc, action, resource, alias=alias)
                 if sids and allows(boundary, action, resource, alias=alias):

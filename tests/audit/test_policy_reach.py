@@ -28,17 +28,62 @@ DOCS = [
     {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws-cn:s3:::b000?"}]},
     {"Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]},
     {},
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "arn:aws-cn:kms:*",
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/a"]}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "kms:*",
+                "Resource": "*",
+                "Condition": {
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/a", "alias/b"]},
+                    "StringEquals": {"kms:ResourceAliases": "alias/b"},
+                },
+            },
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringNotEquals": {"kms:ResourceAliases": "alias/c"}},
+            },
+        ]
+    },
 ]
+ALIASES = [None, "alias/a", "alias/b", "alias/c"]
 ACTIONS = ["s3:GetObject", "s3:ListBucket", "kms:Decrypt"]
 
 
 def test_never_false_where_allows_grants() -> None:
     granted = 0
-    for doc, resource, action in itertools.product(DOCS, RESOURCES, ACTIONS):
-        if allows(doc, action, resource):
+    for doc, resource, action, alias in itertools.product(DOCS, RESOURCES, ACTIONS, ALIASES):
+        if allows(doc, action, resource, alias=alias):
             granted += 1
-            assert reach(doc)(resource), (doc, resource, action)
+            assert reach(doc)(resource, alias), (doc, resource, action, alias)
     assert granted > 10
+
+
+def test_false_for_an_alias_no_allow_admits() -> None:
+    limited = reach(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:ResourceAliases": ["alias/own"]}},
+                }
+            ]
+        }
+    )
+    key = "arn:aws-cn:kms:cn-northwest-1:123456789012:key/1234"
+    assert limited(key, "alias/own")
+    assert not limited(key, "alias/other")
+    assert not limited(key, None)
 
 
 def test_false_for_a_resource_no_allow_names() -> None:
