@@ -257,14 +257,19 @@ def _sizes(args: argparse.Namespace) -> int:
         for finding in result.findings[:10]:
             print(f"  {finding.kind}: {finding.line()}")
         ok = ok and not result.findings and not result.not_checked
+        _per_tenant(rows[-1:], header=len(rows) == 1)  # now: a later size may not finish
+    print()
     _per_tenant(rows)
     return 0 if ok else 1
 
 
-def _per_tenant(rows: list[tuple[int, dict[str, float], float, int, float, str]]) -> None:
+def _per_tenant(
+    rows: list[tuple[int, dict[str, float], float, int, float, str]], *, header: bool = True
+) -> None:
     """One row per size: milliseconds per tenant of each phase, requests per tenant."""
     phases = list(dict.fromkeys(k for _, p, *_rest in rows for k in p))
-    print("\nper tenant (ms per tenant; prowler runs alongside the other phases)")
+    if header:
+        print("per tenant (ms per tenant; prowler runs alongside the other phases)")
     head = ["tenants", "total s", *phases, "total", "cloud floor", "requests", "load (1/5/15)"]
     print(" | ".join(head))
     for size, spent, total, requests, floor, load in rows:
