@@ -1,6 +1,7 @@
 """Benchmark `govcloud audit` on 100 tenants (about 10,000 ordered tenant pairs).
 
     .venv/bin/python bench/bench_audit.py [--tenants 100] [--exhaustive] [--no-cloud]
+    .venv/bin/python bench/bench_audit.py --sizes 100 300 1000
     .venv/bin/python bench/bench_audit.py --tenants 12 --no-cloud --no-prowler --flood 1500
 
 A fresh local cloud in a temporary directory gets the platform objects and N synthetic
@@ -9,6 +10,13 @@ tenants (mutual pairs): their Kubernetes objects applied server-side, their clou
 them. Then one full audit runs (RBAC matrix, workload probes, network, namespaces, cloud);
 the requests it made, the time of each phase and the total are printed.
 Goal on this 2-core machine: 100 tenants in <= 60 s, zero leaks.
+
+``--sizes A B ...``: the fleet grows to each size in turn on the same local cloud (the
+tenants added are deployed, then the audit runs); at each size the seconds per tenant of
+each phase and the requests per tenant are printed, with the cloud's floor (listing the
+cloud and reading every planned object, nothing judged) and the load average
+(/proc/loadavg). Goal: per-tenant cost flat from 100 to 1,000; 1,000 tenants <= 5 min and
+5,000 <= 30 min with prowler.
 
 ``--flood N``: after the clean audit, one tenant gets all the NetworkPolicies its quota
 allows (each with its own pod selector and peer: the analyzer's worst case) and the audit
@@ -40,6 +48,7 @@ from bench_reconcile import specs  # noqa: E402
 
 from infra.audit import AuditOptions, audit_environment, render  # noqa: E402
 from infra.drivers import CloudTable, KubeClient, deploy_client  # noqa: E402
+from infra.drivers.cloud.listing import CloudListing  # noqa: E402
 from infra.localcloud import LocalCloud  # noqa: E402
 from infra.localcloud.prowler import prowler_python  # noqa: E402
 from infra.plan import render_platform, render_tenant  # noqa: E402
@@ -55,6 +64,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="audit at each size in turn, the fleet grown on one local cloud",
+    )
     parser.add_argument(
         "--exhaustive", action="store_true", help="ask every namespace directly (no equivalence)"
     )
@@ -80,7 +96,7 @@ def main() -> int:
     cloud.up(say=lambda _: None)
     os.environ.update(cloud.environment())
     try:
-        return _run(args)
+        return _sizes(args) if args.sizes else _run(args)
     finally:
         cloud.down(quiet=True)
 
@@ -152,6 +168,126 @@ def _run(args: argparse.Namespace) -> int:
     if args.flood:
         return 0 if _flood(args.flood, kube, env, fleet, options, result.seconds) and clean else 1
     return 0 if clean else 1
+
+
+def _deploy(fleet: dict[str, TenantSpec], ids: list[str], cloud: bool, now: dt.datetime) -> None:
+    env = load_environment("local", ROOT / "stacks")
+    table = CloudTable()
+    deployer = deploy_client(DEPLOY_WRITER)  # only deploy's identity may write Tenants
+
+    def one(tid: str) -> None:
+        plan = render_tenant(fleet[tid], env, fleet=fleet, today=now.date(), now=now)
+        for obj in plan.kube:
+            deployer.apply(obj.manifest)
+        if cloud:
+            for cobj in plan.cloud:
+                table.ensure(cobj.kind, cobj.props)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, ids))
+
+
+def _cloud_floor(env: EnvironmentSpec, fleet: dict[str, TenantSpec], now: dt.datetime) -> float:
+    """Seconds to list the cloud and read every planned object, nothing judged, with as
+    many threads as the audit's cloud phase."""
+    objects = [
+        cobj
+        for tid in sorted(fleet)
+        for cobj in render_tenant(fleet[tid], env, fleet=fleet, today=now.date(), now=now).cloud
+    ]
+    started = time.monotonic()
+    listing = CloudListing.take()
+    with ThreadPoolExecutor(AuditOptions(ROOT, "local").workers) as pool:
+        list(pool.map(lambda o: listing.read(o.kind, o.props), objects))
+    return time.monotonic() - started
+
+
+def _sizes(args: argparse.Namespace) -> int:
+    """The audit at each size, the fleet grown on one local cloud; per-tenant costs."""
+    kube, table = KubeClient(), CloudTable()
+    env = load_environment("local", ROOT / "stacks")
+    now = dt.datetime.now(dt.UTC)
+    platform = render_platform(env)
+    for obj in platform.kube:
+        kube.apply(obj.manifest)
+        if obj.kind == "CustomResourceDefinition":
+            time.sleep(2)
+    for cobj in platform.cloud:
+        table.ensure(cobj.kind, cobj.props)
+    python = prowler_python() if args.prowler else None
+    if args.prowler and python is None:
+        print("prowler is not installed (govcloud localcloud build): measured without it")
+    options = AuditOptions(
+        root=ROOT,
+        env="local",
+        exhaustive=args.exhaustive or None,
+        cloud=args.cloud,
+        now=now,
+        prowler=python is not None,
+        prowler_python=python,
+    )
+    done: list[str] = []
+    rows: list[tuple[int, dict[str, float], float, int, float, str]] = []
+    ok = True
+    for size in sorted(set(args.sizes)):
+        fleet = specs(size)
+        if len(fleet) != size:
+            print(f"asked for {size} tenants, the local network pool holds {len(fleet)}")
+            return 1
+        started = time.monotonic()
+        _deploy(fleet, sorted(set(fleet) - set(done)), args.cloud, now)
+        done = sorted(fleet)
+        print(f"size {size}: {size} tenants deployed ({time.monotonic() - started:.0f} s)")
+        result = audit_environment(env, fleet, options, admin=kube)
+        load = Path("/proc/loadavg").read_text().split()[:3]  # the minute the audit ended
+        floor = _cloud_floor(env, fleet, now) if args.cloud else 0.0
+        rows.append(
+            (
+                size,
+                dict(result.phases),
+                result.seconds,
+                result.tally.requests,
+                floor,
+                " ".join(load),
+            )
+        )
+        print(
+            f"  audit: {result.seconds:.1f} s, {len(result.findings)} finding(s), "
+            f"{result.tally.requests} requests; cloud sample: {', '.join(result.cloud_sample)}"
+        )
+        for finding in result.findings[:10]:
+            print(f"  {finding.kind}: {finding.line()}")
+        ok = ok and not result.findings and not result.not_checked
+        _per_tenant(rows[-1:], header=len(rows) == 1)  # now: a later size may not finish
+    print()
+    _per_tenant(rows)
+    return 0 if ok else 1
+
+
+def _per_tenant(
+    rows: list[tuple[int, dict[str, float], float, int, float, str]], *, header: bool = True
+) -> None:
+    """One row per size: milliseconds per tenant of each phase, requests per tenant."""
+    phases = list(dict.fromkeys(k for _, p, *_rest in rows for k in p))
+    if header:
+        print("per tenant (ms per tenant; prowler runs alongside the other phases)")
+    head = ["tenants", "total s", *phases, "total", "cloud floor", "requests", "load (1/5/15)"]
+    print(" | ".join(head))
+    for size, spent, total, requests, floor, load in rows:
+        cells = [f"{1000 * spent.get(k, 0.0) / size:.1f}" for k in phases]
+        print(
+            " | ".join(
+                [
+                    str(size),
+                    f"{total:.1f}",
+                    *cells,
+                    f"{1000 * total / size:.1f}",
+                    f"{1000 * floor / size:.1f}",
+                    f"{requests / size:.1f}",
+                    load,
+                ]
+            )
+        )
 
 
 def _marker(marks: list[tuple[str, float]]) -> Callable[[str], None]:

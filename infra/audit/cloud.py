@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from infra.drivers import CloudTable
 from infra.drivers.cloud import ec2, iam, kms
 from infra.drivers.cloud._session import client
+from infra.drivers.cloud.listing import CloudListing, IamListing
 from infra.errors import DriverError
 from infra.plan import CloudObject, Difference, Plan, cloud_drift
 from infra.plan.cloud import BUCKET_OWNERSHIP
@@ -24,7 +25,7 @@ from infra.plan.names import MANAGED_BY, TAG_MANAGED_BY, TAG_TENANT
 from infra.plan.shares import SHARE_SID
 
 from .model import Finding, Tally
-from .policies import allows, principals, public_statements, statements
+from .policies import allows, principals, public_statements, reach, statements
 from .reasons import (
     ACLS_ENABLED,
     KEY_SHARED,
@@ -44,10 +45,17 @@ from .reasons import (
 )
 from .shares import beyond_share, planned_shares, share_readable
 
-__all__ = ["TenantCloud", "audit_cloud", "tenant_cloud"]
+__all__ = [
+    "SAMPLE",
+    "CloudAudit",
+    "TenantCloud",
+    "audit_cloud",
+    "sample",
+    "tenant_classes",
+    "tenant_cloud",
+]
 
 _WORLD = ("0.0.0.0/0", "::/0")
-Clients = dict[str, Any]  # one client per service, reused for every tenant
 _PUBLIC_GROUPS = ("AllUsers", "AuthenticatedUsers")
 _USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant")
 
@@ -260,6 +268,7 @@ def _key(
         return [Finding("cloud", where, t.tenant, "DescribeKey", "missing", "deviation")]
     out = _tags("key", t.key_alias, props["tags"], t.tenant)
     shares = _planned_shares(t)
+    roles = {o.role_arn for o in others}
     for stmt in statements(props["policy"]):
         if stmt.get("Effect") != "Allow" or stmt in shares:
             continue
@@ -275,9 +284,7 @@ def _key(
                     KMS_WILDCARD.format(),
                 )
             )
-        strangers = [
-            p for p in principals(stmt) if p == "*" or any(o.role_arn == p for o in others)
-        ]
+        strangers = [p for p in principals(stmt) if p == "*" or p in roles]
         if strangers and any(a.startswith("kms:") and a not in ("kms:DescribeKey",) for a in acts):
             out.append(
                 Finding(
@@ -296,17 +303,21 @@ def _role(
     props: Mapping[str, Any] | None,
     others: list[TenantCloud],
     key_arns: Mapping[str, str],
-    c: Clients,
+    iam_client: Any,
     tally: Tally,
 ) -> list[Finding]:
     if props is None:
         return [Finding("cloud", f"role {t.role}", t.tenant, "GetRole", "missing", "deviation")]
-    docs = iam.read_role_documents(t.role, iam=c["iam"])
-    tally.requests += 2 + 2 * len(docs)
+    docs = iam.read_role_documents(t.role, iam=iam_client)
+    if not isinstance(iam_client, IamListing):
+        tally.requests += 2 + 2 * len(docs)
     out = _tags("role", t.role, props["tags"], t.tenant)
     # Parsed once: each is asked about every other tenant's bucket and key.
     boundary = json.loads(props["boundary_policy"] or "{}")
-    parsed = {source: json.loads(doc or "{}") for source, doc in docs.items()}
+    parsed = {source: json.loads(doc or "{}") for source, doc in sorted(docs.items())}
+    # Every other tenant is asked about (n² pairs, in memory): a resource no Allow
+    # statement names is passed over without evaluating the document.
+    named = {source: reach(doc) for source, doc in parsed.items()}
     for other in others:
         checks: list[tuple[str, str, str | None]] = [
             ("s3:GetObject", f"{other.bucket_arn}/any-object", None),
@@ -315,7 +326,9 @@ def _role(
         if other.dedicated and other.key_alias in key_arns:
             checks.append(("kms:Decrypt", key_arns[other.key_alias], other.key_alias))
         for action, resource, alias in checks:
-            for source, doc in sorted(parsed.items()):
+            for source, doc in parsed.items():
+                if not named[source](resource, alias):
+                    continue
                 sids = allows(doc, action, resource, alias=alias)
                 if sids and allows(boundary, action, resource, alias=alias):
                     out.append(
@@ -330,11 +343,9 @@ def _role(
     return out
 
 
-def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
+def _groups(tenants: set[str], ec2_client: Any) -> list[Finding]:
     out = []
-    tally.requests += 1
-    for group in ec2.list_security_groups(ec2=c["ec2"]):
-        tally.requests += 1
+    for group in ec2.list_security_groups(ec2=ec2_client):
         tenant = group["tags"].get(TAG_TENANT, "?")
         if tenant not in tenants:
             continue
@@ -354,27 +365,45 @@ def _groups(tally: Tally, tenants: set[str], c: Clients) -> list[Finding]:
     return out
 
 
-# Requests one read of a planned object makes (about: optional settings may add one).
+# Requests one direct read of a planned object makes (about: optional settings may add one).
 _READ_REQUESTS = {"bucket": 14, "kms-key": 9, "role": 9, "subnet": 2, "security-group": 3, "vpc": 2}
 
 
+class Reader(Protocol):
+    """Reads a planned object's actual props (``CloudTable``, or ``CloudListing``)."""
+
+    def read(self, kind: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where one tenant's objects are read from: the listing, or direct requests."""
+
+    reader: Reader
+    iam: Any  # the client role documents are read with
+    direct: bool
+
+
+Seen = dict[str, Mapping[str, Any] | None]
+
+
 def _one(
-    t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str], c: Clients
-) -> tuple[list[Finding], Tally]:
+    t: TenantCloud, everyone: list[TenantCloud], key_arns: Mapping[str, str], source: _Source
+) -> tuple[list[Finding], Tally, Seen]:
     tally = Tally()
     others = [o for o in everyone if o.tenant != t.tenant]
-    table = CloudTable()
     # Every planned object read once, as deploy and the reconciler read it; the plan says
     # what may exist, so whatever else is there is a finding.
-    seen = {o.key: table.read(o.kind, o.props) for o in t.objects}
-    tally.requests += sum(_READ_REQUESTS.get(o.kind, 2) for o in t.objects)
+    seen = {o.key: source.reader.read(o.kind, o.props) for o in t.objects}
+    if source.direct:
+        tally.requests += sum(_READ_REQUESTS.get(o.kind, 2) for o in t.objects)
     by_kind: dict[str, Mapping[str, Any] | None] = {o.kind: seen[o.key] for o in t.objects}
     findings = _drift_findings(t, cloud_drift(t.objects, seen))
     findings += _bucket(t, by_kind.get("bucket"))
     findings += _shares(t, by_kind.get("bucket"))
     if t.dedicated:
         findings += _key(t, by_kind.get("kms-key"), others)
-    findings += _role(t, by_kind.get("role"), others, key_arns, c, tally)
+    findings += _role(t, by_kind.get("role"), others, key_arns, source.iam, tally)
     for kind, what, name in (
         ("subnet", "subnet", t.subnet[0]),
         ("security-group", "security group", t.group[0]),
@@ -384,27 +413,107 @@ def _one(
             findings += _tags(what, name, live["tags"], t.tenant)
     tally.checks += 6 + len(t.objects)
     tally.denied += 6 + len(t.objects) if not findings else 0
-    return findings, tally
+    return findings, tally, seen
+
+
+SAMPLE = 8  # tenants read object by object too (at least one of each class)
+
+
+def _share_roles(t: TenantCloud) -> set[str]:
+    """The roles the tenant's bucket plan shares data with."""
+    planned = next((o.props["policy"] for o in t.objects if o.kind == "bucket"), None)
+    return {s.requester_role for s in planned_shares(planned)}
+
+
+def tenant_classes(everyone: list[TenantCloud]) -> dict[str, tuple[bool, bool, bool]]:
+    """What makes a tenant's cloud checks differ from another's: a dedicated key (or the
+    shared one), data it shares with others, data others share with it."""
+    receivers = {r for o in everyone for r in _share_roles(o)}
+    return {
+        t.tenant: (t.dedicated, bool(_share_roles(t)), t.role_arn in receivers) for t in everyone
+    }
+
+
+def sample(tenants: list[TenantCloud], everyone: list[TenantCloud], size: int) -> list[str]:
+    """Tenants to read object by object as well: the first of each class, then others
+    spread evenly over the sorted list, ``size`` in all (or every class, if more). Each is
+    judged against every other tenant, so every pair class is covered."""
+    classes = tenant_classes(everyone)
+    ordered = sorted(t.tenant for t in tenants)
+    chosen: dict[str, None] = {}
+    for t in ordered:
+        if classes[t] not in {classes[c] for c in chosen}:
+            chosen[t] = None
+    step = max(1, len(ordered) // max(1, size))
+    for t in ordered[::step] + ordered:
+        if len(chosen) >= size:
+            break
+        chosen.setdefault(t, None)
+    return sorted(chosen)
+
+
+@dataclass
+class CloudAudit:
+    """The cloud part of an audit: findings, requests, and how it was read."""
+
+    findings: list[Finding] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    sampled: list[str] = field(default_factory=list)  # also read object by object
+    disagree: list[str] = field(default_factory=list)  # objects the two reads differ on
 
 
 def audit_cloud(
-    tenants: list[TenantCloud], everyone: list[TenantCloud], *, workers: int = 4
-) -> tuple[list[Finding], Tally]:
-    """``tenants`` are audited; ``everyone`` (the whole fleet) are the others to compare."""
-    tally = Tally()
-    findings: list[Finding] = []
-    c: Clients = {name: client(name) for name in ("s3", "kms", "iam", "ec2")}
+    tenants: list[TenantCloud],
+    everyone: list[TenantCloud],
+    *,
+    workers: int = 4,
+    sample_size: int = SAMPLE,
+    listing: CloudListing | None = None,
+    direct: Reader | None = None,
+) -> CloudAudit:
+    """``tenants`` are audited; ``everyone`` (the whole fleet) are the others to compare.
+
+    Each kind of resource is listed once (``CloudListing``) and every tenant judged from
+    it; a sample of tenants (``sample``) is also read object by object, as deploy reads,
+    and judged from those reads; an object the two reads differ on is named."""
+    done = CloudAudit()
+    listing = listing or CloudListing.take()
+    direct = direct or CloudTable()
     key_arns: dict[str, str] = {}
     for t in everyone:
         if t.dedicated:
             try:
-                key_arns[t.key_alias] = kms.key_arn(t.key_alias, kms=c["kms"])
-                tally.requests += 1
+                key_arns[t.key_alias] = kms.key_arn(t.key_alias, kms=listing.kms)
             except DriverError:
                 continue
+    from_listing = _Source(listing, listing.iam, direct=False)
+    done.sampled = sample(tenants, everyone, sample_size)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for found, t_tally in pool.map(lambda t: _one(t, everyone, key_arns, c), tenants):
-            findings += found
-            tally.add(t_tally)
-    findings += _groups(tally, {t.tenant for t in tenants}, c)
-    return findings, tally
+        judged = dict(
+            zip(
+                [t.tenant for t in tenants],
+                pool.map(lambda t: _one(t, everyone, key_arns, from_listing), tenants),
+                strict=True,
+            )
+        )
+        by_name = {t.tenant: t for t in tenants}
+        from_requests = _Source(direct, client("iam"), direct=True)
+        for name, (found, tally, seen) in zip(
+            done.sampled,
+            pool.map(lambda n: _one(by_name[n], everyone, key_arns, from_requests), done.sampled),
+            strict=True,
+        ):
+            listed = judged[name][2]
+            done.disagree += [k for k in sorted(seen) if _differ(seen[k], listed.get(k))]
+            judged[name] = (found, tally, seen)
+    for t in tenants:
+        found, tally, _seen = judged[t.tenant]
+        done.findings += found
+        done.tally.add(tally)
+    done.findings += _groups({t.tenant for t in tenants}, listing.ec2)
+    done.tally.requests += listing.requests
+    return done
+
+
+def _differ(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
+    return (dict(a) if a is not None else None) != (dict(b) if b is not None else None)

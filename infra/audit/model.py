@@ -72,6 +72,8 @@ class AuditResult:
     not_deployed: list[str] = field(default_factory=list)  # approved, nothing live yet
     not_checked: list[str] = field(default_factory=list)  # what could not be checked, why
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase (``PHASES``) -> seconds
+    cloud_sample: list[str] = field(default_factory=list)  # cloud read object by object too
 
     @property
     def leaks(self) -> list[Finding]:

@@ -5,11 +5,12 @@ except ``kms:ResourceAliases``, which names the keys a statement is limited to."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from fnmatch import fnmatchcase
+import re
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase, translate
 from typing import Any
 
-__all__ = ["allows", "principals", "public_statements", "statements"]
+__all__ = ["allows", "principals", "public_statements", "reach", "statements"]
 
 _WORLD = {"*"}
 
@@ -89,6 +90,56 @@ def allows(
         if stmt.get("Effect") == "Allow":
             found.append(str(stmt.get("Sid") or f"statement {i}"))
     return found
+
+
+def _alias_limit(statement: dict[str, Any]) -> frozenset[str] | None:
+    """The key aliases a statement is limited to (``_aliases_ok``), or None if it is not."""
+    limit: frozenset[str] | None = None
+    for op, conditions in (statement.get("Condition") or {}).items():
+        for key, values in (conditions or {}).items():
+            if key.lower() == "kms:resourcealiases" and "Not" not in op:
+                names = frozenset(str(v) for v in _list(values))
+                limit = names if limit is None else limit & names
+    return limit
+
+
+def _regex(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{translate(p)})" for p in patterns)) if patterns else None
+
+
+def _anything(_resource: str, _alias: str | None = None) -> bool:
+    return True
+
+
+def reach(document: str | dict[str, Any] | None) -> Callable[[str, str | None], bool]:
+    """A quick test of (resource, key alias), true whenever an Allow statement of
+    ``document`` names the resource (and admits the alias): ``allows`` grants nothing where
+    it is false. One regular expression for the unlimited statements, so asking it about
+    every other tenant's bucket and key stays cheap."""
+    plain: list[str] = []
+    limited: list[tuple[re.Pattern[str] | None, frozenset[str]]] = []
+    for stmt in statements(document):
+        if stmt.get("Effect") != "Allow":
+            continue
+        if "NotResource" in stmt:  # everything but some: let ``allows`` decide
+            return _anything
+        patterns = [str(p) for p in _list(stmt.get("Resource"))]
+        limit = _alias_limit(stmt)
+        if limit is None:
+            plain += patterns
+        else:
+            limited.append((_regex(patterns), limit))
+    rx = _regex(plain)
+
+    def named(resource: str, alias: str | None = None) -> bool:
+        if rx is not None and rx.match(resource):
+            return True
+        return any(
+            alias in names and one is not None and one.match(resource) is not None
+            for one, names in limited
+        )
+
+    return named
 
 
 def public_statements(document: str | None) -> list[str]:

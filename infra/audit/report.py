@@ -34,6 +34,37 @@ def _summary(r: AuditResult) -> list[tuple[str, str]]:
     ]
 
 
+def _phase_labels() -> dict[str, str]:
+    """Each phase of ``AuditResult.phases``, in the reader's language."""
+    return {
+        "load": _("plans and namespaces"),
+        "namespaces": _("namespace labels"),
+        "rbac": _("Kubernetes RBAC matrix"),
+        "probes": _("workload probes"),
+        "workloads": _("live workloads"),
+        "network": _("network analysis"),
+        "managed": _("managed objects"),
+        "cloud": _("cloud"),
+        "prowler": _("prowler (alongside)"),
+        "prowler_wait": _("waiting for prowler"),
+    }
+
+
+def _phases(r: AuditResult) -> list[tuple[str, str]]:
+    """(phase, seconds) in the order they ran; prowler ran alongside the others."""
+    labels = _phase_labels()
+    return [(labels.get(k, k), f"{v:.1f}") for k, v in r.phases.items()]
+
+
+def _sample_line(r: AuditResult) -> str:
+    if not r.cloud_sample:
+        return ""
+    return _(
+        "cloud: each kind of resource listed once and every tenant judged from the listings; "
+        "{count} tenant(s) also read object by object and judged from those reads: {tenants}"
+    ).format(count=len(r.cloud_sample), tenants=", ".join(r.cloud_sample))
+
+
 def _cross_check(r: AuditResult) -> tuple[str, list[str]]:
     """The network cross-check's line (netpol-analyzer's version and agreement), and the
     other notes."""
@@ -71,6 +102,17 @@ def _gaps(r: AuditResult) -> list[str]:
 def _text(r: AuditResult) -> str:
     lines = [_("govcloud audit of {env}: {head}").format(env=r.env, head=_head(r))]
     lines += [f"  {k}: {v}" for k, v in _summary(r)]
+    if r.phases:
+        lines.append(
+            "  "
+            + _("time per phase: {phases}").format(
+                phases=", ".join(
+                    _("{phase} {seconds} s").format(phase=k, seconds=v) for k, v in _phases(r)
+                )
+            )
+        )
+    if r.cloud_sample:
+        lines.append("  " + _sample_line(r))
     cross, notes = _cross_check(r)
     if cross:
         lines.append("  " + _("network cross-check: {line}").format(line=cross))
@@ -181,6 +223,15 @@ def _markdown(r: AuditResult) -> str:
         "|" + "---|" * len(_summary(r)),
         "| " + " | ".join(v for _k, v in _summary(r)) + " |",
     ]
+    if r.phases:
+        out += [
+            "",
+            "| " + _("phase") + " | " + _("seconds") + " |",
+            "|---|---|",
+            *(f"| {k} | {v} |" for k, v in _phases(r)),
+        ]
+    if r.cloud_sample:
+        out += ["", _sample_line(r)]
     cross, notes = _cross_check(r)
     if cross:
         out += ["", _("Network cross-check: {line}.").format(line=cross)]
@@ -245,6 +296,8 @@ def _json(r: AuditResult) -> str:
             "deviations": len(r.deviations),
             "seconds": round(r.seconds, 2),
         },
+        "phases": {k: round(v, 2) for k, v in r.phases.items()},
+        "cloud_sample": r.cloud_sample,
         "findings": [_finding_json(f) for f in r.findings],
         "matrix": r.matrix,
         "probes": [

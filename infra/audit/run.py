@@ -8,13 +8,14 @@ cloud endpoint that cannot be reached, prowler that cannot run) is named in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from infra.drivers import KubeClient, NetpolAnalyzer, NetpolAnalyzerCLI
 from infra.drivers.reach import cloud_endpoint, reach
@@ -56,6 +57,7 @@ from .workloads import probe_namespace
 __all__ = ["AuditOptions", "audit_environment", "run_audit"]
 
 TENANT_API = f"{CRD_GROUP}/{CRD_VERSION}"
+T = TypeVar("T")
 EXHAUSTIVE_LIMIT = 5000  # rules reviews; above it, untouched namespaces go by equivalence
 
 
@@ -142,6 +144,8 @@ def audit_environment(
         )
     )
     cloud = options.cloud and _cloud_reachable(env, result)
+    clock = _Clock(result.phases)
+    clock.phases["load"] = time.monotonic() - started
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prowler") as background:
         # prowler is a process of its own that takes most of a minute: it runs while the
         # cluster is probed, not after.
@@ -149,7 +153,7 @@ def audit_environment(
         if cloud and options.prowler:
             say(_("cloud: prowler (s3, kms, iam, ec2) started alongside"))
             prowler = background.submit(
-                prowler_findings,
+                clock.timed("prowler", prowler_findings),
                 env,
                 fleet,
                 plans,
@@ -157,35 +161,43 @@ def audit_environment(
                 everything=not options.tenants,
                 python=options.prowler_python,
             )
-        _namespaces(result, present, live_ns, audited)
-        _rbac(result, admin, env, fleet, present, audited, options, say)
-        _workloads(
-            result,
-            admin,
-            fleet,
-            [
-                t
-                for t in audited
-                if t in present and fleet[t].lifecycle.state is LifecycleState.active
-            ],
-            options.workers,
-            say,
-        )
-        say(_("workloads: live ones judged by the workload rules"))
-        found, tally = live_workloads(admin, set(audited) & set(present))
-        result.findings += found
-        result.tally.add(tally)
-        say(_("network: every live NetworkPolicy, cross-checked by netpol-analyzer"))
-        _network(result, admin, env, fleet, present, live_ns, audited)
-        say(_("managed objects: each tenant's and the platform's, read live against the plan"))
-        found, tally = managed_findings(admin, env, fleet, present, audited)
-        result.findings += found
-        result.tally.add(tally)
+        with clock("namespaces"):
+            _namespaces(result, present, live_ns, audited)
+        with clock("rbac"):
+            _rbac(result, admin, env, fleet, present, audited, options, say)
+        with clock("probes"):
+            _workloads(
+                result,
+                admin,
+                fleet,
+                [
+                    t
+                    for t in audited
+                    if t in present and fleet[t].lifecycle.state is LifecycleState.active
+                ],
+                options.workers,
+                say,
+            )
+        with clock("workloads"):
+            say(_("workloads: live ones judged by the workload rules"))
+            found, tally = live_workloads(admin, set(audited) & set(present))
+            result.findings += found
+            result.tally.add(tally)
+        with clock("network"):
+            say(_("network: every live NetworkPolicy, cross-checked by netpol-analyzer"))
+            _network(result, admin, env, fleet, present, live_ns, audited)
+        with clock("managed"):
+            say(_("managed objects: each tenant's and the platform's, read live against the plan"))
+            found, tally = managed_findings(admin, env, fleet, present, audited)
+            result.findings += found
+            result.tally.add(tally)
         if cloud:
-            _cloud(result, env, plans, audited, options.workers, say)
+            with clock("cloud"):
+                _cloud(result, env, plans, audited, options.workers, say)
         if prowler is not None:
-            say(_("cloud: waiting for prowler"))
-            judged = prowler.result()
+            with clock("prowler_wait"):
+                say(_("cloud: waiting for prowler"))
+                judged = prowler.result()
             result.findings += judged.findings
             result.notes += judged.notes
             result.not_checked += judged.not_checked
@@ -228,13 +240,11 @@ def _cloud(
     workers: int,
     say: Callable[[str], None],
 ) -> None:
-    say(_("cloud: buckets, keys, roles, security groups"))
+    say(_("cloud: buckets, keys, roles, security groups (each kind listed once)"))
     prefix = f"arn:{env.cloud.partition}:iam::{env.cloud.account_id}:"
     everyone = [tenant_cloud(t, plans[t], prefix) for t in sorted(plans)]
     try:
-        found, tally = audit_cloud(
-            [c for c in everyone if c.tenant in audited], everyone, workers=workers
-        )
+        done = audit_cloud([c for c in everyone if c.tenant in audited], everyone, workers=workers)
     # Why: a cloud that stops answering half-way says nothing about isolation: the cloud
     # part is incomplete, named; what the cluster showed stands.
     except DriverError as exc:
@@ -242,8 +252,40 @@ def _cloud(
             _("the cloud (buckets, keys, roles, security groups): {why}").format(why=exc)
         )
         return
-    result.findings += found
-    result.tally.add(tally)
+    result.findings += done.findings
+    result.tally.add(done.tally)
+    result.cloud_sample = done.sampled
+    if done.disagree:
+        # Why: the listing and the direct reads of the same objects differ (changed while
+        # read, or a listing that does not say what a read says): the verdicts from the
+        # listing cannot be trusted for the tenants outside the sample.
+        result.not_checked.append(
+            _("the cloud from its listings: they differ from direct reads on {objects}").format(
+                objects=", ".join(done.disagree)
+            )
+        )
+
+
+class _Clock:
+    """The seconds each phase took, into ``phases`` (a phase run twice adds up)."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases = phases
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        begun = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.monotonic() - begun
+
+    def timed(self, phase: str, work: Callable[..., T]) -> Callable[..., T]:
+        def run(*args: Any, **kwargs: Any) -> T:
+            with self(phase):
+                return work(*args, **kwargs)
+
+        return run
 
 
 def _namespaces(

@@ -168,8 +168,8 @@ def _close_default_group(ec2: Any, name: str, vpc_id: str) -> None:
         )
 
 
-def read_vpc(name: str) -> VpcProps | None:
-    ec2 = client("ec2")
+def read_vpc(name: str, *, ec2: Any = None) -> VpcProps | None:
+    ec2 = ec2 or client("ec2")
     vpc = _find_vpc(ec2, name)
     if vpc is None:
         return None
