@@ -4,6 +4,7 @@ role's policy does not name; it must never pass over one that ``allows`` would g
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from infra.audit.policies import allows, reach
 
@@ -14,7 +15,7 @@ RESOURCES = [
     "arn:aws-cn:kms:cn-northwest-1:123456789012:key/1234",
     "arn:aws-cn:s3:::govcloud-local-b0000x",
 ]
-DOCS = [
+DOCS: list[dict[str, Any]] = [
     {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": BUCKET.format(n=1)}]},
     {
         "Statement": [
@@ -88,9 +89,9 @@ def test_false_for_an_alias_no_allow_admits() -> None:
 
 def test_false_for_a_resource_no_allow_names() -> None:
     only_one = reach(DOCS[0])
-    assert only_one(BUCKET.format(n=1))
-    assert not only_one(BUCKET.format(n=2))
-    assert not only_one(BUCKET.format(n=1) + "/any-object")
-    assert not reach(DOCS[6])(BUCKET.format(n=1))  # a Deny names nothing allowed
-    assert not reach({})(BUCKET.format(n=1))
-    assert reach(DOCS[3])(BUCKET.format(n=3))  # NotResource: left to ``allows``
+    assert only_one(BUCKET.format(n=1), None)
+    assert not only_one(BUCKET.format(n=2), None)
+    assert not only_one(BUCKET.format(n=1) + "/any-object", None)
+    assert not reach(DOCS[6])(BUCKET.format(n=1), None)  # a Deny names nothing allowed
+    assert not reach({})(BUCKET.format(n=1), None)
+    assert reach(DOCS[3])(BUCKET.format(n=3), None)  # NotResource: left to ``allows``
