@@ -205,3 +205,19 @@ def until(
             return value
         time.sleep(step)
     raise AssertionError(f"not within {timeout}s: {what}{context()}")
+
+
+def order_destruction(workspace: Workspace, tenant: str, *, early: bool) -> None:
+    """A destruction order, as `govcloud destroy --order` stores it, stamped at the instant
+    the tests' deploys run at (``TODAY``: one clock; the local environment has no waiting
+    period). Deploy destroys a tenant's data only under an order."""
+    from infra.plan import moment_of
+    from infra.provision.destruction import place_order, target
+
+    place_order(
+        target(workspace.root, "local", tenant),
+        document="粤政数授〔2026〕88号",
+        ordered_by="linzekai@shantou.gov.cn",
+        now=moment_of(TODAY),
+        early=early,
+    )

@@ -31,7 +31,7 @@ from infra.plan.deployer import DEPLOY_KUBECONFIG
 from infra.provision import StackResult
 from infra.spec.codes import credit_check_char, org_check_char
 
-from .conftest import TODAY, Workspace, reconciler_kubeconfig, until
+from .conftest import TODAY, Workspace, order_destruction, reconciler_kubeconfig, until
 from .test_reconciler import Replica
 
 pytestmark = pytest.mark.e2e
@@ -110,12 +110,16 @@ def pair(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[dic
         plan = render_tenant(fleet[GIVER], env, fleet=fleet, today=TODAY)
         yield {o.kind: o.props for o in plan.cloud}
     finally:
-        # The requester first, while the provider it names still exists: a removal is judged
-        # on the removed spec against the fleet left (GC030 would refuse it the other way).
+        # The requester first, while the provider it names still exists; each destroyed
+        # under an early destruction order (deploy destroys data only under an order).
         left: dict[str, str] = {}
         for tenant in (TAKER, GIVER):
             (workspace.root / "tenants" / f"{tenant}.yaml").unlink(missing_ok=True)
+            order_destruction(workspace, tenant, early=True)  # data goes only under an order
             removed = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
+            mine = removed.get(f"local.{tenant}")
+            if mine is None or mine.result != "destroyed":
+                left[tenant] = mine.message if mine else "its stack did not run"
             left.update({k: v.message for k, v in removed.items() if v.failed})
         # Later test files count the cluster's tenants: none of ours may stay behind.
         assert not left, left

@@ -24,7 +24,7 @@ from infra.plan.crd import tenant_from_resource
 from infra.provision import StackResult
 from infra.spec.codes import credit_check_char, org_check_char
 
-from .conftest import TODAY, Workspace
+from .conftest import TODAY, Workspace, order_destruction
 
 pytestmark = pytest.mark.e2e
 
@@ -359,22 +359,6 @@ def _bindings(tenant: str) -> list[str]:
     ]
 
 
-def _order(workspace: Workspace, tenant: str, *, early: bool) -> None:
-    """A destruction order, as `govcloud destroy --order` stores it (the local environment
-    has no waiting period)."""
-    import datetime as dt
-
-    from infra.provision.destruction import place_order, target
-
-    place_order(
-        target(workspace.root, "local", tenant),
-        document="粤政数授〔2026〕88号",
-        ordered_by="linzekai@shantou.gov.cn",
-        now=dt.datetime.now(dt.UTC),
-        early=early,
-    )
-
-
 def _record_verified(workspace: Workspace, tenant: str) -> bool:
     """The signed destruction record deploy stored, verified as a reviewer would."""
     from infra.cli.main import main
@@ -410,7 +394,7 @@ def test_decommissioning_revokes_access_then_keeps_data_until_retention_ends(
     kept = workspace.deploy([tenant], today=after)[f"local.{tenant}"]
     assert kept.result == "retained" and "no destruction order" in kept.message, kept.message
     assert cloud_driver.read_bucket(props["name"]) is not None
-    _order(workspace, tenant, early=False)
+    order_destruction(workspace, tenant, early=False)
     gone = workspace.deploy([tenant], today=after)[f"local.{tenant}"]
     assert gone.result == "destroyed", gone.message
     assert _record_verified(workspace, tenant), gone.message
@@ -435,11 +419,7 @@ def test_removed_tenant_keeps_its_data_unless_the_loud_flag_is_given(
     assert _bindings(tenant) == []
     assert cloud_driver.read_bucket(props["name"]) is not None
 
-    _order(workspace, tenant, early=True)
-    # Deploy's clock after the order's (stamped now; the tests' TODAY lies before it).
-    import datetime as dt
-
-    later = dt.date.today() + dt.timedelta(days=1)
-    forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True, today=later)
+    order_destruction(workspace, tenant, early=True)
+    forced = workspace.deploy([tenant], destroy_data_before_retention_ends=True)
     assert forced[f"local.{tenant}"].result == "destroyed", forced[f"local.{tenant}"].message
     assert cloud_driver.read_bucket(props["name"]) is None
