@@ -29,7 +29,7 @@ TENANT = "e2e-crypto"
 def _add_tenant(workspace: Workspace) -> None:
     """A department like gd-wjw (important data, its own key)."""
     serial = 905
-    workspace.add_tenant(TENANT, like="gd-wjw", cidr="10.66.252.0/24", serial=serial)
+    workspace.add_tenant(TENANT, like="gd-wjw", cidr="10.66.254.0/24", serial=serial)
 
     def fix(data: dict[str, Any]) -> None:
         org = f"{serial:08d}"
