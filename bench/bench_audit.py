@@ -134,18 +134,7 @@ def _run(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         marks.append((line, time.monotonic()))
 
-    python = prowler_python() if args.prowler else None
-    if args.prowler and python is None:
-        print("prowler is not installed (govcloud localcloud build): measured without it")
-    options = AuditOptions(
-        root=ROOT,
-        env="local",
-        exhaustive=args.exhaustive or None,
-        cloud=args.cloud,
-        now=now,
-        prowler=python is not None,
-        prowler_python=python,
-    )
+    options = _options(args, now)
     profiler = cProfile.Profile() if args.profile else None
     if profiler:
         profiler.enable()
@@ -161,7 +150,8 @@ def _run(args: argparse.Namespace) -> int:
         f"equivalence: {result.tally.covered_by_equivalence}"
     )
     _phases(marks)
-    print(f"total: {result.seconds:.1f} s (goal <= 60 s){' with prowler' if python else ''}")
+    extra = " with prowler" if options.prowler else ""
+    print(f"total: {result.seconds:.1f} s (goal <= 60 s){extra}")
     for finding in result.findings[:20]:
         print(f"  {finding.kind}: {finding.line()}")
     clean = not result.findings and result.seconds <= 60
@@ -202,6 +192,22 @@ def _cloud_floor(env: EnvironmentSpec, fleet: dict[str, TenantSpec], now: dt.dat
     return time.monotonic() - started
 
 
+def _options(args: argparse.Namespace, now: dt.datetime) -> AuditOptions:
+    """The audit's options from the command line (prowler when it is installed)."""
+    python = prowler_python() if args.prowler else None
+    if args.prowler and python is None:
+        print("prowler is not installed (govcloud localcloud build): measured without it")
+    return AuditOptions(
+        root=ROOT,
+        env="local",
+        exhaustive=args.exhaustive or None,
+        cloud=args.cloud,
+        now=now,
+        prowler=python is not None,
+        prowler_python=python,
+    )
+
+
 def _sizes(args: argparse.Namespace) -> int:
     """The audit at each size, the fleet grown on one local cloud; per-tenant costs."""
     kube, table = KubeClient(), CloudTable()
@@ -214,18 +220,7 @@ def _sizes(args: argparse.Namespace) -> int:
             time.sleep(2)
     for cobj in platform.cloud:
         table.ensure(cobj.kind, cobj.props)
-    python = prowler_python() if args.prowler else None
-    if args.prowler and python is None:
-        print("prowler is not installed (govcloud localcloud build): measured without it")
-    options = AuditOptions(
-        root=ROOT,
-        env="local",
-        exhaustive=args.exhaustive or None,
-        cloud=args.cloud,
-        now=now,
-        prowler=python is not None,
-        prowler_python=python,
-    )
+    options = _options(args, now)
     done: list[str] = []
     rows: list[tuple[int, dict[str, float], float, int, float, str]] = []
     ok = True
