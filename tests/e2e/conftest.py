@@ -23,7 +23,7 @@ import yaml
 
 from infra.localcloud import LocalCloud
 from infra.provision import DeployOptions, StackResult, deploy
-from infra.spec.codes import credit_check_char
+from infra.spec.codes import credit_check_char, org_check_char
 from infra.spec.environment import EnvironmentSpec
 from infra.spec.load import load_environment, load_tenants
 from infra.spec.tenant import TenantSpec
@@ -109,6 +109,19 @@ class Workspace:
         (self.root / "tenants" / f"{new_id}.yaml").write_text(
             yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
         )
+
+    def add_department(self, new_id: str, *, cidr: str, serial: int) -> None:
+        """A department like gd-wjw (important data, its own key) whose credit code carries
+        its division and a valid organization code, as the checks on shares and
+        destruction read them."""
+        self.add_tenant(new_id, like="gd-wjw", cidr=cidr, serial=serial)
+
+        def fix_code(data: dict[str, Any]) -> None:
+            org = f"{serial:08d}"
+            first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
+            data["credit_code"] = first17 + credit_check_char(first17)
+
+        self.edit(new_id, fix_code)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from infra.cli.main import main
 from infra.localcloud import LocalCloud
 from infra.plan.names import bucket_name, key_alias
-from infra.spec.codes import credit_check_char, org_check_char
 
 from .conftest import Workspace
 
@@ -28,16 +27,8 @@ TENANT = "e2e-crypto"
 
 def _add_tenant(workspace: Workspace) -> None:
     """A department like gd-wjw (important data, its own key)."""
-    serial = 905
-    workspace.add_tenant(TENANT, like="gd-wjw", cidr="10.66.254.0/24", serial=serial)
-
-    def fix(data: dict[str, Any]) -> None:
-        org = f"{serial:08d}"
-        first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
-        data["credit_code"] = first17 + credit_check_char(first17)
-        data["data_requests"] = []
-
-    workspace.edit(TENANT, fix)
+    workspace.add_department(TENANT, cidr="10.66.254.0/24", serial=905)
+    workspace.edit(TENANT, lambda data: data.update(data_requests=[]))
 
 
 def _inventory(tmp: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:

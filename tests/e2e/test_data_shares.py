@@ -29,7 +29,6 @@ from infra.drivers import cloud as cloud_driver
 from infra.plan import PROVINCE_TZ, render_tenant
 from infra.plan.deployer import DEPLOY_KUBECONFIG
 from infra.provision import StackResult
-from infra.spec.codes import credit_check_char, org_check_char
 
 from .conftest import TODAY, Workspace, order_destruction, reconciler_kubeconfig, until
 from .test_reconciler import Replica
@@ -46,17 +45,6 @@ def _until(check: Callable[[], Any], timeout: float, what: str, step: float = 0.
         return f"; {GIVER} status: {(KubeClient().get(API, 'Tenant', GIVER) or {}).get('status')}"
 
     return until(check, timeout, what, step=step, context=status)
-
-
-def _add(workspace: Workspace, tenant: str, *, cidr: str, serial: int) -> None:
-    workspace.add_tenant(tenant, like="gd-wjw", cidr=cidr, serial=serial)
-
-    def fix_code(data: dict[str, Any]) -> None:
-        org = f"{serial:08d}"
-        first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
-        data["credit_code"] = first17 + credit_check_char(first17)
-
-    workspace.edit(tenant, fix_code)
 
 
 def _publish(data: dict[str, Any]) -> None:
@@ -98,8 +86,8 @@ def _request(data: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def pair(deployed: dict[str, StackResult], workspace: Workspace) -> Iterator[dict[str, Any]]:
-    _add(workspace, GIVER, cidr="10.66.240.0/24", serial=911)
-    _add(workspace, TAKER, cidr="10.66.241.0/24", serial=912)
+    workspace.add_department(GIVER, cidr="10.66.240.0/24", serial=911)
+    workspace.add_department(TAKER, cidr="10.66.241.0/24", serial=912)
     workspace.edit(GIVER, _publish)
     workspace.edit(TAKER, _request)
     try:

@@ -21,7 +21,6 @@ from infra.drivers import cloud as cloud_driver
 from infra.plan import render_tenant
 from infra.plan.names import bucket_name
 from infra.provision.destruction import destroy, precheck, target
-from infra.spec.codes import credit_check_char, org_check_char
 
 from .conftest import TODAY, Workspace
 
@@ -32,16 +31,8 @@ ORDERED_BY = "linzekai@shantou.gov.cn"
 
 def _add_tenant(workspace: Workspace) -> None:
     """A department like gd-wjw (important data, its own key), valid credit code."""
-    serial = 904
-    workspace.add_tenant(TENANT, like="gd-wjw", cidr="10.66.253.0/24", serial=serial)
-
-    def fix(data: dict[str, Any]) -> None:
-        org = f"{serial:08d}"
-        first17 = f"11{data['division_code']}{org}{org_check_char(org)}"
-        data["credit_code"] = first17 + credit_check_char(first17)
-        data["data_requests"] = []
-
-    workspace.edit(TENANT, fix)
+    workspace.add_department(TENANT, cidr="10.66.253.0/24", serial=904)
+    workspace.edit(TENANT, lambda data: data.update(data_requests=[]))
 
 
 def _put_versions(workspace: Workspace) -> tuple[str, str, int]:
